@@ -1,0 +1,48 @@
+# Thin wrapper around CMake. `make` builds into build/, `make test` installs what is
+# missing, builds and runs every test, `make demo` runs the whole flow on the testbed.
+BUILD     ?= build
+BUILD_TYPE ?= RelWithDebInfo
+SANITIZE  ?=
+WERROR    ?= OFF
+JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DFO_SANITIZE=$(SANITIZE) -DFO_WERROR=$(WERROR)
+
+.PHONY: all build deps configure test unit integration format format-check demo bench clean install
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+configure:
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+test: deps build format-check
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+unit: build
+	@cd $(BUILD) && ctest --output-on-failure -L unit -j $(JOBS)
+
+integration: build
+	@cd $(BUILD) && ctest --output-on-failure -L integration -j $(JOBS)
+
+format:
+	@./scripts/format.sh fix
+
+format-check:
+	@./scripts/format.sh check
+
+demo: deps build
+	@./scripts/demo.sh $(BUILD)
+
+bench: deps build
+	@./scripts/bench.sh $(BUILD)
+
+install: build
+	@cmake --install $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

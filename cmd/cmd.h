@@ -1,0 +1,34 @@
+/* cmd/cmd.h: what the fixorigin program's subcommands share: exit codes, output
+ * helpers. Only cmd/ prints. */
+#ifndef FO_CMD_H
+#define FO_CMD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "fo.h"
+
+/* Exit codes: documented in README.md and stable; automation depends on them. */
+enum {
+    FO_EXIT_OK = 0,        /* nothing wrong, or applied and verified */
+    FO_EXIT_ERROR = 1,     /* could not run; nothing activated */
+    FO_EXIT_PROBLEM = 2,   /* a problem was found (probe) / fixes planned (plan mode) */
+    FO_EXIT_ROLLED_BACK = 3,
+    FO_EXIT_CONFLICT = 4,  /* the service changed under us; safe to retry */
+    FO_EXIT_NEEDS_HUMAN = 5,
+    FO_EXIT_USAGE = 64,
+};
+
+/* A subcommand: argv[0] is the subcommand's name. Returns an exit code. */
+typedef int (*fo_cmd_fn)(int argc, char **argv);
+
+/* True when colour should be used on this stream (a terminal, and NO_COLOR unset). */
+bool fo_cmd_use_color(FILE *stream);
+
+/* Prints "fixorigin: <message>" to stderr. */
+void fo_cmd_errorf(const char *fmt, ...) FO_PRINTF(1, 2);
+
+/* Parses a whole decimal integer in [min, max]; false when s is not one. */
+bool fo_cmd_parse_int(const char *s, long min, long max, long *out);
+
+#endif

@@ -1,0 +1,53 @@
+/* The fixorigin program: dispatches to a subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+struct subcommand {
+    const char *name;
+    fo_cmd_fn run;
+    const char *summary;
+};
+
+/* Each subcommand lives in cmd/<name>_cmd.c. */
+static const struct subcommand subcommands[] = {
+    {NULL, NULL, NULL},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: fixorigin <command> [options]\n"
+                 "\n"
+                 "Finds out why Fastly cannot reach an origin over TLS and fixes the service.\n"
+                 "\n"
+                 "commands:\n");
+    for (const struct subcommand *c = subcommands; c->name; c++)
+        fprintf(out, "  %-10s %s\n", c->name, c->summary);
+    fprintf(out, "\n"
+                 "  fixorigin <command> --help   describes a command\n"
+                 "  fixorigin --version          prints the version\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return FO_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        usage(stdout);
+        return FO_EXIT_OK;
+    }
+    if (strcmp(name, "--version") == 0) {
+        printf("fixorigin %s\n", FO_VERSION);
+        return FO_EXIT_OK;
+    }
+    for (const struct subcommand *c = subcommands; c->name; c++) {
+        if (strcmp(name, c->name) == 0)
+            return c->run(argc - 1, argv + 1);
+    }
+    fo_cmd_errorf("unknown command '%s' (see 'fixorigin --help')", name);
+    return FO_EXIT_USAGE;
+}

@@ -1,0 +1,175 @@
+#include "fo.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int fo_error_setv(fo_error *err, int code, const char *fmt, va_list ap)
+{
+    if (err) {
+        err->code = code;
+        vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    }
+    return code;
+}
+
+int fo_error_set(fo_error *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fo_error_setv(err, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+void fo_error_clear(fo_error *err)
+{
+    if (err) {
+        err->code = FO_OK;
+        err->http_status = 0;
+        err->msg[0] = '\0';
+    }
+}
+
+const char *fo_strerror(int code)
+{
+    switch (code) {
+    case FO_OK:
+        return "success";
+    case FO_EINVAL:
+        return "invalid input";
+    case FO_ENOMEM:
+        return "out of memory";
+    case FO_EIO:
+        return "I/O error";
+    case FO_ERESOLVE:
+        return "name resolution failed";
+    case FO_ECONNECT:
+        return "connection failed";
+    case FO_ETIMEOUT:
+        return "timed out";
+    case FO_ETLS:
+        return "TLS error";
+    case FO_EHTTP:
+        return "HTTP error";
+    case FO_EAUTH:
+        return "not authorised";
+    case FO_ENOTFOUND:
+        return "not found";
+    case FO_ELOCKED:
+        return "version locked";
+    case FO_ERATELIMIT:
+        return "rate limited";
+    case FO_ECONFLICT:
+        return "conflict";
+    case FO_EPROTO:
+        return "malformed response";
+    case FO_EUNKNOWN:
+        return "outcome unknown";
+    case FO_ESTATE:
+        return "not possible in this state";
+    default:
+        return "unknown error";
+    }
+}
+
+static int buf_reserve(fo_buf *b, size_t extra)
+{
+    if (b->len + extra + 1 <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < b->len + extra + 1) {
+        if (cap > ((size_t)-1) / 2)
+            return FO_ENOMEM;
+        cap *= 2;
+    }
+    char *data = realloc(b->data, cap);
+    if (!data)
+        return FO_ENOMEM;
+    b->data = data;
+    b->cap = cap;
+    return 0;
+}
+
+int fo_buf_append(fo_buf *b, const void *data, size_t len)
+{
+    if (buf_reserve(b, len) != 0)
+        return FO_ENOMEM;
+    if (len)
+        memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+int fo_buf_puts(fo_buf *b, const char *s)
+{
+    return fo_buf_append(b, s, strlen(s));
+}
+
+int fo_buf_printf(fo_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return FO_EINVAL;
+    if (buf_reserve(b, (size_t)n) != 0)
+        return FO_ENOMEM;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return 0;
+}
+
+char *fo_buf_steal(fo_buf *b)
+{
+    char *s = b->data ? b->data : calloc(1, 1);
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return s;
+}
+
+void fo_buf_free(fo_buf *b)
+{
+    if (!b)
+        return;
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+char *fo_strdup(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *copy = malloc(n);
+    if (copy)
+        memcpy(copy, s, n);
+    return copy;
+}
+
+bool fo_str_empty(const char *s)
+{
+    return s == NULL || s[0] == '\0';
+}
+
+void fo_secret_free(char *s)
+{
+    if (!s)
+        return;
+    OPENSSL_cleanse(s, strlen(s));
+    free(s);
+}
+
+double fo_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Installs the Debian packages fixorigin needs to build, test and run, and only
+# those that are missing. Non-interactive; safe to run again.
+set -eu
+
+PACKAGES="build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev libssl-dev
+check libmicrohttpd-dev libpsl-dev openssl ca-certificates curl clang-format"
+
+missing=""
+for pkg in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+        missing="$missing $pkg"
+    fi
+done
+
+if [ -z "$missing" ]; then
+    exit 0
+fi
+
+echo "install-deps: installing:$missing" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        SUDO="sudo"
+    else
+        echo "install-deps: not root and no sudo; install these packages:$missing" >&2
+        exit 1
+    fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
