@@ -10,11 +10,11 @@
 
 /* Exit codes: documented in README.md and stable; automation depends on them. */
 enum {
-    FO_EXIT_OK = 0,        /* nothing wrong, or applied and verified */
-    FO_EXIT_ERROR = 1,     /* could not run; nothing activated */
-    FO_EXIT_PROBLEM = 2,   /* a problem was found (probe) / fixes planned (plan mode) */
+    FO_EXIT_OK = 0,      /* nothing wrong, or applied and verified */
+    FO_EXIT_ERROR = 1,   /* could not run; nothing activated */
+    FO_EXIT_PROBLEM = 2, /* a problem was found (probe) / fixes planned (plan mode) */
     FO_EXIT_ROLLED_BACK = 3,
-    FO_EXIT_CONFLICT = 4,  /* the service changed under us; safe to retry */
+    FO_EXIT_CONFLICT = 4, /* the service changed under us; safe to retry */
     FO_EXIT_NEEDS_HUMAN = 5,
     FO_EXIT_USAGE = 64,
 };

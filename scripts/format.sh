@@ -7,7 +7,7 @@ if ! command -v clang-format >/dev/null 2>&1; then
     echo "format: clang-format not found; run scripts/install-deps.sh" >&2
     exit 1
 fi
-files=$(git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build*')
+files=$(git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build*')
 [ -n "$files" ] || exit 0
 if [ "$mode" = fix ]; then
     # shellcheck disable=SC2086
