@@ -166,8 +166,14 @@ int mock_stop(mock_proc *m)
 
 void mock_cleanup(mock_proc *m)
 {
-    if (m->pid > 0)
-        mock_stop(m);
+    /* A clean stop, and nothing from the sanitizers when the mock was built with them. */
+    int status = m->pid > 0 ? mock_stop(m) : 0;
+    char *err = m->dir[0] ? read_file(mock_path(m, "stderr")) : NULL;
+    bool clean =
+        status == 0 && !(err && (strstr(err, "Sanitizer") || strstr(err, "runtime error")));
+    char said[2048];
+    snprintf(said, sizeof(said), "%s", err ? err : "");
+    free(err);
     DIR *dir = m->dir[0] ? opendir(m->dir) : NULL;
     if (dir) { /* flat: the harness writes no subdirectories */
         struct dirent *entry;
@@ -179,6 +185,7 @@ void mock_cleanup(mock_proc *m)
         rmdir(m->dir);
     }
     m->dir[0] = '\0';
+    ck_assert_msg(clean, "fastly-mock stopped with status %d: %s", status, said);
 }
 
 json_t *mock_log(const mock_proc *m)

@@ -23,7 +23,8 @@ typedef struct mock_proc {
 void mock_start(mock_proc *m, const char *state, const char *const *extra);
 /* SIGTERM, then waits (10 s, then SIGKILL); returns the exit status, or -1 when killed. */
 int mock_stop(mock_proc *m);
-/* Stops if running and removes the directory. */
+/* Stops if running and removes the directory; fails the test when the mock did not
+ * stop cleanly (exit 0, no sanitizer report). */
 void mock_cleanup(mock_proc *m);
 /* dir/name as a path (static buffer, one at a time per call site). */
 const char *mock_path(const mock_proc *m, const char *name);
