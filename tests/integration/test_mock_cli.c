@@ -50,16 +50,21 @@ static void install_cli(void)
     ck_assert_msg(stat(cli, &st) == 0 && (st.st_mode & S_IXUSR), "no CLI binary at '%s'", cli);
 }
 
-static void start(void)
+static void start_with(const char *state)
 {
     install_cli();
-    mock_start(&mock, NULL, NULL);
+    mock_start(&mock, state, NULL);
     snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%u", mock.port);
     snprintf(env_api, sizeof(env_api), "FASTLY_API_ENDPOINT=%s", endpoint);
     snprintf(env_account, sizeof(env_account), "FASTLY_ACCOUNT_ENDPOINT=%s", endpoint);
     snprintf(env_home, sizeof(env_home), "HOME=%s", mock_path(&mock, "home"));
     ck_assert_int_eq(mkdir(mock_path(&mock, "home"), 0700), 0);
     snprintf(output_path, sizeof(output_path), "%s", mock_path(&mock, "cli.out"));
+}
+
+static void start(void)
+{
+    start_with(NULL);
 }
 
 /* Runs `fastly ARGS... -i` against the mock; returns its exit status, output in *out. */
@@ -235,6 +240,38 @@ START_TEST(official_cli_sees_fastly_refusals)
 }
 END_TEST
 
+START_TEST(official_cli_pages_through_services)
+{
+    /* 130 services: the CLI asks for 100 a page and must follow the Link header. */
+    char *state = malloc(130 * 120 + 32);
+    strcpy(state, "{\"services\":[");
+    for (int i = 0; i < 130; i++)
+        sprintf(state + strlen(state),
+                "%s{\"id\":\"SVC%03d\",\"name\":\"service-%03d\",\"versions\":[{\"number\":1,"
+                "\"active\":true,\"locked\":true},{\"number\":2}]}",
+                i ? "," : "", i, i);
+    strcat(state, "]}");
+    start_with(state);
+    free(state);
+    char *out;
+    ck_assert_int_eq(fastly(&out, (const char *[]){"service", "list", NULL}), 0);
+    size_t lines = 0;
+    for (const char *p = out; (p = strchr(p, '\n')) != NULL; p++)
+        lines++;
+    ck_assert_uint_eq(lines, 131); /* a header and every service */
+    ck_assert_ptr_nonnull(strstr(out, "service-000  SVC000"));
+    ck_assert_ptr_nonnull(strstr(out, "service-129  SVC129"));
+    free(out);
+    json_t *log = mock_log(&mock);
+    size_t pages = 0;
+    for (size_t i = 0; i < json_array_size(log); i++)
+        pages += strcmp(json_string_value(json_object_get(json_array_get(log, i), "path")),
+                        "/service") == 0;
+    ck_assert_uint_eq(pages, 2);
+    json_decref(log);
+}
+END_TEST
+
 Suite *mock_cli_suite(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -244,6 +281,7 @@ Suite *mock_cli_suite(void)
     tcase_add_checked_fixture(tc, NULL, teardown);
     tcase_add_test(tc, official_cli_applies_a_tls_fix);
     tcase_add_test(tc, official_cli_sees_fastly_refusals);
+    tcase_add_test(tc, official_cli_pages_through_services);
     suite_add_tcase(s, tc);
     return s;
 }
