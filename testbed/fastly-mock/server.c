@@ -44,7 +44,7 @@ typedef struct request {
 /* What the fault rules decided for one request. */
 typedef struct fault_hit {
     bool hit;
-    fo_mock_fault rule; /* a copy; glob not owned */
+    fo_mock_fault rule; /* a copy without its glob */
 } fault_hit;
 
 /* ---- small helpers ---- */
@@ -366,6 +366,7 @@ static fault_hit match_faults(fo_mock_server *srv, const char *method, const cha
         if (fo_mock_fault_hit(&srv->opts.faults[i], method, path) && !hit.hit) {
             hit.hit = true;
             hit.rule = srv->opts.faults[i];
+            hit.rule.glob = NULL; /* the rule may be cleared at run time meanwhile */
         }
     }
     return hit;
