@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -164,6 +165,28 @@ int mock_stop(mock_proc *m)
     return status;
 }
 
+/* Removes a directory and what it holds (the CLI writes a HOME tree inside ours). */
+static void remove_tree(const char *path)
+{
+    DIR *dir = opendir(path);
+    if (dir) {
+        struct dirent *entry;
+        while ((entry = readdir(dir)) != NULL) {
+            char child[1024];
+            struct stat st;
+            if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+                continue;
+            snprintf(child, sizeof(child), "%s/%s", path, entry->d_name);
+            if (lstat(child, &st) == 0 && S_ISDIR(st.st_mode))
+                remove_tree(child);
+            else
+                unlink(child);
+        }
+        closedir(dir);
+    }
+    rmdir(path);
+}
+
 void mock_cleanup(mock_proc *m)
 {
     /* A clean stop, and nothing from the sanitizers when the mock was built with them. */
@@ -174,16 +197,8 @@ void mock_cleanup(mock_proc *m)
     char said[2048];
     snprintf(said, sizeof(said), "%s", err ? err : "");
     free(err);
-    DIR *dir = m->dir[0] ? opendir(m->dir) : NULL;
-    if (dir) { /* flat: the harness writes no subdirectories */
-        struct dirent *entry;
-        while ((entry = readdir(dir)) != NULL) {
-            if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0)
-                unlink(mock_path(m, entry->d_name));
-        }
-        closedir(dir);
-        rmdir(m->dir);
-    }
+    if (m->dir[0])
+        remove_tree(m->dir);
     m->dir[0] = '\0';
     ck_assert_msg(clean, "fastly-mock stopped with status %d: %s", status, said);
 }
