@@ -501,6 +501,8 @@ START_TEST(example_state_is_valid_and_clean_stop_exits_0)
     free(said);
     free(out);
 
+    mock_cleanup(&mock);
+
     /* The same port twice: the second cannot listen. */
     mock_start(&mock, NULL, NULL);
     char listen[32];
