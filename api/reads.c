@@ -149,7 +149,7 @@ static int redact_client_keys(fo_buf *out, const char *text)
         while (strncmp(body + indent, "- ", 2) == 0) /* a list item's first key */
             indent += 2 + strspn(body + indent + 2, " ");
         bool blank = body[indent] == '\n' || body[indent] == '\0';
-        if (skipping && !blank && indent > key_indent) {
+        if (skipping && (blank || indent > key_indent)) {
             line += len;
             continue;
         }
