@@ -10,3 +10,4 @@ fo_target_setup(fo_test_api_replay)
 
 fo_add_suite(api_form SOURCES unit/test_api_form.c LIBS fo_test_api_replay)
 fo_add_suite(api_model SOURCES unit/test_api_model.c LIBS fo_test_api_replay)
+fo_add_suite(api_writes SOURCES unit/test_api_writes.c LIBS fo_test_api_replay)

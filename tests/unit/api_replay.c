@@ -70,6 +70,15 @@ replay_answer *replay_answer_at(replay *r, int index)
     return &r->answers[index];
 }
 
+void replay_retarget(replay *r, int index, const char *method, const char *path)
+{
+    replay_answer *a = replay_answer_at(r, index);
+    free(a->method);
+    free(a->path);
+    a->method = strdup(method);
+    a->path = strdup(path);
+}
+
 int replay_add(replay *r, const char *method, const char *path, long status, const char *body)
 {
     replay_answer *a = new_answer(r);
@@ -326,6 +335,11 @@ static long long read_clock(void *ctx)
 
 fo_api *replay_client(replay *r)
 {
+    return replay_client_logged(r, NULL, NULL);
+}
+
+fo_api *replay_client_logged(replay *r, fo_log_fn log, void *log_ctx)
+{
     fo_api_config cfg;
     fo_api_config_init(&cfg);
     fo_api_transport t = replay_transport(r);
@@ -339,6 +353,8 @@ fo_api *replay_client(replay *r)
     cfg.sleep = record_sleep;
     cfg.clock = read_clock;
     cfg.clock_ctx = r;
+    cfg.log = log;
+    cfg.log_ctx = log_ctx;
     ck_assert_int_eq(fo_api_new(&api, &cfg, &err), 0);
     return api;
 }

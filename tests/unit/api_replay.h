@@ -56,6 +56,9 @@ int replay_add(replay *r, const char *method, const char *path, long status, con
 int replay_add_failure(replay *r, const char *method, const char *path, int fail_code,
                        bool delivered);
 replay_answer *replay_answer_at(replay *r, int index);
+/* Makes a loaded answer serve another request (a recorded error body for an
+ * endpoint whose own recording has none). */
+void replay_retarget(replay *r, int index, const char *method, const char *path);
 
 /* The decoded form fields go-vcr recorded for a cassette's first request (its
  * `form:` map, one value per key), as keys[i] = values[i]; free with
@@ -78,6 +81,7 @@ const replay_sent *replay_last(const replay *r, const char *method);
 
 /* A client over r with tiny backoffs and a sleep that only records. */
 fo_api *replay_client(replay *r);
+fo_api *replay_client_logged(replay *r, fo_log_fn log, void *log_ctx);
 /* Milliseconds the client asked to sleep, in total. */
 long replay_slept_ms(const replay *r);
 /* Sets the wall clock the client sees (epoch seconds). */
