@@ -280,11 +280,11 @@ static int print_json(FILE *out, const fo_service *s, const fo_version_config *s
     json_object_set_new(root, "active_version",
                         s->active_version > 0 ? json_integer(s->active_version) : json_null());
     json_object_set_new(root, "latest_version", int_or_null(s->latest_version));
-    json_object_set_new(root, "version",
-                        json_pack("{s:I, s:s, s:b, s:b, s:o}", (json_int_t)shown->version.number,
-                                  "state", version_state(&shown->version), "active",
-                                  shown->version.active, "locked", shown->version.locked, "comment",
-                                  str_or_null(shown->version.comment)));
+    json_object_set_new(
+        root, "version",
+        json_pack("{s:I, s:s, s:b, s:b, s:o}", "number", (json_int_t)shown->version.number, "state",
+                  version_state(&shown->version), "active", shown->version.active, "locked",
+                  shown->version.locked, "comment", str_or_null(shown->version.comment)));
     json_object_set_new(root, "domains", domains);
     json_object_set_new(root, "backends", backends);
     int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
