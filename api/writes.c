@@ -97,7 +97,9 @@ static int version_write(fo_api *api, fo_version **out, const char *service_id, 
         rc = fo_api_call(api, FO_PUT, path, form, &resp, &unknown, err);
     if (rc == 0) {
         rc = fo_api_parse_version(out, resp.body.data, resp.body.len, err);
-    } else if (unknown) {
+        unknown = rc == FO_EPROTO; /* made, but the answer is unreadable */
+    }
+    if (rc != 0 && unknown) {
         fo_error read_err;
         fo_error_clear(&read_err);
         fo_version *now = NULL;
@@ -275,9 +277,11 @@ int fo_api_version_clone(fo_api *api, fo_version **out, const char *service_id, 
     rc = build_path(&path, err, "/service/%s/version/%ld/clone", service_id, version);
     if (rc == 0)
         rc = fo_api_call(api, FO_PUT, path.data, NULL, &resp, &unknown, err);
-    if (rc == 0)
+    if (rc == 0) {
         rc = fo_api_parse_version(out, resp.body.data, resp.body.len, err);
-    else if (unknown)
+        unknown = rc == FO_EPROTO; /* made, but the answer is unreadable */
+    }
+    if (rc != 0 && unknown)
         rc = find_clone(api, out, service_id, highest_before, source_comment ? source_comment : "",
                         rc, err);
 out:
@@ -436,7 +440,9 @@ int fo_api_backend_update(fo_api *api, fo_backend **out, const char *service_id,
         rc = fo_api_call(api, FO_PUT, path.data, form.data, &resp, &unknown, err);
     if (rc == 0) {
         rc = fo_api_parse_backend(out, resp.body.data, resp.body.len, err);
-    } else if (unknown) {
+        unknown = rc == FO_EPROTO; /* made, but the answer is unreadable */
+    }
+    if (rc != 0 && unknown) {
         /* Read the backend back (under its new name when renamed) and see
          * whether every change is there. */
         fo_error read_err;
@@ -481,7 +487,9 @@ int fo_api_vcl_update(fo_api *api, fo_vcl **out, const char *service_id, long ve
         rc = fo_api_call(api, FO_PUT, path.data, form.data, &resp, &unknown, err);
     if (rc == 0) {
         rc = fo_api_parse_vcl(out, resp.body.data, resp.body.len, err);
-    } else if (unknown) {
+        unknown = rc == FO_EPROTO; /* made, but the answer is unreadable */
+    }
+    if (rc != 0 && unknown) {
         fo_error read_err;
         fo_error_clear(&read_err);
         fo_vcl *now = NULL;

@@ -463,6 +463,25 @@ START_TEST(lost_comment_and_vcl_read_back)
 }
 END_TEST
 
+START_TEST(unreadable_answer_to_a_write_is_read_back)
+{
+    fo_version *v = NULL;
+    replay_allow_writes(r);
+    replay_add(r, "PUT", "/service/S/version/3/lock", 200, "{\"number\":3,\"lock");
+    replay_add(r, "GET", "/service/S/version/3", 200, "{\"number\":3,\"locked\":true}");
+    replay_add(r, "PUT", "/service/S/version/4/lock", 200, "[]");
+    replay_add(r, "GET", "/service/S/version/4", 200, "{\"number\":4,\"locked\":false}");
+    ck_assert_int_eq(fo_api_version_lock(api, &v, "S", 3, &err), 0);
+    ck_assert(v->locked);
+    fo_version_free(v);
+    v = NULL;
+    ck_assert_int_eq(fo_api_version_lock(api, &v, "S", 4, &err), FO_EPROTO);
+    ck_assert_str_eq(err.msg, "Fastly API: malformed version: expected a JSON object; reading "
+                              "back shows nothing changed");
+    ck_assert_uint_eq(count_sent("PUT"), 2);
+}
+END_TEST
+
 START_TEST(locked_version_is_refused_once)
 {
     const fo_backend_change changes[] = {{"ssl_cert_hostname", "x"}};
@@ -553,6 +572,7 @@ Suite *api_writes_suite(void)
     tcase_add_test(tc, lost_rename_read_back_under_the_new_name);
     tcase_add_test(tc, lost_activate_read_back);
     tcase_add_test(tc, lost_comment_and_vcl_read_back);
+    tcase_add_test(tc, unreadable_answer_to_a_write_is_read_back);
     tcase_add_test(tc, rate_limited_write_waits_for_a_near_reset);
     tcase_add_test(tc, rate_limited_write_with_a_far_reset_fails);
     suite_add_tcase(s, tc);
