@@ -316,10 +316,11 @@ int fo_api_check_write_access(fo_api *api, const char *service_id, fo_error *err
 /* ---- Writes ---------------------------------------------------------------
  * Never sent twice blindly. When the outcome is unknown (a timeout, a dropped
  * connection, a 5xx, a 2xx whose body is unreadable) the client re-reads the
- * state: if the change is there the
- * call succeeds; if it is not, the call fails with the transport's code and
- * says that nothing changed; if the re-read fails too, FO_EUNKNOWN. A 429 is
- * a refusal: when its reset is near the client waits and sends it again.
+ * state: if the change is there the call succeeds; if it is not, the call
+ * fails with the write's own code and says that nothing changed; if the
+ * re-read fails too, FO_EUNKNOWN. A write that certainly never left (refused
+ * connection) is sent again like a read. A 429 is a refusal: when its reset is
+ * near the client waits and sends it again.
  * Besides the read codes: FO_ELOCKED (422: the version is locked or active),
  * FO_ECONFLICT (409), FO_EINVAL (bad arguments, nothing sent). */
 
