@@ -270,17 +270,20 @@ static bool contains_ci(const char *haystack, const char *needle)
     return false;
 }
 
-static int status_code(long status, const char *text)
+static int status_code(long status, const char *text, bool read)
 {
     if (status == 401 || status == 403)
         return FO_EAUTH;
     if (status == 404)
         return FO_ENOTFOUND;
-    /* Fastly answers an unknown or deleted service with 400, not 404. */
-    if (status == 400 && contains_ci(text, "service") &&
-        (contains_ci(text, "find") || contains_ci(text, "not found") ||
-         contains_ci(text, "deleted") || contains_ci(text, "unknown") ||
-         contains_ci(text, "exist")))
+    /* Fastly answers an unknown or deleted service with 400, not 404. A read
+     * sends nothing but its URL, so its 400 can only mean that; a write's 400
+     * is about its fields unless the text says otherwise. */
+    if (status == 400 &&
+        (read || (contains_ci(text, "service") &&
+                  (contains_ci(text, "find") || contains_ci(text, "not found") ||
+                   contains_ci(text, "deleted") || contains_ci(text, "unknown") ||
+                   contains_ci(text, "exist") || contains_ci(text, "invalid value for service")))))
         return FO_ENOTFOUND;
     if (status == 409)
         return FO_ECONFLICT;
@@ -291,7 +294,8 @@ static int status_code(long status, const char *text)
     return FO_EHTTP;
 }
 
-static int status_error(const fo_api *api, long status, const fo_buf *body, fo_error *err)
+static int status_error(const fo_api *api, long status, const fo_buf *body, bool read,
+                        fo_error *err)
 {
     char text[200];
     if (!body->data || !fo_api_error_text(text, sizeof(text), body->data, body->len)) {
@@ -302,7 +306,7 @@ static int status_error(const fo_api *api, long status, const fo_buf *body, fo_e
         snprintf(text, sizeof(text), "%s%s%s", reason_phrase(status), snippet[0] ? ": " : "",
                  snippet);
     }
-    int code = status_code(status, text);
+    int code = status_code(status, text, read);
     fo_error_set(err, code, "Fastly API: %ld %s", status, text);
     if (err)
         err->http_status = status;
@@ -415,7 +419,7 @@ int fo_api_call(fo_api *api, fo_api_method method, const char *path_query, const
                 waits++;
                 continue;
             }
-            rc = status_error(api, resp.status, &resp.body, err);
+            rc = status_error(api, resp.status, &resp.body, !write, err);
             if (err && resp.ratelimit_reset > 0) {
                 char when[32];
                 time_t reset = (time_t)resp.ratelimit_reset;
@@ -442,7 +446,7 @@ int fo_api_call(fo_api *api, fo_api_method method, const char *path_query, const
                               "Fastly API: %ld redirect refused (the token is never sent on)",
                               resp.status);
         else
-            rc = status_error(api, resp.status, &resp.body, err);
+            rc = status_error(api, resp.status, &resp.body, !write, err);
         if (err)
             err->http_status = resp.status;
         goto out;

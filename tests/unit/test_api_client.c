@@ -51,6 +51,18 @@ static int backend_get_answered_by(const char *cassette, int index)
     return rc;
 }
 
+/* The same for a write: PUT /service/S/version/1/lock. */
+static int lock_answered_by(const char *cassette, int index)
+{
+    fo_version *v = NULL;
+    replay_allow_writes(r);
+    int first = replay_load(r, cassette);
+    replay_retarget(r, first + index, "PUT", "/service/S/version/1/lock");
+    int rc = fo_api_version_lock(api, &v, "S", 1, &err);
+    ck_assert_ptr_null(v);
+    return rc;
+}
+
 /* ---- error lines ---- */
 
 START_TEST(msg_and_detail)
@@ -93,8 +105,8 @@ END_TEST
 
 START_TEST(bad_request)
 {
-    ck_assert_int_eq(
-        backend_get_answered_by("errors/bad_request_400/create_expected_error.yaml", 0), FO_EHTTP);
+    ck_assert_int_eq(lock_answered_by("errors/bad_request_400/create_expected_error.yaml", 0),
+                     FO_EHTTP);
     ck_assert_str_eq(err.msg, "Fastly API: 400 Bad request: Name must start with alphabetical and "
                               "contain only alphanumeric, underscore, and whitespace");
     ck_assert_int_eq(err.http_status, 400);
@@ -103,7 +115,7 @@ END_TEST
 
 START_TEST(bad_request_for_unknown_service_is_not_found)
 {
-    ck_assert_int_eq(backend_get_answered_by("services_details_with_filters/cleanup.yaml", 0),
+    ck_assert_int_eq(lock_answered_by("services_details_with_filters/cleanup.yaml", 0),
                      FO_ENOTFOUND);
     ck_assert_str_eq(err.msg,
                      "Fastly API: 400 Bad request: Service 'DCsx1c14IixEK8PqF0TvqK' is deleted");
@@ -112,9 +124,21 @@ END_TEST
 
 START_TEST(other_400_stays_http_error)
 {
-    ck_assert_int_eq(backend_get_answered_by("errors/record_not_found_404_and_400/cleanup.yaml", 1),
+    ck_assert_int_eq(lock_answered_by("errors/record_not_found_404_and_400/cleanup.yaml", 1),
                      FO_EHTTP);
     ck_assert_str_eq(err.msg, "Fastly API: 400 Bad request: Cannot delete only server in a pool");
+}
+END_TEST
+
+START_TEST(read_400_names_a_missing_record)
+{
+    fo_service *s = NULL;
+    replay_add(r, "GET", "/service/NOSUCH/details", 400,
+               "{\"msg\":\"Bad request\",\"detail\":\"Invalid value for service_id: 'NOSUCH'\"}");
+    ck_assert_int_eq(fo_api_service_details(api, &s, "NOSUCH", 0, &err), FO_ENOTFOUND);
+    ck_assert_int_eq(err.http_status, 400);
+    ck_assert_str_eq(err.msg,
+                     "Fastly API: 400 Bad request: Invalid value for service_id: 'NOSUCH'");
 }
 END_TEST
 
@@ -472,6 +496,7 @@ Suite *api_client_suite(void)
     tcase_add_test(tc, bad_request);
     tcase_add_test(tc, bad_request_for_unknown_service_is_not_found);
     tcase_add_test(tc, other_400_stays_http_error);
+    tcase_add_test(tc, read_400_names_a_missing_record);
     tcase_add_test(tc, auth_statuses);
     tcase_add_test(tc, non_json_bodies);
     tcase_add_test(tc, redirects_are_not_followed);

@@ -3,15 +3,13 @@
  * shown, and every usage error's exit code. */
 #include <check.h>
 #include <jansson.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api_replay.h"
+#include "api_testcert.h"
 #include "cmd.h"
 
 Suite *api_show_suite(void);
@@ -60,44 +58,6 @@ static int show(const char *arg, ...)
     ck_assert_ptr_null(strstr(out_text, REPLAY_TOKEN));
     ck_assert_ptr_null(strstr(err_text, REPLAY_TOKEN));
     return rc;
-}
-
-/* A self-signed certificate made now; *out_sha256 gets its fingerprint. */
-static char *make_cert_pem(const char *cn, char *out_sha256)
-{
-    EVP_PKEY *key = EVP_EC_gen("P-256");
-    X509 *cert = X509_new();
-    ck_assert(key && cert);
-    X509_set_version(cert, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-    X509_gmtime_adj(X509_getm_notBefore(cert), 0);
-    X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
-    X509_NAME *name = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"fixorigin", -1, -1,
-                               0);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-    X509_set_issuer_name(cert, name);
-    X509_set_pubkey(cert, key);
-    ck_assert(X509_sign(cert, key, EVP_sha256()) > 0);
-    /* The fingerprint the way `openssl x509 -fingerprint -sha256` makes it:
-     * SHA-256 over the DER. */
-    unsigned char *der = NULL;
-    int der_len = i2d_X509(cert, &der);
-    unsigned char md[32];
-    unsigned int md_len = 0;
-    ck_assert(EVP_Digest(der, (size_t)der_len, md, &md_len, EVP_sha256(), NULL));
-    for (unsigned int i = 0; i < md_len; i++)
-        sprintf(out_sha256 + 3 * i, i + 1 < md_len ? "%02X:" : "%02X", md[i]);
-    OPENSSL_free(der);
-    BIO *bio = BIO_new(BIO_s_mem());
-    PEM_write_bio_X509(bio, cert);
-    char *data = NULL;
-    long len = BIO_get_mem_data(bio, &data);
-    char *pem = strndup(data, (size_t)len);
-    BIO_free(bio);
-    X509_free(cert);
-    EVP_PKEY_free(key);
-    return pem;
 }
 
 START_TEST(recorded_details_it_has_not_seen)
@@ -166,9 +126,9 @@ static char *tls_details(const char *ca_pem, const char *client_cert)
 START_TEST(tls_backend_with_certificates)
 {
     char root_sha[3 * 32], inter_sha[3 * 32], client_sha[3 * 32];
-    char *root_pem = make_cert_pem("Test Root CA", root_sha);
-    char *inter_pem = make_cert_pem("Test Intermediate", inter_sha);
-    char *client_pem = make_cert_pem("Client", client_sha);
+    char *root_pem = api_test_cert_pem("Test Root CA", root_sha);
+    char *inter_pem = api_test_cert_pem("Test Intermediate", inter_sha);
+    char *client_pem = api_test_cert_pem("Client", client_sha);
     char *bundle = malloc(strlen(root_pem) + strlen(inter_pem) + 1);
     strcpy(bundle, root_pem);
     strcat(bundle, inter_pem);

@@ -1,0 +1,3 @@
+# The API client against the Fastly stand-in, over HTTP on loopback.
+fo_add_suite(api_mock INTEGRATION SOURCES integration/test_api_mock.c LIBS fo_test_api_replay)
+add_dependencies(test_api_mock fastly-mock fixorigin)
