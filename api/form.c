@@ -13,19 +13,17 @@ static bool is_unreserved(unsigned char c)
            c == '_' || c == '.' || c == '~';
 }
 
-/* Go's url.QueryEscape: unreserved bytes as they are, space as '+', every
- * other byte as %XX in upper case. */
-static int query_escape(fo_buf *out, const char *s)
+/* Appends s with every byte outside the unreserved set and keep escaped as
+ * %XX (upper case), and a space as '+' when space_plus. */
+static int escape(fo_buf *out, const char *s, const char *keep, bool space_plus)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        char enc[3];
+        char enc[3] = {(char)*p};
         size_t n = 1;
-        if (is_unreserved(*p)) {
-            enc[0] = (char)*p;
-        } else if (*p == ' ') {
+        if (*p == ' ' && space_plus) {
             enc[0] = '+';
-        } else {
+        } else if (!is_unreserved(*p) && !(*p && strchr(keep, *p))) {
             enc[0] = '%';
             enc[1] = hex[*p >> 4];
             enc[2] = hex[*p & 15];
@@ -37,27 +35,19 @@ static int query_escape(fo_buf *out, const char *s)
     return 0;
 }
 
+/* Go's url.QueryEscape: unreserved bytes as they are, space as '+', every
+ * other byte as %XX. */
+static int query_escape(fo_buf *out, const char *s)
+{
+    return escape(out, s, "", true);
+}
+
 /* Go's url.PathEscape: RFC 3986 allows ':' '@' '&' '=' '+' '$' in a segment,
  * and Go keeps them; '/' ';' ',' '?' and everything else is escaped (a space is
  * %20, never '+'). */
 static int path_escape(fo_buf *out, const char *s)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        char enc[3];
-        size_t n = 1;
-        if (is_unreserved(*p) || strchr(":@&=+$", *p)) {
-            enc[0] = (char)*p;
-        } else {
-            enc[0] = '%';
-            enc[1] = hex[*p >> 4];
-            enc[2] = hex[*p & 15];
-            n = 3;
-        }
-        if (fo_buf_append(out, enc, n) != 0)
-            return FO_ENOMEM;
-    }
-    return 0;
+    return escape(out, s, ":@&=+$", false);
 }
 
 static int field_cmp(const void *a, const void *b)

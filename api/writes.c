@@ -60,6 +60,16 @@ out:
     return rc;
 }
 
+/* Sends a write once the token is known to be allowed to make it. */
+static int send_write(fo_api *api, const char *service_id, const char *path, const char *form,
+                      fo_api_response *resp, bool *out_unknown, fo_error *err)
+{
+    int rc = fo_api_check_write_access(api, service_id, err);
+    if (rc == 0)
+        rc = fo_api_call(api, FO_PUT, path, form, resp, out_unknown, err);
+    return rc;
+}
+
 /* The three ends of a write whose outcome was unknown. happened: 1 the
  * re-read shows the change, 0 it shows none, negative: the re-read failed
  * (read_err says why). err holds the write's own failure. */
@@ -92,9 +102,7 @@ static int version_write(fo_api *api, fo_version **out, const char *service_id, 
 {
     fo_api_response resp = {0};
     bool unknown = false;
-    int rc = fo_api_check_write_access(api, service_id, err);
-    if (rc == 0)
-        rc = fo_api_call(api, FO_PUT, path, form, &resp, &unknown, err);
+    int rc = send_write(api, service_id, path, form, &resp, &unknown, err);
     if (rc == 0) {
         rc = fo_api_parse_version(out, resp.body.data, resp.body.len, err);
         unknown = rc == FO_EPROTO; /* made, but the answer is unreadable */
@@ -435,9 +443,7 @@ int fo_api_backend_update(fo_api *api, fo_backend **out, const char *service_id,
         rc = fo_error_set(err, FO_ENOMEM, "out of memory");
         goto out;
     }
-    rc = fo_api_check_write_access(api, service_id, err);
-    if (rc == 0)
-        rc = fo_api_call(api, FO_PUT, path.data, form.data, &resp, &unknown, err);
+    rc = send_write(api, service_id, path.data, form.data, &resp, &unknown, err);
     if (rc == 0) {
         rc = fo_api_parse_backend(out, resp.body.data, resp.body.len, err);
         unknown = rc == FO_EPROTO; /* made, but the answer is unreadable */
@@ -482,9 +488,7 @@ int fo_api_vcl_update(fo_api *api, fo_vcl **out, const char *service_id, long ve
          fo_api_form_encode(&form, &field, 1) != 0))
         rc = fo_error_set(err, FO_ENOMEM, "out of memory");
     if (rc == 0)
-        rc = fo_api_check_write_access(api, service_id, err);
-    if (rc == 0)
-        rc = fo_api_call(api, FO_PUT, path.data, form.data, &resp, &unknown, err);
+        rc = send_write(api, service_id, path.data, form.data, &resp, &unknown, err);
     if (rc == 0) {
         rc = fo_api_parse_vcl(out, resp.body.data, resp.body.len, err);
         unknown = rc == FO_EPROTO; /* made, but the answer is unreadable */

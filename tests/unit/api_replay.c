@@ -338,21 +338,27 @@ fo_api *replay_client(replay *r)
     return replay_client_logged(r, NULL, NULL);
 }
 
+void replay_config(replay *r, fo_api_config *cfg, fo_api_transport *t)
+{
+    fo_api_config_init(cfg);
+    *t = replay_transport(r);
+    cfg->base_url = REPLAY_BASE_URL;
+    cfg->token = REPLAY_TOKEN;
+    cfg->transport = t;
+    cfg->backoff_initial_ms = 10;
+    cfg->backoff_max_ms = 40;
+    cfg->sleep = record_sleep;
+    cfg->clock = read_clock;
+    cfg->clock_ctx = r;
+}
+
 fo_api *replay_client_logged(replay *r, fo_log_fn log, void *log_ctx)
 {
     fo_api_config cfg;
-    fo_api_config_init(&cfg);
-    fo_api_transport t = replay_transport(r);
+    fo_api_transport t;
     fo_error err;
     fo_api *api = NULL;
-    cfg.base_url = REPLAY_BASE_URL;
-    cfg.token = REPLAY_TOKEN;
-    cfg.transport = &t;
-    cfg.backoff_initial_ms = 10;
-    cfg.backoff_max_ms = 40;
-    cfg.sleep = record_sleep;
-    cfg.clock = read_clock;
-    cfg.clock_ctx = r;
+    replay_config(r, &cfg, &t);
     cfg.log = log;
     cfg.log_ctx = log_ctx;
     ck_assert_int_eq(fo_api_new(&api, &cfg, &err), 0);

@@ -79,7 +79,11 @@ const replay_sent *replay_sent_at(const replay *r, size_t index);
 /* The last request sent with this method, or NULL. */
 const replay_sent *replay_last(const replay *r, const char *method);
 
-/* A client over r with tiny backoffs and a sleep that only records. */
+/* Fills cfg for a client over r (transport t, which it sets up): the replay
+ * base URL and token, tiny backoffs, a sleep that only records and r's clock.
+ * Tests change what they test, then call fo_api_new. */
+void replay_config(replay *r, fo_api_config *cfg, fo_api_transport *t);
+/* A client over r with that configuration. */
 fo_api *replay_client(replay *r);
 fo_api *replay_client_logged(replay *r, fo_log_fn log, void *log_ctx);
 /* Milliseconds the client asked to sleep, in total. */

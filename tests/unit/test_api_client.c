@@ -221,11 +221,8 @@ START_TEST(retries_can_be_turned_off)
     fo_api_config cfg;
     fo_api *quick = NULL;
     fo_version *v = NULL;
-    fo_api_transport t = replay_transport(r);
-    fo_api_config_init(&cfg);
-    cfg.base_url = REPLAY_BASE_URL;
-    cfg.token = REPLAY_TOKEN;
-    cfg.transport = &t;
+    fo_api_transport t;
+    replay_config(r, &cfg, &t);
     cfg.read_retries = 0;
     replay_add(r, "GET", "/service/S/version/1", 503, "");
     replay_add(r, "GET", "/service/S/version/1", 200, "{\"number\":1}");
@@ -265,11 +262,8 @@ START_TEST(rate_limit_wait_is_bounded_by_config)
     fo_api_config cfg;
     fo_api *strict = NULL;
     fo_version *v = NULL;
-    fo_api_transport t = replay_transport(r);
-    fo_api_config_init(&cfg);
-    cfg.base_url = REPLAY_BASE_URL;
-    cfg.token = REPLAY_TOKEN;
-    cfg.transport = &t;
+    fo_api_transport t;
+    replay_config(r, &cfg, &t);
     cfg.ratelimit_max_wait_ms = 1000;
     cfg.clock = NULL; /* the real clock: the reset is an hour away from now */
     ck_assert_int_eq(fo_api_new(&strict, &cfg, &err), 0);
@@ -429,11 +423,10 @@ static int new_client(const char *base_url, const char *token)
 {
     fo_api_config cfg;
     fo_api *client = NULL;
-    fo_api_transport t = replay_transport(r);
-    fo_api_config_init(&cfg);
+    fo_api_transport t;
+    replay_config(r, &cfg, &t);
     cfg.base_url = base_url;
     cfg.token = token;
-    cfg.transport = &t;
     int rc = fo_api_new(&client, &cfg, &err);
     ck_assert(rc == 0 ? client != NULL : client == NULL);
     fo_api_free(client);
@@ -470,11 +463,9 @@ START_TEST(trailing_slash_in_base_url)
     fo_api_config cfg;
     fo_api *client = NULL;
     fo_version *v = NULL;
-    fo_api_transport t = replay_transport(r);
-    fo_api_config_init(&cfg);
+    fo_api_transport t;
+    replay_config(r, &cfg, &t);
     cfg.base_url = REPLAY_BASE_URL "//";
-    cfg.token = REPLAY_TOKEN;
-    cfg.transport = &t;
     replay_add(r, "GET", "/service/S/version/1", 200, "{\"number\":1}");
     ck_assert_int_eq(fo_api_new(&client, &cfg, &err), 0);
     ck_assert_int_eq(fo_api_version_get(client, &v, "S", 1, &err), 0);
