@@ -455,11 +455,12 @@ int fo_api_backend_update(fo_api *api, fo_backend **out, const char *service_id,
         fo_error_clear(&read_err);
         int read_rc = fo_api_get(api, &reread, &read_err, "/service/%s/version/%ld/backend/%s",
                                  service_id, version, new_name ? new_name : name);
-        int happened =
-            read_rc == FO_ENOTFOUND && new_name                                               ? 0
-            : read_rc != 0                                                                    ? -1
-            : fo_api_backend_matches(reread.body.data, reread.body.len, fields, change_count) ? 1
-                                                                                              : 0;
+        int happened = -1;
+        if (read_rc == FO_ENOTFOUND && new_name)
+            happened = 0; /* not renamed, so not changed either */
+        else if (read_rc == 0)
+            happened =
+                fo_api_backend_matches(reread.body.data, reread.body.len, fields, change_count);
         rc = settle(api, rc, happened, &read_err, err);
         if (rc == 0)
             rc = fo_api_parse_backend(out, reread.body.data, reread.body.len, err);
