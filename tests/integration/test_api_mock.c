@@ -641,6 +641,38 @@ START_TEST(lost_writes_are_read_back)
 }
 END_TEST
 
+/* The stand-in's dump carries ssl_client_key as Fastly's does; the client
+ * never hands it on. (Its armour only: no real key is made for this.) */
+START_TEST(diff_never_reveals_the_client_key)
+{
+    static const char key[] = "-----BEGIN PRIVATE KEY-----\nNOTAREALKEY0123\n"
+                              "NOTAREALKEY4567\n-----END PRIVATE KEY-----\n";
+    char sha256[96];
+    char *cert = api_test_cert_pem("Shop Client", sha256);
+    const fo_backend_change changes[] = {{"ssl_client_key", key}, {"ssl_client_cert", cert}};
+    fo_version *v = NULL;
+    fo_backend *b = NULL;
+    fo_diff *diff = NULL;
+    start_mock(NULL);
+    api = client_with(TOKEN, 10000);
+    ck_assert_int_eq(fo_api_version_clone(api, &v, "SVC1", 1, &err), 0);
+    fo_version_free(v);
+    ck_assert_int_eq(fo_api_backend_update(api, &b, "SVC1", 2, "Host 1", changes, 2, &err), 0);
+    ck_assert_str_eq(b->ssl_client_key, key); /* the model holds it; it is wiped on free */
+    fo_backend_free(b);
+    for (long from = 1; from <= 2; from++) {
+        ck_assert_int_eq(fo_api_diff(api, &diff, "SVC1", from, 2, &err), 0);
+        ck_assert_ptr_nonnull(strstr(diff->text, "ssl_client_key: [redacted]\n"));
+        ck_assert_ptr_nonnull(strstr(diff->text, "ssl_client_cert: "));
+        ck_assert_msg(!strstr(diff->text, "NOTAREALKEY") && !strstr(diff->text, "PRIVATE KEY"),
+                      "%s", diff->text);
+        fo_diff_free(diff);
+    }
+    ck_assert(!client_log.data || !strstr(client_log.data, "NOTAREALKEY"));
+    free(cert);
+}
+END_TEST
+
 /* ---- fixorigin show, the program ---- */
 
 static int run_show(const char *args, const char *out_name)
@@ -728,6 +760,7 @@ Suite *api_mock_suite(void)
     tcase_add_test(tc, dropped_clone_finds_the_draft);
     tcase_add_test(tc, clone_dropped_before_it_happened);
     tcase_add_test(tc, lost_writes_are_read_back);
+    tcase_add_test(tc, diff_never_reveals_the_client_key);
     suite_add_tcase(s, tc);
     tc = tcase_create("show");
     tcase_add_checked_fixture(tc, setup, teardown);
