@@ -1,5 +1,6 @@
 /* The client's core: configuration, one call with its retries, status
  * mapping, counters and logs. */
+#define _GNU_SOURCE /* memmem */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -294,10 +295,31 @@ static int status_code(long status, const char *text, bool read)
     return FO_EHTTP;
 }
 
-static int status_error(const fo_api *api, long status, const fo_buf *body, bool read,
+/* A copy of body with the token replaced, before anything shortens the text
+ * and could leave a piece of it behind. */
+static int redact_body(const fo_api *api, const fo_buf *body, fo_buf *out)
+{
+    size_t tlen = strlen(api->token);
+    const char *p = body->data;
+    const char *end = body->data + body->len;
+    while (p < end) {
+        const char *hit = memmem(p, (size_t)(end - p), api->token, tlen);
+        size_t keep = hit ? (size_t)(hit - p) : (size_t)(end - p);
+        if (fo_buf_append(out, p, keep) != 0 || (hit && fo_buf_puts(out, "[redacted]") != 0))
+            return FO_ENOMEM;
+        p += keep + (hit ? tlen : 0);
+    }
+    return fo_buf_append(out, "", 0);
+}
+
+static int status_error(const fo_api *api, long status, const fo_buf *raw_body, bool read,
                         fo_error *err)
 {
     char text[200];
+    fo_buf clean = {0};
+    const fo_buf *body = redact_body(api, raw_body, &clean) == 0 ? &clean : raw_body;
+    if (body == raw_body)
+        body = &(const fo_buf){0}; /* out of memory: say only the status */
     if (!body->data || !fo_api_error_text(text, sizeof(text), body->data, body->len)) {
         char snippet[120];
         snippet[0] = '\0';
@@ -311,6 +333,7 @@ static int status_error(const fo_api *api, long status, const fo_buf *body, bool
     if (err)
         err->http_status = status;
     fo_api_scrub_error(api, err);
+    fo_buf_free(&clean);
     return code;
 }
 

@@ -289,6 +289,19 @@ START_TEST(token_echoed_by_a_server_is_redacted)
 }
 END_TEST
 
+START_TEST(token_cut_short_by_a_long_message_is_still_redacted)
+{
+    fo_version *v = NULL;
+    char body[512];
+    /* The token starts where the error line runs out of room. */
+    snprintf(body, sizeof(body), "{\"msg\":\"Bad key\",\"detail\":\"%0185d %s\"}", 0, REPLAY_TOKEN);
+    replay_add(r, "GET", "/service/S/version/1", 401, body);
+    ck_assert_int_eq(fo_api_version_get(api, &v, "S", 1, &err), FO_EAUTH);
+    ck_assert_ptr_null(strstr(err.msg, "replay-tok"));
+    ck_assert_ptr_nonnull(strstr(err.msg, "0000 [red"));
+}
+END_TEST
+
 START_TEST(token_never_logged)
 {
     fo_version *v = NULL;
@@ -504,6 +517,7 @@ Suite *api_client_suite(void)
     tc = tcase_create("secret");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, token_echoed_by_a_server_is_redacted);
+    tcase_add_test(tc, token_cut_short_by_a_long_message_is_still_redacted);
     tcase_add_test(tc, token_never_logged);
     suite_add_tcase(s, tc);
     tc = tcase_create("config");
