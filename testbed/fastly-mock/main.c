@@ -83,16 +83,6 @@ static int add_fault(fo_mock_options *opts, const char *spec)
     return 0;
 }
 
-static void free_options(fo_mock_options *opts)
-{
-    for (size_t i = 0; i < opts->ntokens; i++)
-        fo_mock_token_clear(&opts->tokens[i]);
-    free(opts->tokens);
-    for (size_t i = 0; i < opts->nfaults; i++)
-        fo_mock_fault_clear(&opts->faults[i]);
-    free(opts->faults);
-}
-
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {{"listen", required_argument, NULL, 'l'},
@@ -209,6 +199,6 @@ out:
         status = EXIT_FAILURE;
     }
     fo_mock_state_free(state);
-    free_options(&opts);
+    fo_mock_options_free(&opts);
     return status;
 }

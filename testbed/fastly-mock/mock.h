@@ -212,6 +212,9 @@ typedef struct fo_mock_options {
     long rate_window; /* seconds */
 } fo_mock_options;
 
+/* Frees the tokens and faults the options own (not the strings, which are borrowed). */
+void fo_mock_options_free(fo_mock_options *opts);
+
 typedef struct fo_mock_server fo_mock_server;
 
 /* Starts serving `state` on its own threads. Takes ownership of state and of the tokens

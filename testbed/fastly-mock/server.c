@@ -44,7 +44,7 @@ typedef struct request {
 /* What the fault rules decided for one request. */
 typedef struct fault_hit {
     bool hit;
-    fo_mock_fault rule; /* a copy; glob not owned */
+    fo_mock_fault rule; /* a copy without its glob */
 } fault_hit;
 
 /* ---- small helpers ---- */
@@ -366,6 +366,7 @@ static fault_hit match_faults(fo_mock_server *srv, const char *method, const cha
         if (fo_mock_fault_hit(&srv->opts.faults[i], method, path) && !hit.hit) {
             hit.hit = true;
             hit.rule = srv->opts.faults[i];
+            hit.rule.glob = NULL; /* the rule may be cleared at run time meanwhile */
         }
     }
     return hit;
@@ -649,7 +650,7 @@ static int parse_listen(struct sockaddr_storage *out, bool *ipv6, const char *li
     return 0;
 }
 
-static void free_options(fo_mock_options *opts)
+void fo_mock_options_free(fo_mock_options *opts)
 {
     for (size_t i = 0; i < opts->ntokens; i++)
         fo_mock_token_clear(&opts->tokens[i]);
@@ -672,7 +673,7 @@ int fo_mock_server_start(fo_mock_server **out, fo_mock_state *state, fo_mock_opt
     fo_mock_server *srv = calloc(1, sizeof(*srv));
     if (!srv) {
         fo_mock_state_free(state);
-        free_options(opts);
+        fo_mock_options_free(opts);
         return fo_error_set(err, FO_ENOMEM, "out of memory");
     }
     pthread_mutex_init(&srv->lock, NULL);
@@ -733,7 +734,7 @@ int fo_mock_server_stop(fo_mock_server *srv, fo_error *err)
     if (srv->log)
         fclose(srv->log);
     fo_mock_state_free(srv->state);
-    free_options(&srv->opts);
+    fo_mock_options_free(&srv->opts);
     pthread_mutex_destroy(&srv->lock);
     free(srv);
     return rc;
