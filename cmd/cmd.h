@@ -31,4 +31,13 @@ void fo_cmd_errorf(const char *fmt, ...) FO_PRINTF(1, 2);
 /* Parses a whole decimal integer in [min, max]; false when s is not one. */
 bool fo_cmd_parse_int(const char *s, long min, long max, long *out);
 
+/* Subcommands, one per cmd/<name>_cmd.c. */
+int fo_cmd_show(int argc, char **argv);
+
+/* fixorigin show over a given API transport (NULL: libcurl), printing to out
+ * and err: the seam its tests use. */
+struct fo_api_transport;
+int fo_cmd_show_with(int argc, char **argv, const struct fo_api_transport *transport, FILE *out,
+                     FILE *err);
+
 #endif

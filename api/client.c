@@ -1,0 +1,507 @@
+/* The client's core: configuration, one call with its retries, status
+ * mapping, counters and logs. */
+#define _GNU_SOURCE /* memmem */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+void fo_api_config_init(fo_api_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->connect_timeout_ms = 10000;
+    cfg->timeout_ms = 60000;
+    cfg->max_body_bytes = 64u * 1024 * 1024;
+    cfg->read_retries = 4;
+    cfg->backoff_initial_ms = 500;
+    cfg->backoff_max_ms = 8000;
+    cfg->ratelimit_max_wait_ms = 60000;
+}
+
+void fo_api_response_clear(fo_api_response *resp)
+{
+    fo_buf_free(&resp->body);
+    free(resp->link);
+    memset(resp, 0, sizeof(*resp));
+    resp->ratelimit_remaining = -1;
+    resp->ratelimit_reset = -1;
+}
+
+static void default_sleep(void *ctx, long ms)
+{
+    (void)ctx;
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+static long long default_clock(void *ctx)
+{
+    (void)ctx;
+    return (long long)time(NULL);
+}
+
+/* The token travels in a header: over plain HTTP only to this machine (the
+ * stand-in in tests), never to another host. */
+static bool is_loopback_host(const char *host, size_t len)
+{
+    if (len == 9 && strncmp(host, "localhost", 9) == 0)
+        return true;
+    if (len == 5 && strncmp(host, "[::1]", 5) == 0)
+        return true;
+    if (len < 4 || strncmp(host, "127.", 4) != 0)
+        return false;
+    for (size_t i = 4; i < len; i++) {
+        if (!isdigit((unsigned char)host[i]) && host[i] != '.')
+            return false;
+    }
+    return true;
+}
+
+static int check_base_url(const char *url, fo_error *err)
+{
+    bool https = strncmp(url, "https://", 8) == 0;
+    bool http = strncmp(url, "http://", 7) == 0;
+    if (!https && !http)
+        return fo_error_set(err, FO_EINVAL, "API base URL must start with https:// (got '%.80s')",
+                            url);
+    const char *host = url + (https ? 8 : 7);
+    size_t authority = strcspn(host, "/?#");
+    for (size_t i = 0; host[i]; i++) {
+        if ((unsigned char)host[i] <= ' ' || host[i] == 0x7f)
+            return fo_error_set(err, FO_EINVAL,
+                                "API base URL contains a space or control character");
+    }
+    if (authority == 0 || memchr(host, '@', authority))
+        return fo_error_set(err, FO_EINVAL, "API base URL has no host, or carries credentials");
+    if (host[authority] == '?' || host[authority] == '#')
+        return fo_error_set(err, FO_EINVAL, "API base URL must not have a query or fragment");
+    size_t host_len = authority;
+    if (host[0] == '[') {
+        const char *close = memchr(host, ']', authority);
+        host_len = close ? (size_t)(close - host) + 1 : authority;
+    } else {
+        const char *colon = memchr(host, ':', authority);
+        if (colon)
+            host_len = (size_t)(colon - host);
+    }
+    if (http && !is_loopback_host(host, host_len))
+        return fo_error_set(err, FO_EINVAL,
+                            "refusing to send the API token over plain http to '%.*s': use https",
+                            (int)(host_len > 80 ? 80 : host_len), host);
+    return 0;
+}
+
+int fo_api_new(fo_api **out, const fo_api_config *cfg, fo_error *err)
+{
+    int rc = 0;
+    fo_api *api = calloc(1, sizeof(*api));
+    fo_api_transport transport = {0};
+    if (cfg->transport)
+        transport = *cfg->transport;
+    if (!api) {
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+        goto out;
+    }
+    api->transport = transport;
+    transport.destroy = NULL; /* the client owns it from here */
+    api->cfg = *cfg;
+    api->cfg.token = NULL;
+    api->cfg.base_url = NULL;
+    api->cfg.transport = NULL;
+    if (fo_str_empty(cfg->token)) {
+        rc = fo_error_set(err, FO_EINVAL, "no Fastly API token given");
+        goto out;
+    }
+    const char *base = cfg->base_url ? cfg->base_url : FO_API_DEFAULT_BASE_URL;
+    rc = check_base_url(base, err);
+    if (rc != 0)
+        goto out;
+    api->base_url = fo_strdup(base);
+    api->token = fo_strdup(cfg->token);
+    if (!api->base_url || !api->token) {
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+        goto out;
+    }
+    size_t n = strlen(api->base_url);
+    while (n > 0 && api->base_url[n - 1] == '/')
+        api->base_url[--n] = '\0';
+    if (!api->transport.send) {
+        rc = fo_api_http_transport_new(&api->transport, cfg->ca_file, cfg->connect_timeout_ms,
+                                       cfg->timeout_ms, cfg->max_body_bytes);
+        if (rc != 0) {
+            rc = fo_error_set(err, rc, "cannot set up the HTTP client");
+            goto out;
+        }
+    }
+    if (!api->cfg.sleep)
+        api->cfg.sleep = default_sleep;
+    if (!api->cfg.clock)
+        api->cfg.clock = default_clock;
+    api->stats.ratelimit_remaining = -1;
+    api->stats.ratelimit_reset = -1;
+    api->rng = (unsigned long long)(fo_now_ms() * 1000.0) ^ (unsigned long long)(size_t)api;
+    api->rng |= 1;
+    *out = api;
+    api = NULL;
+out:
+    if (transport.destroy)
+        transport.destroy(transport.ctx);
+    fo_api_free(api);
+    return rc;
+}
+
+void fo_api_free(fo_api *api)
+{
+    if (!api)
+        return;
+    if (api->transport.destroy)
+        api->transport.destroy(api->transport.ctx);
+    fo_secret_free(api->token);
+    free(api->base_url);
+    for (size_t i = 0; i < api->write_checked_count; i++)
+        free(api->write_checked[i]);
+    free(api->write_checked);
+    free(api);
+}
+
+void fo_api_get_stats(const fo_api *api, fo_api_stats *out)
+{
+    *out = api->stats;
+}
+
+void fo_api_scrub_error(const fo_api *api, fo_error *err)
+{
+    size_t tlen = api && api->token ? strlen(api->token) : 0;
+    if (!err || tlen == 0 || !strstr(err->msg, api->token))
+        return;
+    char clean[sizeof(err->msg)];
+    size_t n = 0;
+    for (const char *p = err->msg; *p && n + 1 < sizeof(clean);) {
+        if (strncmp(p, api->token, tlen) == 0) {
+            n += (size_t)snprintf(clean + n, sizeof(clean) - n, "[redacted]");
+            n = n < sizeof(clean) ? n : sizeof(clean) - 1;
+            p += tlen;
+        } else {
+            clean[n++] = *p++;
+        }
+    }
+    clean[n] = '\0';
+    memcpy(err->msg, clean, sizeof(clean));
+}
+
+static void logf_api(const fo_api *api, fo_log_level level, const char *fmt, ...) FO_PRINTF(3, 4);
+
+static void logf_api(const fo_api *api, fo_log_level level, const char *fmt, ...)
+{
+    if (!api->cfg.log)
+        return;
+    fo_error line; /* reuses the scrubber: nothing logged may carry the token */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line.msg, sizeof(line.msg), fmt, ap);
+    va_end(ap);
+    fo_api_scrub_error(api, &line);
+    api->cfg.log(api->cfg.log_ctx, level, line.msg);
+}
+
+static const char *reason_phrase(long status)
+{
+    switch (status) {
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 409:
+        return "Conflict";
+    case 422:
+        return "Unprocessable Entity";
+    case 429:
+        return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
+    default:
+        return status >= 500 ? "Server Error" : "HTTP error";
+    }
+}
+
+/* The first line of a body that is not JSON (a proxy's HTML page), tags
+ * dropped, so the user still learns what answered. */
+static void body_snippet(char *out, size_t out_size, const fo_buf *body)
+{
+    size_t n = 0;
+    bool in_tag = false;
+    for (size_t i = 0; i < body->len && n + 1 < out_size && n < 100; i++) {
+        char c = body->data[i];
+        if (c == '<')
+            in_tag = true;
+        else if (c == '>')
+            in_tag = false;
+        else if (c == '\n' && n > 0)
+            break;
+        else if (!in_tag && (unsigned char)c >= 0x20 && c != 0x7f && !(n == 0 && c == ' '))
+            out[n++] = c;
+    }
+    while (n > 0 && out[n - 1] == ' ')
+        n--;
+    out[n] = '\0';
+}
+
+static bool contains_ci(const char *haystack, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *haystack; haystack++) {
+        if (strncasecmp(haystack, needle, n) == 0)
+            return true;
+    }
+    return false;
+}
+
+static int status_code(long status, const char *text, bool read)
+{
+    if (status == 401 || status == 403)
+        return FO_EAUTH;
+    if (status == 404)
+        return FO_ENOTFOUND;
+    /* Fastly answers an unknown or deleted service with 400, not 404. A read
+     * sends nothing but its URL, so its 400 can only mean that; a write's 400
+     * is about its fields unless the text says otherwise. */
+    if (status == 400 &&
+        (read || (contains_ci(text, "service") &&
+                  (contains_ci(text, "find") || contains_ci(text, "not found") ||
+                   contains_ci(text, "deleted") || contains_ci(text, "unknown") ||
+                   contains_ci(text, "exist") || contains_ci(text, "invalid value for service")))))
+        return FO_ENOTFOUND;
+    if (status == 409)
+        return FO_ECONFLICT;
+    if (status == 422)
+        return FO_ELOCKED;
+    if (status == 429)
+        return FO_ERATELIMIT;
+    return FO_EHTTP;
+}
+
+/* A copy of body with the token replaced, before anything shortens the text
+ * and could leave a piece of it behind. */
+static int redact_body(const fo_api *api, const fo_buf *body, fo_buf *out)
+{
+    size_t tlen = strlen(api->token);
+    const char *p = body->data;
+    const char *end = body->data + body->len;
+    while (p < end) {
+        const char *hit = memmem(p, (size_t)(end - p), api->token, tlen);
+        size_t keep = hit ? (size_t)(hit - p) : (size_t)(end - p);
+        if (fo_buf_append(out, p, keep) != 0 || (hit && fo_buf_puts(out, "[redacted]") != 0))
+            return FO_ENOMEM;
+        p += keep + (hit ? tlen : 0);
+    }
+    return fo_buf_append(out, "", 0);
+}
+
+static int status_error(const fo_api *api, long status, const fo_buf *raw_body, bool read,
+                        fo_error *err)
+{
+    char text[200];
+    fo_buf clean = {0};
+    const fo_buf *body = redact_body(api, raw_body, &clean) == 0 ? &clean : raw_body;
+    if (body == raw_body)
+        body = &(const fo_buf){0}; /* out of memory: say only the status */
+    if (!body->data || !fo_api_error_text(text, sizeof(text), body->data, body->len)) {
+        char snippet[120];
+        snippet[0] = '\0';
+        if (body->data)
+            body_snippet(snippet, sizeof(snippet), body);
+        snprintf(text, sizeof(text), "%s%s%s", reason_phrase(status), snippet[0] ? ": " : "",
+                 snippet);
+    }
+    int code = status_code(status, text, read);
+    fo_error_set(err, code, "Fastly API: %ld %s", status, text);
+    if (err)
+        err->http_status = status;
+    fo_api_scrub_error(api, err);
+    fo_buf_free(&clean);
+    return code;
+}
+
+static void backoff(fo_api *api, int attempt)
+{
+    long delay = api->cfg.backoff_initial_ms;
+    for (int i = 0; i < attempt && delay < api->cfg.backoff_max_ms; i++)
+        delay *= 2;
+    if (delay > api->cfg.backoff_max_ms)
+        delay = api->cfg.backoff_max_ms;
+    /* Full jitter over the upper half, so many clients do not retry in step. */
+    api->rng ^= api->rng << 13;
+    api->rng ^= api->rng >> 7;
+    api->rng ^= api->rng << 17;
+    long half = delay / 2;
+    if (delay > 0)
+        api->cfg.sleep(api->cfg.clock_ctx,
+                       half + (long)(api->rng % (unsigned long long)(half + 1)));
+}
+
+static const char *method_name(fo_api_method method)
+{
+    return method == FO_GET ? "GET" : "PUT";
+}
+
+int fo_api_call(fo_api *api, fo_api_method method, const char *path_query, const char *form_body,
+                fo_api_response *out, bool *out_unknown, fo_error *err)
+{
+    int rc = 0;
+    fo_buf url = {0};
+    fo_api_response resp;
+    const bool write = method != FO_GET;
+    int attempt = 0, waits = 0;
+    char ua[64];
+
+    memset(&resp, 0, sizeof(resp));
+    fo_api_response_clear(&resp);
+    if (out_unknown)
+        *out_unknown = false;
+    if (fo_buf_puts(&url, api->base_url) != 0 || fo_buf_puts(&url, path_query) != 0) {
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+        goto out;
+    }
+    snprintf(ua, sizeof(ua), "fixorigin/%s", FO_VERSION);
+    const fo_api_request req = {
+        .method = method_name(method),
+        .url = url.data,
+        .token = api->token,
+        .user_agent = ua,
+        .content_type = form_body ? "application/x-www-form-urlencoded" : NULL,
+        .body = form_body,
+        .body_len = form_body ? strlen(form_body) : 0,
+        .is_write = write,
+    };
+    for (;;) {
+        fo_error terr;
+        fo_error_clear(&terr);
+        fo_api_response_clear(&resp);
+        api->stats.requests++;
+        if (write)
+            api->stats.writes++;
+        double start = fo_now_ms();
+        rc = api->transport.send(api->transport.ctx, &req, &resp, &terr);
+        long ms = (long)(fo_now_ms() - start);
+        if (rc != 0) {
+            fo_api_scrub_error(api, &terr);
+            logf_api(api, FO_LOG_WARN, "%s %s: %s (%ld ms)", req.method, path_query, terr.msg, ms);
+            /* A request that never left may be sent again, even a write. */
+            bool may_retry = !write || !resp.maybe_delivered;
+            if (may_retry && attempt < api->cfg.read_retries) {
+                backoff(api, attempt++);
+                api->stats.retries++;
+                continue;
+            }
+            if (write && resp.maybe_delivered && out_unknown)
+                *out_unknown = true;
+            if (err)
+                *err = terr;
+            goto out;
+        }
+        logf_api(api, resp.status < 400 ? FO_LOG_INFO : FO_LOG_WARN, "%s %s -> %ld (%ld ms)",
+                 req.method, path_query, resp.status, ms);
+        if (resp.ratelimit_remaining >= 0)
+            api->stats.ratelimit_remaining = resp.ratelimit_remaining;
+        if (resp.ratelimit_reset >= 0)
+            api->stats.ratelimit_reset = resp.ratelimit_reset;
+        if (resp.status >= 200 && resp.status < 300) {
+            fo_api_response_clear(out);
+            *out = resp;
+            memset(&resp, 0, sizeof(resp));
+            rc = 0;
+            goto out;
+        }
+        if (resp.status == 429) {
+            /* Refused, not done: waiting for the reset and sending again is
+             * safe for writes too, when the reset is near. */
+            long long now = api->cfg.clock(api->cfg.clock_ctx);
+            long long wait_ms = (resp.ratelimit_reset - now) * 1000 + 1000;
+            if (resp.ratelimit_reset > 0 && wait_ms <= api->cfg.ratelimit_max_wait_ms + 1000 &&
+                waits < 3) {
+                if (wait_ms < 1000)
+                    wait_ms = 1000;
+                logf_api(api, FO_LOG_WARN, "rate limited: waiting %lld s for the reset",
+                         wait_ms / 1000);
+                api->cfg.sleep(api->cfg.clock_ctx, (long)wait_ms);
+                waits++;
+                continue;
+            }
+            rc = status_error(api, resp.status, &resp.body, !write, err);
+            if (err && resp.ratelimit_reset > 0) {
+                char when[32];
+                time_t reset = (time_t)resp.ratelimit_reset;
+                struct tm tm;
+                gmtime_r(&reset, &tm);
+                strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+                size_t len = strlen(err->msg);
+                snprintf(err->msg + len, sizeof(err->msg) - len,
+                         " (write budget spent; it resets at %s, in %lld s)", when,
+                         resp.ratelimit_reset - now);
+            }
+            goto out;
+        }
+        if (resp.status >= 500 && !write && attempt < api->cfg.read_retries) {
+            backoff(api, attempt++);
+            api->stats.retries++;
+            continue;
+        }
+        /* A 5xx on a write: the change may or may not have been made. */
+        if (resp.status >= 500 && write && out_unknown)
+            *out_unknown = true;
+        if (resp.status >= 300 && resp.status < 400)
+            rc = fo_error_set(err, FO_EHTTP,
+                              "Fastly API: %ld redirect refused (the token is never sent on)",
+                              resp.status);
+        else
+            rc = status_error(api, resp.status, &resp.body, !write, err);
+        if (err)
+            err->http_status = resp.status;
+        goto out;
+    }
+out:
+    fo_api_response_clear(&resp);
+    fo_buf_free(&url);
+    return rc;
+}
+
+int fo_api_get(fo_api *api, fo_api_response *out, fo_error *err, const char *fmt, ...)
+{
+    fo_buf path = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = fo_api_pathv(&path, fmt, ap);
+    va_end(ap);
+    if (rc != 0)
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+    else
+        rc = fo_api_call(api, FO_GET, path.data, NULL, out, NULL, err);
+    fo_buf_free(&path);
+    return rc;
+}
+
+int fo_api_check_args(const char *service_id, long version, const char *name, fo_error *err)
+{
+    if (fo_str_empty(service_id))
+        return fo_error_set(err, FO_EINVAL, "no Fastly service id given");
+    if (version < 1)
+        return fo_error_set(err, FO_EINVAL, "%ld is not a version number", version);
+    if (name && name[0] == '\0')
+        return fo_error_set(err, FO_EINVAL, "an empty name was given");
+    return 0;
+}

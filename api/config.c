@@ -1,0 +1,137 @@
+/* Settings from the environment and a token file, named as the official
+ * Fastly CLI names them. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "internal.h"
+
+#define MAX_TOKEN_FILE_BYTES 4096
+
+/* A token goes into a header line: only visible ASCII, so a stray newline in
+ * a file or variable can never add a header of its own. */
+static bool token_is_clean(const char *token)
+{
+    for (const unsigned char *p = (const unsigned char *)token; *p; p++) {
+        if (*p <= 0x20 || *p >= 0x7f)
+            return false;
+    }
+    return true;
+}
+
+static int read_token_file(char **out, const char *path, fo_error *err)
+{
+    int rc = 0;
+    char buf[MAX_TOKEN_FILE_BYTES + 1];
+    size_t len = 0;
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rc = fo_error_set(err, errno == ENOENT ? FO_EINVAL : FO_EIO,
+                          "cannot read token file '%s': %s", path, strerror(errno));
+        goto out;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        rc = fo_error_set(err, FO_EINVAL, "token file '%s' is not a regular file", path);
+        goto out;
+    }
+    while (len < sizeof(buf)) {
+        ssize_t n = read(fd, buf + len, sizeof(buf) - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc =
+                fo_error_set(err, FO_EIO, "cannot read token file '%s': %s", path, strerror(errno));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    if (len > MAX_TOKEN_FILE_BYTES) {
+        rc = fo_error_set(err, FO_EINVAL, "token file '%s' is larger than %d bytes", path,
+                          MAX_TOKEN_FILE_BYTES);
+        goto out;
+    }
+    buf[len] = '\0';
+    /* Editors add a newline; tolerate surrounding white space only. */
+    char *start = buf;
+    while (*start == ' ' || *start == '\t' || *start == '\n' || *start == '\r')
+        start++;
+    char *end = start + strlen(start);
+    while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
+        *--end = '\0';
+    if (*start == '\0') {
+        rc = fo_error_set(err, FO_EINVAL, "token file '%s' is empty", path);
+        goto out;
+    }
+    if (!token_is_clean(start)) {
+        rc = fo_error_set(err, FO_EINVAL,
+                          "token file '%s' holds more than one line or non-ASCII bytes", path);
+        goto out;
+    }
+    *out = fo_strdup(start);
+    if (!*out)
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+out:
+    OPENSSL_cleanse(buf, sizeof(buf));
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+static const char *first_env(const char *a, const char *b, const char **out_name)
+{
+    const char *v = getenv(a);
+    *out_name = a;
+    if (fo_str_empty(v)) {
+        v = getenv(b);
+        *out_name = b;
+    }
+    return fo_str_empty(v) ? NULL : v;
+}
+
+int fo_api_config_from_env(fo_api_config *cfg, char **out_token, const char *token_file,
+                           fo_error *err)
+{
+    int rc = 0;
+    char *token = NULL;
+    const char *name = NULL;
+    if (token_file) {
+        rc = read_token_file(&token, token_file, err);
+        if (rc != 0)
+            goto out;
+    } else {
+        const char *value = first_env("FASTLY_API_TOKEN", "FASTLY_API_KEY", &name);
+        if (!value) {
+            rc = fo_error_set(err, FO_EINVAL,
+                              "no Fastly API token: set FASTLY_API_TOKEN (or FASTLY_API_KEY), "
+                              "or pass --token-file FILE");
+            goto out;
+        }
+        if (!token_is_clean(value)) {
+            rc = fo_error_set(err, FO_EINVAL, "%s holds spaces, newlines or non-ASCII bytes", name);
+            goto out;
+        }
+        token = fo_strdup(value);
+        if (!token) {
+            rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+            goto out;
+        }
+    }
+    const char *base = first_env("FASTLY_API_ENDPOINT", "FASTLY_API_URL", &name);
+    if (base)
+        cfg->base_url = base;
+    cfg->token = token;
+    *out_token = token;
+    token = NULL;
+out:
+    fo_secret_free(token);
+    return rc;
+}

@@ -1,0 +1,293 @@
+/* The libcurl transport: the only file of fixorigin that includes curl. */
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "internal.h"
+
+#define MAX_LINK_BYTES 8192
+
+typedef struct http_ctx {
+    CURL *curl; /* one handle for every call, so its connection is reused */
+    char *ca_file;
+    long connect_timeout_ms;
+    long timeout_ms;
+    size_t max_body_bytes;
+} http_ctx;
+
+/* Where the callbacks of one exchange write. */
+typedef struct exchange {
+    fo_api_response *resp;
+    size_t max_body_bytes;
+    bool too_large;
+    bool nomem;
+} exchange;
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_rc = CURLE_FAILED_INIT;
+
+static void global_init(void)
+{
+    global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    exchange *x = userdata;
+    size_t n = size * nmemb;
+    if (x->resp->body.len + n > x->max_body_bytes) {
+        x->too_large = true;
+        return 0; /* aborts the transfer */
+    }
+    if (fo_buf_append(&x->resp->body, data, n) != 0) {
+        x->nomem = true;
+        return 0;
+    }
+    return n;
+}
+
+/* A header's value when line is "name: value", trimmed; NULL otherwise. */
+static const char *header_value(const char *line, size_t len, const char *name, size_t *out_len)
+{
+    size_t nlen = strlen(name);
+    if (len <= nlen || strncasecmp(line, name, nlen) != 0 || line[nlen] != ':')
+        return NULL;
+    const char *v = line + nlen + 1;
+    const char *end = line + len;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+        end--;
+    *out_len = (size_t)(end - v);
+    return v;
+}
+
+static long long header_number(const char *v, size_t len)
+{
+    char text[24];
+    if (len == 0 || len >= sizeof(text))
+        return -1;
+    memcpy(text, v, len);
+    text[len] = '\0';
+    char *end = NULL;
+    long long n = strtoll(text, &end, 10);
+    return (*end == '\0' && n >= 0) ? n : -1;
+}
+
+static size_t on_header(char *line, size_t size, size_t nitems, void *userdata)
+{
+    exchange *x = userdata;
+    size_t len = size * nitems;
+    size_t vlen = 0;
+    const char *v;
+    /* A new status line (after a 100 Continue) starts a new set of headers. */
+    if (len > 5 && strncmp(line, "HTTP/", 5) == 0) {
+        x->resp->ratelimit_remaining = -1;
+        x->resp->ratelimit_reset = -1;
+        free(x->resp->link);
+        x->resp->link = NULL;
+    } else if ((v = header_value(line, len, "Fastly-RateLimit-Remaining", &vlen))) {
+        x->resp->ratelimit_remaining = header_number(v, vlen);
+    } else if ((v = header_value(line, len, "Fastly-RateLimit-Reset", &vlen))) {
+        x->resp->ratelimit_reset = header_number(v, vlen);
+    } else if ((v = header_value(line, len, "Link", &vlen)) && vlen < MAX_LINK_BYTES) {
+        free(x->resp->link);
+        x->resp->link = malloc(vlen + 1);
+        if (!x->resp->link) {
+            x->nomem = true;
+            return 0;
+        }
+        memcpy(x->resp->link, v, vlen);
+        x->resp->link[vlen] = '\0';
+    }
+    return len;
+}
+
+/* Failures before anything was sent: the request certainly never arrived. */
+static bool never_sent(CURLcode code)
+{
+    switch (code) {
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static int failure_code(CURLcode code)
+{
+    switch (code) {
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_RESOLVE_HOST:
+        return FO_ERESOLVE;
+    case CURLE_OPERATION_TIMEDOUT:
+        return FO_ETIMEOUT;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+        return FO_ETLS;
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+        return FO_EPROTO;
+    default:
+        return FO_ECONNECT;
+    }
+}
+
+static int add_header(struct curl_slist **list, const char *line)
+{
+    struct curl_slist *grown = curl_slist_append(*list, line);
+    if (!grown)
+        return FO_ENOMEM;
+    *list = grown;
+    return 0;
+}
+
+static int http_send(void *ctxp, const fo_api_request *req, fo_api_response *resp, fo_error *err)
+{
+    http_ctx *ctx = ctxp;
+    CURL *c = ctx->curl;
+    struct curl_slist *headers = NULL;
+    char errbuf[CURL_ERROR_SIZE];
+    exchange x = {.resp = resp, .max_body_bytes = ctx->max_body_bytes};
+    int rc = 0;
+    fo_buf key = {0};
+
+    errbuf[0] = '\0';
+    curl_easy_reset(c); /* keeps the connection cache, drops the last call's options */
+    if (fo_buf_printf(&key, "Fastly-Key: %s", req->token) != 0) {
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+        goto out;
+    }
+    char content_type[128];
+    snprintf(content_type, sizeof(content_type), "Content-Type: %s",
+             req->content_type ? req->content_type : "");
+    /* No "Expect: 100-continue": a PEM body would otherwise wait on it. */
+    if (add_header(&headers, key.data) != 0 ||
+        add_header(&headers, "Accept: application/json") != 0 ||
+        add_header(&headers, "Expect:") != 0 ||
+        /* An empty "Content-Type:" stops libcurl adding its own to a PUT
+         * with no body: go-fastly sends none there. */
+        add_header(&headers, req->content_type ? content_type : "Content-Type:") != 0) {
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+        goto out;
+    }
+
+    curl_easy_setopt(c, CURLOPT_URL, req->url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L); /* the token must not follow a redirect */
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ctx->connect_timeout_ms);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ctx->timeout_ms);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (ctx->ca_file)
+        curl_easy_setopt(c, CURLOPT_CAINFO, ctx->ca_file);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, req->user_agent);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
+    if (req->is_write) {
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                         (curl_off_t)(req->body ? req->body_len : 0));
+        /* libcurl re-sends a request by itself when a reused connection
+         * turns out dead with no answer. For a write that is the blind retry
+         * we must never make (the server may have acted before closing), so
+         * writes get a connection of their own. */
+        curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
+    } else {
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    }
+
+    CURLcode code = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+    if (code == CURLE_OK)
+        goto out;
+    if (x.nomem) {
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory reading a Fastly API response");
+    } else if (x.too_large) {
+        rc = fo_error_set(err, FO_EPROTO, "Fastly API: response larger than %zu bytes",
+                          ctx->max_body_bytes);
+    } else {
+        rc = fo_error_set(err, failure_code(code), "Fastly API: %s",
+                          errbuf[0] ? errbuf : curl_easy_strerror(code));
+    }
+    /* Whether the server may have acted on it: anything but a failure before
+     * the request went out (resolving, connecting, the TLS handshake, or a
+     * timeout while connecting). An answer, even cut short, says it arrived. */
+    curl_off_t pretransfer = 0;
+    curl_easy_getinfo(c, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
+    bool before_sending =
+        never_sent(code) || (code == CURLE_OPERATION_TIMEDOUT && pretransfer == 0);
+    resp->maybe_delivered = resp->status != 0 || !before_sending;
+out:
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+    /* curl copied the header; wipe our copies of the token. */
+    for (struct curl_slist *h = headers; h; h = h->next) {
+        if (strncmp(h->data, "Fastly-Key:", 11) == 0)
+            OPENSSL_cleanse(h->data, strlen(h->data));
+    }
+    curl_slist_free_all(headers);
+    if (key.data)
+        OPENSSL_cleanse(key.data, key.len);
+    fo_buf_free(&key);
+    return rc;
+}
+
+static void http_destroy(void *ctxp)
+{
+    http_ctx *ctx = ctxp;
+    if (!ctx)
+        return;
+    curl_easy_cleanup(ctx->curl);
+    free(ctx->ca_file);
+    free(ctx);
+}
+
+int fo_api_http_transport_new(fo_api_transport *out, const char *ca_file, long connect_timeout_ms,
+                              long timeout_ms, size_t max_body_bytes)
+{
+    http_ctx *ctx = NULL;
+    pthread_once(&global_once, global_init);
+    if (global_rc != CURLE_OK)
+        return FO_ENOMEM;
+    ctx = calloc(1, sizeof(*ctx));
+    if (!ctx)
+        return FO_ENOMEM;
+    ctx->curl = curl_easy_init();
+    ctx->ca_file = fo_strdup(ca_file);
+    if (!ctx->curl || (ca_file && !ctx->ca_file)) {
+        http_destroy(ctx);
+        return FO_ENOMEM;
+    }
+    ctx->connect_timeout_ms = connect_timeout_ms > 0 ? connect_timeout_ms : 10000;
+    ctx->timeout_ms = timeout_ms > 0 ? timeout_ms : 60000;
+    ctx->max_body_bytes = max_body_bytes > 0 ? max_body_bytes : 64u * 1024 * 1024;
+    out->send = http_send;
+    out->destroy = http_destroy;
+    out->ctx = ctx;
+    return 0;
+}

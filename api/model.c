@@ -1,0 +1,935 @@
+/* JSON into the model. The only file of the module that knows jansson.
+ *
+ * Fastly is loose with types: backends and versions use real ints and bools,
+ * other objects strings for numbers and "0"/"1" for booleans, and null and ""
+ * both mean unset. The getters below take every spelling seen; a value of a
+ * type no spelling covers makes the response malformed (FO_EPROTO). */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Collects the first problem while a whole object is read, so each getter
+ * stays a one-liner and the parse function checks once. */
+typedef struct reader {
+    const char *what;      /* "backend", "version" */
+    const char *bad_field; /* the first field with a type no spelling covers */
+    bool nomem;
+} reader;
+
+static void mark_bad(reader *r, const char *key)
+{
+    if (!r->bad_field)
+        r->bad_field = key;
+}
+
+static char *dup_or_nomem(reader *r, const char *s)
+{
+    char *copy = fo_strdup(s);
+    if (!copy)
+        r->nomem = true;
+    return copy;
+}
+
+/* A string; numbers are taken as their decimal text. NULL for null, "",
+ * absent. */
+static char *rd_str(reader *r, const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    char num[32];
+    if (!v || json_is_null(v))
+        return NULL;
+    if (json_is_string(v))
+        return json_string_length(v) == 0 ? NULL : dup_or_nomem(r, json_string_value(v));
+    if (json_is_integer(v)) {
+        snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return dup_or_nomem(r, num);
+    }
+    mark_bad(r, key);
+    return NULL;
+}
+
+static bool parse_long_text(const char *s, long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long value = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0')
+        return false;
+    *out = value;
+    return true;
+}
+
+/* An int or a numeric string; unset gives fallback. */
+static long rd_int(reader *r, const json_t *obj, const char *key, long fallback)
+{
+    const json_t *v = json_object_get(obj, key);
+    long value = fallback;
+    if (!v || json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0))
+        return fallback;
+    if (json_is_integer(v) && json_integer_value(v) >= -2147483647LL &&
+        json_integer_value(v) <= 2147483647LL)
+        return (long)json_integer_value(v);
+    if (json_is_string(v) && parse_long_text(json_string_value(v), &value))
+        return value;
+    mark_bad(r, key);
+    return fallback;
+}
+
+/* true/false, 1/0, "1"/"0", "true"/"false"; unset gives fallback. */
+static bool rd_bool(reader *r, const json_t *obj, const char *key, bool fallback)
+{
+    const json_t *v = json_object_get(obj, key);
+    if (!v || json_is_null(v))
+        return fallback;
+    if (json_is_boolean(v))
+        return json_is_true(v);
+    if (json_is_integer(v) && (json_integer_value(v) == 0 || json_integer_value(v) == 1))
+        return json_integer_value(v) == 1;
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        if (s[0] == '\0')
+            return fallback;
+        if (strcmp(s, "1") == 0 || strcmp(s, "true") == 0)
+            return true;
+        if (strcmp(s, "0") == 0 || strcmp(s, "false") == 0)
+            return false;
+    }
+    mark_bad(r, key);
+    return fallback;
+}
+
+static int reader_result(const reader *r, fo_error *err)
+{
+    if (r->nomem)
+        return fo_error_set(err, FO_ENOMEM, "out of memory reading a Fastly %s", r->what);
+    if (r->bad_field)
+        return fo_error_set(err, FO_EPROTO, "Fastly API: malformed %s: '%s' has an unexpected type",
+                            r->what, r->bad_field);
+    return 0;
+}
+
+static int load(json_t **out, const char *json, size_t len, const char *what, fo_error *err)
+{
+    json_error_t jerr;
+    *out = json_loadb(json, len, 0, &jerr);
+    if (!*out)
+        return fo_error_set(err, FO_EPROTO, "Fastly API: malformed %s: not JSON (%s at %d:%d)",
+                            what, jerr.text, jerr.line, jerr.column);
+    return 0;
+}
+
+static int expect(const json_t *v, json_type type, const char *what, fo_error *err)
+{
+    if (v && json_typeof(v) == type)
+        return 0;
+    return fo_error_set(err, FO_EPROTO, "Fastly API: malformed %s: expected a JSON %s", what,
+                        type == JSON_ARRAY ? "array" : "object");
+}
+
+/* ---- backends ---- */
+
+static void backend_clear(fo_backend *b)
+{
+    free(b->name);
+    free(b->address);
+    free(b->ssl_cert_hostname);
+    free(b->ssl_sni_hostname);
+    free(b->ssl_hostname);
+    free(b->ssl_ca_cert);
+    free(b->ssl_client_cert);
+    fo_secret_free(b->ssl_client_key);
+    free(b->ssl_ciphers);
+    free(b->min_tls_version);
+    free(b->max_tls_version);
+    free(b->override_host);
+    free(b->shield);
+    free(b->comment);
+    memset(b, 0, sizeof(*b));
+}
+
+void fo_backend_free(fo_backend *b)
+{
+    if (!b)
+        return;
+    backend_clear(b);
+    free(b);
+}
+
+static int read_backend(fo_backend *b, const json_t *obj, fo_error *err)
+{
+    reader r = {.what = "backend"};
+    int rc = expect(obj, JSON_OBJECT, "backend", err);
+    if (rc != 0)
+        return rc;
+    b->name = rd_str(&r, obj, "name");
+    b->address = rd_str(&r, obj, "address");
+    b->port = rd_int(&r, obj, "port", -1);
+    b->use_ssl = rd_bool(&r, obj, "use_ssl", false);
+    b->ssl_check_cert = rd_bool(&r, obj, "ssl_check_cert", true);
+    b->ssl_cert_hostname = rd_str(&r, obj, "ssl_cert_hostname");
+    b->ssl_sni_hostname = rd_str(&r, obj, "ssl_sni_hostname");
+    b->ssl_hostname = rd_str(&r, obj, "ssl_hostname");
+    b->ssl_ca_cert = rd_str(&r, obj, "ssl_ca_cert");
+    b->ssl_client_cert = rd_str(&r, obj, "ssl_client_cert");
+    b->ssl_client_key = rd_str(&r, obj, "ssl_client_key");
+    b->ssl_ciphers = rd_str(&r, obj, "ssl_ciphers");
+    b->min_tls_version = rd_str(&r, obj, "min_tls_version");
+    b->max_tls_version = rd_str(&r, obj, "max_tls_version");
+    b->override_host = rd_str(&r, obj, "override_host");
+    b->connect_timeout = rd_int(&r, obj, "connect_timeout", -1);
+    b->first_byte_timeout = rd_int(&r, obj, "first_byte_timeout", -1);
+    b->between_bytes_timeout = rd_int(&r, obj, "between_bytes_timeout", -1);
+    b->shield = rd_str(&r, obj, "shield");
+    b->comment = rd_str(&r, obj, "comment");
+    if (!r.bad_field && !r.nomem && !b->name)
+        mark_bad(&r, "name");
+    return reader_result(&r, err);
+}
+
+int fo_api_parse_backend(fo_backend **out, const char *json, size_t len, fo_error *err)
+{
+    json_t *root = NULL;
+    fo_backend *b = NULL;
+    int rc = load(&root, json, len, "backend", err);
+    if (rc != 0)
+        goto out;
+    b = calloc(1, sizeof(*b));
+    if (!b) {
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+        goto out;
+    }
+    rc = read_backend(b, root, err);
+    if (rc != 0)
+        goto out;
+    *out = b;
+    b = NULL;
+out:
+    fo_backend_free(b);
+    json_decref(root);
+    return rc;
+}
+
+/* Reads a JSON array of backends into a new array. */
+static int read_backends(fo_backend **out, size_t *out_count, const json_t *arr, fo_error *err)
+{
+    int rc = 0;
+    size_t n = json_array_size(arr);
+    fo_backend *items = NULL;
+    if (n == 0) {
+        *out = NULL;
+        *out_count = 0;
+        return 0;
+    }
+    items = calloc(n, sizeof(*items));
+    if (!items)
+        return fo_error_set(err, FO_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = read_backend(&items[i], json_array_get(arr, i), err);
+    if (rc != 0) {
+        for (size_t i = 0; i < n; i++)
+            backend_clear(&items[i]);
+        free(items);
+        return rc;
+    }
+    *out = items;
+    *out_count = n;
+    return 0;
+}
+
+void fo_backend_list_free(fo_backend_list *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->count; i++)
+        backend_clear(&l->items[i]);
+    free(l->items);
+    free(l);
+}
+
+int fo_api_parse_backend_list(fo_backend_list **out, const char *json, size_t len, fo_error *err)
+{
+    json_t *root = NULL;
+    fo_backend_list *list = calloc(1, sizeof(*list));
+    int rc = list ? load(&root, json, len, "backend list", err)
+                  : fo_error_set(err, FO_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = expect(root, JSON_ARRAY, "backend list", err);
+    if (rc == 0)
+        rc = read_backends(&list->items, &list->count, root, err);
+    if (rc == 0) {
+        *out = list;
+        list = NULL;
+    }
+    fo_backend_list_free(list);
+    json_decref(root);
+    return rc;
+}
+
+/* ---- versions ---- */
+
+static void version_clear(fo_version *v)
+{
+    free(v->comment);
+    free(v->created_at);
+    free(v->updated_at);
+    free(v->service_id);
+    free(v->msg);
+    memset(v, 0, sizeof(*v));
+}
+
+void fo_version_free(fo_version *v)
+{
+    if (!v)
+        return;
+    version_clear(v);
+    free(v);
+}
+
+static int read_version(fo_version *v, const json_t *obj, fo_error *err)
+{
+    reader r = {.what = "version"};
+    int rc = expect(obj, JSON_OBJECT, "version", err);
+    if (rc != 0)
+        return rc;
+    v->number = rd_int(&r, obj, "number", -1);
+    v->active = rd_bool(&r, obj, "active", false);
+    v->locked = rd_bool(&r, obj, "locked", false);
+    v->deployed = rd_bool(&r, obj, "deployed", false);
+    v->staging = rd_bool(&r, obj, "staging", false);
+    v->testing = rd_bool(&r, obj, "testing", false);
+    v->comment = rd_str(&r, obj, "comment");
+    v->created_at = rd_str(&r, obj, "created_at");
+    v->updated_at = rd_str(&r, obj, "updated_at");
+    v->service_id = rd_str(&r, obj, "service_id");
+    v->msg = rd_str(&r, obj, "msg");
+    if (!r.bad_field && v->number <= 0)
+        mark_bad(&r, "number");
+    return reader_result(&r, err);
+}
+
+int fo_api_parse_version(fo_version **out, const char *json, size_t len, fo_error *err)
+{
+    json_t *root = NULL;
+    fo_version *v = calloc(1, sizeof(*v));
+    int rc =
+        v ? load(&root, json, len, "version", err) : fo_error_set(err, FO_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = read_version(v, root, err);
+    if (rc == 0) {
+        *out = v;
+        v = NULL;
+    }
+    fo_version_free(v);
+    json_decref(root);
+    return rc;
+}
+
+static int read_versions(fo_version **out, size_t *out_count, const json_t *arr, fo_error *err)
+{
+    int rc = 0;
+    size_t n = json_array_size(arr);
+    fo_version *items = NULL;
+    *out = NULL;
+    *out_count = 0;
+    if (n == 0)
+        return 0;
+    items = calloc(n, sizeof(*items));
+    if (!items)
+        return fo_error_set(err, FO_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = read_version(&items[i], json_array_get(arr, i), err);
+    if (rc != 0) {
+        for (size_t i = 0; i < n; i++)
+            version_clear(&items[i]);
+        free(items);
+        return rc;
+    }
+    *out = items;
+    *out_count = n;
+    return 0;
+}
+
+void fo_version_list_free(fo_version_list *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->count; i++)
+        version_clear(&l->items[i]);
+    free(l->items);
+    free(l);
+}
+
+int fo_api_parse_version_list(fo_version_list **out, const char *json, size_t len, fo_error *err)
+{
+    json_t *root = NULL;
+    fo_version_list *list = calloc(1, sizeof(*list));
+    int rc = list ? load(&root, json, len, "version list", err)
+                  : fo_error_set(err, FO_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = expect(root, JSON_ARRAY, "version list", err);
+    if (rc == 0)
+        rc = read_versions(&list->items, &list->count, root, err);
+    if (rc == 0) {
+        *out = list;
+        list = NULL;
+    }
+    fo_version_list_free(list);
+    json_decref(root);
+    return rc;
+}
+
+/* ---- services ---- */
+
+static void free_strings(char **items, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(items[i]);
+    free(items);
+}
+
+/* Strings of a JSON array; entries may also be objects with a "name" (domains). */
+static int read_strings(char ***out, size_t *out_count, const json_t *arr, const char *what,
+                        fo_error *err)
+{
+    reader r = {.what = what};
+    size_t n = json_array_size(arr);
+    char **items = NULL;
+    size_t count = 0;
+    *out = NULL;
+    *out_count = 0;
+    if (arr && !json_is_array(arr) && !json_is_null(arr))
+        return expect(arr, JSON_ARRAY, what, err);
+    if (n == 0)
+        return 0;
+    items = calloc(n, sizeof(*items));
+    if (!items)
+        return fo_error_set(err, FO_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const json_t *v = json_array_get(arr, i);
+        char *s = NULL;
+        if (json_is_string(v))
+            s = json_string_length(v) ? dup_or_nomem(&r, json_string_value(v)) : NULL;
+        else if (json_is_object(v))
+            s = rd_str(&r, v, "name");
+        else
+            mark_bad(&r, "[]");
+        if (s)
+            items[count++] = s;
+    }
+    int rc = reader_result(&r, err);
+    if (rc != 0) {
+        free_strings(items, count);
+        return rc;
+    }
+    *out = items;
+    *out_count = count;
+    return 0;
+}
+
+static void config_free(fo_version_config *c)
+{
+    if (!c)
+        return;
+    version_clear(&c->version);
+    for (size_t i = 0; i < c->backend_count; i++)
+        backend_clear(&c->backends[i]);
+    free(c->backends);
+    free_strings(c->domains, c->domain_count);
+    free(c);
+}
+
+static int read_config(fo_version_config **out, const json_t *obj, fo_error *err)
+{
+    fo_version_config *c = calloc(1, sizeof(*c));
+    int rc =
+        c ? read_version(&c->version, obj, err) : fo_error_set(err, FO_ENOMEM, "out of memory");
+    const json_t *backends = json_object_get(obj, "backends");
+    if (rc == 0 && backends && !json_is_null(backends))
+        rc = expect(backends, JSON_ARRAY, "version's backends", err);
+    if (rc == 0)
+        rc = read_backends(&c->backends, &c->backend_count, backends, err);
+    if (rc == 0)
+        rc = read_strings(&c->domains, &c->domain_count, json_object_get(obj, "domains"),
+                          "version's domains", err);
+    if (rc == 0) {
+        *out = c;
+        c = NULL;
+    }
+    config_free(c);
+    return rc;
+}
+
+static void service_clear(fo_service *s)
+{
+    free(s->id);
+    free(s->name);
+    free(s->type);
+    free(s->comment);
+    for (size_t i = 0; i < s->version_count; i++)
+        version_clear(&s->versions[i]);
+    free(s->versions);
+    config_free(s->version);
+    config_free(s->active);
+    memset(s, 0, sizeof(*s));
+}
+
+void fo_service_free(fo_service *s)
+{
+    if (!s)
+        return;
+    service_clear(s);
+    free(s);
+}
+
+static int read_service(fo_service *s, const json_t *obj, bool details, fo_error *err)
+{
+    reader r = {.what = "service"};
+    int rc = expect(obj, JSON_OBJECT, "service", err);
+    if (rc != 0)
+        return rc;
+    s->id = rd_str(&r, obj, "id");
+    s->name = rd_str(&r, obj, "name");
+    s->type = rd_str(&r, obj, "type");
+    s->comment = rd_str(&r, obj, "comment");
+    if (!r.bad_field && !r.nomem && !s->id)
+        mark_bad(&r, "id");
+    rc = reader_result(&r, err);
+    const json_t *versions = json_object_get(obj, "versions");
+    if (rc == 0 && versions && !json_is_null(versions))
+        rc = expect(versions, JSON_ARRAY, "service's versions", err);
+    if (rc == 0)
+        rc = read_versions(&s->versions, &s->version_count, versions, err);
+    const json_t *version = json_object_get(obj, "version");
+    const json_t *active = json_object_get(obj, "active_version");
+    if (rc == 0 && details && json_is_object(version))
+        rc = read_config(&s->version, version, err);
+    if (rc == 0 && details && json_is_object(active))
+        rc = read_config(&s->active, active, err);
+    if (rc != 0)
+        return rc;
+
+    /* The active and latest numbers from whatever the response carries. */
+    for (size_t i = 0; i < s->version_count; i++) {
+        if (s->versions[i].active)
+            s->active_version = s->versions[i].number;
+        if (s->versions[i].number > s->latest_version)
+            s->latest_version = s->versions[i].number;
+    }
+    if (s->active)
+        s->active_version = s->active->version.number;
+    else if (json_is_integer(active) || json_is_string(active))
+        s->active_version = rd_int(&r, obj, "active_version", 0);
+    if (s->version && s->version->version.number > s->latest_version)
+        s->latest_version = s->version->version.number;
+    return reader_result(&r, err);
+}
+
+int fo_api_parse_service_details(fo_service **out, const char *json, size_t len, fo_error *err)
+{
+    json_t *root = NULL;
+    fo_service *s = calloc(1, sizeof(*s));
+    int rc = s ? load(&root, json, len, "service details", err)
+               : fo_error_set(err, FO_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = read_service(s, root, true, err);
+    if (rc == 0) {
+        *out = s;
+        s = NULL;
+    }
+    fo_service_free(s);
+    json_decref(root);
+    return rc;
+}
+
+void fo_service_list_free(fo_service_list *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->count; i++)
+        service_clear(&l->items[i]);
+    free(l->items);
+    free(l);
+}
+
+int fo_api_parse_service_page(fo_service_list *list, const char *json, size_t len, fo_error *err)
+{
+    json_t *root = NULL;
+    int rc = load(&root, json, len, "service list", err);
+    if (rc == 0)
+        rc = expect(root, JSON_ARRAY, "service list", err);
+    size_t n = json_array_size(root);
+    if (rc == 0 && n > 0) {
+        fo_service *items = realloc(list->items, (list->count + n) * sizeof(*items));
+        if (!items) {
+            rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+            goto out;
+        }
+        list->items = items;
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            fo_service *s = &list->items[list->count];
+            memset(s, 0, sizeof(*s));
+            rc = read_service(s, json_array_get(root, i), false, err);
+            if (rc != 0)
+                service_clear(s);
+            else
+                list->count++;
+        }
+    }
+out:
+    json_decref(root);
+    return rc;
+}
+
+/* ---- validate, diff, VCL, IPs, token ---- */
+
+void fo_validation_free(fo_validation *v)
+{
+    if (!v)
+        return;
+    free(v->msg);
+    free(v);
+}
+
+/* Appends the strings (or objects' "message"/"msg") of a JSON array to buf. */
+static int join_messages(fo_buf *buf, const json_t *arr)
+{
+    size_t i;
+    const json_t *item;
+    json_array_foreach(arr, i, item)
+    {
+        const char *text = json_string_value(item);
+        if (!text)
+            text = json_string_value(json_object_get(item, "message"));
+        if (!text)
+            text = json_string_value(json_object_get(item, "msg"));
+        if (!text || !*text)
+            continue;
+        if ((buf->len && fo_buf_puts(buf, "; ") != 0) || fo_buf_puts(buf, text) != 0)
+            return FO_ENOMEM;
+    }
+    return 0;
+}
+
+int fo_api_parse_validation(fo_validation **out, const char *json, size_t len, fo_error *err)
+{
+    json_t *root = NULL;
+    fo_buf msg = {0};
+    fo_validation *v = calloc(1, sizeof(*v));
+    int rc = v ? load(&root, json, len, "validation", err)
+               : fo_error_set(err, FO_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = expect(root, JSON_OBJECT, "validation", err);
+    if (rc != 0)
+        goto out;
+    const char *status = json_string_value(json_object_get(root, "status"));
+    if (!status) {
+        rc = fo_error_set(err, FO_EPROTO, "Fastly API: malformed validation: no status");
+        goto out;
+    }
+    v->ok = strcmp(status, "ok") == 0;
+    const char *text = json_string_value(json_object_get(root, "msg"));
+    if ((text && *text && fo_buf_puts(&msg, text) != 0) ||
+        join_messages(&msg, json_object_get(root, "errors")) != 0) {
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (msg.len)
+        v->msg = fo_buf_steal(&msg);
+    *out = v;
+    v = NULL;
+out:
+    fo_buf_free(&msg);
+    fo_validation_free(v);
+    json_decref(root);
+    return rc;
+}
+
+void fo_diff_free(fo_diff *d)
+{
+    if (!d)
+        return;
+    free(d->text);
+    free(d);
+}
+
+int fo_api_parse_diff(fo_diff **out, const char *json, size_t len, fo_error *err)
+{
+    json_t *root = NULL;
+    reader r = {.what = "diff"};
+    fo_diff *d = calloc(1, sizeof(*d));
+    int rc =
+        d ? load(&root, json, len, "diff", err) : fo_error_set(err, FO_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = expect(root, JSON_OBJECT, "diff", err);
+    if (rc != 0)
+        goto out;
+    d->from = rd_int(&r, root, "from", -1);
+    d->to = rd_int(&r, root, "to", -1);
+    d->text = rd_str(&r, root, "diff");
+    if (!d->text && !r.nomem)
+        d->text = dup_or_nomem(&r, "");
+    rc = reader_result(&r, err);
+    if (rc == 0) {
+        *out = d;
+        d = NULL;
+    }
+out:
+    fo_diff_free(d);
+    json_decref(root);
+    return rc;
+}
+
+static void vcl_clear(fo_vcl *v)
+{
+    free(v->name);
+    free(v->content);
+    memset(v, 0, sizeof(*v));
+}
+
+void fo_vcl_free(fo_vcl *v)
+{
+    if (!v)
+        return;
+    vcl_clear(v);
+    free(v);
+}
+
+static int read_vcl(fo_vcl *v, const json_t *obj, fo_error *err)
+{
+    reader r = {.what = "VCL"};
+    int rc = expect(obj, JSON_OBJECT, "VCL", err);
+    if (rc != 0)
+        return rc;
+    v->name = rd_str(&r, obj, "name");
+    v->content = rd_str(&r, obj, "content");
+    v->main = rd_bool(&r, obj, "main", false);
+    if (!v->content && !r.nomem)
+        v->content = dup_or_nomem(&r, "");
+    return reader_result(&r, err);
+}
+
+int fo_api_parse_vcl(fo_vcl **out, const char *json, size_t len, fo_error *err)
+{
+    json_t *root = NULL;
+    fo_vcl *v = calloc(1, sizeof(*v));
+    int rc = v ? load(&root, json, len, "VCL", err) : fo_error_set(err, FO_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = read_vcl(v, root, err);
+    if (rc == 0) {
+        *out = v;
+        v = NULL;
+    }
+    fo_vcl_free(v);
+    json_decref(root);
+    return rc;
+}
+
+void fo_vcl_list_free(fo_vcl_list *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->count; i++)
+        vcl_clear(&l->items[i]);
+    free(l->items);
+    free(l);
+}
+
+int fo_api_parse_vcl_list(fo_vcl_list **out, const char *json, size_t len, fo_error *err)
+{
+    json_t *root = NULL;
+    fo_vcl_list *list = calloc(1, sizeof(*list));
+    int rc = list ? load(&root, json, len, "VCL list", err)
+                  : fo_error_set(err, FO_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = expect(root, JSON_ARRAY, "VCL list", err);
+    size_t n = json_array_size(root);
+    if (rc == 0 && n > 0) {
+        list->items = calloc(n, sizeof(*list->items));
+        if (!list->items)
+            rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            rc = read_vcl(&list->items[i], json_array_get(root, i), err);
+            list->count = i + 1;
+        }
+    }
+    if (rc == 0) {
+        *out = list;
+        list = NULL;
+    }
+    fo_vcl_list_free(list);
+    json_decref(root);
+    return rc;
+}
+
+void fo_ip_list_free(fo_ip_list *l)
+{
+    if (!l)
+        return;
+    free_strings(l->ipv4, l->ipv4_count);
+    free_strings(l->ipv6, l->ipv6_count);
+    free(l);
+}
+
+int fo_api_parse_ip_list(fo_ip_list **out, const char *json, size_t len, fo_error *err)
+{
+    json_t *root = NULL;
+    fo_ip_list *l = calloc(1, sizeof(*l));
+    int rc = l ? load(&root, json, len, "public IP list", err)
+               : fo_error_set(err, FO_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = expect(root, JSON_OBJECT, "public IP list", err);
+    if (rc == 0)
+        rc = read_strings(&l->ipv4, &l->ipv4_count, json_object_get(root, "addresses"),
+                          "public IP list", err);
+    if (rc == 0)
+        rc = read_strings(&l->ipv6, &l->ipv6_count, json_object_get(root, "ipv6_addresses"),
+                          "public IP list", err);
+    if (rc == 0 && l->ipv4_count + l->ipv6_count == 0)
+        rc = fo_error_set(err, FO_EPROTO, "Fastly API: malformed public IP list: no addresses");
+    if (rc == 0) {
+        *out = l;
+        l = NULL;
+    }
+    fo_ip_list_free(l);
+    json_decref(root);
+    return rc;
+}
+
+void fo_token_info_free(fo_token_info *t)
+{
+    if (!t)
+        return;
+    free(t->name);
+    free(t->scope);
+    free_strings(t->services, t->service_count);
+    free(t->expires_at);
+    free(t);
+}
+
+int fo_api_parse_token(fo_token_info **out, const char *json, size_t len, fo_error *err)
+{
+    json_t *root = NULL;
+    reader r = {.what = "token"};
+    fo_buf scopes = {0};
+    fo_token_info *t = calloc(1, sizeof(*t));
+    int rc =
+        t ? load(&root, json, len, "token", err) : fo_error_set(err, FO_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = expect(root, JSON_OBJECT, "token", err);
+    if (rc != 0)
+        goto out;
+    t->name = rd_str(&r, root, "name");
+    t->scope = rd_str(&r, root, "scope");
+    t->expires_at = rd_str(&r, root, "expires_at");
+    /* Older answers carry only "scopes": an array of the same words. */
+    if (!t->scope && !r.nomem) {
+        const json_t *arr = json_object_get(root, "scopes");
+        size_t i;
+        const json_t *item;
+        json_array_foreach(arr, i, item)
+        {
+            if (!json_is_string(item))
+                continue;
+            if ((scopes.len && fo_buf_puts(&scopes, " ") != 0) ||
+                fo_buf_puts(&scopes, json_string_value(item)) != 0)
+                r.nomem = true;
+        }
+        if (scopes.len)
+            t->scope = fo_buf_steal(&scopes);
+    }
+    rc = reader_result(&r, err);
+    if (rc == 0)
+        rc = read_strings(&t->services, &t->service_count, json_object_get(root, "services"),
+                          "token", err);
+    if (rc == 0 && !t->scope)
+        rc = fo_error_set(err, FO_EPROTO, "Fastly API: malformed token: no scope");
+    if (rc == 0) {
+        *out = t;
+        t = NULL;
+    }
+out:
+    fo_buf_free(&scopes);
+    fo_token_info_free(t);
+    json_decref(root);
+    return rc;
+}
+
+/* ---- reading a write back ---- */
+
+static bool value_matches(const json_t *v, const char *want)
+{
+    long number = 0;
+    if (!v || json_is_null(v))
+        return fo_str_empty(want);
+    if (json_is_string(v))
+        return strcmp(json_string_value(v), want ? want : "") == 0;
+    if (!want)
+        return false;
+    if (json_is_boolean(v))
+        return json_is_true(v) ? strcmp(want, "1") == 0 || strcmp(want, "true") == 0
+                               : strcmp(want, "0") == 0 || strcmp(want, "false") == 0;
+    if (json_is_integer(v) && parse_long_text(want, &number))
+        return json_integer_value(v) == number;
+    return false;
+}
+
+bool fo_api_backend_matches(const char *json, size_t len, const fo_backend_change *changes,
+                            size_t count)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(json, len, 0, &jerr);
+    bool match = json_is_object(root);
+    for (size_t i = 0; match && i < count; i++)
+        match = value_matches(json_object_get(root, changes[i].field), changes[i].value);
+    json_decref(root);
+    return match;
+}
+
+/* ---- error bodies ---- */
+
+/* Copies s into out as one line: control characters become spaces. */
+static void append_line(char *out, size_t out_size, const char *s)
+{
+    size_t len = strlen(out);
+    for (; s && *s && len + 1 < out_size; s++)
+        out[len++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? ' ' : *s;
+    out[len] = '\0';
+}
+
+static void title_detail(char *out, size_t out_size, const char *title, const char *detail)
+{
+    out[0] = '\0';
+    append_line(out, out_size, title);
+    if (title && *title && detail && *detail)
+        append_line(out, out_size, ": ");
+    append_line(out, out_size, detail);
+}
+
+bool fo_api_error_text(char *out, size_t out_size, const char *json, size_t len)
+{
+    json_error_t jerr;
+    bool found = false;
+    json_t *root = json_loadb(json, len, 0, &jerr);
+    out[0] = '\0';
+    if (!json_is_object(root))
+        goto out;
+    const char *msg = json_string_value(json_object_get(root, "msg"));
+    const char *detail = json_string_value(json_object_get(root, "detail"));
+    const json_t *first = json_array_get(json_object_get(root, "errors"), 0);
+    if (msg || detail) {
+        title_detail(out, out_size, msg, detail);
+    } else if (json_is_object(first)) {
+        title_detail(out, out_size, json_string_value(json_object_get(first, "title")),
+                     json_string_value(json_object_get(first, "detail")));
+    } else if (json_is_string(first)) {
+        title_detail(out, out_size, json_string_value(first), NULL);
+    }
+    found = out[0] != '\0';
+out:
+    json_decref(root);
+    return found;
+}

@@ -1,0 +1,514 @@
+/* The write endpoints. None is ever sent twice blindly: when a write's
+ * outcome is unknown (timeout, dropped connection, 5xx) the state is read back
+ * to learn whether it happened. Each write first makes sure the token may
+ * write to the service at all. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+int fo_api_check_write_access(fo_api *api, const char *service_id, fo_error *err)
+{
+    fo_token_info *token = NULL;
+    int rc = fo_api_check_args(service_id, 1, NULL, err);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < api->write_checked_count; i++) {
+        if (strcmp(api->write_checked[i], service_id) == 0)
+            return 0;
+    }
+    rc = fo_api_token_self(api, &token, err);
+    if (rc != 0)
+        goto out;
+    bool global = false;
+    for (const char *p = token->scope; p && *p;) {
+        size_t len = strcspn(p, " ");
+        if (len == 6 && strncmp(p, "global", 6) == 0)
+            global = true;
+        p += len + strspn(p + len, " ");
+    }
+    if (!global) {
+        rc = fo_error_set(err, FO_EAUTH,
+                          "the Fastly API token has scope '%s': it can read but not change "
+                          "services (a 'global' token is needed)",
+                          token->scope);
+        goto out;
+    }
+    bool allowed = token->service_count == 0;
+    for (size_t i = 0; i < token->service_count; i++)
+        allowed = allowed || strcmp(token->services[i], service_id) == 0;
+    if (!allowed) {
+        rc = fo_error_set(err, FO_EAUTH,
+                          "the Fastly API token is limited to other services: it may not change "
+                          "service %s",
+                          service_id);
+        goto out;
+    }
+    char **grown = realloc(api->write_checked, (api->write_checked_count + 1) * sizeof(*grown));
+    char *copy = fo_strdup(service_id);
+    if (grown)
+        api->write_checked = grown;
+    if (!grown || !copy) {
+        free(copy);
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+        goto out;
+    }
+    api->write_checked[api->write_checked_count++] = copy;
+out:
+    fo_token_info_free(token);
+    return rc;
+}
+
+/* Sends a write once the token is known to be allowed to make it. */
+static int send_write(fo_api *api, const char *service_id, const char *path, const char *form,
+                      fo_api_response *resp, bool *out_unknown, fo_error *err)
+{
+    int rc = fo_api_check_write_access(api, service_id, err);
+    if (rc == 0)
+        rc = fo_api_call(api, FO_PUT, path, form, resp, out_unknown, err);
+    return rc;
+}
+
+/* The three ends of a write whose outcome was unknown. happened: 1 the
+ * re-read shows the change, 0 it shows none, negative: the re-read failed
+ * (read_err says why). err holds the write's own failure. */
+static int settle(fo_api *api, int write_rc, int happened, const fo_error *read_err, fo_error *err)
+{
+    char first[sizeof(err->msg)];
+    snprintf(first, sizeof(first), "%s", err ? err->msg : "");
+    if (happened > 0) {
+        if (api->cfg.log)
+            api->cfg.log(api->cfg.log_ctx, FO_LOG_WARN,
+                         "the write's answer was lost, but reading back shows it was made");
+        fo_error_clear(err);
+        return 0;
+    }
+    if (happened == 0)
+        return fo_error_set(err, write_rc, "%s; reading back shows nothing changed", first);
+    fo_error_set(err, FO_EUNKNOWN, "%s; whether it was made is unknown: reading back failed: %s",
+                 first, read_err->msg);
+    fo_api_scrub_error(api, err);
+    return FO_EUNKNOWN;
+}
+
+/* A version write: PUT the path; on an unknown outcome, GET the version and
+ * ask check whether the change is there. */
+typedef bool (*version_check_fn)(const fo_version *v, const void *want);
+
+static int version_write(fo_api *api, fo_version **out, const char *service_id, long version,
+                         const char *path, const char *form, version_check_fn check,
+                         const void *want, fo_error *err)
+{
+    fo_api_response resp = {0};
+    bool unknown = false;
+    int rc = send_write(api, service_id, path, form, &resp, &unknown, err);
+    if (rc == 0) {
+        rc = fo_api_parse_version(out, resp.body.data, resp.body.len, err);
+        unknown = rc == FO_EPROTO; /* made, but the answer is unreadable */
+    }
+    if (rc != 0 && unknown) {
+        fo_error read_err;
+        fo_error_clear(&read_err);
+        fo_version *now = NULL;
+        int read_rc = fo_api_version_get(api, &now, service_id, version, &read_err);
+        int happened = read_rc != 0 ? -1 : check(now, want) ? 1 : 0;
+        rc = settle(api, rc, happened, &read_err, err);
+        if (rc == 0) {
+            *out = now;
+            now = NULL;
+        }
+        fo_version_free(now);
+    }
+    fo_api_response_clear(&resp);
+    return rc;
+}
+
+static int build_path(fo_buf *path, fo_error *err, const char *fmt, const char *service_id,
+                      long version)
+{
+    if (fo_api_path(path, fmt, service_id, version) != 0)
+        return fo_error_set(err, FO_ENOMEM, "out of memory");
+    return 0;
+}
+
+static bool is_active(const fo_version *v, const void *want)
+{
+    (void)want;
+    return v->active;
+}
+
+static bool is_inactive(const fo_version *v, const void *want)
+{
+    (void)want;
+    return !v->active;
+}
+
+static bool is_locked(const fo_version *v, const void *want)
+{
+    (void)want;
+    return v->locked;
+}
+
+static bool has_comment(const fo_version *v, const void *want)
+{
+    const char *comment = want;
+    return strcmp(v->comment ? v->comment : "", comment) == 0;
+}
+
+/* The simple version actions: PUT .../{action} with no body. */
+static int version_action(fo_api *api, fo_version **out, const char *service_id, long version,
+                          const char *fmt, version_check_fn check, fo_error *err)
+{
+    fo_buf path = {0};
+    int rc = fo_api_check_args(service_id, version, NULL, err);
+    if (rc == 0)
+        rc = build_path(&path, err, fmt, service_id, version);
+    if (rc == 0)
+        rc = version_write(api, out, service_id, version, path.data, NULL, check, NULL, err);
+    fo_buf_free(&path);
+    return rc;
+}
+
+int fo_api_version_lock(fo_api *api, fo_version **out, const char *service_id, long version,
+                        fo_error *err)
+{
+    return version_action(api, out, service_id, version, "/service/%s/version/%ld/lock", is_locked,
+                          err);
+}
+
+int fo_api_version_activate(fo_api *api, fo_version **out, const char *service_id, long version,
+                            fo_error *err)
+{
+    return version_action(api, out, service_id, version, "/service/%s/version/%ld/activate",
+                          is_active, err);
+}
+
+int fo_api_version_deactivate(fo_api *api, fo_version **out, const char *service_id, long version,
+                              fo_error *err)
+{
+    return version_action(api, out, service_id, version, "/service/%s/version/%ld/deactivate",
+                          is_inactive, err);
+}
+
+int fo_api_version_comment(fo_api *api, fo_version **out, const char *service_id, long version,
+                           const char *comment, fo_error *err)
+{
+    fo_buf path = {0}, form = {0};
+    const fo_form_field field = {"comment", comment ? comment : ""};
+    int rc = fo_api_check_args(service_id, version, NULL, err);
+    if (rc == 0)
+        rc = build_path(&path, err, "/service/%s/version/%ld", service_id, version);
+    if (rc == 0 && fo_api_form_encode(&form, &field, 1) != 0)
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = version_write(api, out, service_id, version, path.data, form.data, has_comment,
+                           field.value, err);
+    fo_buf_free(&path);
+    fo_buf_free(&form);
+    return rc;
+}
+
+/* After a lost clone answer: the draft it made, if any, is the one version
+ * numbered above everything listed before the clone, unlocked, inactive, with
+ * the source's comment. Two such drafts mean someone else is cloning too. */
+static int find_clone(fo_api *api, fo_version **out, const char *service_id, long highest_before,
+                      const char *source_comment, int write_rc, fo_error *err)
+{
+    fo_error read_err;
+    fo_version_list *after = NULL;
+    fo_error_clear(&read_err);
+    int rc = fo_api_version_list(api, &after, service_id, &read_err);
+    if (rc != 0)
+        return settle(api, write_rc, -1, &read_err, err);
+    fo_version *found = NULL;
+    size_t candidates = 0;
+    for (size_t i = 0; i < after->count; i++) {
+        fo_version *v = &after->items[i];
+        if (v->number > highest_before && !v->locked && !v->active &&
+            strcmp(v->comment ? v->comment : "", source_comment) == 0) {
+            found = v;
+            candidates++;
+        }
+    }
+    if (candidates > 1) {
+        rc = fo_error_set(err, FO_ECONFLICT,
+                          "the clone's answer was lost and %zu new drafts appeared meanwhile: "
+                          "someone else is changing service %s",
+                          candidates, service_id);
+        goto out;
+    }
+    rc = settle(api, write_rc, found ? 1 : 0, NULL, err);
+    if (rc == 0) {
+        fo_version *draft = malloc(sizeof(*draft));
+        if (!draft) {
+            rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+            goto out;
+        }
+        /* Moved out of the list, which then frees an empty slot. */
+        *draft = *found;
+        memset(found, 0, sizeof(*found));
+        *out = draft;
+    }
+out:
+    fo_version_list_free(after);
+    return rc;
+}
+
+int fo_api_version_clone(fo_api *api, fo_version **out, const char *service_id, long version,
+                         fo_error *err)
+{
+    fo_buf path = {0};
+    fo_api_response resp = {0};
+    fo_version_list *before = NULL;
+    char *source_comment = NULL;
+    bool unknown = false;
+    long highest_before = 0;
+    int rc = fo_api_check_args(service_id, version, NULL, err);
+    if (rc == 0)
+        rc = fo_api_check_write_access(api, service_id, err);
+    /* What exists before, so a lost answer can be told apart from drafts
+     * that were already there. */
+    if (rc == 0)
+        rc = fo_api_version_list(api, &before, service_id, err);
+    if (rc != 0)
+        goto out;
+    for (size_t i = 0; i < before->count; i++) {
+        if (before->items[i].number > highest_before)
+            highest_before = before->items[i].number;
+        if (before->items[i].number == version && before->items[i].comment &&
+            !(source_comment = fo_strdup(before->items[i].comment))) {
+            rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+            goto out;
+        }
+    }
+    rc = build_path(&path, err, "/service/%s/version/%ld/clone", service_id, version);
+    if (rc == 0)
+        rc = fo_api_call(api, FO_PUT, path.data, NULL, &resp, &unknown, err);
+    if (rc == 0) {
+        rc = fo_api_parse_version(out, resp.body.data, resp.body.len, err);
+        unknown = rc == FO_EPROTO; /* made, but the answer is unreadable */
+    }
+    if (rc != 0 && unknown)
+        rc = find_clone(api, out, service_id, highest_before, source_comment ? source_comment : "",
+                        rc, err);
+out:
+    free(source_comment);
+    fo_version_list_free(before);
+    fo_api_response_clear(&resp);
+    fo_buf_free(&path);
+    return rc;
+}
+
+/* ---- backends ---- */
+
+typedef enum field_type { FIELD_STR, FIELD_INT, FIELD_BOOL } field_type;
+
+/* The backend form fields go-fastly sends, and how each is spelt. */
+static const struct backend_field {
+    const char *name;
+    field_type type;
+} backend_fields[] = {
+    {"address", FIELD_STR},
+    {"auto_loadbalance", FIELD_BOOL},
+    {"between_bytes_timeout", FIELD_INT},
+    {"comment", FIELD_STR},
+    {"connect_timeout", FIELD_INT},
+    {"error_threshold", FIELD_INT},
+    {"first_byte_timeout", FIELD_INT},
+    {"healthcheck", FIELD_STR},
+    {"ipv4", FIELD_STR},
+    {"ipv6", FIELD_STR},
+    {"keepalive_time", FIELD_INT},
+    {"max_conn", FIELD_INT},
+    {"max_lifetime", FIELD_INT},
+    {"max_tls_version", FIELD_STR},
+    {"max_use", FIELD_INT},
+    {"min_tls_version", FIELD_STR},
+    {"name", FIELD_STR},
+    {"override_host", FIELD_STR},
+    {"port", FIELD_INT},
+    {"prefer_ipv6", FIELD_BOOL},
+    {"request_condition", FIELD_STR},
+    {"share_key", FIELD_STR},
+    {"shield", FIELD_STR},
+    {"ssl_ca_cert", FIELD_STR},
+    {"ssl_cert_hostname", FIELD_STR},
+    {"ssl_check_cert", FIELD_BOOL},
+    {"ssl_ciphers", FIELD_STR},
+    {"ssl_client_cert", FIELD_STR},
+    {"ssl_client_key", FIELD_STR},
+    {"ssl_hostname", FIELD_STR},
+    {"ssl_sni_hostname", FIELD_STR},
+    {"tcp_keepalive_enable", FIELD_BOOL},
+    {"tcp_keepalive_interval", FIELD_INT},
+    {"tcp_keepalive_probes", FIELD_INT},
+    {"tcp_keepalive_time", FIELD_INT},
+    {"use_ssl", FIELD_BOOL},
+    {"weight", FIELD_INT},
+};
+
+static const struct backend_field *find_field(const char *name)
+{
+    for (size_t i = 0; i < sizeof(backend_fields) / sizeof(backend_fields[0]); i++) {
+        if (strcmp(backend_fields[i].name, name) == 0)
+            return &backend_fields[i];
+    }
+    return NULL;
+}
+
+static bool is_digits(const char *s)
+{
+    return *s && strspn(s, "0123456789") == strlen(s) && strlen(s) <= 9;
+}
+
+/* Checks the changes and spells them for the form: booleans as go-fastly's
+ * 1/0. Messages name fields, never values (one may be a private key). */
+static int prepare_changes(fo_backend_change *fields, const fo_backend_change *changes,
+                           size_t count, const char **out_new_name, fo_error *err)
+{
+    const char *port = NULL;
+    bool use_ssl = false;
+    *out_new_name = NULL;
+    if (count == 0)
+        return fo_error_set(err, FO_EINVAL, "a backend update needs at least one change");
+    for (size_t i = 0; i < count; i++) {
+        const char *value = changes[i].value;
+        const struct backend_field *f = changes[i].field ? find_field(changes[i].field) : NULL;
+        if (!f)
+            return fo_error_set(err, FO_EINVAL, "'%s' is not a backend field",
+                                changes[i].field ? changes[i].field : "(null)");
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(fields[j].field, f->name) == 0)
+                return fo_error_set(err, FO_EINVAL, "backend field '%s' is changed twice", f->name);
+        }
+        fields[i].field = f->name;
+        fields[i].value = value;
+        if (f->type == FIELD_BOOL && value) {
+            if (strcmp(value, "1") == 0 || strcmp(value, "true") == 0)
+                fields[i].value = "1";
+            else if (strcmp(value, "0") == 0 || strcmp(value, "false") == 0)
+                fields[i].value = "0";
+            else
+                return fo_error_set(err, FO_EINVAL, "backend field '%s' takes true or false",
+                                    f->name);
+        }
+        if (f->type == FIELD_INT && value && !is_digits(value))
+            return fo_error_set(err, FO_EINVAL, "backend field '%s' takes a number", f->name);
+        if (strcmp(f->name, "name") == 0) {
+            if (fo_str_empty(value))
+                return fo_error_set(err, FO_EINVAL, "a backend's name cannot be cleared");
+            *out_new_name = value;
+        }
+        if (strcmp(f->name, "port") == 0)
+            port = value;
+        if (strcmp(f->name, "use_ssl") == 0)
+            use_ssl = true;
+    }
+    /* Fastly flips use_ssl when port becomes 80 or 443, unless use_ssl is in
+     * the same request: the caller must say which it means. */
+    if (port && !use_ssl && (strcmp(port, "80") == 0 || strcmp(port, "443") == 0))
+        return fo_error_set(err, FO_EINVAL,
+                            "setting port %s also changes use_ssl on Fastly: send use_ssl with it",
+                            port);
+    return 0;
+}
+
+int fo_api_backend_update(fo_api *api, fo_backend **out, const char *service_id, long version,
+                          const char *name, const fo_backend_change *changes, size_t change_count,
+                          fo_error *err)
+{
+    fo_buf path = {0}, form = {0};
+    fo_api_response resp = {0}, reread = {0};
+    fo_backend_change *fields = NULL;
+    fo_form_field *form_fields = NULL;
+    const char *new_name = NULL;
+    bool unknown = false;
+    int rc = fo_api_check_args(service_id, version, name ? name : "", err);
+    if (rc != 0)
+        goto out;
+    fields = calloc(change_count ? change_count : 1, sizeof(*fields));
+    form_fields = calloc(change_count ? change_count : 1, sizeof(*form_fields));
+    if (!fields || !form_fields) {
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+        goto out;
+    }
+    rc = prepare_changes(fields, changes, change_count, &new_name, err);
+    if (rc != 0)
+        goto out;
+    for (size_t i = 0; i < change_count; i++)
+        form_fields[i] = (fo_form_field){fields[i].field, fields[i].value};
+    if (fo_api_path(&path, "/service/%s/version/%ld/backend/%s", service_id, version, name) != 0 ||
+        fo_api_form_encode(&form, form_fields, change_count) != 0) {
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+        goto out;
+    }
+    rc = send_write(api, service_id, path.data, form.data, &resp, &unknown, err);
+    if (rc == 0) {
+        rc = fo_api_parse_backend(out, resp.body.data, resp.body.len, err);
+        unknown = rc == FO_EPROTO; /* made, but the answer is unreadable */
+    }
+    if (rc != 0 && unknown) {
+        /* Read the backend back (under its new name when renamed) and see
+         * whether every change is there. */
+        fo_error read_err;
+        fo_error_clear(&read_err);
+        int read_rc = fo_api_get(api, &reread, &read_err, "/service/%s/version/%ld/backend/%s",
+                                 service_id, version, new_name ? new_name : name);
+        int happened = -1;
+        if (read_rc == FO_ENOTFOUND && new_name)
+            happened = 0; /* not renamed, so not changed either */
+        else if (read_rc == 0)
+            happened =
+                fo_api_backend_matches(reread.body.data, reread.body.len, fields, change_count);
+        rc = settle(api, rc, happened, &read_err, err);
+        if (rc == 0)
+            rc = fo_api_parse_backend(out, reread.body.data, reread.body.len, err);
+    }
+out:
+    if (form.data)
+        fo_secret_free(fo_buf_steal(&form)); /* it may carry ssl_client_key */
+    fo_buf_free(&path);
+    fo_api_response_clear(&resp);
+    fo_api_response_clear(&reread);
+    free(fields);
+    free(form_fields);
+    return rc;
+}
+
+int fo_api_vcl_update(fo_api *api, fo_vcl **out, const char *service_id, long version,
+                      const char *name, const char *content, fo_error *err)
+{
+    fo_buf path = {0}, form = {0};
+    fo_api_response resp = {0};
+    bool unknown = false;
+    const fo_form_field field = {"content", content ? content : ""};
+    int rc = fo_api_check_args(service_id, version, name ? name : "", err);
+    if (rc == 0 &&
+        (fo_api_path(&path, "/service/%s/version/%ld/vcl/%s", service_id, version, name) != 0 ||
+         fo_api_form_encode(&form, &field, 1) != 0))
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = send_write(api, service_id, path.data, form.data, &resp, &unknown, err);
+    if (rc == 0) {
+        rc = fo_api_parse_vcl(out, resp.body.data, resp.body.len, err);
+        unknown = rc == FO_EPROTO; /* made, but the answer is unreadable */
+    }
+    if (rc != 0 && unknown) {
+        fo_error read_err;
+        fo_error_clear(&read_err);
+        fo_vcl *now = NULL;
+        int read_rc = fo_api_vcl_get(api, &now, service_id, version, name, &read_err);
+        int happened = read_rc != 0 ? -1 : strcmp(now->content, field.value) == 0 ? 1 : 0;
+        rc = settle(api, rc, happened, &read_err, err);
+        if (rc == 0) {
+            *out = now;
+            now = NULL;
+        }
+        fo_vcl_free(now);
+    }
+    fo_buf_free(&path);
+    fo_buf_free(&form);
+    fo_api_response_clear(&resp);
+    return rc;
+}

@@ -1,0 +1,410 @@
+/* fixorigin show: a read-only look at a service's versions and every
+ * backend's TLS settings, as Fastly holds them. */
+#include <getopt.h>
+#include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "cmd.h"
+
+#define SHOW_SCHEMA "fixorigin.show/v1"
+#define MAX_CERTS 32
+
+typedef struct show_opts {
+    const char *service_id;
+    long version;
+    bool json;
+    const char *token_file;
+} show_opts;
+
+/* What a PEM value holds: each certificate's subject and SHA-256. */
+typedef struct cert_summary {
+    char subject[256];
+    char sha256[3 * 32];
+} cert_summary;
+
+static void errorf(FILE *err, const char *fmt, ...) FO_PRINTF(2, 3);
+
+static void errorf(FILE *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("fixorigin: ", err);
+    vfprintf(err, fmt, ap);
+    fputc('\n', err);
+    va_end(ap);
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: fixorigin show --service ID [--version N] [--json] [--token-file FILE]\n"
+            "\n"
+            "Prints a Fastly service's active and latest versions and every backend's address,\n"
+            "port and TLS settings. Changes nothing.\n"
+            "\n"
+            "  --service ID       the service (default: $FASTLY_SERVICE_ID)\n"
+            "  --version N        show version N (default: the active one, else the latest)\n"
+            "  --json             print " SHOW_SCHEMA " JSON\n"
+            "  --token-file FILE  read the API token from FILE (default: $FASTLY_API_TOKEN,\n"
+            "                     then $FASTLY_API_KEY)\n"
+            "\n"
+            "The API base URL is $FASTLY_API_ENDPOINT (or $FASTLY_API_URL), "
+            "default\n" FO_API_DEFAULT_BASE_URL ".\n");
+}
+
+/* Reads every certificate of a PEM value; returns how many, or -1 when the
+ * value holds none (then it is shown as unreadable, not silently empty). */
+static int summarize_pem(cert_summary *out, int max, const char *pem)
+{
+    int count = 0;
+    BIO *bio = BIO_new_mem_buf(pem, -1);
+    X509 *cert = NULL;
+    if (!bio)
+        return -1;
+    while (count < max && (cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int md_len = 0;
+        BIO *name = BIO_new(BIO_s_mem());
+        out[count].subject[0] = '\0';
+        if (name &&
+            X509_NAME_print_ex(name, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
+            int n = BIO_read(name, out[count].subject, (int)sizeof(out[count].subject) - 1);
+            out[count].subject[n > 0 ? n : 0] = '\0';
+        }
+        BIO_free(name);
+        out[count].sha256[0] = '\0';
+        if (X509_digest(cert, EVP_sha256(), md, &md_len) == 1) {
+            for (unsigned int i = 0; i < md_len; i++)
+                snprintf(out[count].sha256 + 3 * i, 4, i + 1 < md_len ? "%02X:" : "%02X", md[i]);
+        }
+        X509_free(cert);
+        count++;
+    }
+    ERR_clear_error(); /* the end of the PEM reads as an error */
+    BIO_free(bio);
+    return count > 0 ? count : -1;
+}
+
+/* Text from the API goes to a terminal: no control characters. */
+static void put_clean(FILE *out, const char *s)
+{
+    for (; s && *s; s++)
+        fputc(((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s, out);
+}
+
+static void put_field(FILE *out, const char *label, const char *value)
+{
+    fprintf(out, "  %-22s", label);
+    if (fo_str_empty(value))
+        fputs("(unset)", out);
+    else
+        put_clean(out, value);
+    fputc('\n', out);
+}
+
+static void put_certs(FILE *out, const char *label, const char *pem)
+{
+    cert_summary certs[MAX_CERTS];
+    if (fo_str_empty(pem)) {
+        put_field(out, label, NULL);
+        return;
+    }
+    int n = summarize_pem(certs, MAX_CERTS, pem);
+    if (n < 0) {
+        fprintf(out, "  %-22sset, but holds no readable PEM certificate (%zu bytes)\n", label,
+                strlen(pem));
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        fprintf(out, "  %-22s", i == 0 ? label : "");
+        put_clean(out, certs[i].subject[0] ? certs[i].subject : "(no subject)");
+        fprintf(out, "\n  %-22s  SHA-256 %s\n", "", certs[i].sha256);
+    }
+}
+
+static const char *version_state(const fo_version *v)
+{
+    if (v->active)
+        return "active";
+    return v->locked ? "locked" : "draft";
+}
+
+static void put_timeout(FILE *out, const char *label, long ms)
+{
+    if (ms < 0)
+        fprintf(out, "  %-22s(unset)\n", label);
+    else
+        fprintf(out, "  %-22s%ld ms\n", label, ms);
+}
+
+static void print_text(FILE *out, const fo_service *s, const fo_version_config *shown)
+{
+    fputs("service   ", out);
+    put_clean(out, s->id);
+    if (s->name) {
+        fputs("  \"", out);
+        put_clean(out, s->name);
+        fputc('"', out);
+    }
+    if (s->type) {
+        fputs(" (", out);
+        put_clean(out, s->type);
+        fputc(')', out);
+    }
+    fputc('\n', out);
+    if (s->active_version > 0)
+        fprintf(out, "active    version %ld\n", s->active_version);
+    else
+        fputs("active    none: no version is active\n", out);
+    const fo_version *latest = NULL;
+    for (size_t i = 0; i < s->version_count; i++) {
+        if (s->versions[i].number == s->latest_version)
+            latest = &s->versions[i];
+    }
+    if (latest)
+        fprintf(out, "latest    version %ld (%s)\n", latest->number, version_state(latest));
+    fprintf(out, "shown     version %ld (%s)", shown->version.number,
+            version_state(&shown->version));
+    if (shown->version.comment) {
+        fputs(": ", out);
+        put_clean(out, shown->version.comment);
+    }
+    fputc('\n', out);
+    fputs("domains   ", out);
+    for (size_t i = 0; i < shown->domain_count; i++) {
+        fputs(i ? ", " : "", out);
+        put_clean(out, shown->domains[i]);
+    }
+    fputs(shown->domain_count ? "\n" : "(none)\n", out);
+    if (shown->backend_count == 0)
+        fputs("\nno backends\n", out);
+    for (size_t i = 0; i < shown->backend_count; i++) {
+        const fo_backend *b = &shown->backends[i];
+        char port[24];
+        snprintf(port, sizeof(port), "%ld", b->port);
+        fputs("\nbackend ", out);
+        put_clean(out, b->name);
+        fputc('\n', out);
+        put_field(out, "address", b->address);
+        put_field(out, "port", b->port >= 0 ? port : NULL);
+        put_field(out, "use_ssl", b->use_ssl ? "yes" : "no");
+        put_field(out, "ssl_check_cert", b->ssl_check_cert ? "yes" : "no");
+        put_field(out, "ssl_cert_hostname", b->ssl_cert_hostname);
+        put_field(out, "ssl_sni_hostname", b->ssl_sni_hostname);
+        put_certs(out, "ssl_ca_cert", b->ssl_ca_cert);
+        put_certs(out, "ssl_client_cert", b->ssl_client_cert);
+        /* The key is a secret: only whether there is one. */
+        fprintf(out, "  %-22s%s\n", "ssl_client_key", b->ssl_client_key ? "set" : "unset");
+        put_field(out, "ssl_ciphers", b->ssl_ciphers);
+        put_field(out, "min_tls_version", b->min_tls_version);
+        put_field(out, "max_tls_version", b->max_tls_version);
+        put_field(out, "override_host", b->override_host);
+        put_timeout(out, "connect_timeout", b->connect_timeout);
+        put_timeout(out, "first_byte_timeout", b->first_byte_timeout);
+        put_timeout(out, "between_bytes_timeout", b->between_bytes_timeout);
+        put_field(out, "shield", b->shield);
+    }
+}
+
+/* ---- JSON ---- */
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *int_or_null(long n)
+{
+    return n >= 0 ? json_integer(n) : json_null();
+}
+
+static json_t *certs_json(const char *pem)
+{
+    cert_summary certs[MAX_CERTS];
+    if (fo_str_empty(pem))
+        return json_null();
+    json_t *arr = json_array();
+    int n = summarize_pem(certs, MAX_CERTS, pem);
+    if (n < 0)
+        json_array_append_new(arr, json_pack("{s:s}", "error", "no readable PEM certificate"));
+    for (int i = 0; i < n; i++)
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s}", "subject", certs[i].subject, "sha256", certs[i].sha256));
+    return arr;
+}
+
+static json_t *backend_json(const fo_backend *b)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "name", str_or_null(b->name));
+    json_object_set_new(o, "address", str_or_null(b->address));
+    json_object_set_new(o, "port", int_or_null(b->port));
+    json_object_set_new(o, "use_ssl", json_boolean(b->use_ssl));
+    json_object_set_new(o, "ssl_check_cert", json_boolean(b->ssl_check_cert));
+    json_object_set_new(o, "ssl_cert_hostname", str_or_null(b->ssl_cert_hostname));
+    json_object_set_new(o, "ssl_sni_hostname", str_or_null(b->ssl_sni_hostname));
+    json_object_set_new(o, "ssl_ca_cert", certs_json(b->ssl_ca_cert));
+    json_object_set_new(o, "ssl_client_cert", certs_json(b->ssl_client_cert));
+    json_object_set_new(o, "ssl_client_key", json_string(b->ssl_client_key ? "set" : "unset"));
+    json_object_set_new(o, "ssl_ciphers", str_or_null(b->ssl_ciphers));
+    json_object_set_new(o, "min_tls_version", str_or_null(b->min_tls_version));
+    json_object_set_new(o, "max_tls_version", str_or_null(b->max_tls_version));
+    json_object_set_new(o, "override_host", str_or_null(b->override_host));
+    json_object_set_new(o, "connect_timeout", int_or_null(b->connect_timeout));
+    json_object_set_new(o, "first_byte_timeout", int_or_null(b->first_byte_timeout));
+    json_object_set_new(o, "between_bytes_timeout", int_or_null(b->between_bytes_timeout));
+    json_object_set_new(o, "shield", str_or_null(b->shield));
+    return o;
+}
+
+static int print_json(FILE *out, const fo_service *s, const fo_version_config *shown)
+{
+    json_t *root = json_object();
+    json_t *backends = json_array();
+    json_t *domains = json_array();
+    for (size_t i = 0; i < shown->backend_count; i++)
+        json_array_append_new(backends, backend_json(&shown->backends[i]));
+    for (size_t i = 0; i < shown->domain_count; i++)
+        json_array_append_new(domains, json_string(shown->domains[i]));
+    json_object_set_new(root, "schema", json_string(SHOW_SCHEMA));
+    json_object_set_new(root, "service",
+                        json_pack("{s:o, s:o, s:o}", "id", str_or_null(s->id), "name",
+                                  str_or_null(s->name), "type", str_or_null(s->type)));
+    json_object_set_new(root, "active_version",
+                        s->active_version > 0 ? json_integer(s->active_version) : json_null());
+    json_object_set_new(root, "latest_version", int_or_null(s->latest_version));
+    json_object_set_new(
+        root, "version",
+        json_pack("{s:I, s:s, s:b, s:b, s:o}", "number", (json_int_t)shown->version.number, "state",
+                  version_state(&shown->version), "active", shown->version.active, "locked",
+                  shown->version.locked, "comment", str_or_null(shown->version.comment)));
+    json_object_set_new(root, "domains", domains);
+    json_object_set_new(root, "backends", backends);
+    int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fputc('\n', out);
+    json_decref(root);
+    return rc == 0 ? 0 : FO_EIO;
+}
+
+/* ---- the command ---- */
+
+static int parse_args(show_opts *opts, int argc, char **argv, FILE *out, FILE *err)
+{
+    static const struct option longopts[] = {
+        {"service", required_argument, NULL, 's'}, {"version", required_argument, NULL, 'v'},
+        {"json", no_argument, NULL, 'j'},          {"token-file", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+    };
+    int c;
+    memset(opts, 0, sizeof(*opts));
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":s:v:jt:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            opts->service_id = optarg;
+            break;
+        case 'v':
+            if (!fo_cmd_parse_int(optarg, 1, 1000000000L, &opts->version)) {
+                errorf(err, "--version takes a version number, not '%s'", optarg);
+                return FO_EXIT_USAGE;
+            }
+            break;
+        case 'j':
+            opts->json = true;
+            break;
+        case 't':
+            opts->token_file = optarg;
+            break;
+        case 'h':
+            usage(out);
+            return FO_EXIT_OK;
+        case ':':
+            errorf(err, "%s needs a value (see 'fixorigin show --help')", argv[optind - 1]);
+            return FO_EXIT_USAGE;
+        default:
+            errorf(err, "unknown option '%s' (see 'fixorigin show --help')", argv[optind - 1]);
+            return FO_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        errorf(err, "unexpected argument '%s' (see 'fixorigin show --help')", argv[optind]);
+        return FO_EXIT_USAGE;
+    }
+    if (!opts->service_id) {
+        const char *env = getenv("FASTLY_SERVICE_ID");
+        opts->service_id = fo_str_empty(env) ? NULL : env;
+    }
+    if (!opts->service_id) {
+        errorf(err, "no service: pass --service ID or set FASTLY_SERVICE_ID");
+        return FO_EXIT_USAGE;
+    }
+    return -1; /* go on */
+}
+
+int fo_cmd_show_with(int argc, char **argv, const fo_api_transport *transport, FILE *out, FILE *err)
+{
+    show_opts opts;
+    fo_api_config cfg;
+    fo_error e;
+    fo_api *api = NULL;
+    fo_service *service = NULL;
+    char *token = NULL;
+    int exit_code = parse_args(&opts, argc, argv, out, err);
+    if (exit_code >= 0)
+        goto out;
+    fo_error_clear(&e);
+    fo_api_config_init(&cfg);
+    if (fo_api_config_from_env(&cfg, &token, opts.token_file, &e) != 0) {
+        errorf(err, "%s", e.msg);
+        exit_code = e.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR;
+        goto out;
+    }
+    cfg.transport = transport;
+    transport = NULL; /* fo_api_new takes it over, also when it fails */
+    if (fo_api_new(&api, &cfg, &e) != 0) {
+        errorf(err, "%s", e.msg);
+        exit_code = e.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR;
+        goto out;
+    }
+    if (fo_api_service_details(api, &service, opts.service_id, opts.version, &e) != 0) {
+        errorf(err, "%s", e.msg);
+        exit_code = FO_EXIT_ERROR;
+        goto out;
+    }
+    const fo_version_config *shown = service->version;
+    if (!shown) {
+        errorf(err, "Fastly API: service %s has no version to show", opts.service_id);
+        exit_code = FO_EXIT_ERROR;
+        goto out;
+    }
+    if (opts.json) {
+        exit_code = print_json(out, service, shown) == 0 ? FO_EXIT_OK : FO_EXIT_ERROR;
+    } else {
+        print_text(out, service, shown);
+        exit_code = FO_EXIT_OK;
+    }
+    if (fflush(out) != 0) {
+        errorf(err, "cannot write the output");
+        exit_code = FO_EXIT_ERROR;
+    }
+out:
+    if (transport && transport->destroy)
+        transport->destroy(transport->ctx);
+    fo_service_free(service);
+    fo_api_free(api);
+    fo_secret_free(token);
+    return exit_code;
+}
+
+int fo_cmd_show(int argc, char **argv)
+{
+    return fo_cmd_show_with(argc, argv, NULL, stdout, stderr);
+}

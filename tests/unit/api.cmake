@@ -1,0 +1,19 @@
+# The Fastly API client's unit suites: no sockets. They replay go-fastly's
+# recorded exchanges (go-vcr YAML, read with libyaml) through a fake transport.
+pkg_check_modules(YAML REQUIRED IMPORTED_TARGET yaml-0.1)
+add_library(fo_test_api_replay STATIC unit/api_replay.c unit/api_testcert.c)
+target_include_directories(fo_test_api_replay PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/unit)
+target_compile_definitions(fo_test_api_replay PRIVATE
+  FO_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/tests/fixtures")
+target_link_libraries(fo_test_api_replay PUBLIC fo_api PkgConfig::YAML PkgConfig::CHECK
+  OpenSSL::Crypto)
+fo_target_setup(fo_test_api_replay)
+
+fo_add_suite(api_form SOURCES unit/test_api_form.c LIBS fo_test_api_replay)
+fo_add_suite(api_model SOURCES unit/test_api_model.c LIBS fo_test_api_replay)
+fo_add_suite(api_writes SOURCES unit/test_api_writes.c LIBS fo_test_api_replay)
+fo_add_suite(api_client SOURCES unit/test_api_client.c LIBS fo_test_api_replay)
+# fixorigin show over recordings: the command's source is built into the suite.
+fo_add_suite(api_show SOURCES unit/test_api_show.c ${PROJECT_SOURCE_DIR}/cmd/show_cmd.c
+  ${PROJECT_SOURCE_DIR}/cmd/util.c LIBS fo_test_api_replay PkgConfig::JANSSON OpenSSL::Crypto)
+target_include_directories(test_api_show PRIVATE ${PROJECT_SOURCE_DIR}/cmd)
