@@ -415,9 +415,12 @@ void fo_probe_classify(fo_verdict *out, const fo_probe_target *target, const fo_
         fo_class c = verify_class(effective_code(e));
         if (!s->check_cert) {
             /* Fastly verifies nothing then: a problem to know about, not an error. */
-            if (!unchecked[c])
-                warn(out, "ssl_check_cert is off; with it on Fastly would report \"%s\" (%s)",
-                     fo_class_fastly_error(c), e->error);
+            if (!unchecked[c] && c == FO_CLASS_HANDSHAKE_FAILURE)
+                warn(out, "ssl_check_cert is off; with it on the certificate would fail: %s",
+                     e->error);
+            else if (!unchecked[c])
+                warn(out, "ssl_check_cert is off; with it on Fastly would report \"%s\"",
+                     fo_class_fastly_error(c));
             unchecked[c] = true;
             continue;
         }
