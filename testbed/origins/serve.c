@@ -208,22 +208,21 @@ static bool send_all(const conn *c, const void *data, size_t len, double deadlin
     return true;
 }
 
-/* Reads into buf until enough() says so, the peer closes, or the deadline.
- * Returns the bytes read. */
-static size_t recv_until(const conn *c, char *buf, size_t cap, double deadline,
+/* Reads into buf after the have bytes already there, until enough() says so,
+ * the peer closes or the deadline passes. Returns the bytes now in buf. */
+static size_t recv_until(const conn *c, char *buf, size_t have, size_t cap, double deadline,
                          bool (*enough)(const char *buf, size_t len))
 {
-    size_t len = 0;
-    while (len < cap && !(enough && enough(buf, len))) {
-        ssize_t n = recv(c->fd, buf + len, cap - len, 0);
+    while (have < cap && !enough(buf, have)) {
+        ssize_t n = recv(c->fd, buf + have, cap - have, 0);
         if (n > 0)
-            len += (size_t)n;
+            have += (size_t)n;
         else if (n == 0 || (errno != EAGAIN && errno != EINTR))
             break;
         else if (!conn_wait(c, POLLIN, deadline))
             break;
     }
-    return len;
+    return have;
 }
 
 /* Holds the connection until the client closes or the deadline: the client
@@ -257,6 +256,13 @@ static bool looks_like_http(const char *buf, size_t len)
     return i > 0 && i < len && buf[i] == ' ';
 }
 
+/* A TLS record header and all the bytes it announces. */
+static bool has_whole_record(const char *buf, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)buf;
+    return len >= 5 && len >= 5 + ((size_t)p[3] << 8 | p[4]);
+}
+
 static bool first_bytes(const char *buf, size_t len)
 {
     (void)buf;
@@ -267,7 +273,7 @@ static void serve_http(const conn *c)
 {
     char request[4096];
     double deadline = fo_now_ms() + REQUEST_MS;
-    size_t len = recv_until(c, request, sizeof(request) - 1, deadline, first_bytes);
+    size_t len = recv_until(c, request, 0, sizeof(request) - 1, deadline, first_bytes);
     if (len == 0)
         return;
     char head[256];
@@ -276,7 +282,7 @@ static void serve_http(const conn *c)
     const char *status = "400 Bad Request";
     const char *type = "text/plain";
     if (looks_like_http(request, len)) {
-        len += recv_until(c, request + len, sizeof(request) - 1 - len, deadline, has_header_end);
+        len = recv_until(c, request, len, sizeof(request) - 1, deadline, has_header_end);
         request[len] = '\0';
         char method[16] = "", path[256] = "";
         sscanf(request, "%15s %255s", method, path);
@@ -360,16 +366,11 @@ static void serve_rc4(const conn *c)
 {
     unsigned char hello[5 + 16384];
     double deadline = fo_now_ms() + HANDSHAKE_MS;
-    size_t len = 0;
+    size_t len = recv_until(c, (char *)hello, 0, sizeof(hello), deadline, has_whole_record);
     tb_client_hello parsed;
-    int rc = FO_EINVAL;
-    while (rc == FO_EINVAL && len < sizeof(hello)) {
-        size_t n = recv_until(c, (char *)hello + len, sizeof(hello) - len, deadline, first_bytes);
-        if (n == 0)
-            return;
-        len += n;
-        rc = tb_hello_parse(&parsed, hello, len);
-    }
+    int rc = tb_hello_parse(&parsed, hello, len);
+    if (rc == FO_EINVAL)
+        return; /* closed or timed out before a whole record */
     unsigned char reply[64];
     size_t reply_len = 0;
     for (size_t i = 0; rc == FO_OK && i < parsed.suite_count && i < 256; i++) {
