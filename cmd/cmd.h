@@ -31,4 +31,7 @@ void fo_cmd_errorf(const char *fmt, ...) FO_PRINTF(1, 2);
 /* Parses a whole decimal integer in [min, max]; false when s is not one. */
 bool fo_cmd_parse_int(const char *s, long min, long max, long *out);
 
+/* The subcommands (cmd/<name>_cmd.c). */
+int fo_cmd_probe(int argc, char **argv);
+
 #endif
