@@ -430,6 +430,9 @@ void fo_probe_classify(fo_verdict *out, const fo_probe_target *target, const fo_
         add_class(out, seen, &have_primary, c);
     }
     warn_expiry(out, facts, now);
+    if (facts->client_cert_requested)
+        warn(out, "the origin asks for a client certificate (mutual TLS); Fastly sends one only "
+                  "with ssl_client_cert and ssl_client_key set");
     if (!s->use_ssl && facts->outcome == FO_OUTCOME_OK && facts->plain_http == FO_NO)
         warn(out, "the origin did not answer an HTTP request on port %d with HTTP", target->port);
     else if (!s->use_ssl && facts->outcome == FO_OUTCOME_OK && facts->plain_http == FO_UNTESTED)

@@ -515,6 +515,19 @@ START_TEST(expiring_soon_is_a_warning)
 }
 END_TEST
 
+START_TEST(client_certificate_request_is_a_warning)
+{
+    chain[0].san[0] = TEXT("www.origin.test");
+    classify();
+    ck_assert(!warning_has("client certificate"));
+    facts.client_cert_requested = true;
+    classify();
+    assert_class(FO_CLASS_OK);
+    ck_assert(warning_has("asks for a client certificate (mutual TLS)"));
+    chain[0].san[0] = TEXT("other.origin.test");
+}
+END_TEST
+
 START_TEST(time_is_formatted_in_utc)
 {
     char buf[32];
@@ -569,6 +582,7 @@ Suite *probe_classify_suite(void)
     tcase_add_test(tc, handshake_failure_names_the_versions_outside_the_limits);
     tcase_add_test(tc, rc4_only_origin);
     tcase_add_test(tc, expiring_soon_is_a_warning);
+    tcase_add_test(tc, client_certificate_request_is_a_warning);
     tcase_add_test(tc, time_is_formatted_in_utc);
     tcase_add_test(tc, alert_names);
     suite_add_tcase(s, tc);
