@@ -1,6 +1,6 @@
 # The real `fixorigin probe` against testbed-origins (and against TLS servers
 # this project did not write), over loopback sockets.
-foreach(suite probe_cases probe_targets)
+foreach(suite probe_cases probe_targets probe_foreign)
   fo_add_suite(${suite} INTEGRATION
     SOURCES integration/test_${suite}.c integration/testbed_fixture.c
     LIBS PkgConfig::JANSSON)

@@ -56,8 +56,13 @@ static json_t *parse_lines(const char *out)
 START_TEST(targets_file_names_every_case)
 {
     ck_assert_msg(tb_ready, "testbed-origins did not start");
-    const char *args[] = {"--targets", json_str(tb.manifest, "targets_file"), "--trust-bundle",
-                          tb.trust_bundle, "--concurrency", "16", NULL};
+    const char *args[] = {"--targets",
+                          json_str(tb.manifest, "targets_file"),
+                          "--trust-bundle",
+                          tb.trust_bundle,
+                          "--concurrency",
+                          "16",
+                          NULL};
     fx_run run;
     probe(&run, args, NULL);
     ck_assert_msg(!run.timed_out, "the probe hung");
@@ -153,8 +158,8 @@ START_TEST(bad_targets_files_are_refused_with_the_line)
         probe(&run, args, NULL);
         ck_assert_msg(run.exit_code == 1 || run.exit_code == 64, "'%s': exit %d", bad[i],
                       run.exit_code);
-        ck_assert_msg(strstr(run.err, "bad.txt:1") != NULL, "'%s': error names no line: %s",
-                      bad[i], run.err);
+        ck_assert_msg(strstr(run.err, "bad.txt:1") != NULL, "'%s': error names no line: %s", bad[i],
+                      run.err);
         ck_assert_str_eq(run.out, "");
         fx_run_free(&run);
     }
@@ -254,8 +259,7 @@ START_TEST(exit_codes_follow_the_contract)
     static const char *const no_target[] = {"--json", NULL};
     static const char *const unknown_option[] = {"--frobnicate", "127.0.0.1:443", NULL};
     static const char *const bad_version[] = {"--max-tls", "1.4", "127.0.0.1:443", NULL};
-    static const char *const bad_timeout[] = {"--connect-timeout", "soon", "127.0.0.1:443",
-                                              NULL};
+    static const char *const bad_timeout[] = {"--connect-timeout", "soon", "127.0.0.1:443", NULL};
     static const char *const bad_port[] = {"127.0.0.1:99999", NULL};
     static const char *const two_targets[] = {"127.0.0.1:443", "127.0.0.1:444", NULL};
     static const char *const bad_concurrency[] = {"--targets", "/dev/null", "--concurrency", "0",
