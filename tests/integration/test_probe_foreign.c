@@ -120,19 +120,8 @@ static bool server_start(server *s, const char *const *argv, const char *ready, 
 
 static void server_stop(server *s)
 {
-    if (s->pid <= 0)
-        return;
-    kill(s->pid, SIGTERM);
-    double deadline = fo_now_ms() + 5000;
-    while (waitpid(s->pid, NULL, WNOHANG) != s->pid) {
-        if (fo_now_ms() > deadline) {
-            kill(s->pid, SIGKILL);
-            waitpid(s->pid, NULL, 0);
-            break;
-        }
-        struct timespec pause = {0, 10 * 1000 * 1000};
-        nanosleep(&pause, NULL);
-    }
+    if (s->pid > 0)
+        tb_harness_terminate(s->pid, 5000);
     s->pid = -1;
 }
 
@@ -207,7 +196,7 @@ static void probe_foreign(const struct foreign_case *c, const server *s, const c
         fx_args_add(&a, c->max_tls);
     }
     fx_args_add(&a, target);
-    fx_run run;
+    tb_run run;
     fx_run_argv(&run, a.argv, NULL, 30000);
     json_t *result = json_loads(run.out, 0, NULL);
     char label[128];
@@ -220,7 +209,7 @@ static void probe_foreign(const struct foreign_case *c, const server *s, const c
     ck_assert_msg(json_array_size(chain) == (size_t)c->chain_length, "%s: chain of %zu", label,
                   json_array_size(chain));
     json_decref(result);
-    fx_run_free(&run);
+    tb_run_free(&run);
 }
 
 START_TEST(openssl_s_server)
