@@ -1,17 +1,19 @@
 /* tests/integration/testbed_fixture.h: what integration suites share to drive
  * testbed-origins and the programs under test: start the testbed in a fresh
  * temporary directory, read its manifest, run a program with a deadline and
- * capture what it prints. Uses jansson for the JSON the programs write. */
+ * capture what it prints (testbed/origins/harness.h does the process work).
+ * Uses jansson for the JSON the programs write. */
 #ifndef FO_TESTBED_FIXTURE_H
 #define FO_TESTBED_FIXTURE_H
 
 #include <jansson.h>
 #include <stdbool.h>
-#include <sys/types.h>
+
+#include "harness.h"
 
 typedef struct fx_testbed {
-    pid_t pid;
-    char dir[256];
+    tb_harness process;
+    const char *dir; /* process.dir */
     char trust_bundle[320];
     json_t *manifest; /* owned */
 } fx_testbed;
@@ -29,19 +31,6 @@ int fx_case_port(const json_t *entry);
 /* The entry's setting `key` as a string, or NULL when unset or not a string. */
 const char *fx_setting(const json_t *entry, const char *key);
 
-typedef struct fx_run {
-    int exit_code; /* -1 when killed at the deadline or by a signal */
-    bool timed_out;
-    double ms; /* wall time */
-    char *out; /* stdout, NUL-terminated, owned */
-    char *err; /* stderr, NUL-terminated, owned */
-} fx_run;
-
-/* Runs argv (argv[0] a path) with stdin from /dev/null, killing it after
- * timeout_ms. Extra environment: env (NULL-terminated "K=V" list, may be NULL). */
-void fx_run_argv(fx_run *out, const char *const *argv, const char *const *env, int timeout_ms);
-void fx_run_free(fx_run *run);
-
 /* A command line being built; argv stays NULL-terminated. */
 typedef struct fx_args {
     const char *argv[64];
@@ -56,9 +45,12 @@ void fx_args_add(fx_args *a, const char *arg);
  * then HOST:PORT. Strings are borrowed from entry or kept in a. */
 void fx_probe_args(fx_args *a, const json_t *entry);
 
+/* Runs argv, capturing its output, with a deadline (tb_harness_run). */
+void fx_run_argv(tb_run *out, const char *const *argv, const char *const *env, int timeout_ms);
+
 /* Runs `fixorigin probe --json --trust-bundle TRUST <settings> HOST:PORT` for a
  * case and parses its JSON into *json (owned; NULL when not JSON). */
-void fx_probe_case(fx_run *run, json_t **json, const fx_testbed *tb, const char *case_name,
+void fx_probe_case(tb_run *run, json_t **json, const fx_testbed *tb, const char *case_name,
                    const char *const *extra_args);
 
 /* Path of a program in build/bin. */
