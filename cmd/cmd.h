@@ -31,7 +31,8 @@ void fo_cmd_errorf(const char *fmt, ...) FO_PRINTF(1, 2);
 /* Parses a whole decimal integer in [min, max]; false when s is not one. */
 bool fo_cmd_parse_int(const char *s, long min, long max, long *out);
 
-/* Subcommands, one per cmd/<name>_cmd.c. */
+/* The subcommands (cmd/<name>_cmd.c). */
+int fo_cmd_probe(int argc, char **argv);
 int fo_cmd_show(int argc, char **argv);
 
 /* fixorigin show over a given API transport (NULL: libcurl), printing to out

@@ -12,6 +12,7 @@ struct subcommand {
 
 /* Each subcommand lives in cmd/<name>_cmd.c. */
 static const struct subcommand subcommands[] = {
+    {"probe", fo_cmd_probe, "name the error Fastly would report for an origin"},
     {"show", fo_cmd_show, "print a service's versions and backends' TLS settings"},
     {NULL, NULL, NULL},
 };

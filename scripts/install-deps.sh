@@ -4,7 +4,8 @@
 set -eu
 
 PACKAGES="build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev libssl-dev
-check libmicrohttpd-dev libpsl-dev openssl ca-certificates curl clang-format libyaml-dev"
+check libmicrohttpd-dev libpsl-dev openssl ca-certificates curl clang-format libyaml-dev
+gnutls-bin jq"
 
 missing=""
 for pkg in $PACKAGES; do

@@ -1,0 +1,314 @@
+/* bench-probe: how fast `fixorigin probe` diagnoses each testbed origin, beside
+ * one `openssl s_client` handshake to the same origin (the floor), and how a
+ * thousand loopback origins go through --targets. Prints the figures issue 2
+ * asks for; talks to loopback only. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+enum { MAX_RUNS = 101, EXIT_USAGE = 64 };
+
+typedef struct options {
+    const char *bin_dir;
+    int runs;         /* probe and s_client runs per case */
+    int timeout_runs; /* runs for cases that wait out a timeout */
+    int bulk;         /* origins for the --targets run */
+    int concurrency;
+    bool strict; /* exit 1 when a target is missed */
+} options;
+
+/* The issue's targets. */
+static const double HEALTHY_RATIO = 3.0, BROKEN_RATIO = 10.0;
+static const double BULK_SECONDS = 5.0, BULK_MIB = 100.0;
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *values, int count)
+{
+    qsort(values, (size_t)count, sizeof(values[0]), compare_doubles);
+    return count % 2 ? values[count / 2] : (values[count / 2 - 1] + values[count / 2]) / 2;
+}
+
+static const char *setting(const json_t *entry, const char *key)
+{
+    return json_string_value(json_object_get(json_object_get(entry, "settings"), key));
+}
+
+typedef struct command {
+    const char *argv[40];
+    int argc;
+    char target[300];
+    char timeout[32];
+} command;
+
+static void add(command *c, const char *arg)
+{
+    if (c->argc < (int)(sizeof(c->argv) / sizeof(c->argv[0])) - 1)
+        c->argv[c->argc++] = arg;
+    c->argv[c->argc] = NULL;
+}
+
+static void add_option(command *c, const char *option, const char *value)
+{
+    if (value) {
+        add(c, option);
+        add(c, value);
+    }
+}
+
+static void probe_command(command *c, const char *fixorigin, const char *trust, const json_t *entry)
+{
+    *c = (command){.argc = 0};
+    add(c, fixorigin);
+    add(c, "probe");
+    add(c, "--json");
+    add_option(c, "--trust-bundle", trust);
+    add_option(c, "--sni", setting(entry, "ssl_sni_hostname"));
+    add_option(c, "--cert-hostname", setting(entry, "ssl_cert_hostname"));
+    add_option(c, "--ca-file", setting(entry, "ssl_ca_cert"));
+    add_option(c, "--max-tls", setting(entry, "max_tls_version"));
+    add_option(c, "--ciphers", setting(entry, "ssl_ciphers"));
+    json_t *timeout = json_object_get(json_object_get(entry, "settings"), "connect_timeout");
+    if (timeout) {
+        snprintf(c->timeout, sizeof(c->timeout), "%lld", (long long)json_integer_value(timeout));
+        add_option(c, "--connect-timeout", c->timeout);
+    }
+    if (json_is_false(json_object_get(json_object_get(entry, "settings"), "use_ssl")))
+        add(c, "--no-tls");
+    snprintf(c->target, sizeof(c->target), "%s:%lld",
+             json_string_value(json_object_get(entry, "host")),
+             (long long)json_integer_value(json_object_get(entry, "port")));
+    add(c, c->target);
+}
+
+/* One s_client handshake with the same name, trust and limits; it closes as
+ * soon as stdin (/dev/null) ends. */
+static void s_client_command(command *c, const char *trust, const json_t *entry)
+{
+    *c = (command){.argc = 0};
+    add(c, "openssl");
+    add(c, "s_client");
+    snprintf(c->target, sizeof(c->target), "%s:%lld",
+             json_string_value(json_object_get(entry, "host")),
+             (long long)json_integer_value(json_object_get(entry, "port")));
+    add_option(c, "-connect", c->target);
+    add_option(c, "-CAfile", trust);
+    const char *sni = setting(entry, "ssl_sni_hostname");
+    if (sni)
+        add_option(c, "-servername", sni);
+    else
+        add(c, "-noservername");
+    add_option(c, "-verify_hostname", setting(entry, "ssl_cert_hostname"));
+    const char *max_tls = setting(entry, "max_tls_version");
+    if (max_tls && strcmp(max_tls, "1.2") == 0)
+        add(c, "-no_tls1_3");
+    add_option(c, "-cipher", setting(entry, "ssl_ciphers"));
+}
+
+/* No floor where s_client cannot stand beside the probe: it would ask DNS for
+ * the .invalid name, it has no timeout of its own, and it cannot speak plain
+ * HTTP. */
+static bool has_floor(const json_t *entry)
+{
+    const char *expected = json_string_value(json_object_get(entry, "expected_class"));
+    const char *name = json_string_value(json_object_get(entry, "case"));
+    return strcmp(expected, "dns_failure") != 0 && strcmp(expected, "connection_timeout") != 0 &&
+           strcmp(name, "slow_handshake_patient") != 0 &&
+           !json_is_false(json_object_get(json_object_get(entry, "settings"), "use_ssl"));
+}
+
+static bool waits_for_timeout(const json_t *entry)
+{
+    const char *expected = json_string_value(json_object_get(entry, "expected_class"));
+    const char *name = json_string_value(json_object_get(entry, "case"));
+    return strcmp(expected, "connection_timeout") == 0 ||
+           strcmp(name, "slow_handshake_patient") == 0;
+}
+
+/* The class of a probe's JSON answer, into out. */
+static void class_of(const char *json_text, char *out, size_t cap)
+{
+    json_t *result = json_loads(json_text ? json_text : "", 0, NULL);
+    const char *class_id = json_string_value(json_object_get(result, "class"));
+    snprintf(out, cap, "%s", class_id ? class_id : "(no answer)");
+    json_decref(result);
+}
+
+/* Median wall time of runs of c; the first run's output is kept in first. */
+static double median_ms(const command *c, int runs, char *first_class, size_t cap)
+{
+    double ms[MAX_RUNS];
+    for (int i = 0; i < runs; i++) {
+        tb_run run;
+        tb_harness_run(&run, c->argv, NULL, first_class && i == 0, 30000);
+        ms[i] = run.ms;
+        if (first_class && i == 0)
+            class_of(run.out, first_class, cap);
+        tb_run_free(&run);
+    }
+    return median(ms, runs);
+}
+
+static int bench_cases(const options *o, const json_t *manifest, const char *fixorigin)
+{
+    const char *trust = json_string_value(json_object_get(manifest, "trust_bundle"));
+    int missed = 0;
+    printf("Full diagnosis (`fixorigin probe`) against one `openssl s_client` handshake, "
+           "median of %d runs (%d for timeouts)\n\n",
+           o->runs, o->timeout_runs);
+    printf("%-40s %-38s %9s %11s %7s %s\n", "case", "class", "probe ms", "s_client ms", "ratio",
+           "target");
+    size_t i;
+    json_t *entry;
+    json_array_foreach(json_object_get(manifest, "cases"), i, entry)
+    {
+        if (json_is_true(json_object_get(entry, "robustness")))
+            continue;
+        const char *name = json_string_value(json_object_get(entry, "case"));
+        const char *expected = json_string_value(json_object_get(entry, "expected_class"));
+        int runs = waits_for_timeout(entry) ? o->timeout_runs : o->runs;
+        command probe, floor_cmd;
+        probe_command(&probe, fixorigin, trust, entry);
+        char got[64];
+        double probe_ms = median_ms(&probe, runs, got, sizeof(got));
+        bool right = strcmp(got, expected) == 0;
+        if (!has_floor(entry)) {
+            printf("%-40s %-38s %9.1f %11s %7s %s%s\n", name, got, probe_ms, "-", "-",
+                   waits_for_timeout(entry) ? "timeout, excepted" : "no floor",
+                   right ? "" : "  WRONG CLASS");
+            missed += !right;
+            continue;
+        }
+        s_client_command(&floor_cmd, trust, entry);
+        double floor_ms = median_ms(&floor_cmd, runs, NULL, 0);
+        double ratio = probe_ms / floor_ms;
+        double target = strcmp(expected, "ok") == 0 ? HEALTHY_RATIO : BROKEN_RATIO;
+        bool met = ratio <= target && right;
+        missed += !met;
+        printf("%-40s %-38s %9.1f %11.1f %6.1fx <=%.0fx %s%s\n", name, got, probe_ms, floor_ms,
+               ratio, target, ratio <= target ? "met" : "MISSED", right ? "" : "  WRONG CLASS");
+    }
+    return missed;
+}
+
+static int bench_bulk(const options *o, const json_t *manifest, const char *fixorigin)
+{
+    json_t *bulk = json_object_get(manifest, "bulk");
+    char concurrency[16];
+    snprintf(concurrency, sizeof(concurrency), "%d", o->concurrency);
+    const char *argv[] = {fixorigin,
+                          "probe",
+                          "--targets",
+                          json_string_value(json_object_get(bulk, "targets_file")),
+                          "--trust-bundle",
+                          json_string_value(json_object_get(manifest, "trust_bundle")),
+                          "--concurrency",
+                          concurrency,
+                          NULL};
+    tb_run run;
+    tb_harness_run(&run, argv, NULL, true, 120000);
+    size_t lines = 0, ok = 0;
+    for (const char *p = run.out; p && *p;) {
+        size_t len = strcspn(p, "\n");
+        json_t *answer = json_loadb(p, len, 0, NULL);
+        const char *class_id = json_string_value(json_object_get(answer, "class"));
+        ok += class_id && strcmp(class_id, "ok") == 0;
+        json_decref(answer);
+        lines++;
+        p += len + (p[len] == '\n');
+    }
+    double seconds = run.ms / 1000.0, mib = run.max_rss_kib / 1024.0;
+    bool met =
+        run.exit_code == 0 && ok == (size_t)o->bulk && seconds <= BULK_SECONDS && mib <= BULK_MIB;
+    printf("\n%d loopback origins, --targets --concurrency %d: %.2f s wall, peak RSS %.1f MiB, "
+           "%zu of %zu answers ok, exit %d\n",
+           o->bulk, o->concurrency, seconds, mib, ok, lines, run.exit_code);
+    printf("  targets: <= %.0f s and <= %.0f MiB: %s\n", BULK_SECONDS, BULK_MIB,
+           met ? "met" : "MISSED");
+    if (run.exit_code != 0 && run.err && run.err[0])
+        printf("  stderr: %.300s\n", run.err);
+    tb_run_free(&run);
+    return met ? 0 : 1;
+}
+
+static bool parse_int(const char *s, int min, int max, int *out)
+{
+    char *end = NULL;
+    long value = s ? strtol(s, &end, 10) : 0;
+    if (!s || *end != '\0' || end == s || value < min || value > max)
+        return false;
+    *out = (int)value;
+    return true;
+}
+
+static int parse_args(int argc, char **argv, options *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        bool ok = true;
+        if (strcmp(argv[i], "--strict") == 0) {
+            o->strict = true;
+            continue;
+        }
+        if (strcmp(argv[i], "--bin-dir") == 0 && value)
+            o->bin_dir = value;
+        else if (strcmp(argv[i], "--runs") == 0)
+            ok = parse_int(value, 1, MAX_RUNS, &o->runs);
+        else if (strcmp(argv[i], "--timeout-runs") == 0)
+            ok = parse_int(value, 1, MAX_RUNS, &o->timeout_runs);
+        else if (strcmp(argv[i], "--bulk") == 0)
+            ok = parse_int(value, 1, 5000, &o->bulk);
+        else if (strcmp(argv[i], "--concurrency") == 0)
+            ok = parse_int(value, 1, 4096, &o->concurrency);
+        else
+            ok = false;
+        if (!ok) {
+            fprintf(stderr, "usage: bench-probe [--bin-dir DIR] [--runs N] [--timeout-runs N] "
+                            "[--bulk N] [--concurrency N] [--strict]\n");
+            return EXIT_USAGE;
+        }
+        i++;
+    }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    options o = {
+        .bin_dir = "build/bin", .runs = 15, .timeout_runs = 3, .bulk = 1000, .concurrency = 256};
+    int status = parse_args(argc, argv, &o);
+    if (status >= 0)
+        return status;
+    char fixorigin[512], testbed[512], count[16];
+    snprintf(fixorigin, sizeof(fixorigin), "%s/fixorigin", o.bin_dir);
+    snprintf(testbed, sizeof(testbed), "%s/testbed-origins", o.bin_dir);
+    snprintf(count, sizeof(count), "%d", o.bulk);
+    const char *const testbed_args[] = {"--count", count, NULL};
+    tb_harness tb;
+    fo_error err;
+    if (tb_harness_start(&tb, testbed, testbed_args, 60000, &err) != FO_OK) {
+        fprintf(stderr, "bench-probe: %s\n", err.msg);
+        return EXIT_FAILURE;
+    }
+    json_error_t jerr;
+    json_t *manifest = json_load_file(tb.manifest, 0, &jerr);
+    if (!manifest) {
+        fprintf(stderr, "bench-probe: %s: %s\n", tb.manifest, jerr.text);
+        tb_harness_stop(&tb);
+        return EXIT_FAILURE;
+    }
+    int missed = bench_cases(&o, manifest, fixorigin);
+    missed += bench_bulk(&o, manifest, fixorigin);
+    json_decref(manifest);
+    if (tb_harness_stop(&tb) != 0)
+        fprintf(stderr, "bench-probe: testbed-origins did not stop cleanly\n");
+    printf("\n%s\n", missed ? "Some targets were missed (see MISSED above)." : "All targets met.");
+    return o.strict && missed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

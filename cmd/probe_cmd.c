@@ -1,0 +1,375 @@
+/* `fixorigin probe`: names the error Fastly would report for an origin, with evidence. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "probe.h"
+#include "probe_json.h"
+
+#define CA_FILE_MAX_BYTES (1u << 20)
+#define DEFAULT_CONCURRENCY 32
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: fixorigin probe [options] HOST[:PORT]\n"
+            "       fixorigin probe --targets FILE [--concurrency N] [--trust-bundle FILE]\n"
+            "\n"
+            "Connects to an origin the way Fastly does and names the error Fastly would\n"
+            "report, with the evidence. PORT defaults to 443; IPv6 as [::1]:8443.\n"
+            "\n"
+            "options (Fastly's backend fields):\n"
+            "  --sni NAME               ssl_sni_hostname (without it no SNI is sent)\n"
+            "  --cert-hostname NAME     ssl_cert_hostname\n"
+            "  --ca-file PEM            ssl_ca_cert (a file of PEM CA certificates)\n"
+            "  --no-check-cert          ssl_check_cert off\n"
+            "  --min-tls V, --max-tls V min/max_tls_version: 1.0 1.1 1.2 1.3\n"
+            "  --ciphers STR            ssl_ciphers (OpenSSL cipher string, TLS <= 1.2)\n"
+            "  --connect-timeout MS     connect_timeout (default 1000)\n"
+            "  --no-tls                 use_ssl off (plain TCP and an HTTP HEAD request)\n"
+            "other options:\n"
+            "  --trust-bundle FILE      CAs standing for Fastly's trust store (default: the\n"
+            "                           system's; env FIXORIGIN_TRUST_BUNDLE)\n"
+            "  --json                   print one JSON object (schema fixorigin.probe/v1)\n"
+            "  --targets FILE           probe every target of FILE (`host:port key=value ...`\n"
+            "                           a line) and print one JSON object a line\n"
+            "  --concurrency N          parallel probes with --targets (default 32)\n"
+            "  -h, --help               this help\n"
+            "\n"
+            "exit: 0 ok, 2 a problem was found, 1 the probe could not run, 64 usage error\n");
+}
+
+enum {
+    OPT_SNI = 256,
+    OPT_CERT_HOSTNAME,
+    OPT_CA_FILE,
+    OPT_NO_CHECK_CERT,
+    OPT_MIN_TLS,
+    OPT_MAX_TLS,
+    OPT_CIPHERS,
+    OPT_CONNECT_TIMEOUT,
+    OPT_NO_TLS,
+    OPT_TRUST_BUNDLE,
+    OPT_JSON,
+    OPT_TARGETS,
+    OPT_CONCURRENCY,
+};
+
+static const struct option long_options[] = {
+    {"sni", required_argument, NULL, OPT_SNI},
+    {"cert-hostname", required_argument, NULL, OPT_CERT_HOSTNAME},
+    {"ca-file", required_argument, NULL, OPT_CA_FILE},
+    {"no-check-cert", no_argument, NULL, OPT_NO_CHECK_CERT},
+    {"min-tls", required_argument, NULL, OPT_MIN_TLS},
+    {"max-tls", required_argument, NULL, OPT_MAX_TLS},
+    {"ciphers", required_argument, NULL, OPT_CIPHERS},
+    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+    {"no-tls", no_argument, NULL, OPT_NO_TLS},
+    {"trust-bundle", required_argument, NULL, OPT_TRUST_BUNDLE},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"targets", required_argument, NULL, OPT_TARGETS},
+    {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+struct probe_args {
+    fo_probe_settings settings;
+    const char *ca_file;
+    const char *trust_bundle;
+    const char *targets_file;
+    const char *hostport;
+    bool json;
+    bool target_options; /* a backend setting was given on the command line */
+    long concurrency;
+};
+
+static int usage_error(const char *fmt, ...) FO_PRINTF(1, 2);
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("fixorigin probe: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs(" (see 'fixorigin probe --help')\n", stderr);
+    return FO_EXIT_USAGE;
+}
+
+/* Returns -1 when the arguments are good, else the exit code. */
+static int parse_args(struct probe_args *a, int argc, char **argv)
+{
+    fo_probe_settings_init(&a->settings);
+    a->concurrency = DEFAULT_CONCURRENCY;
+    opterr = 0;
+    optind = 1;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+        long number = 0;
+        a->target_options |= opt >= OPT_SNI && opt <= OPT_NO_TLS; /* backend fields */
+        switch (opt) {
+        case 'h':
+            usage(stdout);
+            return FO_EXIT_OK;
+        case OPT_SNI:
+            a->settings.sni_hostname = optarg;
+            break;
+        case OPT_CERT_HOSTNAME:
+            a->settings.cert_hostname = optarg;
+            break;
+        case OPT_CA_FILE:
+            a->ca_file = optarg;
+            break;
+        case OPT_NO_CHECK_CERT:
+            a->settings.check_cert = false;
+            break;
+        case OPT_MIN_TLS:
+        case OPT_MAX_TLS:
+            if (fo_tls_version_parse(opt == OPT_MIN_TLS ? &a->settings.min_tls
+                                                        : &a->settings.max_tls,
+                                     optarg) != 0 ||
+                fo_str_empty(optarg))
+                return usage_error("TLS version must be 1.0, 1.1, 1.2 or 1.3, not '%s'", optarg);
+            break;
+        case OPT_CIPHERS:
+            a->settings.ciphers = optarg;
+            break;
+        case OPT_CONNECT_TIMEOUT:
+            if (!fo_cmd_parse_int(optarg, 1, FO_MAX_CONNECT_TIMEOUT_MS, &number))
+                return usage_error("--connect-timeout takes milliseconds from 1 to 60000, not '%s'",
+                                   optarg);
+            a->settings.connect_timeout_ms = number;
+            break;
+        case OPT_NO_TLS:
+            a->settings.use_ssl = false;
+            break;
+        case OPT_TRUST_BUNDLE:
+            a->trust_bundle = optarg;
+            break;
+        case OPT_JSON:
+            a->json = true;
+            break;
+        case OPT_TARGETS:
+            a->targets_file = optarg;
+            break;
+        case OPT_CONCURRENCY:
+            if (!fo_cmd_parse_int(optarg, 1, 1024, &a->concurrency))
+                return usage_error("--concurrency takes a number from 1 to 1024, not '%s'", optarg);
+            break;
+        default: {
+            if (optopt >= OPT_SNI)
+                return usage_error("option '%s' needs a value", argv[optind - 1]);
+            char name[3] = {'-', (char)optopt, '\0'};
+            return usage_error("unknown option '%s'", optopt ? name : argv[optind - 1]);
+        }
+        }
+    }
+    if (optind < argc)
+        a->hostport = argv[optind++];
+    if (optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (a->targets_file && a->hostport)
+        return usage_error("give HOST or --targets, not both ('%s')", a->hostport);
+    if (!a->targets_file && !a->hostport)
+        return usage_error("%s", "missing HOST[:PORT]");
+    if (a->targets_file && a->target_options)
+        return usage_error("%s", "with --targets, put backend settings on the targets lines");
+    if (!a->trust_bundle) {
+        const char *env = getenv("FIXORIGIN_TRUST_BUNDLE");
+        a->trust_bundle = env && *env ? env : NULL;
+    }
+    return -1;
+}
+
+static void print_json(json_t *object)
+{
+    char *text = object ? json_dumps(object, FO_CMD_JSON_FLAGS) : NULL;
+    if (text) {
+        puts(text);
+        fflush(stdout);
+    } else {
+        fo_cmd_errorf("out of memory writing JSON");
+    }
+    free(text);
+}
+
+static const char *yes_no(fo_tristate t)
+{
+    return t == FO_YES ? "yes" : t == FO_NO ? "no" : "not tested";
+}
+
+static void print_text(const fo_diagnosis *d)
+{
+    const fo_verdict *v = &d->verdict;
+    const fo_probe_facts *f = &d->facts;
+    bool color = fo_cmd_use_color(stdout);
+    bool ok = v->class == FO_CLASS_OK;
+    const char *fastly = fo_class_fastly_error(v->class);
+    bool v6 = strchr(d->target.host, ':') != NULL;
+
+    printf("%s%s%s:%d  %s%s%s  %s\n", v6 ? "[" : "", d->target.host, v6 ? "]" : "", d->target.port,
+           color ? (ok ? "\033[1;32m" : "\033[1;31m") : "", fo_class_id(v->class),
+           color ? "\033[0m" : "", fastly ? fastly : "ok");
+    printf("  %s\n", v->detail);
+    if (f->address) {
+        printf("  %-10s %s", "address", f->address);
+        if (f->connect_ms >= 0)
+            printf(" (connect %.2f ms", f->connect_ms);
+        if (f->connect_ms >= 0 && f->handshake_ms >= 0)
+            printf(", handshake %.2f ms", f->handshake_ms);
+        printf("%s\n", f->connect_ms >= 0 ? ")" : "");
+    }
+    if (f->late_answer_ms >= 0)
+        printf("  %-10s answered after %.0f ms\n", "late", f->late_answer_ms);
+    if (f->protocol)
+        printf("  %-10s %s %s, SNI %s\n", "tls", f->protocol, f->cipher ? f->cipher : "",
+               f->sni_sent ? f->sni_sent : "none");
+    if (f->alert >= 0)
+        printf("  %-10s %d %s\n", "alert", f->alert, fo_probe_alert_name(f->alert));
+    if (f->reply_start)
+        printf("  %-10s %s\n", "reply", f->reply_start);
+    if (f->chain_count > 0) {
+        const fo_cert_facts *leaf = &f->chain[0];
+        char from[32], to[32];
+        fo_probe_format_time(from, sizeof(from), leaf->not_before);
+        fo_probe_format_time(to, sizeof(to), leaf->not_after);
+        printf("  %-10s %s\n", "leaf", leaf->subject);
+        printf("  %-10s", "names");
+        for (size_t i = 0; i < leaf->san_count; i++)
+            printf("%s%s", i ? ", " : " ", leaf->san[i]);
+        printf("%s\n", leaf->san_count ? "" : " (no subjectAltName)");
+        printf("  %-10s %s to %s\n", "valid", from, to);
+        printf("  %-10s %zu certificate%s\n", "chain", f->chain_count,
+               f->chain_count == 1 ? "" : "s");
+    }
+    if (f->verify_code != 0)
+        printf("  %-10s %d %s\n", "verify", f->verify_code, fo_probe_verify_text(f));
+    if (f->protocols[0] != FO_UNTESTED || f->protocols[3] != FO_UNTESTED) {
+        printf("  %-10s", "protocols");
+        for (int i = 0; i < FO_TLS_VERSION_COUNT; i++)
+            printf(" %s %s%s", fo_tls_version_name((fo_tls_version)(FO_TLS_1_0 + i)),
+                   yes_no(f->protocols[i]), i + 1 < FO_TLS_VERSION_COUNT ? "," : "");
+        printf("\n");
+    }
+    if (f->rc4_only != FO_UNTESTED)
+        printf("  %-10s %s\n", "rc4 only", yes_no(f->rc4_only));
+    if (f->needs_sni != FO_UNTESTED)
+        printf("  %-10s %s\n", "needs SNI", yes_no(f->needs_sni));
+    if (v->also_count > 0) {
+        printf("  %-10s", "also");
+        for (size_t i = 0; i < v->also_count; i++)
+            printf("%s%s", i ? ", " : " ", fo_class_id(v->also[i]));
+        printf("\n");
+    }
+    for (size_t i = 0; i < v->warning_count; i++)
+        printf("  %-10s %s\n", "warning", v->warnings[i]);
+}
+
+static int probe_one(fo_prober *prober, struct probe_args *a)
+{
+    fo_probe_target target = {.settings = a->settings};
+    fo_diagnosis *d = NULL;
+    fo_error err = {0};
+    char *host = NULL, *ca_pem = NULL;
+    int code = FO_EXIT_ERROR;
+
+    if (fo_probe_parse_hostport(&host, &target.port, a->hostport, 443, &err) != 0) {
+        code = usage_error("%s", err.msg);
+        goto out;
+    }
+    target.host = host;
+    if (a->ca_file) {
+        if (fo_probe_read_file(&ca_pem, a->ca_file, CA_FILE_MAX_BYTES, &err) != 0) {
+            fo_cmd_errorf("--ca-file: %s", err.msg);
+            goto out;
+        }
+        target.settings.ca_cert_pem = ca_pem;
+    }
+    if (fo_probe_run(prober, &d, &target, &err) != 0) {
+        fo_cmd_errorf("cannot probe %s: %s", a->hostport, err.msg);
+        goto out;
+    }
+    if (a->json) {
+        json_t *object = fo_cmd_diagnosis_json(d, 0);
+        print_json(object);
+        json_decref(object);
+    } else {
+        print_text(d);
+    }
+    code = d->verdict.class == FO_CLASS_OK ? FO_EXIT_OK : FO_EXIT_PROBLEM;
+out:
+    fo_diagnosis_free(d);
+    free(host);
+    free(ca_pem);
+    return code;
+}
+
+struct many_state {
+    const fo_probe_target_list *list;
+    bool problem;
+    bool error;
+};
+
+static void target_done(void *ctx, size_t index, fo_diagnosis *d, const fo_error *err)
+{
+    struct many_state *state = ctx;
+    long line = state->list->lines[index];
+    json_t *object = NULL;
+    if (d) {
+        object = fo_cmd_diagnosis_json(d, line);
+        state->problem |= d->verdict.class != FO_CLASS_OK;
+    } else {
+        /* The probe could not run for this line: say so in the stream, keep going. */
+        const fo_probe_target *t = &state->list->targets[index];
+        object = json_pack("{s:s, s:I, s:{s:s?, s:i}, s:s}", "schema", FO_PROBE_SCHEMA, "line",
+                           (json_int_t)line, "target", "host", t->host, "port", t->port, "error",
+                           err->msg);
+        state->error = true;
+    }
+    print_json(object);
+    json_decref(object);
+    fo_diagnosis_free(d);
+}
+
+static int probe_many(fo_prober *prober, const struct probe_args *a)
+{
+    fo_probe_target_list *list = NULL;
+    fo_error err = {0};
+    if (fo_probe_targets_load(&list, a->targets_file, &err) != 0) {
+        fo_cmd_errorf("%s", err.msg);
+        return FO_EXIT_ERROR;
+    }
+    struct many_state state = {.list = list};
+    int code = FO_EXIT_OK;
+    if (fo_probe_run_many(prober, list->targets, list->count, (int)a->concurrency, target_done,
+                          &state, &err) != 0) {
+        fo_cmd_errorf("%s", err.msg);
+        code = FO_EXIT_ERROR;
+    } else if (state.error) {
+        code = FO_EXIT_ERROR;
+    } else if (state.problem) {
+        code = FO_EXIT_PROBLEM;
+    }
+    fo_probe_target_list_free(list);
+    return code;
+}
+
+int fo_cmd_probe(int argc, char **argv)
+{
+    struct probe_args args = {0};
+    int code = parse_args(&args, argc, argv);
+    if (code >= 0)
+        return code;
+    fo_prober *prober = NULL;
+    fo_error err = {0};
+    if (fo_prober_new(&prober, args.trust_bundle, &err) != 0) {
+        fo_cmd_errorf("%s", err.msg);
+        return FO_EXIT_ERROR;
+    }
+    code = args.targets_file ? probe_many(prober, &args) : probe_one(prober, &args);
+    fo_prober_free(prober);
+    return code;
+}

@@ -1,0 +1,233 @@
+/* Certificates as plain facts (see certs.h). */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "certs.h"
+
+/* A certificate with more names than this is still described, with the first ones. */
+#define MAX_SAN 100
+
+/* What was written to a memory BIO, as a new string (NULL when out of memory). */
+static char *bio_text(BIO *bio)
+{
+    char *data = NULL;
+    long n = BIO_get_mem_data(bio, &data);
+    char *text = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (text) {
+        memcpy(text, data, (size_t)n);
+        text[n] = '\0';
+    }
+    return text;
+}
+
+/* A readable RFC 2253 name; UTF-8 kept as is. */
+static char *name_text(const X509_NAME *name)
+{
+    char *text = NULL;
+    BIO *bio = BIO_new(BIO_s_mem());
+    if (bio && X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0)
+        text = bio_text(bio);
+    BIO_free(bio);
+    return text;
+}
+
+static int64_t asn1_time_epoch(const ASN1_TIME *t)
+{
+    struct tm tm;
+    if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
+        return 0;
+    return (int64_t)timegm(&tm);
+}
+
+static char *string_of(const ASN1_STRING *s)
+{
+    int n = ASN1_STRING_length(s);
+    char *copy = malloc((size_t)n + 1);
+    if (!copy)
+        return NULL;
+    memcpy(copy, ASN1_STRING_get0_data(s), (size_t)n);
+    copy[n] = '\0';
+    return copy;
+}
+
+static int add_san(fo_cert_facts *out, char *name)
+{
+    if (!name)
+        return FO_ENOMEM;
+    char **grown = realloc(out->san, (out->san_count + 1) * sizeof(*grown));
+    if (!grown) {
+        free(name);
+        return FO_ENOMEM;
+    }
+    out->san = grown;
+    out->san[out->san_count++] = name;
+    return 0;
+}
+
+static int collect_san(fo_cert_facts *out, X509 *cert)
+{
+    int rc = 0;
+    GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    for (int i = 0; names && i < sk_GENERAL_NAME_num(names) && out->san_count < MAX_SAN; i++) {
+        const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, i);
+        if (gn->type == GEN_DNS) {
+            rc = add_san(out, string_of(gn->d.dNSName));
+        } else if (gn->type == GEN_IPADD) {
+            char text[INET6_ADDRSTRLEN];
+            int len = ASN1_STRING_length(gn->d.iPAddress);
+            int family = len == 4 ? AF_INET : len == 16 ? AF_INET6 : 0;
+            if (family &&
+                inet_ntop(family, ASN1_STRING_get0_data(gn->d.iPAddress), text, sizeof(text)))
+                rc = add_san(out, fo_strdup(text));
+        }
+        if (rc != 0)
+            break;
+    }
+    GENERAL_NAMES_free(names);
+    return rc;
+}
+
+static int collect_aia(fo_cert_facts *out, X509 *cert)
+{
+    int rc = 0;
+    AUTHORITY_INFO_ACCESS *aia = X509_get_ext_d2i(cert, NID_info_access, NULL, NULL);
+    for (int i = 0; aia && i < sk_ACCESS_DESCRIPTION_num(aia); i++) {
+        const ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, i);
+        if (OBJ_obj2nid(ad->method) == NID_ad_ca_issuers && ad->location->type == GEN_URI) {
+            out->aia_issuer_url = string_of(ad->location->d.uniformResourceIdentifier);
+            if (!out->aia_issuer_url)
+                rc = FO_ENOMEM;
+            break;
+        }
+    }
+    AUTHORITY_INFO_ACCESS_free(aia);
+    return rc;
+}
+
+static void sha256_hex(char out[65], X509 *cert)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    out[0] = '\0';
+    if (X509_digest(cert, EVP_sha256(), md, &n) != 1 || n != 32)
+        return;
+    for (unsigned i = 0; i < n; i++) {
+        static const char hex[] = "0123456789abcdef";
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+static char *pem_text(X509 *cert)
+{
+    char *text = NULL;
+    BIO *bio = BIO_new(BIO_s_mem());
+    if (bio && PEM_write_bio_X509(bio, cert) == 1)
+        text = bio_text(bio);
+    BIO_free(bio);
+    return text;
+}
+
+int fo_certs_facts(fo_cert_facts *out, X509 *cert)
+{
+    memset(out, 0, sizeof(*out));
+    out->subject = name_text(X509_get_subject_name(cert));
+    out->issuer = name_text(X509_get_issuer_name(cert));
+    out->pem = pem_text(cert);
+    out->not_before = asn1_time_epoch(X509_get0_notBefore(cert));
+    out->not_after = asn1_time_epoch(X509_get0_notAfter(cert));
+    sha256_hex(out->sha256, cert);
+    out->self_signed = X509_self_signed(cert, 0) == 1;
+    out->is_ca = (X509_get_extension_flags(cert) & EXFLAG_CA) != 0;
+    if (!out->subject || !out->issuer || !out->pem || collect_san(out, cert) != 0 ||
+        collect_aia(out, cert) != 0) {
+        fo_certs_facts_clear(out);
+        return FO_ENOMEM;
+    }
+    return 0;
+}
+
+void fo_certs_facts_clear(fo_cert_facts *facts)
+{
+    if (!facts)
+        return;
+    free(facts->subject);
+    free(facts->issuer);
+    for (size_t i = 0; i < facts->san_count; i++)
+        free(facts->san[i]);
+    free(facts->san);
+    free(facts->aia_issuer_url);
+    free(facts->pem);
+    memset(facts, 0, sizeof(*facts));
+}
+
+int fo_certs_parse_pem(STACK_OF(X509) * *out, const char *pem, const char *what, fo_error *err)
+{
+    int rc = 0;
+    STACK_OF(X509) *certs = sk_X509_new_null();
+    BIO *bio = BIO_new_mem_buf(pem, -1);
+    if (!certs || !bio) {
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+        goto out;
+    }
+    ERR_set_mark();
+    for (;;) {
+        X509 *cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+        if (!cert)
+            break;
+        if (!sk_X509_push(certs, cert)) {
+            X509_free(cert);
+            ERR_pop_to_mark();
+            rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+            goto out;
+        }
+    }
+    /* The loop ends on "no start line" after the last certificate; anything else is a
+     * certificate that does not parse. */
+    unsigned long e = ERR_peek_last_error();
+    bool clean_end = ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE;
+    ERR_pop_to_mark();
+    if (!clean_end) {
+        rc = fo_error_set(err, FO_EINVAL, "%s holds a PEM certificate that does not parse", what);
+        goto out;
+    }
+    if (sk_X509_num(certs) == 0) {
+        rc = fo_error_set(err, FO_EINVAL, "%s holds no PEM certificate", what);
+        goto out;
+    }
+    *out = certs;
+    certs = NULL;
+out:
+    sk_X509_pop_free(certs, X509_free);
+    BIO_free(bio);
+    return rc;
+}
+
+int fo_certs_summaries(fo_ca_summary **out, size_t *count, STACK_OF(X509) * certs)
+{
+    int n = sk_X509_num(certs);
+    fo_ca_summary *list = calloc((size_t)(n > 0 ? n : 1), sizeof(*list));
+    if (!list)
+        return FO_ENOMEM;
+    for (int i = 0; i < n; i++) {
+        X509 *cert = sk_X509_value(certs, i);
+        list[i].subject = name_text(X509_get_subject_name(cert));
+        sha256_hex(list[i].sha256, cert);
+        if (!list[i].subject) {
+            for (int j = 0; j < i; j++)
+                free(list[j].subject);
+            free(list);
+            return FO_ENOMEM;
+        }
+    }
+    *out = list;
+    *count = (size_t)n;
+    return 0;
+}

@@ -1,0 +1,441 @@
+/* Classification: a pure function from the facts a probe gathered to the error Fastly
+ * would report, every other problem found, a sentence and warnings. No I/O, no clock. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "probe.h"
+
+/* OpenSSL's verify codes (X509_V_ERR_*), spelt out so this file needs no OpenSSL. */
+enum {
+    VERIFY_UNABLE_TO_GET_ISSUER_CERT = 2,
+    VERIFY_CERT_NOT_YET_VALID = 9,
+    VERIFY_CERT_HAS_EXPIRED = 10,
+    VERIFY_DEPTH_ZERO_SELF_SIGNED = 18,
+    VERIFY_SELF_SIGNED_IN_CHAIN = 19,
+    VERIFY_UNABLE_TO_GET_ISSUER_LOCALLY = 20,
+    VERIFY_UNABLE_TO_VERIFY_LEAF_SIGNATURE = 21,
+    VERIFY_HOSTNAME_MISMATCH = 62,
+    VERIFY_IP_ADDRESS_MISMATCH = 64,
+};
+
+#define ALERT_INTERNAL_ERROR 80
+#define EXPIRY_WARNING_DAYS 30
+
+void fo_probe_facts_init(fo_probe_facts *facts)
+{
+    memset(facts, 0, sizeof(*facts));
+    facts->connect_ms = -1;
+    facts->handshake_ms = -1;
+    facts->late_answer_ms = -1;
+    facts->alert = -1;
+    for (int i = 0; i < FO_TLS_VERSION_COUNT; i++)
+        facts->protocols[i] = FO_UNTESTED;
+    facts->rc4_only = FO_UNTESTED;
+    facts->needs_sni = FO_UNTESTED;
+    facts->plain_http = FO_UNTESTED;
+}
+
+void fo_probe_format_time(char *buf, size_t size, int64_t t)
+{
+    struct tm tm;
+    time_t tt = (time_t)t;
+    if (!gmtime_r(&tt, &tm) || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, size, "?");
+}
+
+/* The code an error counts as: a leaf whose issuer is unknown ends, once verification is
+ * allowed to continue, in 21 "unable to verify the first certificate" — Fastly's text. */
+static int effective_code(const fo_verify_error *e)
+{
+    if (e->code == VERIFY_UNABLE_TO_GET_ISSUER_LOCALLY && e->depth == 0)
+        return VERIFY_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
+    return e->code;
+}
+
+int fo_probe_primary_verify_error(const fo_probe_facts *facts, int *code_out)
+{
+    if (facts->verify_error_count == 0) {
+        if (code_out)
+            *code_out = 0;
+        return -1;
+    }
+    if (code_out)
+        *code_out = effective_code(&facts->verify_errors[0]);
+    return 0;
+}
+
+const char *fo_probe_verify_text(const fo_probe_facts *facts)
+{
+    if (facts->verify_code == 0)
+        return "ok";
+    for (size_t i = 0; i < facts->verify_error_count; i++) {
+        if (facts->verify_errors[i].code == facts->verify_code)
+            return facts->verify_errors[i].error;
+    }
+    if (facts->verify_code == VERIFY_UNABLE_TO_VERIFY_LEAF_SIGNATURE)
+        return "unable to verify the first certificate";
+    return facts->verify_error_count > 0 ? facts->verify_errors[0].error : "unknown";
+}
+
+/* Verify codes with no Fastly text of their own: 9 "not yet valid" counts as
+ * certificate_expired (the same fix: a certificate valid now, on the origin); any other
+ * code makes the handshake fail, so it counts as handshake_failure. */
+static fo_class verify_class(int code)
+{
+    switch (code) {
+    case VERIFY_HOSTNAME_MISMATCH:
+    case VERIFY_IP_ADDRESS_MISMATCH:
+        return FO_CLASS_HOSTNAME_MISMATCH;
+    case VERIFY_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+        return FO_CLASS_UNABLE_TO_VERIFY_FIRST_CERTIFICATE;
+    case VERIFY_DEPTH_ZERO_SELF_SIGNED:
+        return FO_CLASS_SELF_SIGNED_CERTIFICATE;
+    case VERIFY_UNABLE_TO_GET_ISSUER_LOCALLY:
+        return FO_CLASS_UNABLE_TO_GET_LOCAL_ISSUER_CERTIFICATE;
+    case VERIFY_SELF_SIGNED_IN_CHAIN:
+        return FO_CLASS_SELF_SIGNED_CERTIFICATE_IN_CHAIN;
+    case VERIFY_UNABLE_TO_GET_ISSUER_CERT:
+        return FO_CLASS_UNABLE_TO_GET_ISSUER_CERTIFICATE;
+    case VERIFY_CERT_HAS_EXPIRED:
+    case VERIFY_CERT_NOT_YET_VALID:
+        return FO_CLASS_CERTIFICATE_EXPIRED;
+    default:
+        return FO_CLASS_HANDSHAKE_FAILURE;
+    }
+}
+
+static fo_class outcome_class(const fo_probe_facts *facts)
+{
+    switch (facts->outcome) {
+    case FO_OUTCOME_OK:
+        return FO_CLASS_OK;
+    case FO_OUTCOME_DNS_FAILURE:
+        return FO_CLASS_DNS_FAILURE;
+    case FO_OUTCOME_CONNECT_REFUSED:
+        return FO_CLASS_CONNECTION_REFUSED;
+    case FO_OUTCOME_CONNECT_TIMEOUT:
+    case FO_OUTCOME_HANDSHAKE_TIMEOUT:
+        return FO_CLASS_CONNECTION_TIMEOUT;
+    case FO_OUTCOME_NOT_TLS:
+        return FO_CLASS_UNKNOWN_PROTOCOL;
+    case FO_OUTCOME_ALERT:
+        if (facts->alert == ALERT_INTERNAL_ERROR)
+            return FO_CLASS_TLSV1_ALERT_INTERNAL_ERROR;
+        break;
+    case FO_OUTCOME_CLOSED:
+    case FO_OUTCOME_TLS_ERROR:
+        break;
+    }
+    /* No common cipher with what Fastly offers, yet a ServerHello for RC4. */
+    return facts->rc4_only == FO_YES ? FO_CLASS_RC4_CIPHER : FO_CLASS_HANDSHAKE_FAILURE;
+}
+
+static void add_class(fo_verdict *out, bool *seen, bool *have_primary, fo_class c)
+{
+    if (seen[c])
+        return;
+    seen[c] = true;
+    if (!*have_primary) {
+        out->class = c;
+        *have_primary = true;
+    } else {
+        out->also[out->also_count++] = c;
+    }
+}
+
+static void warn(fo_verdict *out, const char *fmt, ...) FO_PRINTF(2, 3);
+static void warn(fo_verdict *out, const char *fmt, ...)
+{
+    if (out->warning_count >= FO_MAX_WARNINGS)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out->warnings[out->warning_count++], sizeof(out->warnings[0]), fmt, ap);
+    va_end(ap);
+}
+
+/* Appends to out->detail. */
+static void say(fo_verdict *out, const char *fmt, ...) FO_PRINTF(2, 3);
+static void say(fo_verdict *out, const char *fmt, ...)
+{
+    size_t used = strlen(out->detail);
+    if (used + 1 >= sizeof(out->detail))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out->detail + used, sizeof(out->detail) - used, fmt, ap);
+    va_end(ap);
+}
+
+/* The presented certificate at depth, or NULL. */
+static const fo_cert_facts *cert_at(const fo_probe_facts *facts, int depth)
+{
+    if (depth < 0 || (size_t)depth >= facts->chain_count)
+        return NULL;
+    return &facts->chain[depth];
+}
+
+static const char *subject_of(const fo_cert_facts *cert)
+{
+    return cert && cert->subject ? cert->subject : "(unknown)";
+}
+
+static void say_leaf_names(fo_verdict *out, const fo_probe_facts *facts)
+{
+    const fo_cert_facts *leaf = cert_at(facts, 0);
+    if (!leaf || leaf->san_count == 0) {
+        say(out, "the certificate (%s) lists no subjectAltName", subject_of(leaf));
+        return;
+    }
+    say(out, "the certificate covers ");
+    for (size_t i = 0; i < leaf->san_count && i < 4; i++)
+        say(out, "%s%s", i ? ", " : "", leaf->san[i]);
+    if (leaf->san_count > 4)
+        say(out, " and %zu more", leaf->san_count - 4);
+}
+
+static void say_versions(fo_verdict *out, const fo_probe_facts *facts, const fo_probe_settings *s)
+{
+    fo_tls_version min = s->min_tls ? s->min_tls : FO_TLS_1_0;
+    fo_tls_version max = s->max_tls ? s->max_tls : FO_TLS_1_3;
+    bool any = false, in_range = false;
+    for (int v = FO_TLS_1_0; v <= FO_TLS_1_3; v++) {
+        if (facts->protocols[v - 1] == FO_YES) {
+            any = true;
+            in_range |= v >= (int)min && v <= (int)max;
+        }
+    }
+    if (!any || in_range)
+        return;
+    say(out, " It accepts TLS");
+    const char *sep = " ";
+    for (int v = FO_TLS_1_0; v <= FO_TLS_1_3; v++) {
+        if (facts->protocols[v - 1] == FO_YES) {
+            say(out, "%s%s", sep, fo_tls_version_name((fo_tls_version)v));
+            sep = ", ";
+        }
+    }
+    say(out, " only, outside the allowed %s to %s.", fo_tls_version_name(min),
+        fo_tls_version_name(max));
+}
+
+static void say_late(fo_verdict *out, const fo_probe_facts *facts)
+{
+    if (facts->late_answer_ms >= 0)
+        say(out, "; it answered after %.0f ms.", facts->late_answer_ms);
+    else
+        say(out, ", nor in the extra time waited.");
+}
+
+static void say_verify(fo_verdict *out, fo_class c, const fo_probe_facts *facts,
+                       const fo_probe_target *target)
+{
+    int index = fo_probe_primary_verify_error(facts, NULL);
+    const fo_verify_error *e = NULL;
+    for (size_t i = 0; i < facts->verify_error_count; i++) {
+        if (verify_class(effective_code(&facts->verify_errors[i])) == c) {
+            e = &facts->verify_errors[i];
+            break;
+        }
+    }
+    if (!e)
+        e = &facts->verify_errors[index];
+    const fo_cert_facts *cert = cert_at(facts, e->depth);
+    const fo_cert_facts *last = cert_at(facts, (int)facts->chain_count - 1);
+    char when[32];
+
+    switch (c) {
+    case FO_CLASS_HOSTNAME_MISMATCH:
+        say(out, "The name check fails: ");
+        say_leaf_names(out, facts);
+        say(out, ", not %s.", target->settings.cert_hostname);
+        break;
+    case FO_CLASS_UNABLE_TO_VERIFY_FIRST_CERTIFICATE:
+        say(out, "The origin sends its certificate (%s) without the intermediate CA that issued it",
+            subject_of(cert));
+        if (cert && cert->issuer)
+            say(out, " (%s)", cert->issuer);
+        if (cert && cert->aia_issuer_url)
+            say(out, "; the issuer is published at %s", cert->aia_issuer_url);
+        say(out, ".");
+        break;
+    case FO_CLASS_SELF_SIGNED_CERTIFICATE:
+        say(out, "The certificate %s is self-signed and not trusted.", subject_of(cert));
+        break;
+    case FO_CLASS_UNABLE_TO_GET_LOCAL_ISSUER_CERTIFICATE:
+        say(out, "The chain ends at %s, issued by %s, a CA that is not trusted.",
+            subject_of(cert ? cert : last),
+            cert   ? cert->issuer
+            : last ? last->issuer
+                   : "?");
+        break;
+    case FO_CLASS_SELF_SIGNED_CERTIFICATE_IN_CHAIN:
+        say(out, "The origin sends a self-signed root (%s) that is not trusted.",
+            subject_of(cert ? cert : last));
+        break;
+    case FO_CLASS_UNABLE_TO_GET_ISSUER_CERTIFICATE:
+        say(out,
+            "The chain reaches a trusted CA (%s) whose own issuer is not available; the trust "
+            "needs every CA up to a root.",
+            last && last->issuer ? last->issuer : "?");
+        break;
+    case FO_CLASS_CERTIFICATE_EXPIRED:
+        if (e->code == VERIFY_CERT_NOT_YET_VALID) {
+            fo_probe_format_time(when, sizeof(when), cert ? cert->not_before : 0);
+            say(out, "The certificate %s is not valid yet: it starts on %s.", subject_of(cert),
+                cert ? when : "?");
+        } else {
+            fo_probe_format_time(when, sizeof(when), cert ? cert->not_after : 0);
+            say(out, "The certificate %s expired on %s.", subject_of(cert), cert ? when : "?");
+        }
+        break;
+    default:
+        say(out, "The certificate does not verify: %s (verify error %d at depth %d).", e->error,
+            e->code, e->depth);
+        break;
+    }
+}
+
+static void say_class(fo_verdict *out, fo_class c, const fo_probe_target *target,
+                      const fo_probe_facts *facts)
+{
+    const char *address = facts->address ? facts->address : target->host;
+    const fo_probe_settings *s = &target->settings;
+
+    if (c == FO_CLASS_MISSING_CERT_HOSTNAME) {
+        say(out, "ssl_check_cert is on but ssl_cert_hostname is not set, so Fastly refuses to "
+                 "compile this backend.");
+        return;
+    }
+    switch (facts->outcome) {
+    case FO_OUTCOME_DNS_FAILURE:
+        say(out, "The name %s does not resolve: %s.", target->host,
+            facts->problem ? facts->problem : "no address");
+        return;
+    case FO_OUTCOME_CONNECT_REFUSED:
+        say(out, "%s port %d refused the connection (%s).", address, target->port,
+            facts->problem ? facts->problem : "connection refused");
+        return;
+    case FO_OUTCOME_CONNECT_TIMEOUT:
+        say(out, "The TCP connection to %s port %d did not complete within %ld ms", address,
+            target->port, s->connect_timeout_ms);
+        say_late(out, facts);
+        return;
+    case FO_OUTCOME_HANDSHAKE_TIMEOUT:
+        say(out, "%s port %d accepted TCP but did not complete the TLS handshake within %ld ms",
+            address, target->port, s->connect_timeout_ms);
+        say_late(out, facts);
+        return;
+    case FO_OUTCOME_NOT_TLS:
+        if (facts->plain_http == FO_YES)
+            say(out, "The origin answers plain HTTP, not TLS, on port %d (\"%s\").", target->port,
+                facts->reply_start ? facts->reply_start : "HTTP/");
+        else
+            say(out, "The origin does not speak TLS on port %d.", target->port);
+        return;
+    case FO_OUTCOME_ALERT:
+    case FO_OUTCOME_CLOSED:
+    case FO_OUTCOME_TLS_ERROR:
+        if (c == FO_CLASS_RC4_CIPHER) {
+            say(out, "The origin only offers RC4 cipher suites, which Fastly no longer uses.");
+        } else if (facts->outcome == FO_OUTCOME_ALERT) {
+            say(out, "The origin aborted the TLS handshake with alert %s (%d).",
+                fo_probe_alert_name(facts->alert), facts->alert);
+        } else if (facts->outcome == FO_OUTCOME_CLOSED) {
+            say(out, "The origin closed the connection during the TLS handshake.");
+        } else {
+            say(out, "The TLS handshake failed: %s.",
+                facts->problem ? facts->problem : "no protocol or cipher in common");
+        }
+        if (c != FO_CLASS_RC4_CIPHER)
+            say_versions(out, facts, s);
+        if (facts->needs_sni == FO_YES)
+            say(out, " With SNI the handshake gets further.");
+        return;
+    case FO_OUTCOME_OK:
+        break;
+    }
+    if (c != FO_CLASS_OK) {
+        say_verify(out, c, facts, target);
+        return;
+    }
+    if (!s->use_ssl) {
+        say(out, "TCP connection to %s port %d succeeded (use_ssl off).", address, target->port);
+        return;
+    }
+    say(out, "%s handshake with %s port %d succeeded", facts->protocol ? facts->protocol : "TLS",
+        address, target->port);
+    if (s->check_cert)
+        say(out, " and the certificate verifies for %s.", s->cert_hostname);
+    else
+        say(out, "; the certificate is not checked (ssl_check_cert off).");
+}
+
+static void warn_expiry(fo_verdict *out, const fo_probe_facts *facts, int64_t now)
+{
+    for (size_t i = 0; i < facts->chain_count; i++) {
+        const fo_cert_facts *cert = &facts->chain[i];
+        int64_t left = cert->not_after - now;
+        if (left < 0 || left >= (int64_t)EXPIRY_WARNING_DAYS * 86400)
+            continue;
+        char when[32];
+        fo_probe_format_time(when, sizeof(when), cert->not_after);
+        long days = (long)(left / 86400);
+        char in[32];
+        if (days == 0)
+            snprintf(in, sizeof(in), "in less than a day");
+        else
+            snprintf(in, sizeof(in), "in %ld day%s", days, days == 1 ? "" : "s");
+        if (i == 0)
+            warn(out, "certificate expires %s (%s)", in, when);
+        else
+            warn(out, "chain certificate %s expires %s (%s)", cert->subject, in, when);
+    }
+}
+
+void fo_probe_classify(fo_verdict *out, const fo_probe_target *target, const fo_probe_facts *facts,
+                       int64_t now)
+{
+    const fo_probe_settings *s = &target->settings;
+    bool seen[FO_CLASS_COUNT] = {false};
+    bool have_primary = false;
+
+    memset(out, 0, sizeof(*out));
+    out->class = FO_CLASS_OK;
+    if (s->use_ssl && s->check_cert && fo_str_empty(s->cert_hostname))
+        add_class(out, seen, &have_primary, FO_CLASS_MISSING_CERT_HOSTNAME);
+    if (facts->outcome != FO_OUTCOME_OK)
+        add_class(out, seen, &have_primary, outcome_class(facts));
+
+    bool unchecked[FO_CLASS_COUNT] = {false};
+    for (size_t i = 0; s->use_ssl && i < facts->verify_error_count; i++) {
+        const fo_verify_error *e = &facts->verify_errors[i];
+        fo_class c = verify_class(effective_code(e));
+        if (!s->check_cert) {
+            /* Fastly verifies nothing then: a problem to know about, not an error. */
+            if (!unchecked[c] && c == FO_CLASS_HANDSHAKE_FAILURE)
+                warn(out, "ssl_check_cert is off; with it on the certificate would fail: %s",
+                     e->error);
+            else if (!unchecked[c])
+                warn(out, "ssl_check_cert is off; with it on Fastly would report \"%s\"",
+                     fo_class_fastly_error(c));
+            unchecked[c] = true;
+            continue;
+        }
+        if (c == FO_CLASS_HANDSHAKE_FAILURE)
+            warn(out, "certificate problem: %s (verify error %d at depth %d)", e->error, e->code,
+                 e->depth);
+        add_class(out, seen, &have_primary, c);
+    }
+    warn_expiry(out, facts, now);
+    if (facts->client_cert_requested)
+        warn(out, "the origin asks for a client certificate (mutual TLS); Fastly sends one only "
+                  "with ssl_client_cert and ssl_client_key set");
+    if (!s->use_ssl && facts->outcome == FO_OUTCOME_OK && facts->plain_http == FO_NO)
+        warn(out, "the origin did not answer an HTTP request on port %d with HTTP", target->port);
+    else if (!s->use_ssl && facts->outcome == FO_OUTCOME_OK && facts->plain_http == FO_UNTESTED)
+        warn(out, "the origin did not answer an HTTP request within %ld ms", s->connect_timeout_ms);
+    say_class(out, out->class, target, facts);
+}

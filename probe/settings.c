@@ -1,0 +1,315 @@
+/* Backend settings by Fastly's field names, HOST[:PORT] and targets files. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <arpa/inet.h>
+
+#include "probe.h"
+
+#define TARGETS_MAX_BYTES (16u << 20)
+#define CA_FILE_MAX_BYTES (1u << 20)
+
+void fo_probe_settings_init(fo_probe_settings *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->use_ssl = true;
+    s->check_cert = true;
+    s->connect_timeout_ms = FO_DEFAULT_CONNECT_TIMEOUT_MS;
+}
+
+static int parse_bool(bool *out, const char *key, const char *value, fo_error *err)
+{
+    if (strcmp(value, "1") == 0 || strcasecmp(value, "true") == 0) {
+        *out = true;
+        return 0;
+    }
+    if (strcmp(value, "0") == 0 || strcasecmp(value, "false") == 0) {
+        *out = false;
+        return 0;
+    }
+    return fo_error_set(err, FO_EINVAL, "%s must be 0, 1, true or false, not '%s'", key, value);
+}
+
+int fo_probe_settings_set(fo_probe_settings *s, const char *key, const char *value, fo_error *err)
+{
+    if (!value)
+        value = "";
+    if (strcmp(key, "ssl_sni_hostname") == 0) {
+        s->sni_hostname = value;
+    } else if (strcmp(key, "ssl_cert_hostname") == 0) {
+        s->cert_hostname = value;
+    } else if (strcmp(key, "ssl_ca_cert") == 0) {
+        s->ca_cert_pem = value;
+    } else if (strcmp(key, "ssl_ciphers") == 0) {
+        s->ciphers = value;
+    } else if (strcmp(key, "ssl_check_cert") == 0) {
+        return parse_bool(&s->check_cert, key, value, err);
+    } else if (strcmp(key, "use_ssl") == 0) {
+        return parse_bool(&s->use_ssl, key, value, err);
+    } else if (strcmp(key, "min_tls_version") == 0 || strcmp(key, "max_tls_version") == 0) {
+        fo_tls_version *field = strcmp(key, "min_tls_version") == 0 ? &s->min_tls : &s->max_tls;
+        if (fo_tls_version_parse(field, value) != 0)
+            return fo_error_set(err, FO_EINVAL, "%s must be 1.0, 1.1, 1.2 or 1.3, not '%s'", key,
+                                value);
+    } else if (strcmp(key, "connect_timeout") == 0) {
+        char *end = NULL;
+        errno = 0;
+        long ms = strtol(value, &end, 10);
+        if (fo_str_empty(value) || errno != 0 || *end != '\0' || ms < 1 ||
+            ms > FO_MAX_CONNECT_TIMEOUT_MS)
+            return fo_error_set(err, FO_EINVAL,
+                                "connect_timeout must be a whole number of milliseconds "
+                                "from 1 to %d, not '%s'",
+                                FO_MAX_CONNECT_TIMEOUT_MS, value);
+        s->connect_timeout_ms = ms;
+    } else {
+        return fo_error_set(err, FO_EINVAL,
+                            "unknown setting '%s' (known: ssl_sni_hostname, ssl_cert_hostname, "
+                            "ssl_ca_cert, ssl_check_cert, min_tls_version, max_tls_version, "
+                            "ssl_ciphers, connect_timeout, use_ssl)",
+                            key);
+    }
+    return 0;
+}
+
+static bool host_char_ok(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-' || c == '_' || c == ':' || c == '%';
+}
+
+static int parse_port(int *out, const char *text, const char *whole, fo_error *err)
+{
+    char *end = NULL;
+    errno = 0;
+    long port = strtol(text, &end, 10);
+    if (*text < '0' || *text > '9' || errno != 0 || *end != '\0' || port < 1 || port > 65535)
+        return fo_error_set(err, FO_EINVAL, "bad port in '%s' (want 1-65535)", whole);
+    *out = (int)port;
+    return 0;
+}
+
+int fo_probe_parse_hostport(char **host_out, int *port_out, const char *text, int default_port,
+                            fo_error *err)
+{
+    const char *host = text;
+    size_t host_len = 0;
+    const char *port_text = NULL;
+    int port = default_port;
+
+    if (fo_str_empty(text))
+        return fo_error_set(err, FO_EINVAL, "empty target (want HOST[:PORT])");
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+        if (!close)
+            return fo_error_set(err, FO_EINVAL, "'%s': missing ']' after the IPv6 address", text);
+        host = text + 1;
+        host_len = (size_t)(close - host);
+        if (close[1] == ':')
+            port_text = close + 2;
+        else if (close[1] != '\0')
+            return fo_error_set(err, FO_EINVAL, "'%s': expected ':PORT' after ']'", text);
+    } else {
+        const char *colon = strchr(text, ':');
+        if (colon && strchr(colon + 1, ':')) {
+            /* Several colons and no brackets: a bare IPv6 address, no port. */
+            unsigned char addr[16];
+            char copy[64];
+            if (strlen(text) >= sizeof(copy) || inet_pton(AF_INET6, strcpy(copy, text), addr) != 1)
+                return fo_error_set(err, FO_EINVAL,
+                                    "'%s' is not an IPv6 address (write [ADDRESS]:PORT)", text);
+            host_len = strlen(text);
+        } else if (colon) {
+            host_len = (size_t)(colon - text);
+            port_text = colon + 1;
+        } else {
+            host_len = strlen(text);
+        }
+    }
+    if (host_len == 0 || host_len > 253)
+        return fo_error_set(err, FO_EINVAL, "'%s': the host name is empty or too long", text);
+    for (size_t i = 0; i < host_len; i++) {
+        if (!host_char_ok(host[i]))
+            return fo_error_set(err, FO_EINVAL, "'%s': bad character in the host name", text);
+    }
+    if (port_text && parse_port(&port, port_text, text, err) != 0)
+        return FO_EINVAL;
+
+    char *copy = malloc(host_len + 1);
+    if (!copy)
+        return fo_error_set(err, FO_ENOMEM, "out of memory");
+    memcpy(copy, host, host_len);
+    copy[host_len] = '\0';
+    *host_out = copy;
+    *port_out = port;
+    return 0;
+}
+
+int fo_probe_read_file(char **out, const char *path, size_t max_bytes, fo_error *err)
+{
+    int rc = 0;
+    fo_buf buf = {0};
+    char chunk[8192];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return fo_error_set(err, FO_EIO, "cannot read %s: %s", path, strerror(errno));
+    for (;;) {
+        size_t n = fread(chunk, 1, sizeof(chunk), f);
+        if (n == 0)
+            break;
+        if (buf.len + n > max_bytes) {
+            rc = fo_error_set(err, FO_EIO, "%s is larger than %zu bytes", path, max_bytes);
+            goto out;
+        }
+        if (fo_buf_append(&buf, chunk, n) != 0) {
+            rc = fo_error_set(err, FO_ENOMEM, "out of memory reading %s", path);
+            goto out;
+        }
+    }
+    if (ferror(f)) {
+        rc = fo_error_set(err, FO_EIO, "cannot read %s: %s", path, strerror(errno));
+        goto out;
+    }
+    *out = fo_buf_steal(&buf);
+    if (!*out)
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory reading %s", path);
+out:
+    fo_buf_free(&buf);
+    fclose(f);
+    return rc;
+}
+
+/* Keeps s alive as long as the list; returns s, or NULL (and frees s) when out of memory. */
+static char *list_keep(fo_probe_target_list *list, char *s)
+{
+    if (!s)
+        return NULL;
+    char **grown = realloc(list->strings, (list->string_count + 1) * sizeof(*grown));
+    if (!grown) {
+        free(s);
+        return NULL;
+    }
+    list->strings = grown;
+    list->strings[list->string_count++] = s;
+    return s;
+}
+
+static int list_add(fo_probe_target_list *list, const fo_probe_target *target, long line)
+{
+    fo_probe_target *targets = realloc(list->targets, (list->count + 1) * sizeof(*targets));
+    if (!targets)
+        return FO_ENOMEM;
+    list->targets = targets;
+    long *lines = realloc(list->lines, (list->count + 1) * sizeof(*lines));
+    if (!lines)
+        return FO_ENOMEM;
+    list->lines = lines;
+    list->targets[list->count] = *target;
+    list->lines[list->count] = line;
+    list->count++;
+    return 0;
+}
+
+/* Parses one line's tokens (the line is modified). Empty lines add nothing. */
+static int parse_line(fo_probe_target_list *list, char *line, long line_no, const char *name,
+                      fo_error *err)
+{
+    fo_probe_target target = {0};
+    fo_error inner = {0};
+    char *save = NULL;
+    char *token = strtok_r(line, " \t\r", &save);
+
+    if (!token || token[0] == '#')
+        return 0;
+    fo_probe_settings_init(&target.settings);
+    char *host = NULL;
+    if (fo_probe_parse_hostport(&host, &target.port, token, 443, &inner) != 0)
+        return fo_error_set(err, inner.code, "%s:%ld: %s", name, line_no, inner.msg);
+    if (!list_keep(list, host))
+        return fo_error_set(err, FO_ENOMEM, "out of memory");
+    target.host = host;
+
+    while ((token = strtok_r(NULL, " \t\r", &save)) != NULL) {
+        if (token[0] == '#')
+            break;
+        char *eq = strchr(token, '=');
+        if (!eq)
+            return fo_error_set(err, FO_EINVAL, "%s:%ld: '%s' is not key=value", name, line_no,
+                                token);
+        *eq = '\0';
+        const char *key = token;
+        char *value = list_keep(list, fo_strdup(eq + 1));
+        if (!value)
+            return fo_error_set(err, FO_ENOMEM, "out of memory");
+        if (strcmp(key, "ssl_ca_cert") == 0 && value[0] != '\0') {
+            if (value[0] != '@')
+                return fo_error_set(err, FO_EINVAL,
+                                    "%s:%ld: ssl_ca_cert takes @FILE (a PEM file), not '%s'", name,
+                                    line_no, value);
+            char *pem = NULL;
+            if (fo_probe_read_file(&pem, value + 1, CA_FILE_MAX_BYTES, &inner) != 0)
+                return fo_error_set(err, inner.code, "%s:%ld: ssl_ca_cert: %s", name, line_no,
+                                    inner.msg);
+            if (!list_keep(list, pem))
+                return fo_error_set(err, FO_ENOMEM, "out of memory");
+            value = pem;
+        }
+        if (fo_probe_settings_set(&target.settings, key, value, &inner) != 0)
+            return fo_error_set(err, inner.code, "%s:%ld: %s", name, line_no, inner.msg);
+    }
+    if (list_add(list, &target, line_no) != 0)
+        return fo_error_set(err, FO_ENOMEM, "out of memory");
+    return 0;
+}
+
+int fo_probe_targets_parse(fo_probe_target_list **out, const char *text, const char *name,
+                           fo_error *err)
+{
+    int rc = 0;
+    char *copy = fo_strdup(text);
+    fo_probe_target_list *list = calloc(1, sizeof(*list));
+    if (!copy || !list) {
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+        goto out;
+    }
+    long line_no = 1;
+    for (char *line = copy; line; line_no++) {
+        char *next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        if ((rc = parse_line(list, line, line_no, name, err)) != 0)
+            goto out;
+        line = next;
+    }
+    *out = list;
+    list = NULL;
+out:
+    fo_probe_target_list_free(list);
+    free(copy);
+    return rc;
+}
+
+int fo_probe_targets_load(fo_probe_target_list **out, const char *path, fo_error *err)
+{
+    char *text = NULL;
+    int rc = fo_probe_read_file(&text, path, TARGETS_MAX_BYTES, err);
+    if (rc == 0)
+        rc = fo_probe_targets_parse(out, text, path, err);
+    free(text);
+    return rc;
+}
+
+void fo_probe_target_list_free(fo_probe_target_list *list)
+{
+    if (!list)
+        return;
+    for (size_t i = 0; i < list->string_count; i++)
+        free(list->strings[i]);
+    free(list->strings);
+    free(list->targets);
+    free(list->lines);
+    free(list);
+}

@@ -1,0 +1,114 @@
+#!/bin/sh
+# The demonstration `make demo` runs: start the bundled testbed origins, probe
+# every one of them the way Fastly would, and print one line per origin:
+# case -> class / Fastly error -> evidence. Everything stays on loopback.
+#
+# Usage: scripts/demo.sh BUILD_DIR
+# Each step is a function; later steps (plan, apply) are added to main().
+set -eu
+
+BUILD=${1:-build}
+BIN="$BUILD/bin"
+WORK=""
+TESTBED_PID=""
+
+die() {
+    echo "demo: $*" >&2
+    exit 1
+}
+
+cleanup() {
+    if [ -n "$TESTBED_PID" ]; then
+        kill "$TESTBED_PID" 2>/dev/null || true
+        wait "$TESTBED_PID" 2>/dev/null || true
+    fi
+    [ -n "$WORK" ] && rm -rf "$WORK"
+}
+
+# Starts testbed-origins in a fresh directory; sets TESTBED and MANIFEST.
+start_testbed() {
+    WORK=$(mktemp -d /tmp/fixorigin-demo.XXXXXX)
+    TESTBED="$WORK/testbed"
+    "$BIN/testbed-origins" --dir "$TESTBED" >"$WORK/testbed.out" 2>"$WORK/testbed.err" &
+    TESTBED_PID=$!
+    tries=0
+    until grep -q '^ready ' "$WORK/testbed.out" 2>/dev/null; do
+        tries=$((tries + 1))
+        if [ "$tries" -gt 300 ] || ! kill -0 "$TESTBED_PID" 2>/dev/null; then
+            cat "$WORK/testbed.err" >&2
+            die "testbed-origins did not start"
+        fi
+        sleep 0.1
+    done
+    MANIFEST=$(sed -n 's/^ready //p' "$WORK/testbed.out")
+    echo "== testbed: $(jq '.cases | length' "$MANIFEST") cases on loopback, PKI in $TESTBED"
+}
+
+# Probes every case with its backend settings; writes $WORK/probe.ndjson.
+probe_all() {
+    echo "== fixorigin probe --targets (one line per origin, probed concurrently)"
+    started=$(date +%s%N)
+    status=0
+    "$BIN/fixorigin" probe --targets "$(jq -r .targets_file "$MANIFEST")" \
+        --trust-bundle "$(jq -r .trust_bundle "$MANIFEST")" >"$WORK/probe.ndjson" || status=$?
+    [ "$status" -le 2 ] || die "fixorigin probe failed (exit $status)"
+    PROBE_MS=$((($(date +%s%N) - started) / 1000000))
+}
+
+# One line per case: case, class / Fastly error, evidence; and whether the
+# class is the one the testbed built the origin for.
+print_table() {
+    jq -r -s --slurpfile manifest "$MANIFEST" '
+      def evidence:
+        .evidence as $e
+        | [ (if $e.verify_code != null and $e.verify_code != 0
+             then "verify \($e.verify_code) (\($e.verify_error))" else empty end),
+            (if ($e.chain | length) > 0 then "chain \($e.chain | length)" else empty end),
+            (if $e.protocol then $e.protocol else empty end),
+            (if $e.sni_sent then "SNI \($e.sni_sent)" else "no SNI" end),
+            (if $e.alert then "alert \($e.alert.code) \($e.alert.name)" else empty end),
+            (if $e.late_answer_ms then "answered after \($e.late_answer_ms | floor) ms"
+             else empty end),
+            (if $e.needs_sni == true then "needs SNI" else empty end),
+            (if $e.plain_http == true then "speaks plain HTTP" else empty end),
+            (if $e.rc4_only == true then "picks RC4" else empty end),
+            (if (.also | length) > 0 then "also \(.also | join(","))" else empty end)
+          ] | join("; ");
+      (map({key: (.line | tostring), value: .}) | from_entries) as $by_line
+      | $manifest[0].cases[]
+      | . as $case
+      | $by_line[($case.targets_line | tostring)] as $r
+      | if $r == null then "MISSING\t\($case.case)\t-\tno answer"
+        else
+          (if $r.class == $case.expected_class or ($case.robustness and $r.ok == false)
+           then "ok" else "WRONG" end) as $verdict
+          | "\($verdict)\t\($case.case)\t\($r.class)\t\($r.fastly_error // "-")\t\($r | evidence)"
+        end' "$WORK/probe.ndjson" >"$WORK/table.tsv"
+    # Columns as wide as their widest cell; "!!" marks a class other than expected.
+    awk -F '\t' '
+        { for (i = 2; i <= 4; i++) if (length($i) > w[i]) w[i] = length($i); row[NR] = $0 }
+        END {
+            fmt = "%-3s%-" w[2] + 2 "s%-" w[3] + 2 "s%-" w[4] + 2 "s%s\n"
+            printf fmt, "", "origin (case)", "class", "Fastly error", "evidence"
+            for (n = 1; n <= NR; n++) {
+                split(row[n], f, "\t")
+                printf fmt, (f[1] == "ok" ? "" : "!!"), f[2], f[3], f[4], f[5]
+            }
+        }' "$WORK/table.tsv"
+    total=$(wc -l <"$WORK/table.tsv")
+    right=$(grep -c '^ok' "$WORK/table.tsv" || true)
+    echo "== $right of $total origins named as the testbed built them, in $PROBE_MS ms"
+    [ "$right" -eq "$total" ]
+}
+
+main() {
+    [ -x "$BIN/fixorigin" ] && [ -x "$BIN/testbed-origins" ] || die "build first: make"
+    command -v jq >/dev/null 2>&1 || die "jq missing: run scripts/install-deps.sh"
+    trap cleanup EXIT
+    trap 'exit 130' INT TERM
+    start_testbed
+    probe_all
+    print_table
+}
+
+main

@@ -1,0 +1,146 @@
+#include "testbed_fixture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fo.h"
+
+enum { START_MS = 30000 };
+
+const char *fx_bin(const char *name)
+{
+    static char path[512];
+    snprintf(path, sizeof(path), "%s/%s", FO_BIN_DIR, name);
+    return path;
+}
+
+bool fx_have_program(const char *name)
+{
+    const char *path = getenv("PATH");
+    char buf[1024];
+    while (path && *path) {
+        size_t len = strcspn(path, ":");
+        snprintf(buf, sizeof(buf), "%.*s/%s", (int)len, path, name);
+        if (access(buf, X_OK) == 0)
+            return true;
+        path += len + (path[len] == ':');
+    }
+    return false;
+}
+
+bool fx_testbed_start(fx_testbed *tb, const char *const *extra_args)
+{
+    memset(tb, 0, sizeof(*tb));
+    fo_error err;
+    if (tb_harness_start(&tb->process, fx_bin("testbed-origins"), extra_args, START_MS, &err) !=
+        FO_OK) {
+        fprintf(stderr, "fixture: %s\n", err.msg);
+        return false;
+    }
+    tb->dir = tb->process.dir;
+    snprintf(tb->trust_bundle, sizeof(tb->trust_bundle), "%s/trust.pem", tb->dir);
+    json_error_t jerr;
+    tb->manifest = json_load_file(tb->process.manifest, 0, &jerr);
+    if (!tb->manifest)
+        fprintf(stderr, "fixture: manifest %s: %s\n", tb->process.manifest, jerr.text);
+    return tb->manifest != NULL;
+}
+
+int fx_testbed_stop(fx_testbed *tb)
+{
+    json_decref(tb->manifest);
+    tb->manifest = NULL;
+    return tb_harness_stop(&tb->process);
+}
+
+json_t *fx_case(const fx_testbed *tb, const char *name)
+{
+    size_t i;
+    json_t *entry;
+    json_array_foreach(json_object_get(tb->manifest, "cases"), i, entry)
+    {
+        if (strcmp(json_string_value(json_object_get(entry, "case")), name) == 0)
+            return entry;
+    }
+    return NULL;
+}
+
+const char *fx_case_host(const json_t *entry)
+{
+    return json_string_value(json_object_get(entry, "host"));
+}
+
+int fx_case_port(const json_t *entry)
+{
+    return (int)json_integer_value(json_object_get(entry, "port"));
+}
+
+const char *fx_setting(const json_t *entry, const char *key)
+{
+    return json_string_value(json_object_get(json_object_get(entry, "settings"), key));
+}
+
+void fx_run_argv(tb_run *out, const char *const *argv, const char *const *env, int timeout_ms)
+{
+    tb_harness_run(out, argv, env, true, timeout_ms);
+}
+
+void fx_args_add(fx_args *a, const char *arg)
+{
+    if (a->argc < (int)(sizeof(a->argv) / sizeof(a->argv[0])) - 1)
+        a->argv[a->argc++] = arg;
+    a->argv[a->argc] = NULL;
+}
+
+void fx_probe_args(fx_args *a, const json_t *entry)
+{
+    static const struct {
+        const char *key;
+        const char *option;
+    } options[] = {
+        {"ssl_sni_hostname", "--sni"},    {"ssl_cert_hostname", "--cert-hostname"},
+        {"ssl_ca_cert", "--ca-file"},     {"min_tls_version", "--min-tls"},
+        {"max_tls_version", "--max-tls"}, {"ssl_ciphers", "--ciphers"},
+    };
+    json_t *settings = json_object_get(entry, "settings");
+    for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+        const char *value = fx_setting(entry, options[i].key);
+        if (value) {
+            fx_args_add(a, options[i].option);
+            fx_args_add(a, value);
+        }
+    }
+    json_t *connect_timeout = json_object_get(settings, "connect_timeout");
+    if (connect_timeout) {
+        snprintf(a->timeout, sizeof(a->timeout), "%lld",
+                 (long long)json_integer_value(connect_timeout));
+        fx_args_add(a, "--connect-timeout");
+        fx_args_add(a, a->timeout);
+    }
+    if (json_is_false(json_object_get(settings, "ssl_check_cert")))
+        fx_args_add(a, "--no-check-cert");
+    if (json_is_false(json_object_get(settings, "use_ssl")))
+        fx_args_add(a, "--no-tls");
+    snprintf(a->target, sizeof(a->target), "%s:%d", fx_case_host(entry), fx_case_port(entry));
+    fx_args_add(a, a->target);
+}
+
+void fx_probe_case(tb_run *run, json_t **json, const fx_testbed *tb, const char *case_name,
+                   const char *const *extra_args)
+{
+    fx_args a = {.argc = 0};
+    const char *fixed[] = {fx_bin("fixorigin"), "probe", "--json", "--trust-bundle",
+                           tb->trust_bundle};
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+        fx_args_add(&a, fixed[i]);
+    for (; extra_args && *extra_args; extra_args++)
+        fx_args_add(&a, *extra_args);
+    json_t *entry = fx_case(tb, case_name);
+    if (entry)
+        fx_probe_args(&a, entry);
+    /* Generous: the slowest case waits for a timeout and a late answer. */
+    fx_run_argv(run, a.argv, NULL, 30000);
+    *json = json_loads(run->out, 0, NULL);
+}
