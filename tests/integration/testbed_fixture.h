@@ -21,6 +21,13 @@ typedef struct fx_testbed {
 /* Starts build/bin/testbed-origins (extra_args: NULL-terminated, may be NULL)
  * and waits for its ready line. False (with a message on stderr) on failure. */
 bool fx_testbed_start(fx_testbed *tb, const char *const *extra_args);
+/* The testbed most suites share: fx_setup (an unchecked fixture) starts it
+ * with no extra arguments, fx_teardown stops it; fx_tb_ready says it started. */
+extern fx_testbed fx_tb;
+extern bool fx_tb_ready;
+void fx_setup(void);
+void fx_teardown(void);
+
 /* SIGTERM, waits (bounded) and removes the directory. Returns the exit status
  * (0 for a clean shutdown), or -1 when it had to be killed. */
 int fx_testbed_stop(fx_testbed *tb);
