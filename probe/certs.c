@@ -13,22 +13,26 @@
 /* A certificate with more names than this is still described, with the first ones. */
 #define MAX_SAN 100
 
+/* What was written to a memory BIO, as a new string (NULL when out of memory). */
+static char *bio_text(BIO *bio)
+{
+    char *data = NULL;
+    long n = BIO_get_mem_data(bio, &data);
+    char *text = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (text) {
+        memcpy(text, data, (size_t)n);
+        text[n] = '\0';
+    }
+    return text;
+}
+
 /* A readable RFC 2253 name; UTF-8 kept as is. */
 static char *name_text(const X509_NAME *name)
 {
     char *text = NULL;
     BIO *bio = BIO_new(BIO_s_mem());
-    if (!bio)
-        return NULL;
-    if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
-        char *data = NULL;
-        long n = BIO_get_mem_data(bio, &data);
-        text = malloc((size_t)n + 1);
-        if (text) {
-            memcpy(text, data, (size_t)n);
-            text[n] = '\0';
-        }
-    }
+    if (bio && X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0)
+        text = bio_text(bio);
     BIO_free(bio);
     return text;
 }
@@ -125,15 +129,8 @@ static char *pem_text(X509 *cert)
 {
     char *text = NULL;
     BIO *bio = BIO_new(BIO_s_mem());
-    if (bio && PEM_write_bio_X509(bio, cert) == 1) {
-        char *data = NULL;
-        long n = BIO_get_mem_data(bio, &data);
-        text = malloc((size_t)n + 1);
-        if (text) {
-            memcpy(text, data, (size_t)n);
-            text[n] = '\0';
-        }
-    }
+    if (bio && PEM_write_bio_X509(bio, cert) == 1)
+        text = bio_text(bio);
     BIO_free(bio);
     return text;
 }

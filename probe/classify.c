@@ -415,9 +415,12 @@ void fo_probe_classify(fo_verdict *out, const fo_probe_target *target, const fo_
         fo_class c = verify_class(effective_code(e));
         if (!s->check_cert) {
             /* Fastly verifies nothing then: a problem to know about, not an error. */
-            if (!unchecked[c])
-                warn(out, "ssl_check_cert is off; with it on Fastly would report \"%s\" (%s)",
-                     fo_class_fastly_error(c), e->error);
+            if (!unchecked[c] && c == FO_CLASS_HANDSHAKE_FAILURE)
+                warn(out, "ssl_check_cert is off; with it on the certificate would fail: %s",
+                     e->error);
+            else if (!unchecked[c])
+                warn(out, "ssl_check_cert is off; with it on Fastly would report \"%s\"",
+                     fo_class_fastly_error(c));
             unchecked[c] = true;
             continue;
         }
@@ -427,6 +430,9 @@ void fo_probe_classify(fo_verdict *out, const fo_probe_target *target, const fo_
         add_class(out, seen, &have_primary, c);
     }
     warn_expiry(out, facts, now);
+    if (facts->client_cert_requested)
+        warn(out, "the origin asks for a client certificate (mutual TLS); Fastly sends one only "
+                  "with ssl_client_cert and ssl_client_key set");
     if (!s->use_ssl && facts->outcome == FO_OUTCOME_OK && facts->plain_http == FO_NO)
         warn(out, "the origin did not answer an HTTP request on port %d with HTTP", target->port);
     else if (!s->use_ssl && facts->outcome == FO_OUTCOME_OK && facts->plain_http == FO_UNTESTED)

@@ -192,6 +192,7 @@ typedef struct fo_probe_facts {
     fo_tristate rc4_only;
     fo_tristate needs_sni;
     fo_tristate plain_http;
+    bool client_cert_requested; /* the origin sent a CertificateRequest (mutual TLS) */
 } fo_probe_facts;
 
 /* Sets every field of facts to "nothing learnt" (no pointers owned). */

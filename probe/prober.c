@@ -45,6 +45,7 @@ struct fo_prober {
     STACK_OF(X509) * bundle; /* the trust bundle's certificates; NULL for the system's */
     char *cert_dir;          /* the hashed directory when no bundle is given */
     pthread_mutex_t lock;
+    sem_t cpu_slots; /* one per processor: see fo_tls_params */
     struct ctx_entry *contexts;
     size_t context_count;
 };
@@ -74,6 +75,8 @@ int fo_prober_new(fo_prober **out, const char *trust_bundle, fo_error *err)
     if (!p)
         return fo_error_set(err, FO_ENOMEM, "out of memory");
     pthread_mutex_init(&p->lock, NULL);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    sem_init(&p->cpu_slots, 0, cpus > 0 ? (unsigned)cpus : 1);
     p->trust = X509_STORE_new();
     if (!p->trust) {
         rc = fo_error_set(err, FO_ENOMEM, "out of memory");
@@ -118,6 +121,7 @@ void fo_prober_free(fo_prober *p)
     sk_X509_pop_free(p->bundle, X509_free);
     free(p->cert_dir);
     pthread_mutex_destroy(&p->lock);
+    sem_destroy(&p->cpu_slots);
     free(p);
 }
 
@@ -299,7 +303,8 @@ static bool has_name_mismatch(const fo_probe_facts *facts)
     return false;
 }
 
-static fo_tls_params tls_params(SSL_CTX *ctx, const fo_probe_settings *s, const char *sni)
+static fo_tls_params tls_params(fo_prober *p, SSL_CTX *ctx, const fo_probe_settings *s,
+                                const char *sni)
 {
     double timeout = (double)s->connect_timeout_ms;
     fo_tls_params params = {
@@ -308,13 +313,14 @@ static fo_tls_params tls_params(SSL_CTX *ctx, const fo_probe_settings *s, const 
         .verify_name = fo_str_empty(s->cert_hostname) ? NULL : s->cert_hostname,
         .timeout_ms = timeout,
         .patience_ms = timeout,
+        .cpu_slots = &p->cpu_slots,
     };
     return params;
 }
 
 /* One more handshake with SNI: does the origin then answer, or show another certificate? */
-static int try_with_sni(fo_probe_facts *facts, SSL_CTX *ctx, const fo_probe_settings *s,
-                        const fo_net_addr *addr, const char *sni)
+static int try_with_sni(fo_prober *p, fo_probe_facts *facts, SSL_CTX *ctx,
+                        const fo_probe_settings *s, const fo_net_addr *addr, const char *sni)
 {
     fo_connect_result conn;
     double timeout = (double)s->connect_timeout_ms;
@@ -322,7 +328,7 @@ static int try_with_sni(fo_probe_facts *facts, SSL_CTX *ctx, const fo_probe_sett
         return 0;
     fo_probe_facts again;
     fo_probe_facts_init(&again);
-    fo_tls_params params = tls_params(ctx, s, sni);
+    fo_tls_params params = tls_params(p, ctx, s, sni);
     int rc = fo_tls_handshake(&again, conn.fd, &params);
     close(conn.fd);
     if (rc == 0 && again.outcome != FO_OUTCOME_HANDSHAKE_TIMEOUT) {
@@ -337,7 +343,7 @@ static int try_with_sni(fo_probe_facts *facts, SSL_CTX *ctx, const fo_probe_sett
 }
 
 /* Extra connections, only to explain a failure: the healthy path stays one handshake. */
-static int explain(fo_diagnosis *d, SSL_CTX *ctx, const fo_net_addr *addr)
+static int explain(fo_prober *p, fo_diagnosis *d, SSL_CTX *ctx, const fo_net_addr *addr)
 {
     const fo_probe_settings *s = &d->target.settings;
     fo_probe_facts *facts = &d->facts;
@@ -349,7 +355,7 @@ static int explain(fo_diagnosis *d, SSL_CTX *ctx, const fo_net_addr *addr)
         rc = fo_scan_hellos(facts, addr, s->sni_hostname ? s->sni_hostname : retry,
                             (double)s->connect_timeout_ms);
     if (rc == 0 && !s->sni_hostname && retry && (failed || has_name_mismatch(facts)))
-        rc = try_with_sni(facts, ctx, s, addr, retry);
+        rc = try_with_sni(p, facts, ctx, s, addr, retry);
     return rc;
 }
 
@@ -375,7 +381,7 @@ static int record_addresses(fo_probe_facts *facts, const fo_net_addr *addrs, int
 
 /* Resolve, connect, handshake (or HTTP without TLS), explain. Fails only for local
  * reasons; what the origin does is recorded in d->facts. */
-static int attempt(fo_diagnosis *d, SSL_CTX *ctx, fo_error *err)
+static int attempt(fo_prober *p, fo_diagnosis *d, SSL_CTX *ctx, fo_error *err)
 {
     const fo_probe_target *target = &d->target;
     const fo_probe_settings *s = &target->settings;
@@ -423,13 +429,13 @@ static int attempt(fo_diagnosis *d, SSL_CTX *ctx, fo_error *err)
         fo_scan_http(facts, conn.fd, target->host, target->port, timeout);
         goto out;
     }
-    fo_tls_params params = tls_params(ctx, s, s->sni_hostname);
+    fo_tls_params params = tls_params(p, ctx, s, s->sni_hostname);
     params.patience_ms = fo_net_patience_ms(timeout);
     if ((rc = fo_tls_handshake(facts, conn.fd, &params)) != 0)
         goto out;
     close(conn.fd);
     conn.fd = -1;
-    rc = explain(d, ctx, used);
+    rc = explain(p, d, ctx, used);
 out:
     if (conn.fd >= 0)
         close(conn.fd);
@@ -469,7 +475,7 @@ int fo_probe_run(fo_prober *p, fo_diagnosis **out, const fo_probe_target *target
     }
     if (s->use_ssl && (rc = get_ctx(&ctx, p, &d->target.settings, err)) != 0)
         goto out;
-    if ((rc = attempt(d, ctx, err)) != 0)
+    if ((rc = attempt(p, d, ctx, err)) != 0)
         goto out;
     fo_probe_primary_verify_error(&d->facts, &d->facts.verify_code);
     fo_probe_classify(&d->verdict, &d->target, &d->facts, (int64_t)time(NULL));

@@ -22,6 +22,7 @@ struct handshake_state {
     fo_verify_error errors[FO_TLS_MAX_VERIFY_ERRORS];
     size_t error_count;
     int alert; /* the fatal alert received, -1 when none */
+    bool cert_requested;
 };
 
 int fo_tls_verify_callback(int preverify_ok, X509_STORE_CTX *store)
@@ -47,6 +48,9 @@ static void message_callback(int write_p, int version, int content_type, const v
     if (!write_p && content_type == SSL3_RT_ALERT && len >= 2 && bytes[0] == SSL3_AL_FATAL &&
         state->alert < 0)
         state->alert = bytes[1];
+    if (!write_p && content_type == SSL3_RT_HANDSHAKE && len >= 1 &&
+        bytes[0] == SSL3_MT_CERTIFICATE_REQUEST)
+        state->cert_requested = true;
 }
 
 static void set_verify_name(SSL *ssl, const char *name)
@@ -195,8 +199,17 @@ int fo_tls_handshake(fo_probe_facts *facts, int fd, const fo_tls_params *params)
     double start = fo_now_ms();
     double deadline = start + params->timeout_ms;
     for (;;) {
+        /* Time spent queueing for our own CPU is not the origin's: the clock stops. */
+        double queued = fo_now_ms();
+        if (params->cpu_slots)
+            sem_wait(params->cpu_slots);
+        queued = fo_now_ms() - queued;
+        start += queued;
+        deadline += queued;
         ERR_clear_error();
         int r = SSL_do_handshake(ssl);
+        if (params->cpu_slots)
+            sem_post(params->cpu_slots);
         if (flush_output(wbio, fd, deadline) != 0) {
             end = END_CLOSED;
             break;
@@ -276,6 +289,7 @@ int fo_tls_handshake(fo_probe_facts *facts, int fd, const fo_tls_params *params)
     } else {
         facts->handshake_ms = elapsed;
     }
+    facts->client_cert_requested = state.cert_requested;
     rc = record_chain(facts, ssl, &state);
 out:
     SSL_free(ssl);

@@ -3,6 +3,8 @@
 #ifndef FO_PROBE_TLS_H
 #define FO_PROBE_TLS_H
 
+#include <semaphore.h>
+
 #include <openssl/ssl.h>
 
 #include "probe.h"
@@ -20,6 +22,8 @@ typedef struct fo_tls_params {
     const char *verify_name; /* the name (or IP address) the certificate must cover, or NULL */
     double timeout_ms;       /* the handshake's deadline */
     double patience_ms;      /* after a timeout, keep waiting until this for a late answer */
+    sem_t *cpu_slots;        /* held while OpenSSL computes, so many probes don't starve each
+                              * other into false timeouts; NULL: not limited */
 } fo_tls_params;
 
 /* Runs a handshake on the connected non-blocking socket fd and records into facts: the

@@ -1,0 +1,620 @@
+/* The probe on real sockets around the per-class cases (test_probe_cases.c proves each
+ * class against its origin): `fixorigin probe` as a user meets it — arguments, messages,
+ * exit codes, the environment, --targets streams — and the library as the remediation
+ * will: fo_probe_run_many over every case with one shared prober, the evidence it
+ * builds on, refusals to run, a hostile origin flooding records. */
+#include <check.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "fo.h"
+#include "probe.h"
+#include "testbed_fixture.h"
+
+Suite *cli_probe_suite(void);
+
+#define RUN_MS 20000
+
+static fx_testbed tb;
+static bool tb_up;
+
+static void testbed_up(void)
+{
+    tb_up = fx_testbed_start(&tb, NULL);
+}
+
+static void testbed_down(void)
+{
+    if (tb_up)
+        fx_testbed_stop(&tb);
+    tb_up = false;
+}
+
+/* Runs `fixorigin probe ARGS...` (NULL-terminated) with extra environment env. */
+static void probe(fx_run *run, const char *const *env, const char *const *args)
+{
+    const char *argv[64] = {fx_bin("fixorigin"), "probe"};
+    int argc = 2;
+    for (int i = 0; args[i] && argc < 63; i++)
+        argv[argc++] = args[i];
+    argv[argc] = NULL;
+    fx_run_argv(run, argv, env, RUN_MS);
+    ck_assert_msg(!run->timed_out, "fixorigin probe did not finish");
+}
+
+static void assert_usage_error(const char *const *args, const char *message)
+{
+    fx_run run;
+    probe(&run, NULL, args);
+    ck_assert_int_eq(run.exit_code, 64);
+    ck_assert_msg(strstr(run.err, message) != NULL, "stderr '%s' lacks '%s'", run.err, message);
+    ck_assert_msg(strstr(run.err, "fixorigin probe --help") != NULL, "no hint: %s", run.err);
+    ck_assert_str_eq(run.out, "");
+    fx_run_free(&run);
+}
+
+static void assert_cannot_run(const char *const *env, const char *const *args, const char *message)
+{
+    fx_run run;
+    probe(&run, env, args);
+    ck_assert_msg(run.exit_code == 1, "exit %d, stderr %s", run.exit_code, run.err);
+    ck_assert_msg(strstr(run.err, message) != NULL, "stderr '%s' lacks '%s'", run.err, message);
+    ck_assert_msg(strchr(run.err, '\n') == run.err + strlen(run.err) - 1, "not one line: '%s'",
+                  run.err);
+    fx_run_free(&run);
+}
+
+START_TEST(help_describes_every_option)
+{
+    static const char *const forms[][2] = {{"--help", NULL}, {"-h", NULL}};
+    for (size_t i = 0; i < 2; i++) {
+        fx_run run;
+        probe(&run, NULL, forms[i]);
+        ck_assert_int_eq(run.exit_code, 0);
+        ck_assert_ptr_nonnull(strstr(run.out, "usage: fixorigin probe [options] HOST[:PORT]"));
+        static const char *const options[] = {"--sni",         "--cert-hostname",
+                                              "--ca-file",     "--no-check-cert",
+                                              "--min-tls",     "--max-tls",
+                                              "--ciphers",     "--connect-timeout",
+                                              "--no-tls",      "--trust-bundle",
+                                              "--json",        "--targets",
+                                              "--concurrency", "FIXORIGIN_TRUST_BUNDLE"};
+        for (size_t k = 0; k < sizeof(options) / sizeof(options[0]); k++)
+            ck_assert_msg(strstr(run.out, options[k]) != NULL, "help lacks %s", options[k]);
+        ck_assert_str_eq(run.err, "");
+        fx_run_free(&run);
+    }
+}
+END_TEST
+
+START_TEST(usage_errors_exit_64_with_one_clear_line)
+{
+    assert_usage_error((const char *const[]){NULL}, "missing HOST[:PORT]");
+    assert_usage_error((const char *const[]){"--bogus", "127.0.0.1", NULL},
+                       "unknown option '--bogus'");
+    assert_usage_error((const char *const[]){"-x", "127.0.0.1", NULL}, "unknown option '-x'");
+    assert_usage_error((const char *const[]){"127.0.0.1", "--sni", NULL},
+                       "option '--sni' needs a value");
+    assert_usage_error((const char *const[]){"--min-tls", "1.4", "127.0.0.1", NULL},
+                       "TLS version must be 1.0, 1.1, 1.2 or 1.3, not '1.4'");
+    assert_usage_error((const char *const[]){"--max-tls", "", "127.0.0.1", NULL},
+                       "TLS version must be");
+    assert_usage_error((const char *const[]){"--connect-timeout", "0", "127.0.0.1", NULL},
+                       "--connect-timeout takes milliseconds from 1 to 60000, not '0'");
+    assert_usage_error((const char *const[]){"--connect-timeout", "5s", "127.0.0.1", NULL},
+                       "not '5s'");
+    assert_usage_error((const char *const[]){"--targets", "t.txt", "--concurrency", "0", NULL},
+                       "--concurrency takes a number from 1 to 1024, not '0'");
+    assert_usage_error((const char *const[]){"127.0.0.1", "extra", NULL},
+                       "unexpected argument 'extra'");
+    assert_usage_error((const char *const[]){"--targets", "t.txt", "127.0.0.1", NULL},
+                       "give HOST or --targets, not both");
+    assert_usage_error((const char *const[]){"--targets", "t.txt", "--sni", "a.test", NULL},
+                       "with --targets, put backend settings on the targets lines");
+    assert_usage_error((const char *const[]){"a:b:c", NULL}, "'a:b:c' is not an IPv6 address");
+    assert_usage_error((const char *const[]){"127.0.0.1:0", NULL}, "bad port in '127.0.0.1:0'");
+    assert_usage_error((const char *const[]){"[::1", NULL}, "missing ']'");
+}
+END_TEST
+
+START_TEST(unknown_subcommand_and_version)
+{
+    const char *argv[] = {fx_bin("fixorigin"), "probes", NULL};
+    fx_run run;
+    fx_run_argv(&run, argv, NULL, RUN_MS);
+    ck_assert_int_eq(run.exit_code, 64);
+    ck_assert_ptr_nonnull(strstr(run.err, "unknown command 'probes'"));
+    fx_run_free(&run);
+    const char *help[] = {fx_bin("fixorigin"), "--help", NULL};
+    fx_run_argv(&run, help, NULL, RUN_MS);
+    ck_assert_int_eq(run.exit_code, 0);
+    ck_assert_ptr_nonnull(strstr(run.out, "probe"));
+    fx_run_free(&run);
+}
+END_TEST
+
+START_TEST(dns_failure_needs_no_network)
+{
+    fx_run run;
+    probe(&run, NULL,
+          (const char *const[]){"--json", "--cert-hostname", "www.origin.test",
+                                "nxdomain.fixorigin.invalid", NULL});
+    ck_assert_int_eq(run.exit_code, 2);
+    json_t *result = json_loads(run.out, 0, NULL);
+    ck_assert_ptr_nonnull(result);
+    ck_assert_str_eq(json_string_value(json_object_get(result, "class")), "dns_failure");
+    ck_assert_str_eq(json_string_value(json_object_get(result, "fastly_error")), "Gethostbyname");
+    ck_assert_int_eq(
+        json_array_size(json_object_get(json_object_get(result, "target"), "addresses")), 0);
+    ck_assert(run.ms < 2000);
+    json_decref(result);
+    fx_run_free(&run);
+}
+END_TEST
+
+static char tmp[64];
+
+static void make_tmp(void)
+{
+    snprintf(tmp, sizeof(tmp), "/tmp/fo-cli-probe-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmp));
+}
+
+static void remove_tmp(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static const char *tmp_file(const char *name, const char *text)
+{
+    static char paths[4][160];
+    static int next;
+    char *path = paths[next++ % 4];
+    snprintf(path, sizeof(paths[0]), "%s/%s", tmp, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static const char *hostport(const char *case_name)
+{
+    static char text[4][64];
+    static int next;
+    json_t *entry = fx_case(&tb, case_name);
+    ck_assert_msg(entry != NULL, "no case %s", case_name);
+    char *out = text[next++ % 4];
+    snprintf(out, sizeof(text[0]), "%s:%d", fx_case_host(entry), fx_case_port(entry));
+    return out;
+}
+
+START_TEST(files_that_cannot_be_used_exit_1)
+{
+    ck_assert(tb_up);
+    const char *healthy = hostport("healthy");
+    const char *garbage = tmp_file("garbage.pem", "not a certificate\n");
+    assert_cannot_run(NULL,
+                      (const char *const[]){"--ca-file", "/nonexistent/ca.pem", healthy, NULL},
+                      "--ca-file: cannot read /nonexistent/ca.pem");
+    assert_cannot_run(NULL,
+                      (const char *const[]){"--cert-hostname", "www.origin.test", "--ca-file",
+                                            garbage, healthy, NULL},
+                      "ssl_ca_cert holds no PEM certificate");
+    assert_cannot_run(
+        NULL, (const char *const[]){"--trust-bundle", "/nonexistent/trust.pem", healthy, NULL},
+        "cannot read /nonexistent/trust.pem");
+    assert_cannot_run(NULL, (const char *const[]){"--trust-bundle", garbage, healthy, NULL},
+                      "holds no PEM certificate");
+    assert_cannot_run(NULL,
+                      (const char *const[]){"--trust-bundle", tb.trust_bundle, "--ciphers", "NOPE",
+                                            healthy, NULL},
+                      "ssl_ciphers 'NOPE' selects no cipher OpenSSL knows");
+    assert_cannot_run(NULL, (const char *const[]){"--targets", "/nonexistent/t.txt", NULL},
+                      "cannot read /nonexistent/t.txt");
+    const char *bad_line = tmp_file("bad.txt", "127.0.0.1:1\n127.0.0.1:2 colour=red\n");
+    assert_cannot_run(NULL, (const char *const[]){"--targets", bad_line, NULL},
+                      "bad.txt:2: unknown setting 'colour'");
+}
+END_TEST
+
+START_TEST(trust_bundle_comes_from_the_environment_or_the_flag)
+{
+    ck_assert(tb_up);
+    const char *healthy = hostport("healthy");
+    const char *const args[] = {"--sni",           "www.origin.test", "--cert-hostname",
+                                "www.origin.test", healthy,           NULL};
+    char env_good[400], env_bad[] = "FIXORIGIN_TRUST_BUNDLE=/nonexistent/env.pem";
+    snprintf(env_good, sizeof(env_good), "FIXORIGIN_TRUST_BUNDLE=%s", tb.trust_bundle);
+    fx_run run;
+
+    /* Without the testbed's CAs the public chain is unknown: a problem. */
+    probe(&run, NULL, args);
+    ck_assert_int_eq(run.exit_code, 2);
+    ck_assert_ptr_nonnull(strstr(run.out, "unable_to_get_local_issuer_certificate"));
+    fx_run_free(&run);
+
+    probe(&run, (const char *const[]){env_good, NULL}, args);
+    ck_assert_msg(run.exit_code == 0, "exit %d: %s", run.exit_code, run.out);
+    fx_run_free(&run);
+
+    assert_cannot_run((const char *const[]){env_bad, NULL}, args,
+                      "cannot read /nonexistent/env.pem");
+
+    /* The flag wins over the environment. */
+    probe(&run, (const char *const[]){env_bad, NULL},
+          (const char *const[]){"--trust-bundle", tb.trust_bundle, "--sni", "www.origin.test",
+                                "--cert-hostname", "www.origin.test", healthy, NULL});
+    ck_assert_int_eq(run.exit_code, 0);
+    fx_run_free(&run);
+}
+END_TEST
+
+START_TEST(text_output_is_a_readable_summary)
+{
+    ck_assert(tb_up);
+    const char *mismatch = hostport("hostname_mismatch");
+    fx_run run;
+    probe(&run, NULL,
+          (const char *const[]){"--trust-bundle", tb.trust_bundle, "--sni", "www.origin.test",
+                                "--cert-hostname", "www.origin.test", mismatch, NULL});
+    ck_assert_int_eq(run.exit_code, 2);
+    char first[128];
+    snprintf(first, sizeof(first), "%s  hostname_mismatch  Hostname mismatch\n", mismatch);
+    ck_assert_msg(strncmp(run.out, first, strlen(first)) == 0, "first line of:\n%s", run.out);
+    ck_assert_ptr_nonnull(strstr(run.out, "not www.origin.test."));
+    ck_assert_ptr_nonnull(strstr(run.out, "verify     62 hostname mismatch"));
+    ck_assert_ptr_nonnull(strstr(run.out, "SNI www.origin.test"));
+    ck_assert_ptr_null(strchr(run.out, '\033')); /* no colour off a terminal */
+    ck_assert_str_eq(run.err, "");
+    fx_run_free(&run);
+
+    probe(&run, NULL,
+          (const char *const[]){"--trust-bundle", tb.trust_bundle, "--sni", "www.origin.test",
+                                "--cert-hostname", "www.origin.test", hostport("healthy"), NULL});
+    ck_assert_int_eq(run.exit_code, 0);
+    ck_assert_ptr_nonnull(strstr(run.out, "  ok  ok\n"));
+    ck_assert_ptr_nonnull(strstr(run.out, "chain      2 certificates"));
+    fx_run_free(&run);
+}
+END_TEST
+
+/* The NDJSON lines of out, parsed, by their "line". */
+static size_t parse_lines(json_t **by_line, size_t max, const char *out)
+{
+    size_t count = 0;
+    for (const char *p = out; *p;) {
+        const char *end = strchr(p, '\n');
+        ck_assert_msg(end != NULL, "unterminated line: %s", p);
+        json_error_t error;
+        json_t *o = json_loadb(p, (size_t)(end - p), 0, &error);
+        ck_assert_msg(o != NULL, "not JSON: %.*s (%s)", (int)(end - p), p, error.text);
+        json_int_t line = json_integer_value(json_object_get(o, "line"));
+        ck_assert(line > 0 && (size_t)line < max && !by_line[line]);
+        by_line[line] = o;
+        count++;
+        p = end + 1;
+    }
+    return count;
+}
+
+START_TEST(targets_stream_one_object_a_line)
+{
+    ck_assert(tb_up);
+    char text[1024], ca_line[400];
+    snprintf(ca_line, sizeof(ca_line), "%s ssl_cert_hostname=www.origin.test ssl_ca_cert=@%s\n",
+             hostport("healthy"), tmp_file("empty.pem", "# no certificate here\n"));
+    snprintf(text, sizeof(text),
+             "# three targets, one that cannot be probed\n"
+             "%s ssl_sni_hostname=www.origin.test ssl_cert_hostname=www.origin.test\n"
+             "\n"
+             "nxdomain.fixorigin.invalid ssl_cert_hostname=www.origin.test\n"
+             "%s",
+             hostport("healthy"), ca_line);
+    const char *targets = tmp_file("targets.txt", text);
+    fx_run run;
+    probe(&run, NULL,
+          (const char *const[]){"--trust-bundle", tb.trust_bundle, "--targets", targets,
+                                "--concurrency", "2", NULL});
+    ck_assert_msg(run.exit_code == 1, "exit %d", run.exit_code);
+    json_t *by_line[8] = {NULL};
+    ck_assert_uint_eq(parse_lines(by_line, 8, run.out), 3);
+    ck_assert_str_eq(json_string_value(json_object_get(by_line[2], "schema")),
+                     "fixorigin.probe/v1");
+    ck_assert_str_eq(json_string_value(json_object_get(by_line[2], "class")), "ok");
+    ck_assert_str_eq(json_string_value(json_object_get(by_line[4], "class")), "dns_failure");
+    const char *error = json_string_value(json_object_get(by_line[5], "error"));
+    ck_assert_ptr_nonnull(error);
+    ck_assert_ptr_nonnull(strstr(error, "ssl_ca_cert holds no PEM certificate"));
+    ck_assert_ptr_null(json_object_get(by_line[5], "class"));
+    for (size_t i = 0; i < 8; i++)
+        json_decref(by_line[i]);
+    fx_run_free(&run);
+
+    /* Only healthy targets: 0; one problem among them: 2. */
+    snprintf(text, sizeof(text),
+             "%s ssl_sni_hostname=www.origin.test ssl_cert_hostname=www.origin.test\n",
+             hostport("healthy"));
+    targets = tmp_file("ok.txt", text);
+    probe(&run, NULL,
+          (const char *const[]){"--trust-bundle", tb.trust_bundle, "--targets", targets, NULL});
+    ck_assert_int_eq(run.exit_code, 0);
+    fx_run_free(&run);
+    size_t used = strlen(text);
+    snprintf(text + used, sizeof(text) - used, "127.0.0.1:%d ssl_cert_hostname=x.test\n",
+             fx_case_port(fx_case(&tb, "connection_refused")));
+    targets = tmp_file("problem.txt", text);
+    probe(&run, NULL,
+          (const char *const[]){"--trust-bundle", tb.trust_bundle, "--targets", targets, NULL});
+    ck_assert_int_eq(run.exit_code, 2);
+    fx_run_free(&run);
+
+    /* An empty targets file probes nothing and is fine. */
+    targets = tmp_file("none.txt", "# nothing yet\n");
+    probe(&run, NULL, (const char *const[]){"--targets", targets, NULL});
+    ck_assert_int_eq(run.exit_code, 0);
+    ck_assert_str_eq(run.out, "");
+    fx_run_free(&run);
+}
+END_TEST
+
+/* The library. */
+
+struct collected {
+    size_t calls;
+    int seen[128];
+    fo_class class_of[128];
+    bool inside; /* a callback is running */
+    bool overlapped;
+};
+
+static void collect(void *ctx, size_t index, fo_diagnosis *d, const fo_error *err)
+{
+    struct collected *c = ctx;
+    if (c->inside)
+        c->overlapped = true;
+    c->inside = true;
+    usleep(1000); /* widen the window an overlapping call would need */
+    c->calls++;
+    if (index < 128) {
+        c->seen[index]++;
+        c->class_of[index] = d ? d->verdict.class : FO_CLASS_COUNT;
+    }
+    if (!d)
+        fprintf(stderr, "target %zu could not run: %s\n", index, err->msg);
+    fo_diagnosis_free(d);
+    c->inside = false;
+}
+
+START_TEST(run_many_diagnoses_every_case_once)
+{
+    ck_assert(tb_up);
+    char path[400];
+    snprintf(path, sizeof(path), "%s/targets.txt", tb.dir);
+    fo_error err = {0};
+    fo_probe_target_list *list = NULL;
+    fo_prober *prober = NULL;
+    ck_assert_msg(fo_probe_targets_load(&list, path, &err) == 0, "%s", err.msg);
+    ck_assert_uint_le(list->count, 128);
+    ck_assert_int_eq(fo_prober_new(&prober, tb.trust_bundle, &err), 0);
+
+    struct collected c = {0};
+    ck_assert_int_eq(fo_probe_run_many(prober, list->targets, list->count, 8, collect, &c, &err),
+                     0);
+    ck_assert_uint_eq(c.calls, list->count);
+    ck_assert(!c.overlapped);
+    json_t *cases = json_object_get(tb.manifest, "cases");
+    for (size_t i = 0; i < list->count; i++) {
+        ck_assert_int_eq(c.seen[i], 1);
+        json_t *entry = NULL;
+        size_t k;
+        json_t *item;
+        json_array_foreach(cases, k, item)
+        {
+            if (json_integer_value(json_object_get(item, "targets_line")) == list->lines[i])
+                entry = item;
+        }
+        ck_assert_msg(entry != NULL, "line %ld has no case", list->lines[i]);
+        const char *expected = json_string_value(json_object_get(entry, "expected_class"));
+        ck_assert_msg(strcmp(fo_class_id(c.class_of[i]), expected) == 0, "%s: %s, expected %s",
+                      json_string_value(json_object_get(entry, "case")), fo_class_id(c.class_of[i]),
+                      expected);
+    }
+    fo_prober_free(prober);
+    fo_probe_target_list_free(list);
+}
+END_TEST
+
+START_TEST(run_many_refuses_a_bad_concurrency)
+{
+    fo_error err = {0};
+    fo_prober *prober = NULL;
+    struct collected c = {0};
+    fo_probe_target target = {.host = "nxdomain.fixorigin.invalid", .port = 443};
+    fo_probe_settings_init(&target.settings);
+    target.settings.cert_hostname = "www.origin.test";
+    ck_assert_int_eq(fo_prober_new(&prober, NULL, &err), 0);
+    ck_assert_int_eq(fo_probe_run_many(prober, &target, 1, 0, collect, &c, &err), FO_EINVAL);
+    ck_assert_int_eq(fo_probe_run_many(prober, &target, 1, 1025, collect, &c, &err), FO_EINVAL);
+    ck_assert_uint_eq(c.calls, 0);
+    ck_assert_int_eq(fo_probe_run_many(prober, &target, 0, 4, collect, &c, &err), 0);
+    ck_assert_uint_eq(c.calls, 0);
+    ck_assert_int_eq(fo_probe_run_many(prober, &target, 1, 64, collect, &c, &err), 0);
+    ck_assert_uint_eq(c.calls, 1);
+    ck_assert_int_eq(c.class_of[0], FO_CLASS_DNS_FAILURE);
+    fo_prober_free(prober);
+}
+END_TEST
+
+static fo_probe_target case_target(const char *name)
+{
+    json_t *entry = fx_case(&tb, name);
+    ck_assert_msg(entry != NULL, "no case %s", name);
+    fo_probe_target t = {.host = fx_case_host(entry), .port = fx_case_port(entry)};
+    fo_probe_settings_init(&t.settings);
+    t.settings.sni_hostname = fx_setting(entry, "ssl_sni_hostname");
+    t.settings.cert_hostname = fx_setting(entry, "ssl_cert_hostname");
+    return t;
+}
+
+START_TEST(diagnosis_carries_the_presented_certificates)
+{
+    ck_assert(tb_up);
+    fo_error err = {0};
+    fo_prober *prober = NULL;
+    fo_diagnosis *d = NULL;
+    ck_assert_int_eq(fo_prober_new(&prober, tb.trust_bundle, &err), 0);
+
+    fo_probe_target t = case_target("self_signed_certificate_in_chain");
+    ck_assert_int_eq(fo_probe_run(prober, &d, &t, &err), 0);
+    ck_assert_int_eq(d->verdict.class, FO_CLASS_SELF_SIGNED_CERTIFICATE_IN_CHAIN);
+    ck_assert_uint_ge(d->facts.chain_count, 2);
+    const fo_cert_facts *root = &d->facts.chain[d->facts.chain_count - 1];
+    ck_assert(root->self_signed && root->is_ca);
+    ck_assert_ptr_nonnull(strstr(root->pem, "-----BEGIN CERTIFICATE-----"));
+    /* The target is echoed with strings of the diagnosis' own. */
+    ck_assert_ptr_ne(d->target.host, t.host);
+    ck_assert_str_eq(d->target.host, t.host);
+    ck_assert_str_eq(d->target.settings.cert_hostname, "www.origin.test");
+    char *pem = fo_strdup(root->pem);
+    fo_diagnosis_free(d);
+    d = NULL;
+
+    /* Trusting that root as ssl_ca_cert is the fix, and the probe proves it. */
+    t.settings.ca_cert_pem = pem;
+    ck_assert_int_eq(fo_probe_run(prober, &d, &t, &err), 0);
+    ck_assert_msg(d->verdict.class == FO_CLASS_OK, "%s", d->verdict.detail);
+    ck_assert_uint_eq(d->ca_cert_count, 1);
+    ck_assert_str_eq(d->ca_certs[0].sha256, d->facts.chain[d->facts.chain_count - 1].sha256);
+    fo_diagnosis_free(d);
+    free(pem);
+    fo_prober_free(prober);
+}
+END_TEST
+
+START_TEST(run_refuses_what_it_cannot_probe)
+{
+    fo_error err = {0};
+    fo_prober *prober = NULL;
+    fo_diagnosis *d = NULL;
+    ck_assert_int_eq(fo_prober_new(&prober, NULL, &err), 0);
+    fo_probe_target t = {.host = "127.0.0.1", .port = 0};
+    fo_probe_settings_init(&t.settings);
+    t.settings.cert_hostname = "www.origin.test";
+    ck_assert_int_eq(fo_probe_run(prober, &d, &t, &err), FO_EINVAL);
+    ck_assert_ptr_null(d);
+    t.port = 443;
+    t.settings.connect_timeout_ms = 0;
+    ck_assert_int_eq(fo_probe_run(prober, &d, &t, &err), FO_EINVAL);
+    ck_assert_str_eq(err.msg, "connect_timeout must be 1 to 60000 ms");
+    t.settings.connect_timeout_ms = 1000;
+    t.settings.ca_cert_pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+    ck_assert_int_eq(fo_probe_run(prober, &d, &t, &err), FO_EINVAL);
+    ck_assert_str_eq(err.msg, "ssl_ca_cert holds a PEM certificate that does not parse");
+    t.settings.ca_cert_pem = NULL;
+    t.settings.ciphers = "NOT-A-CIPHER";
+    ck_assert_int_eq(fo_probe_run(prober, &d, &t, &err), FO_EINVAL);
+    ck_assert_ptr_null(d);
+    fo_prober_free(prober);
+
+    prober = NULL;
+    ck_assert_int_eq(fo_prober_new(&prober, "/nonexistent/bundle.pem", &err), FO_EIO);
+    ck_assert_ptr_null(prober);
+}
+END_TEST
+
+/* A hostile origin: reads the hello, then sends handshake records without end. */
+struct flood {
+    int listener;
+    pthread_t thread;
+};
+
+static void *flood_serve(void *arg)
+{
+    struct flood *f = arg;
+    for (;;) {
+        int fd = accept(f->listener, NULL, NULL);
+        if (fd < 0)
+            return NULL;
+        char hello[2048];
+        (void)recv(fd, hello, sizeof(hello), 0);
+        static unsigned char record[5 + 16384] = {22, 3, 3, 0x40, 0x00, 2, 0, 0x3f, 0xfc};
+        while (send(fd, record, sizeof(record), MSG_NOSIGNAL) > 0)
+            ;
+        close(fd);
+    }
+}
+
+START_TEST(flooding_origin_is_cut_off)
+{
+    struct flood f;
+    f.listener = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(addr);
+    ck_assert_int_eq(bind(f.listener, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    ck_assert_int_eq(listen(f.listener, 16), 0);
+    ck_assert_int_eq(getsockname(f.listener, (struct sockaddr *)&addr, &len), 0);
+    ck_assert_int_eq(pthread_create(&f.thread, NULL, flood_serve, &f), 0);
+
+    fo_error err = {0};
+    fo_prober *prober = NULL;
+    fo_diagnosis *d = NULL;
+    ck_assert_int_eq(fo_prober_new(&prober, NULL, &err), 0);
+    fo_probe_target t = {.host = "127.0.0.1", .port = ntohs(addr.sin_port)};
+    fo_probe_settings_init(&t.settings);
+    t.settings.cert_hostname = "www.origin.test";
+    double start = fo_now_ms();
+    ck_assert_int_eq(fo_probe_run(prober, &d, &t, &err), 0);
+    double took = fo_now_ms() - start;
+    ck_assert_int_eq(d->verdict.class, FO_CLASS_HANDSHAKE_FAILURE);
+    ck_assert_msg(took < 5000, "took %.0f ms", took);
+    /* The version hellos met the same flood: a broken ServerHello is a refusal. */
+    for (int v = 0; v < FO_TLS_VERSION_COUNT; v++)
+        ck_assert_int_eq(d->facts.protocols[v], FO_NO);
+    fo_diagnosis_free(d);
+    fo_prober_free(prober);
+    shutdown(f.listener, SHUT_RDWR);
+    close(f.listener);
+    pthread_join(f.thread, NULL);
+}
+END_TEST
+
+Suite *cli_probe_suite(void)
+{
+    Suite *s = suite_create("cli_probe");
+    TCase *usage = tcase_create("usage");
+    tcase_add_test(usage, help_describes_every_option);
+    tcase_add_test(usage, usage_errors_exit_64_with_one_clear_line);
+    tcase_add_test(usage, unknown_subcommand_and_version);
+    tcase_add_test(usage, dns_failure_needs_no_network);
+    suite_add_tcase(s, usage);
+
+    TCase *origins = tcase_create("origins");
+    tcase_set_timeout(origins, 240);
+    tcase_add_unchecked_fixture(origins, testbed_up, testbed_down);
+    tcase_add_checked_fixture(origins, make_tmp, remove_tmp);
+    tcase_add_test(origins, files_that_cannot_be_used_exit_1);
+    tcase_add_test(origins, trust_bundle_comes_from_the_environment_or_the_flag);
+    tcase_add_test(origins, text_output_is_a_readable_summary);
+    tcase_add_test(origins, targets_stream_one_object_a_line);
+    tcase_add_test(origins, run_many_diagnoses_every_case_once);
+    tcase_add_test(origins, diagnosis_carries_the_presented_certificates);
+    suite_add_tcase(s, origins);
+
+    TCase *alone = tcase_create("library");
+    tcase_set_timeout(alone, 60);
+    tcase_add_test(alone, run_many_refuses_a_bad_concurrency);
+    tcase_add_test(alone, run_refuses_what_it_cannot_probe);
+    tcase_add_test(alone, flooding_origin_is_cut_off);
+    suite_add_tcase(s, alone);
+    return s;
+}

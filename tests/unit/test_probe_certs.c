@@ -1,0 +1,257 @@
+/* Certificate facts, from certificates this test makes with OpenSSL's API. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "certs.h"
+
+Suite *probe_certs_suite(void);
+
+#define NOT_BEFORE ((int64_t)1767225600) /* 2026-01-01T00:00:00Z */
+#define NOT_AFTER ((int64_t)1798761600)  /* 2027-01-01T00:00:00Z */
+
+static EVP_PKEY *make_key(void)
+{
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    ck_assert_ptr_nonnull(key);
+    return key;
+}
+
+static void add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
+{
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, issuer, cert, NULL, NULL, 0);
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+    ck_assert_ptr_nonnull(ext);
+    ck_assert_int_eq(X509_add_ext(cert, ext, -1), 1);
+    X509_EXTENSION_free(ext);
+}
+
+/* A certificate for cn (and O=org when given), signed by issuer/issuer_key, or self-signed
+ * when issuer is NULL. Extensions are "nid=value" pairs ending with 0. */
+static X509 *make_cert(const char *cn, const char *org, EVP_PKEY *key, X509 *issuer,
+                       EVP_PKEY *issuer_key, const int *nids, const char *const *values)
+{
+    X509 *cert = X509_new();
+    ck_assert_ptr_nonnull(cert);
+    X509_set_version(cert, nids ? 2 : 0);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 42);
+    ASN1_TIME_set(X509_getm_notBefore(cert), (time_t)NOT_BEFORE);
+    ASN1_TIME_set(X509_getm_notAfter(cert), (time_t)NOT_AFTER);
+    X509_NAME *name = X509_get_subject_name(cert);
+    if (org)
+        X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, (const unsigned char *)org, -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
+    X509_set_issuer_name(cert, issuer ? X509_get_subject_name(issuer) : name);
+    X509_set_pubkey(cert, key);
+    for (size_t i = 0; nids && nids[i]; i++)
+        add_ext(cert, issuer ? issuer : cert, nids[i], values[i]);
+    ck_assert_int_gt(X509_sign(cert, issuer ? issuer_key : key, EVP_sha256()), 0);
+    return cert;
+}
+
+static EVP_PKEY *ca_key, *leaf_key;
+static X509 *ca, *leaf;
+
+static void setup(void)
+{
+    ca_key = make_key();
+    leaf_key = make_key();
+    static const int ca_nids[] = {NID_basic_constraints, NID_key_usage, NID_subject_key_identifier,
+                                  0};
+    static const char *const ca_values[] = {"critical,CA:TRUE", "critical,keyCertSign,cRLSign",
+                                            "hash"};
+    ca = make_cert("Testbed Root CA", "Testbed", ca_key, NULL, NULL, ca_nids, ca_values);
+    static const int leaf_nids[] = {NID_basic_constraints, NID_subject_alt_name, NID_info_access,
+                                    NID_authority_key_identifier, 0};
+    static const char *const leaf_values[] = {
+        "CA:FALSE", "DNS:www.origin.test,DNS:origin.test,IP:127.0.0.1,IP:::1",
+        "caIssuers;URI:http://127.0.0.1:8080/ca.der,OCSP;URI:http://127.0.0.1:8080/ocsp",
+        "keyid:always"};
+    leaf = make_cert("www.origin.test", "Testbed", leaf_key, ca, ca_key, leaf_nids, leaf_values);
+}
+
+static void teardown(void)
+{
+    X509_free(leaf);
+    X509_free(ca);
+    EVP_PKEY_free(leaf_key);
+    EVP_PKEY_free(ca_key);
+}
+
+static void hex_digest(char out[65], X509 *cert)
+{
+    unsigned char md[32];
+    unsigned int n = 0;
+    ck_assert_int_eq(X509_digest(cert, EVP_sha256(), md, &n), 1);
+    for (unsigned i = 0; i < n; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+START_TEST(leaf_facts)
+{
+    fo_cert_facts f;
+    ck_assert_int_eq(fo_certs_facts(&f, leaf), 0);
+    ck_assert_str_eq(f.subject, "CN=www.origin.test,O=Testbed");
+    ck_assert_str_eq(f.issuer, "CN=Testbed Root CA,O=Testbed");
+    ck_assert_uint_eq(f.san_count, 4);
+    ck_assert_str_eq(f.san[0], "www.origin.test");
+    ck_assert_str_eq(f.san[1], "origin.test");
+    ck_assert_str_eq(f.san[2], "127.0.0.1");
+    ck_assert_str_eq(f.san[3], "::1");
+    ck_assert_int_eq(f.not_before, NOT_BEFORE);
+    ck_assert_int_eq(f.not_after, NOT_AFTER);
+    char digest[65];
+    hex_digest(digest, leaf);
+    ck_assert_str_eq(f.sha256, digest);
+    ck_assert_uint_eq(strlen(f.sha256), 64);
+    ck_assert(!f.self_signed);
+    ck_assert(!f.is_ca);
+    ck_assert_str_eq(f.aia_issuer_url, "http://127.0.0.1:8080/ca.der");
+
+    /* The PEM text is the same certificate. */
+    BIO *bio = BIO_new_mem_buf(f.pem, -1);
+    X509 *again = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+    ck_assert_ptr_nonnull(again);
+    ck_assert_int_eq(X509_cmp(again, leaf), 0);
+    X509_free(again);
+    BIO_free(bio);
+    fo_certs_facts_clear(&f);
+    ck_assert_ptr_null(f.subject);
+    ck_assert_uint_eq(f.san_count, 0);
+}
+END_TEST
+
+START_TEST(ca_facts)
+{
+    fo_cert_facts f;
+    ck_assert_int_eq(fo_certs_facts(&f, ca), 0);
+    ck_assert(f.self_signed);
+    ck_assert(f.is_ca);
+    ck_assert_uint_eq(f.san_count, 0);
+    ck_assert_ptr_null(f.aia_issuer_url);
+    ck_assert_str_eq(f.subject, f.issuer);
+    fo_certs_facts_clear(&f);
+}
+END_TEST
+
+START_TEST(version1_certificate_without_extensions)
+{
+    EVP_PKEY *key = make_key();
+    X509 *v1 = make_cert("old.origin.test", NULL, key, NULL, NULL, NULL, NULL);
+    fo_cert_facts f;
+    ck_assert_int_eq(fo_certs_facts(&f, v1), 0);
+    ck_assert_str_eq(f.subject, "CN=old.origin.test");
+    ck_assert(f.self_signed);
+    ck_assert(!f.is_ca);
+    ck_assert_uint_eq(f.san_count, 0);
+    fo_certs_facts_clear(&f);
+    X509_free(v1);
+    EVP_PKEY_free(key);
+}
+END_TEST
+
+START_TEST(utf8_names_stay_readable)
+{
+    EVP_PKEY *key = make_key();
+    X509 *cert =
+        make_cert("caf\xc3\xa9.origin.test", "Soci\xc3\xa9t\xc3\xa9", key, NULL, NULL, NULL, NULL);
+    fo_cert_facts f;
+    ck_assert_int_eq(fo_certs_facts(&f, cert), 0);
+    ck_assert_str_eq(f.subject, "CN=caf\xc3\xa9.origin.test,O=Soci\xc3\xa9t\xc3\xa9");
+    fo_certs_facts_clear(&f);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+}
+END_TEST
+
+static char *pem_of(X509 *a, X509 *b, const char *prefix)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    BIO_puts(bio, prefix);
+    PEM_write_bio_X509(bio, a);
+    if (b)
+        PEM_write_bio_X509(bio, b);
+    char *data = NULL;
+    long n = BIO_get_mem_data(bio, &data);
+    char *text = calloc(1, (size_t)n + 1);
+    memcpy(text, data, (size_t)n);
+    BIO_free(bio);
+    return text;
+}
+
+START_TEST(pem_text_with_several_certificates)
+{
+    fo_error err = {0};
+    char *text = pem_of(leaf, ca, "subject=CN = www.origin.test\n");
+    STACK_OF(X509) *certs = NULL;
+    ck_assert_int_eq(fo_certs_parse_pem(&certs, text, "ssl_ca_cert", &err), 0);
+    ck_assert_int_eq(sk_X509_num(certs), 2);
+    ck_assert_int_eq(X509_cmp(sk_X509_value(certs, 1), ca), 0);
+
+    fo_ca_summary *summaries = NULL;
+    size_t count = 0;
+    ck_assert_int_eq(fo_certs_summaries(&summaries, &count, certs), 0);
+    ck_assert_uint_eq(count, 2);
+    ck_assert_str_eq(summaries[1].subject, "CN=Testbed Root CA,O=Testbed");
+    char digest[65];
+    hex_digest(digest, ca);
+    ck_assert_str_eq(summaries[1].sha256, digest);
+    for (size_t i = 0; i < count; i++)
+        free(summaries[i].subject);
+    free(summaries);
+    sk_X509_pop_free(certs, X509_free);
+    free(text);
+}
+END_TEST
+
+START_TEST(pem_text_without_a_good_certificate)
+{
+    fo_error err = {0};
+    STACK_OF(X509) *certs = NULL;
+    ck_assert_int_eq(fo_certs_parse_pem(&certs, "", "ssl_ca_cert", &err), FO_EINVAL);
+    ck_assert_str_eq(err.msg, "ssl_ca_cert holds no PEM certificate");
+    ck_assert_int_eq(fo_certs_parse_pem(&certs, "not a certificate\n", "--ca-file x", &err),
+                     FO_EINVAL);
+    ck_assert_str_eq(err.msg, "--ca-file x holds no PEM certificate");
+    ck_assert_int_eq(fo_certs_parse_pem(&certs,
+                                        "-----BEGIN CERTIFICATE-----\n!!!!\n"
+                                        "-----END CERTIFICATE-----\n",
+                                        "ssl_ca_cert", &err),
+                     FO_EINVAL);
+    ck_assert_str_eq(err.msg, "ssl_ca_cert holds a PEM certificate that does not parse");
+    ck_assert_ptr_null(certs);
+
+    /* A good certificate followed by a broken one is still refused. */
+    char *good = pem_of(ca, NULL, "");
+    char broken[4096];
+    snprintf(broken, sizeof(broken),
+             "%s-----BEGIN CERTIFICATE-----\nAAAA\n"
+             "-----END CERTIFICATE-----\n",
+             good);
+    ck_assert_int_eq(fo_certs_parse_pem(&certs, broken, "ssl_ca_cert", &err), FO_EINVAL);
+    ck_assert_ptr_null(certs);
+    free(good);
+}
+END_TEST
+
+Suite *probe_certs_suite(void)
+{
+    Suite *s = suite_create("probe_certs");
+    TCase *tc = tcase_create("certs");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, leaf_facts);
+    tcase_add_test(tc, ca_facts);
+    tcase_add_test(tc, version1_certificate_without_extensions);
+    tcase_add_test(tc, utf8_names_stay_readable);
+    tcase_add_test(tc, pem_text_with_several_certificates);
+    tcase_add_test(tc, pem_text_without_a_good_certificate);
+    suite_add_tcase(s, tc);
+    return s;
+}

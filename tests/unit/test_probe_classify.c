@@ -1,0 +1,590 @@
+/* Classification from plain facts: every class, the precedence rules, the texts. */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "probe.h"
+
+Suite *probe_classify_suite(void);
+
+/* 2026-11-26T00:00:00Z, a fixed "now" */
+#define NOW ((int64_t)1795651200)
+#define DAY ((int64_t)86400)
+#define TEXT(s) ((char *)(s))
+
+static fo_probe_target target;
+static fo_probe_facts facts;
+static fo_cert_facts chain[3];
+static fo_verify_error errors[4];
+static char *leaf_san[] = {TEXT("other.origin.test")};
+static fo_verdict verdict;
+
+static void setup(void)
+{
+    memset(&target, 0, sizeof(target));
+    target.host = "127.0.0.1";
+    target.port = 8443;
+    fo_probe_settings_init(&target.settings);
+    target.settings.cert_hostname = "www.origin.test";
+    fo_probe_facts_init(&facts);
+    facts.address = TEXT("127.0.0.1");
+    facts.protocol = TEXT("TLSv1.3");
+    facts.outcome = FO_OUTCOME_OK;
+    memset(chain, 0, sizeof(chain));
+    chain[0].subject = TEXT("CN=other.origin.test");
+    chain[0].issuer = TEXT("CN=Testbed Intermediate CA");
+    chain[0].san = leaf_san;
+    chain[0].san_count = 1;
+    chain[0].not_before = NOW - 30 * DAY;
+    chain[0].not_after = NOW + 300 * DAY;
+    chain[1].subject = TEXT("CN=Testbed Intermediate CA");
+    chain[1].issuer = TEXT("CN=Testbed Root CA");
+    chain[1].not_before = NOW - 300 * DAY;
+    chain[1].not_after = NOW + 3000 * DAY;
+    chain[1].is_ca = true;
+    facts.chain = chain;
+    facts.chain_count = 2;
+    facts.verify_errors = errors;
+    memset(&verdict, 0, sizeof(verdict));
+}
+
+static void add_error(int depth, int code, const char *text)
+{
+    fo_verify_error *e = &errors[facts.verify_error_count++];
+    e->depth = depth;
+    e->code = code;
+    snprintf(e->error, sizeof(e->error), "%s", text);
+}
+
+static void classify(void)
+{
+    fo_probe_primary_verify_error(&facts, &facts.verify_code);
+    fo_probe_classify(&verdict, &target, &facts, NOW);
+}
+
+static void assert_class(fo_class expected)
+{
+    ck_assert_msg(verdict.class == expected, "class %s, expected %s", fo_class_id(verdict.class),
+                  fo_class_id(expected));
+}
+
+static void assert_also(size_t count, const fo_class *expected)
+{
+    ck_assert_uint_eq(verdict.also_count, count);
+    for (size_t i = 0; i < count; i++)
+        ck_assert_str_eq(fo_class_id(verdict.also[i]), fo_class_id(expected[i]));
+}
+
+static void assert_detail_has(const char *part)
+{
+    ck_assert_msg(strstr(verdict.detail, part) != NULL, "detail '%s' lacks '%s'", verdict.detail,
+                  part);
+}
+
+static bool warning_has(const char *part)
+{
+    for (size_t i = 0; i < verdict.warning_count; i++) {
+        if (strstr(verdict.warnings[i], part))
+            return true;
+    }
+    return false;
+}
+
+START_TEST(class_ids_and_fastly_texts_are_the_contract)
+{
+    static const struct {
+        fo_class c;
+        const char *id;
+        const char *fastly;
+    } table[] = {
+        {FO_CLASS_OK, "ok", NULL},
+        {FO_CLASS_HOSTNAME_MISMATCH, "hostname_mismatch", "Hostname mismatch"},
+        {FO_CLASS_MISSING_CERT_HOSTNAME, "missing_cert_hostname",
+         "Mandatory SSL cert checks require specifying cert hostname"},
+        {FO_CLASS_UNABLE_TO_VERIFY_FIRST_CERTIFICATE, "unable_to_verify_first_certificate",
+         "unable to verify the first certificate"},
+        {FO_CLASS_SELF_SIGNED_CERTIFICATE, "self_signed_certificate", "self signed certificate"},
+        {FO_CLASS_UNABLE_TO_GET_LOCAL_ISSUER_CERTIFICATE, "unable_to_get_local_issuer_certificate",
+         "unable to get local issuer certificate"},
+        {FO_CLASS_SELF_SIGNED_CERTIFICATE_IN_CHAIN, "self_signed_certificate_in_chain",
+         "self signed certificate in certificate chain"},
+        {FO_CLASS_UNABLE_TO_GET_ISSUER_CERTIFICATE, "unable_to_get_issuer_certificate",
+         "unable to get issuer certificate"},
+        {FO_CLASS_CERTIFICATE_EXPIRED, "certificate_expired", "Certificate has expired"},
+        {FO_CLASS_DNS_FAILURE, "dns_failure", "Gethostbyname"},
+        {FO_CLASS_CONNECTION_TIMEOUT, "connection_timeout", "Connection timeout"},
+        {FO_CLASS_CONNECTION_REFUSED, "connection_refused", "Connection refused"},
+        {FO_CLASS_UNKNOWN_PROTOCOL, "unknown_protocol", "Unknown protocol"},
+        {FO_CLASS_HANDSHAKE_FAILURE, "handshake_failure", "SSL handshake failure"},
+        {FO_CLASS_TLSV1_ALERT_INTERNAL_ERROR, "tlsv1_alert_internal_error",
+         "TLSv1 alert internal error"},
+        {FO_CLASS_RC4_CIPHER, "rc4_cipher", "Using RC4 Cipher"},
+    };
+    ck_assert_uint_eq(sizeof(table) / sizeof(table[0]), FO_CLASS_COUNT);
+    for (size_t i = 0; i < FO_CLASS_COUNT; i++) {
+        fo_class parsed = FO_CLASS_COUNT;
+        ck_assert_str_eq(fo_class_id(table[i].c), table[i].id);
+        if (table[i].fastly)
+            ck_assert_str_eq(fo_class_fastly_error(table[i].c), table[i].fastly);
+        else
+            ck_assert_ptr_null(fo_class_fastly_error(table[i].c));
+        ck_assert_int_eq(fo_class_parse(&parsed, table[i].id), 0);
+        ck_assert_int_eq(parsed, table[i].c);
+    }
+    fo_class parsed = FO_CLASS_OK;
+    ck_assert_int_eq(fo_class_parse(&parsed, "Hostname mismatch"), FO_EINVAL);
+    ck_assert_int_eq(fo_class_parse(&parsed, NULL), FO_EINVAL);
+    ck_assert_str_eq(fo_class_id(FO_CLASS_COUNT), "?");
+    ck_assert_ptr_null(fo_class_fastly_error(FO_CLASS_COUNT));
+}
+END_TEST
+
+START_TEST(healthy_origin_is_ok)
+{
+    chain[0].san[0] = TEXT("www.origin.test");
+    classify();
+    assert_class(FO_CLASS_OK);
+    assert_also(0, NULL);
+    ck_assert_uint_eq(verdict.warning_count, 0);
+    assert_detail_has("TLSv1.3 handshake with 127.0.0.1 port 8443 succeeded");
+    assert_detail_has("verifies for www.origin.test");
+    chain[0].san[0] = TEXT("other.origin.test");
+}
+END_TEST
+
+START_TEST(hostname_mismatch_names_what_the_certificate_covers)
+{
+    add_error(0, 62, "hostname mismatch");
+    classify();
+    assert_class(FO_CLASS_HOSTNAME_MISMATCH);
+    assert_also(0, NULL);
+    ck_assert_int_eq(facts.verify_code, 62);
+    ck_assert_str_eq(fo_probe_verify_text(&facts), "hostname mismatch");
+    assert_detail_has("covers other.origin.test, not www.origin.test");
+}
+END_TEST
+
+START_TEST(ip_address_mismatch_is_a_hostname_mismatch)
+{
+    target.settings.cert_hostname = "192.0.2.1";
+    add_error(0, 64, "IP address mismatch");
+    classify();
+    assert_class(FO_CLASS_HOSTNAME_MISMATCH);
+}
+END_TEST
+
+START_TEST(hostname_mismatch_first_then_expired_in_also)
+{
+    chain[0].not_after = NOW - 2 * DAY;
+    add_error(0, 62, "hostname mismatch");
+    add_error(0, 10, "certificate has expired");
+    classify();
+    assert_class(FO_CLASS_HOSTNAME_MISMATCH);
+    assert_also(1, (fo_class[]){FO_CLASS_CERTIFICATE_EXPIRED});
+    /* An expired certificate is a class, not an "expires soon" warning. */
+    ck_assert(!warning_has("expires"));
+}
+END_TEST
+
+START_TEST(expired_certificate_says_when)
+{
+    chain[0].not_after = NOW - 2 * DAY;
+    add_error(0, 10, "certificate has expired");
+    classify();
+    assert_class(FO_CLASS_CERTIFICATE_EXPIRED);
+    assert_detail_has("CN=other.origin.test expired on 2026-11-24T00:00:00Z");
+}
+END_TEST
+
+START_TEST(not_yet_valid_counts_as_expired)
+{
+    chain[0].not_before = NOW + DAY;
+    add_error(0, 9, "certificate is not yet valid");
+    classify();
+    assert_class(FO_CLASS_CERTIFICATE_EXPIRED);
+    assert_detail_has("not valid yet: it starts on 2026-11-27T00:00:00Z");
+}
+END_TEST
+
+START_TEST(leaf_alone_with_unknown_issuer_is_unable_to_verify_first)
+{
+    facts.chain_count = 1;
+    chain[0].aia_issuer_url = TEXT("http://127.0.0.1:8080/intermediate.der");
+    add_error(0, 20, "unable to get local issuer certificate");
+    add_error(0, 21, "unable to verify the first certificate");
+    classify();
+    assert_class(FO_CLASS_UNABLE_TO_VERIFY_FIRST_CERTIFICATE);
+    assert_also(0, NULL);
+    ck_assert_int_eq(facts.verify_code, 21);
+    ck_assert_str_eq(fo_probe_verify_text(&facts), "unable to verify the first certificate");
+    assert_detail_has("without the intermediate CA that issued it (CN=Testbed Intermediate CA)");
+    assert_detail_has("http://127.0.0.1:8080/intermediate.der");
+    chain[0].aia_issuer_url = NULL;
+}
+END_TEST
+
+START_TEST(leaf_alone_and_mismatch_keeps_verifier_order)
+{
+    facts.chain_count = 1;
+    add_error(0, 20, "unable to get local issuer certificate");
+    add_error(0, 62, "hostname mismatch");
+    add_error(0, 21, "unable to verify the first certificate");
+    classify();
+    assert_class(FO_CLASS_UNABLE_TO_VERIFY_FIRST_CERTIFICATE);
+    assert_also(1, (fo_class[]){FO_CLASS_HOSTNAME_MISMATCH});
+}
+END_TEST
+
+START_TEST(untrusted_issuer_above_the_leaf_is_local_issuer)
+{
+    add_error(1, 20, "unable to get local issuer certificate");
+    classify();
+    assert_class(FO_CLASS_UNABLE_TO_GET_LOCAL_ISSUER_CERTIFICATE);
+    ck_assert_int_eq(facts.verify_code, 20);
+    assert_detail_has("ends at CN=Testbed Intermediate CA, issued by CN=Testbed Root CA");
+}
+END_TEST
+
+START_TEST(self_signed_leaf)
+{
+    facts.chain_count = 1;
+    chain[0].self_signed = true;
+    add_error(0, 18, "self-signed certificate");
+    classify();
+    assert_class(FO_CLASS_SELF_SIGNED_CERTIFICATE);
+    assert_detail_has("CN=other.origin.test is self-signed");
+    chain[0].self_signed = false;
+}
+END_TEST
+
+START_TEST(self_signed_root_in_chain)
+{
+    chain[2].subject = TEXT("CN=Private Root");
+    chain[2].issuer = TEXT("CN=Private Root");
+    chain[2].not_after = NOW + 1000 * DAY;
+    facts.chain_count = 3;
+    add_error(2, 19, "self-signed certificate in certificate chain");
+    classify();
+    assert_class(FO_CLASS_SELF_SIGNED_CERTIFICATE_IN_CHAIN);
+    assert_detail_has("self-signed root (CN=Private Root)");
+}
+END_TEST
+
+START_TEST(trusted_intermediate_without_its_issuer)
+{
+    facts.chain_count = 1;
+    add_error(1, 2, "unable to get issuer certificate");
+    classify();
+    assert_class(FO_CLASS_UNABLE_TO_GET_ISSUER_CERTIFICATE);
+    assert_detail_has("(CN=Testbed Intermediate CA) whose own issuer is not available");
+}
+END_TEST
+
+START_TEST(other_verify_errors_fail_the_handshake)
+{
+    add_error(0, 26, "unsupported certificate purpose");
+    classify();
+    assert_class(FO_CLASS_HANDSHAKE_FAILURE);
+    assert_detail_has("unsupported certificate purpose (verify error 26 at depth 0)");
+    ck_assert(warning_has("certificate problem: unsupported certificate purpose"));
+}
+END_TEST
+
+START_TEST(check_cert_off_turns_verify_errors_into_warnings)
+{
+    target.settings.check_cert = false;
+    add_error(0, 62, "hostname mismatch");
+    add_error(0, 10, "certificate has expired");
+    add_error(0, 26, "unsupported certificate purpose");
+    classify();
+    assert_class(FO_CLASS_OK);
+    assert_also(0, NULL);
+    ck_assert(warning_has("would report \"Hostname mismatch\""));
+    ck_assert(warning_has("would report \"Certificate has expired\""));
+    ck_assert(warning_has("would fail: unsupported certificate purpose"));
+    assert_detail_has("not checked (ssl_check_cert off)");
+}
+END_TEST
+
+START_TEST(check_cert_off_needs_no_cert_hostname)
+{
+    target.settings.check_cert = false;
+    target.settings.cert_hostname = NULL;
+    classify();
+    assert_class(FO_CLASS_OK);
+}
+END_TEST
+
+START_TEST(missing_cert_hostname_comes_first_and_keeps_the_rest)
+{
+    target.settings.cert_hostname = "";
+    chain[2].subject = TEXT("CN=Private Root");
+    facts.chain_count = 3;
+    add_error(2, 19, "self-signed certificate in certificate chain");
+    classify();
+    assert_class(FO_CLASS_MISSING_CERT_HOSTNAME);
+    assert_also(1, (fo_class[]){FO_CLASS_SELF_SIGNED_CERTIFICATE_IN_CHAIN});
+    assert_detail_has("ssl_cert_hostname is not set");
+}
+END_TEST
+
+START_TEST(missing_cert_hostname_before_network_failures)
+{
+    target.settings.cert_hostname = NULL;
+    fo_probe_facts_init(&facts);
+    facts.outcome = FO_OUTCOME_DNS_FAILURE;
+    classify();
+    assert_class(FO_CLASS_MISSING_CERT_HOSTNAME);
+    assert_also(1, (fo_class[]){FO_CLASS_DNS_FAILURE});
+}
+END_TEST
+
+START_TEST(no_tls_backend_needs_no_cert_hostname)
+{
+    target.settings.use_ssl = false;
+    target.settings.cert_hostname = NULL;
+    fo_probe_facts_init(&facts);
+    facts.outcome = FO_OUTCOME_OK;
+    facts.plain_http = FO_YES;
+    classify();
+    assert_class(FO_CLASS_OK);
+    ck_assert_uint_eq(verdict.warning_count, 0);
+    assert_detail_has("use_ssl off");
+    facts.plain_http = FO_NO;
+    classify();
+    assert_class(FO_CLASS_OK);
+    ck_assert(warning_has("did not answer an HTTP request on port 8443 with HTTP"));
+}
+END_TEST
+
+START_TEST(dns_failure_says_why)
+{
+    fo_probe_facts_init(&facts);
+    facts.outcome = FO_OUTCOME_DNS_FAILURE;
+    facts.problem = TEXT("names under .invalid never resolve (RFC 6761)");
+    target.host = "nxdomain.fixorigin.invalid";
+    classify();
+    assert_class(FO_CLASS_DNS_FAILURE);
+    assert_detail_has("nxdomain.fixorigin.invalid does not resolve: names under .invalid");
+}
+END_TEST
+
+START_TEST(connection_refused)
+{
+    fo_probe_facts_init(&facts);
+    facts.outcome = FO_OUTCOME_CONNECT_REFUSED;
+    facts.address = TEXT("127.0.0.1");
+    facts.problem = TEXT("Connection refused");
+    classify();
+    assert_class(FO_CLASS_CONNECTION_REFUSED);
+    assert_detail_has("127.0.0.1 port 8443 refused the connection (Connection refused)");
+}
+END_TEST
+
+START_TEST(connect_timeout_with_and_without_a_late_answer)
+{
+    fo_probe_facts_init(&facts);
+    facts.outcome = FO_OUTCOME_CONNECT_TIMEOUT;
+    facts.address = TEXT("127.0.0.1");
+    classify();
+    assert_class(FO_CLASS_CONNECTION_TIMEOUT);
+    assert_detail_has("TCP connection to 127.0.0.1 port 8443 did not complete within 1000 ms");
+    assert_detail_has("nor in the extra time");
+    facts.late_answer_ms = 1520.4;
+    classify();
+    assert_detail_has("it answered after 1520 ms");
+}
+END_TEST
+
+START_TEST(handshake_timeout_keeps_what_a_late_handshake_showed)
+{
+    facts.outcome = FO_OUTCOME_HANDSHAKE_TIMEOUT;
+    facts.late_answer_ms = 1500;
+    add_error(0, 62, "hostname mismatch");
+    classify();
+    assert_class(FO_CLASS_CONNECTION_TIMEOUT);
+    assert_also(1, (fo_class[]){FO_CLASS_HOSTNAME_MISMATCH});
+    assert_detail_has("accepted TCP but did not complete the TLS handshake within 1000 ms");
+    assert_detail_has("answered after 1500 ms");
+}
+END_TEST
+
+START_TEST(plain_http_is_unknown_protocol)
+{
+    fo_probe_facts_init(&facts);
+    facts.outcome = FO_OUTCOME_NOT_TLS;
+    facts.plain_http = FO_YES;
+    facts.reply_start = TEXT("HTTP/1.1 400 Bad Request");
+    classify();
+    assert_class(FO_CLASS_UNKNOWN_PROTOCOL);
+    assert_detail_has("plain HTTP, not TLS, on port 8443 (\"HTTP/1.1 400 Bad Request\")");
+    facts.plain_http = FO_NO;
+    classify();
+    assert_class(FO_CLASS_UNKNOWN_PROTOCOL);
+    assert_detail_has("does not speak TLS on port 8443");
+}
+END_TEST
+
+START_TEST(alert_internal_error)
+{
+    fo_probe_facts_init(&facts);
+    facts.outcome = FO_OUTCOME_ALERT;
+    facts.alert = 80;
+    facts.rc4_only = FO_NO;
+    classify();
+    assert_class(FO_CLASS_TLSV1_ALERT_INTERNAL_ERROR);
+    assert_detail_has("alert internal_error (80)");
+    /* An origin that aborts with internal_error is that error even if it would do RC4. */
+    facts.rc4_only = FO_YES;
+    classify();
+    assert_class(FO_CLASS_TLSV1_ALERT_INTERNAL_ERROR);
+}
+END_TEST
+
+START_TEST(other_alerts_and_closes_are_handshake_failures)
+{
+    fo_probe_facts_init(&facts);
+    facts.outcome = FO_OUTCOME_ALERT;
+    facts.alert = 40;
+    classify();
+    assert_class(FO_CLASS_HANDSHAKE_FAILURE);
+    assert_detail_has("alert handshake_failure (40)");
+    facts.outcome = FO_OUTCOME_CLOSED;
+    facts.alert = -1;
+    classify();
+    assert_class(FO_CLASS_HANDSHAKE_FAILURE);
+    assert_detail_has("closed the connection during the TLS handshake");
+    facts.outcome = FO_OUTCOME_TLS_ERROR;
+    facts.problem = TEXT("no protocols available");
+    classify();
+    assert_class(FO_CLASS_HANDSHAKE_FAILURE);
+    assert_detail_has("failed: no protocols available");
+}
+END_TEST
+
+START_TEST(handshake_failure_names_the_versions_outside_the_limits)
+{
+    fo_probe_facts_init(&facts);
+    facts.outcome = FO_OUTCOME_ALERT;
+    facts.alert = 70;
+    target.settings.max_tls = FO_TLS_1_2;
+    facts.protocols[0] = facts.protocols[1] = facts.protocols[2] = FO_NO;
+    facts.protocols[3] = FO_YES;
+    facts.needs_sni = FO_NO;
+    classify();
+    assert_class(FO_CLASS_HANDSHAKE_FAILURE);
+    assert_detail_has("It accepts TLS 1.3 only, outside the allowed 1.0 to 1.2.");
+    /* A version inside the limits: the versions are not the problem. */
+    facts.protocols[2] = FO_YES;
+    classify();
+    ck_assert_ptr_null(strstr(verdict.detail, "outside"));
+}
+END_TEST
+
+START_TEST(rc4_only_origin)
+{
+    fo_probe_facts_init(&facts);
+    facts.outcome = FO_OUTCOME_ALERT;
+    facts.alert = 40;
+    facts.rc4_only = FO_YES;
+    classify();
+    assert_class(FO_CLASS_RC4_CIPHER);
+    assert_detail_has("only offers RC4");
+    facts.rc4_only = FO_NO;
+    classify();
+    assert_class(FO_CLASS_HANDSHAKE_FAILURE);
+}
+END_TEST
+
+START_TEST(expiring_soon_is_a_warning)
+{
+    chain[0].san[0] = TEXT("www.origin.test");
+    chain[0].not_after = NOW + 2 * DAY + 3600;
+    chain[1].not_after = NOW + 10 * DAY;
+    classify();
+    assert_class(FO_CLASS_OK);
+    ck_assert_uint_eq(verdict.warning_count, 2);
+    ck_assert_str_eq(verdict.warnings[0], "certificate expires in 2 days (2026-11-28T01:00:00Z)");
+    ck_assert_str_eq(verdict.warnings[1], "chain certificate CN=Testbed Intermediate CA expires "
+                                          "in 10 days (2026-12-06T00:00:00Z)");
+    chain[0].not_after = NOW + 31 * DAY;
+    chain[1].not_after = NOW + 3000 * DAY;
+    classify();
+    ck_assert_uint_eq(verdict.warning_count, 0);
+    chain[0].san[0] = TEXT("other.origin.test");
+}
+END_TEST
+
+START_TEST(client_certificate_request_is_a_warning)
+{
+    chain[0].san[0] = TEXT("www.origin.test");
+    classify();
+    ck_assert(!warning_has("client certificate"));
+    facts.client_cert_requested = true;
+    classify();
+    assert_class(FO_CLASS_OK);
+    ck_assert(warning_has("asks for a client certificate (mutual TLS)"));
+    chain[0].san[0] = TEXT("other.origin.test");
+}
+END_TEST
+
+START_TEST(time_is_formatted_in_utc)
+{
+    char buf[32];
+    fo_probe_format_time(buf, sizeof(buf), NOW);
+    ck_assert_str_eq(buf, "2026-11-26T00:00:00Z");
+    fo_probe_format_time(buf, sizeof(buf), 0);
+    ck_assert_str_eq(buf, "1970-01-01T00:00:00Z");
+}
+END_TEST
+
+START_TEST(alert_names)
+{
+    ck_assert_str_eq(fo_probe_alert_name(80), "internal_error");
+    ck_assert_str_eq(fo_probe_alert_name(40), "handshake_failure");
+    ck_assert_str_eq(fo_probe_alert_name(112), "unrecognized_name");
+    ck_assert_str_eq(fo_probe_alert_name(255), "unknown");
+    ck_assert_str_eq(fo_probe_alert_name(-1), "unknown");
+}
+END_TEST
+
+Suite *probe_classify_suite(void)
+{
+    Suite *s = suite_create("probe_classify");
+    TCase *tc = tcase_create("classify");
+    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_test(tc, class_ids_and_fastly_texts_are_the_contract);
+    tcase_add_test(tc, healthy_origin_is_ok);
+    tcase_add_test(tc, hostname_mismatch_names_what_the_certificate_covers);
+    tcase_add_test(tc, ip_address_mismatch_is_a_hostname_mismatch);
+    tcase_add_test(tc, hostname_mismatch_first_then_expired_in_also);
+    tcase_add_test(tc, expired_certificate_says_when);
+    tcase_add_test(tc, not_yet_valid_counts_as_expired);
+    tcase_add_test(tc, leaf_alone_with_unknown_issuer_is_unable_to_verify_first);
+    tcase_add_test(tc, leaf_alone_and_mismatch_keeps_verifier_order);
+    tcase_add_test(tc, untrusted_issuer_above_the_leaf_is_local_issuer);
+    tcase_add_test(tc, self_signed_leaf);
+    tcase_add_test(tc, self_signed_root_in_chain);
+    tcase_add_test(tc, trusted_intermediate_without_its_issuer);
+    tcase_add_test(tc, other_verify_errors_fail_the_handshake);
+    tcase_add_test(tc, check_cert_off_turns_verify_errors_into_warnings);
+    tcase_add_test(tc, check_cert_off_needs_no_cert_hostname);
+    tcase_add_test(tc, missing_cert_hostname_comes_first_and_keeps_the_rest);
+    tcase_add_test(tc, missing_cert_hostname_before_network_failures);
+    tcase_add_test(tc, no_tls_backend_needs_no_cert_hostname);
+    tcase_add_test(tc, dns_failure_says_why);
+    tcase_add_test(tc, connection_refused);
+    tcase_add_test(tc, connect_timeout_with_and_without_a_late_answer);
+    tcase_add_test(tc, handshake_timeout_keeps_what_a_late_handshake_showed);
+    tcase_add_test(tc, plain_http_is_unknown_protocol);
+    tcase_add_test(tc, alert_internal_error);
+    tcase_add_test(tc, other_alerts_and_closes_are_handshake_failures);
+    tcase_add_test(tc, handshake_failure_names_the_versions_outside_the_limits);
+    tcase_add_test(tc, rc4_only_origin);
+    tcase_add_test(tc, expiring_soon_is_a_warning);
+    tcase_add_test(tc, client_certificate_request_is_a_warning);
+    tcase_add_test(tc, time_is_formatted_in_utc);
+    tcase_add_test(tc, alert_names);
+    suite_add_tcase(s, tc);
+    return s;
+}
