@@ -55,6 +55,21 @@ int fx_testbed_stop(fx_testbed *tb)
     return tb_harness_stop(&tb->process);
 }
 
+fx_testbed fx_tb;
+bool fx_tb_ready;
+
+void fx_setup(void)
+{
+    fx_tb_ready = fx_testbed_start(&fx_tb, NULL);
+}
+
+void fx_teardown(void)
+{
+    int status = fx_testbed_stop(&fx_tb);
+    if (status != 0)
+        fprintf(stderr, "fixture: testbed-origins stopped with status %d\n", status);
+}
+
 json_t *fx_case(const fx_testbed *tb, const char *name)
 {
     size_t i;
@@ -82,9 +97,14 @@ const char *fx_setting(const json_t *entry, const char *key)
     return json_string_value(json_object_get(json_object_get(entry, "settings"), key));
 }
 
-void fx_run_argv(tb_run *out, const char *const *argv, const char *const *env, int timeout_ms)
+void fx_run_argv(fx_run *out, const char *const *argv, const char *const *env, int timeout_ms)
 {
     tb_harness_run(out, argv, env, true, timeout_ms);
+}
+
+void fx_run_free(fx_run *run)
+{
+    tb_run_free(run);
 }
 
 void fx_args_add(fx_args *a, const char *arg)
@@ -127,7 +147,7 @@ void fx_probe_args(fx_args *a, const json_t *entry)
     fx_args_add(a, a->target);
 }
 
-void fx_probe_case(tb_run *run, json_t **json, const fx_testbed *tb, const char *case_name,
+void fx_probe_case(fx_run *run, json_t **json, const fx_testbed *tb, const char *case_name,
                    const char *const *extra_args)
 {
     fx_args a = {.argc = 0};
