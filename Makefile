@@ -18,7 +18,7 @@ configure:
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
 
 build: configure
-	@cmake --build $(BUILD) -j $(JOBS)
+	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
 
 test: deps build format-check
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
