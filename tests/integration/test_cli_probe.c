@@ -38,7 +38,7 @@ static void testbed_down(void)
 }
 
 /* Runs `fixorigin probe ARGS...` (NULL-terminated) with extra environment env. */
-static void probe(fx_run *run, const char *const *env, const char *const *args)
+static void probe(tb_run *run, const char *const *env, const char *const *args)
 {
     const char *argv[64] = {fx_bin("fixorigin"), "probe"};
     int argc = 2;
@@ -51,31 +51,31 @@ static void probe(fx_run *run, const char *const *env, const char *const *args)
 
 static void assert_usage_error(const char *const *args, const char *message)
 {
-    fx_run run;
+    tb_run run;
     probe(&run, NULL, args);
     ck_assert_int_eq(run.exit_code, 64);
     ck_assert_msg(strstr(run.err, message) != NULL, "stderr '%s' lacks '%s'", run.err, message);
     ck_assert_msg(strstr(run.err, "fixorigin probe --help") != NULL, "no hint: %s", run.err);
     ck_assert_str_eq(run.out, "");
-    fx_run_free(&run);
+    tb_run_free(&run);
 }
 
 static void assert_cannot_run(const char *const *env, const char *const *args, const char *message)
 {
-    fx_run run;
+    tb_run run;
     probe(&run, env, args);
     ck_assert_msg(run.exit_code == 1, "exit %d, stderr %s", run.exit_code, run.err);
     ck_assert_msg(strstr(run.err, message) != NULL, "stderr '%s' lacks '%s'", run.err, message);
     ck_assert_msg(strchr(run.err, '\n') == run.err + strlen(run.err) - 1, "not one line: '%s'",
                   run.err);
-    fx_run_free(&run);
+    tb_run_free(&run);
 }
 
 START_TEST(help_describes_every_option)
 {
     static const char *const forms[][2] = {{"--help", NULL}, {"-h", NULL}};
     for (size_t i = 0; i < 2; i++) {
-        fx_run run;
+        tb_run run;
         probe(&run, NULL, forms[i]);
         ck_assert_int_eq(run.exit_code, 0);
         ck_assert_ptr_nonnull(strstr(run.out, "usage: fixorigin probe [options] HOST[:PORT]"));
@@ -89,7 +89,7 @@ START_TEST(help_describes_every_option)
         for (size_t k = 0; k < sizeof(options) / sizeof(options[0]); k++)
             ck_assert_msg(strstr(run.out, options[k]) != NULL, "help lacks %s", options[k]);
         ck_assert_str_eq(run.err, "");
-        fx_run_free(&run);
+        tb_run_free(&run);
     }
 }
 END_TEST
@@ -127,22 +127,22 @@ END_TEST
 START_TEST(unknown_subcommand_and_version)
 {
     const char *argv[] = {fx_bin("fixorigin"), "probes", NULL};
-    fx_run run;
+    tb_run run;
     fx_run_argv(&run, argv, NULL, RUN_MS);
     ck_assert_int_eq(run.exit_code, 64);
     ck_assert_ptr_nonnull(strstr(run.err, "unknown command 'probes'"));
-    fx_run_free(&run);
+    tb_run_free(&run);
     const char *help[] = {fx_bin("fixorigin"), "--help", NULL};
     fx_run_argv(&run, help, NULL, RUN_MS);
     ck_assert_int_eq(run.exit_code, 0);
     ck_assert_ptr_nonnull(strstr(run.out, "probe"));
-    fx_run_free(&run);
+    tb_run_free(&run);
 }
 END_TEST
 
 START_TEST(dns_failure_needs_no_network)
 {
-    fx_run run;
+    tb_run run;
     probe(&run, NULL,
           (const char *const[]){"--json", "--cert-hostname", "www.origin.test",
                                 "nxdomain.fixorigin.invalid", NULL});
@@ -155,7 +155,7 @@ START_TEST(dns_failure_needs_no_network)
         json_array_size(json_object_get(json_object_get(result, "target"), "addresses")), 0);
     ck_assert(run.ms < 2000);
     json_decref(result);
-    fx_run_free(&run);
+    tb_run_free(&run);
 }
 END_TEST
 
@@ -235,17 +235,17 @@ START_TEST(trust_bundle_comes_from_the_environment_or_the_flag)
                                 "www.origin.test", healthy,           NULL};
     char env_good[400], env_bad[] = "FIXORIGIN_TRUST_BUNDLE=/nonexistent/env.pem";
     snprintf(env_good, sizeof(env_good), "FIXORIGIN_TRUST_BUNDLE=%s", tb.trust_bundle);
-    fx_run run;
+    tb_run run;
 
     /* Without the testbed's CAs the public chain is unknown: a problem. */
     probe(&run, NULL, args);
     ck_assert_int_eq(run.exit_code, 2);
     ck_assert_ptr_nonnull(strstr(run.out, "unable_to_get_local_issuer_certificate"));
-    fx_run_free(&run);
+    tb_run_free(&run);
 
     probe(&run, (const char *const[]){env_good, NULL}, args);
     ck_assert_msg(run.exit_code == 0, "exit %d: %s", run.exit_code, run.out);
-    fx_run_free(&run);
+    tb_run_free(&run);
 
     assert_cannot_run((const char *const[]){env_bad, NULL}, args,
                       "cannot read /nonexistent/env.pem");
@@ -255,7 +255,7 @@ START_TEST(trust_bundle_comes_from_the_environment_or_the_flag)
           (const char *const[]){"--trust-bundle", tb.trust_bundle, "--sni", "www.origin.test",
                                 "--cert-hostname", "www.origin.test", healthy, NULL});
     ck_assert_int_eq(run.exit_code, 0);
-    fx_run_free(&run);
+    tb_run_free(&run);
 }
 END_TEST
 
@@ -263,7 +263,7 @@ START_TEST(text_output_is_a_readable_summary)
 {
     ck_assert(tb_up);
     const char *mismatch = hostport("hostname_mismatch");
-    fx_run run;
+    tb_run run;
     probe(&run, NULL,
           (const char *const[]){"--trust-bundle", tb.trust_bundle, "--sni", "www.origin.test",
                                 "--cert-hostname", "www.origin.test", mismatch, NULL});
@@ -276,7 +276,7 @@ START_TEST(text_output_is_a_readable_summary)
     ck_assert_ptr_nonnull(strstr(run.out, "SNI www.origin.test"));
     ck_assert_ptr_null(strchr(run.out, '\033')); /* no colour off a terminal */
     ck_assert_str_eq(run.err, "");
-    fx_run_free(&run);
+    tb_run_free(&run);
 
     probe(&run, NULL,
           (const char *const[]){"--trust-bundle", tb.trust_bundle, "--sni", "www.origin.test",
@@ -284,7 +284,7 @@ START_TEST(text_output_is_a_readable_summary)
     ck_assert_int_eq(run.exit_code, 0);
     ck_assert_ptr_nonnull(strstr(run.out, "  ok  ok\n"));
     ck_assert_ptr_nonnull(strstr(run.out, "chain      2 certificates"));
-    fx_run_free(&run);
+    tb_run_free(&run);
 }
 END_TEST
 
@@ -321,7 +321,7 @@ START_TEST(targets_stream_one_object_a_line)
              "%s",
              hostport("healthy"), ca_line);
     const char *targets = tmp_file("targets.txt", text);
-    fx_run run;
+    tb_run run;
     probe(&run, NULL,
           (const char *const[]){"--trust-bundle", tb.trust_bundle, "--targets", targets,
                                 "--concurrency", "2", NULL});
@@ -338,7 +338,7 @@ START_TEST(targets_stream_one_object_a_line)
     ck_assert_ptr_null(json_object_get(by_line[5], "class"));
     for (size_t i = 0; i < 8; i++)
         json_decref(by_line[i]);
-    fx_run_free(&run);
+    tb_run_free(&run);
 
     /* Only healthy targets: 0; one problem among them: 2. */
     snprintf(text, sizeof(text),
@@ -348,7 +348,7 @@ START_TEST(targets_stream_one_object_a_line)
     probe(&run, NULL,
           (const char *const[]){"--trust-bundle", tb.trust_bundle, "--targets", targets, NULL});
     ck_assert_int_eq(run.exit_code, 0);
-    fx_run_free(&run);
+    tb_run_free(&run);
     size_t used = strlen(text);
     snprintf(text + used, sizeof(text) - used, "127.0.0.1:%d ssl_cert_hostname=x.test\n",
              fx_case_port(fx_case(&tb, "connection_refused")));
@@ -356,14 +356,14 @@ START_TEST(targets_stream_one_object_a_line)
     probe(&run, NULL,
           (const char *const[]){"--trust-bundle", tb.trust_bundle, "--targets", targets, NULL});
     ck_assert_int_eq(run.exit_code, 2);
-    fx_run_free(&run);
+    tb_run_free(&run);
 
     /* An empty targets file probes nothing and is fine. */
     targets = tmp_file("none.txt", "# nothing yet\n");
     probe(&run, NULL, (const char *const[]){"--targets", targets, NULL});
     ck_assert_int_eq(run.exit_code, 0);
     ck_assert_str_eq(run.out, "");
-    fx_run_free(&run);
+    tb_run_free(&run);
 }
 END_TEST
 
