@@ -571,18 +571,18 @@ START_TEST(bad_arguments_are_usage_errors)
         const char *argv[8] = {fx_bin("testbed-origins")};
         for (size_t j = 0; bad[i][j]; j++)
             argv[j + 1] = bad[i][j];
-        fx_run run;
+        tb_run run;
         fx_run_argv(&run, argv, NULL, 10000);
         ck_assert_msg(run.exit_code == 64, "case %zu: exit %d", i, run.exit_code);
         ck_assert_msg(strlen(run.err) > 0 && strchr(run.err, '\n') != NULL, "no message");
-        fx_run_free(&run);
+        tb_run_free(&run);
     }
     const char *argv[] = {fx_bin("testbed-origins"), "--dir", "/proc/forbidden/dir", NULL};
-    fx_run run;
+    tb_run run;
     fx_run_argv(&run, argv, NULL, 10000);
     ck_assert_int_eq(run.exit_code, 1);
     ck_assert_ptr_nonnull(strstr(run.err, "cannot create"));
-    fx_run_free(&run);
+    tb_run_free(&run);
 }
 END_TEST
 
