@@ -339,7 +339,7 @@ static const struct case_def {
      .origin = "hostile_reset",
      .expected_class = "handshake_failure",
      .robustness = true,
-     .description = "accepts and resets the connection at once"},
+     .description = "resets the connection as soon as the ClientHello arrives"},
 };
 #define CASE_COUNT (sizeof(case_defs) / sizeof(case_defs[0]))
 
