@@ -329,6 +329,13 @@ int fo_api_check_write_access(fo_api *api, const char *service_id, fo_error *err
  * finding the one new draft. */
 int fo_api_version_clone(fo_api *api, fo_version **out, const char *service_id, long version,
                          fo_error *err) FO_WARN_UNUSED;
+/* The same clone, with the versions the caller already read (service details
+ * carry them) standing for the list taken before it: no extra request. known
+ * must be fresh (read just before), since a lost answer is recovered by
+ * finding the one draft numbered above all of them. */
+int fo_api_version_clone_known(fo_api *api, fo_version **out, const char *service_id, long version,
+                               const fo_version *known, size_t known_count,
+                               fo_error *err) FO_WARN_UNUSED;
 /* PUT .../version/{n} comment=... */
 int fo_api_version_comment(fo_api *api, fo_version **out, const char *service_id, long version,
                            const char *comment, fo_error *err) FO_WARN_UNUSED;
@@ -351,5 +358,17 @@ int fo_api_backend_update(fo_api *api, fo_backend **out, const char *service_id,
 /* PUT .../vcl/{name} content=... */
 int fo_api_vcl_update(fo_api *api, fo_vcl **out, const char *service_id, long version,
                       const char *name, const char *content, fo_error *err) FO_WARN_UNUSED;
+
+/* ---- Other fetches ---------------------------------------------------- */
+
+/* GET url (http or https only, no token sent, at most 3 redirects, TLS
+ * verified against the system's trust store), appending the body to out, bounded to max_bytes
+ * and timeout_ms (connect included). For public files such as a
+ * certificate's AIA caIssuers URL. Returns 0 for a 200 answer; FO_EINVAL (not
+ * an http(s) URL), FO_EHTTP (another status), FO_EPROTO (larger than
+ * max_bytes), FO_ETIMEOUT, FO_ERESOLVE, FO_ECONNECT, FO_ETLS, FO_ENOMEM. The
+ * message names the URL. Thread-safe. */
+int fo_api_fetch_url(fo_buf *out, const char *url, size_t max_bytes, long timeout_ms,
+                     fo_error *err) FO_WARN_UNUSED;
 
 #endif

@@ -255,29 +255,24 @@ out:
     return rc;
 }
 
-int fo_api_version_clone(fo_api *api, fo_version **out, const char *service_id, long version,
-                         fo_error *err)
+int fo_api_version_clone_known(fo_api *api, fo_version **out, const char *service_id, long version,
+                               const fo_version *known, size_t known_count, fo_error *err)
 {
     fo_buf path = {0};
     fo_api_response resp = {0};
-    fo_version_list *before = NULL;
     char *source_comment = NULL;
     bool unknown = false;
     long highest_before = 0;
     int rc = fo_api_check_args(service_id, version, NULL, err);
     if (rc == 0)
         rc = fo_api_check_write_access(api, service_id, err);
-    /* What exists before, so a lost answer can be told apart from drafts
-     * that were already there. */
-    if (rc == 0)
-        rc = fo_api_version_list(api, &before, service_id, err);
     if (rc != 0)
         goto out;
-    for (size_t i = 0; i < before->count; i++) {
-        if (before->items[i].number > highest_before)
-            highest_before = before->items[i].number;
-        if (before->items[i].number == version && before->items[i].comment &&
-            !(source_comment = fo_strdup(before->items[i].comment))) {
+    for (size_t i = 0; i < known_count; i++) {
+        if (known[i].number > highest_before)
+            highest_before = known[i].number;
+        if (known[i].number == version && known[i].comment &&
+            !(source_comment = fo_strdup(known[i].comment))) {
             rc = fo_error_set(err, FO_ENOMEM, "out of memory");
             goto out;
         }
@@ -294,9 +289,26 @@ int fo_api_version_clone(fo_api *api, fo_version **out, const char *service_id, 
                         rc, err);
 out:
     free(source_comment);
-    fo_version_list_free(before);
     fo_api_response_clear(&resp);
     fo_buf_free(&path);
+    return rc;
+}
+
+int fo_api_version_clone(fo_api *api, fo_version **out, const char *service_id, long version,
+                         fo_error *err)
+{
+    fo_version_list *before = NULL;
+    int rc = fo_api_check_args(service_id, version, NULL, err);
+    if (rc == 0)
+        rc = fo_api_check_write_access(api, service_id, err);
+    /* What exists before, so a lost answer can be told apart from drafts
+     * that were already there. */
+    if (rc == 0)
+        rc = fo_api_version_list(api, &before, service_id, err);
+    if (rc == 0)
+        rc = fo_api_version_clone_known(api, out, service_id, version, before->items, before->count,
+                                        err);
+    fo_version_list_free(before);
     return rc;
 }
 

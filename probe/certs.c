@@ -1,9 +1,11 @@
 /* Certificates as plain facts (see certs.h). */
+#define _GNU_SOURCE /* memmem */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -230,4 +232,79 @@ int fo_certs_summaries(fo_ca_summary **out, size_t *count, STACK_OF(X509) * cert
     *out = list;
     *count = (size_t)n;
     return 0;
+}
+
+void fo_cert_list_free(fo_cert_list *list)
+{
+    if (!list)
+        return;
+    for (size_t i = 0; i < list->count; i++)
+        fo_certs_facts_clear(&list->certs[i]);
+    free(list->certs);
+    free(list);
+}
+
+/* Appends the facts of cert (taken over and freed) to list. */
+static int list_add(fo_cert_list *list, X509 *cert)
+{
+    int rc = FO_ENOMEM;
+    fo_cert_facts *grown = realloc(list->certs, (list->count + 1) * sizeof(*grown));
+    if (grown) {
+        list->certs = grown;
+        rc = fo_certs_facts(&list->certs[list->count], cert);
+        if (rc == 0)
+            list->count++;
+    }
+    X509_free(cert);
+    return rc;
+}
+
+int fo_probe_certs_parse(fo_cert_list **out, const void *data, size_t len, const char *what,
+                         fo_error *err)
+{
+    int rc = 0;
+    STACK_OF(X509) *certs = NULL;
+    char *text = NULL;
+    fo_cert_list *list = calloc(1, sizeof(*list));
+    if (!list || len > INT_MAX) {
+        rc = list ? fo_error_set(err, FO_EINVAL, "%s is too large", what)
+                  : fo_error_set(err, FO_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (memmem(data, len, "-----BEGIN", 10)) {
+        text = malloc(len + 1);
+        if (!text) {
+            rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+            goto out;
+        }
+        memcpy(text, data, len);
+        text[len] = '\0';
+        rc = fo_certs_parse_pem(&certs, text, what, err);
+        if (rc == 0 && sk_X509_num(certs) > FO_CERT_LIST_MAX)
+            rc = fo_error_set(err, FO_EINVAL, "%s holds more than %d certificates", what,
+                              FO_CERT_LIST_MAX);
+        while (rc == 0 && sk_X509_num(certs) > 0)
+            rc = list_add(list, sk_X509_shift(certs));
+    } else {
+        const unsigned char *p = data;
+        X509 *cert = d2i_X509(NULL, &p, (long)len);
+        ERR_clear_error();
+        if (!cert || p != (const unsigned char *)data + len) {
+            X509_free(cert);
+            rc = fo_error_set(err, FO_EINVAL, "%s holds no PEM or DER certificate", what);
+            goto out;
+        }
+        rc = list_add(list, cert);
+    }
+    if (rc == FO_ENOMEM)
+        fo_error_set(err, FO_ENOMEM, "out of memory");
+    if (rc == 0) {
+        *out = list;
+        list = NULL;
+    }
+out:
+    sk_X509_pop_free(certs, X509_free);
+    free(text);
+    fo_cert_list_free(list);
+    return rc;
 }

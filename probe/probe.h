@@ -140,6 +140,23 @@ typedef struct fo_cert_facts {
     char *pem;            /* the certificate, PEM text */
 } fo_cert_facts;
 
+/* Certificates read from PEM text or DER bytes, as facts. */
+typedef struct fo_cert_list {
+    fo_cert_facts *certs;
+    size_t count;
+} fo_cert_list;
+
+#define FO_CERT_LIST_MAX 32
+
+/* Parses data: PEM text holding one or more certificates, or one DER certificate (what an
+ * AIA caIssuers URL serves). what names the data in messages ("ssl_ca_cert"). Returns 0
+ * and a new list (at least one certificate) the caller frees with fo_cert_list_free;
+ * FO_EINVAL when data holds no certificate, a broken one or more than FO_CERT_LIST_MAX;
+ * FO_ENOMEM. Pure: no I/O. */
+int fo_probe_certs_parse(fo_cert_list **out, const void *data, size_t len, const char *what,
+                         fo_error *err) FO_WARN_UNUSED;
+void fo_cert_list_free(fo_cert_list *list);
+
 /* One CA certificate given as ssl_ca_cert, as the diagnosis echoes it. */
 typedef struct fo_ca_summary {
     char *subject;

@@ -459,6 +459,89 @@ START_TEST(tls_verification_is_always_on)
 }
 END_TEST
 
+/* ---- fo_api_fetch_url: public files such as an AIA issuer ---- */
+
+static char fetch_url[128];
+
+static const char *url_of(const char *path)
+{
+    snprintf(fetch_url, sizeof(fetch_url), "http://127.0.0.1:%d%s", srv.port, path);
+    return fetch_url;
+}
+
+START_TEST(fetch_url_reads_a_body_without_the_token)
+{
+    fo_buf body = {0};
+    start_server(ANSWER, NULL);
+    ck_assert_int_eq(fo_api_fetch_url(&body, url_of("/ca.der"), 1000, 5000, &err), 0);
+    ck_assert_uint_eq(body.len, 12);
+    ck_assert_str_eq(body.data, "{\"number\":1}");
+    ck_assert(received("GET /ca.der HTTP/1.1"));
+    ck_assert(!received("Fastly-Key"));
+    fo_buf_free(&body);
+}
+END_TEST
+
+START_TEST(fetch_url_follows_a_redirect_but_not_to_file)
+{
+    fo_buf body = {0};
+    static char redirect[256];
+    srv.replies[0] = redirect;
+    srv.replies[1] = ok_reply;
+    srv.reply_count = 2;
+    start_server(ANSWER, NULL);
+    snprintf(redirect, sizeof(redirect),
+             "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:%d/moved\r\n"
+             "Content-Length: 0\r\n\r\n",
+             srv.port);
+    ck_assert_int_eq(fo_api_fetch_url(&body, url_of("/ca.der"), 1000, 5000, &err), 0);
+    ck_assert(received("GET /moved HTTP/1.1"));
+    fo_buf_free(&body);
+
+    snprintf(redirect, sizeof(redirect),
+             "HTTP/1.1 302 Found\r\nLocation: file:///etc/passwd\r\nContent-Length: 0\r\n\r\n");
+    srv.reply_count = 1;
+    pthread_mutex_lock(&srv.lock);
+    srv.answered = 0;
+    pthread_mutex_unlock(&srv.lock);
+    ck_assert_int_lt(fo_api_fetch_url(&body, url_of("/again"), 1000, 5000, &err), 0);
+    ck_assert_ptr_null(body.data);
+}
+END_TEST
+
+START_TEST(fetch_url_refuses_other_schemes_statuses_and_big_bodies)
+{
+    fo_buf body = {0};
+    ck_assert_int_eq(fo_api_fetch_url(&body, "file:///etc/passwd", 1000, 5000, &err), FO_EINVAL);
+    ck_assert_str_eq(err.msg, "'file:///etc/passwd' is not an http or https URL");
+    ck_assert_int_eq(fo_api_fetch_url(&body, "ldap://127.0.0.1/x", 1000, 5000, &err), FO_EINVAL);
+    ck_assert_int_eq(fo_api_fetch_url(&body, NULL, 1000, 5000, &err), FO_EINVAL);
+
+    srv.replies[0] = "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nno!";
+    start_server(ANSWER, NULL);
+    ck_assert_int_eq(fo_api_fetch_url(&body, url_of("/missing.der"), 1000, 5000, &err), FO_EHTTP);
+    ck_assert_int_eq(err.http_status, 404);
+    ck_assert_ptr_nonnull(strstr(err.msg, "/missing.der: HTTP 404"));
+    ck_assert_ptr_null(body.data);
+
+    srv.replies[0] = ok_reply;
+    ck_assert_int_eq(fo_api_fetch_url(&body, url_of("/big"), 5, 5000, &err), FO_EPROTO);
+    ck_assert_ptr_nonnull(strstr(err.msg, "larger than 5 bytes"));
+    ck_assert_ptr_null(body.data);
+}
+END_TEST
+
+START_TEST(fetch_url_is_bounded_in_time)
+{
+    fo_buf body = {0};
+    start_server(SILENT, NULL);
+    double start = fo_now_ms();
+    ck_assert_int_eq(fo_api_fetch_url(&body, url_of("/slow.der"), 1000, 400, &err), FO_ETIMEOUT);
+    ck_assert_msg(fo_now_ms() - start < 3000, "took %.0f ms", fo_now_ms() - start);
+    ck_assert_ptr_null(body.data);
+}
+END_TEST
+
 Suite *api_http_suite(void)
 {
     Suite *s = suite_create("api_http");
@@ -475,6 +558,10 @@ Suite *api_http_suite(void)
     tcase_add_test(tc, refused_connection_was_never_delivered);
     tcase_add_test(tc, proxy_environment_is_honoured);
     tcase_add_test(tc, tls_verification_is_always_on);
+    tcase_add_test(tc, fetch_url_reads_a_body_without_the_token);
+    tcase_add_test(tc, fetch_url_follows_a_redirect_but_not_to_file);
+    tcase_add_test(tc, fetch_url_refuses_other_schemes_statuses_and_big_bodies);
+    tcase_add_test(tc, fetch_url_is_bounded_in_time);
     suite_add_tcase(s, tc);
     return s;
 }

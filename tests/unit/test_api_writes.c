@@ -361,6 +361,43 @@ START_TEST(lost_clone_and_failed_reread_is_unknown)
 }
 END_TEST
 
+START_TEST(clone_with_known_versions_lists_nothing_first)
+{
+    fo_version *v = NULL;
+    char base[] = "base", old[] = "old draft";
+    fo_version known[2] = {{.number = 1, .active = true, .locked = true, .comment = base},
+                           {.number = 2, .comment = old}};
+    replay_allow_writes(r);
+    replay_add(r, "PUT", "/service/S/version/1/clone", 200,
+               "{\"number\":3,\"active\":false,\"locked\":false,\"comment\":\"base\"}");
+    ck_assert_int_eq(fo_api_version_clone_known(api, &v, "S", 1, known, 2, &err), 0);
+    ck_assert_int_eq(v->number, 3);
+    ck_assert_uint_eq(count_sent("PUT"), 1);
+    ck_assert_uint_eq(count_sent("GET"), 1); /* the token check only: no version list */
+    fo_version_free(v);
+}
+END_TEST
+
+START_TEST(lost_clone_with_known_versions_finds_the_draft)
+{
+    fo_version *v = NULL;
+    char base[] = "base";
+    fo_version known[2] = {{.number = 1, .active = true, .locked = true, .comment = base},
+                           {.number = 2, .comment = base}};
+    replay_allow_writes(r);
+    replay_add_failure(r, "PUT", "/service/S/version/1/clone", FO_ECONNECT, true);
+    /* 2 was there before (it is in the caller's list): only 3 is the clone. */
+    replay_add(r, "GET", "/service/S/version", 200,
+               "[{\"number\":1,\"active\":true,\"locked\":true,\"comment\":\"base\"},"
+               "{\"number\":2,\"active\":false,\"locked\":false,\"comment\":\"base\"},"
+               "{\"number\":3,\"active\":false,\"locked\":false,\"comment\":\"base\"}]");
+    ck_assert_int_eq(fo_api_version_clone_known(api, &v, "S", 1, known, 2, &err), 0);
+    ck_assert_int_eq(v->number, 3);
+    ck_assert_uint_eq(count_sent("PUT"), 1);
+    fo_version_free(v);
+}
+END_TEST
+
 START_TEST(write_that_never_left_is_sent_again)
 {
     fo_version *v = NULL;
@@ -567,6 +604,8 @@ Suite *api_writes_suite(void)
     tcase_add_test(tc, lost_clone_that_did_not_happen);
     tcase_add_test(tc, lost_clone_with_two_new_drafts_is_a_conflict);
     tcase_add_test(tc, lost_clone_and_failed_reread_is_unknown);
+    tcase_add_test(tc, clone_with_known_versions_lists_nothing_first);
+    tcase_add_test(tc, lost_clone_with_known_versions_finds_the_draft);
     tcase_add_test(tc, write_that_never_left_is_sent_again);
     tcase_add_test(tc, lost_backend_update_read_back);
     tcase_add_test(tc, lost_rename_read_back_under_the_new_name);

@@ -241,6 +241,53 @@ START_TEST(pem_text_without_a_good_certificate)
 }
 END_TEST
 
+START_TEST(certs_parse_reads_pem_and_der)
+{
+    fo_error err = {0};
+    fo_cert_list *list = NULL;
+    char *text = pem_of(leaf, ca, "");
+    ck_assert_int_eq(fo_probe_certs_parse(&list, text, strlen(text), "ssl_ca_cert", &err), 0);
+    ck_assert_uint_eq(list->count, 2);
+    ck_assert_str_eq(list->certs[0].subject, "CN=www.origin.test,O=Testbed");
+    ck_assert_str_eq(list->certs[1].subject, "CN=Testbed Root CA,O=Testbed");
+    ck_assert(list->certs[1].self_signed);
+    fo_cert_list_free(list);
+    free(text);
+
+    /* One DER certificate, as an AIA URL serves it: its PEM text comes with it. */
+    unsigned char *der = NULL;
+    int len = i2d_X509(ca, &der);
+    ck_assert_int_gt(len, 0);
+    list = NULL;
+    ck_assert_int_eq(fo_probe_certs_parse(&list, der, (size_t)len, "issuer", &err), 0);
+    ck_assert_uint_eq(list->count, 1);
+    ck_assert_ptr_nonnull(strstr(list->certs[0].pem, "-----BEGIN CERTIFICATE-----"));
+    char digest[65];
+    hex_digest(digest, ca);
+    ck_assert_str_eq(list->certs[0].sha256, digest);
+    fo_cert_list_free(list);
+
+    /* DER with trailing bytes, a cut DER, nothing and garbage are refused. */
+    unsigned char *longer = malloc((size_t)len + 1);
+    memcpy(longer, der, (size_t)len);
+    longer[len] = 0;
+    list = NULL;
+    ck_assert_int_eq(fo_probe_certs_parse(&list, longer, (size_t)len + 1, "issuer", &err),
+                     FO_EINVAL);
+    ck_assert_str_eq(err.msg, "issuer holds no PEM or DER certificate");
+    ck_assert_int_eq(fo_probe_certs_parse(&list, der, (size_t)len / 2, "issuer", &err), FO_EINVAL);
+    ck_assert_int_eq(fo_probe_certs_parse(&list, "", 0, "issuer", &err), FO_EINVAL);
+    ck_assert_int_eq(fo_probe_certs_parse(&list, "<html>404</html>", 16, "issuer", &err),
+                     FO_EINVAL);
+    ck_assert_int_eq(
+        fo_probe_certs_parse(&list, "-----BEGIN CERTIFICATE-----\n!!\n", 32, "issuer", &err),
+        FO_EINVAL);
+    ck_assert_ptr_null(list);
+    free(longer);
+    OPENSSL_free(der);
+}
+END_TEST
+
 Suite *probe_certs_suite(void)
 {
     Suite *s = suite_create("probe_certs");
@@ -252,6 +299,7 @@ Suite *probe_certs_suite(void)
     tcase_add_test(tc, utf8_names_stay_readable);
     tcase_add_test(tc, pem_text_with_several_certificates);
     tcase_add_test(tc, pem_text_without_a_good_certificate);
+    tcase_add_test(tc, certs_parse_reads_pem_and_der);
     suite_add_tcase(s, tc);
     return s;
 }
