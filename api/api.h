@@ -371,4 +371,15 @@ int fo_api_vcl_update(fo_api *api, fo_vcl **out, const char *service_id, long ve
 int fo_api_fetch_url(fo_buf *out, const char *url, size_t max_bytes, long timeout_ms,
                      fo_error *err) FO_WARN_UNUSED;
 
+/* POST body (content_type, e.g. "application/json") to url: http or https only, no token
+ * sent, redirects never followed (a redirect is an error), TLS verified against the system's
+ * trust store, bounded to timeout_ms (connect included); the answer's body is read (at most
+ * 64 KiB) and dropped. For a chat service's reply URL. The caller decides which URLs may be
+ * called. Returns 0 for a 2xx answer; FO_EINVAL (not an http(s) URL), FO_EHTTP (another
+ * status, in err->http_status), FO_ETIMEOUT, FO_ERESOLVE, FO_ECONNECT, FO_ETLS, FO_EPROTO,
+ * FO_ENOMEM. The message names the URL's scheme and host only (a reply URL is a
+ * credential). Thread-safe. */
+int fo_api_post_url(const char *url, const char *content_type, const char *body, size_t body_len,
+                    long timeout_ms, fo_error *err) FO_WARN_UNUSED;
+
 #endif

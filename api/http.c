@@ -344,3 +344,73 @@ int fo_api_fetch_url(fo_buf *out, const char *url, size_t max_bytes, long timeou
     curl_easy_cleanup(c);
     return rc;
 }
+
+/* "scheme://host[:port]" of url into out: what a message may show of a URL whose path is a
+ * credential (a chat reply URL). */
+static void url_origin(char *out, size_t out_size, const char *url)
+{
+    const char *host = strstr(url, "://");
+    size_t len = host ? (size_t)(host + 3 - url) + strcspn(host + 3, "/?#") : strcspn(url, "/");
+    if (len > 100)
+        len = 100;
+    snprintf(out, out_size, "%.*s", (int)len, url);
+    for (char *p = out; *p; p++)
+        *p = ((unsigned char)*p < 0x20 || *p == 0x7f) ? '?' : *p;
+}
+
+int fo_api_post_url(const char *url, const char *content_type, const char *body, size_t body_len,
+                    long timeout_ms, fo_error *err)
+{
+    int rc = 0;
+    CURL *c = NULL;
+    struct curl_slist *headers = NULL;
+    fo_api_response resp = {0};
+    exchange x = {.resp = &resp, .max_body_bytes = 64 * 1024};
+    char errbuf[CURL_ERROR_SIZE], shown[128], type_line[160];
+
+    errbuf[0] = '\0';
+    url_origin(shown, sizeof(shown), url ? url : "");
+    if (!url || (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0))
+        return fo_error_set(err, FO_EINVAL, "'%s' is not an http or https URL", shown);
+    snprintf(type_line, sizeof(type_line), "Content-Type: %s",
+             content_type ? content_type : "application/octet-stream");
+    pthread_once(&global_once, global_init);
+    if (global_rc != CURLE_OK || !(c = curl_easy_init()))
+        return fo_error_set(err, FO_ENOMEM, "cannot set up the HTTP client");
+    if (add_header(&headers, type_line) != 0 || add_header(&headers, "Expect:") != 0) {
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+        goto out;
+    }
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L); /* the allow-list checked this URL only */
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 10000L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "fixorigin/" FO_VERSION);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? body_len : 0));
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
+    CURLcode code = curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    if (x.nomem) {
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+    } else if (code != CURLE_OK && !x.too_large) {
+        /* curl's text can quote the URL: name the host only. */
+        rc = fo_error_set(err, failure_code(code), "POST %s: %s", shown, curl_easy_strerror(code));
+    } else if (status < 200 || status > 299) {
+        rc = fo_error_set(err, FO_EHTTP, "POST %s: HTTP %ld", shown, status);
+        if (err)
+            err->http_status = status;
+    }
+out:
+    fo_api_response_clear(&resp);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(c);
+    return rc;
+}
