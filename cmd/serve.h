@@ -1,0 +1,91 @@
+/* cmd/serve.h: what the files of `fixorigin serve` share. The HTTP plumbing
+ * (serve_http.c), who may ask (serve_auth.c), what a request asks for (serve_input.c),
+ * the routes (serve_routes.c), the work on a service (serve_work.c), Slack's side
+ * (serve_slack.c) and the command (serve_cmd.c). */
+#ifndef FO_CMD_SERVE_H
+#define FO_CMD_SERVE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "api.h"
+#include "fo.h"
+#include "probe.h"
+
+#define FO_SERVE_DEFAULT_LISTEN "127.0.0.1:8080"
+#define FO_SERVE_DEFAULT_MAX_BODY (64 * 1024)
+#define FO_SERVE_DEFAULT_WORKERS 4
+#define FO_SERVE_QUEUE_MAX 64
+#define FO_SERVE_ID_MAX 64
+#define FO_SERVE_WORD_MAX 80
+/* Slack refuses requests signed more than five minutes away from now. */
+#define FO_SLACK_MAX_SKEW_S 300
+#define FO_SLACK_RESPONSE_PREFIX "https://hooks.slack.com/"
+
+/* ---- serve_auth.c: pure checks ---------------------------------------------------- */
+
+/* Whether an Authorization header carries `Bearer <expected>`. Constant time in the
+ * token's content and length. False when expected is empty. */
+bool fo_serve_bearer_ok(const char *expected, const char *authorization);
+
+/* Checks Slack's v0 signature: X-Slack-Signature = "v0=" hex(HMAC-SHA256(secret,
+ * "v0:{timestamp}:{raw body}")), in constant time, and that the timestamp is within five
+ * minutes of now (either way). Returns 0, or FO_EAUTH with the reason (never a secret),
+ * FO_ENOMEM. */
+int fo_serve_slack_verify(const char *secret, const char *timestamp, const char *signature,
+                          const char *body, size_t body_len, long long now,
+                          fo_error *err) FO_WARN_UNUSED;
+
+/* Whether a reply URL may be called: it starts with https://hooks.slack.com/ or one of
+ * prefixes, and holds no white space, control character or backslash. */
+bool fo_serve_url_allowed(const char *url, const char *const *prefixes, size_t count);
+/* Whether an allow-list prefix names a whole scheme, host and port ("http://127.0.0.1:9/"). */
+bool fo_serve_prefix_valid(const char *prefix);
+
+/* Splits a list written with commas or white space ("U1,U2 U3") into new strings. Returns
+ * 0 (an empty list for NULL or ""), FO_ENOMEM. */
+int fo_serve_list_parse(char ***out, size_t *out_count, const char *text) FO_WARN_UNUSED;
+void fo_serve_list_free(char **items, size_t count);
+bool fo_serve_list_has(char *const *items, size_t count, const char *value);
+
+/* ---- serve_input.c: what a request asks for (pure) ---------------------------------- */
+
+typedef enum fo_serve_action {
+    FO_SERVE_DIAGNOSE,
+    FO_SERVE_PLAN,
+    FO_SERVE_APPLY,
+    FO_SERVE_HELP, /* Slack only: an empty or "help" command */
+} fo_serve_action;
+
+/* "diagnose", "plan", "apply", "help". */
+const char *fo_serve_action_name(fo_serve_action action);
+
+typedef struct fo_serve_command {
+    fo_serve_action action;
+    char service_id[FO_SERVE_ID_MAX + 1];
+    char plan_id[65]; /* apply only */
+} fo_serve_command;
+
+/* 1-64 letters, digits, '_' or '-'. */
+bool fo_serve_service_id_valid(const char *id);
+/* 64 lowercase hex digits, as fo_remediate_plan_id writes them. */
+bool fo_serve_plan_id_valid(const char *id);
+
+/* The decoded value of key in an application/x-www-form-urlencoded body: 0 and a new
+ * string in *out, or *out NULL when the key is absent; FO_EINVAL (bad %-escape or a NUL),
+ * FO_ENOMEM. */
+int fo_serve_form_value(char **out, const char *body, size_t len, const char *key,
+                        fo_error *err) FO_WARN_UNUSED;
+
+/* A slash command's text: "diagnose <service>", "plan <service>",
+ * "apply <service> <plan_id>", "help" or nothing. Returns 0, or FO_EINVAL with a message
+ * the user sees (usage, a bad id). */
+int fo_serve_command_parse(fo_serve_command *out, const char *text, fo_error *err) FO_WARN_UNUSED;
+
+/* A JSON API body: {"service_id": "...", "plan_id": "..." (apply only)}; other keys are
+ * ignored. Returns 0, or FO_EINVAL with the problem. */
+int fo_serve_json_parse(fo_serve_command *out, fo_serve_action action, const char *body, size_t len,
+                        fo_error *err) FO_WARN_UNUSED;
+
+#endif
