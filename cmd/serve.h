@@ -5,6 +5,7 @@
 #ifndef FO_CMD_SERVE_H
 #define FO_CMD_SERVE_H
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,6 +23,54 @@
 /* Slack refuses requests signed more than five minutes away from now. */
 #define FO_SLACK_MAX_SKEW_S 300
 #define FO_SLACK_RESPONSE_PREFIX "https://hooks.slack.com/"
+
+/* ---- serve_http.c: the HTTP plumbing ----------------------------------------------- */
+
+struct MHD_Connection;
+
+/* A request read whole, as a handler sees it. Borrowed for the handler's call. */
+typedef struct fo_serve_request {
+    struct MHD_Connection *conn;
+    const char *method;
+    const char *path; /* without the query */
+    const char *body; /* NUL-terminated ("" when none); may hold NULs before body_len */
+    size_t body_len;
+} fo_serve_request;
+
+/* A request header's value, or NULL. */
+const char *fo_serve_header(const fo_serve_request *req, const char *name);
+
+/* The answer a handler fills. */
+typedef struct fo_serve_reply {
+    unsigned status;
+    char *body;               /* owned; sent and freed by the plumbing */
+    const char *content_type; /* NULL: application/json */
+    const char *allow;        /* the Allow header of a 405, or NULL */
+    const char *authenticate; /* the WWW-Authenticate header of a 401, or NULL */
+} fo_serve_reply;
+
+/* Sets status and a compact JSON body; takes the reference to body. */
+void fo_serve_reply_json(fo_serve_reply *out, unsigned status, json_t *body);
+/* {"error": code, "message": "..."} with status. */
+void fo_serve_reply_error(fo_serve_reply *out, unsigned status, const char *code, const char *fmt,
+                          ...) FO_PRINTF(4, 5);
+void fo_serve_reply_clear(fo_serve_reply *reply);
+
+/* Answers one request; runs on the connection's own thread, so it may take its time. */
+typedef void (*fo_serve_handler)(void *ctx, const fo_serve_request *req, fo_serve_reply *out);
+
+typedef struct fo_serve_http fo_serve_http;
+
+/* Listens on listen ("127.0.0.1:8080", "[::1]:0": a numeric address; port 0 lets the kernel
+ * choose) and answers every request with handler, bodies bounded to max_body bytes (413).
+ * Returns 0, FO_EINVAL (a bad address), FO_EIO (cannot listen), FO_ENOMEM. */
+int fo_serve_http_start(fo_serve_http **out, const char *listen, size_t max_body,
+                        fo_serve_handler handler, void *ctx, fo_error *err) FO_WARN_UNUSED;
+/* The port listened on. */
+unsigned fo_serve_http_port(const fo_serve_http *http);
+/* Stops accepting, waits up to grace_ms for requests in progress, then closes everything
+ * and frees http (NULL is fine). */
+void fo_serve_http_stop(fo_serve_http *http, long grace_ms);
 
 /* ---- serve_auth.c: pure checks ---------------------------------------------------- */
 
