@@ -34,6 +34,8 @@ bool fo_cmd_parse_int(const char *s, long min, long max, long *out);
 /* The subcommands (cmd/<name>_cmd.c). */
 int fo_cmd_probe(int argc, char **argv);
 int fo_cmd_show(int argc, char **argv);
+/* `fixorigin --service ID ...` and `fixorigin fix ...` (cmd/fix_cmd.c). */
+int fo_cmd_fix(int argc, char **argv);
 
 /* fixorigin show over a given API transport (NULL: libcurl), printing to out
  * and err: the seam its tests use. */

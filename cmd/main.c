@@ -14,12 +14,14 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
     {"probe", fo_cmd_probe, "name the error Fastly would report for an origin"},
     {"show", fo_cmd_show, "print a service's versions and backends' TLS settings"},
+    {"fix", fo_cmd_fix, "plan, prove and --apply the fix (also: fixorigin --service ID)"},
     {NULL, NULL, NULL},
 };
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: fixorigin <command> [options]\n"
+    fprintf(out, "usage: fixorigin --service ID [--apply] [options]   (see fixorigin fix --help)\n"
+                 "       fixorigin <command> [options]\n"
                  "\n"
                  "Finds out why Fastly cannot reach an origin over TLS and fixes the service.\n"
                  "\n"
@@ -50,6 +52,9 @@ int main(int argc, char **argv)
         if (strcmp(name, c->name) == 0)
             return c->run(argc - 1, argv + 1);
     }
+    /* The main command has no word of its own: `fixorigin --service ID [--apply]`. */
+    if (name[0] == '-')
+        return fo_cmd_fix(argc, argv);
     fo_cmd_errorf("unknown command '%s' (see 'fixorigin --help')", name);
     return FO_EXIT_USAGE;
 }

@@ -1,0 +1,559 @@
+/* `fixorigin --service ID [--apply]` (also `fixorigin fix ...`): plan the smallest backend
+ * change that lets Fastly reach each origin, prove it, and with --apply write it: clone,
+ * comment, update, read back, diff, validate, re-check, activate, verify, roll back. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "probe_json.h"
+#include "remediate.h"
+#include "report_json.h"
+
+#define CA_FILE_MAX_BYTES (1u << 20)
+#define MAX_LIST 64
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: fixorigin --service ID [options]\n"
+            "       fixorigin fix --service ID [options]\n"
+            "\n"
+            "Probes each TLS backend of the service's active version the way Fastly connects,\n"
+            "plans the smallest change that fixes what Fastly sees, proves it by probing again,\n"
+            "and with --apply writes it in a new version, activates it, verifies it and rolls\n"
+            "back when it does not hold. Without --apply nothing is written.\n"
+            "\n"
+            "  --service ID                the service (default: $FASTLY_SERVICE_ID)\n"
+            "  --backend NAME              only this backend (repeatable)\n"
+            "  --apply                     write the allowed fixes\n"
+            "  --yes                       do not ask (needed when stdin is not a terminal)\n"
+            "  --activate=auto|none        none: stop at a validated draft (default auto)\n"
+            "  --json                      print one " FO_REPORT_SCHEMA " object\n"
+            "consent (without these nothing unsafe is written):\n"
+            "  --trust-presented-ca        trust the self-signed or root CA the origin presents\n"
+            "  --ca-file PEM               trust these CA certificates for the origin\n"
+            "  --accept-cert-hostname NAME check the certificate against NAME (repeatable)\n"
+            "  --allow-downgrade           allow TLS below 1.2, or TLS off\n"
+            "other options:\n"
+            "  --trust-bundle FILE         CAs standing for Fastly's trust store (default: the\n"
+            "                              system's; env FIXORIGIN_TRUST_BUNDLE)\n"
+            "  --token-file FILE           read the API token from FILE (default:\n"
+            "                              $FASTLY_API_TOKEN, then $FASTLY_API_KEY)\n"
+            "  -h, --help                  this help\n"
+            "\n"
+            "exit: 0 nothing to fix, or applied and verified; 1 error, nothing activated;\n"
+            "      2 fixes planned; 3 activated, failed verification, rolled back;\n"
+            "      4 conflict (the service changed meanwhile), safe to retry;\n"
+            "      5 problems that need a person; 64 usage\n");
+}
+
+enum {
+    OPT_SERVICE = 256,
+    OPT_BACKEND,
+    OPT_APPLY,
+    OPT_YES,
+    OPT_ACTIVATE,
+    OPT_JSON,
+    OPT_TRUST_PRESENTED_CA,
+    OPT_CA_FILE,
+    OPT_ACCEPT_CERT_HOSTNAME,
+    OPT_ALLOW_DOWNGRADE,
+    OPT_TRUST_BUNDLE,
+    OPT_TOKEN_FILE,
+};
+
+static const struct option long_options[] = {
+    {"service", required_argument, NULL, OPT_SERVICE},
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"apply", no_argument, NULL, OPT_APPLY},
+    {"yes", no_argument, NULL, OPT_YES},
+    {"activate", required_argument, NULL, OPT_ACTIVATE},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"trust-presented-ca", no_argument, NULL, OPT_TRUST_PRESENTED_CA},
+    {"ca-file", required_argument, NULL, OPT_CA_FILE},
+    {"accept-cert-hostname", required_argument, NULL, OPT_ACCEPT_CERT_HOSTNAME},
+    {"allow-downgrade", no_argument, NULL, OPT_ALLOW_DOWNGRADE},
+    {"trust-bundle", required_argument, NULL, OPT_TRUST_BUNDLE},
+    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+typedef struct fix_args {
+    const char *service_id;
+    const char *backends[MAX_LIST];
+    size_t backend_count;
+    const char *accept[MAX_LIST];
+    size_t accept_count;
+    bool apply, yes, json, trust_presented_ca, allow_downgrade;
+    fo_activate_mode activate;
+    const char *ca_file;
+    const char *trust_bundle;
+    const char *token_file;
+} fix_args;
+
+static int usage_error(const char *fmt, ...) FO_PRINTF(1, 2);
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("fixorigin: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs(" (see 'fixorigin --help')\n", stderr);
+    return FO_EXIT_USAGE;
+}
+
+static bool add_name(const char **list, size_t *count, const char *name)
+{
+    if (*count >= MAX_LIST || fo_str_empty(name))
+        return false;
+    list[(*count)++] = name;
+    return true;
+}
+
+/* Returns -1 when the arguments are good, else the exit code. */
+static int parse_args(fix_args *a, int argc, char **argv)
+{
+    memset(a, 0, sizeof(*a));
+    opterr = 0;
+    optind = 1;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+        switch (opt) {
+        case 'h':
+            usage(stdout);
+            return FO_EXIT_OK;
+        case OPT_SERVICE:
+            a->service_id = optarg;
+            break;
+        case OPT_BACKEND:
+            if (!add_name(a->backends, &a->backend_count, optarg))
+                return usage_error("--backend takes a name (at most %d)", MAX_LIST);
+            break;
+        case OPT_APPLY:
+            a->apply = true;
+            break;
+        case OPT_YES:
+            a->yes = true;
+            break;
+        case OPT_ACTIVATE:
+            if (strcmp(optarg, "auto") == 0)
+                a->activate = FO_ACTIVATE_AUTO;
+            else if (strcmp(optarg, "none") == 0)
+                a->activate = FO_ACTIVATE_NONE;
+            else
+                return usage_error("--activate takes auto or none, not '%s'", optarg);
+            break;
+        case OPT_JSON:
+            a->json = true;
+            break;
+        case OPT_TRUST_PRESENTED_CA:
+            a->trust_presented_ca = true;
+            break;
+        case OPT_CA_FILE:
+            a->ca_file = optarg;
+            break;
+        case OPT_ACCEPT_CERT_HOSTNAME:
+            if (!add_name(a->accept, &a->accept_count, optarg))
+                return usage_error("--accept-cert-hostname takes a name (at most %d)", MAX_LIST);
+            break;
+        case OPT_ALLOW_DOWNGRADE:
+            a->allow_downgrade = true;
+            break;
+        case OPT_TRUST_BUNDLE:
+            a->trust_bundle = optarg;
+            break;
+        case OPT_TOKEN_FILE:
+            a->token_file = optarg;
+            break;
+        default:
+            if (optopt >= OPT_SERVICE)
+                return usage_error("option '%s' needs a value", argv[optind - 1]);
+            return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (!a->service_id) {
+        const char *env = getenv("FASTLY_SERVICE_ID");
+        a->service_id = fo_str_empty(env) ? NULL : env;
+    }
+    if (!a->service_id)
+        return usage_error("no service: pass --service ID or set FASTLY_SERVICE_ID");
+    if (a->apply && !a->yes && isatty(STDIN_FILENO) != 1)
+        return usage_error("--apply needs --yes when stdin is not a terminal; nothing was "
+                           "written");
+    if (!a->trust_bundle) {
+        const char *env = getenv("FIXORIGIN_TRUST_BUNDLE");
+        a->trust_bundle = fo_str_empty(env) ? NULL : env;
+    }
+    return -1;
+}
+
+/* ---- text output ---- */
+
+typedef struct out_ctx {
+    bool color;
+} out_ctx;
+
+static const char *paint(const out_ctx *o, const char *code)
+{
+    return o->color ? code : "";
+}
+
+#define RED "\033[31m"
+#define GREEN "\033[32m"
+#define BOLD_RED "\033[1;31m"
+#define BOLD_GREEN "\033[1;32m"
+#define YELLOW "\033[33m"
+#define RESET "\033[0m"
+
+/* Prints text lines with an indent; '-' lines red and '+' lines green on a terminal. */
+static void print_diff(const out_ctx *o, const char *text, int indent)
+{
+    for (const char *line = text; line && *line;) {
+        size_t len = strcspn(line, "\n");
+        const char *color = line[0] == '-' ? RED : line[0] == '+' ? GREEN : "";
+        printf("%*s%s%.*s%s\n", indent, "", paint(o, color), (int)len, line,
+               color[0] ? paint(o, RESET) : "");
+        line += len + (line[len] == '\n');
+    }
+}
+
+/* Text from the API or an origin goes to a terminal: no control characters. */
+static void put_clean(const char *s)
+{
+    for (; s && *s; s++)
+        putchar(((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
+}
+
+static void print_label(const char *label, const char *text)
+{
+    printf("  %-10s ", label);
+    put_clean(text);
+    putchar('\n');
+}
+
+static void print_backend(const out_ctx *o, const fo_backend_plan *bp)
+{
+    const fo_diagnosis *d = bp->diagnosis;
+    fo_class class = d ? d->verdict.class : FO_CLASS_OK;
+    printf("\nbackend ");
+    put_clean(bp->backend->name);
+    printf(" (");
+    put_clean(bp->backend->address);
+    if (bp->backend->port > 0)
+        printf(":%ld", bp->backend->port);
+    printf(")\n");
+    if (d) {
+        const char *fastly = fo_class_fastly_error(class);
+        printf("  %s%s%s%s%s\n", paint(o, class == FO_CLASS_OK ? BOLD_GREEN : BOLD_RED),
+               fo_class_id(class), paint(o, RESET), fastly ? "  " : "", fastly ? fastly : "");
+        print_label("evidence", bp->evidence);
+    }
+    switch (bp->status) {
+    case FO_BACKEND_OK:
+        print_label("status", "nothing to fix");
+        return;
+    case FO_BACKEND_FIX:
+    case FO_BACKEND_BLOCKED: {
+        printf("  %-10s ", "fix");
+        put_clean(bp->fix.summary);
+        if (bp->status == FO_BACKEND_FIX)
+            printf("  %s[%s, proven]%s\n", paint(o, GREEN), fo_safety_name(bp->fix.safety),
+                   paint(o, RESET));
+        else
+            printf("  %s[needs %s; proven, not applied]%s\n", paint(o, YELLOW),
+                   bp->fix.consent ? bp->fix.consent : "consent", paint(o, RESET));
+        char *diff = fo_remediate_fix_diff(&bp->fix);
+        print_diff(o, diff, 13);
+        free(diff);
+        print_label("why", bp->fix.reason);
+        if (bp->proof) {
+            char *evidence = fo_remediate_evidence(bp->proof);
+            printf("  %-10s the probe with the change passes: ", "proof");
+            put_clean(evidence);
+            putchar('\n');
+            free(evidence);
+        }
+        if (bp->fix.note)
+            print_label("note", bp->fix.note);
+        break;
+    }
+    case FO_BACKEND_HUMAN:
+    case FO_BACKEND_ERROR:
+        break;
+    }
+    for (size_t i = 0; i < bp->attempt_count; i++) {
+        printf("  %-10s ", i == 0 ? "tried" : "");
+        put_clean(bp->attempts[i].summary);
+        printf(": still %s\n", fo_class_id(bp->attempts[i].class));
+    }
+    if (bp->status != FO_BACKEND_FIX && bp->advice)
+        print_label(bp->status == FO_BACKEND_BLOCKED ? "blocked" : "needs", bp->advice);
+}
+
+static void print_plan(const out_ctx *o, const fo_plan *plan)
+{
+    printf("service ");
+    put_clean(plan->service_id);
+    if (plan->service_name) {
+        printf(" \"");
+        put_clean(plan->service_name);
+        printf("\"");
+    }
+    printf(": active version %ld, %zu backend%s\n", plan->active_version, plan->backend_count,
+           plan->backend_count == 1 ? "" : "s");
+    for (size_t i = 0; i < plan->leftover_count; i++) {
+        printf("  leftover draft %ld from an earlier run, never activated: \"",
+               plan->leftovers[i].number);
+        put_clean(plan->leftovers[i].comment);
+        printf("\" (a fresh draft is cloned from version %ld)\n", plan->active_version);
+    }
+    for (size_t i = 0; i < plan->backend_count; i++)
+        print_backend(o, &plan->backends[i]);
+}
+
+static void count_statuses(const fo_plan *plan, size_t counts[5])
+{
+    memset(counts, 0, 5 * sizeof(counts[0]));
+    for (size_t i = 0; i < plan->backend_count; i++)
+        counts[plan->backends[i].status]++;
+}
+
+static void print_plan_summary(const fo_plan *plan, bool apply)
+{
+    size_t n[5];
+    count_statuses(plan, n);
+    printf("\nplan %.12s: %zu fix%s to apply", plan->plan_id, n[FO_BACKEND_FIX],
+           n[FO_BACKEND_FIX] == 1 ? "" : "es");
+    if (n[FO_BACKEND_BLOCKED])
+        printf(", %zu waiting for consent", n[FO_BACKEND_BLOCKED]);
+    if (n[FO_BACKEND_HUMAN] + n[FO_BACKEND_ERROR])
+        printf(", %zu needing a person", n[FO_BACKEND_HUMAN] + n[FO_BACKEND_ERROR]);
+    if (n[FO_BACKEND_OK])
+        printf(", %zu ok", n[FO_BACKEND_OK]);
+    printf(".%s\n",
+           !apply && n[FO_BACKEND_FIX] ? " Nothing was written; --apply writes the fixes." : "");
+}
+
+/* Prints each apply step as it finishes. */
+static void on_event(void *ctx, const fo_event *ev)
+{
+    const out_ctx *o = ctx;
+    if (!ev->finished || ev->step == FO_STEP_DETAILS || ev->step == FO_STEP_PROBE)
+        return;
+    const fo_step_record *r = ev->record;
+    printf("  %-10s %s%-6s%s ", fo_step_name(r->step), paint(o, r->ok ? GREEN : BOLD_RED),
+           r->ok ? "ok" : "FAILED", paint(o, RESET));
+    if (r->backend && r->step != FO_STEP_READBACK) {
+        put_clean(r->backend);
+        printf(": ");
+    }
+    put_clean(r->message);
+    putchar('\n');
+    if (r->diff)
+        print_diff(o, r->diff, 20);
+    fflush(stdout);
+}
+
+static void print_apply_summary(const out_ctx *o, const fo_apply_result *r,
+                                const fo_api_stats *stats)
+{
+    const char *words = "";
+    switch (r->outcome) {
+    case FO_APPLY_NOTHING:
+        words = "nothing to write";
+        break;
+    case FO_APPLY_VERIFIED:
+        words = "applied and verified";
+        break;
+    case FO_APPLY_DRAFT:
+        words = "draft validated, not activated (--activate=none)";
+        break;
+    case FO_APPLY_FAILED:
+        words = "stopped before activating; the active version is unchanged";
+        break;
+    case FO_APPLY_CONFLICT:
+        words = "conflict: the service changed meanwhile; nothing of ours is active";
+        break;
+    case FO_APPLY_ROLLED_BACK:
+        words = "activated, failed verification, rolled back";
+        break;
+    case FO_APPLY_UNKNOWN:
+        words = "unknown: check the service";
+        break;
+    }
+    bool good = r->outcome == FO_APPLY_VERIFIED || r->outcome == FO_APPLY_DRAFT ||
+                r->outcome == FO_APPLY_NOTHING;
+    printf("%sresult%s: %s", paint(o, good ? BOLD_GREEN : BOLD_RED), paint(o, RESET), words);
+    if (r->active_after > 0)
+        printf("; active version %ld", r->active_after);
+    if (r->draft > 0 && r->outcome != FO_APPLY_VERIFIED)
+        printf("; draft %ld", r->draft);
+    printf(" (%u API requests, %u writes)\n", stats->requests, stats->writes);
+    if (r->error.code != 0) {
+        printf("  ");
+        put_clean(r->error.msg);
+        putchar('\n');
+    }
+}
+
+/* Asks on the terminal; true for yes. */
+static bool confirm(const fo_plan *plan)
+{
+    size_t n[5];
+    char answer[16];
+    count_statuses(plan, n);
+    printf("\nApply %zu fix%s to service ", n[FO_BACKEND_FIX], n[FO_BACKEND_FIX] == 1 ? "" : "es");
+    put_clean(plan->service_id);
+    printf(" (a new version cloned from %ld)? [y/N] ", plan->active_version);
+    fflush(stdout);
+    if (!fgets(answer, sizeof(answer), stdin))
+        return false;
+    return answer[0] == 'y' || answer[0] == 'Y';
+}
+
+static void print_report(const fo_cmd_report *report)
+{
+    json_t *object = fo_cmd_report_json(report);
+    char *text = object ? json_dumps(object, JSON_INDENT(2) | JSON_REAL_PRECISION(12)) : NULL;
+    if (text)
+        puts(text);
+    else
+        fo_cmd_errorf("out of memory writing the report");
+    free(text);
+    json_decref(object);
+}
+
+static void log_api(void *ctx, fo_log_level level, const char *msg)
+{
+    (void)ctx;
+    if (level == FO_LOG_WARN)
+        fo_cmd_errorf("%s", msg);
+}
+
+int fo_cmd_fix(int argc, char **argv)
+{
+    fix_args a;
+    fo_api_config cfg;
+    fo_error e;
+    fo_api *api = NULL;
+    fo_prober *prober = NULL;
+    fo_plan *plan = NULL;
+    fo_apply_result *applied = NULL;
+    char *token = NULL, *ca_pem = NULL;
+    fo_cmd_report report = {0};
+    int code = parse_args(&a, argc, argv);
+    if (code >= 0)
+        return code;
+    out_ctx o = {.color = !a.json && fo_cmd_use_color(stdout)};
+    fo_error_clear(&e);
+    report.service_id = a.service_id;
+    report.apply_mode = a.apply;
+    report.result = FO_RESULT_ERROR;
+    if (a.ca_file) {
+        fo_cert_list *certs = NULL;
+        if (fo_probe_read_file(&ca_pem, a.ca_file, CA_FILE_MAX_BYTES, &e) != 0 ||
+            fo_probe_certs_parse(&certs, ca_pem, strlen(ca_pem), a.ca_file, &e) != 0) {
+            fo_cmd_errorf("--ca-file: %s", e.msg);
+            code = FO_EXIT_ERROR;
+            goto out;
+        }
+        fo_cert_list_free(certs);
+    }
+    fo_api_config_init(&cfg);
+    if (fo_api_config_from_env(&cfg, &token, a.token_file, &e) != 0) {
+        fo_cmd_errorf("%s", e.msg);
+        code = e.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR;
+        goto out;
+    }
+    cfg.log = log_api;
+    if (fo_api_new(&api, &cfg, &e) != 0) {
+        fo_cmd_errorf("%s", e.msg);
+        code = e.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR;
+        goto out;
+    }
+    if (fo_prober_new(&prober, a.trust_bundle, &e) != 0) {
+        fo_cmd_errorf("%s", e.msg);
+        code = FO_EXIT_ERROR;
+        goto out;
+    }
+    fo_plan_options popts = {
+        .consent = {.trust_presented_ca = a.trust_presented_ca,
+                    .ca_file_pem = ca_pem,
+                    .accept_cert_hostnames = a.accept,
+                    .accept_count = a.accept_count,
+                    .allow_downgrade = a.allow_downgrade},
+        .backends = a.backends,
+        .backend_count = a.backend_count,
+    };
+    int rc = fo_remediate_plan(&plan, api, prober, a.service_id, &popts, &e);
+    if (rc != 0) {
+        fo_cmd_errorf("%s", e.msg);
+        report.error = e.msg;
+        code = rc == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR; /* an unknown --backend */
+        goto report;
+    }
+    report.plan = plan;
+    if (!a.json) {
+        print_plan(&o, plan);
+        print_plan_summary(plan, a.apply);
+    }
+    bool interactive = a.apply && !a.yes;
+    bool go = a.apply;
+    size_t n[5];
+    count_statuses(plan, n);
+    if (go && interactive && n[FO_BACKEND_FIX] > 0 && !confirm(plan)) {
+        printf("Nothing was written.\n");
+        go = false;
+        report.apply_mode = false;
+    }
+    if (go) {
+        fo_apply_options aopts = {.activate = a.activate,
+                                  .reread_first = interactive,
+                                  .event = a.json ? NULL : on_event,
+                                  .event_ctx = &o};
+        if (!a.json && n[FO_BACKEND_FIX] > 0)
+            printf("\napply\n");
+        rc = fo_remediate_apply(&applied, api, prober, plan, &aopts, &e);
+        if (rc != 0) {
+            fo_cmd_errorf("%s", e.msg);
+            report.error = e.msg;
+            code = FO_EXIT_ERROR;
+            goto report;
+        }
+        report.applied = applied;
+    }
+    report.result = fo_remediate_result(plan, applied);
+    code = (int)report.result;
+    if (applied && !a.json) {
+        fo_api_stats stats;
+        fo_api_get_stats(api, &stats);
+        print_apply_summary(&o, applied, &stats);
+    }
+report:
+    if (api)
+        fo_api_get_stats(api, &report.stats);
+    if (code == FO_EXIT_USAGE)
+        goto out;
+    if (a.json)
+        print_report(&report);
+    if (fflush(stdout) != 0) {
+        fo_cmd_errorf("cannot write the output");
+        code = FO_EXIT_ERROR;
+    }
+out:
+    fo_apply_result_free(applied);
+    fo_plan_free(plan);
+    fo_prober_free(prober);
+    fo_api_free(api);
+    fo_secret_free(token);
+    free(ca_pem);
+    return code;
+}

@@ -1,0 +1,557 @@
+/* Apply: write a plan's allowed fixes in one new version, and activate it only once Fastly's
+ * own answers show exactly the planned change and the fixed origins pass the probe.
+ *
+ * The invariant: at the end the active version is the one planned against, or a new one that
+ * was verified; the only exception is an API that stops answering between activating and
+ * reading back, which the outcome FO_APPLY_UNKNOWN says. Writes are never retried blindly:
+ * the API client reads back instead. A one-backend fix costs 10 requests, 4 of them writes
+ * (clone, comment, update, activate); a rollback is a fifth write. */
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define MAX_COMMENT 480
+
+typedef struct apply_ctx {
+    fo_api *api;
+    fo_prober *prober;
+    const fo_plan *plan;
+    const fo_apply_options *opts;
+    fo_apply_result *result;
+    fo_rem_steps steps;
+    const char *sid;
+    long draft;
+} apply_ctx;
+
+const char *fo_apply_outcome_name(fo_apply_outcome outcome)
+{
+    switch (outcome) {
+    case FO_APPLY_NOTHING:
+        return "nothing";
+    case FO_APPLY_VERIFIED:
+        return "verified";
+    case FO_APPLY_DRAFT:
+        return "draft";
+    case FO_APPLY_FAILED:
+        return "failed";
+    case FO_APPLY_CONFLICT:
+        return "conflict";
+    case FO_APPLY_ROLLED_BACK:
+        return "rolled_back";
+    case FO_APPLY_UNKNOWN:
+        return "unknown";
+    }
+    return "?";
+}
+
+/* Ends the run with outcome, keeping the first failure's error. */
+static void finish(apply_ctx *a, fo_apply_outcome outcome, const fo_error *e)
+{
+    a->result->outcome = outcome;
+    if (e && a->result->error.code == 0)
+        a->result->error = *e;
+}
+
+static void random_run_id(char out[17])
+{
+    unsigned char bytes[6];
+    if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
+        /* No randomness: the clock still tells runs apart. */
+        snprintf(out, 17, "%012llx",
+                 (unsigned long long)(fo_now_ms() * 1000.0) & 0xffffffffffffULL);
+        return;
+    }
+    for (size_t i = 0; i < sizeof(bytes); i++)
+        snprintf(out + 2 * i, 3, "%02x", bytes[i]);
+}
+
+/* "fixorigin: origin: set ssl_cert_hostname to x; api: ... (run ID, by U1)": a later run
+ * knows its drafts by the prefix. */
+static char *version_comment(const apply_ctx *a)
+{
+    fo_buf b = {0};
+    char tail[160];
+    snprintf(tail, sizeof(tail), " (run %s%s%.64s)", a->result->run_id,
+             a->opts->requested_by ? ", by " : "",
+             a->opts->requested_by ? a->opts->requested_by : "");
+    int rc = fo_buf_puts(&b, "fixorigin: ");
+    bool first = true;
+    for (size_t i = 0; rc == 0 && i < a->plan->backend_count; i++) {
+        const fo_backend_plan *bp = &a->plan->backends[i];
+        if (bp->status != FO_BACKEND_FIX)
+            continue;
+        if (b.len + strlen(bp->backend->name) + strlen(bp->fix.summary) + 4 >
+            MAX_COMMENT - strlen(tail)) {
+            rc = fo_buf_puts(&b, first ? "several backends" : "; and more");
+            break;
+        }
+        rc = fo_buf_printf(&b, "%s%s: %s", first ? "" : "; ", bp->backend->name, bp->fix.summary);
+        first = false;
+    }
+    if (rc == 0)
+        rc = fo_buf_puts(&b, tail);
+    if (rc != 0) {
+        fo_buf_free(&b);
+        return NULL;
+    }
+    return fo_buf_steal(&b);
+}
+
+/* The active version's number from a version list, 0 when none is active. */
+static long active_in(const fo_version_list *list)
+{
+    for (size_t i = 0; i < list->count; i++) {
+        if (list->items[i].active)
+            return list->items[i].number;
+    }
+    return 0;
+}
+
+/* Reads the version list and checks the planned version is still active. Returns 0, a
+ * failure to read (FAILED), or FO_ECONFLICT. */
+static int check_still_active(apply_ctx *a, fo_step step, fo_version_list **out_list)
+{
+    fo_version_list *list = NULL;
+    fo_error e;
+    fo_error_clear(&e);
+    fo_rem_step_start(&a->steps, step, NULL);
+    int rc = fo_api_version_list(a->api, &list, a->sid, &e);
+    if (rc != 0) {
+        fo_rem_step_done(&a->steps, step, NULL, false, NULL, "%s", e.msg);
+        finish(a, FO_APPLY_FAILED, &e);
+        return rc;
+    }
+    long now = active_in(list);
+    if (now != a->plan->active_version) {
+        fo_error_set(&e, FO_ECONFLICT,
+                     "version %ld was planned against, but version %ld is active now: someone "
+                     "changed the service meanwhile; run again",
+                     a->plan->active_version, now);
+        fo_rem_step_done(&a->steps, step, NULL, false, NULL, "%s", e.msg);
+        finish(a, FO_APPLY_CONFLICT, &e);
+        a->result->active_after = now;
+        fo_version_list_free(list);
+        return FO_ECONFLICT;
+    }
+    fo_rem_step_done(&a->steps, step, NULL, true, NULL, "version %ld is still active", now);
+    if (out_list)
+        *out_list = list;
+    else
+        fo_version_list_free(list);
+    return 0;
+}
+
+static int clone_draft(apply_ctx *a)
+{
+    fo_version_list *fresh = NULL;
+    fo_version *draft = NULL;
+    fo_error e;
+    fo_error_clear(&e);
+    int rc = 0;
+    if (a->opts->reread_first)
+        rc = check_still_active(a, FO_STEP_REREAD, &fresh);
+    if (rc != 0)
+        return rc;
+    fo_rem_step_start(&a->steps, FO_STEP_CLONE, NULL);
+    rc = fresh ? fo_api_version_clone_known(a->api, &draft, a->sid, a->plan->active_version,
+                                            fresh->items, fresh->count, &e)
+               : fo_api_version_clone_known(a->api, &draft, a->sid, a->plan->active_version,
+                                            a->plan->versions, a->plan->version_count, &e);
+    fo_version_list_free(fresh);
+    if (rc != 0) {
+        fo_rem_step_done(&a->steps, FO_STEP_CLONE, NULL, false, NULL, "%s%s", e.msg,
+                         rc == FO_EUNKNOWN ? " (a draft may have been made: a later run names it)"
+                                           : "");
+        finish(a, rc == FO_ECONFLICT ? FO_APPLY_CONFLICT : FO_APPLY_FAILED, &e);
+        return rc;
+    }
+    a->draft = a->result->draft = draft->number;
+    fo_rem_step_done(&a->steps, FO_STEP_CLONE, NULL, true, NULL, "version %ld -> draft %ld",
+                     a->plan->active_version, draft->number);
+    fo_version_free(draft);
+    return 0;
+}
+
+/* A step that failed after the clone: the draft stays, never activated. */
+static int draft_failed(apply_ctx *a, fo_step step, const char *backend, int rc, const fo_error *e,
+                        const char *diff)
+{
+    fo_rem_step_done(&a->steps, step, backend, false, diff,
+                     "%s; draft %ld is left as it is and never activated", e->msg, a->draft);
+    finish(a, rc == FO_ECONFLICT ? FO_APPLY_CONFLICT : FO_APPLY_FAILED, e);
+    return rc ? rc : FO_ESTATE;
+}
+
+static int comment_draft(apply_ctx *a)
+{
+    fo_version *v = NULL;
+    fo_error e;
+    fo_error_clear(&e);
+    char *comment = version_comment(a);
+    if (!comment)
+        return FO_ENOMEM;
+    fo_rem_step_start(&a->steps, FO_STEP_COMMENT, NULL);
+    int rc = fo_api_version_comment(a->api, &v, a->sid, a->draft, comment, &e);
+    if (rc == 0)
+        fo_rem_step_done(&a->steps, FO_STEP_COMMENT, NULL, true, NULL, "draft %ld: %s", a->draft,
+                         comment);
+    else
+        rc = draft_failed(a, FO_STEP_COMMENT, NULL, rc, &e, NULL);
+    fo_version_free(v);
+    free(comment);
+    return rc;
+}
+
+static int update_backend(apply_ctx *a, const fo_backend_plan *bp)
+{
+    fo_backend *after = NULL;
+    fo_error e;
+    char why[400];
+    fo_error_clear(&e);
+    const char *name = bp->backend->name;
+    fo_backend_change *changes = calloc(bp->fix.change_count, sizeof(*changes));
+    char *diff = fo_remediate_fix_diff(&bp->fix);
+    int rc = changes && diff ? 0 : FO_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < bp->fix.change_count; i++)
+        changes[i] = (fo_backend_change){bp->fix.changes[i].field, bp->fix.changes[i].to};
+    if (rc == 0) {
+        fo_rem_step_start(&a->steps, FO_STEP_UPDATE, name);
+        rc = fo_api_backend_update(a->api, &after, a->sid, a->draft, name, changes,
+                                   bp->fix.change_count, &e);
+        if (rc != 0)
+            rc = draft_failed(a, FO_STEP_UPDATE, name, rc, &e, diff);
+        else
+            fo_rem_step_done(&a->steps, FO_STEP_UPDATE, name, true, diff, "%s in draft %ld",
+                             bp->fix.summary, a->draft);
+    }
+    /* The update's answer is the backend as Fastly now stores it: the read-back. */
+    if (rc == 0) {
+        fo_rem_step_start(&a->steps, FO_STEP_READBACK, name);
+        if (fo_remediate_readback_matches(bp->backend, after, &bp->fix, why, sizeof(why))) {
+            fo_rem_step_done(&a->steps, FO_STEP_READBACK, name, true, NULL,
+                             "backend '%s' holds exactly the planned change", name);
+        } else {
+            fo_error_set(&e, FO_EPROTO, "backend '%s' does not read back as planned: %s", name,
+                         why);
+            rc = draft_failed(a, FO_STEP_READBACK, name, FO_EPROTO, &e, NULL);
+        }
+    }
+    fo_backend_free(after);
+    free(changes);
+    free(diff);
+    return rc;
+}
+
+static int check_diff(apply_ctx *a)
+{
+    fo_diff *diff = NULL;
+    fo_error e;
+    char why[400];
+    char *shown = NULL;
+    fo_error_clear(&e);
+    fo_rem_step_start(&a->steps, FO_STEP_DIFF, NULL);
+    int rc = fo_api_diff(a->api, &diff, a->sid, a->plan->active_version, a->draft, &e);
+    if (rc != 0)
+        return draft_failed(a, FO_STEP_DIFF, NULL, rc, &e, NULL);
+    if (diff->from != a->plan->active_version || diff->to != a->draft) {
+        fo_error_set(&e, FO_EPROTO, "Fastly's diff compares versions %ld and %ld, not %ld and %ld",
+                     diff->from, diff->to, a->plan->active_version, a->draft);
+        rc = draft_failed(a, FO_STEP_DIFF, NULL, FO_EPROTO, &e, NULL);
+    } else if (!fo_remediate_diff_matches(diff->text, a->plan, why, sizeof(why), &shown)) {
+        fo_error_set(&e, FO_EPROTO, "%s", why);
+        rc = draft_failed(a, FO_STEP_DIFF, NULL, FO_EPROTO, &e, shown);
+    } else {
+        fo_rem_step_done(&a->steps, FO_STEP_DIFF, NULL, true, shown,
+                         "version %ld -> %ld changes only the planned fields (and the comment)",
+                         a->plan->active_version, a->draft);
+    }
+    free(shown);
+    fo_diff_free(diff);
+    return rc;
+}
+
+static int validate_draft(apply_ctx *a)
+{
+    fo_validation *v = NULL;
+    fo_error e;
+    fo_error_clear(&e);
+    fo_rem_step_start(&a->steps, FO_STEP_VALIDATE, NULL);
+    int rc = fo_api_version_validate(a->api, &v, a->sid, a->draft, &e);
+    if (rc == 0 && !v->ok) {
+        fo_error_set(&e, FO_ESTATE, "Fastly does not validate draft %ld: %s", a->draft,
+                     v->msg ? v->msg : "no reason given");
+        rc = FO_ESTATE;
+    }
+    if (rc != 0)
+        rc = draft_failed(a, FO_STEP_VALIDATE, NULL, rc, &e, NULL);
+    else
+        fo_rem_step_done(&a->steps, FO_STEP_VALIDATE, NULL, true, NULL, "draft %ld is valid%s%s",
+                         a->draft, v->msg ? ": " : "", v->msg ? v->msg : "");
+    fo_validation_free(v);
+    return rc;
+}
+
+/* ---- after activation ---- */
+
+typedef struct verify_state {
+    fo_diagnosis **out;
+    const size_t *index; /* target i -> plan backend */
+} verify_state;
+
+static void verify_done(void *ctx, size_t i, fo_diagnosis *d, const fo_error *err)
+{
+    verify_state *v = ctx;
+    (void)err;
+    v->out[v->index[i]] = d;
+}
+
+static const fo_backend *find_backend(const fo_version_config *config, const char *name)
+{
+    for (size_t i = 0; config && i < config->backend_count; i++) {
+        if (config->backends[i].name && strcmp(config->backends[i].name, name) == 0)
+            return &config->backends[i];
+    }
+    return NULL;
+}
+
+/* Probes every fixed backend as the active version now holds it. Returns whether each
+ * holds its planned change and passes; why names the first that does not. */
+static bool verify_backends(apply_ctx *a, const fo_version_config *active, char *why,
+                            size_t why_size, fo_buf *report)
+{
+    size_t count = a->plan->backend_count, n = 0;
+    fo_probe_target *targets = calloc(count, sizeof(*targets));
+    size_t *index = calloc(count, sizeof(*index));
+    bool ok = targets && index;
+    if (!ok)
+        snprintf(why, why_size, "out of memory");
+    for (size_t i = 0; ok && i < count; i++) {
+        const fo_backend_plan *bp = &a->plan->backends[i];
+        if (bp->status != FO_BACKEND_FIX)
+            continue;
+        const fo_backend *live = find_backend(active, bp->backend->name);
+        fo_error e;
+        char mismatch[300];
+        if (!live) {
+            snprintf(why, why_size, "backend '%s' is missing from the active version",
+                     bp->backend->name);
+            ok = false;
+        } else if (!fo_remediate_readback_matches(bp->backend, live, &bp->fix, mismatch,
+                                                  sizeof(mismatch))) {
+            snprintf(why, why_size, "backend '%s' in the active version: %s", bp->backend->name,
+                     mismatch);
+            ok = false;
+        } else if (fo_rem_target(&targets[n], live, &e) != 0) {
+            snprintf(why, why_size, "backend '%s': %s", bp->backend->name, e.msg);
+            ok = false;
+        } else {
+            index[n++] = i;
+        }
+    }
+    verify_state state = {.out = a->result->verified, .index = index};
+    fo_error e;
+    if (ok && n > 0 &&
+        fo_probe_run_many(a->prober, targets, n, (int)n, verify_done, &state, &e) != 0) {
+        snprintf(why, why_size, "cannot probe: %s", e.msg);
+        ok = false;
+    }
+    for (size_t k = 0; ok && k < n; k++) {
+        const fo_backend_plan *bp = &a->plan->backends[index[k]];
+        const fo_diagnosis *d = a->result->verified[index[k]];
+        if (!d || d->verdict.class != FO_CLASS_OK) {
+            snprintf(why, why_size, "backend '%s' does not pass: %s", bp->backend->name,
+                     d ? fo_class_id(d->verdict.class) : "the probe could not run");
+            ok = false;
+        } else if (fo_buf_printf(report, "%s%s ok", report->len ? ", " : "", bp->backend->name) !=
+                   0) {
+            snprintf(why, why_size, "out of memory");
+            ok = false;
+        }
+    }
+    free(targets);
+    free(index);
+    return ok;
+}
+
+static void rollback(apply_ctx *a, const char *why)
+{
+    fo_version *v = NULL;
+    fo_error e;
+    fo_error_clear(&e);
+    fo_rem_step_start(&a->steps, FO_STEP_ROLLBACK, NULL);
+    int rc = fo_api_version_activate(a->api, &v, a->sid, a->plan->active_version, &e);
+    fo_version_free(v);
+    if (rc == 0) {
+        a->result->active_after = a->plan->active_version;
+        fo_rem_step_done(&a->steps, FO_STEP_ROLLBACK, NULL, true, NULL,
+                         "version %ld is active again (draft %ld stays, never to be activated "
+                         "by fixorigin)",
+                         a->plan->active_version, a->draft);
+        fo_error_set(&e, FO_ESTATE, "rolled back: %s", why);
+        finish(a, FO_APPLY_ROLLED_BACK, &e);
+        return;
+    }
+    fo_rem_step_done(&a->steps, FO_STEP_ROLLBACK, NULL, false, NULL,
+                     "%s: version %ld may still be active, unverified: check the service", e.msg,
+                     a->draft);
+    a->result->active_after = 0;
+    char first[sizeof(e.msg)];
+    snprintf(first, sizeof(first), "%s", e.msg);
+    fo_error_set(&e, FO_EUNKNOWN, "verification failed (%s) and so did the rollback (%s)", why,
+                 first);
+    finish(a, FO_APPLY_UNKNOWN, &e);
+}
+
+/* Activates the draft, reads the active version back and probes its fixed backends; rolls
+ * back when a fix does not hold. */
+static void activate_and_verify(apply_ctx *a)
+{
+    fo_version *v = NULL;
+    fo_service *svc = NULL;
+    fo_error e;
+    char why[400];
+    fo_buf report = {0};
+    fo_error_clear(&e);
+    fo_rem_step_start(&a->steps, FO_STEP_ACTIVATE, NULL);
+    int rc = fo_api_version_activate(a->api, &v, a->sid, a->draft, &e);
+    fo_version_free(v);
+    if (rc != 0 && rc != FO_EUNKNOWN) {
+        /* The client read the state back: the draft was not activated. */
+        draft_failed(a, FO_STEP_ACTIVATE, NULL, rc, &e, NULL);
+        return;
+    }
+    bool unknown = rc == FO_EUNKNOWN;
+    if (unknown)
+        fo_rem_step_done(&a->steps, FO_STEP_ACTIVATE, NULL, false, NULL,
+                         "%s: reading the service back to find out", e.msg);
+    else
+        fo_rem_step_done(&a->steps, FO_STEP_ACTIVATE, NULL, true, NULL, "draft %ld is active",
+                         a->draft);
+    if (!unknown) {
+        a->result->active_after = a->draft;
+        fo_error_clear(&e);
+    }
+
+    fo_rem_step_start(&a->steps, FO_STEP_VERIFY, NULL);
+    fo_error read_err;
+    fo_error_clear(&read_err);
+    rc = fo_api_service_details(a->api, &svc, a->sid, 0, &read_err);
+    long now = rc == 0 && svc->active ? svc->active->version.number : 0;
+    if (rc != 0) {
+        snprintf(why, sizeof(why), "the active version cannot be read back: %s", read_err.msg);
+        fo_rem_step_done(&a->steps, FO_STEP_VERIFY, NULL, false, NULL, "%s", why);
+        rollback(a, why);
+    } else if (now == a->draft) {
+        a->result->active_after = now;
+        if (verify_backends(a, svc->active, why, sizeof(why), &report)) {
+            fo_rem_step_done(&a->steps, FO_STEP_VERIFY, NULL, true, NULL,
+                             "version %ld is active and its fixed backends pass: %s", now,
+                             report.data ? report.data : "");
+            finish(a, FO_APPLY_VERIFIED, NULL);
+        } else {
+            fo_rem_step_done(&a->steps, FO_STEP_VERIFY, NULL, false, NULL, "%s", why);
+            rollback(a, why);
+        }
+    } else if (unknown && now == a->plan->active_version) {
+        a->result->active_after = now;
+        fo_rem_step_done(&a->steps, FO_STEP_VERIFY, NULL, false, NULL,
+                         "version %ld is still active: the activation did not happen", now);
+        draft_failed(a, FO_STEP_ACTIVATE, NULL, FO_EHTTP, &e, NULL);
+    } else {
+        /* Someone activated another version after ours: theirs stays. */
+        a->result->active_after = now;
+        fo_error_set(&e, FO_ECONFLICT,
+                     "version %ld is active, not draft %ld: someone activated it meanwhile; "
+                     "fixorigin leaves it",
+                     now, a->draft);
+        fo_rem_step_done(&a->steps, FO_STEP_VERIFY, NULL, false, NULL, "%s", e.msg);
+        finish(a, FO_APPLY_CONFLICT, &e);
+    }
+    fo_buf_free(&report);
+    fo_service_free(svc);
+}
+
+int fo_remediate_apply(fo_apply_result **out, fo_api *api, fo_prober *prober, const fo_plan *plan,
+                       const fo_apply_options *opts, fo_error *err)
+{
+    static const fo_apply_options defaults;
+    if (!plan || !api || !prober)
+        return fo_error_set(err, FO_EINVAL, "nothing to apply");
+    if (!opts)
+        opts = &defaults;
+    fo_apply_result *result = calloc(1, sizeof(*result));
+    fo_diagnosis **verified =
+        calloc(plan->backend_count ? plan->backend_count : 1, sizeof(*verified));
+    if (!result || !verified) {
+        free(result);
+        free(verified);
+        return fo_error_set(err, FO_ENOMEM, "out of memory");
+    }
+    result->verified = verified;
+    result->verified_count = plan->backend_count;
+    result->active_before = result->active_after = plan->active_version;
+    if (opts->run_id)
+        snprintf(result->run_id, sizeof(result->run_id), "%.16s", opts->run_id);
+    else
+        random_run_id(result->run_id);
+    apply_ctx a = {.api = api,
+                   .prober = prober,
+                   .plan = plan,
+                   .opts = opts,
+                   .result = result,
+                   .steps = {.event = opts->event, .event_ctx = opts->event_ctx},
+                   .sid = plan->service_id};
+    size_t fixes = 0;
+    for (size_t i = 0; i < plan->backend_count; i++)
+        fixes += plan->backends[i].status == FO_BACKEND_FIX;
+    int rc = 0;
+    if (fixes == 0) {
+        finish(&a, FO_APPLY_NOTHING, NULL);
+        goto out;
+    }
+    rc = clone_draft(&a);
+    if (rc == 0)
+        rc = comment_draft(&a);
+    for (size_t i = 0; rc == 0 && i < plan->backend_count; i++) {
+        if (plan->backends[i].status == FO_BACKEND_FIX)
+            rc = update_backend(&a, &plan->backends[i]);
+    }
+    if (rc == 0)
+        rc = check_diff(&a);
+    if (rc == 0)
+        rc = validate_draft(&a);
+    if (rc == 0 && opts->activate == FO_ACTIVATE_NONE) {
+        finish(&a, FO_APPLY_DRAFT, NULL);
+        goto out;
+    }
+    if (rc == 0)
+        rc = check_still_active(&a, FO_STEP_RECHECK, NULL);
+    if (rc == 0)
+        activate_and_verify(&a);
+out:
+    result->steps = a.steps.items;
+    result->step_count = a.steps.count;
+    if (fixes > 0 && result->outcome == FO_APPLY_NOTHING) {
+        /* Stopped without an outcome: only memory runs out that way, before activating. */
+        fo_error_set(&result->error, rc ? rc : FO_ENOMEM, "%s",
+                     rc == FO_ENOMEM || rc == 0 ? "out of memory" : fo_strerror(rc));
+        result->outcome = FO_APPLY_FAILED;
+    }
+    *out = result;
+    return 0;
+}
+
+void fo_apply_result_free(fo_apply_result *result)
+{
+    if (!result)
+        return;
+    fo_rem_step_records_free(result->steps, result->step_count);
+    for (size_t i = 0; i < result->verified_count; i++)
+        fo_diagnosis_free(result->verified[i]);
+    free(result->verified);
+    free(result);
+}
