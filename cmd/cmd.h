@@ -36,6 +36,10 @@ int fo_cmd_probe(int argc, char **argv);
 int fo_cmd_show(int argc, char **argv);
 /* `fixorigin --service ID ...` and `fixorigin fix ...` (cmd/fix_cmd.c). */
 int fo_cmd_fix(int argc, char **argv);
+/* `fixorigin scan` over many services, `fixorigin serve` for chat bots (cmd/scan_cmd.c,
+ * cmd/serve_cmd.c). */
+int fo_cmd_scan(int argc, char **argv);
+int fo_cmd_serve(int argc, char **argv);
 
 /* fixorigin show over a given API transport (NULL: libcurl), printing to out
  * and err: the seam its tests use. */

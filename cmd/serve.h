@@ -13,6 +13,7 @@
 #include "api.h"
 #include "fo.h"
 #include "probe.h"
+#include "scan.h"
 
 #define FO_SERVE_DEFAULT_LISTEN "127.0.0.1:8080"
 #define FO_SERVE_DEFAULT_MAX_BODY (64 * 1024)
@@ -136,5 +137,85 @@ int fo_serve_command_parse(fo_serve_command *out, const char *text, fo_error *er
  * ignored. Returns 0, or FO_EINVAL with the problem. */
 int fo_serve_json_parse(fo_serve_command *out, fo_serve_action action, const char *body, size_t len,
                         fo_error *err) FO_WARN_UNUSED;
+
+/* ---- The server ------------------------------------------------------------------- */
+
+/* serve's settings: flags, and the environment for secrets (never a flag: `ps` shows
+ * flags). */
+typedef struct fo_serve_config {
+    const char *listen;
+    size_t max_body;
+    int workers;             /* Slack commands worked on at once */
+    int backend_concurrency; /* backends of one service probed at once */
+    long grace_ms;           /* on SIGTERM: how long requests in progress may take */
+    const char *trust_bundle;
+    const char *token_file; /* the Fastly API token's file, or NULL: the environment */
+    char *serve_token;      /* FIXORIGIN_SERVE_TOKEN: a secret; NULL: every /v1 call is 401 */
+    char *slack_secret;     /* SLACK_SIGNING_SECRET: a secret; NULL: /slack/command is 401 */
+    char **apply_users;     /* FIXORIGIN_APPLY_USERS: Slack user ids that may apply */
+    size_t apply_user_count;
+    char **url_allow; /* FIXORIGIN_RESPONSE_URL_ALLOW: reply-URL prefixes besides Slack's */
+    size_t url_allow_count;
+} fo_serve_config;
+
+typedef struct fo_serve_slack fo_serve_slack;
+
+typedef struct fo_serve {
+    fo_serve_config cfg;
+    fo_api_config api;  /* every request makes its own client from it (one per thread) */
+    char *fastly_token; /* the secret api.token points at */
+    char state_dir[FO_SCAN_PATH_MAX];
+    fo_prober *prober; /* shared: thread-safe */
+    fo_serve_slack *slack;
+} fo_serve;
+
+/* ---- serve_routes.c ---------------------------------------------------------------- */
+
+/* The fo_serve_handler of the server (ctx is the fo_serve): GET /healthz, POST /v1/diagnose,
+ * /v1/plan, /v1/apply (bearer token), POST /slack/command (Slack's signature). */
+void fo_serve_route(void *ctx, const fo_serve_request *req, fo_serve_reply *out);
+
+/* ---- serve_work.c: one service's diagnosis, plan or apply --------------------------- */
+
+struct fo_plan;
+struct fo_apply_result;
+
+typedef struct fo_serve_outcome {
+    int code; /* 0: the work ran; else FO_E* and error: it could not */
+    fo_error error;
+    struct fo_plan *plan;            /* the fresh plan */
+    struct fo_apply_result *applied; /* apply, when the plan id still matched */
+    bool stale;                      /* apply: the fresh plan has another id */
+    int exit_code;                   /* what `fixorigin --service` would exit with */
+    fo_api_stats stats;              /* API requests and writes the work spent */
+} fo_serve_outcome;
+
+/* Plans the service (a fresh details read and probes) and, for apply, applies the plan's
+ * safe fixes when its id is still cmd->plan_id, under the service's lock; requested_by
+ * (a chat user id, or NULL) goes into the version comment. Never applies a consent or
+ * downgrade fix: serve takes no consent flags. Fills out; clear it with
+ * fo_serve_outcome_clear. */
+void fo_serve_work(fo_serve *srv, fo_serve_outcome *out, const fo_serve_command *cmd,
+                   const char *requested_by);
+void fo_serve_outcome_clear(fo_serve_outcome *outcome);
+/* The JSON API's answer: the HTTP status and body for an outcome. */
+void fo_serve_outcome_reply(fo_serve_reply *out, const fo_serve_outcome *outcome,
+                            const fo_serve_command *cmd);
+
+/* ---- serve_slack.c: the slash command ------------------------------------------------ */
+
+/* Starts workers threads that do Slack's commands and post their results. 0, FO_ENOMEM,
+ * FO_EIO (no thread). */
+int fo_serve_slack_start(fo_serve_slack **out, fo_serve *srv, int workers,
+                         fo_error *err) FO_WARN_UNUSED;
+/* Answers commands still queued with "not done: shutting down", waits for those in
+ * progress, frees (NULL is fine). */
+void fo_serve_slack_stop(fo_serve_slack *slack);
+/* POST /slack/command: verifies the signature, answers at once (an acknowledgement, help,
+ * or why not), and queues the work. */
+void fo_serve_slack_command(fo_serve *srv, const fo_serve_request *req, fo_serve_reply *out);
+/* The Block Kit message for a finished command (serve_blocks.c). NULL when out of memory. */
+json_t *fo_serve_slack_message(const fo_serve_command *cmd, const fo_serve_outcome *outcome,
+                               const char *user_id);
 
 #endif

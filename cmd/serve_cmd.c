@@ -1,0 +1,259 @@
+/* `fixorigin serve`: the HTTP backend of chat bots and other programs. Reads its settings
+ * (flags; secrets only from the environment), starts the HTTP server and the Slack workers,
+ * prints the address it listens on, and runs until SIGTERM or SIGINT, then stops accepting,
+ * lets what is in progress finish and exits 0. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "serve.h"
+
+enum {
+    MIN_SERVE_TOKEN = 16,
+    OPT_LISTEN = 256,
+    OPT_MAX_BODY,
+    OPT_WORKERS,
+    OPT_CONCURRENCY,
+    OPT_GRACE,
+    OPT_TRUST_BUNDLE,
+    OPT_TOKEN_FILE,
+    OPT_STATE_DIR,
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: fixorigin serve [--listen ADDRESS:PORT] [options]\n"
+            "\n"
+            "An HTTP backend for chat bots and other programs: a JSON API and a Slack slash\n"
+            "command that diagnose, plan and apply fixes for a service.\n"
+            "\n"
+            "  POST /v1/diagnose {\"service_id\"}            each backend's diagnosis\n"
+            "  POST /v1/plan {\"service_id\"}                the report and its plan_id\n"
+            "  POST /v1/apply {\"service_id\",\"plan_id\"}     applies when the plan is current,\n"
+            "                                              else 409 with the new plan\n"
+            "  POST /slack/command                         diagnose|plan|apply, signed by Slack\n"
+            "  GET  /healthz\n"
+            "\n"
+            "options:\n"
+            "  --listen ADDRESS:PORT   where to listen (default " FO_SERVE_DEFAULT_LISTEN
+            ", env FIXORIGIN_LISTEN;\n"
+            "                          port 0: the kernel picks one, printed at start)\n"
+            "  --max-body BYTES        largest request body (default 65536)\n"
+            "  --workers N             Slack commands worked on at once (default 4)\n"
+            "  --concurrency N         backends of a service probed at once (default 8)\n"
+            "  --grace SECONDS         on SIGTERM, time for requests in progress (default 60)\n"
+            "  --trust-bundle FILE     CAs standing for Fastly's trust store (env\n"
+            "                          FIXORIGIN_TRUST_BUNDLE; default: the system's)\n"
+            "  --state-dir DIR         per-service locks shared with scan (default\n"
+            "                          $XDG_STATE_HOME/fixorigin, else ~/.local/state/fixorigin)\n"
+            "  --token-file FILE       the Fastly API token's file (default: FASTLY_API_TOKEN)\n"
+            "  -h, --help              this help\n"
+            "\n"
+            "environment (secrets are never flags):\n"
+            "  FIXORIGIN_SERVE_TOKEN          bearer token of the JSON API (16+ characters;\n"
+            "                                 unset: the JSON API answers 401)\n"
+            "  SLACK_SIGNING_SECRET           Slack app's signing secret (unset: Slack is off)\n"
+            "  FIXORIGIN_APPLY_USERS          Slack user ids that may apply, comma-separated\n"
+            "  FIXORIGIN_RESPONSE_URL_ALLOW   reply-URL prefixes allowed besides\n"
+            "                                 " FO_SLACK_RESPONSE_PREFIX "\n"
+            "  FASTLY_API_TOKEN, FASTLY_API_ENDPOINT   as for every command\n"
+            "\n"
+            "exit: 0 stopped by SIGTERM/SIGINT, 1 cannot start, 64 usage error\n");
+}
+
+static const struct option long_options[] = {
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"max-body", required_argument, NULL, OPT_MAX_BODY},
+    {"workers", required_argument, NULL, OPT_WORKERS},
+    {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
+    {"grace", required_argument, NULL, OPT_GRACE},
+    {"trust-bundle", required_argument, NULL, OPT_TRUST_BUNDLE},
+    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+    {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static bool number_option(long *out, const char *name, long min, long max)
+{
+    if (fo_cmd_parse_int(optarg, min, max, out))
+        return true;
+    fo_cmd_errorf("%s takes a number from %ld to %ld, not '%s'", name, min, max, optarg);
+    return false;
+}
+
+/* Flags into cfg; returns -1 to go on, else an exit code. */
+static int parse_args(fo_serve_config *cfg, const char **state_dir, int argc, char **argv)
+{
+    long n = 0;
+    int c;
+    const char *env_listen = getenv("FIXORIGIN_LISTEN");
+    cfg->listen = fo_str_empty(env_listen) ? FO_SERVE_DEFAULT_LISTEN : env_listen;
+    cfg->max_body = FO_SERVE_DEFAULT_MAX_BODY;
+    cfg->workers = FO_SERVE_DEFAULT_WORKERS;
+    cfg->backend_concurrency = 8;
+    cfg->grace_ms = 60000;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
+        switch (c) {
+        case OPT_LISTEN:
+            cfg->listen = optarg;
+            break;
+        case OPT_MAX_BODY:
+            if (!number_option(&n, "--max-body", 1024, 16L * 1024 * 1024))
+                return FO_EXIT_USAGE;
+            cfg->max_body = (size_t)n;
+            break;
+        case OPT_WORKERS:
+            if (!number_option(&n, "--workers", 1, 64))
+                return FO_EXIT_USAGE;
+            cfg->workers = (int)n;
+            break;
+        case OPT_CONCURRENCY:
+            if (!number_option(&n, "--concurrency", 1, 64))
+                return FO_EXIT_USAGE;
+            cfg->backend_concurrency = (int)n;
+            break;
+        case OPT_GRACE:
+            if (!number_option(&n, "--grace", 0, 3600))
+                return FO_EXIT_USAGE;
+            cfg->grace_ms = n * 1000;
+            break;
+        case OPT_TRUST_BUNDLE:
+            cfg->trust_bundle = optarg;
+            break;
+        case OPT_TOKEN_FILE:
+            cfg->token_file = optarg;
+            break;
+        case OPT_STATE_DIR:
+            *state_dir = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return FO_EXIT_OK;
+        case ':':
+            fo_cmd_errorf("%s needs a value (see 'fixorigin serve --help')", argv[optind - 1]);
+            return FO_EXIT_USAGE;
+        default:
+            fo_cmd_errorf("unknown option '%s' (see 'fixorigin serve --help')", argv[optind - 1]);
+            return FO_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fo_cmd_errorf("unexpected argument '%s' (see 'fixorigin serve --help')", argv[optind]);
+        return FO_EXIT_USAGE;
+    }
+    if (!cfg->trust_bundle) {
+        const char *env = getenv("FIXORIGIN_TRUST_BUNDLE");
+        cfg->trust_bundle = fo_str_empty(env) ? NULL : env;
+    }
+    return -1;
+}
+
+/* The secrets and lists of the environment; returns -1 to go on, else an exit code. */
+static int read_environment(fo_serve_config *cfg)
+{
+    const char *token = getenv("FIXORIGIN_SERVE_TOKEN");
+    const char *secret = getenv("SLACK_SIGNING_SECRET");
+    if (!fo_str_empty(token) && strlen(token) < MIN_SERVE_TOKEN) {
+        fo_cmd_errorf("FIXORIGIN_SERVE_TOKEN is too short: use at least %d random characters",
+                      MIN_SERVE_TOKEN);
+        return FO_EXIT_USAGE;
+    }
+    if (fo_str_empty(token) && fo_str_empty(secret)) {
+        fo_cmd_errorf("nothing to serve: set FIXORIGIN_SERVE_TOKEN (JSON API) and/or "
+                      "SLACK_SIGNING_SECRET (Slack)");
+        return FO_EXIT_USAGE;
+    }
+    if ((!fo_str_empty(token) && !(cfg->serve_token = fo_strdup(token))) ||
+        (!fo_str_empty(secret) && !(cfg->slack_secret = fo_strdup(secret))) ||
+        fo_serve_list_parse(&cfg->apply_users, &cfg->apply_user_count,
+                            getenv("FIXORIGIN_APPLY_USERS")) != 0 ||
+        fo_serve_list_parse(&cfg->url_allow, &cfg->url_allow_count,
+                            getenv("FIXORIGIN_RESPONSE_URL_ALLOW")) != 0) {
+        fo_cmd_errorf("out of memory");
+        return FO_EXIT_ERROR;
+    }
+    for (size_t i = 0; i < cfg->url_allow_count; i++) {
+        if (!fo_serve_prefix_valid(cfg->url_allow[i])) {
+            fo_cmd_errorf("FIXORIGIN_RESPONSE_URL_ALLOW: '%s' must be http(s)://HOST[:PORT]/... "
+                          "(a whole host, ending in '/')",
+                          cfg->url_allow[i]);
+            return FO_EXIT_USAGE;
+        }
+    }
+    return -1;
+}
+
+static void config_clear(fo_serve_config *cfg)
+{
+    fo_secret_free(cfg->serve_token);
+    fo_secret_free(cfg->slack_secret);
+    fo_serve_list_free(cfg->apply_users, cfg->apply_user_count);
+    fo_serve_list_free(cfg->url_allow, cfg->url_allow_count);
+}
+
+int fo_cmd_serve(int argc, char **argv)
+{
+    fo_serve srv;
+    fo_serve_http *http = NULL;
+    fo_error err;
+    const char *state_dir = NULL;
+    sigset_t stop_signals;
+    int signal_number = 0;
+    memset(&srv, 0, sizeof(srv));
+    fo_error_clear(&err);
+    int exit_code = parse_args(&srv.cfg, &state_dir, argc, argv);
+    if (exit_code >= 0 || (exit_code = read_environment(&srv.cfg)) >= 0)
+        goto out;
+    exit_code = FO_EXIT_USAGE;
+    fo_api_config_init(&srv.api);
+    if (fo_api_config_from_env(&srv.api, &srv.fastly_token, srv.cfg.token_file, &err) != 0 ||
+        fo_scan_state_dir(srv.state_dir, sizeof(srv.state_dir), state_dir, &err) != 0) {
+        fo_cmd_errorf("%s", err.msg);
+        exit_code = err.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR;
+        goto out;
+    }
+    exit_code = FO_EXIT_ERROR;
+    if (fo_prober_new(&srv.prober, srv.cfg.trust_bundle, &err) != 0) {
+        fo_cmd_errorf("%s", err.msg);
+        goto out;
+    }
+    /* Every thread started from here on inherits the blocked signals: only sigwait below
+     * sees them. A client that goes away must not kill the server with SIGPIPE. */
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (fo_serve_slack_start(&srv.slack, &srv, srv.cfg.workers, &err) != 0 ||
+        fo_serve_http_start(&http, srv.cfg.listen, srv.cfg.max_body, fo_serve_route, &srv, &err) !=
+            0) {
+        fo_cmd_errorf("%s", err.msg);
+        exit_code = err.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR;
+        goto out;
+    }
+    const char *colon = strrchr(srv.cfg.listen, ':');
+    printf("fixorigin serve: listening on http://%.*s:%u\n", (int)(colon - srv.cfg.listen),
+           srv.cfg.listen, fo_serve_http_port(http));
+    fflush(stdout);
+    fprintf(stderr, "fixorigin serve: JSON API %s, Slack %s, %zu user(s) may apply\n",
+            srv.cfg.serve_token ? "on" : "off", srv.cfg.slack_secret ? "on" : "off",
+            srv.cfg.apply_user_count);
+    sigwait(&stop_signals, &signal_number);
+    fprintf(stderr, "fixorigin serve: %s: finishing requests in progress\n",
+            signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+    exit_code = FO_EXIT_OK;
+out:
+    fo_serve_http_stop(http, srv.cfg.grace_ms);
+    fo_serve_slack_stop(srv.slack);
+    fo_prober_free(srv.prober);
+    fo_secret_free(srv.fastly_token);
+    config_clear(&srv.cfg);
+    return exit_code;
+}
