@@ -1,0 +1,79 @@
+/* tests/integration/scanserve_fixture.h: a fleet of stand-in services for the scan and serve
+ * suites. testbed-origins serves the backends, fastly-mock holds services whose backends are
+ * testbed cases (with the cases' settings as backend fields), and the environment points
+ * fixorigin at both. Everything is on loopback and in a scratch directory. */
+#ifndef FO_SCANSERVE_FIXTURE_H
+#define FO_SCANSERVE_FIXTURE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "mock_harness.h"
+#include "testbed_fixture.h"
+
+#define SS_MAX_BACKENDS 6
+
+/* A service: its id and the testbed cases of its backends (named b0, b1, ...). */
+typedef struct ss_service {
+    const char *id;
+    const char *cases[SS_MAX_BACKENDS]; /* NULL-terminated when shorter */
+} ss_service;
+
+typedef struct ss_fleet {
+    fx_testbed tb;
+    mock_proc mock;
+    char dir[64];        /* scratch: state directory, outputs */
+    char state_dir[128]; /* for --state-dir */
+    char env_endpoint[96];
+    char env_token[96];
+    char env_trust[400];
+    const char *env[4]; /* FASTLY_API_ENDPOINT, FASTLY_API_TOKEN, FIXORIGIN_TRUST_BUNDLE */
+} ss_fleet;
+
+/* Starts the testbed and a mock holding services (each with active version 1 and the domain
+ * www.origin.test); mock_args go to fastly-mock (NULL-terminated, may be NULL). */
+void ss_fleet_start(ss_fleet *f, const ss_service *services, size_t count,
+                    const char *const *mock_args);
+/* Stops both (asserting a clean stop) and removes the scratch directory. */
+void ss_fleet_stop(ss_fleet *f);
+
+/* A backend object for the mock's state from a testbed case (ssl_ca_cert: the PEM text). */
+json_t *ss_backend(const fx_testbed *tb, const char *case_name, const char *name);
+
+/* Runs build/bin/fixorigin with args (NULL-terminated) and the fleet's environment plus
+ * extra_env, output captured; asserts that no token appears in it. Returns the exit code. */
+int ss_fixorigin(tb_run *run, const ss_fleet *f, const char *const *args,
+                 const char *const *extra_env, int timeout_ms);
+
+/* Asserts that text holds none of the fleet's secrets (the Fastly token). */
+void ss_assert_no_token(const char *text, const char *what);
+
+/* NDJSON text as an array of objects (asserting every line parses). */
+json_t *ss_ndjson(const char *text);
+/* The object whose service.id is id in an array of reports (borrowed), or NULL. */
+json_t *ss_report(const json_t *reports, const char *id);
+
+/* A program in the background, stdout and stderr to files in the fleet's directory. */
+typedef struct ss_proc {
+    pid_t pid;
+    char out[160];
+    char err[160];
+} ss_proc;
+
+void ss_spawn(ss_proc *p, const ss_fleet *f, const char *name, const char *const *args,
+              const char *const *extra_env);
+/* Waits up to timeout_ms; returns the exit code, or -1 (killed at the deadline, or died of a
+ * signal). */
+int ss_wait(ss_proc *p, int timeout_ms);
+/* SIGTERM, then ss_wait. */
+int ss_stop(ss_proc *p, int timeout_ms);
+
+/* The mock's logged requests whose method is method and whose path matches glob (fnmatch,
+ * '*' not crossing '/'). */
+size_t ss_log_count(const ss_fleet *f, const char *method, const char *glob);
+
+/* Sleeps ms milliseconds. */
+void ss_sleep_ms(long ms);
+
+#endif
