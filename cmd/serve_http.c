@@ -14,12 +14,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe_json.h"
 #include "serve.h"
 
 enum {
     IDLE_TIMEOUT_S = 30,    /* a connection silent this long is closed (slow clients) */
     CONNECTION_LIMIT = 256, /* threads at most; more wait in the backlog */
     MAX_PATH_SHOWN = 120,   /* of a request path in the access log */
+    DISCARD_MAX = 4 << 20,  /* of a body over the limit, read and dropped before a 413 */
 };
 
 struct fo_serve_http {
@@ -40,8 +42,10 @@ typedef struct request {
     char *path;
     fo_buf body;
     double started_ms;
-    unsigned status; /* what was answered, for the access log */
-    bool answered;   /* a reply was queued before the body was read whole (413) */
+    unsigned status;  /* what was answered, for the access log */
+    bool answered;    /* a reply was queued before the body was read whole (413) */
+    bool too_large;   /* over max_body: the rest is read and dropped, then 413 */
+    size_t discarded; /* bytes dropped so far */
 } request;
 
 const char *fo_serve_header(const fo_serve_request *req, const char *name)
@@ -126,6 +130,17 @@ static enum MHD_Result too_large(struct MHD_Connection *conn, request *req)
     return send_reply(conn, req, &reply);
 }
 
+/* A body over the limit is read to its end and dropped before the 413 goes out: answering
+ * while the client still sends makes the kernel reset the connection, and the client never
+ * sees the answer. Past DISCARD_MAX the connection is simply closed. */
+static bool discard(request *req, size_t n)
+{
+    req->body.len = 0;
+    req->too_large = true;
+    req->discarded += n;
+    return req->discarded <= DISCARD_MAX;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls)
@@ -144,7 +159,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         request_begin(http);
         const char *length =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (length && strtoull(length, NULL, 10) > http->max_body)
+        /* Too large to even read: answer at once (the client may miss it). */
+        if (length && strtoull(length, NULL, 10) > DISCARD_MAX)
             return too_large(conn, req);
         return MHD_YES;
     }
@@ -152,15 +168,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         size_t n = *upload_data_size;
         *upload_data_size = 0;
         if (req->answered)
-            return MHD_YES; /* the rest of a refused body is dropped */
-        if (req->body.len + n > http->max_body)
-            return too_large(conn, req);
+            return MHD_YES;
+        if (req->too_large || req->body.len + n > http->max_body)
+            return discard(req, n) ? MHD_YES : MHD_NO;
         if (fo_buf_append(&req->body, upload_data, n) != 0)
             return MHD_NO;
         return MHD_YES;
     }
     if (req->answered)
         return MHD_YES;
+    if (req->too_large)
+        return too_large(conn, req);
     fo_serve_request request_view = {
         .conn = conn,
         .method = method,

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "probe_json.h"
 #include "serve.h"
 
 enum { POST_TIMEOUT_MS = 10000, USER_ID_MAX = 40 };
@@ -39,8 +40,10 @@ static const char HELP[] =
 
 static void ephemeral(fo_serve_reply *out, const char *text)
 {
-    fo_serve_reply_json(out, MHD_HTTP_OK,
-                        json_pack("{s:s, s:s}", "response_type", "ephemeral", "text", text));
+    /* The text may echo what the user typed: any bytes, not only UTF-8. */
+    fo_serve_reply_json(
+        out, MHD_HTTP_OK,
+        json_pack("{s:s, s:o}", "response_type", "ephemeral", "text", fo_cmd_json_string(text)));
 }
 
 static void job_free(slack_job *job)

@@ -73,6 +73,25 @@ int ss_stop(ss_proc *p, int timeout_ms);
  * '*' not crossing '/'). */
 size_t ss_log_count(const ss_fleet *f, const char *method, const char *glob);
 
+/* `fixorigin serve` running for a test. */
+typedef struct ss_serve {
+    ss_proc proc;
+    unsigned port;
+} ss_serve;
+
+/* Starts fixorigin serve --listen 127.0.0.1:0 --state-dir DIR ARGS with the fleet's
+ * environment plus extra_env, and waits for the port it prints. */
+void ss_serve_start(ss_serve *s, const ss_fleet *f, const char *const *args,
+                    const char *const *extra_env);
+/* SIGTERM; asserts a clean exit (0) and no token in its output. */
+void ss_serve_stop(ss_serve *s);
+
+/* One HTTP request to 127.0.0.1:port: headers NULL-terminated (may be NULL); body NULL:
+ * none; chunked: sent without Content-Length. Asserts that no Fastly token is in the
+ * answer. */
+void ss_http(http_resp *out, unsigned port, const char *method, const char *path,
+             const char *const *headers, const char *body, bool chunked);
+
 /* Sleeps ms milliseconds. */
 void ss_sleep_ms(long ms);
 

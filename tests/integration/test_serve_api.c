@@ -1,0 +1,404 @@
+/* fixorigin serve's JSON API over real HTTP, against fastly-mock and testbed-origins:
+ * bearer tokens, diagnose/plan/apply with a stale and a current plan id, bodies that are
+ * too large or malformed, concurrent requests while one waits on a slow API, SIGTERM in
+ * the middle of a request, start-up errors, and the token never in any output. */
+#include <check.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scanserve_fixture.h"
+
+Suite *serve_api_suite(void);
+
+#define SERVE_TOKEN "serve-token-0123456789abcdef"
+#define AUTH "Authorization: Bearer " SERVE_TOKEN
+
+static const ss_service services[] = {
+    {"FIX_A", {"hostname_mismatch"}},
+    {"OK_A", {"healthy"}},
+    {"SLOW", {"healthy"}},
+    {"CONSENT_A", {"self_signed_certificate"}},
+};
+
+static const char *const faults[] = {"--fail", "GET:/service/SLOW/details:*:delay=4000", NULL};
+static const char *const serve_env[] = {"FIXORIGIN_SERVE_TOKEN=" SERVE_TOKEN, NULL};
+static const char *const serve_args[] = {"--max-body", "4096", NULL};
+
+static ss_fleet f;
+static ss_serve srv;
+
+static void setup(void)
+{
+    ss_fleet_start(&f, services, sizeof(services) / sizeof(services[0]), faults);
+    ss_serve_start(&srv, &f, serve_args, serve_env);
+}
+
+static void teardown(void)
+{
+    ss_serve_stop(&srv);
+    ss_fleet_stop(&f);
+}
+
+/* POST path with the serve token and a JSON body; asserts the status. */
+static json_t *post(const char *path, const char *body, long expect)
+{
+    http_resp r;
+    const char *headers[] = {AUTH, "Content-Type: application/json", NULL};
+    ss_http(&r, srv.port, "POST", path, headers, body, false);
+    ck_assert_msg(r.curl_code == 0 && r.status == expect, "POST %s: curl %d, status %ld: %s", path,
+                  r.curl_code, r.status, r.body);
+    ck_assert_msg(json_is_object(r.json), "POST %s: not a JSON object: %s", path, r.body);
+    ck_assert_ptr_null(strstr(r.body, SERVE_TOKEN));
+    json_t *json = json_incref(r.json);
+    http_free(&r);
+    return json;
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+START_TEST(healthz_and_bearer_tokens)
+{
+    http_resp r;
+    ss_http(&r, srv.port, "GET", "/healthz", NULL, NULL, false);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_eq(str(r.json, "status"), "ok");
+    ck_assert_str_eq(http_header(&r, "Content-Type"), "application/json");
+    http_free(&r);
+    ss_http(&r, srv.port, "HEAD", "/healthz", NULL, NULL, false);
+    ck_assert_int_eq(r.status, 200);
+    http_free(&r);
+    const char *body = "{\"service_id\":\"OK_A\"}";
+    const char *const bad[][3] = {
+        {NULL},
+        {"Authorization: Bearer serve-token-0123456789abcdeX", NULL},
+        {"Authorization: Bearer serve-token-0123456789abcdef0", NULL},
+        {"Authorization: Bearer serve-token", NULL},
+        {"Authorization: Basic " SERVE_TOKEN, NULL},
+        {"Authorization: " SERVE_TOKEN, NULL},
+        {"X-Token: " SERVE_TOKEN, NULL},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ss_http(&r, srv.port, "POST", "/v1/plan", bad[i], body, false);
+        ck_assert_msg(r.status == 401, "case %zu: %ld", i, r.status);
+        ck_assert_str_eq(str(r.json, "error"), "unauthorized");
+        ck_assert_str_eq(http_header(&r, "WWW-Authenticate"), "Bearer realm=\"fixorigin\"");
+        http_free(&r);
+    }
+    /* Nothing reached the Fastly API without the token. */
+    ck_assert_uint_eq(ss_log_count(&f, "GET", "/service/*/details"), 0);
+    const char *lower[] = {"authorization: bearer " SERVE_TOKEN, NULL};
+    ss_http(&r, srv.port, "POST", "/v1/diagnose", lower, body, false);
+    ck_assert_int_eq(r.status, 200);
+    http_free(&r);
+    /* Methods and paths. */
+    ss_http(&r, srv.port, "GET", "/v1/plan", (const char *const[]){AUTH, NULL}, NULL, false);
+    ck_assert_int_eq(r.status, 405);
+    ck_assert_str_eq(http_header(&r, "Allow"), "POST");
+    http_free(&r);
+    ss_http(&r, srv.port, "POST", "/healthz", NULL, "x", false);
+    ck_assert_int_eq(r.status, 405);
+    ck_assert_str_eq(http_header(&r, "Allow"), "GET, HEAD");
+    http_free(&r);
+    ss_http(&r, srv.port, "GET", "/v2/plan", NULL, NULL, false);
+    ck_assert_int_eq(r.status, 404);
+    ck_assert_str_eq(str(r.json, "error"), "not_found");
+    http_free(&r);
+}
+END_TEST
+
+START_TEST(diagnose_and_plan)
+{
+    json_t *ok = post("/v1/diagnose", "{\"service_id\":\"OK_A\"}", 200);
+    ck_assert_str_eq(str(ok, "result"), "ok");
+    ck_assert_int_eq(json_integer_value(json_object_get(ok, "exit_code")), 0);
+    ck_assert_ptr_null(json_object_get(ok, "plan_id"));
+    json_t *b0 = json_array_get(json_object_get(ok, "backends"), 0);
+    ck_assert_str_eq(str(b0, "class"), "ok");
+    ck_assert_str_eq(str(b0, "status"), "ok");
+    json_decref(ok);
+
+    json_t *diag = post("/v1/diagnose", "{\"service_id\":\"FIX_A\"}", 200);
+    b0 = json_array_get(json_object_get(diag, "backends"), 0);
+    ck_assert_str_eq(str(b0, "class"), "hostname_mismatch");
+    ck_assert_str_eq(str(b0, "fastly_error"), "Hostname mismatch");
+    ck_assert_str_eq(str(b0, "status"), "fix");
+    json_decref(diag);
+
+    json_t *plan = post("/v1/plan", "{\"service_id\":\"FIX_A\"}", 200);
+    ck_assert_str_eq(str(plan, "result"), "fixes_planned");
+    ck_assert_int_eq(json_integer_value(json_object_get(plan, "exit_code")), 2);
+    ck_assert_uint_eq(strlen(str(plan, "plan_id")), 64);
+    json_t *report = json_object_get(plan, "report");
+    ck_assert_str_eq(str(report, "schema"), "fixorigin.report/v1");
+    ck_assert_str_eq(str(report, "plan_id"), str(plan, "plan_id"));
+    json_t *change = json_array_get(
+        json_object_get(json_array_get(json_object_get(report, "backends"), 0), "changes"), 0);
+    ck_assert_str_eq(str(change, "field"), "ssl_cert_hostname");
+    ck_assert_str_eq(str(change, "from"), "www.origin.test");
+    ck_assert_str_eq(str(change, "to"), "other.origin.test");
+    json_decref(plan);
+
+    json_t *missing = post("/v1/plan", "{\"service_id\":\"NOT_THERE\"}", 404);
+    ck_assert_str_eq(str(missing, "error"), "not_found");
+    ck_assert_ptr_nonnull(strstr(str(missing, "message"), "Fastly API"));
+    json_decref(missing);
+    /* Looking writes nothing. */
+    ck_assert_uint_eq(ss_log_count(&f, "PUT", "/service/*/version/*/clone"), 0);
+}
+END_TEST
+
+/* Changes FIX_A behind serve's back: a new active version with another timeout. */
+static void someone_else_activates(void)
+{
+    json_decref(api(&f.mock, "PUT", "/service/FIX_A/version/1/clone", NULL, 200));
+    json_decref(
+        api(&f.mock, "PUT", "/service/FIX_A/version/2/backend/b0", "connect_timeout=2000", 200));
+    json_decref(api(&f.mock, "PUT", "/service/FIX_A/version/2/activate", NULL, 200));
+}
+
+START_TEST(apply_only_a_current_plan)
+{
+    char body[200];
+    json_t *plan = post("/v1/plan", "{\"service_id\":\"FIX_A\"}", 200);
+    char old_id[65];
+    snprintf(old_id, sizeof(old_id), "%s", str(plan, "plan_id"));
+    json_decref(plan);
+    someone_else_activates();
+    /* The approved plan is stale: 409 with the new plan, nothing written. */
+    snprintf(body, sizeof(body), "{\"service_id\":\"FIX_A\",\"plan_id\":\"%s\"}", old_id);
+    json_t *stale = post("/v1/apply", body, 409);
+    ck_assert_str_eq(str(stale, "error"), "stale_plan");
+    ck_assert_str_ne(str(stale, "plan_id"), old_id);
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(
+            json_object_get(json_object_get(stale, "report"), "versions"), "active_before")),
+        2);
+    char new_id[65];
+    snprintf(new_id, sizeof(new_id), "%s", str(stale, "plan_id"));
+    json_decref(stale);
+    ck_assert_uint_eq(ss_log_count(&f, "PUT", "/service/FIX_A/version/*/clone"), 1);
+    /* The new plan applies. */
+    snprintf(body, sizeof(body), "{\"service_id\":\"FIX_A\",\"plan_id\":\"%s\"}", new_id);
+    json_t *applied = post("/v1/apply", body, 200);
+    ck_assert_str_eq(str(applied, "result"), "ok");
+    json_t *report = json_object_get(applied, "report");
+    ck_assert_str_eq(str(report, "mode"), "apply");
+    ck_assert_str_eq(str(json_object_get(report, "apply"), "outcome"), "verified");
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(json_object_get(report, "versions"), "active_after")),
+        3);
+    json_decref(applied);
+    json_t *backend = api(&f.mock, "GET", "/service/FIX_A/version/3/backend/b0", NULL, 200);
+    ck_assert_str_eq(str(backend, "ssl_cert_hostname"), "other.origin.test");
+    json_decref(backend);
+    /* Once applied, the same id is stale (the active version moved on). */
+    json_t *again = post("/v1/apply", body, 409);
+    ck_assert_str_eq(str(again, "error"), "stale_plan");
+    json_decref(again);
+    ck_assert_uint_eq(ss_log_count(&f, "PUT", "/service/FIX_A/version/*/clone"), 2);
+    /* A fix that needs consent is never applied by serve. */
+    json_t *consent = post("/v1/plan", "{\"service_id\":\"CONSENT_A\"}", 200);
+    snprintf(body, sizeof(body), "{\"service_id\":\"CONSENT_A\",\"plan_id\":\"%s\"}",
+             str(consent, "plan_id"));
+    json_decref(consent);
+    json_t *refused = post("/v1/apply", body, 200);
+    ck_assert_str_eq(str(refused, "result"), "needs_human");
+    ck_assert_str_eq(str(json_object_get(json_object_get(refused, "report"), "apply"), "outcome"),
+                     "nothing");
+    json_decref(refused);
+    ck_assert_uint_eq(ss_log_count(&f, "PUT", "/service/CONSENT_A/version/*/clone"), 0);
+}
+END_TEST
+
+START_TEST(bad_bodies)
+{
+    static const struct {
+        const char *path;
+        const char *body;
+        const char *says;
+    } cases[] = {
+        {"/v1/plan", "{\"service_id\":", "the body is not JSON"},
+        {"/v1/plan", "", "the body is not JSON"},
+        {"/v1/plan", "[]", "the body must be a JSON object"},
+        {"/v1/plan", "{\"service\":\"OK_A\"}", "the body needs \"service_id\""},
+        {"/v1/diagnose", "{\"service_id\":\"../OK_A\"}", "\"service_id\" is not a service id"},
+        {"/v1/apply", "{\"service_id\":\"OK_A\"}", "the body needs \"plan_id\""},
+        {"/v1/apply", "{\"service_id\":\"OK_A\",\"plan_id\":\"x\"}", "\"plan_id\" is not"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *r = post(cases[i].path, cases[i].body, 400);
+        ck_assert_str_eq(str(r, "error"), "bad_request");
+        ck_assert_msg(strstr(str(r, "message"), cases[i].says), "%s", str(r, "message"));
+        json_decref(r);
+    }
+    /* Over --max-body 4096: refused from Content-Length, and while a chunked body arrives. */
+    char *big = malloc(100000);
+    memset(big, ' ', 99999);
+    big[99999] = '\0';
+    memcpy(big, "{\"service_id\":\"OK_A\",\"pad\":\"", 28);
+    const char *headers[] = {AUTH, NULL};
+    for (int chunked = 0; chunked < 2; chunked++) {
+        http_resp r;
+        ss_http(&r, srv.port, "POST", "/v1/plan", headers, big, chunked);
+        ck_assert_msg(r.status == 413, "chunked %d: %ld %s", chunked, r.status, r.body);
+        ck_assert_str_eq(str(r.json, "error"), "too_large");
+        http_free(&r);
+    }
+    free(big);
+    /* Past 4 MiB the body is not even read: a 413 at once, or the connection closed. */
+    size_t huge_len = 5u << 20;
+    char *huge = malloc(huge_len + 1);
+    memset(huge, 'x', huge_len);
+    huge[huge_len] = '\0';
+    http_resp r;
+    ss_http(&r, srv.port, "POST", "/v1/plan", headers, huge, false);
+    ck_assert_msg(r.status == 413 || r.curl_code != 0, "%ld", r.status);
+    http_free(&r);
+    free(huge);
+    ck_assert_uint_eq(ss_log_count(&f, "GET", "/service/*/details"), 0);
+    /* The server is still there. */
+    ss_http(&r, srv.port, "GET", "/healthz", NULL, NULL, false);
+    ck_assert_int_eq(r.status, 200);
+    http_free(&r);
+}
+END_TEST
+
+typedef struct slow_call {
+    json_t *answer;
+    double done_ms;
+} slow_call;
+
+static void *slow_plan(void *arg)
+{
+    slow_call *call = arg;
+    call->answer = post("/v1/plan", "{\"service_id\":\"SLOW\"}", 200);
+    call->done_ms = fo_now_ms();
+    return NULL;
+}
+
+START_TEST(slow_api_blocks_no_one_else)
+{
+    pthread_t thread;
+    slow_call call = {NULL, 0};
+    double started = fo_now_ms();
+    ck_assert_int_eq(pthread_create(&thread, NULL, slow_plan, &call), 0);
+    /* Let the slow request reach the mock, where its details read waits 4 s (the mock logs
+     * a request when it answers, so the log cannot tell when it arrived). */
+    ss_sleep_ms(1000);
+    http_resp r;
+    ss_http(&r, srv.port, "GET", "/healthz", NULL, NULL, false);
+    ck_assert_int_eq(r.status, 200);
+    http_free(&r);
+    json_t *quick = post("/v1/diagnose", "{\"service_id\":\"OK_A\"}", 200);
+    double quick_done = fo_now_ms();
+    json_decref(quick);
+    ck_assert_int_eq(pthread_join(thread, NULL), 0);
+    /* The others finished while the slow one was still waiting on the API. */
+    ck_assert_msg(quick_done < call.done_ms && quick_done - started < 3500,
+                  "quick %.0f ms, slow %.0f ms", quick_done - started, call.done_ms - started);
+    ck_assert_double_ge(call.done_ms - started, 3900);
+    ck_assert_str_eq(str(call.answer, "result"), "ok");
+    json_decref(call.answer);
+}
+END_TEST
+
+START_TEST(sigterm_lets_a_request_finish)
+{
+    pthread_t thread;
+    slow_call call = {NULL, 0};
+    ck_assert_int_eq(pthread_create(&thread, NULL, slow_plan, &call), 0);
+    ss_sleep_ms(1000); /* the request is in progress: its details read waits 4 s */
+    kill(srv.proc.pid, SIGTERM);
+    ck_assert_int_eq(pthread_join(thread, NULL), 0);
+    ck_assert_str_eq(str(call.answer, "result"), "ok");
+    json_decref(call.answer);
+    /* teardown checks the exit status (0) and the output. */
+}
+END_TEST
+
+START_TEST(token_never_in_output)
+{
+    json_t *plan = post("/v1/plan", "{\"service_id\":\"FIX_A\"}", 200);
+    json_decref(plan);
+    json_t *bad = post("/v1/plan", "{\"service_id\":\"NOT_THERE\"}", 404);
+    json_decref(bad);
+    char *err = read_file(srv.proc.err);
+    char *out = read_file(srv.proc.out);
+    ck_assert_ptr_null(strstr(err, SERVE_TOKEN));
+    ck_assert_ptr_null(strstr(out, SERVE_TOKEN));
+    ck_assert_ptr_null(strstr(err, MOCK_TOKEN));
+    /* The access log names method, path and status, no header. */
+    ck_assert_ptr_nonnull(strstr(err, "fixorigin serve: POST /v1/plan 200 "));
+    ck_assert_ptr_null(strstr(err, "Bearer"));
+    free(err);
+    free(out);
+}
+END_TEST
+
+/* ---- start-up ---- */
+
+START_TEST(start_errors)
+{
+    tb_run run;
+    char in_use[64];
+    snprintf(in_use, sizeof(in_use), "127.0.0.1:%u", f.mock.port);
+    static const char *const no_secrets[] = {
+        "FIXORIGIN_SERVE_TOKEN=", "SLACK_SIGNING_SECRET=", NULL};
+    static const char *const short_token[] = {"FIXORIGIN_SERVE_TOKEN=short", NULL};
+    static const char *const bad_allow[] = {"FIXORIGIN_SERVE_TOKEN=" SERVE_TOKEN,
+                                            "FIXORIGIN_RESPONSE_URL_ALLOW=http://127.0.0.1:9",
+                                            NULL};
+    static const char *const no_fastly[] = {"FIXORIGIN_SERVE_TOKEN=" SERVE_TOKEN,
+                                            "FASTLY_API_TOKEN=", "FASTLY_API_KEY=", NULL};
+    const struct {
+        const char *args[6];
+        const char *const *env;
+        int code;
+        const char *says;
+    } cases[] = {
+        {{"serve", "--listen", "127.0.0.1:0", NULL}, no_secrets, 64, "nothing to serve"},
+        {{"serve", "--listen", "127.0.0.1:0", NULL}, short_token, 64, "too short"},
+        {{"serve", "--listen", "127.0.0.1:0", NULL}, bad_allow, 64, "must be http(s)://HOST"},
+        {{"serve", "--listen", "127.0.0.1:0", NULL}, no_fastly, 64, "no Fastly API token"},
+        {{"serve", "--listen", "localhost:80", NULL}, serve_env, 64, "numeric address"},
+        {{"serve", "--listen", "127.0.0.1", NULL}, serve_env, 64, "ADDRESS:PORT"},
+        {{"serve", "--listen", in_use, NULL}, serve_env, 1, "cannot listen on"},
+        {{"serve", "--max-body", "12", NULL}, serve_env, 64, "--max-body takes"},
+        {{"serve", "--bogus", NULL}, serve_env, 64, "unknown option '--bogus'"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int code = ss_fixorigin(&run, &f, cases[i].args, cases[i].env, 30000);
+        ck_assert_msg(code == cases[i].code && strstr(run.err, cases[i].says),
+                      "case %zu: exit %d: %s", i, code, run.err);
+        tb_run_free(&run);
+    }
+    const char *help[] = {"serve", "--help", NULL};
+    ck_assert_int_eq(ss_fixorigin(&run, &f, help, NULL, 30000), 0);
+    ck_assert_ptr_nonnull(strstr(run.out, "FIXORIGIN_SERVE_TOKEN"));
+    tb_run_free(&run);
+}
+END_TEST
+
+Suite *serve_api_suite(void)
+{
+    Suite *s = suite_create("serve_api");
+    TCase *tc = tcase_create("api");
+    tcase_set_timeout(tc, 300);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, healthz_and_bearer_tokens);
+    tcase_add_test(tc, diagnose_and_plan);
+    tcase_add_test(tc, apply_only_a_current_plan);
+    tcase_add_test(tc, bad_bodies);
+    tcase_add_test(tc, slow_api_blocks_no_one_else);
+    tcase_add_test(tc, sigterm_lets_a_request_finish);
+    tcase_add_test(tc, token_never_in_output);
+    tcase_add_test(tc, start_errors);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,443 @@
+/* fixorigin serve's Slack slash command over real HTTP: valid, forged and stale signatures;
+ * the acknowledgement within 3 seconds and the Block Kit result delivered to a response_url
+ * receiver on loopback inside the test; apply by a user in FIXORIGIN_APPLY_USERS (named in
+ * the version comment) and refused for anyone else; stale plan ids; reply URLs outside the
+ * allow-list refused; help and bad commands. Nothing here talks to Slack. */
+#include <check.h>
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "scanserve_fixture.h"
+
+Suite *serve_slack_suite(void);
+
+#define SECRET "slack-signing-secret-for-tests"
+
+static const ss_service services[] = {
+    {"FIX_A", {"hostname_mismatch"}},
+    {"OK_A", {"healthy"}},
+    {"SLOW", {"healthy"}},
+};
+static const char *const faults[] = {"--fail", "GET:/service/SLOW/details:*:delay=4000", NULL};
+
+/* ---- the response_url receiver ---- */
+
+typedef struct receiver {
+    struct MHD_Daemon *daemon;
+    unsigned port;
+    pthread_mutex_t lock;
+    pthread_cond_t posted;
+    json_t *bodies; /* every POST body, parsed (null when not JSON) */
+} receiver;
+
+typedef struct upload {
+    fo_buf body;
+} upload;
+
+static enum MHD_Result on_post(void *cls, struct MHD_Connection *conn, const char *url,
+                               const char *method, const char *version, const char *data,
+                               size_t *size, void **req_cls)
+{
+    receiver *rx = cls;
+    upload *up = *req_cls;
+    (void)url;
+    (void)method;
+    (void)version;
+    if (!up) {
+        *req_cls = calloc(1, sizeof(upload));
+        return *req_cls ? MHD_YES : MHD_NO;
+    }
+    if (*size) {
+        if (fo_buf_append(&up->body, data, *size) != 0)
+            return MHD_NO;
+        *size = 0;
+        return MHD_YES;
+    }
+    json_t *body = json_loads(up->body.data ? up->body.data : "", 0, NULL);
+    pthread_mutex_lock(&rx->lock);
+    json_array_append_new(rx->bodies, body ? body : json_null());
+    pthread_cond_broadcast(&rx->posted);
+    pthread_mutex_unlock(&rx->lock);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(2, (void *)"ok", MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result r = MHD_queue_response(conn, 200, resp);
+    MHD_destroy_response(resp);
+    return r;
+}
+
+static void on_done(void *cls, struct MHD_Connection *conn, void **req_cls,
+                    enum MHD_RequestTerminationCode code)
+{
+    upload *up = *req_cls;
+    (void)cls;
+    (void)conn;
+    (void)code;
+    if (up) {
+        fo_buf_free(&up->body);
+        free(up);
+    }
+    *req_cls = NULL;
+}
+
+static receiver rx;
+
+static void receiver_start(void)
+{
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    pthread_mutex_init(&rx.lock, NULL);
+    pthread_cond_init(&rx.posted, NULL);
+    rx.bodies = json_array();
+    rx.daemon =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL,
+                         NULL, on_post, &rx, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+                         MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_END);
+    ck_assert_ptr_nonnull(rx.daemon);
+    rx.port = MHD_get_daemon_info(rx.daemon, MHD_DAEMON_INFO_BIND_PORT)->port;
+}
+
+static void receiver_stop(void)
+{
+    MHD_stop_daemon(rx.daemon);
+    json_decref(rx.bodies);
+    pthread_cond_destroy(&rx.posted);
+    pthread_mutex_destroy(&rx.lock);
+}
+
+/* The nth (0-based) body posted, waiting up to timeout_ms; NULL when none came. */
+static json_t *received(size_t nth, int timeout_ms)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    pthread_mutex_lock(&rx.lock);
+    while (json_array_size(rx.bodies) <= nth &&
+           pthread_cond_timedwait(&rx.posted, &rx.lock, &deadline) == 0)
+        ;
+    json_t *body = json_incref(json_array_get(rx.bodies, nth));
+    pthread_mutex_unlock(&rx.lock);
+    return body;
+}
+
+static size_t received_count(void)
+{
+    pthread_mutex_lock(&rx.lock);
+    size_t n = json_array_size(rx.bodies);
+    pthread_mutex_unlock(&rx.lock);
+    return n;
+}
+
+/* ---- the server ---- */
+
+static ss_fleet f;
+static ss_serve srv;
+static char allow_env[96];
+
+static void setup(void)
+{
+    receiver_start();
+    ss_fleet_start(&f, services, sizeof(services) / sizeof(services[0]), faults);
+    snprintf(allow_env, sizeof(allow_env), "FIXORIGIN_RESPONSE_URL_ALLOW=http://127.0.0.1:%u/",
+             rx.port);
+    const char *env[] = {"SLACK_SIGNING_SECRET=" SECRET, "FIXORIGIN_APPLY_USERS=UADMIN1, UADMIN2",
+                         allow_env, "FIXORIGIN_SERVE_TOKEN=", NULL};
+    ss_serve_start(&srv, &f, NULL, env);
+}
+
+static void teardown(void)
+{
+    ss_serve_stop(&srv);
+    ss_fleet_stop(&f);
+    receiver_stop();
+}
+
+/* Slack's form body for a command. */
+static void form(char *out, size_t size, const char *user, const char *text, const char *url)
+{
+    char escaped_text[300] = "", escaped_url[300] = "";
+    size_t n = 0;
+    for (const char *p = text; *p && n + 4 < sizeof(escaped_text); p++)
+        n += (size_t)snprintf(escaped_text + n, 4, *p == ' ' ? "+" : "%c", *p);
+    n = 0;
+    for (const char *p = url; *p && n + 4 < sizeof(escaped_url); p++)
+        n += (size_t)snprintf(escaped_url + n, 4, (*p == ':' || *p == '/') ? "%%%02X" : "%c", *p);
+    snprintf(out, size,
+             "token=gIkuvaNzQIHg97ATvDxqgjtO&team_id=T0001&team_domain=example&channel_id="
+             "C2147483705&channel_name=test&user_id=%s&user_name=steve&command=%%2Ffixorigin&"
+             "text=%s&response_url=%s&trigger_id=13345224609.738474920.8088930838d88f008e0",
+             user, escaped_text, escaped_url);
+}
+
+/* POSTs body to /slack/command signed with secret at timestamp ts (0: now). */
+static void slack(http_resp *r, const char *body, const char *secret, long long ts,
+                  const char *extra_header)
+{
+    char ts_header[64], sig_header[128], base[4096];
+    unsigned char mac[32];
+    unsigned int len = 0;
+    if (ts == 0)
+        ts = (long long)time(NULL);
+    snprintf(base, sizeof(base), "v0:%lld:%s", ts, body);
+    HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)base, strlen(base), mac,
+         &len);
+    int n = snprintf(sig_header, sizeof(sig_header), "X-Slack-Signature: v0=");
+    for (unsigned int i = 0; i < len; i++)
+        n += snprintf(sig_header + n, sizeof(sig_header) - (size_t)n, "%02x", mac[i]);
+    snprintf(ts_header, sizeof(ts_header), "X-Slack-Request-Timestamp: %lld", ts);
+    const char *headers[] = {ts_header, sig_header,
+                             "Content-Type: application/x-www-form-urlencoded", extra_header, NULL};
+    ss_http(r, srv.port, "POST", "/slack/command", headers, body, false);
+}
+
+static char reply_url[96];
+
+static const char *reply(void)
+{
+    snprintf(reply_url, sizeof(reply_url), "http://127.0.0.1:%u/commands/T0001/1/xyz", rx.port);
+    return reply_url;
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+/* Every block's text, and the fallback text, joined. */
+static char *message_text(const json_t *message)
+{
+    fo_buf all = {0};
+    size_t i;
+    json_t *block;
+    ck_assert_int_eq(fo_buf_printf(&all, "%s\n", str(message, "text")), 0);
+    json_array_foreach(json_object_get(message, "blocks"), i, block)
+    {
+        json_t *text = json_object_get(block, "text");
+        if (!text)
+            text = json_array_get(json_object_get(block, "elements"), 0);
+        ck_assert_int_eq(fo_buf_printf(&all, "%s\n", str(text, "text")), 0);
+    }
+    return fo_buf_steal(&all);
+}
+
+/* Sends a command and checks the acknowledgement: 200 within 3 s, ephemeral. */
+static void command(const char *user, const char *text, const char *ack_says)
+{
+    char body[1024];
+    http_resp r;
+    form(body, sizeof(body), user, text, reply());
+    double start = fo_now_ms();
+    slack(&r, body, SECRET, 0, NULL);
+    double took = fo_now_ms() - start;
+    ck_assert_msg(r.status == 200, "%s: %ld %s", text, r.status, r.body);
+    ck_assert_msg(took < 3000, "%s: acknowledged after %.0f ms", text, took);
+    ck_assert_str_eq(str(r.json, "response_type"), "ephemeral");
+    ck_assert_msg(strstr(str(r.json, "text"), ack_says), "%s: %s", text, str(r.json, "text"));
+    http_free(&r);
+}
+
+START_TEST(plan_then_apply_by_an_allowed_user)
+{
+    command("UUSER", "plan FIX_A", "Working on `plan FIX_A`");
+    json_t *plan = received(0, 60000);
+    ck_assert_msg(plan != NULL, "nothing was posted to the response_url");
+    ck_assert_str_eq(str(plan, "response_type"), "ephemeral");
+    char *text = message_text(plan);
+    ck_assert_msg(strstr(text, "`hostname_mismatch` Hostname mismatch") &&
+                      strstr(text, "set ssl_cert_hostname to other.origin.test") &&
+                      strstr(text, "- ssl_cert_hostname: \"www.origin.test\"") &&
+                      strstr(text, "+ ssl_cert_hostname: \"other.origin.test\""),
+                  "%s", text);
+    const char *id_at = strstr(text, "Plan id `");
+    ck_assert_ptr_nonnull(id_at);
+    char plan_id[65], apply[128];
+    snprintf(plan_id, sizeof(plan_id), "%.64s", id_at + 9);
+    free(text);
+    json_decref(plan);
+    ck_assert_uint_eq(ss_log_count(&f, "PUT", "/service/FIX_A/version/*/clone"), 0);
+
+    snprintf(apply, sizeof(apply), "apply FIX_A %s", plan_id);
+    command("UADMIN2", apply, "Working on `apply FIX_A`");
+    json_t *done = received(1, 60000);
+    ck_assert_ptr_nonnull(done);
+    ck_assert_str_eq(str(done, "response_type"), "in_channel");
+    text = message_text(done);
+    ck_assert_msg(strstr(text, "*Apply:* verified; active version 2") &&
+                      strstr(text, "requested by <@UADMIN2>"),
+                  "%s", text);
+    free(text);
+    json_decref(done);
+    /* The requesting user is in the version comment. */
+    json_t *version = api(&f.mock, "GET", "/service/FIX_A/version/2", NULL, 200);
+    ck_assert_msg(strstr(str(version, "comment"), "UADMIN2"), "%s", str(version, "comment"));
+    json_decref(version);
+}
+END_TEST
+
+START_TEST(apply_refused_for_other_users_and_stale_plans)
+{
+    const char *fake_id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    char apply[128];
+    snprintf(apply, sizeof(apply), "apply FIX_A %s", fake_id);
+    command("UUSER", apply, "<@UUSER> may not apply fixes");
+    /* An allowed user with a plan id that is not the current plan's. */
+    command("UADMIN1", apply, "Working on `apply FIX_A`");
+    json_t *stale = received(0, 60000);
+    ck_assert_ptr_nonnull(stale);
+    char *text = message_text(stale);
+    ck_assert_msg(strstr(text, "the plan changed since it was made") && strstr(text, "Plan id `") &&
+                      !strstr(text, fake_id),
+                  "%s", text);
+    free(text);
+    json_decref(stale);
+    /* Only that one answer: the refused user's command never ran. */
+    ss_sleep_ms(1000);
+    ck_assert_uint_eq(received_count(), 1);
+    ck_assert_uint_eq(ss_log_count(&f, "PUT", "*"), 0);
+    ck_assert_uint_eq(ss_log_count(&f, "PUT", "/service/*/version/*/*"), 0);
+}
+END_TEST
+
+START_TEST(signatures_checked)
+{
+    char body[1024];
+    http_resp r;
+    form(body, sizeof(body), "UADMIN1", "plan FIX_A", reply());
+    static const struct {
+        const char *secret;
+        long long skew;
+    } bad[] = {{"another-secret", 0}, {SECRET, -301}, {SECRET, 301}, {SECRET, -3600}};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        slack(&r, body, bad[i].secret, (long long)time(NULL) + bad[i].skew, NULL);
+        ck_assert_msg(r.status == 401, "case %zu: %ld", i, r.status);
+        ck_assert_str_eq(str(r.json, "error"), "unauthorized");
+        http_free(&r);
+    }
+    /* Unsigned, and signed over another body. */
+    ss_http(&r, srv.port, "POST", "/slack/command", NULL, body, false);
+    ck_assert_int_eq(r.status, 401);
+    http_free(&r);
+    char other[1024];
+    form(other, sizeof(other), "UADMIN1", "plan OK_A", reply());
+    char ts_header[64], sig_header[128], base[2048];
+    unsigned char mac[32];
+    unsigned int len = 0;
+    long long now = (long long)time(NULL);
+    snprintf(base, sizeof(base), "v0:%lld:%s", now, other);
+    HMAC(EVP_sha256(), SECRET, (int)strlen(SECRET), (const unsigned char *)base, strlen(base), mac,
+         &len);
+    int n = snprintf(sig_header, sizeof(sig_header), "X-Slack-Signature: v0=");
+    for (unsigned int i = 0; i < len; i++)
+        n += snprintf(sig_header + n, sizeof(sig_header) - (size_t)n, "%02x", mac[i]);
+    snprintf(ts_header, sizeof(ts_header), "X-Slack-Request-Timestamp: %lld", now);
+    const char *headers[] = {ts_header, sig_header, NULL};
+    ss_http(&r, srv.port, "POST", "/slack/command", headers, body, false);
+    ck_assert_int_eq(r.status, 401);
+    http_free(&r);
+    /* Within the window either way, it is accepted. */
+    slack(&r, body, SECRET, now - 240, NULL);
+    ck_assert_int_eq(r.status, 200);
+    http_free(&r);
+    json_t *answer = received(0, 60000);
+    ck_assert_ptr_nonnull(answer);
+    json_decref(answer);
+    ss_sleep_ms(500);
+    ck_assert_uint_eq(received_count(), 1);
+    /* The JSON API is off without its token. */
+    ss_http(&r, srv.port, "POST", "/v1/plan", (const char *const[]){"Authorization: Bearer ", NULL},
+            "{\"service_id\":\"OK_A\"}", false);
+    ck_assert_int_eq(r.status, 401);
+    ck_assert_ptr_nonnull(strstr(str(r.json, "message"), "FIXORIGIN_SERVE_TOKEN is not set"));
+    http_free(&r);
+}
+END_TEST
+
+START_TEST(reply_urls_outside_the_allow_list_refused)
+{
+    char body[1024], url[128];
+    http_resp r;
+    const char *urls[] = {"https://example.invalid/commands/1", "http://127.0.0.2:9/x",
+                          "https://hooks.slack.com.example.invalid/commands/1", NULL};
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u0/x", rx.port);
+    urls[3] = url;
+    for (size_t i = 0; i < 4; i++) {
+        form(body, sizeof(body), "UADMIN1", "plan OK_A", urls[i]);
+        slack(&r, body, SECRET, 0, NULL);
+        ck_assert_msg(r.status == 400, "%s: %ld", urls[i], r.status);
+        ck_assert_str_eq(str(r.json, "error"), "response_url_refused");
+        http_free(&r);
+    }
+    /* No response_url at all. */
+    slack(&r, "user_id=UADMIN1&text=plan+OK_A", SECRET, 0, NULL);
+    ck_assert_int_eq(r.status, 400);
+    http_free(&r);
+    ss_sleep_ms(1000);
+    ck_assert_uint_eq(received_count(), 0);
+    ck_assert_uint_eq(ss_log_count(&f, "GET", "/service/*/details"), 0);
+}
+END_TEST
+
+START_TEST(help_bad_commands_and_retries)
+{
+    command("UUSER", "help", "`plan <service>`");
+    command("UUSER", "", "`apply <service> <plan_id>`");
+    command("UUSER", "destroy FIX_A", "unknown command 'destroy'");
+    command("UUSER", "apply FIX_A nothex", "'nothex' is not a plan id");
+    command("UUSER", "diagnose a/b", "'a/b' is not a service id");
+    command("UUSER", "d\xff\xfe",
+            "unknown command 'd?"
+            "?'");
+    /* Slack's retry of a command already acknowledged is not worked on twice. */
+    char body[1024];
+    http_resp r;
+    form(body, sizeof(body), "UUSER", "diagnose OK_A", reply());
+    slack(&r, body, SECRET, 0, "X-Slack-Retry-Num: 1");
+    ck_assert_int_eq(r.status, 200);
+    http_free(&r);
+    ss_sleep_ms(1000);
+    ck_assert_uint_eq(received_count(), 0);
+    ck_assert_uint_eq(ss_log_count(&f, "GET", "/service/*/details"), 0);
+}
+END_TEST
+
+START_TEST(slow_api_still_acknowledged_at_once)
+{
+    command("UUSER", "diagnose SLOW", "Working on `diagnose SLOW`");
+    command("UUSER", "diagnose OK_A", "Working on `diagnose OK_A`");
+    /* OK_A's answer comes first: the slow one waits on the API, not in front of it. */
+    json_t *first = received(0, 60000);
+    json_t *second = received(1, 60000);
+    ck_assert_ptr_nonnull(first);
+    ck_assert_ptr_nonnull(second);
+    char *a = message_text(first), *b = message_text(second);
+    ck_assert_msg(strstr(a, "`OK_A`") && strstr(b, "`SLOW`"), "%s\n---\n%s", a, b);
+    ck_assert_msg(strstr(b, ":white_check_mark: nothing to fix"), "%s", b);
+    free(a);
+    free(b);
+    json_decref(first);
+    json_decref(second);
+}
+END_TEST
+
+Suite *serve_slack_suite(void)
+{
+    Suite *s = suite_create("serve_slack");
+    TCase *tc = tcase_create("slack");
+    tcase_set_timeout(tc, 300);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, plan_then_apply_by_an_allowed_user);
+    tcase_add_test(tc, apply_refused_for_other_users_and_stale_plans);
+    tcase_add_test(tc, signatures_checked);
+    tcase_add_test(tc, reply_urls_outside_the_allow_list_refused);
+    tcase_add_test(tc, help_bad_commands_and_retries);
+    tcase_add_test(tc, slow_api_still_acknowledged_at_once);
+    suite_add_tcase(s, tc);
+    return s;
+}
