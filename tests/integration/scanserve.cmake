@@ -8,3 +8,11 @@ foreach(suite scan_fleet serve_api serve_slack)
     OpenSSL::Crypto Threads::Threads)
   add_dependencies(test_${suite} fastly-mock testbed-origins fixorigin)
 endforeach()
+
+# Keep bench-scan runnable: one quick pass over a small fleet.
+if(TARGET bench-scan)
+  add_test(NAME bench_scan_smoke COMMAND bench-scan --bin-dir ${CMAKE_BINARY_DIR}/bin
+    --services 20 --backends 2 --runs 1 --broken-every 5)
+  set_tests_properties(bench_scan_smoke PROPERTIES LABELS integration TIMEOUT 300
+    PASS_REGULAR_EXPRESSION "Every service reported as expected")
+endif()

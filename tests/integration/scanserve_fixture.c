@@ -134,6 +134,9 @@ int ss_fixorigin(tb_run *run, const ss_fleet *f, const char *const *args,
     fx_run_argv(run, argv, env, timeout_ms);
     ss_assert_no_token(run->out, "stdout");
     ss_assert_no_token(run->err, "stderr");
+    /* Built with sanitizers, a report is a failure whatever the exit code says. */
+    ck_assert_msg(!strstr(run->err, "Sanitizer") && !strstr(run->err, "runtime error"), "%s",
+                  run->err);
     return run->exit_code;
 }
 

@@ -313,6 +313,10 @@ START_TEST(overlapping_scans_honour_locks)
     json_decref(lines);
     /* The first run goes on undisturbed and applies its fix, once. */
     ck_assert_int_eq(ss_wait(&first, RUN_MS), 0);
+    char *err = read_file(first.err);
+    ck_assert_msg(err && !strstr(err, "Sanitizer") && !strstr(err, "runtime error"), "%s", err);
+    ss_assert_no_token(err, "the first scan's stderr");
+    free(err);
     char *out = read_file(first.out);
     lines = ss_ndjson(out);
     ck_assert_str_eq(result_of(ss_report(lines, "FIX_A")), "ok");
