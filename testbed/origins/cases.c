@@ -2,6 +2,7 @@
  * each with the backend settings to probe it with and the class expected. The
  * manifest is this table written out with the ports the kernel picked. */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <jansson.h>
 #include <limits.h>
 #include <openssl/rand.h>
@@ -338,7 +339,7 @@ static const struct case_def {
      .origin = "hostile_reset",
      .expected_class = "handshake_failure",
      .robustness = true,
-     .description = "accepts and resets the connection at once"},
+     .description = "resets the connection as soon as the ClientHello arrives"},
 };
 #define CASE_COUNT (sizeof(case_defs) / sizeof(case_defs[0]))
 
@@ -723,6 +724,7 @@ static json_t *case_json(const tb_testbed *tb, const struct case_def *c, int lin
 {
     size_t index = 0;
     const struct origin_def *def = origin_def_named(c->origin, &index);
+    assert(def); /* every case names an origin of the table */
     const tb_origin *o = &tb->origins[index];
     json_t *also = json_array();
     if (c->expected_also)

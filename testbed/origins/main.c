@@ -65,20 +65,22 @@ static int parse_args(int argc, char **argv, tb_options *opts)
             fprintf(stderr, "testbed-origins: unknown option or missing value: %s\n", arg);
             return EXIT_USAGE;
         }
-        if (strcmp(arg, "--dir") == 0)
+        i++;
+        if (strcmp(arg, "--dir") == 0) {
             opts->dir = value;
-        else if (strcmp(arg, "--host") == 0)
+        } else if (strcmp(arg, "--host") == 0) {
             opts->host = value;
-        else if (strcmp(arg, "--manifest") == 0)
+        } else if (strcmp(arg, "--manifest") == 0) {
             opts->manifest = value;
-        else if (strcmp(arg, "--count") == 0 && !parse_count(value, &opts->bulk_count)) {
-            fprintf(stderr, "testbed-origins: --count wants a number from 0 to %d\n", MAX_BULK);
-            return EXIT_USAGE;
-        } else if (strcmp(arg, "--count") != 0) {
+        } else if (strcmp(arg, "--count") == 0) {
+            if (!parse_count(value, &opts->bulk_count)) {
+                fprintf(stderr, "testbed-origins: --count wants a number from 0 to %d\n", MAX_BULK);
+                return EXIT_USAGE;
+            }
+        } else {
             fprintf(stderr, "testbed-origins: unknown option: %s\n", arg);
             return EXIT_USAGE;
         }
-        i++;
     }
     if (!opts->dir) {
         usage(stderr);

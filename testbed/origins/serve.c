@@ -179,15 +179,17 @@ static bool conn_wait(const conn *c, short events, double deadline)
     }
 }
 
-/* Sleeps ms unless the testbed stops first. */
-static void conn_pause(const conn *c, int ms)
+/* Sleeps ms unless the testbed stops first; false when it stops. */
+static bool conn_pause(const conn *c, int ms)
 {
     struct pollfd p = {c->stop_fd, POLLIN, 0};
     double deadline = fo_now_ms() + ms;
     for (double left = ms; left > 0; left = deadline - fo_now_ms()) {
-        if (poll(&p, 1, (int)left + 1) != 0 && errno != EINTR)
-            return;
+        int n = poll(&p, 1, (int)left + 1);
+        if (n > 0 || (n < 0 && errno != EINTR))
+            return false;
     }
+    return true;
 }
 
 static bool send_all(const conn *c, const void *data, size_t len, double deadline)
@@ -345,9 +347,10 @@ static int ssl_write_response(SSL *ssl)
 
 static void serve_tls(const conn *c)
 {
-    if (c->origin->delay_ms > 0)
-        conn_pause(c, c->origin->delay_ms);
-    SSL *ssl = SSL_new(c->origin->ctx);
+    SSL *ssl = NULL;
+    if (c->origin->delay_ms > 0 && !conn_pause(c, c->origin->delay_ms))
+        goto out;
+    ssl = SSL_new(c->origin->ctx);
     if (!ssl || SSL_set_fd(ssl, c->fd) != 1)
         goto out;
     double deadline = fo_now_ms() + HANDSHAKE_MS;
@@ -413,9 +416,8 @@ static void serve_hostile(const conn *c)
         static const unsigned char header[] = {22, 3, 3, 0x40, 0x00};
         for (size_t i = 0; i < sizeof(header) + 0x4000; i++) {
             unsigned char b = i < sizeof(header) ? header[i] : 0x42;
-            if (!send_all(c, &b, 1, deadline) || fo_now_ms() > deadline)
+            if (!send_all(c, &b, 1, deadline) || !conn_pause(c, 250))
                 break;
-            conn_pause(c, 250);
             struct pollfd p = {c->fd, POLLRDHUP, 0};
             if (poll(&p, 1, 0) == 1)
                 break; /* the client gave up */
@@ -423,6 +425,9 @@ static void serve_hostile(const conn *c)
         break;
     }
     case TB_RESET: {
+        /* Reset once the hello is in, so the client is surely past its connect
+         * (a reset racing the connect would read as "refused"). */
+        recv_until(c, (char *)bytes, 0, sizeof(bytes), fo_now_ms() + REQUEST_MS, first_bytes);
         struct linger reset = {1, 0};
         setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
         break;

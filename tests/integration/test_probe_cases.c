@@ -11,19 +11,6 @@
 
 Suite *probe_cases_suite(void);
 
-static fx_testbed tb;
-static bool tb_ready;
-
-static void start_testbed(void)
-{
-    tb_ready = fx_testbed_start(&tb, NULL);
-}
-
-static void stop_testbed(void)
-{
-    fx_testbed_stop(&tb);
-}
-
 enum { ANY = -2, NUL = -1 }; /* int expectations: don't check / must be null */
 
 /* Key evidence per case. sni_sent must be the case's ssl_sni_hostname when a
@@ -126,14 +113,14 @@ static void check_evidence(const struct probe_case *c, const json_t *entry, cons
 START_TEST(probe_names_the_case)
 {
     const struct probe_case *c = &cases[_i];
-    ck_assert_msg(tb_ready, "testbed-origins did not start");
-    json_t *entry = fx_case(&tb, c->name);
+    ck_assert_msg(fx_tb_ready, "testbed-origins did not start");
+    json_t *entry = fx_case(&fx_tb, c->name);
     if (!entry && strcmp(c->name, "plain_http_port_80") == 0)
         return; /* port 80 could not be bound here; the testbed self-test checks that */
     ck_assert_msg(entry != NULL, "no case %s", c->name);
     tb_run run;
     json_t *result = NULL;
-    fx_probe_case(&run, &result, &tb, c->name, NULL);
+    fx_probe_case(&run, &result, &fx_tb, c->name, NULL);
     ck_assert_msg(!run.timed_out, "%s: the probe hung", c->name);
     check_result_for_case(result, entry);
     bool ok = json_is_true(json_object_get(result, "ok"));
@@ -150,13 +137,13 @@ START_TEST(hostile_origins_get_a_class_in_bounded_time)
 {
     static const char *const hostile[] = {"hostile_garbage", "hostile_slow_drip",
                                           "hostile_huge_record", "hostile_reset"};
-    ck_assert(tb_ready);
+    ck_assert(fx_tb_ready);
     for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
         tb_run run;
         json_t *result = NULL;
-        fx_probe_case(&run, &result, &tb, hostile[i], NULL);
+        fx_probe_case(&run, &result, &fx_tb, hostile[i], NULL);
         ck_assert_msg(!run.timed_out, "%s: the probe hung", hostile[i]);
-        check_result_for_case(result, fx_case(&tb, hostile[i]));
+        check_result_for_case(result, fx_case(&fx_tb, hostile[i]));
         ck_assert_int_eq(run.exit_code, 2);
         ck_assert_msg(run.ms < 15000, "%s: took %.0f ms", hostile[i], run.ms);
         json_decref(result);
@@ -169,8 +156,8 @@ END_TEST
 static json_t *probe_json(const char *name, tb_run *run)
 {
     json_t *result = NULL;
-    ck_assert(tb_ready);
-    fx_probe_case(run, &result, &tb, name, NULL);
+    ck_assert(fx_tb_ready);
+    fx_probe_case(run, &result, &fx_tb, name, NULL);
     ck_assert_msg(result != NULL, "%s: no JSON: %s", name, run->err);
     return result;
 }
@@ -232,7 +219,8 @@ START_TEST(missing_intermediate_names_its_aia_url)
     tb_run run;
     json_t *result = probe_json("unable_to_verify_first_certificate", &run);
     char url[200];
-    snprintf(url, sizeof(url), "%s/public-intermediate.der", json_str(tb.manifest, "aia_base_url"));
+    snprintf(url, sizeof(url), "%s/public-intermediate.der",
+             json_str(fx_tb.manifest, "aia_base_url"));
     ck_assert_str_eq(json_str(leaf_of(result), "aia_issuer_url"), url);
     json_decref(result);
     tb_run_free(&run);
@@ -361,15 +349,15 @@ START_TEST(no_check_cert_accepts_what_the_verifier_refuses)
     static const char *const no_check[] = {"--no-check-cert", NULL};
     tb_run run;
     json_t *result = NULL;
-    ck_assert(tb_ready);
-    fx_probe_case(&run, &result, &tb, "self_signed_certificate", no_check);
+    ck_assert(fx_tb_ready);
+    fx_probe_case(&run, &result, &fx_tb, "self_signed_certificate", no_check);
     ck_assert_msg(result != NULL, "no JSON: %s", run.err);
     ck_assert_str_eq(json_str(result, "class"), "ok");
     ck_assert_int_eq(run.exit_code, 0);
     json_decref(result);
     tb_run_free(&run);
     /* Not a blanket pass: a refused connection stays refused. */
-    fx_probe_case(&run, &result, &tb, "connection_refused", no_check);
+    fx_probe_case(&run, &result, &fx_tb, "connection_refused", no_check);
     ck_assert_str_eq(json_str(result, "class"), "connection_refused");
     json_decref(result);
     tb_run_free(&run);
@@ -380,7 +368,7 @@ Suite *probe_cases_suite(void)
 {
     Suite *s = suite_create("probe_cases");
     TCase *tc = tcase_create("cases");
-    tcase_add_unchecked_fixture(tc, start_testbed, stop_testbed);
+    tcase_add_unchecked_fixture(tc, fx_setup, fx_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, probe_names_the_case, 0, sizeof(cases) / sizeof(cases[0]));
     tcase_add_test(tc, hostile_origins_get_a_class_in_bounded_time);

@@ -20,19 +20,6 @@
 
 Suite *probe_foreign_suite(void);
 
-static fx_testbed tb;
-static bool tb_ready;
-
-static void start_testbed(void)
-{
-    tb_ready = fx_testbed_start(&tb, NULL);
-}
-
-static void stop_testbed(void)
-{
-    fx_testbed_stop(&tb);
-}
-
 /* Which testbed origin's certificate files to serve, how, and the class. */
 static const struct foreign_case {
     const char *origin; /* its cert_file, chain_file and key_file */
@@ -85,7 +72,7 @@ static void read_file(const char *path, char *buf, size_t cap)
 static bool server_start(server *s, const char *const *argv, const char *ready, int port)
 {
     static int serial;
-    snprintf(s->log, sizeof(s->log), "%s/server-%d-%d.log", tb.dir, (int)getpid(), serial++);
+    snprintf(s->log, sizeof(s->log), "%s/server-%d-%d.log", fx_tb.dir, (int)getpid(), serial++);
     s->port = port;
     s->pid = fork();
     if (s->pid == 0) {
@@ -129,7 +116,7 @@ static const char *case_file(const char *origin, const char *key)
 {
     size_t i;
     json_t *entry;
-    json_array_foreach(json_object_get(tb.manifest, "cases"), i, entry)
+    json_array_foreach(json_object_get(fx_tb.manifest, "cases"), i, entry)
     {
         if (strcmp(json_str(entry, "origin"), origin) == 0)
             return json_str(entry, key);
@@ -186,9 +173,9 @@ static void probe_foreign(const struct foreign_case *c, const server *s, const c
     char target[64];
     snprintf(target, sizeof(target), "127.0.0.1:%d", s->port);
     fx_args a = {.argc = 0};
-    const char *base[] = {fx_bin("fixorigin"), "probe",           "--json",
-                          "--trust-bundle",    tb.trust_bundle,   "--sni",
-                          "www.origin.test",   "--cert-hostname", "www.origin.test"};
+    const char *base[] = {fx_bin("fixorigin"), "probe", "--json",          "--trust-bundle",
+                          fx_tb.trust_bundle,  "--sni", "www.origin.test", "--cert-hostname",
+                          "www.origin.test"};
     for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++)
         fx_args_add(&a, base[i]);
     if (c->max_tls) {
@@ -214,7 +201,7 @@ static void probe_foreign(const struct foreign_case *c, const server *s, const c
 
 START_TEST(openssl_s_server)
 {
-    ck_assert_msg(tb_ready, "testbed-origins did not start");
+    ck_assert_msg(fx_tb_ready, "testbed-origins did not start");
     server s = {.pid = -1};
     ck_assert(start_openssl(&s, &foreign_cases[_i]));
     probe_foreign(&foreign_cases[_i], &s, "openssl s_server");
@@ -224,7 +211,7 @@ END_TEST
 
 START_TEST(gnutls_serv)
 {
-    ck_assert_msg(tb_ready, "testbed-origins did not start");
+    ck_assert_msg(fx_tb_ready, "testbed-origins did not start");
     ck_assert_msg(fx_have_program("gnutls-serv"),
                   "gnutls-serv missing: scripts/install-deps.sh installs gnutls-bin");
     server s = {.pid = -1};
@@ -238,7 +225,7 @@ Suite *probe_foreign_suite(void)
 {
     Suite *s = suite_create("probe_foreign");
     TCase *tc = tcase_create("foreign");
-    tcase_add_unchecked_fixture(tc, start_testbed, stop_testbed);
+    tcase_add_unchecked_fixture(tc, fx_setup, fx_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, openssl_s_server, 0, FOREIGN_COUNT);
     tcase_add_loop_test(tc, gnutls_serv, 0, FOREIGN_COUNT);

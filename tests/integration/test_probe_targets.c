@@ -12,19 +12,6 @@
 
 Suite *probe_targets_suite(void);
 
-static fx_testbed tb;
-static bool tb_ready;
-
-static void start_testbed(void)
-{
-    tb_ready = fx_testbed_start(&tb, NULL);
-}
-
-static void stop_testbed(void)
-{
-    fx_testbed_stop(&tb);
-}
-
 /* Runs `fixorigin probe` with args (NULL-terminated). */
 static void probe(tb_run *run, const char *const *args, const char *const *env)
 {
@@ -55,11 +42,11 @@ static json_t *parse_lines(const char *out)
 
 START_TEST(targets_file_names_every_case)
 {
-    ck_assert_msg(tb_ready, "testbed-origins did not start");
+    ck_assert_msg(fx_tb_ready, "testbed-origins did not start");
     const char *args[] = {"--targets",
-                          json_str(tb.manifest, "targets_file"),
+                          json_str(fx_tb.manifest, "targets_file"),
                           "--trust-bundle",
-                          tb.trust_bundle,
+                          fx_tb.trust_bundle,
                           "--concurrency",
                           "16",
                           NULL};
@@ -68,7 +55,7 @@ START_TEST(targets_file_names_every_case)
     ck_assert_msg(!run.timed_out, "the probe hung");
     ck_assert_int_eq(run.exit_code, 2); /* some targets are broken */
     json_t *lines = parse_lines(run.out);
-    json_t *cases = json_object_get(tb.manifest, "cases");
+    json_t *cases = json_object_get(fx_tb.manifest, "cases");
     ck_assert_uint_eq(json_array_size(lines), json_array_size(cases));
     size_t i, j;
     json_t *entry, *line;
@@ -97,7 +84,7 @@ END_TEST
 static const char *write_file(const char *name, const char *text)
 {
     static char path[400];
-    snprintf(path, sizeof(path), "%s/%s", tb.dir, name);
+    snprintf(path, sizeof(path), "%s/%s", fx_tb.dir, name);
     FILE *f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
     fputs(text, f);
@@ -107,9 +94,9 @@ static const char *write_file(const char *name, const char *text)
 
 START_TEST(healthy_targets_exit_zero_and_skip_comments)
 {
-    ck_assert(tb_ready);
-    json_t *healthy = fx_case(&tb, "healthy");
-    json_t *with_sni = fx_case(&tb, "sni_required_cert_with_sni");
+    ck_assert(fx_tb_ready);
+    json_t *healthy = fx_case(&fx_tb, "healthy");
+    json_t *with_sni = fx_case(&fx_tb, "sni_required_cert_with_sni");
     char text[1024];
     snprintf(text, sizeof(text),
              "# two healthy origins\n\n%s:%d ssl_cert_hostname=www.origin.test "
@@ -118,7 +105,7 @@ START_TEST(healthy_targets_exit_zero_and_skip_comments)
              fx_case_host(healthy), fx_case_port(healthy), fx_case_host(with_sni),
              fx_case_port(with_sni));
     const char *args[] = {"--targets", write_file("healthy.txt", text), "--trust-bundle",
-                          tb.trust_bundle, NULL};
+                          fx_tb.trust_bundle, NULL};
     tb_run run;
     probe(&run, args, NULL);
     ck_assert_msg(run.exit_code == 0, "exit %d: %s", run.exit_code, run.err);
@@ -145,7 +132,7 @@ END_TEST
 
 START_TEST(bad_targets_files_are_refused_with_the_line)
 {
-    ck_assert(tb_ready);
+    ck_assert(fx_tb_ready);
     static const char *const bad[] = {
         "127.0.0.1:notaport\n",
         "127.0.0.1:443 bogus_setting=1\n",
@@ -172,27 +159,31 @@ START_TEST(bad_targets_files_are_refused_with_the_line)
 }
 END_TEST
 
+/* Runs the text (not --json) probe of a case; its first line, which must
+ * start with the case's `host:port`, goes into line. */
+static void text_probe(tb_run *run, const char *name, char *line, size_t cap)
+{
+    json_t *entry = fx_case(&fx_tb, name);
+    fx_args a = {.argc = 0};
+    const char *fixed[] = {fx_bin("fixorigin"), "probe", "--trust-bundle", fx_tb.trust_bundle};
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+        fx_args_add(&a, fixed[i]);
+    fx_probe_args(&a, entry);
+    fx_run_argv(run, a.argv, NULL, 30000);
+    char target[256];
+    snprintf(target, sizeof(target), "%s:%d", fx_case_host(entry), fx_case_port(entry));
+    ck_assert_msg(strncmp(run->out, target, strlen(target)) == 0, "first line: %s", run->out);
+    snprintf(line, cap, "%.*s", (int)strcspn(run->out, "\n"), run->out);
+}
+
 /* The plain text a user reads: first line `host:port  class  Fastly error`. */
 START_TEST(text_output_is_readable)
 {
-    ck_assert(tb_ready);
-    json_t *entry = fx_case(&tb, "hostname_mismatch");
-    fx_args a = {.argc = 0};
-    fx_args_add(&a, fx_bin("fixorigin"));
-    fx_args_add(&a, "probe");
-    fx_args_add(&a, "--trust-bundle");
-    fx_args_add(&a, tb.trust_bundle);
-    fx_probe_args(&a, entry);
+    ck_assert(fx_tb_ready);
     tb_run run;
-    fx_run_argv(&run, a.argv, NULL, 30000);
-    ck_assert_int_eq(run.exit_code, 2);
-    char first[256];
-    snprintf(first, sizeof(first), "%s:%d", fx_case_host(entry), fx_case_port(entry));
-    ck_assert_msg(strncmp(run.out, first, strlen(first)) == 0, "first line: %s", run.out);
-    const char *eol = strchr(run.out, '\n');
-    ck_assert_ptr_nonnull(eol);
     char line[512];
-    snprintf(line, sizeof(line), "%.*s", (int)(eol - run.out), run.out);
+    text_probe(&run, "hostname_mismatch", line, sizeof(line));
+    ck_assert_int_eq(run.exit_code, 2);
     ck_assert_ptr_nonnull(strstr(line, "hostname_mismatch"));
     ck_assert_ptr_nonnull(strstr(line, "Hostname mismatch"));
     ck_assert_ptr_nonnull(strstr(run.out, "other.origin.test")); /* what the cert covers */
@@ -201,16 +192,10 @@ START_TEST(text_output_is_readable)
     tb_run_free(&run);
 
     /* Healthy: the same first line says ok. */
-    entry = fx_case(&tb, "healthy");
-    a.argc = 4;
-    fx_probe_args(&a, entry);
-    fx_run_argv(&run, a.argv, NULL, 30000);
+    text_probe(&run, "healthy", line, sizeof(line));
     ck_assert_int_eq(run.exit_code, 0);
-    snprintf(first, sizeof(first), "%s:%d", fx_case_host(entry), fx_case_port(entry));
-    ck_assert(strncmp(run.out, first, strlen(first)) == 0);
-    eol = strchr(run.out, '\n');
-    snprintf(line, sizeof(line), "%.*s", (int)(eol - run.out), run.out);
     ck_assert_ptr_nonnull(strstr(line, " ok"));
+    ck_assert_ptr_null(strstr(line, "mismatch"));
     ck_assert_ptr_nonnull(strstr(run.out, "www.origin.test"));
     tb_run_free(&run);
 }
@@ -218,15 +203,15 @@ END_TEST
 
 START_TEST(trust_bundle_comes_from_the_environment)
 {
-    ck_assert(tb_ready);
-    json_t *entry = fx_case(&tb, "healthy");
+    ck_assert(fx_tb_ready);
+    json_t *entry = fx_case(&fx_tb, "healthy");
     fx_args a = {.argc = 0};
     fx_args_add(&a, fx_bin("fixorigin"));
     fx_args_add(&a, "probe");
     fx_args_add(&a, "--json");
     fx_probe_args(&a, entry);
     char env_var[400];
-    snprintf(env_var, sizeof(env_var), "FIXORIGIN_TRUST_BUNDLE=%s", tb.trust_bundle);
+    snprintf(env_var, sizeof(env_var), "FIXORIGIN_TRUST_BUNDLE=%s", fx_tb.trust_bundle);
     const char *const env[] = {env_var, NULL};
     tb_run run;
     fx_run_argv(&run, a.argv, env, 30000);
@@ -249,8 +234,8 @@ END_TEST
 
 START_TEST(exit_codes_follow_the_contract)
 {
-    ck_assert(tb_ready);
-    json_t *healthy = fx_case(&tb, "healthy");
+    ck_assert(fx_tb_ready);
+    json_t *healthy = fx_case(&fx_tb, "healthy");
     char target[300];
     snprintf(target, sizeof(target), "%s:%d", fx_case_host(healthy), fx_case_port(healthy));
     const char *ca_unreadable[] = {"--ca-file", "/nonexistent/ca.pem", target, NULL};
@@ -304,7 +289,7 @@ Suite *probe_targets_suite(void)
 {
     Suite *s = suite_create("probe_targets");
     TCase *tc = tcase_create("targets");
-    tcase_add_unchecked_fixture(tc, start_testbed, stop_testbed);
+    tcase_add_unchecked_fixture(tc, fx_setup, fx_teardown);
     tcase_set_timeout(tc, 90);
     tcase_add_test(tc, targets_file_names_every_case);
     tcase_add_test(tc, healthy_targets_exit_zero_and_skip_comments);

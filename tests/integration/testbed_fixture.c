@@ -55,6 +55,21 @@ int fx_testbed_stop(fx_testbed *tb)
     return tb_harness_stop(&tb->process);
 }
 
+fx_testbed fx_tb;
+bool fx_tb_ready;
+
+void fx_setup(void)
+{
+    fx_tb_ready = fx_testbed_start(&fx_tb, NULL);
+}
+
+void fx_teardown(void)
+{
+    int status = fx_testbed_stop(&fx_tb);
+    if (status != 0)
+        fprintf(stderr, "fixture: testbed-origins stopped with status %d\n", status);
+}
+
 json_t *fx_case(const fx_testbed *tb, const char *name)
 {
     size_t i;

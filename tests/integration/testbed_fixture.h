@@ -21,6 +21,13 @@ typedef struct fx_testbed {
 /* Starts build/bin/testbed-origins (extra_args: NULL-terminated, may be NULL)
  * and waits for its ready line. False (with a message on stderr) on failure. */
 bool fx_testbed_start(fx_testbed *tb, const char *const *extra_args);
+/* The testbed most suites share: fx_setup (an unchecked fixture) starts it
+ * with no extra arguments, fx_teardown stops it; fx_tb_ready says it started. */
+extern fx_testbed fx_tb;
+extern bool fx_tb_ready;
+void fx_setup(void);
+void fx_teardown(void);
+
 /* SIGTERM, waits (bounded) and removes the directory. Returns the exit status
  * (0 for a clean shutdown), or -1 when it had to be killed. */
 int fx_testbed_stop(fx_testbed *tb);
@@ -45,7 +52,9 @@ void fx_args_add(fx_args *a, const char *arg);
  * then HOST:PORT. Strings are borrowed from entry or kept in a. */
 void fx_probe_args(fx_args *a, const json_t *entry);
 
-/* Runs argv, capturing its output, with a deadline (tb_harness_run). */
+/* Runs argv (argv[0] a path) with stdin from /dev/null, capturing stdout and
+ * stderr, killing it after timeout_ms. env: extra "K=V" entries (may be NULL).
+ * Free with tb_run_free. */
 void fx_run_argv(tb_run *out, const char *const *argv, const char *const *env, int timeout_ms);
 
 /* Runs `fixorigin probe --json --trust-bundle TRUST <settings> HOST:PORT` for a

@@ -4,3 +4,4 @@ fo_add_suite(testbed_origins INTEGRATION
   SOURCES integration/test_testbed_origins.c integration/testbed_fixture.c
   LIBS fo_testbed_harness OpenSSL::SSL OpenSSL::Crypto PkgConfig::JANSSON)
 add_dependencies(test_testbed_origins testbed-origins)
+
