@@ -324,9 +324,9 @@ static void target_done(void *ctx, size_t index, fo_diagnosis *d, const fo_error
     } else {
         /* The probe could not run for this line: say so in the stream, keep going. */
         const fo_probe_target *t = &state->list->targets[index];
-        object = json_pack("{s:s, s:I, s:{s:s?, s:i}, s:s}", "schema", FO_PROBE_SCHEMA, "line",
+        object = json_pack("{s:s, s:I, s:{s:s?, s:i}, s:o?}", "schema", FO_PROBE_SCHEMA, "line",
                            (json_int_t)line, "target", "host", t->host, "port", t->port, "error",
-                           err->msg);
+                           fo_cmd_json_string(err->msg));
         state->error = true;
     }
     print_json(object);

@@ -293,5 +293,6 @@ int fo_tls_handshake(fo_probe_facts *facts, int fd, const fo_tls_params *params)
     rc = record_chain(facts, ssl, &state);
 out:
     SSL_free(ssl);
+    ERR_clear_error(); /* the origin's failures are facts now, not this thread's errors */
     return rc;
 }
