@@ -289,7 +289,11 @@ static int probe_one(fo_prober *prober, struct probe_args *a)
         target.settings.ca_cert_pem = ca_pem;
     }
     if (fo_probe_run(prober, &d, &target, &err) != 0) {
-        fo_cmd_errorf("cannot probe %s: %s", a->hostport, err.msg);
+        /* Name the file when it is what the probe refused: a user may keep several. */
+        if (a->ca_file && strstr(err.msg, "ssl_ca_cert"))
+            fo_cmd_errorf("cannot probe %s: --ca-file %s: %s", a->hostport, a->ca_file, err.msg);
+        else
+            fo_cmd_errorf("cannot probe %s: %s", a->hostport, err.msg);
         goto out;
     }
     if (a->json) {
