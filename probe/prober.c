@@ -391,14 +391,15 @@ static int attempt(fo_prober *p, fo_diagnosis *d, SSL_CTX *ctx, fo_error *err)
     fo_connect_result conn = {.fd = -1};
     const fo_net_addr *used = NULL;
     double timeout = (double)s->connect_timeout_ms;
-    int rc;
+    int rc = 0;
 
     int count = fo_net_resolve(addrs, target->host, target->port, problem, sizeof(problem));
     if (count == FO_ENOMEM)
         return fo_error_set(err, FO_ENOMEM, "out of memory");
     if (count < 0) {
         facts->outcome = FO_OUTCOME_DNS_FAILURE;
-        return set_string(&facts->problem, problem);
+        rc = set_string(&facts->problem, problem);
+        goto out;
     }
     if (record_addresses(facts, addrs, count) != 0)
         return fo_error_set(err, FO_ENOMEM, "out of memory");

@@ -76,7 +76,7 @@ typedef enum tb_behaviour {
     TB_GARBAGE,      /* sends random bytes that are not TLS */
     TB_DRIP,         /* sends a record header, then one byte every 250 ms */
     TB_HUGE_RECORD,  /* sends a record header claiming 65535 bytes */
-    TB_RESET,        /* accepts and resets at once */
+    TB_RESET,        /* resets the connection when the ClientHello arrives */
     TB_REFUSED,      /* bound but not listening: the kernel answers RST */
     TB_BACKLOG_FULL, /* listening with a full accept queue: SYNs go unanswered */
     TB_NO_LISTENER,  /* nothing at all (a name that does not resolve) */

@@ -425,6 +425,9 @@ static void serve_hostile(const conn *c)
         break;
     }
     case TB_RESET: {
+        /* Reset once the hello is in, so the client is surely past its connect
+         * (a reset racing the connect would read as "refused"). */
+        recv_until(c, (char *)bytes, 0, sizeof(bytes), fo_now_ms() + REQUEST_MS, first_bytes);
         struct linger reset = {1, 0};
         setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
         break;

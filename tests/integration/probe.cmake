@@ -3,7 +3,7 @@
 foreach(suite probe_cases probe_targets probe_foreign)
   fo_add_suite(${suite} INTEGRATION
     SOURCES integration/test_${suite}.c integration/testbed_fixture.c
-    LIBS PkgConfig::JANSSON)
+    LIBS fo_testbed_harness PkgConfig::JANSSON)
   add_dependencies(test_${suite} testbed-origins fixorigin)
 endforeach()
 

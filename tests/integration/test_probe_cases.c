@@ -52,6 +52,8 @@ static const struct probe_case {
     {"handshake_failure_tls13_only", 0, ANY, 70, true, 0, 0, 0},
     {"handshake_failure_ciphers", 0, ANY, 40, true, 0, 0, 0},
     {"tlsv1_alert_internal_error", 0, ANY, 80, true, 0, 0, 0},
+    {"client_cert_required", 2, 0, 116, true, 0, 0, 0},
+    {"client_cert_optional", 2, 0, NUL, true, 0, 0, 0},
     {"rc4_cipher", 0, ANY, ANY, true, 0, 0, 1},
 };
 
@@ -118,7 +120,7 @@ START_TEST(probe_names_the_case)
     if (!entry && strcmp(c->name, "plain_http_port_80") == 0)
         return; /* port 80 could not be bound here; the testbed self-test checks that */
     ck_assert_msg(entry != NULL, "no case %s", c->name);
-    fx_run run;
+    tb_run run;
     json_t *result = NULL;
     fx_probe_case(&run, &result, &fx_tb, c->name, NULL);
     ck_assert_msg(!run.timed_out, "%s: the probe hung", c->name);
@@ -129,7 +131,7 @@ START_TEST(probe_names_the_case)
     /* Bounded: the slowest case is a timeout plus the wait for a late answer. */
     ck_assert_msg(run.ms < 15000, "%s: took %.0f ms", c->name, run.ms);
     json_decref(result);
-    fx_run_free(&run);
+    tb_run_free(&run);
 }
 END_TEST
 
@@ -139,7 +141,7 @@ START_TEST(hostile_origins_get_a_class_in_bounded_time)
                                           "hostile_huge_record", "hostile_reset"};
     ck_assert(fx_tb_ready);
     for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
-        fx_run run;
+        tb_run run;
         json_t *result = NULL;
         fx_probe_case(&run, &result, &fx_tb, hostile[i], NULL);
         ck_assert_msg(!run.timed_out, "%s: the probe hung", hostile[i]);
@@ -147,13 +149,13 @@ START_TEST(hostile_origins_get_a_class_in_bounded_time)
         ck_assert_int_eq(run.exit_code, 2);
         ck_assert_msg(run.ms < 15000, "%s: took %.0f ms", hostile[i], run.ms);
         json_decref(result);
-        fx_run_free(&run);
+        tb_run_free(&run);
     }
 }
 END_TEST
 
 /* The evidence a remediation acts on, case by case. */
-static json_t *probe_json(const char *name, fx_run *run)
+static json_t *probe_json(const char *name, tb_run *run)
 {
     json_t *result = NULL;
     ck_assert(fx_tb_ready);
@@ -169,7 +171,7 @@ static json_t *leaf_of(const json_t *result)
 
 START_TEST(healthy_origin_evidence)
 {
-    fx_run run;
+    tb_run run;
     json_t *result = probe_json("healthy", &run);
     json_t *evidence = json_object_get(result, "evidence");
     ck_assert_str_eq(json_str(evidence, "address"), "127.0.0.1");
@@ -187,13 +189,13 @@ START_TEST(healthy_origin_evidence)
     ck_assert(json_array_has_string(json_object_get(json_object_get(result, "target"), "addresses"),
                                     "127.0.0.1"));
     json_decref(result);
-    fx_run_free(&run);
+    tb_run_free(&run);
 }
 END_TEST
 
 START_TEST(all_versions_origin_reports_every_protocol_it_accepts)
 {
-    fx_run run;
+    tb_run run;
     json_t *result = probe_json("healthy_all_versions", &run);
     json_t *protocols = json_object_get(json_object_get(result, "evidence"), "protocols");
     static const char *const versions[] = {"1.0", "1.1", "1.2", "1.3"};
@@ -202,7 +204,7 @@ START_TEST(all_versions_origin_reports_every_protocol_it_accepts)
         ck_assert_msg(json_is_null(v) || json_is_true(v), "TLS %s reported refused", versions[i]);
     }
     json_decref(result);
-    fx_run_free(&run);
+    tb_run_free(&run);
     /* Where the probe does test versions, a TLS 1.3-only origin shows only 1.3. */
     result = probe_json("handshake_failure_tls13_only", &run);
     protocols = json_object_get(json_object_get(result, "evidence"), "protocols");
@@ -210,30 +212,30 @@ START_TEST(all_versions_origin_reports_every_protocol_it_accepts)
     ck_assert(json_is_true(json_object_get(protocols, "1.3")));
     ck_assert(json_is_false(json_object_get(protocols, "1.2")));
     json_decref(result);
-    fx_run_free(&run);
+    tb_run_free(&run);
 }
 END_TEST
 
 START_TEST(missing_intermediate_names_its_aia_url)
 {
-    fx_run run;
+    tb_run run;
     json_t *result = probe_json("unable_to_verify_first_certificate", &run);
     char url[200];
     snprintf(url, sizeof(url), "%s/public-intermediate.der",
              json_str(fx_tb.manifest, "aia_base_url"));
     ck_assert_str_eq(json_str(leaf_of(result), "aia_issuer_url"), url);
     json_decref(result);
-    fx_run_free(&run);
+    tb_run_free(&run);
 }
 END_TEST
 
 START_TEST(self_signed_cases_mark_the_self_signed_certificate)
 {
-    fx_run run;
+    tb_run run;
     json_t *result = probe_json("self_signed_certificate", &run);
     ck_assert(json_is_true(json_object_get(leaf_of(result), "self_signed")));
     json_decref(result);
-    fx_run_free(&run);
+    tb_run_free(&run);
     result = probe_json("self_signed_certificate_in_chain", &run);
     json_t *chain = json_object_get(json_object_get(result, "evidence"), "chain");
     ck_assert(json_is_false(json_object_get(json_array_get(chain, 0), "self_signed")));
@@ -242,13 +244,13 @@ START_TEST(self_signed_cases_mark_the_self_signed_certificate)
     ck_assert(json_is_true(json_object_get(root, "is_ca")));
     ck_assert_ptr_nonnull(strstr(json_str(root, "subject"), "Testbed Private Root CA"));
     json_decref(result);
-    fx_run_free(&run);
+    tb_run_free(&run);
 }
 END_TEST
 
 START_TEST(ca_file_is_echoed_by_subject_and_fingerprint)
 {
-    fx_run run;
+    tb_run run;
     json_t *result = probe_json("unable_to_get_issuer_certificate", &run);
     json_t *ca = json_object_get(json_object_get(json_object_get(result, "target"), "settings"),
                                  "ssl_ca_cert");
@@ -257,7 +259,7 @@ START_TEST(ca_file_is_echoed_by_subject_and_fingerprint)
         strstr(json_str(json_array_get(ca, 0), "subject"), "Testbed Private Intermediate CA"));
     ck_assert_uint_eq(strlen(json_str(json_array_get(ca, 0), "sha256")), 64);
     json_decref(result);
-    fx_run_free(&run);
+    tb_run_free(&run);
 }
 END_TEST
 
@@ -266,35 +268,35 @@ START_TEST(expired_leaf_ended_in_the_past)
     char now[32];
     time_t t = time(NULL);
     strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-    fx_run run;
+    tb_run run;
     json_t *result = probe_json("certificate_expired", &run);
     ck_assert_msg(strcmp(json_str(leaf_of(result), "not_after"), now) < 0, "not_after %s",
                   json_str(leaf_of(result), "not_after"));
     json_decref(result);
-    fx_run_free(&run);
+    tb_run_free(&run);
     result = probe_json("healthy", &run);
     ck_assert(strcmp(json_str(leaf_of(result), "not_after"), now) > 0);
     json_decref(result);
-    fx_run_free(&run);
+    tb_run_free(&run);
 }
 END_TEST
 
 START_TEST(slow_origin_late_answer_is_measured)
 {
-    fx_run run;
+    tb_run run;
     json_t *result = probe_json("slow_handshake", &run);
     json_t *late = json_object_get(json_object_get(result, "evidence"), "late_answer_ms");
     ck_assert_msg(json_is_number(late), "late_answer_ms missing");
     double ms = json_number_value(late);
     ck_assert_msg(ms >= 1300 && ms <= 6000, "late_answer_ms %.0f, want about 1500", ms);
     json_decref(result);
-    fx_run_free(&run);
+    tb_run_free(&run);
     /* A silent origin never answers: no late answer to report. */
     result = probe_json("connection_timeout_silent", &run);
     late = json_object_get(json_object_get(result, "evidence"), "late_answer_ms");
     ck_assert(json_is_null(late));
     json_decref(result);
-    fx_run_free(&run);
+    tb_run_free(&run);
     /* Given connect_timeout 3000, the same slow origin is fine. */
     result = probe_json("slow_handshake_patient", &run);
     ck_assert_str_eq(json_str(result, "class"), "ok");
@@ -302,7 +304,7 @@ START_TEST(slow_origin_late_answer_is_measured)
         json_number_value(json_object_get(json_object_get(result, "evidence"), "handshake_ms"));
     ck_assert_msg(handshake_ms >= 1300, "handshake took %.0f ms", handshake_ms);
     json_decref(result);
-    fx_run_free(&run);
+    tb_run_free(&run);
 }
 END_TEST
 
@@ -311,7 +313,7 @@ START_TEST(unreachable_origins_have_no_handshake)
     static const char *const names[] = {"dns_failure", "connection_refused",
                                         "connection_timeout_backlog"};
     for (size_t i = 0; i < 3; i++) {
-        fx_run run;
+        tb_run run;
         json_t *result = probe_json(names[i], &run);
         json_t *evidence = json_object_get(result, "evidence");
         ck_assert(json_is_null(json_object_get(evidence, "handshake_ms")));
@@ -327,27 +329,27 @@ START_TEST(unreachable_origins_have_no_handshake)
             ck_assert_str_eq(json_str(evidence, "address"), "127.0.0.1");
         }
         json_decref(result);
-        fx_run_free(&run);
+        tb_run_free(&run);
     }
 }
 END_TEST
 
 START_TEST(alerts_are_named)
 {
-    fx_run run;
+    tb_run run;
     json_t *result = probe_json("tlsv1_alert_internal_error", &run);
     json_t *alert = json_object_get(json_object_get(result, "evidence"), "alert");
     ck_assert_int_eq(json_integer_value(json_object_get(alert, "code")), 80);
     ck_assert_str_eq(json_str(alert, "name"), "internal_error");
     json_decref(result);
-    fx_run_free(&run);
+    tb_run_free(&run);
 }
 END_TEST
 
 START_TEST(no_check_cert_accepts_what_the_verifier_refuses)
 {
     static const char *const no_check[] = {"--no-check-cert", NULL};
-    fx_run run;
+    tb_run run;
     json_t *result = NULL;
     ck_assert(fx_tb_ready);
     fx_probe_case(&run, &result, &fx_tb, "self_signed_certificate", no_check);
@@ -355,12 +357,12 @@ START_TEST(no_check_cert_accepts_what_the_verifier_refuses)
     ck_assert_str_eq(json_str(result, "class"), "ok");
     ck_assert_int_eq(run.exit_code, 0);
     json_decref(result);
-    fx_run_free(&run);
+    tb_run_free(&run);
     /* Not a blanket pass: a refused connection stays refused. */
     fx_probe_case(&run, &result, &fx_tb, "connection_refused", no_check);
     ck_assert_str_eq(json_str(result, "class"), "connection_refused");
     json_decref(result);
-    fx_run_free(&run);
+    tb_run_free(&run);
 }
 END_TEST
 

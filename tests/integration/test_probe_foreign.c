@@ -183,7 +183,7 @@ static void probe_foreign(const struct foreign_case *c, const server *s, const c
         fx_args_add(&a, c->max_tls);
     }
     fx_args_add(&a, target);
-    fx_run run;
+    tb_run run;
     fx_run_argv(&run, a.argv, NULL, 30000);
     json_t *result = json_loads(run.out, 0, NULL);
     char label[128];
@@ -196,7 +196,7 @@ static void probe_foreign(const struct foreign_case *c, const server *s, const c
     ck_assert_msg(json_array_size(chain) == (size_t)c->chain_length, "%s: chain of %zu", label,
                   json_array_size(chain));
     json_decref(result);
-    fx_run_free(&run);
+    tb_run_free(&run);
 }
 
 START_TEST(openssl_s_server)

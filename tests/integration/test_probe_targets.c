@@ -13,7 +13,7 @@
 Suite *probe_targets_suite(void);
 
 /* Runs `fixorigin probe` with args (NULL-terminated). */
-static void probe(fx_run *run, const char *const *args, const char *const *env)
+static void probe(tb_run *run, const char *const *args, const char *const *env)
 {
     fx_args a = {.argc = 0};
     fx_args_add(&a, fx_bin("fixorigin"));
@@ -50,7 +50,7 @@ START_TEST(targets_file_names_every_case)
                           "--concurrency",
                           "16",
                           NULL};
-    fx_run run;
+    tb_run run;
     probe(&run, args, NULL);
     ck_assert_msg(!run.timed_out, "the probe hung");
     ck_assert_int_eq(run.exit_code, 2); /* some targets are broken */
@@ -76,7 +76,7 @@ START_TEST(targets_file_names_every_case)
     /* Concurrency does not cost correctness: well under the sum of the timeouts. */
     ck_assert_msg(run.ms < 20000, "took %.0f ms", run.ms);
     json_decref(lines);
-    fx_run_free(&run);
+    tb_run_free(&run);
 }
 END_TEST
 
@@ -106,7 +106,7 @@ START_TEST(healthy_targets_exit_zero_and_skip_comments)
              fx_case_port(with_sni));
     const char *args[] = {"--targets", write_file("healthy.txt", text), "--trust-bundle",
                           fx_tb.trust_bundle, NULL};
-    fx_run run;
+    tb_run run;
     probe(&run, args, NULL);
     ck_assert_msg(run.exit_code == 0, "exit %d: %s", run.exit_code, run.err);
     json_t *lines = parse_lines(run.out);
@@ -126,7 +126,7 @@ START_TEST(healthy_targets_exit_zero_and_skip_comments)
                              2000);
     }
     json_decref(lines);
-    fx_run_free(&run);
+    tb_run_free(&run);
 }
 END_TEST
 
@@ -141,27 +141,27 @@ START_TEST(bad_targets_files_are_refused_with_the_line)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         const char *args[] = {"--targets", write_file("bad.txt", bad[i]), NULL};
-        fx_run run;
+        tb_run run;
         probe(&run, args, NULL);
         ck_assert_msg(run.exit_code == 1 || run.exit_code == 64, "'%s': exit %d", bad[i],
                       run.exit_code);
         ck_assert_msg(strstr(run.err, "bad.txt:1") != NULL, "'%s': error names no line: %s", bad[i],
                       run.err);
         ck_assert_str_eq(run.out, "");
-        fx_run_free(&run);
+        tb_run_free(&run);
     }
     const char *missing[] = {"--targets", "/nonexistent/targets.txt", NULL};
-    fx_run run;
+    tb_run run;
     probe(&run, missing, NULL);
     ck_assert_int_eq(run.exit_code, 1);
     ck_assert_ptr_nonnull(strstr(run.err, "/nonexistent/targets.txt"));
-    fx_run_free(&run);
+    tb_run_free(&run);
 }
 END_TEST
 
 /* Runs the text (not --json) probe of a case; its first line, which must
  * start with the case's `host:port`, goes into line. */
-static void text_probe(fx_run *run, const char *name, char *line, size_t cap)
+static void text_probe(tb_run *run, const char *name, char *line, size_t cap)
 {
     json_t *entry = fx_case(&fx_tb, name);
     fx_args a = {.argc = 0};
@@ -180,7 +180,7 @@ static void text_probe(fx_run *run, const char *name, char *line, size_t cap)
 START_TEST(text_output_is_readable)
 {
     ck_assert(fx_tb_ready);
-    fx_run run;
+    tb_run run;
     char line[512];
     text_probe(&run, "hostname_mismatch", line, sizeof(line));
     ck_assert_int_eq(run.exit_code, 2);
@@ -189,7 +189,7 @@ START_TEST(text_output_is_readable)
     ck_assert_ptr_nonnull(strstr(run.out, "other.origin.test")); /* what the cert covers */
     ck_assert_ptr_null(strchr(run.out, '\033'));                 /* no colour into a pipe */
     ck_assert_ptr_null(strstr(run.out, "\"schema\""));           /* not JSON */
-    fx_run_free(&run);
+    tb_run_free(&run);
 
     /* Healthy: the same first line says ok. */
     text_probe(&run, "healthy", line, sizeof(line));
@@ -197,7 +197,7 @@ START_TEST(text_output_is_readable)
     ck_assert_ptr_nonnull(strstr(line, " ok"));
     ck_assert_ptr_null(strstr(line, "mismatch"));
     ck_assert_ptr_nonnull(strstr(run.out, "www.origin.test"));
-    fx_run_free(&run);
+    tb_run_free(&run);
 }
 END_TEST
 
@@ -213,13 +213,13 @@ START_TEST(trust_bundle_comes_from_the_environment)
     char env_var[400];
     snprintf(env_var, sizeof(env_var), "FIXORIGIN_TRUST_BUNDLE=%s", fx_tb.trust_bundle);
     const char *const env[] = {env_var, NULL};
-    fx_run run;
+    tb_run run;
     fx_run_argv(&run, a.argv, env, 30000);
     json_t *result = json_loads(run.out, 0, NULL);
     check_result_shape(result, "env trust bundle");
     ck_assert_str_eq(json_str(result, "class"), "ok");
     json_decref(result);
-    fx_run_free(&run);
+    tb_run_free(&run);
     /* Without it the system bundle is used, which does not hold the testbed's root. */
     const char *const no_env[] = {"FIXORIGIN_TRUST_BUNDLE=", NULL};
     fx_run_argv(&run, a.argv, no_env, 30000);
@@ -228,7 +228,7 @@ START_TEST(trust_bundle_comes_from_the_environment)
     ck_assert_str_eq(json_str(result, "class"), "unable_to_get_local_issuer_certificate");
     ck_assert_int_eq(run.exit_code, 2);
     json_decref(result);
-    fx_run_free(&run);
+    tb_run_free(&run);
 }
 END_TEST
 
@@ -266,7 +266,7 @@ START_TEST(exit_codes_follow_the_contract)
         {bad_concurrency, 64, "concurrency"},
     };
     for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
-        fx_run run;
+        tb_run run;
         probe(&run, runs[i].args, NULL);
         ck_assert_msg(run.exit_code == runs[i].exit_code, "run %zu: exit %d, want %d (%s)", i,
                       run.exit_code, runs[i].exit_code, run.err);
@@ -274,14 +274,14 @@ START_TEST(exit_codes_follow_the_contract)
                       run.err, runs[i].says);
         /* One clear line, not a dump. */
         ck_assert_msg(strchr(run.err, '\n') && strlen(run.err) < 400, "run %zu: %s", i, run.err);
-        fx_run_free(&run);
+        tb_run_free(&run);
     }
     static const char *const help[] = {"--help", NULL};
-    fx_run run;
+    tb_run run;
     probe(&run, help, NULL);
     ck_assert_int_eq(run.exit_code, 0);
     ck_assert_ptr_nonnull(strstr(run.out, "--targets"));
-    fx_run_free(&run);
+    tb_run_free(&run);
 }
 END_TEST
 

@@ -97,14 +97,9 @@ const char *fx_setting(const json_t *entry, const char *key)
     return json_string_value(json_object_get(json_object_get(entry, "settings"), key));
 }
 
-void fx_run_argv(fx_run *out, const char *const *argv, const char *const *env, int timeout_ms)
+void fx_run_argv(tb_run *out, const char *const *argv, const char *const *env, int timeout_ms)
 {
     tb_harness_run(out, argv, env, true, timeout_ms);
-}
-
-void fx_run_free(fx_run *run)
-{
-    tb_run_free(run);
 }
 
 void fx_args_add(fx_args *a, const char *arg)
@@ -147,7 +142,7 @@ void fx_probe_args(fx_args *a, const json_t *entry)
     fx_args_add(a, a->target);
 }
 
-void fx_probe_case(fx_run *run, json_t **json, const fx_testbed *tb, const char *case_name,
+void fx_probe_case(tb_run *run, json_t **json, const fx_testbed *tb, const char *case_name,
                    const char *const *extra_args)
 {
     fx_args a = {.argc = 0};

@@ -52,17 +52,14 @@ void fx_args_add(fx_args *a, const char *arg);
  * then HOST:PORT. Strings are borrowed from entry or kept in a. */
 void fx_probe_args(fx_args *a, const json_t *entry);
 
-/* A finished run: exit_code (-1 when killed), timed_out, ms, out, err. */
-typedef tb_run fx_run;
-
 /* Runs argv (argv[0] a path) with stdin from /dev/null, capturing stdout and
- * stderr, killing it after timeout_ms. env: extra "K=V" entries (may be NULL). */
-void fx_run_argv(fx_run *out, const char *const *argv, const char *const *env, int timeout_ms);
-void fx_run_free(fx_run *run);
+ * stderr, killing it after timeout_ms. env: extra "K=V" entries (may be NULL).
+ * Free with tb_run_free. */
+void fx_run_argv(tb_run *out, const char *const *argv, const char *const *env, int timeout_ms);
 
 /* Runs `fixorigin probe --json --trust-bundle TRUST <settings> HOST:PORT` for a
  * case and parses its JSON into *json (owned; NULL when not JSON). */
-void fx_probe_case(fx_run *run, json_t **json, const fx_testbed *tb, const char *case_name,
+void fx_probe_case(tb_run *run, json_t **json, const fx_testbed *tb, const char *case_name,
                    const char *const *extra_args);
 
 /* Path of a program in build/bin. */

@@ -162,6 +162,8 @@ START_TEST(client_hello_for_each_version_is_well_formed)
             unsigned suite = get16(suites + 2 * i);
             ck_assert(!fo_hello_is_rc4_suite((uint16_t)suite));
             ck_assert((v == FO_TLS_1_3) == (suite >> 8 == 0x13));
+            for (size_t k = 0; k < i; k++) /* each suite once */
+                ck_assert_uint_ne(get16(suites + 2 * k), suite);
         }
     }
 }
