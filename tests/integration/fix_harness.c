@@ -92,10 +92,10 @@ void fix_run(tb_run *run, json_t **json, const fix_env *f, const char *const *ar
 {
     fx_args a = {.argc = 0};
     fx_args_add(&a, fx_bin("fixorigin"));
-    for (size_t i = 0; args && args[i]; i++)
-        fx_args_add(&a, args[i]);
     fx_args_add(&a, "--trust-bundle");
     fx_args_add(&a, fx_tb.trust_bundle);
+    for (size_t i = 0; args && args[i]; i++)
+        fx_args_add(&a, args[i]);
     const char *env[] = {f->token_env,
                          f->endpoint_env,
                          "FASTLY_API_KEY=",
