@@ -4,6 +4,9 @@
  * activation (verification fails, the previous version comes back: exit 3). */
 #include <arpa/inet.h>
 #include <check.h>
+#include <pty.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -386,6 +389,81 @@ START_TEST(a_fix_that_stops_holding_is_rolled_back)
 }
 END_TEST
 
+/* ---- on a terminal: the confirmation ---- */
+
+/* Runs fixorigin on a pseudo-terminal, answers its question with `answer` and returns what
+ * it printed (owned) and its exit status. */
+static char *run_on_terminal(const char *answer, int *status)
+{
+    const char *argv[] = {fx_bin("fixorigin"),      "--trust-bundle", fx_tb.trust_bundle,
+                          "--service=" FIX_SERVICE, "--apply",        NULL};
+    int master = -1;
+    pid_t pid = forkpty(&master, NULL, NULL, NULL);
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        putenv(env.token_env);
+        putenv(env.endpoint_env);
+        putenv((char *)"NO_COLOR=1");
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    fo_buf out = {0};
+    bool answered = false;
+    double deadline = fo_now_ms() + 60000;
+    for (;;) {
+        struct pollfd p = {.fd = master, .events = POLLIN};
+        int left = (int)(deadline - fo_now_ms());
+        if (left <= 0 || poll(&p, 1, left) <= 0)
+            break;
+        char buf[4096];
+        ssize_t n = read(master, buf, sizeof(buf));
+        if (n <= 0)
+            break; /* EIO once the child is gone */
+        ck_assert_int_eq(fo_buf_append(&out, buf, (size_t)n), 0);
+        if (!answered && strstr(out.data, "[y/N] ")) {
+            ck_assert_int_eq(write(master, answer, strlen(answer)), (ssize_t)strlen(answer));
+            answered = true;
+        }
+    }
+    close(master);
+    int raw = 0;
+    if (waitpid(pid, &raw, WNOHANG) == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &raw, 0);
+    }
+    ck_assert_msg(answered, "no question asked: %s", out.data ? out.data : "");
+    *status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    return fo_buf_steal(&out);
+}
+
+START_TEST(on_a_terminal_apply_asks_first)
+{
+    start(&broken, 1, NULL);
+    int status = 0;
+    char *out = run_on_terminal("n\n", &status);
+    ck_assert_msg(status == 2, "exit %d: %s", status, out);
+    ck_assert_ptr_nonnull(strstr(out, "Apply 1 fix to service SVC1 (a new version cloned from "
+                                      "1)? [y/N] "));
+    ck_assert_ptr_nonnull(strstr(out, "Nothing was written."));
+    ck_assert_ptr_null(strstr(out, "\033[")); /* NO_COLOR */
+    free(out);
+    size_t requests, writes;
+    fix_log_count(&env, 0, &requests, &writes);
+    ck_assert_uint_eq(writes, 0);
+
+    /* Yes: the plan may be old by now, so the active version is read again first. */
+    size_t before = fix_log_lines(&env);
+    out = run_on_terminal("y\n", &status);
+    ck_assert_msg(status == 0, "exit %d: %s", status, out);
+    ck_assert_ptr_nonnull(strstr(out, "reread     ok     version 1 is still active"));
+    ck_assert_ptr_nonnull(strstr(out, "result: applied and verified; active version 2"));
+    free(out);
+    fix_log_count(&env, before, &requests, &writes);
+    ck_assert_uint_eq(requests, 11);
+    ck_assert_uint_eq(writes, 4);
+}
+END_TEST
+
 Suite *fix_cli_suite(void)
 {
     Suite *s = suite_create("fix_cli");
@@ -400,6 +478,7 @@ Suite *fix_cli_suite(void)
     tcase_add_test(tc, a_draft_is_left_for_a_person_and_never_activated_later);
     tcase_add_test(tc, a_leftover_draft_is_named_in_the_plan);
     tcase_add_test(tc, a_fix_that_stops_holding_is_rolled_back);
+    tcase_add_test(tc, on_a_terminal_apply_asks_first);
     suite_add_tcase(s, tc);
     return s;
 }
