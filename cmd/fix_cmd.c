@@ -396,7 +396,8 @@ static void print_apply_summary(const out_ctx *o, const fo_apply_result *r,
         printf("; active version %ld", r->active_after);
     if (r->draft > 0 && r->outcome != FO_APPLY_VERIFIED)
         printf("; draft %ld", r->draft);
-    printf(" (%u API requests, %u writes)\n", stats->requests, stats->writes);
+    printf(" (%u API request%s, %u write%s)\n", stats->requests, stats->requests == 1 ? "" : "s",
+           stats->writes, stats->writes == 1 ? "" : "s");
     if (r->error.code != 0) {
         printf("  ");
         put_clean(r->error.msg);

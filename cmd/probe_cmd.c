@@ -289,7 +289,11 @@ static int probe_one(fo_prober *prober, struct probe_args *a)
         target.settings.ca_cert_pem = ca_pem;
     }
     if (fo_probe_run(prober, &d, &target, &err) != 0) {
-        fo_cmd_errorf("cannot probe %s: %s", a->hostport, err.msg);
+        /* Name the file when it is what the probe refused: a user may keep several. */
+        if (a->ca_file && strstr(err.msg, "ssl_ca_cert"))
+            fo_cmd_errorf("cannot probe %s: --ca-file %s: %s", a->hostport, a->ca_file, err.msg);
+        else
+            fo_cmd_errorf("cannot probe %s: %s", a->hostport, err.msg);
         goto out;
     }
     if (a->json) {
@@ -324,9 +328,9 @@ static void target_done(void *ctx, size_t index, fo_diagnosis *d, const fo_error
     } else {
         /* The probe could not run for this line: say so in the stream, keep going. */
         const fo_probe_target *t = &state->list->targets[index];
-        object = json_pack("{s:s, s:I, s:{s:s?, s:i}, s:s}", "schema", FO_PROBE_SCHEMA, "line",
+        object = json_pack("{s:s, s:I, s:{s:s?, s:i}, s:o?}", "schema", FO_PROBE_SCHEMA, "line",
                            (json_int_t)line, "target", "host", t->host, "port", t->port, "error",
-                           err->msg);
+                           fo_cmd_json_string(err->msg));
         state->error = true;
     }
     print_json(object);

@@ -274,7 +274,9 @@ int fo_net_connect(fo_connect_result *out, const fo_net_addr *addr, double timeo
             error = ready < 0 ? errno : connect_error(fd);
         }
     }
-    if (error != 0) {
+    /* Reset before we looked: the connection was made, then the origin dropped it. That
+     * is the handshake's failure to name, not a refusal; the first send will see it. */
+    if (error != 0 && error != ECONNRESET) {
         out->status = FO_CONNECT_REFUSED;
         snprintf(out->problem, sizeof(out->problem), "%s", strerror(error));
         close(fd);

@@ -65,7 +65,7 @@ static void slot_writable(struct slot *slot, double deadline)
     int error = 0;
     socklen_t len = sizeof(error);
     if (getsockopt(slot->fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0 || error != 0)
-        return slot_finish(slot, false);
+        return slot_finish(slot, error == ECONNRESET); /* a reset is the origin's answer */
     if (fo_net_send_all(slot->fd, slot->hello, slot->hello_len, deadline) != 0)
         return slot_finish(slot, true);
     slot->state = SLOT_SENT;

@@ -1,16 +1,22 @@
 #!/bin/sh
 # The demonstration `make demo` runs: start the bundled testbed origins, probe
 # every one of them the way Fastly would, and print one line per origin:
-# case -> class / Fastly error -> evidence. Everything stays on loopback.
+# case -> class / Fastly error -> evidence. Then a stand-in Fastly service whose
+# backends are some of those origins: fixorigin plans the fixes, applies them
+# (each step with the diff it saw), and a second run finds nothing to do.
+# Everything stays on loopback.
 #
 # Usage: scripts/demo.sh BUILD_DIR
-# Each step is a function; later steps (plan, apply) are added to main().
+# Each step is a function that main() calls.
 set -eu
 
 BUILD=${1:-build}
 BIN="$BUILD/bin"
 WORK=""
 TESTBED_PID=""
+MOCK_PID=""
+DEMO_SERVICE=SVC0DEMO
+DEMO_TOKEN=demo-token-not-secret
 
 die() {
     echo "demo: $*" >&2
@@ -18,6 +24,10 @@ die() {
 }
 
 cleanup() {
+    if [ -n "$MOCK_PID" ]; then
+        kill "$MOCK_PID" 2>/dev/null || true
+        wait "$MOCK_PID" 2>/dev/null || true
+    fi
     if [ -n "$TESTBED_PID" ]; then
         kill "$TESTBED_PID" 2>/dev/null || true
         wait "$TESTBED_PID" 2>/dev/null || true
@@ -101,6 +111,81 @@ print_table() {
     [ "$right" -eq "$total" ]
 }
 
+# Starts fastly-mock with one service whose version 1 points its backends at
+# testbed origins that fail in ways fixorigin fixes, and one it cannot.
+start_stand_in() {
+    jq --arg svc "$DEMO_SERVICE" '
+      ["hostname_mismatch", "sni_required_fail", "unable_to_verify_first_certificate",
+       "handshake_failure_tls13_only", "certificate_expired"] as $wanted
+      | {customer_id: "CUST0DEMO",
+         services: [{id: $svc, name: "demo shop", comment: "", type: "vcl",
+           versions: [{number: 1, active: true, locked: true,
+             comment: "as the customer left it",
+             domains: [{name: "www.origin.test", comment: ""}],
+             backends: [.cases[] | select(.case as $c | $wanted | index($c))
+               | {name: .case, address: .host, port: .port, use_ssl: true,
+                  ssl_check_cert: true} + .settings]}]}]}' "$MANIFEST" >"$WORK/state.json"
+    "$BIN/fastly-mock" --listen 127.0.0.1:0 --state "$WORK/state.json" \
+        --port-file "$WORK/mock.port" --token "$DEMO_TOKEN" --log "$WORK/requests.jsonl" \
+        --write-state "$WORK/state-out.json" >"$WORK/mock.out" 2>&1 &
+    MOCK_PID=$!
+    tries=0
+    until [ -s "$WORK/mock.port" ]; do
+        tries=$((tries + 1))
+        if [ "$tries" -gt 100 ] || ! kill -0 "$MOCK_PID" 2>/dev/null; then
+            cat "$WORK/mock.out" >&2
+            die "fastly-mock did not start"
+        fi
+        sleep 0.1
+    done
+    FASTLY_API_TOKEN=$DEMO_TOKEN
+    FASTLY_API_ENDPOINT="http://127.0.0.1:$(cat "$WORK/mock.port")"
+    export FASTLY_API_TOKEN FASTLY_API_ENDPOINT
+    echo
+    echo "== a stand-in Fastly service $DEMO_SERVICE on $FASTLY_API_ENDPOINT:" \
+        "5 backends on testbed origins"
+}
+
+# Runs fixorigin on the demo service; expects one of the exit codes given.
+fixorigin_demo() {
+    expected=$1
+    shift
+    status=0
+    "$BIN/fixorigin" --service "$DEMO_SERVICE" \
+        --trust-bundle "$(jq -r .trust_bundle "$MANIFEST")" "$@" || status=$?
+    echo "(exit $status)"
+    case " $expected " in
+    *" $status "*) ;;
+    *) die "fixorigin $* exited $status, not $expected" ;;
+    esac
+}
+
+requests_since() {
+    tail -n +"$(($1 + 1))" "$WORK/requests.jsonl" |
+        jq -s -r '"\(length) API requests, \(map(select(.method != "GET")) | length) writes"'
+}
+
+# Plan (nothing written), apply with each step's diff, then a run that finds
+# nothing left to fix (one origin's expired certificate needs a person: exit 5).
+plan_and_apply() {
+    echo
+    echo "== fixorigin --service $DEMO_SERVICE   (plan: probe, prove, write nothing)"
+    fixorigin_demo 5
+    echo
+    echo "== fixorigin --service $DEMO_SERVICE --apply --yes"
+    before=$(wc -l <"$WORK/requests.jsonl")
+    fixorigin_demo 5 --apply --yes >"$WORK/apply.txt"
+    echo "(the plan as above, then)"
+    sed -n '/^plan /,$p' "$WORK/apply.txt"
+    echo "   stand-in's log: $(requests_since "$before")"
+    echo
+    echo "== again: the fixes hold, nothing is written"
+    before=$(wc -l <"$WORK/requests.jsonl")
+    fixorigin_demo 5 --apply --yes >"$WORK/again.txt"
+    grep -E '^(service|plan|result)' "$WORK/again.txt"
+    echo "   stand-in's log: $(requests_since "$before")"
+}
+
 main() {
     [ -x "$BIN/fixorigin" ] && [ -x "$BIN/testbed-origins" ] || die "build first: make"
     command -v jq >/dev/null 2>&1 || die "jq missing: run scripts/install-deps.sh"
@@ -109,6 +194,8 @@ main() {
     start_testbed
     probe_all
     print_table
+    start_stand_in
+    plan_and_apply
 }
 
 main

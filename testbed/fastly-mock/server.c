@@ -177,8 +177,33 @@ static json_t *log_string(const char *s, size_t len)
     return value ? value : json_null();
 }
 
+/* A copy of a form body with every ssl_client_key value replaced by "[redacted]": the
+ * key is a secret and the log is a test artifact. NULL when out of memory. */
+static char *redact_form(const char *body, size_t len)
+{
+    static const char key[] = "ssl_client_key=";
+    fo_buf out = {0};
+    size_t i = 0;
+    while (i < len) {
+        size_t end = i;
+        while (end < len && body[end] != '&')
+            end++;
+        bool secret = end - i >= sizeof(key) - 1 && memcmp(body + i, key, sizeof(key) - 1) == 0;
+        int rc = secret ? fo_buf_puts(&out, "ssl_client_key=[redacted]")
+                        : fo_buf_append(&out, body + i, end - i);
+        if (rc == 0 && end < len)
+            rc = fo_buf_puts(&out, "&");
+        if (rc != 0) {
+            fo_buf_free(&out);
+            return NULL;
+        }
+        i = end + 1;
+    }
+    return fo_buf_steal(&out);
+}
+
 /* One JSON object a line; the caller holds the lock. Headers are not logged at all, so
- * the token cannot be. */
+ * the token cannot be; ssl_client_key values are redacted. */
 static void log_request(fo_mock_server *srv, const char *method, const char *path,
                         const char *query, const char *content_type, const request *req,
                         unsigned status, const fault_hit *fault)
@@ -186,10 +211,12 @@ static void log_request(fo_mock_server *srv, const char *method, const char *pat
     if (!srv->log)
         return;
     char name[32];
-    json_t *line = json_pack("{s:s,s:s,s:s,s:s?,s:o,s:i}", "method", method, "path", path, "query",
-                             query, "content_type", content_type, "body",
-                             log_string(req->body.data ? req->body.data : "", req->body.len),
-                             "status", (int)status);
+    char *body = redact_form(req->body.data ? req->body.data : "", req->body.len);
+    json_t *line =
+        json_pack("{s:s,s:s,s:s,s:s?,s:o,s:i}", "method", method, "path", path, "query", query,
+                  "content_type", content_type, "body",
+                  body ? log_string(body, strlen(body)) : json_null(), "status", (int)status);
+    free(body);
     if (line && fault && fault->hit)
         json_object_set_new(line, "fault",
                             json_string(fo_mock_fault_name(&fault->rule, name, sizeof(name))));

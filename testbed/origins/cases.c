@@ -103,6 +103,7 @@ static const struct origin_def {
     enum ident sni_leaf; /* served instead when SNI names WWW */
     bool fail_without_sni;
     bool alert_internal;
+    int client_cert; /* 0 none, 1 asks for one, 2 requires one (mutual TLS) */
     int delay_ms;
     int min_version, max_version; /* 0: OpenSSL's defaults */
     const char *ciphers;          /* TLS <= 1.2 cipher list; NULL: OpenSSL's */
@@ -172,6 +173,16 @@ static const struct origin_def {
      .leaf = LEAF_WWW,
      .chain = {PUBLIC_INT},
      .alert_internal = true},
+    {.name = "client_cert_required",
+     .behaviour = TB_TLS,
+     .leaf = LEAF_WWW,
+     .chain = {PUBLIC_INT},
+     .client_cert = 2},
+    {.name = "client_cert_optional",
+     .behaviour = TB_TLS,
+     .leaf = LEAF_WWW,
+     .chain = {PUBLIC_INT},
+     .client_cert = 1},
     {.name = "rc4_cipher", .behaviour = TB_RC4},
     {.name = "hostile_garbage", .behaviour = TB_GARBAGE},
     {.name = "hostile_slow_drip", .behaviour = TB_DRIP},
@@ -316,6 +327,15 @@ static const struct case_def {
      .origin = "tlsv1_alert_internal_error",
      .expected_class = "tlsv1_alert_internal_error",
      .description = "alerts internal_error (80) on every ClientHello"},
+    {.name = "client_cert_required",
+     .origin = "client_cert_required",
+     .expected_class = "handshake_failure",
+     .description = "TLS 1.3 origin that requires a client certificate; it refuses after the "
+                    "handshake with alert certificate_required (116)"},
+    {.name = "client_cert_optional",
+     .origin = "client_cert_optional",
+     .expected_class = "ok",
+     .description = "asks for a client certificate but answers without one"},
     {.name = "rc4_cipher",
      .origin = "rc4_cipher",
      .expected_class = "rc4_cipher",
@@ -544,6 +564,12 @@ static SSL_CTX *make_ctx(const tb_testbed *tb, const struct origin_def *def, enu
         ok = SSL_CTX_set_max_proto_version(ctx, def->max_version) == 1;
     if (ok && def->ciphers)
         ok = SSL_CTX_set_cipher_list(ctx, def->ciphers) == 1;
+    if (ok && def->client_cert) {
+        /* In TLS 1.3 the refusal comes after the client's handshake is done: what a probe
+         * that stops at the handshake would miss. Any certificate would do; none is sent. */
+        int mode = SSL_VERIFY_PEER | (def->client_cert == 2 ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0);
+        SSL_CTX_set_verify(ctx, mode, NULL);
+    }
     if (!ok) {
         SSL_CTX_free(ctx);
         return NULL;

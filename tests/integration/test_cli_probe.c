@@ -209,7 +209,7 @@ START_TEST(files_that_cannot_be_used_exit_1)
     assert_cannot_run(NULL,
                       (const char *const[]){"--cert-hostname", "www.origin.test", "--ca-file",
                                             garbage, healthy, NULL},
-                      "ssl_ca_cert holds no PEM certificate");
+                      "garbage.pem: ssl_ca_cert holds no PEM certificate");
     assert_cannot_run(
         NULL, (const char *const[]){"--trust-bundle", "/nonexistent/trust.pem", healthy, NULL},
         "cannot read /nonexistent/trust.pem");

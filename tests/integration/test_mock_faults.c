@@ -357,6 +357,27 @@ START_TEST(log_has_the_exact_request_and_never_the_token)
 }
 END_TEST
 
+START_TEST(log_redacts_ssl_client_key)
+{
+    start_failing(NULL);
+    json_decref(api(&mock, "PUT", SVC "/version/1/clone", NULL, 200));
+    http_resp r;
+    http(
+        &r, &mock, "PUT", SVC "/version/2/backend/origin", MOCK_TOKEN,
+        "ssl_client_key=-----BEGIN+PRIVATE+KEY-----%0AS3CR3TKEYMATERIAL%0A-----END+PRIVATE+KEY-----"
+        "&ssl_sni_hostname=sni.example",
+        NULL);
+    http_free(&r);
+    json_t *lines = mock_log(&mock);
+    ck_assert_uint_eq(json_array_size(lines), 2);
+    ck_assert_str_eq(str_of(json_array_get(lines, 1), "body"),
+                     "ssl_client_key=[redacted]&ssl_sni_hostname=sni.example");
+    json_decref(lines);
+    ck_assert_int_eq(mock_stop(&mock), 0);
+    ck_assert(!file_contains(mock_path(&mock, "log.jsonl"), "S3CR3TKEYMATERIAL"));
+}
+END_TEST
+
 START_TEST(state_is_written_back_and_loads_again)
 {
     start_failing(NULL);
@@ -535,6 +556,7 @@ Suite *mock_faults_suite(void)
     tcase_add_test(tc, write_budget_runs_out_then_resets);
     tcase_add_test(tc, injected_429_has_budget_headers);
     tcase_add_test(tc, log_has_the_exact_request_and_never_the_token);
+    tcase_add_test(tc, log_redacts_ssl_client_key);
     tcase_add_test(tc, state_is_written_back_and_loads_again);
     tcase_add_test(tc, bad_state_files_are_clear_errors);
     tcase_add_test(tc, usage_errors_exit_64);
