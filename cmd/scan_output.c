@@ -89,7 +89,12 @@ void fo_scan_item_text(FILE *out, const fo_scan_item *item, bool color)
             fo_result_name(item->result), color ? RESET : "", (int)item->result);
     if (plan)
         fprintf(out, "  active version %ld", plan->active_version);
-    fprintf(out, "  [%.1f s, %u API requests]\n", item->ms / 1000.0, item->stats.requests);
+    if (item->ms < 1000)
+        fprintf(out, "  [%.0f ms", item->ms);
+    else
+        fprintf(out, "  [%.1f s", item->ms / 1000.0);
+    fprintf(out, ", %u API request%s]\n", item->stats.requests,
+            item->stats.requests == 1 ? "" : "s");
     for (size_t i = 0; plan && i < plan->backend_count; i++)
         backend_line(out, &plan->backends[i]);
     if (item->applied) {
@@ -142,6 +147,7 @@ void fo_scan_summary_text(FILE *out, const fo_scan_options *opts, const fo_scan_
         fputs(" nothing to do", out);
     if (opts->apply)
         fprintf(out, "; %zu changed", summary->applied);
-    fprintf(out, "; %u API requests, %u writes; exit %d\n", summary->requests, summary->writes,
+    fprintf(out, "; %u API request%s, %u write%s; exit %d\n", summary->requests,
+            summary->requests == 1 ? "" : "s", summary->writes, summary->writes == 1 ? "" : "s",
             (int)summary->result);
 }

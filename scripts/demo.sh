@@ -3,10 +3,14 @@
 # every one of them the way Fastly would, and print one line per origin:
 # case -> class / Fastly error -> evidence. Then a stand-in Fastly service whose
 # backends are some of those origins: fixorigin plans the fixes, applies them
-# (each step with the diff it saw), and a second run finds nothing to do.
+# (each step with the diff it saw), and a second run finds nothing to do. Last, a
+# fleet of stand-in services: a chat bot's calls to `fixorigin serve`, and
+# `fixorigin scan` as a scheduler runs it, planning and applying the safe fixes.
 # Everything stays on loopback.
 #
-# Usage: scripts/demo.sh BUILD_DIR
+# Usage: scripts/demo.sh BUILD_DIR [SAMPLES_DIR]
+# With SAMPLES_DIR, the reports of this run are also written there (the samples
+# in examples/reports/ come from it).
 # Each step is a function that main() calls.
 set -eu
 
@@ -15,6 +19,9 @@ BIN="$BUILD/bin"
 WORK=""
 TESTBED_PID=""
 MOCK_PID=""
+FLEET_PID=""
+SERVE_PID=""
+SAMPLES=${2:-}
 DEMO_SERVICE=SVC0DEMO
 DEMO_TOKEN=demo-token-not-secret
 
@@ -24,6 +31,10 @@ die() {
 }
 
 cleanup() {
+    for pid in $SERVE_PID $FLEET_PID; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
     if [ -n "$MOCK_PID" ]; then
         kill "$MOCK_PID" 2>/dev/null || true
         wait "$MOCK_PID" 2>/dev/null || true
@@ -171,6 +182,12 @@ plan_and_apply() {
     echo
     echo "== fixorigin --service $DEMO_SERVICE   (plan: probe, prove, write nothing)"
     fixorigin_demo 5
+    if [ -n "$SAMPLES" ]; then
+        NO_COLOR=1 fixorigin_demo 5 >"$SAMPLES/report.txt"
+        fixorigin_demo 5 --json >"$SAMPLES/report.json.tmp"
+        sed '$d' "$SAMPLES/report.json.tmp" >"$SAMPLES/report.json" # drop "(exit 5)"
+        rm -f "$SAMPLES/report.json.tmp"
+    fi
     echo
     echo "== fixorigin --service $DEMO_SERVICE --apply --yes"
     before=$(wc -l <"$WORK/requests.jsonl")
@@ -186,6 +203,122 @@ plan_and_apply() {
     echo "   stand-in's log: $(requests_since "$before")"
 }
 
+# Waits for a file to be non-empty while pid runs; $3 names the program.
+wait_for_file() {
+    tries=0
+    until [ -s "$1" ]; do
+        tries=$((tries + 1))
+        if [ "$tries" -gt 300 ] || ! kill -0 "$2" 2>/dev/null; then
+            die "$3 did not start"
+        fi
+        sleep 0.1
+    done
+}
+
+# A second stand-in holding a small fleet: services whose backends fail in ways
+# fixorigin fixes safely, one that needs consent and one that needs a person.
+start_fleet() {
+    jq '
+      def svc($id; $name; $cases):
+        . as $m
+        | {id: $id, name: $name, comment: "", type: "vcl",
+           versions: [{number: 1, active: true, locked: true, comment: "",
+             domains: [{name: "www.origin.test", comment: ""}],
+             backends: [$cases | to_entries[] | .key as $i | .value as $c
+               | $m.cases[] | select(.case == $c)
+               | {name: "origin\($i)", address: .host, port: .port, use_ssl: true,
+                  ssl_check_cert: true} + .settings]}]};
+      {customer_id: "CUST0FLEET",
+       services: [
+         svc("SVC0SHOP"; "shop"; ["healthy", "hostname_mismatch", "sni_required_fail"]),
+         svc("SVC0API"; "api"; ["unable_to_verify_first_certificate"]),
+         svc("SVC0BLOG"; "blog"; ["healthy", "healthy_all_versions"]),
+         svc("SVC0MEDIA"; "media"; ["handshake_failure_tls13_only"]),
+         svc("SVC0STATUS"; "status page"; ["slow_handshake"]),
+         svc("SVC0LEGACY"; "legacy"; ["self_signed_certificate"]),
+         svc("SVC0BILLING"; "billing"; ["healthy", "certificate_expired"])]}' \
+        "$MANIFEST" >"$WORK/fleet.json"
+    "$BIN/fastly-mock" --listen 127.0.0.1:0 --state "$WORK/fleet.json" \
+        --port-file "$WORK/fleet.port" --token "$DEMO_TOKEN" --log "$WORK/fleet.jsonl" \
+        >"$WORK/fleet.out" 2>&1 &
+    FLEET_PID=$!
+    wait_for_file "$WORK/fleet.port" "$FLEET_PID" "fastly-mock (fleet)"
+    FASTLY_API_ENDPOINT="http://127.0.0.1:$(cat "$WORK/fleet.port")"
+    FIXORIGIN_TRUST_BUNDLE=$(jq -r .trust_bundle "$MANIFEST")
+    export FASTLY_API_ENDPOINT FIXORIGIN_TRUST_BUNDLE
+    echo
+    echo "== a fleet of $(jq '.services | length' "$WORK/fleet.json") stand-in services on" \
+        "$FASTLY_API_ENDPOINT"
+}
+
+# Runs fixorigin scan with the arguments given; expects exit $1.
+scan_demo() {
+    expected=$1
+    shift
+    status=0
+    "$BIN/fixorigin" scan --state-dir "$WORK/state" "$@" || status=$?
+    [ "$status" -eq "$expected" ] || die "fixorigin scan $* exited $status, not $expected"
+}
+
+# The chat bot's way: fixorigin serve's JSON API, called by examples/bot.sh.
+serve_demo() {
+    serve_token=demo-serve-token-0123456789
+    FIXORIGIN_SERVE_TOKEN=$serve_token "$BIN/fixorigin" serve \
+        --listen 127.0.0.1:0 --state-dir "$WORK/state" >"$WORK/serve.out" 2>"$WORK/serve.err" &
+    SERVE_PID=$!
+    wait_for_file "$WORK/serve.out" "$SERVE_PID" "fixorigin serve"
+    url=$(sed -n 's/.*listening on //p' "$WORK/serve.out")
+    echo
+    echo "== fixorigin serve on $url; a bot (examples/bot.sh) plans SVC0API, a person says y"
+    curl -sS --noproxy '*' -H "Authorization: Bearer $serve_token" \
+        -d '{"service_id":"SVC0API"}' "$url/v1/plan" >"$WORK/plan.json"
+    [ -z "$SAMPLES" ] || jq . "$WORK/plan.json" >"$SAMPLES/serve-plan.json"
+    echo y | FIXORIGIN_URL=$url FIXORIGIN_SERVE_TOKEN=$serve_token \
+        "$(dirname "$0")/../examples/bot.sh" SVC0API || die "examples/bot.sh failed"
+    echo
+    echo "== the plan id shown before the apply, sent again: refused, with the new plan"
+    http=$(curl -sS --noproxy '*' -H "Authorization: Bearer $serve_token" \
+        -d "{\"service_id\":\"SVC0API\",\"plan_id\":\"$(jq -r .plan_id "$WORK/plan.json")\"}" \
+        -w '%{http_code}' -o "$WORK/again.json" "$url/v1/apply")
+    jq -r --arg http "$http" '"HTTP \($http) \(.error): \(.message)"' "$WORK/again.json"
+    kill "$SERVE_PID"
+    wait "$SERVE_PID" || die "fixorigin serve did not stop cleanly"
+    SERVE_PID=""
+}
+
+# The scheduler's way: every service, several at once; then the safe fixes.
+scan_fleet() {
+    echo
+    echo "== fixorigin scan --all   (plan every service, 4 at a time; exit = the worst)"
+    scan_demo 5 --all
+    [ -n "$SAMPLES" ] && NO_COLOR=1 scan_demo 5 --all >"$SAMPLES/scan.txt"
+    echo
+    echo "== fixorigin scan --all --apply --only-safe --yes --format ndjson   (what cron runs)"
+    before=$(wc -l <"$WORK/fleet.jsonl")
+    scan_demo 5 --all --apply --only-safe --yes --format ndjson >"$WORK/scan.ndjson"
+    [ -n "$SAMPLES" ] && cp "$WORK/scan.ndjson" "$SAMPLES/scan.ndjson"
+    jq -r 'select(.service) | [.service.id, .result,
+             (.apply.outcome // "-"),
+             (.apply.outcome as $done
+              | .backends | map(select(.status != "ok")
+                | "\(.name): \(.class) \(if .status == "fix" and $done == "verified"
+                                          then "fixed" else .status end)")
+              | join(", "))] | @tsv' "$WORK/scan.ndjson" |
+        awk -F '\t' '{ printf "  %-12s %-13s apply %-9s %s\n", $1, $2, $3, $4 }'
+    jq -r 'select(.summary) | .summary | "  \(.services) services: \(.results | to_entries
+             | map(select(.value > 0) | "\(.value) \(.key)") | join(", ")); \(.applied)" +
+           " changed; \(.api.requests) API requests, \(.api.writes) writes; exit \(.exit_code)"' \
+        "$WORK/scan.ndjson"
+    echo "   stand-in's log: $(tail -n +"$((before + 1))" "$WORK/fleet.jsonl" |
+        jq -s -r '"\(length) API requests, \(map(select(.method != "GET")) | length) writes"')"
+    echo
+    echo "== again: what is left needs consent or a person; nothing is written"
+    before=$(wc -l <"$WORK/fleet.jsonl")
+    scan_demo 5 --all --apply --only-safe --yes | tail -1
+    writes=$(tail -n +"$((before + 1))" "$WORK/fleet.jsonl" | jq -s 'map(select(.method != "GET")) | length')
+    [ "$writes" -eq 0 ] || die "the second scan wrote $writes times"
+}
+
 main() {
     [ -x "$BIN/fixorigin" ] && [ -x "$BIN/testbed-origins" ] || die "build first: make"
     command -v jq >/dev/null 2>&1 || die "jq missing: run scripts/install-deps.sh"
@@ -194,8 +327,12 @@ main() {
     start_testbed
     probe_all
     print_table
+    [ -z "$SAMPLES" ] || mkdir -p "$SAMPLES"
     start_stand_in
     plan_and_apply
+    start_fleet
+    serve_demo
+    scan_fleet
 }
 
 main
