@@ -54,9 +54,12 @@ static void usage(FILE *out)
             "  --json             print " SHOW_SCHEMA " JSON\n"
             "  --token-file FILE  read the API token from FILE (default: $FASTLY_API_TOKEN,\n"
             "                     then $FASTLY_API_KEY)\n"
+            "  -h, --help         this help\n"
             "\n"
             "The API base URL is $FASTLY_API_ENDPOINT (or $FASTLY_API_URL), "
-            "default\n" FO_API_DEFAULT_BASE_URL ".\n");
+            "default\n" FO_API_DEFAULT_BASE_URL ".\n"
+            "\n"
+            "exit: 0 shown, 1 the API call failed, 64 usage error\n");
 }
 
 /* Reads every certificate of a PEM value; returns how many, or -1 when the
