@@ -31,8 +31,13 @@ static void usage(FILE *out)
     for (const struct subcommand *c = subcommands; c->name; c++)
         fprintf(out, "  %-10s %s\n", c->name, c->summary);
     fprintf(out, "\n"
-                 "  fixorigin <command> --help   describes a command\n"
-                 "  fixorigin --version          prints the version\n");
+                 "Three ways to use it: at a terminal (fixorigin --service ID), from a scheduler\n"
+                 "(fixorigin scan), and behind a chat bot (fixorigin serve).\n"
+                 "\n"
+                 "  fixorigin <command> --help   describes a command (also: fixorigin help "
+                 "<command>)\n"
+                 "  fixorigin --version          prints the version\n"
+                 "  man fixorigin                the manual, with exit codes and environment\n");
 }
 
 int main(int argc, char **argv)
@@ -42,6 +47,17 @@ int main(int argc, char **argv)
         return FO_EXIT_USAGE;
     }
     const char *name = argv[1];
+    /* `fixorigin help scan` is `fixorigin scan --help`. */
+    if (strcmp(name, "help") == 0 && argc == 3) {
+        char help[] = "--help";
+        char *args[] = {argv[2], help, NULL};
+        for (const struct subcommand *c = subcommands; c->name; c++) {
+            if (strcmp(argv[2], c->name) == 0)
+                return c->run(2, args);
+        }
+        fo_cmd_errorf("unknown command '%s' (see 'fixorigin --help')", argv[2]);
+        return FO_EXIT_USAGE;
+    }
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
         usage(stdout);
         return FO_EXIT_OK;

@@ -39,9 +39,8 @@ static void usage(FILE *out)
             "  GET  /healthz\n"
             "\n"
             "options:\n"
-            "  --listen ADDRESS:PORT   where to listen (default " FO_SERVE_DEFAULT_LISTEN
-            ", env FIXORIGIN_LISTEN;\n"
-            "                          port 0: the kernel picks one, printed at start)\n"
+            "  --listen ADDRESS:PORT   where to listen (default " FO_SERVE_DEFAULT_LISTEN ", or\n"
+            "                          $FIXORIGIN_LISTEN; port 0: the kernel picks one)\n"
             "  --max-body BYTES        largest request body (default 65536)\n"
             "  --workers N             Slack commands worked on at once (default 4)\n"
             "  --concurrency N         backends of a service probed at once (default 8)\n"
