@@ -73,7 +73,10 @@ static void post(const slack_job *job, json_t *message)
 static void run_job(fo_serve *srv, const slack_job *job)
 {
     fo_serve_outcome outcome;
-    fo_serve_work(srv, &outcome, &job->cmd, job->user_id);
+    char requested_by[USER_ID_MAX + 8];
+    /* Who asked, as the version comment shows it in Fastly's UI: "(run ..., by slack:U1)". */
+    snprintf(requested_by, sizeof(requested_by), "slack:%s", job->user_id);
+    fo_serve_work(srv, &outcome, &job->cmd, requested_by);
     post(job, fo_serve_slack_message(&job->cmd, &outcome, job->user_id));
     fo_serve_outcome_clear(&outcome);
 }

@@ -3,11 +3,14 @@
  * too large or malformed, concurrent requests while one waits on a slow API, SIGTERM in
  * the middle of a request, start-up errors, and the token never in any output. */
 #include <check.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "scanserve_fixture.h"
 
@@ -202,6 +205,21 @@ START_TEST(apply_only_a_current_plan)
     ck_assert_str_eq(str(again, "error"), "stale_plan");
     json_decref(again);
     ck_assert_uint_eq(ss_log_count(&f, "PUT", "/service/FIX_A/version/*/clone"), 2);
+    /* While another run holds the service's lock: 409 locked, nothing read or written. */
+    char lock_path[300];
+    snprintf(lock_path, sizeof(lock_path), "%s/locks/OK_A.lock", f.state_dir);
+    int fd = open(lock_path, O_RDWR | O_CREAT, 0600);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(flock(fd, LOCK_EX | LOCK_NB), 0);
+    json_t *locked = post("/v1/apply",
+                          "{\"service_id\":\"OK_A\",\"plan_id\":\"0123456789abcdef0123456789abcdef"
+                          "0123456789abcdef0123456789abcdef\"}",
+                          409);
+    ck_assert_str_eq(str(locked, "error"), "locked");
+    ck_assert_ptr_nonnull(strstr(str(locked, "message"), "another fixorigin run"));
+    json_decref(locked);
+    close(fd);
+    ck_assert_uint_eq(ss_log_count(&f, "GET", "/service/OK_A/details"), 0);
     /* A fix that needs consent is never applied by serve. */
     json_t *consent = post("/v1/plan", "{\"service_id\":\"CONSENT_A\"}", 200);
     snprintf(body, sizeof(body), "{\"service_id\":\"CONSENT_A\",\"plan_id\":\"%s\"}",

@@ -276,7 +276,8 @@ START_TEST(plan_then_apply_by_an_allowed_user)
     json_decref(done);
     /* The requesting user is in the version comment. */
     json_t *version = api(&f.mock, "GET", "/service/FIX_A/version/2", NULL, 200);
-    ck_assert_msg(strstr(str(version, "comment"), "UADMIN2"), "%s", str(version, "comment"));
+    ck_assert_msg(strstr(str(version, "comment"), ", by slack:UADMIN2)"), "%s",
+                  str(version, "comment"));
     json_decref(version);
 }
 END_TEST
