@@ -292,6 +292,27 @@ int fo_api_http_transport_new(fo_api_transport *out, const char *ca_file, long c
     return 0;
 }
 
+/* A handle for a URL that is not the API: no token, TLS verified, bounded in time, the body
+ * into x (errbuf gets libcurl's message). NULL when libcurl cannot start. */
+static CURL *public_handle(const char *url, long timeout_ms, exchange *x, char *errbuf)
+{
+    CURL *c = NULL;
+    pthread_once(&global_once, global_init);
+    if (global_rc != CURLE_OK || !(c = curl_easy_init()))
+        return NULL;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 10000L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "fixorigin/" FO_VERSION);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+    return c;
+}
+
 int fo_api_fetch_url(fo_buf *out, const char *url, size_t max_bytes, long timeout_ms, fo_error *err)
 {
     int rc = 0;
@@ -306,22 +327,11 @@ int fo_api_fetch_url(fo_buf *out, const char *url, size_t max_bytes, long timeou
     errbuf[0] = '\0';
     if (!url || (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0))
         return fo_error_set(err, FO_EINVAL, "'%.*s' is not an http or https URL", shown_len, shown);
-    pthread_once(&global_once, global_init);
-    if (global_rc != CURLE_OK || !(c = curl_easy_init()))
+    if (!(c = public_handle(url, timeout_ms, &x, errbuf)))
         return fo_error_set(err, FO_ENOMEM, "cannot set up the HTTP client");
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 10000L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "fixorigin/" FO_VERSION);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
     CURLcode code = curl_easy_perform(c);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -374,27 +384,16 @@ int fo_api_post_url(const char *url, const char *content_type, const char *body,
         return fo_error_set(err, FO_EINVAL, "'%s' is not an http or https URL", shown);
     snprintf(type_line, sizeof(type_line), "Content-Type: %s",
              content_type ? content_type : "application/octet-stream");
-    pthread_once(&global_once, global_init);
-    if (global_rc != CURLE_OK || !(c = curl_easy_init()))
+    if (!(c = public_handle(url, timeout_ms, &x, errbuf)))
         return fo_error_set(err, FO_ENOMEM, "cannot set up the HTTP client");
     if (add_header(&headers, type_line) != 0 || add_header(&headers, "Expect:") != 0) {
         rc = fo_error_set(err, FO_ENOMEM, "out of memory");
         goto out;
     }
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L); /* the allow-list checked this URL only */
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 10000L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "fixorigin/" FO_VERSION);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? body_len : 0));
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
     CURLcode code = curl_easy_perform(c);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
