@@ -4,6 +4,7 @@
  * of the work), then runs `fixorigin scan --all` and prints wall time, API requests spent
  * and peak RSS; last, one `--apply --only-safe --yes` run on a fresh mock. Loopback only. */
 #include <fcntl.h>
+#include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -223,11 +224,12 @@ static int compare_doubles(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static bool parse_int(const char *s, int min, int max, int *out)
+/* A whole number in [min, max] from optarg into *out. */
+static bool number(int *out, int min, int max)
 {
     char *end = NULL;
-    long value = s ? strtol(s, &end, 10) : 0;
-    if (!s || *end != '\0' || end == s || value < min || value > max)
+    long value = strtol(optarg, &end, 10);
+    if (end == optarg || *end != '\0' || value < min || value > max)
         return false;
     *out = (int)value;
     return true;
@@ -235,34 +237,47 @@ static bool parse_int(const char *s, int min, int max, int *out)
 
 static int parse_args(int argc, char **argv, options *o)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-        bool ok = true;
-        if (strcmp(argv[i], "--no-apply") == 0) {
+    static const struct option longopts[] = {
+        {"bin-dir", required_argument, NULL, 'b'},  {"services", required_argument, NULL, 's'},
+        {"backends", required_argument, NULL, 'k'}, {"concurrency", required_argument, NULL, 'c'},
+        {"runs", required_argument, NULL, 'r'},     {"broken-every", required_argument, NULL, 'e'},
+        {"no-apply", no_argument, NULL, 'n'},       {NULL, 0, NULL, 0},
+    };
+    int c;
+    bool ok = true;
+    opterr = 0;
+    while (ok && (c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'b':
+            o->bin_dir = optarg;
+            break;
+        case 's':
+            ok = number(&o->services, 1, 2000);
+            break;
+        case 'k':
+            ok = number(&o->backends, 1, 20);
+            break;
+        case 'c':
+            ok = number(&o->concurrency, 1, 64);
+            break;
+        case 'r':
+            ok = number(&o->runs, 1, MAX_RUNS);
+            break;
+        case 'e':
+            ok = number(&o->broken_every, 0, 2000);
+            break;
+        case 'n':
             o->apply = false;
-            continue;
-        }
-        if (strcmp(argv[i], "--bin-dir") == 0 && value)
-            o->bin_dir = value;
-        else if (strcmp(argv[i], "--services") == 0)
-            ok = parse_int(value, 1, 2000, &o->services);
-        else if (strcmp(argv[i], "--backends") == 0)
-            ok = parse_int(value, 1, 20, &o->backends);
-        else if (strcmp(argv[i], "--concurrency") == 0)
-            ok = parse_int(value, 1, 64, &o->concurrency);
-        else if (strcmp(argv[i], "--runs") == 0)
-            ok = parse_int(value, 1, MAX_RUNS, &o->runs);
-        else if (strcmp(argv[i], "--broken-every") == 0)
-            ok = parse_int(value, 0, 2000, &o->broken_every);
-        else
+            break;
+        default:
             ok = false;
-        if (!ok || o->services * o->backends > 5000) {
-            fprintf(stderr, "usage: bench-scan [--bin-dir DIR] [--services N] [--backends N] "
-                            "[--concurrency N] [--runs N] [--broken-every N] [--no-apply]\n"
-                            "       (services x backends at most 5000)\n");
-            return EXIT_USAGE;
         }
-        i++;
+    }
+    if (!ok || optind < argc || o->services * o->backends > 5000) {
+        fprintf(stderr, "usage: bench-scan [--bin-dir DIR] [--services N] [--backends N] "
+                        "[--concurrency N] [--runs N] [--broken-every N] [--no-apply]\n"
+                        "       (services x backends at most 5000)\n");
+        return EXIT_USAGE;
     }
     return -1;
 }
@@ -330,7 +345,8 @@ int main(int argc, char **argv)
             goto out;
         }
         print_figures("apply", &f);
-        printf("         --apply --only-safe --yes: %lld services changed\n", f.applied);
+        printf("         --apply --only-safe --yes: %lld service%s changed\n", f.applied,
+               f.applied == 1 ? "" : "s");
         failed |= f.applied != broken || f.ok != o.services || f.exit_code != 0;
     }
 out:
