@@ -1,6 +1,6 @@
 /* The pure planner: which backend changes could make Fastly reach an origin, in the order to
- * prove them, with their safety (README.md, "The remediation", has the table). No I/O: what
- * it cannot know it asks the caller to gather (AIA fetches, extra probes). */
+ * prove them, with their safety (the table is in README.md, "fixorigin --service ID"). No
+ * I/O: what it cannot know it asks the caller to gather (AIA fetches, extra probes). */
 #include <arpa/inet.h>
 #include <math.h>
 #include <stdio.h>
@@ -67,18 +67,7 @@ static void push(builder *b, fo_fix *fix)
     fo_fix_clear(fix);
 }
 
-/* A fix changing one field from the backend's current value. */
-static void start_fix(builder *b, fo_fix *fix, const char *field, const char *to)
-{
-    bool nomem = false;
-    char *from = fo_remediate_field_text(b->in->backend, field, &nomem);
-    memset(fix, 0, sizeof(*fix));
-    fix->allowed = true;
-    if (nomem || fo_rem_fix_add(fix, field, from, to) != 0)
-        fail(b, FO_ENOMEM);
-    free(from);
-}
-
+/* Adds a change of field from the backend's current value. */
 static void add_change(builder *b, fo_fix *fix, const char *field, const char *to)
 {
     bool nomem = false;
@@ -86,6 +75,14 @@ static void add_change(builder *b, fo_fix *fix, const char *field, const char *t
     if (nomem || fo_rem_fix_add(fix, field, from, to) != 0)
         fail(b, FO_ENOMEM);
     free(from);
+}
+
+/* A new safe fix changing one field. */
+static void start_fix(builder *b, fo_fix *fix, const char *field, const char *to)
+{
+    memset(fix, 0, sizeof(*fix));
+    fix->allowed = true;
+    add_change(b, fix, field, to);
 }
 
 static void set_consent(builder *b, fo_fix *fix, fo_safety safety, const char *flag, bool given)

@@ -133,8 +133,8 @@ typedef struct fo_candidates {
     char *advice; /* what a person must do when no candidate passes; never NULL on success */
 } fo_candidates;
 
-/* The candidate fixes for one broken backend, by the class table of README.md ("The
- * remediation"). Pure: no I/O, no clock. Returns 0 and fills out (clear it with
+/* The candidate fixes for one broken backend, by the class table of README.md ("fixorigin
+ * --service ID"). Pure: no I/O, no clock. Returns 0 and fills out (clear it with
  * fo_candidates_clear), FO_EINVAL (no diagnosis or backend), FO_ENOMEM. */
 int fo_remediate_candidates(fo_candidates *out, const fo_candidates_input *in,
                             fo_error *err) FO_WARN_UNUSED;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fix_harness.h"
+#include "fo.h"
 
 Suite *fix_classes_suite(void);
 
@@ -325,6 +326,35 @@ START_TEST(a_problem_for_a_person_is_explained_and_nothing_written)
 }
 END_TEST
 
+/* Hostile origins (random bytes, a reset, a 64 KiB record header, one byte every 250 ms):
+ * a defined answer in bounded time, and nothing written. */
+static const char *const hostile_cases[] = {"hostile_garbage", "hostile_reset",
+                                            "hostile_huge_record", "hostile_slow_drip"};
+
+START_TEST(a_hostile_origin_gets_an_answer_and_no_change)
+{
+    fix_backend backend = {hostile_cases[_i], NULL};
+    start(&backend, 1);
+    double started = fo_now_ms();
+    const char *args[] = {"--service", FIX_SERVICE, "--apply", "--yes", "--json", NULL};
+    tb_run run;
+    json_t *json = NULL;
+    fix_run(&run, &json, &env, args);
+    ck_assert_msg(fo_now_ms() - started < 60000, "took %.0f ms", fo_now_ms() - started);
+    ck_assert_msg(run.exit_code == 5, "%s: exit %d: %s", hostile_cases[_i], run.exit_code, run.err);
+    json_t *b = fix_report_backend(json, hostile_cases[_i]);
+    const char *status = json_string_value(json_object_get(b, "status"));
+    ck_assert_msg(strcmp(status, "needs_human") == 0 || strcmp(status, "blocked") == 0, "status %s",
+                  status);
+    ck_assert_ptr_nonnull(json_string_value(json_object_get(b, "advice")));
+    json_decref(json);
+    tb_run_free(&run);
+    size_t requests, writes;
+    fix_log_count(&env, 0, &requests, &writes);
+    ck_assert_uint_eq(writes, 0);
+}
+END_TEST
+
 /* ---- several backends ---- */
 
 START_TEST(several_backends_are_fixed_in_one_version_and_the_rest_explained)
@@ -395,6 +425,8 @@ Suite *fix_classes_suite(void)
     tcase_add_test(tc, an_unrelated_certificate_name_needs_accept_cert_hostname);
     tcase_add_loop_test(tc, a_problem_for_a_person_is_explained_and_nothing_written, 0,
                         sizeof(human_cases) / sizeof(human_cases[0]));
+    tcase_add_loop_test(tc, a_hostile_origin_gets_an_answer_and_no_change, 0,
+                        sizeof(hostile_cases) / sizeof(hostile_cases[0]));
     tcase_add_test(tc, several_backends_are_fixed_in_one_version_and_the_rest_explained);
     suite_add_tcase(s, tc);
     return s;

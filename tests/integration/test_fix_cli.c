@@ -346,6 +346,26 @@ static void *switch_later(void *arg)
     return NULL;
 }
 
+START_TEST(a_read_only_token_stops_before_any_write)
+{
+    const char *mock_args[] = {"--token", "ro-token-4f1e/global:read", NULL};
+    ck_assert_msg(fx_tb_ready, "testbed-origins did not start");
+    fix_start(&env, &fx_tb, &broken, 1, NULL, mock_args);
+    snprintf(env.token_env, sizeof(env.token_env), "FASTLY_API_TOKEN=ro-token-4f1e");
+    const char *args[] = {"--service", FIX_SERVICE, "--apply", "--yes", NULL};
+    tb_run r;
+    run(&r, 1, args);
+    ck_assert_ptr_nonnull(strstr(r.out, "clone      FAILED the Fastly API token has scope "
+                                        "'global:read': it can read but not change services"));
+    ck_assert_ptr_null(strstr(r.out, "ro-token-4f1e"));
+    ck_assert_ptr_null(strstr(r.err, "ro-token-4f1e"));
+    tb_run_free(&r);
+    size_t requests, writes;
+    fix_log_count(&env, 0, &requests, &writes);
+    ck_assert_uint_eq(writes, 0);
+}
+END_TEST
+
 START_TEST(a_fix_that_stops_holding_is_rolled_back)
 {
     ck_assert_msg(fx_tb_ready, "testbed-origins did not start");
@@ -477,6 +497,7 @@ Suite *fix_cli_suite(void)
     tcase_add_test(tc, backend_filters_limit_the_plan_and_the_writes);
     tcase_add_test(tc, a_draft_is_left_for_a_person_and_never_activated_later);
     tcase_add_test(tc, a_leftover_draft_is_named_in_the_plan);
+    tcase_add_test(tc, a_read_only_token_stops_before_any_write);
     tcase_add_test(tc, a_fix_that_stops_holding_is_rolled_back);
     tcase_add_test(tc, on_a_terminal_apply_asks_first);
     suite_add_tcase(s, tc);
