@@ -354,8 +354,15 @@ static void serve_tls(const conn *c)
     if (!ssl || SSL_set_fd(ssl, c->fd) != 1)
         goto out;
     double deadline = fo_now_ms() + HANDSHAKE_MS;
-    if (ssl_step(c, ssl, SSL_accept, deadline) <= 0)
+    if (ssl_step(c, ssl, SSL_accept, deadline) <= 0) {
+        /* The alert is sent; a TLS 1.3 client may already have sent its request after its
+         * Finished (a refused client certificate). Closing with that request unread would
+         * reset the connection, and the reset can overtake the alert: linger as a web
+         * server does, so the client reads why it was refused. */
+        shutdown(c->fd, SHUT_WR);
+        drain_until_closed(c, LINGER_MS);
         goto out;
+    }
     deadline = fo_now_ms() + REQUEST_MS;
     if (ssl_step(c, ssl, ssl_read_request, deadline) > 0 &&
         ssl_step(c, ssl, ssl_write_response, deadline) > 0)
