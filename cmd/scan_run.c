@@ -92,6 +92,8 @@ static bool confirm(scan_state *st, const fo_scan_item *item)
     char answer[16];
     bool yes = false;
     pthread_mutex_lock(&st->lock);
+    if (st->progress)
+        fputs("\r\033[K", stderr);
     fo_scan_item_text(stderr, item, st->color);
     fprintf(stderr, "Apply %zu safe fix%s to service %s? [y/N] ", fixes(item->plan),
             fixes(item->plan) == 1 ? "" : "es", item->service_id);
@@ -101,12 +103,16 @@ static bool confirm(scan_state *st, const fo_scan_item *item)
     return yes;
 }
 
-static void subtract_stats(fo_api_stats *out, const fo_api_stats *after, const fo_api_stats *before)
+/* What item has spent since started, with the client's stats then in before. */
+static void take_stock(fo_scan_item *item, fo_api *api, const fo_api_stats *before, double started,
+                       fo_api_stats *now)
 {
-    *out = *after;
-    out->requests -= before->requests;
-    out->writes -= before->writes;
-    out->retries -= before->retries;
+    fo_api_get_stats(api, now);
+    item->stats = *now;
+    item->stats.requests -= before->requests;
+    item->stats.writes -= before->writes;
+    item->stats.retries -= before->retries;
+    item->ms = fo_now_ms() - started;
 }
 
 /* Plans (and applies) one service into item. */
@@ -131,7 +137,11 @@ static void work(scan_state *st, fo_api *api, fo_scan_item *item)
     if (opts->only_safe)
         keep_only_safe(item->plan);
     if (opts->apply && fixes(item->plan) > 0 && may_apply(st, item->plan, &item->error)) {
-        fo_apply_options aopts = {.activate = opts->activate};
+        /* After a question the plan may be old: the active version is read again first. */
+        fo_apply_options aopts = {.activate = opts->activate, .reread_first = !opts->yes};
+        /* The question shows the plan as it stands: planned, and what it cost so far. */
+        item->result = fo_remediate_result(item->plan, NULL);
+        take_stock(item, api, &before, started, &after);
         if (!opts->yes && !confirm(st, item)) {
             unreserve(st);
             fo_error_set(&item->error, FO_ESTATE, "not applied: declined at the prompt");
@@ -145,9 +155,7 @@ static void work(scan_state *st, fo_api *api, fo_scan_item *item)
         item->error = item->applied->error;
 out:
     fo_scan_lock_release(lock);
-    fo_api_get_stats(api, &after);
-    subtract_stats(&item->stats, &after, &before);
-    item->ms = fo_now_ms() - started;
+    take_stock(item, api, &before, started, &after);
     pthread_mutex_lock(&st->lock);
     if (after.ratelimit_remaining >= 0) {
         st->writes_left = after.ratelimit_remaining;

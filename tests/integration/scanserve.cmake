@@ -6,6 +6,7 @@ foreach(suite scan_docs scan_fleet serve_api serve_slack)
     integration/mock_harness.c integration/testbed_fixture.c
     LIBS fo_scanserve fo_testbed_harness PkgConfig::CURL PkgConfig::JANSSON PkgConfig::MHD
     OpenSSL::Crypto Threads::Threads)
+  target_link_libraries(test_${suite} PRIVATE util) # forkpty: questions on a terminal
   add_dependencies(test_${suite} fastly-mock testbed-origins fixorigin)
 endforeach()
 

@@ -4,6 +4,8 @@
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -346,4 +348,51 @@ void ss_http(http_resp *out, unsigned port, const char *method, const char *path
     out->headers = fo_buf_steal(&head_buf);
     out->json = json_loads(out->body, JSON_DECODE_ANY, NULL);
     ss_assert_no_token(out->body, "a response");
+}
+
+char *ss_run_on_terminal(const ss_fleet *f, const char *const *args, const char *const *answers,
+                         int *status, int *asked)
+{
+    const char *argv[64], *env[16];
+    int master = -1, raw = 0;
+    fo_buf out = {0};
+    size_t seen = 0;
+    build(argv, 64, env, 16, f, args, NULL);
+    pid_t pid = forkpty(&master, NULL, NULL, NULL);
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        for (size_t i = 0; env[i]; i++)
+            putenv((char *)env[i]);
+        putenv((char *)"NO_COLOR=1");
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    *asked = 0;
+    for (double deadline = fo_now_ms() + 120000;;) {
+        struct pollfd p = {.fd = master, .events = POLLIN};
+        int left = (int)(deadline - fo_now_ms());
+        char buf[4096];
+        if (left <= 0 || poll(&p, 1, left) <= 0)
+            break;
+        ssize_t n = read(master, buf, sizeof(buf));
+        if (n <= 0)
+            break; /* EIO once the program is gone */
+        ck_assert_int_eq(fo_buf_append(&out, buf, (size_t)n), 0);
+        /* Each new question gets the next answer. */
+        for (const char *q; (q = strstr(out.data + seen, "[y/N] ")) != NULL;) {
+            seen = (size_t)(q - out.data) + 6;
+            const char *answer = answers && answers[*asked] ? answers[*asked] : "n\n";
+            ck_assert_int_eq(write(master, answer, strlen(answer)), (ssize_t)strlen(answer));
+            (*asked)++;
+        }
+    }
+    close(master);
+    if (waitpid(pid, &raw, WNOHANG) == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &raw, 0);
+    }
+    *status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    char *text = fo_buf_steal(&out);
+    ss_assert_no_token(text, "the terminal");
+    return text;
 }

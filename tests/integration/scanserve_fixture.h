@@ -92,6 +92,13 @@ void ss_serve_stop(ss_serve *s);
 void ss_http(http_resp *out, unsigned port, const char *method, const char *path,
              const char *const *headers, const char *body, bool chunked);
 
+/* Runs fixorigin with args on a pseudo-terminal (its stdin, stdout and stderr) with the
+ * fleet's environment and NO_COLOR, answering each "[y/N] " question with the next of
+ * answers (NULL-terminated). Returns what it printed (owned); *status gets the exit code
+ * and *asked the number of questions. */
+char *ss_run_on_terminal(const ss_fleet *f, const char *const *args, const char *const *answers,
+                         int *status, int *asked);
+
 /* Sleeps ms milliseconds. */
 void ss_sleep_ms(long ms);
 

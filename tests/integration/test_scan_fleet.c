@@ -549,6 +549,37 @@ START_TEST(text_and_json_formats)
 }
 END_TEST
 
+/* ---- on a terminal ---- */
+
+START_TEST(on_a_terminal_apply_asks_per_service)
+{
+    ss_fleet f;
+    int status = 0, asked = 0;
+    ss_fleet_start(&f, small, sizeof(small) / sizeof(small[0]), NULL);
+    /* Two services with a fix, one at a time: "n" to the first asked, "y" to the other. */
+    const char *args[] = {"scan",          "--apply",   "--only-safe", "--state-dir", f.state_dir,
+                          "--concurrency", "1",         "--service",   "FIX_A",       "--service",
+                          "FIX_B",         "--service", "OK_A",        NULL};
+    const char *answers[] = {"n\n", "y\n", NULL};
+    char *out = ss_run_on_terminal(&f, args, answers, &status, &asked);
+    ck_assert_msg(asked == 2, "%d questions: %s", asked, out);
+    ck_assert_msg(strstr(out, "Apply 1 safe fix to service FIX_A? [y/N] ") &&
+                      strstr(out, "Apply 1 safe fix to service FIX_B? [y/N] ") &&
+                      strstr(out, "not applied: declined at the prompt") &&
+                      strstr(out, "FIX_A  \"FIX_A\"  fixes_planned (2)") &&
+                      strstr(out, "apply: verified, active version 2") && !strstr(out, "\033[3") &&
+                      !strstr(out, "\033[1;"),
+                  "%s", out);
+    /* The declined one is planned (2), the other applied: exit 2. No colour (NO_COLOR): the
+     * only escapes are the progress line's clearing. */
+    ck_assert_msg(status == 2, "exit %d: %s", status, out);
+    free(out);
+    ck_assert_uint_eq(ss_log_count(&f, "PUT", "/service/FIX_A/version/*/clone"), 0);
+    ck_assert_uint_eq(ss_log_count(&f, "PUT", "/service/FIX_B/version/*/clone"), 1);
+    ss_fleet_stop(&f);
+}
+END_TEST
+
 /* ---- usage ---- */
 
 START_TEST(usage_errors)
@@ -612,6 +643,7 @@ Suite *scan_fleet_suite(void)
     tcase_add_test(tc, write_budget_respected);
     tcase_add_test(tc, shards_split_without_overlap);
     tcase_add_test(tc, text_and_json_formats);
+    tcase_add_test(tc, on_a_terminal_apply_asks_per_service);
     tcase_add_test(tc, usage_errors);
     suite_add_tcase(s, tc);
     return s;
