@@ -45,8 +45,12 @@ static void put(fo_buf *b, const char *s)
 static json_t *section(fo_buf *b)
 {
     char *text = fo_buf_steal(b);
-    if (strlen(text) > SECTION_MAX)
-        strcpy(text + SECTION_MAX - 4, "\n…");
+    if (strlen(text) > SECTION_MAX) {
+        size_t cut = SECTION_MAX - 4;
+        while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
+            cut--; /* not inside a UTF-8 sequence */
+        strcpy(text + cut, "\n…");
+    }
     json_t *block =
         json_pack("{s:s, s:{s:s, s:s}}", "type", "section", "text", "type", "mrkdwn", "text", text);
     free(text);
@@ -248,8 +252,9 @@ json_t *fo_serve_slack_message(const fo_serve_command *cmd, const fo_serve_outco
         }
     }
     fo_buf_free(&b);
-    /* An apply is everyone's business in the channel; a look is the asker's. */
+    /* A change made is everyone's business in the channel; a look, or an apply that wrote
+     * nothing, is the asker's. */
     return json_pack("{s:s, s:b, s:s, s:o}", "response_type",
-                     cmd->action == FO_SERVE_APPLY && !outcome->stale ? "in_channel" : "ephemeral",
-                     "replace_original", 0, "text", headline, "blocks", blocks);
+                     outcome->applied ? "in_channel" : "ephemeral", "replace_original", 0, "text",
+                     headline, "blocks", blocks);
 }
