@@ -162,35 +162,44 @@ static void record_failure(fo_probe_facts *facts, const struct handshake_state *
 
 /* A TLS 1.3 server checks the client's certificate after the handshake is complete on our
  * side, so an origin that requires one (mutual TLS) refuses us only at the first read: send
- * the request Fastly would send and see whether an alert comes back instead of an answer.
- * Only run when the origin asked for a certificate, so the healthy path stays one
- * handshake. Any alert lands in state->alert through the message callback. */
-static void await_client_cert_verdict(SSL *ssl, BIO *rbio, BIO *wbio, int fd, const char *host,
-                                      double deadline)
+ * the request Fastly would send and see whether an answer comes back. Only run when the
+ * origin asked for a certificate, so the healthy path stays one handshake. An alert lands
+ * in state->alert through the message callback. Returns true when the origin refused: an
+ * alert, or a close or reset before any answer (a reset can overtake the alert, and the
+ * kernel then drops the unread alert). Silence until the deadline is not a refusal. */
+static bool client_cert_refused(SSL *ssl, BIO *rbio, BIO *wbio, int fd, const char *host,
+                                double deadline, const struct handshake_state *state)
 {
     char request[512];
     int len = snprintf(request, sizeof(request),
                        "HEAD / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
                        host ? host : "localhost");
-    if (len <= 0 || (size_t)len >= sizeof(request) || SSL_write(ssl, request, len) != len ||
-        flush_output(wbio, fd, deadline) != 0)
-        return;
+    if (len <= 0 || (size_t)len >= sizeof(request) || SSL_write(ssl, request, len) != len)
+        return state->alert >= 0;
+    if (flush_output(wbio, fd, deadline) != 0)
+        return true;
     size_t total = 0;
     for (;;) {
         char byte;
         ERR_clear_error();
         int r = SSL_read(ssl, &byte, 1);
-        if (r > 0 || SSL_get_error(ssl, r) != SSL_ERROR_WANT_READ)
-            return; /* an answer, or the end: an alert, if any, is recorded */
-        if (flush_output(wbio, fd, deadline) != 0 || fo_net_wait(fd, POLLIN, deadline) <= 0)
-            return;
+        if (r > 0)
+            return false; /* an answer */
+        if (SSL_get_error(ssl, r) != SSL_ERROR_WANT_READ)
+            return true; /* an alert or the end of the connection */
+        if (flush_output(wbio, fd, deadline) != 0)
+            return true;
+        if (fo_net_wait(fd, POLLIN, deadline) <= 0)
+            return state->alert >= 0;
         unsigned char buf[4096];
         ssize_t n = recv(fd, buf, sizeof(buf), 0);
         if (n < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
-        total += n > 0 ? (size_t)n : 0;
-        if (n <= 0 || total > FO_TLS_MAX_HANDSHAKE_BYTES || BIO_write(rbio, buf, (int)n) != n)
-            return;
+        if (n <= 0)
+            return true; /* closed or reset before answering */
+        total += (size_t)n;
+        if (total > FO_TLS_MAX_HANDSHAKE_BYTES || BIO_write(rbio, buf, (int)n) != n)
+            return false;
     }
 }
 
@@ -295,11 +304,11 @@ int fo_tls_handshake(fo_probe_facts *facts, int fd, const fo_tls_params *params)
 
     if (end == END_DONE && state.cert_requested && !timed_out &&
         SSL_version(ssl) == TLS1_3_VERSION) {
-        await_client_cert_verdict(ssl, rbio, wbio, fd,
-                                  params->sni ? params->sni : params->verify_name,
-                                  fo_now_ms() + params->timeout_ms);
-        if (state.alert >= 0)
-            end = END_FAILED; /* refused after all: an alert, as TLS 1.2 would send it */
+        if (client_cert_refused(ssl, rbio, wbio, fd,
+                                params->sni ? params->sni : params->verify_name,
+                                fo_now_ms() + params->timeout_ms, &state))
+            /* Refused after all, as TLS 1.2 would refuse during the handshake. */
+            end = state.alert >= 0 ? END_FAILED : END_CLOSED;
     }
     if (end == END_DONE) {
         facts->outcome = FO_OUTCOME_OK;
