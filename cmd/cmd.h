@@ -28,6 +28,18 @@ bool fo_cmd_use_color(FILE *stream);
 /* Prints "fixorigin: <message>" to stderr. */
 void fo_cmd_errorf(const char *fmt, ...) FO_PRINTF(1, 2);
 
+/* Prints "fixorigin: <message> (see 'fixorigin[ SUB] --help')" to stderr (sub NULL: the
+ * main command's help) and returns FO_EXIT_USAGE. */
+int fo_cmd_usage_error(const char *sub, const char *fmt, ...) FO_PRINTF(2, 3);
+
+/* The usage error for what getopt_long returned with a ':' optstring: ':' for an option
+ * missing its value, else an unknown option (named as the user wrote it). */
+int fo_cmd_option_error(const char *sub, int c, char **argv);
+
+/* The trust bundle: the --trust-bundle flag, else $FIXORIGIN_TRUST_BUNDLE, else NULL (the
+ * system's). */
+const char *fo_cmd_trust_bundle(const char *flag);
+
 /* Parses a whole decimal integer in [min, max]; false when s is not one. */
 bool fo_cmd_parse_int(const char *s, long min, long max, long *out);
 

@@ -2,7 +2,6 @@
  * change that lets Fastly reach each origin, prove it, and with --apply write it: clone,
  * comment, update, read back, diff, validate, re-check, activate, verify, roll back. */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,17 +95,7 @@ typedef struct fix_args {
     const char *token_file;
 } fix_args;
 
-static int usage_error(const char *fmt, ...) FO_PRINTF(1, 2);
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("fixorigin: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs(" (see 'fixorigin --help')\n", stderr);
-    return FO_EXIT_USAGE;
-}
+#define usage_error(...) fo_cmd_usage_error(NULL, __VA_ARGS__)
 
 static bool add_name(const char **list, size_t *count, const char *name)
 {
@@ -123,7 +112,7 @@ static int parse_args(fix_args *a, int argc, char **argv)
     opterr = 0;
     optind = 1;
     int opt;
-    while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
         switch (opt) {
         case 'h':
             usage(stdout);
@@ -142,11 +131,7 @@ static int parse_args(fix_args *a, int argc, char **argv)
             a->yes = true;
             break;
         case OPT_ACTIVATE:
-            if (strcmp(optarg, "auto") == 0)
-                a->activate = FO_ACTIVATE_AUTO;
-            else if (strcmp(optarg, "none") == 0)
-                a->activate = FO_ACTIVATE_NONE;
-            else
+            if (!fo_activate_mode_parse(optarg, &a->activate))
                 return usage_error("--activate takes auto or none, not '%s'", optarg);
             break;
         case OPT_JSON:
@@ -172,9 +157,7 @@ static int parse_args(fix_args *a, int argc, char **argv)
             a->token_file = optarg;
             break;
         default:
-            if (optopt >= OPT_SERVICE)
-                return usage_error("option '%s' needs a value", argv[optind - 1]);
-            return usage_error("unknown option '%s'", argv[optind - 1]);
+            return fo_cmd_option_error(NULL, opt, argv);
         }
     }
     if (optind < argc)
@@ -188,10 +171,7 @@ static int parse_args(fix_args *a, int argc, char **argv)
     if (a->apply && !a->yes && isatty(STDIN_FILENO) != 1)
         return usage_error("--apply needs --yes when stdin is not a terminal; nothing was "
                            "written");
-    if (!a->trust_bundle) {
-        const char *env = getenv("FIXORIGIN_TRUST_BUNDLE");
-        a->trust_bundle = fo_str_empty(env) ? NULL : env;
-    }
+    a->trust_bundle = fo_cmd_trust_bundle(a->trust_bundle);
     return -1;
 }
 

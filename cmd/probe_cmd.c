@@ -1,6 +1,5 @@
 /* `fixorigin probe`: names the error Fastly would report for an origin, with evidence. */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,17 +86,7 @@ struct probe_args {
     long concurrency;
 };
 
-static int usage_error(const char *fmt, ...) FO_PRINTF(1, 2);
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("fixorigin probe: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs(" (see 'fixorigin probe --help')\n", stderr);
-    return FO_EXIT_USAGE;
-}
+#define usage_error(...) fo_cmd_usage_error("probe", __VA_ARGS__)
 
 /* Returns -1 when the arguments are good, else the exit code. */
 static int parse_args(struct probe_args *a, int argc, char **argv)
@@ -107,7 +96,7 @@ static int parse_args(struct probe_args *a, int argc, char **argv)
     opterr = 0;
     optind = 1;
     int opt;
-    while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
         long number = 0;
         a->target_options |= opt >= OPT_SNI && opt <= OPT_NO_TLS; /* backend fields */
         switch (opt) {
@@ -159,12 +148,8 @@ static int parse_args(struct probe_args *a, int argc, char **argv)
             if (!fo_cmd_parse_int(optarg, 1, 1024, &a->concurrency))
                 return usage_error("--concurrency takes a number from 1 to 1024, not '%s'", optarg);
             break;
-        default: {
-            if (optopt >= OPT_SNI)
-                return usage_error("option '%s' needs a value", argv[optind - 1]);
-            char name[3] = {'-', (char)optopt, '\0'};
-            return usage_error("unknown option '%s'", optopt ? name : argv[optind - 1]);
-        }
+        default:
+            return fo_cmd_option_error("probe", opt, argv);
         }
     }
     if (optind < argc)
@@ -177,10 +162,7 @@ static int parse_args(struct probe_args *a, int argc, char **argv)
         return usage_error("%s", "missing HOST[:PORT]");
     if (a->targets_file && a->target_options)
         return usage_error("%s", "with --targets, put backend settings on the targets lines");
-    if (!a->trust_bundle) {
-        const char *env = getenv("FIXORIGIN_TRUST_BUNDLE");
-        a->trust_bundle = env && *env ? env : NULL;
-    }
+    a->trust_bundle = fo_cmd_trust_bundle(a->trust_bundle);
     return -1;
 }
 

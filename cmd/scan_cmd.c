@@ -4,7 +4,6 @@
  * service is worked on under its lock, only safe fixes are written, at most --max-apply
  * services are changed, and no apply starts that the API write budget cannot finish. */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,17 +90,7 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int usage_error(const char *fmt, ...) FO_PRINTF(1, 2);
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("fixorigin: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs(" (see 'fixorigin scan --help')\n", stderr);
-    return FO_EXIT_USAGE;
-}
+#define usage_error(...) fo_cmd_usage_error("scan", __VA_ARGS__)
 
 typedef struct scan_args {
     fo_scan_options opts;
@@ -123,7 +112,7 @@ static int parse_args(scan_args *a, fo_scan_list *cli_ids, int argc, char **argv
     o->max_apply = -1;
     opterr = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
         switch (opt) {
         case 'h':
             usage(stdout);
@@ -173,11 +162,7 @@ static int parse_args(scan_args *a, fo_scan_list *cli_ids, int argc, char **argv
             o->max_apply = n;
             break;
         case OPT_ACTIVATE:
-            if (strcmp(optarg, "auto") == 0)
-                o->activate = FO_ACTIVATE_AUTO;
-            else if (strcmp(optarg, "none") == 0)
-                o->activate = FO_ACTIVATE_NONE;
-            else
+            if (!fo_activate_mode_parse(optarg, &o->activate))
                 return usage_error("--activate takes auto or none, not '%s'", optarg);
             break;
         case OPT_STATE_DIR:
@@ -190,9 +175,7 @@ static int parse_args(scan_args *a, fo_scan_list *cli_ids, int argc, char **argv
             a->token_file = optarg;
             break;
         default:
-            if (optopt >= OPT_ALL)
-                return usage_error("option '%s' needs a value", argv[optind - 1]);
-            return usage_error("unknown option '%s'", argv[optind - 1]);
+            return fo_cmd_option_error("scan", opt, argv);
         }
     }
     if (optind < argc)
@@ -207,10 +190,7 @@ static int parse_args(scan_args *a, fo_scan_list *cli_ids, int argc, char **argv
     if (o->apply && !o->yes && isatty(STDIN_FILENO) != 1)
         return usage_error("--apply needs --yes when stdin is not a terminal; nothing was "
                            "written");
-    if (!o->trust_bundle) {
-        const char *env = getenv("FIXORIGIN_TRUST_BUNDLE");
-        o->trust_bundle = fo_str_empty(env) ? NULL : env;
-    }
+    o->trust_bundle = fo_cmd_trust_bundle(o->trust_bundle);
     return -1;
 }
 

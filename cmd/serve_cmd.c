@@ -135,22 +135,13 @@ static int parse_args(fo_serve_config *cfg, const char **state_dir, int argc, ch
         case 'h':
             usage(stdout);
             return FO_EXIT_OK;
-        case ':':
-            fo_cmd_errorf("%s needs a value (see 'fixorigin serve --help')", argv[optind - 1]);
-            return FO_EXIT_USAGE;
         default:
-            fo_cmd_errorf("unknown option '%s' (see 'fixorigin serve --help')", argv[optind - 1]);
-            return FO_EXIT_USAGE;
+            return fo_cmd_option_error("serve", c, argv);
         }
     }
-    if (optind < argc) {
-        fo_cmd_errorf("unexpected argument '%s' (see 'fixorigin serve --help')", argv[optind]);
-        return FO_EXIT_USAGE;
-    }
-    if (!cfg->trust_bundle) {
-        const char *env = getenv("FIXORIGIN_TRUST_BUNDLE");
-        cfg->trust_bundle = fo_str_empty(env) ? NULL : env;
-    }
+    if (optind < argc)
+        return fo_cmd_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+    cfg->trust_bundle = fo_cmd_trust_bundle(cfg->trust_bundle);
     return -1;
 }
 

@@ -27,6 +27,17 @@ typedef struct apply_ctx {
     long draft;
 } apply_ctx;
 
+bool fo_activate_mode_parse(const char *s, fo_activate_mode *out)
+{
+    if (s && strcmp(s, "auto") == 0)
+        *out = FO_ACTIVATE_AUTO;
+    else if (s && strcmp(s, "none") == 0)
+        *out = FO_ACTIVATE_NONE;
+    else
+        return false;
+    return true;
+}
+
 const char *fo_apply_outcome_name(fo_apply_outcome outcome)
 {
     switch (outcome) {

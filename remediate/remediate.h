@@ -280,6 +280,9 @@ typedef enum fo_activate_mode {
     FO_ACTIVATE_NONE, /* stop at a validated draft */
 } fo_activate_mode;
 
+/* Parses --activate's value, "auto" or "none"; false for anything else. */
+bool fo_activate_mode_parse(const char *s, fo_activate_mode *out);
+
 typedef struct fo_apply_options {
     fo_activate_mode activate;
     bool reread_first;        /* re-read the active version before cloning: the plan is not fresh
