@@ -1,37 +1,51 @@
 #include "fix_harness.h"
 
 #include <check.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fo.h"
+
+json_t *fix_case_backend(const fx_testbed *tb, const char *case_name, const char *name)
+{
+    json_t *entry = fx_case(tb, case_name);
+    ck_assert_msg(entry != NULL, "no testbed case %s", case_name);
+    json_t *settings = json_object_get(entry, "settings");
+    bool tls = !json_is_false(json_object_get(settings, "use_ssl"));
+    json_t *b = json_pack("{s:s, s:s, s:i, s:b, s:b}", "name", name, "address", fx_case_host(entry),
+                          "port", fx_case_port(entry), "use_ssl", tls, "ssl_check_cert", tls);
+    const char *key;
+    json_t *value;
+    json_object_foreach(settings, key, value)
+    {
+        if (strcmp(key, "ssl_ca_cert") == 0) {
+            char *pem = read_file(json_string_value(value));
+            ck_assert_ptr_nonnull(pem);
+            json_object_set_new(b, key, json_string(pem));
+            free(pem);
+        } else {
+            json_object_set(b, key, value);
+        }
+    }
+    /* Without TLS there is no certificate to check (Fastly would not compile it either). */
+    if (!tls)
+        json_object_set_new(b, "ssl_check_cert", json_false());
+    return b;
+}
 
 char *fix_state(const fx_testbed *tb, const fix_backend *backends, size_t count,
                 const char *versions_extra)
 {
     json_t *list = json_array();
     for (size_t i = 0; i < count; i++) {
-        json_t *entry = fx_case(tb, backends[i].case_name);
-        ck_assert_msg(entry != NULL, "no testbed case %s", backends[i].case_name);
-        json_t *settings = json_object_get(entry, "settings");
-        json_t *b = json_pack("{s:s, s:s, s:i, s:b, s:b}", "name", backends[i].case_name, "address",
-                              fx_case_host(entry), "port", fx_case_port(entry), "use_ssl", 1,
-                              "ssl_check_cert", 1);
-        const char *key;
-        json_t *value;
-        json_object_foreach(settings, key, value)
-        {
-            if (strcmp(key, "ssl_ca_cert") == 0) {
-                char *pem = read_file(json_string_value(value));
-                ck_assert_ptr_nonnull(pem);
-                json_object_set_new(b, key, json_string(pem));
-                free(pem);
-            } else {
-                json_object_set(b, key, value);
-            }
-        }
+        json_t *b = fix_case_backend(tb, backends[i].case_name, backends[i].case_name);
         if (backends[i].extra) {
             json_error_t jerr;
             json_t *extra = json_loads(backends[i].extra, 0, &jerr);
@@ -234,4 +248,47 @@ void fix_activate_other(const fix_env *f, long number)
     snprintf(path, sizeof(path), "/service/" FIX_SERVICE "/version/%ld/activate", number);
     json_t *answer = api(&f->mock, "PUT", path, NULL, 200);
     json_decref(answer);
+}
+
+char *fix_run_on_terminal(const char *const *argv, const char *const *env,
+                          const char *const *answers, int timeout_ms, int *status, int *asked)
+{
+    int master = -1, raw = 0;
+    fo_buf out = {0};
+    size_t seen = 0;
+    pid_t pid = forkpty(&master, NULL, NULL, NULL);
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        for (size_t i = 0; env && env[i]; i++)
+            putenv((char *)env[i]);
+        putenv((char *)"NO_COLOR=1");
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    *asked = 0;
+    for (double deadline = fo_now_ms() + timeout_ms;;) {
+        struct pollfd p = {.fd = master, .events = POLLIN};
+        int left = (int)(deadline - fo_now_ms());
+        char buf[4096];
+        if (left <= 0 || poll(&p, 1, left) <= 0)
+            break;
+        ssize_t n = read(master, buf, sizeof(buf));
+        if (n <= 0)
+            break; /* EIO once the program is gone */
+        ck_assert_int_eq(fo_buf_append(&out, buf, (size_t)n), 0);
+        /* Each new question gets the next answer. */
+        for (const char *q; (q = strstr(out.data + seen, "[y/N] ")) != NULL;) {
+            seen = (size_t)(q - out.data) + 6;
+            const char *answer = answers && answers[*asked] ? answers[*asked] : "n\n";
+            ck_assert_int_eq(write(master, answer, strlen(answer)), (ssize_t)strlen(answer));
+            (*asked)++;
+        }
+    }
+    close(master);
+    if (waitpid(pid, &raw, WNOHANG) == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &raw, 0);
+    }
+    *status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    return fo_buf_steal(&out);
 }

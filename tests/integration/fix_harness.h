@@ -19,6 +19,11 @@ typedef struct fix_backend {
     const char *extra;
 } fix_backend;
 
+/* The stand-in's backend `name` for testbed case case_name: the case's address, port and
+ * settings (ssl_ca_cert: the PEM text of the file it names); use_ssl and ssl_check_cert on
+ * unless the case turns TLS off. A new object. */
+json_t *fix_case_backend(const fx_testbed *tb, const char *case_name, const char *name);
+
 /* A state with service SVC1, domain www.shop.test, version 1 active holding the backends;
  * versions_extra (JSON text of more versions, comma-separated, or NULL) is appended. A new
  * string. */
@@ -63,6 +68,13 @@ bool fix_wait_log(const fix_env *f, size_t n, int timeout_ms);
 
 /* A report's backend entry by name (borrowed), or NULL. */
 json_t *fix_report_backend(const json_t *report, const char *name);
+
+/* Runs argv (argv[0] a path) on a pseudo-terminal (its stdin, stdout and stderr) with env
+ * ("K=V", NULL-terminated, may be NULL) and NO_COLOR, answering each "[y/N] " question with
+ * the next of answers (NULL-terminated; "n" when they run out), for at most timeout_ms.
+ * Returns what it printed (owned); *status gets the exit code, *asked the questions. */
+char *fix_run_on_terminal(const char *const *argv, const char *const *env,
+                          const char *const *answers, int timeout_ms, int *status, int *asked);
 
 /* Activates version `number` through the stand-in's API, as another person would. */
 void fix_activate_other(const fix_env *f, long number);

@@ -7,8 +7,6 @@ foreach(suite fix_classes fix_faults fix_cli)
         integration/mock_harness.c integration/testbed_fixture.c
       LIBS fo_testbed_harness PkgConfig::CURL PkgConfig::JANSSON Threads::Threads)
     add_dependencies(test_${suite} fixorigin fastly-mock testbed-origins)
-    if(suite STREQUAL "fix_cli")
-      target_link_libraries(test_${suite} PRIVATE util) # forkpty: the confirmation on a terminal
-    endif()
+    target_link_libraries(test_${suite} PRIVATE util) # forkpty: a confirmation on a terminal
   endif()
 endforeach()

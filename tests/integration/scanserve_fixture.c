@@ -4,8 +4,6 @@
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <poll.h>
-#include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,35 +19,6 @@ void ss_sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-json_t *ss_backend(const fx_testbed *tb, const char *case_name, const char *name)
-{
-    json_t *entry = fx_case(tb, case_name);
-    ck_assert_msg(entry != NULL, "no testbed case %s", case_name);
-    json_t *settings = json_object_get(entry, "settings");
-    json_t *use_ssl = json_object_get(settings, "use_ssl");
-    json_t *b = json_pack("{s:s, s:s, s:i, s:b}", "name", name, "address", fx_case_host(entry),
-                          "port", fx_case_port(entry), "use_ssl", !json_is_false(use_ssl));
-    const char *key;
-    json_t *value;
-    json_object_foreach(settings, key, value)
-    {
-        if (strcmp(key, "use_ssl") == 0)
-            continue;
-        if (strcmp(key, "ssl_ca_cert") == 0) {
-            char *pem = read_file(json_string_value(value));
-            ck_assert_ptr_nonnull(pem);
-            json_object_set_new(b, key, json_string(pem));
-            free(pem);
-        } else {
-            json_object_set(b, key, value);
-        }
-    }
-    /* Without TLS there is no certificate to check (Fastly would not compile it either). */
-    if (json_is_false(use_ssl))
-        json_object_set_new(b, "ssl_check_cert", json_false());
-    return b;
-}
-
 static char *fleet_state(const fx_testbed *tb, const ss_service *services, size_t count)
 {
     json_t *list = json_array();
@@ -58,7 +27,7 @@ static char *fleet_state(const fx_testbed *tb, const ss_service *services, size_
         for (int j = 0; j < SS_MAX_BACKENDS && services[i].cases[j]; j++) {
             char name[16];
             snprintf(name, sizeof(name), "b%d", j);
-            json_array_append_new(backends, ss_backend(tb, services[i].cases[j], name));
+            json_array_append_new(backends, fix_case_backend(tb, services[i].cases[j], name));
         }
         json_array_append_new(
             list, json_pack("{s:s, s:s, s:s, s:[{s:i, s:b, s:b, s:s, s:o, s:[{s:s}]}]}", "id",
@@ -354,45 +323,8 @@ char *ss_run_on_terminal(const ss_fleet *f, const char *const *args, const char 
                          int *status, int *asked)
 {
     const char *argv[64], *env[16];
-    int master = -1, raw = 0;
-    fo_buf out = {0};
-    size_t seen = 0;
     build(argv, 64, env, 16, f, args, NULL);
-    pid_t pid = forkpty(&master, NULL, NULL, NULL);
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        for (size_t i = 0; env[i]; i++)
-            putenv((char *)env[i]);
-        putenv((char *)"NO_COLOR=1");
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    *asked = 0;
-    for (double deadline = fo_now_ms() + 120000;;) {
-        struct pollfd p = {.fd = master, .events = POLLIN};
-        int left = (int)(deadline - fo_now_ms());
-        char buf[4096];
-        if (left <= 0 || poll(&p, 1, left) <= 0)
-            break;
-        ssize_t n = read(master, buf, sizeof(buf));
-        if (n <= 0)
-            break; /* EIO once the program is gone */
-        ck_assert_int_eq(fo_buf_append(&out, buf, (size_t)n), 0);
-        /* Each new question gets the next answer. */
-        for (const char *q; (q = strstr(out.data + seen, "[y/N] ")) != NULL;) {
-            seen = (size_t)(q - out.data) + 6;
-            const char *answer = answers && answers[*asked] ? answers[*asked] : "n\n";
-            ck_assert_int_eq(write(master, answer, strlen(answer)), (ssize_t)strlen(answer));
-            (*asked)++;
-        }
-    }
-    close(master);
-    if (waitpid(pid, &raw, WNOHANG) == 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, &raw, 0);
-    }
-    *status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    char *text = fo_buf_steal(&out);
+    char *text = fix_run_on_terminal(argv, env, answers, 120000, status, asked);
     ss_assert_no_token(text, "the terminal");
     return text;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "fix_harness.h"
 #include "mock_harness.h"
 #include "testbed_fixture.h"
 
@@ -37,9 +38,6 @@ void ss_fleet_start(ss_fleet *f, const ss_service *services, size_t count,
                     const char *const *mock_args);
 /* Stops both (asserting a clean stop) and removes the scratch directory. */
 void ss_fleet_stop(ss_fleet *f);
-
-/* A backend object for the mock's state from a testbed case (ssl_ca_cert: the PEM text). */
-json_t *ss_backend(const fx_testbed *tb, const char *case_name, const char *name);
 
 /* Runs build/bin/fixorigin with args (NULL-terminated) and the fleet's environment plus
  * extra_env, output captured; asserts that no token appears in it. Returns the exit code. */

@@ -4,9 +4,6 @@
  * activation (verification fails, the previous version comes back: exit 3). */
 #include <arpa/inet.h>
 #include <check.h>
-#include <pty.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -411,49 +408,18 @@ END_TEST
 
 /* ---- on a terminal: the confirmation ---- */
 
-/* Runs fixorigin on a pseudo-terminal, answers its question with `answer` and returns what
- * it printed (owned) and its exit status. */
+/* Runs `fixorigin --service SVC1 --apply` on a pseudo-terminal, answers its question with
+ * `answer` and returns what it printed (owned) and its exit status. */
 static char *run_on_terminal(const char *answer, int *status)
 {
     const char *argv[] = {fx_bin("fixorigin"),      "--trust-bundle", fx_tb.trust_bundle,
                           "--service=" FIX_SERVICE, "--apply",        NULL};
-    int master = -1;
-    pid_t pid = forkpty(&master, NULL, NULL, NULL);
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        putenv(env.token_env);
-        putenv(env.endpoint_env);
-        putenv((char *)"NO_COLOR=1");
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    fo_buf out = {0};
-    bool answered = false;
-    double deadline = fo_now_ms() + 60000;
-    for (;;) {
-        struct pollfd p = {.fd = master, .events = POLLIN};
-        int left = (int)(deadline - fo_now_ms());
-        if (left <= 0 || poll(&p, 1, left) <= 0)
-            break;
-        char buf[4096];
-        ssize_t n = read(master, buf, sizeof(buf));
-        if (n <= 0)
-            break; /* EIO once the child is gone */
-        ck_assert_int_eq(fo_buf_append(&out, buf, (size_t)n), 0);
-        if (!answered && strstr(out.data, "[y/N] ")) {
-            ck_assert_int_eq(write(master, answer, strlen(answer)), (ssize_t)strlen(answer));
-            answered = true;
-        }
-    }
-    close(master);
-    int raw = 0;
-    if (waitpid(pid, &raw, WNOHANG) == 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, &raw, 0);
-    }
-    ck_assert_msg(answered, "no question asked: %s", out.data ? out.data : "");
-    *status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    return fo_buf_steal(&out);
+    const char *environment[] = {env.token_env, env.endpoint_env, NULL};
+    const char *answers[] = {answer, NULL};
+    int asked = 0;
+    char *out = fix_run_on_terminal(argv, environment, answers, 60000, status, &asked);
+    ck_assert_msg(asked == 1, "%d questions asked: %s", asked, out);
+    return out;
 }
 
 START_TEST(on_a_terminal_apply_asks_first)
