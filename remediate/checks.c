@@ -233,7 +233,8 @@ static void show_line(display *d, char mark, const place *p, const char *text, s
         d->rc = fo_buf_printf(&d->out, "  %s '%s':\n", p->section, p->item);
     snprintf(d->last_group, sizeof(d->last_group), "%s", group);
     if (d->rc == 0)
-        d->rc = fo_buf_printf(&d->out, "%c %.*s\n", mark, (int)(len > 300 ? 300 : len), text);
+        d->rc = fo_buf_printf(&d->out, "%c %.*s%s\n", mark, (int)(len > 300 ? 300 : len), text,
+                              len > 300 ? " [...]" : "");
 }
 
 bool fo_remediate_diff_matches(const char *diff_text, const fo_plan *plan, char *why,

@@ -1,6 +1,7 @@
 /* The checks apply makes before trusting a write: the backend as read back after the update,
  * and Fastly's diff of the active version against the draft. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -165,6 +166,27 @@ static char *diff_with(const char *line, const char *replacement)
     return text;
 }
 
+START_TEST(a_long_diff_line_is_cut_and_says_so)
+{
+    fo_plan *plan = origin_plan();
+    char long_comment[600];
+    memset(long_comment, 'x', sizeof(long_comment));
+    memcpy(long_comment, "+comment: '", 11);
+    snprintf(long_comment + 500, 100, "'\n");
+    char *text = diff_with("+comment: 'fixorigin: origin: set ... (run 1)'\n", long_comment);
+    char *shown = NULL;
+    ck_assert_msg(fo_remediate_diff_matches(text, plan, why, sizeof(why), &shown), "%s", why);
+    const char *line = strstr(shown, "+ comment: '");
+    ck_assert_ptr_nonnull(line);
+    /* The mark, then 300 characters of the line, then the cut mark. */
+    ck_assert_uint_eq(strcspn(line, "\n"), strlen("+ ") + 300 + strlen(" [...]"));
+    ck_assert_ptr_nonnull(strstr(line, "xxx [...]\n"));
+    free(shown);
+    free(text);
+    fo_plan_free(plan);
+}
+END_TEST
+
 START_TEST(any_other_change_does_not_match)
 {
     fo_plan *plan = origin_plan();
@@ -247,6 +269,7 @@ Suite *remediate_checks_suite(void)
     tcase_add_test(tc, readback_never_shows_the_client_key);
     tcase_add_test(tc, readback_compares_pem_by_certificate);
     tcase_add_test(tc, a_diff_of_only_the_planned_fields_matches);
+    tcase_add_test(tc, a_long_diff_line_is_cut_and_says_so);
     tcase_add_test(tc, any_other_change_does_not_match);
     tcase_add_test(tc, a_planned_change_missing_from_the_diff_does_not_match);
     tcase_add_test(tc, quoted_backend_names_are_read_as_yaml_spells_them);
