@@ -35,7 +35,11 @@ format:
 format-check:
 	@./scripts/format.sh check
 
-demo: deps build
+# The demo builds quietly: its story is what fixorigin prints (the build's log is kept).
+demo: deps
+	@mkdir -p $(BUILD); echo "== building fixorigin (log: $(BUILD)/build.log)"; \
+	 if ! $(MAKE) --no-print-directory build > $(BUILD)/build.log 2>&1; then \
+	     tail -40 $(BUILD)/build.log; exit 1; fi
 	@./scripts/demo.sh $(BUILD)
 
 bench: deps build
