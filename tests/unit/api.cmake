@@ -5,8 +5,7 @@ add_library(fo_test_api_replay STATIC unit/api_replay.c unit/api_testcert.c)
 target_include_directories(fo_test_api_replay PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/unit)
 target_compile_definitions(fo_test_api_replay PRIVATE
   FO_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/tests/fixtures")
-target_link_libraries(fo_test_api_replay PUBLIC fo_api PkgConfig::YAML PkgConfig::CHECK
-  OpenSSL::Crypto)
+target_link_libraries(fo_test_api_replay PUBLIC fo_api fo_test_cert PkgConfig::YAML)
 fo_target_setup(fo_test_api_replay)
 
 fo_add_suite(api_form SOURCES unit/test_api_form.c LIBS fo_test_api_replay)

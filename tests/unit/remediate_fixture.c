@@ -1,68 +1,38 @@
 #include "remediate_fixture.h"
 
 #include <check.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-static EVP_PKEY *make_key(void)
-{
-    EVP_PKEY *key = EVP_EC_gen("P-256");
-    ck_assert_ptr_nonnull(key);
-    return key;
-}
+#include "testcert.h"
 
-static void add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
-{
-    X509V3_CTX ctx;
-    X509V3_set_ctx_nodb(&ctx);
-    X509V3_set_ctx(&ctx, issuer, cert, NULL, NULL, 0);
-    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-    ck_assert_ptr_nonnull(ext);
-    ck_assert_int_eq(X509_add_ext(cert, ext, -1), 1);
-    X509_EXTENSION_free(ext);
-}
-
+/* A certificate valid from an hour ago for a year, with the extensions a CA or a leaf has. */
 static X509 *make_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key, bool ca,
                        const char *sans, const char *aia)
 {
-    static long serial = 1;
-    X509 *cert = X509_new();
-    ck_assert_ptr_nonnull(cert);
-    X509_set_version(cert, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(cert), serial++);
-    X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
-    X509_gmtime_adj(X509_getm_notAfter(cert), 86400L * 365);
-    X509_NAME *name = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
-    X509_set_issuer_name(cert, issuer ? X509_get_subject_name(issuer) : name);
-    X509_set_pubkey(cert, key);
-    add_ext(cert, issuer ? issuer : cert, NID_basic_constraints,
-            ca ? "critical,CA:TRUE" : "CA:FALSE");
-    add_ext(cert, issuer ? issuer : cert, NID_subject_key_identifier, "hash");
-    if (sans)
-        add_ext(cert, issuer ? issuer : cert, NID_subject_alt_name, sans);
-    if (aia) {
-        char value[300];
-        snprintf(value, sizeof(value), "caIssuers;URI:%s", aia);
-        add_ext(cert, issuer ? issuer : cert, NID_info_access, value);
+    int nids[5] = {NID_basic_constraints, NID_subject_key_identifier, 0, 0, 0};
+    const char *values[4] = {ca ? "critical,CA:TRUE" : "CA:FALSE", "hash", NULL, NULL};
+    char aia_value[300];
+    size_t n = 2;
+    if (sans) {
+        nids[n] = NID_subject_alt_name;
+        values[n++] = sans;
     }
-    ck_assert_int_gt(X509_sign(cert, issuer ? issuer_key : key, EVP_sha256()), 0);
-    return cert;
+    if (aia) {
+        snprintf(aia_value, sizeof(aia_value), "caIssuers;URI:%s", aia);
+        nids[n] = NID_info_access;
+        values[n++] = aia_value;
+    }
+    time_t now = time(NULL);
+    return tc_cert(cn, NULL, key, issuer, issuer_key, now - 3600, now + 86400L * 365, nids, values);
 }
 
 static char *pem_of(X509 *cert)
 {
-    BIO *bio = BIO_new(BIO_s_mem());
-    PEM_write_bio_X509(bio, cert);
-    char *data = NULL;
-    long n = BIO_get_mem_data(bio, &data);
-    char *text = calloc(1, (size_t)n + 1);
-    memcpy(text, data, (size_t)n);
-    BIO_free(bio);
-    return text;
+    return tc_pem("", &cert, 1);
 }
 
 static fo_cert_list *facts_of(const char *pem)
@@ -81,12 +51,12 @@ const rt_pki *rt_pki_get(void)
 {
     if (pki.root)
         return &pki;
-    EVP_PKEY *root_key = make_key();
+    EVP_PKEY *root_key = tc_key();
     X509 *root = make_cert("Test Root CA", root_key, NULL, NULL, true, NULL, NULL);
-    intermediate_key = make_key();
+    intermediate_key = tc_key();
     intermediate_cert = make_cert("Test Intermediate CA", intermediate_key, root, root_key, true,
                                   NULL, "http://127.0.0.1:9/root.der");
-    EVP_PKEY *self_key = make_key();
+    EVP_PKEY *self_key = tc_key();
     X509 *self =
         make_cert("self.origin.test", self_key, NULL, NULL, false, "DNS:self.origin.test", NULL);
     pki.root_pem = pem_of(root);
@@ -105,7 +75,7 @@ const rt_pki *rt_pki_get(void)
 fo_cert_list *rt_leaf(const char *cn, const char *sans, const char *aia)
 {
     rt_pki_get();
-    EVP_PKEY *key = make_key();
+    EVP_PKEY *key = tc_key();
     X509 *leaf = make_cert(cn, key, intermediate_cert, intermediate_key, false, sans, aia);
     char *pem = pem_of(leaf);
     fo_cert_list *list = facts_of(pem);

@@ -9,51 +9,19 @@
 #include <openssl/x509v3.h>
 
 #include "certs.h"
+#include "testcert.h"
 
 Suite *probe_certs_suite(void);
 
 #define NOT_BEFORE ((int64_t)1767225600) /* 2026-01-01T00:00:00Z */
 #define NOT_AFTER ((int64_t)1798761600)  /* 2027-01-01T00:00:00Z */
 
-static EVP_PKEY *make_key(void)
-{
-    EVP_PKEY *key = EVP_EC_gen("P-256");
-    ck_assert_ptr_nonnull(key);
-    return key;
-}
-
-static void add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
-{
-    X509V3_CTX ctx;
-    X509V3_set_ctx_nodb(&ctx);
-    X509V3_set_ctx(&ctx, issuer, cert, NULL, NULL, 0);
-    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-    ck_assert_ptr_nonnull(ext);
-    ck_assert_int_eq(X509_add_ext(cert, ext, -1), 1);
-    X509_EXTENSION_free(ext);
-}
-
-/* A certificate for cn (and O=org when given), signed by issuer/issuer_key, or self-signed
- * when issuer is NULL. Extensions are "nid=value" pairs ending with 0. */
+/* A certificate valid through 2026. */
 static X509 *make_cert(const char *cn, const char *org, EVP_PKEY *key, X509 *issuer,
                        EVP_PKEY *issuer_key, const int *nids, const char *const *values)
 {
-    X509 *cert = X509_new();
-    ck_assert_ptr_nonnull(cert);
-    X509_set_version(cert, nids ? 2 : 0);
-    ASN1_INTEGER_set(X509_get_serialNumber(cert), 42);
-    ASN1_TIME_set(X509_getm_notBefore(cert), (time_t)NOT_BEFORE);
-    ASN1_TIME_set(X509_getm_notAfter(cert), (time_t)NOT_AFTER);
-    X509_NAME *name = X509_get_subject_name(cert);
-    if (org)
-        X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, (const unsigned char *)org, -1, -1, 0);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
-    X509_set_issuer_name(cert, issuer ? X509_get_subject_name(issuer) : name);
-    X509_set_pubkey(cert, key);
-    for (size_t i = 0; nids && nids[i]; i++)
-        add_ext(cert, issuer ? issuer : cert, nids[i], values[i]);
-    ck_assert_int_gt(X509_sign(cert, issuer ? issuer_key : key, EVP_sha256()), 0);
-    return cert;
+    return tc_cert(cn, org, key, issuer, issuer_key, (time_t)NOT_BEFORE, (time_t)NOT_AFTER, nids,
+                   values);
 }
 
 static EVP_PKEY *ca_key, *leaf_key;
@@ -61,8 +29,8 @@ static X509 *ca, *leaf;
 
 static void setup(void)
 {
-    ca_key = make_key();
-    leaf_key = make_key();
+    ca_key = tc_key();
+    leaf_key = tc_key();
     static const int ca_nids[] = {NID_basic_constraints, NID_key_usage, NID_subject_key_identifier,
                                   0};
     static const char *const ca_values[] = {"critical,CA:TRUE", "critical,keyCertSign,cRLSign",
@@ -143,7 +111,7 @@ END_TEST
 
 START_TEST(version1_certificate_without_extensions)
 {
-    EVP_PKEY *key = make_key();
+    EVP_PKEY *key = tc_key();
     X509 *v1 = make_cert("old.origin.test", NULL, key, NULL, NULL, NULL, NULL);
     fo_cert_facts f;
     ck_assert_int_eq(fo_certs_facts(&f, v1), 0);
@@ -159,7 +127,7 @@ END_TEST
 
 START_TEST(utf8_names_stay_readable)
 {
-    EVP_PKEY *key = make_key();
+    EVP_PKEY *key = tc_key();
     X509 *cert =
         make_cert("caf\xc3\xa9.origin.test", "Soci\xc3\xa9t\xc3\xa9", key, NULL, NULL, NULL, NULL);
     fo_cert_facts f;
@@ -173,17 +141,8 @@ END_TEST
 
 static char *pem_of(X509 *a, X509 *b, const char *prefix)
 {
-    BIO *bio = BIO_new(BIO_s_mem());
-    BIO_puts(bio, prefix);
-    PEM_write_bio_X509(bio, a);
-    if (b)
-        PEM_write_bio_X509(bio, b);
-    char *data = NULL;
-    long n = BIO_get_mem_data(bio, &data);
-    char *text = calloc(1, (size_t)n + 1);
-    memcpy(text, data, (size_t)n);
-    BIO_free(bio);
-    return text;
+    X509 *certs[2] = {a, b};
+    return tc_pem(prefix, certs, b ? 2 : 1);
 }
 
 START_TEST(pem_text_with_several_certificates)
