@@ -230,46 +230,86 @@ static size_t collect(char *data, size_t size, size_t n, void *userdata)
     return fo_buf_append(buf, data, size * n) == 0 ? size * n : 0;
 }
 
-void http(http_resp *out, const mock_proc *m, const char *method, const char *path,
-          const char *token, const char *body, const char *content_type)
+/* Feeds a body to libcurl in small pieces (a chunked upload). */
+typedef struct upload {
+    const char *data;
+    size_t left;
+} upload;
+
+static size_t feed(char *buffer, size_t size, size_t n, void *userdata)
 {
-    char url[1024], header[512];
+    upload *u = userdata;
+    size_t take = size * n < 1000 ? size * n : 1000;
+    if (take > u->left)
+        take = u->left;
+    memcpy(buffer, u->data, take);
+    u->data += take;
+    u->left -= take;
+    return take;
+}
+
+void http_request(http_resp *out, unsigned port, const char *method, const char *path,
+                  const char *const *headers, const char *body, bool chunked, long timeout_ms)
+{
+    char url[1024];
     fo_buf body_buf = {0}, head_buf = {0};
-    struct curl_slist *headers = NULL;
+    struct curl_slist *list = NULL;
+    upload u = {body, body ? strlen(body) : 0};
     memset(out, 0, sizeof(*out));
-    snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", m->port, path);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", port, path);
     CURL *curl = curl_easy_init();
     ck_assert_ptr_nonnull(curl);
     curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 30000L);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body_buf);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collect);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &head_buf);
-    if (token) {
-        snprintf(header, sizeof(header), "Fastly-Key: %s", token);
-        headers = curl_slist_append(headers, header);
-    }
-    if (body) {
-        snprintf(header, sizeof(header), "Content-Type: %s",
-                 content_type ? content_type : "application/x-www-form-urlencoded");
-        headers = curl_slist_append(headers, header);
+    for (; headers && *headers; headers++)
+        list = curl_slist_append(list, *headers);
+    list = curl_slist_append(list, "Expect:");
+    if (body && chunked) {
+        list = curl_slist_append(list, "Transfer-Encoding: chunked");
+        curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(curl, CURLOPT_READFUNCTION, feed);
+        curl_easy_setopt(curl, CURLOPT_READDATA, &u);
+    } else if (body) {
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
     }
-    headers = curl_slist_append(headers, "Expect:");
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    if (strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    else
+        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
     out->curl_code = (int)curl_easy_perform(curl);
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->status);
-    curl_slist_free_all(headers);
+    curl_slist_free_all(list);
     curl_easy_cleanup(curl);
     out->body = fo_buf_steal(&body_buf);
     out->headers = fo_buf_steal(&head_buf);
     out->json = json_loads(out->body, JSON_DECODE_ANY, NULL);
+}
+
+void http(http_resp *out, const mock_proc *m, const char *method, const char *path,
+          const char *token, const char *body, const char *content_type)
+{
+    char key[512], type[512];
+    const char *headers[3] = {NULL, NULL, NULL};
+    size_t n = 0;
+    if (token) {
+        snprintf(key, sizeof(key), "Fastly-Key: %s", token);
+        headers[n++] = key;
+    }
+    if (body) {
+        snprintf(type, sizeof(type), "Content-Type: %s",
+                 content_type ? content_type : "application/x-www-form-urlencoded");
+        headers[n++] = type;
+    }
+    http_request(out, m->port, method, path, headers, body, false, 30000);
 }
 
 json_t *api(const mock_proc *m, const char *method, const char *path, const char *body, long expect)

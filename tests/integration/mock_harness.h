@@ -41,7 +41,12 @@ typedef struct http_resp {
     json_t *json;  /* body parsed, or NULL */
 } http_resp;
 
-/* One request. token NULL = no Fastly-Key; body NULL = none; a body is sent as
+/* One request to 127.0.0.1:port, ending after timeout_ms. headers: "Name: value" lines
+ * (NULL-terminated, may be NULL); body NULL = none; chunked: the body goes in pieces without
+ * a Content-Length. */
+void http_request(http_resp *out, unsigned port, const char *method, const char *path,
+                  const char *const *headers, const char *body, bool chunked, long timeout_ms);
+/* One request to the stand-in. token NULL = no Fastly-Key; body NULL = none; a body is sent as
  * application/x-www-form-urlencoded unless content_type says otherwise. */
 void http(http_resp *out, const mock_proc *m, const char *method, const char *path,
           const char *token, const char *body, const char *content_type);

@@ -1,7 +1,6 @@
 #include "scanserve_fixture.h"
 
 #include <check.h>
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <signal.h>
@@ -248,74 +247,10 @@ void ss_serve_stop(ss_serve *s)
     ck_assert_msg(clean, "fixorigin serve stopped with %d: %s", code, said);
 }
 
-static size_t collect(char *data, size_t size, size_t n, void *userdata)
-{
-    fo_buf *buf = userdata;
-    return fo_buf_append(buf, data, size * n) == 0 ? size * n : 0;
-}
-
-/* Feeds a body to libcurl in small pieces (a chunked upload). */
-typedef struct upload {
-    const char *data;
-    size_t left;
-} upload;
-
-static size_t feed(char *buffer, size_t size, size_t n, void *userdata)
-{
-    upload *u = userdata;
-    size_t take = size * n < 1000 ? size * n : 1000;
-    if (take > u->left)
-        take = u->left;
-    memcpy(buffer, u->data, take);
-    u->data += take;
-    u->left -= take;
-    return take;
-}
-
 void ss_http(http_resp *out, unsigned port, const char *method, const char *path,
              const char *const *headers, const char *body, bool chunked)
 {
-    char url[512];
-    fo_buf body_buf = {0}, head_buf = {0};
-    struct curl_slist *list = NULL;
-    upload u = {body, body ? strlen(body) : 0};
-    memset(out, 0, sizeof(*out));
-    snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", port, path);
-    CURL *curl = curl_easy_init();
-    ck_assert_ptr_nonnull(curl);
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 120000L);
-    curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body_buf);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collect);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &head_buf);
-    for (; headers && *headers; headers++)
-        list = curl_slist_append(list, *headers);
-    list = curl_slist_append(list, "Expect:");
-    if (body && chunked) {
-        list = curl_slist_append(list, "Transfer-Encoding: chunked");
-        curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(curl, CURLOPT_READFUNCTION, feed);
-        curl_easy_setopt(curl, CURLOPT_READDATA, &u);
-    } else if (body) {
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-    }
-    if (strcmp(method, "HEAD") == 0)
-        curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
-    else
-        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
-    out->curl_code = (int)curl_easy_perform(curl);
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->status);
-    curl_slist_free_all(list);
-    curl_easy_cleanup(curl);
-    out->body = fo_buf_steal(&body_buf);
-    out->headers = fo_buf_steal(&head_buf);
-    out->json = json_loads(out->body, JSON_DECODE_ANY, NULL);
+    http_request(out, port, method, path, headers, body, chunked, 120000);
     ss_assert_no_token(out->body, "a response");
 }
 
