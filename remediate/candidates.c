@@ -400,23 +400,41 @@ static void propose_ca_file(builder *b)
     fo_cert_list_free(file);
 }
 
-/* A gathered issuer of cert, by name. */
-static const fo_cert_facts *gathered_issuer(const builder *b, const fo_cert_facts *cert)
+/* A gathered issuer of cert, by name. Only an intermediate counts: a certificate in
+ * ssl_ca_cert is a trust anchor, so a self-signed one fetched from a URL the origin's own
+ * certificate names would pass any proof and trust whoever made it. An intermediate has to
+ * chain to a root Fastly trusts for the proof to pass. A self-signed one found is kept in
+ * *rejected (may be NULL) for the advice. */
+static const fo_cert_facts *gathered_issuer(const builder *b, const fo_cert_facts *cert,
+                                            const fo_cert_facts **rejected)
 {
     const fo_gathered *g = b->in->gathered;
     for (size_t i = 0; g && i < g->issuer_count; i++) {
-        if (g->issuers[i].subject && cert->issuer &&
-            strcmp(g->issuers[i].subject, cert->issuer) == 0)
+        if (!g->issuers[i].subject || !cert->issuer ||
+            strcmp(g->issuers[i].subject, cert->issuer) != 0)
+            continue;
+        if (!g->issuers[i].self_signed)
             return &g->issuers[i];
+        if (rejected && !*rejected)
+            *rejected = &g->issuers[i];
     }
     return NULL;
+}
+
+/* The advice when the AIA URL served a self-signed CA: only the user can vouch for it. */
+static char *self_signed_aia_advice(const fo_cert_facts *root)
+{
+    return fo_rem_strdupf("The AIA URL serves the self-signed CA %s (SHA-256 %s), which Fastly "
+                          "does not trust: if it is the origin's own CA, pass it with --ca-file.",
+                          root->subject, root->sha256);
 }
 
 /* unable_to_verify_first_certificate: the leaf came alone; its AIA URL names the issuer. */
 static void plan_first_certificate(builder *b)
 {
     const fo_cert_facts *leaf = leaf_of(b);
-    const fo_cert_facts *issuer = leaf ? gathered_issuer(b, leaf) : NULL;
+    const fo_cert_facts *rejected = NULL;
+    const fo_cert_facts *issuer = leaf ? gathered_issuer(b, leaf, &rejected) : NULL;
     char why[600];
     if (leaf && !issuer)
         need_url(b, leaf->aia_issuer_url);
@@ -429,10 +447,14 @@ static void plan_first_certificate(builder *b)
                    "The origin should serve its full chain (certificate and intermediate).");
     }
     propose_ca_file(b);
-    set_advice(b,
-               fo_rem_strdupf(
-                   "The origin sends its certificate without the intermediate CA%s: configure "
-                   "it to serve the full chain, or pass --ca-file with the intermediate.",
+    if (rejected)
+        set_advice(b, self_signed_aia_advice(rejected));
+    else
+        set_advice(
+            b, fo_rem_strdupf(
+                   "The origin sends its certificate without the intermediate CA%s: "
+                   "configure it to serve the full chain, or pass --ca-file with the "
+                   "intermediate.",
                    leaf && !leaf->aia_issuer_url ? " and the certificate names no AIA URL" : ""));
 }
 
@@ -445,6 +467,7 @@ static void plan_missing_issuer(builder *b)
     const fo_cert_facts *found[FO_CERT_LIST_MAX];
     size_t found_count = 0;
     const char *orphan = NULL, *wanted = NULL;
+    const fo_cert_facts *rejected = NULL;
     bool from_file = false;
     for (size_t i = 0; held && i < held->count; i++) {
         const fo_cert_facts *c = &held->certs[i];
@@ -455,7 +478,7 @@ static void plan_missing_issuer(builder *b)
             continue;
         orphan = orphan ? orphan : c->subject;
         wanted = wanted ? wanted : c->issuer;
-        const fo_cert_facts *issuer = gathered_issuer(b, c);
+        const fo_cert_facts *issuer = gathered_issuer(b, c, &rejected);
         for (size_t j = 0; !issuer && file && j < file->count; j++) {
             if (strcmp(file->certs[j].subject, c->issuer) == 0) {
                 issuer = &file->certs[j];
@@ -476,11 +499,15 @@ static void plan_missing_issuer(builder *b)
                    from_file ? "--ca-file" : NULL, true, why, NULL);
     }
     propose_ca_file(b);
-    set_advice(b, orphan ? fo_rem_strdupf("ssl_ca_cert holds %s but not its issuer %s: pass "
-                                          "--ca-file with that issuer (up to its root).",
-                                          orphan, wanted)
-                         : fo_strdup("A trusted certificate's issuer is missing: pass --ca-file "
-                                     "with the issuing CA up to its root."));
+    if (rejected)
+        set_advice(b, self_signed_aia_advice(rejected));
+    else
+        set_advice(b, orphan
+                          ? fo_rem_strdupf("ssl_ca_cert holds %s but not its issuer %s: pass "
+                                           "--ca-file with that issuer (up to its root).",
+                                           orphan, wanted)
+                          : fo_strdup("A trusted certificate's issuer is missing: pass --ca-file "
+                                      "with the issuing CA up to its root."));
     fo_cert_list_free(held);
     fo_cert_list_free(file);
 }
@@ -593,16 +620,25 @@ static void plan_versions(builder *b)
                                     fo_tls_version_name(above), fo_tls_version_name(hi));
         push(b, &fix);
     } else if (below != FO_TLS_UNSET) {
+        /* Lowering the floor is weakening TLS whatever the version: only the user decides. */
         start_fix(b, &fix, "min_tls_version", fo_tls_version_name(below));
-        if (below < FO_TLS_1_2)
-            set_consent(b, &fix, FO_SAFETY_DOWNGRADE, "--allow-downgrade", b->opt->allow_downgrade);
+        set_consent(b, &fix, FO_SAFETY_DOWNGRADE, "--allow-downgrade", b->opt->allow_downgrade);
         fix.summary = fo_rem_strdupf("lower min_tls_version to %s", fo_tls_version_name(below));
         fix.reason = fo_rem_strdupf("The origin accepts at most TLS %s, below the backend's "
-                                    "min_tls_version %s.%s",
+                                    "min_tls_version %s; lowering the minimum is a downgrade%s.",
                                     fo_tls_version_name(below), fo_tls_version_name(lo),
-                                    below < FO_TLS_1_2 ? " TLS below 1.2 is a downgrade." : "");
+                                    below < FO_TLS_1_2 ? ", to TLS below 1.2" : "");
         push(b, &fix);
     }
+}
+
+/* A TLS 1.2 cipher (OpenSSL's name) with forward secrecy and an AEAD mode: adding it to
+ * ssl_ciphers weakens nothing. Anything else (static RSA key exchange, CBC) does. */
+static bool strong_cipher(const char *name)
+{
+    bool forward_secret = strncmp(name, "ECDHE-", 6) == 0 || strncmp(name, "DHE-", 4) == 0;
+    bool aead = strstr(name, "-GCM-") || strstr(name, "CHACHA20-POLY1305") || strstr(name, "-CCM");
+    return forward_secret && aead;
 }
 
 /* The backend's own ssl_ciphers leave nothing in common: add the cipher the origin picks
@@ -623,6 +659,7 @@ static void plan_ciphers(builder *b)
         strcmp(protocol, "TLSv1.3") == 0 || strstr(ciphers, picked))
         return; /* not the ciphers: without them it fails too (or TLS 1.3 ignores them) */
     bool old = strcmp(protocol, "TLSv1.2") != 0;
+    bool weak = !old && !strong_cipher(picked);
     char *to = fo_rem_strdupf("%s:%s", ciphers, picked);
     fo_fix fix;
     if (!to) {
@@ -630,12 +667,16 @@ static void plan_ciphers(builder *b)
         return;
     }
     start_fix(b, &fix, "ssl_ciphers", to);
-    if (old)
+    if (old || weak)
         set_consent(b, &fix, FO_SAFETY_DOWNGRADE, "--allow-downgrade", b->opt->allow_downgrade);
     fix.summary = fo_rem_strdupf("add %s to ssl_ciphers", picked);
     fix.reason = fo_rem_strdupf("None of the backend's ssl_ciphers is one the origin accepts; "
                                 "it picks %s (%s) when offered the default list.%s",
-                                picked, protocol, old ? " TLS below 1.2 is a downgrade." : "");
+                                picked, protocol,
+                                old    ? " TLS below 1.2 is a downgrade."
+                                : weak ? " A cipher without forward secrecy or an AEAD mode is a "
+                                         "downgrade."
+                                       : "");
     push(b, &fix);
     free(to);
 }

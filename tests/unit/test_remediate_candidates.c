@@ -261,6 +261,41 @@ START_TEST(leaf_alone_asks_for_its_aia_issuer_then_proposes_it)
 }
 END_TEST
 
+START_TEST(a_self_signed_ca_from_the_aia_url_is_never_trusted_on_its_own)
+{
+    /* The origin's certificate names a URL serving a self-signed CA: in ssl_ca_cert it would
+     * be a trust anchor and pass any proof, so it is not a fix, safe or otherwise. */
+    const rt_pki *pki = rt_pki_get();
+    fo_cert_list *leaf =
+        rt_leaf("www.origin.test", "DNS:www.origin.test", "http://127.0.0.1:9/int.der");
+    fo_backend *b = rt_backend("127.0.0.1", "www.origin.test", "www.origin.test");
+    fo_diagnosis *d =
+        rt_diag(FO_CLASS_UNABLE_TO_VERIFY_FIRST_CERTIFICATE, FO_OUTCOME_OK, leaf->certs, 1);
+    /* Named as the leaf's issuer, but self-signed. */
+    fo_cert_facts forged = pki->self_signed->certs[0];
+    forged.subject = pki->intermediate->certs[0].subject;
+    const char *tried[] = {"http://127.0.0.1:9/int.der"};
+    fo_gathered g = {
+        .issuers = &forged, .issuer_count = 1, .tried_urls = tried, .tried_url_count = 1};
+    plan(b, d, NULL, &g, NULL, 0);
+    ck_assert_uint_eq(cands.count, 0);
+    ck_assert_ptr_nonnull(strstr(cands.advice, "serves the self-signed CA CN=Test Intermediate "
+                                               "CA"));
+    /* With the real intermediate beside it, the intermediate is proposed. */
+    fo_cert_facts both[2] = {forged, pki->intermediate->certs[0]};
+    g.issuers = both;
+    g.issuer_count = 2;
+    plan(b, d, NULL, &g, NULL, 0);
+    ck_assert_uint_eq(cands.count, 1);
+    ck_assert_int_eq(cands.fixes[0].safety, FO_SAFETY_SAFE);
+    ck_assert_str_eq(cands.fixes[0].changes[0].to_certs[0].sha256,
+                     pki->intermediate->certs[0].sha256);
+    rt_diag_free(d);
+    fo_backend_free(b);
+    fo_cert_list_free(leaf);
+}
+END_TEST
+
 START_TEST(existing_ssl_ca_cert_is_kept_and_not_repeated)
 {
     const rt_pki *pki = rt_pki_get();
@@ -303,13 +338,17 @@ START_TEST(missing_issuer_comes_from_aia_or_ca_file)
     ck_assert_str_eq(cands.aia_urls[0], "http://127.0.0.1:9/root.der");
     ck_assert_ptr_nonnull(strstr(cands.advice, "holds CN=Test Intermediate CA but not its "
                                                "issuer CN=Test Root CA"));
+    /* It serves a self-signed root Fastly does not trust: trusting it is the user's call, so
+     * nothing is proposed and the advice names it. */
     const char *tried[] = {"http://127.0.0.1:9/root.der"};
     fo_gathered g = {
         .issuers = pki->root->certs, .issuer_count = 1, .tried_urls = tried, .tried_url_count = 1};
     plan(b, d, NULL, &g, NULL, 0);
-    ck_assert_uint_eq(cands.count, 1);
-    ck_assert_int_eq(cands.fixes[0].safety, FO_SAFETY_SAFE);
-    ck_assert_uint_eq(cands.fixes[0].changes[0].to_cert_count, 2);
+    ck_assert_uint_eq(cands.count, 0);
+    ck_assert_uint_eq(cands.needs, 0);
+    ck_assert_ptr_nonnull(strstr(cands.advice, "serves the self-signed CA CN=Test Root CA"));
+    ck_assert_ptr_nonnull(strstr(cands.advice, pki->root->certs[0].sha256));
+    ck_assert_ptr_nonnull(strstr(cands.advice, "pass it with --ca-file"));
 
     /* From --ca-file instead: the user's certificates, so consent given by the flag. */
     g.issuer_count = 0;
@@ -444,8 +483,20 @@ START_TEST(tls_versions_widen_to_what_the_origin_accepts)
     plan(b, d, &opt, NULL, NULL, 0);
     ck_assert(cands.fixes[0].allowed);
 
-    /* A version in common: the versions are not the problem. */
+    /* Lowering the minimum from 1.3 to 1.2 weakens TLS too: a downgrade as well. */
+    free(b->min_tls_version);
+    b->min_tls_version = strdup("1.3");
+    d->facts.protocols[1] = FO_NO;
     d->facts.protocols[2] = FO_YES;
+    plan(b, d, NULL, NULL, NULL, 0);
+    ck_assert_uint_eq(cands.count, 1);
+    assert_change(&cands.fixes[0], "min_tls_version", "1.3", "1.2");
+    ck_assert_int_eq(cands.fixes[0].safety, FO_SAFETY_DOWNGRADE);
+    ck_assert(!cands.fixes[0].allowed);
+
+    /* A version in common: the versions are not the problem. */
+    free(b->min_tls_version);
+    b->min_tls_version = strdup("1.2");
     plan(b, d, NULL, NULL, NULL, 0);
     ck_assert_uint_eq(cands.count, 0);
     rt_diag_free(d);
@@ -472,6 +523,18 @@ START_TEST(ciphers_add_the_one_the_origin_picks)
     assert_change(&cands.fixes[0], "ssl_ciphers", "ECDHE-ECDSA-AES256-GCM-SHA384",
                   "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305");
     ck_assert_int_eq(cands.fixes[0].safety, FO_SAFETY_SAFE);
+
+    /* A TLS 1.2 cipher without forward secrecy or without an AEAD mode is a downgrade. */
+    static const char *const weak[] = {"AES128-GCM-SHA256", "ECDHE-RSA-AES128-SHA",
+                                       "AES256-SHA256"};
+    for (size_t i = 0; i < sizeof(weak) / sizeof(weak[0]); i++) {
+        open->facts.cipher = (char *)weak[i];
+        plan(b, d, NULL, &g, NULL, 0);
+        ck_assert_uint_eq(cands.count, 1);
+        ck_assert_msg(cands.fixes[0].safety == FO_SAFETY_DOWNGRADE, "%s", weak[i]);
+        ck_assert_ptr_nonnull(strstr(cands.fixes[0].reason, "without forward secrecy"));
+    }
+    open->facts.cipher = (char *)"ECDHE-ECDSA-CHACHA20-POLY1305";
 
     /* At TLS 1.0 the cipher is a downgrade. */
     open->facts.protocol = (char *)"TLSv1";
@@ -606,6 +669,7 @@ Suite *remediate_candidates_suite(void)
     tcase_add_test(tc, missing_cert_hostname_sets_sni_with_it_when_needed);
     tcase_add_test(tc, a_handshake_that_needs_sni_gets_it);
     tcase_add_test(tc, leaf_alone_asks_for_its_aia_issuer_then_proposes_it);
+    tcase_add_test(tc, a_self_signed_ca_from_the_aia_url_is_never_trusted_on_its_own);
     tcase_add_test(tc, existing_ssl_ca_cert_is_kept_and_not_repeated);
     tcase_add_test(tc, missing_issuer_comes_from_aia_or_ca_file);
     tcase_add_test(tc, a_self_signed_origin_needs_consent);
