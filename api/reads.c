@@ -132,15 +132,48 @@ int fo_api_backend_list(fo_api *api, fo_backend_list **out, const char *service_
     return rc;
 }
 
-/* The diff is a line-prefixed YAML dump that carries ssl_client_key. Its
- * value, and the lines a multi-line value continues on (deeper indented),
- * become "[redacted]" so the key can never reach a screen or a report. */
+/* A redacted ssl_client_key line of the diff, while its value's lines are skipped. */
+typedef struct key_redaction {
+    bool active;
+    size_t indent;   /* the key's column: deeper lines continue its value */
+    size_t start;    /* where its line begins in the output */
+    size_t head_len; /* the line up to and including "ssl_client_key:" */
+    bool shown;      /* the line says [redacted] already */
+    bool continued;  /* value lines followed (a multi-line value) */
+    bool changed;    /* one of them was '-' or '+' */
+} key_redaction;
+
+/* Ends a redaction: a value that goes on over lines is [redacted] however it began, and a
+ * change inside it shows as a change of the key, so the diff check sees it. */
+static int finish_key(fo_buf *out, key_redaction *k)
+{
+    int rc = 0;
+    if (k->active && ((k->continued && !k->shown) || (k->changed && out->data[k->start] == ' '))) {
+        char head[256];
+        size_t n = k->head_len < sizeof(head) ? k->head_len : sizeof(head) - 1;
+        memcpy(head, out->data + k->start, n);
+        out->len = k->start;
+        if (k->changed && head[0] == ' ') {
+            head[0] = '-';
+            rc = fo_buf_printf(out, "%.*s [redacted]\n", (int)n, head);
+            head[0] = '+';
+        }
+        if (rc == 0)
+            rc = fo_buf_printf(out, "%.*s [redacted]\n", (int)n, head);
+    }
+    k->active = false;
+    return rc;
+}
+
+/* The diff is a line-prefixed YAML dump that carries ssl_client_key. Its value, and the
+ * lines a multi-line value continues on (deeper indented), become "[redacted]" so the key
+ * can never reach a screen or a report. */
 static int redact_client_keys(fo_buf *out, const char *text)
 {
     static const char key[] = "ssl_client_key:";
-    size_t key_indent = 0;
-    bool skipping = false;
-    for (const char *line = text; *line;) {
+    key_redaction k = {0};
+    int rc = 0;
+    for (const char *line = text; *line && rc == 0;) {
         const char *end = strchr(line, '\n');
         size_t len = end ? (size_t)(end - line) + 1 : strlen(line);
         /* Column 0 is the diff's prefix (' ', '+', '-'); the dump follows. */
@@ -149,35 +182,37 @@ static int redact_client_keys(fo_buf *out, const char *text)
         while (strncmp(body + indent, "- ", 2) == 0) /* a list item's first key */
             indent += 2 + strspn(body + indent + 2, " ");
         bool blank = body[indent] == '\n' || body[indent] == '\0';
-        if (skipping && (blank || indent > key_indent)) {
+        if (k.active && (blank || indent > k.indent)) {
+            k.continued = true;
+            k.changed = k.changed || line[0] == '-' || line[0] == '+';
             line += len;
             continue;
         }
-        skipping = false;
-        int rc = 0;
-        if (len > 1 && strncmp(body + indent, key, sizeof(key) - 1) == 0) {
+        rc = finish_key(out, &k);
+        if (rc == 0 && len > 1 && strncmp(body + indent, key, sizeof(key) - 1) == 0) {
             const char *value = body + indent + sizeof(key) - 1;
             size_t value_len = strcspn(value, "\n");
-            bool empty = strspn(value, " ") == value_len ||
-                         (value_len >= 3 && strncmp(value + strspn(value, " "), "''", 2) == 0 &&
-                          strspn(value, " ") + 2 == value_len);
-            rc = fo_buf_append(out, line, (size_t)(value - line));
-            if (rc == 0 && !empty)
-                rc = fo_buf_puts(out, " [redacted]");
-            else if (rc == 0)
-                rc = fo_buf_append(out, value, value_len);
-            if (rc == 0 && end)
+            size_t space = strspn(value, " ");
+            bool empty = space == value_len ||
+                         (space + 2 == value_len && strncmp(value + space, "''", 2) == 0);
+            k = (key_redaction){.active = true,
+                                .indent = indent,
+                                .start = out->len,
+                                .head_len = (size_t)(value - line),
+                                .shown = !empty};
+            rc = fo_buf_append(out, line, k.head_len);
+            if (rc == 0)
+                rc = empty ? fo_buf_append(out, value, value_len) : fo_buf_puts(out, " [redacted]");
+            if (rc == 0)
                 rc = fo_buf_puts(out, "\n");
-            key_indent = indent;
-            skipping = !empty;
-        } else {
+        } else if (rc == 0) {
             rc = fo_buf_append(out, line, len);
         }
-        if (rc != 0)
-            return FO_ENOMEM;
         line += len;
     }
-    return fo_buf_append(out, "", 0);
+    if (rc == 0)
+        rc = finish_key(out, &k);
+    return rc == 0 ? fo_buf_append(out, "", 0) : FO_ENOMEM;
 }
 
 int fo_api_diff(fo_api *api, fo_diff **out, const char *service_id, long from, long to,

@@ -236,6 +236,40 @@ START_TEST(diff_redacts_client_keys)
 }
 END_TEST
 
+START_TEST(diff_shows_a_changed_client_key_as_a_change)
+{
+    /* The key's first line is the same in both versions, its body is not: the redacted diff
+     * must still show that the key changed, or the check of the diff cannot see it. */
+    fo_diff *d = NULL;
+    replay_add(r, "GET", "/service/S/diff/from/1/to/2", 200,
+               "{\"from\":\"1\",\"to\":\"2\",\"format\":\"text\",\"diff\":"
+               "\" backends:\\n"
+               " - name: a\\n"
+               "   ssl_client_key: |-\\n"
+               "     -----BEGIN PRIVATE KEY-----\\n"
+               "-    SECRETOLD\\n"
+               "+    SECRETNEW\\n"
+               "     -----END PRIVATE KEY-----\\n"
+               "   use_ssl: true\\n"
+               " - name: b\\n"
+               "   ssl_client_key:\\n"
+               "     SECRETPLAIN\\n"
+               "   use_ssl: true\\n\"}");
+    ck_assert_int_eq(fo_api_diff(api, &d, "S", 1, 2, &err), 0);
+    ck_assert_ptr_null(strstr(d->text, "SECRET"));
+    ck_assert_ptr_null(strstr(d->text, "PRIVATE KEY"));
+    ck_assert_str_eq(d->text, " backends:\n"
+                              " - name: a\n"
+                              "-  ssl_client_key: [redacted]\n"
+                              "+  ssl_client_key: [redacted]\n"
+                              "   use_ssl: true\n"
+                              " - name: b\n"
+                              "   ssl_client_key: [redacted]\n"
+                              "   use_ssl: true\n");
+    fo_diff_free(d);
+}
+END_TEST
+
 START_TEST(activate_and_deactivate_responses)
 {
     fo_version *v = NULL;
@@ -460,6 +494,7 @@ Suite *api_model_suite(void)
     tcase_add_test(tc, service_list_stops_without_next);
     tcase_add_test(tc, diff_identical_and_changed);
     tcase_add_test(tc, diff_redacts_client_keys);
+    tcase_add_test(tc, diff_shows_a_changed_client_key_as_a_change);
     tcase_add_test(tc, activate_and_deactivate_responses);
     tcase_add_test(tc, public_ips_and_token);
     tcase_add_test(tc, validate_ok_and_error);
