@@ -174,24 +174,48 @@ void fo_api_get_stats(const fo_api *api, fo_api_stats *out)
     *out = api->stats;
 }
 
-void fo_api_scrub_error(const fo_api *api, fo_error *err)
+/* Replaces the token in s (a string in a buffer of size bytes) with "[redacted]", and a
+ * piece of it left at the end where something cut the text short. */
+static void scrub_text(const char *token, char *s, size_t size)
 {
-    size_t tlen = api && api->token ? strlen(api->token) : 0;
-    if (!err || tlen == 0 || !strstr(err->msg, api->token))
+    size_t tlen = token ? strlen(token) : 0;
+    if (tlen == 0 || size == 0)
         return;
-    char clean[sizeof(err->msg)];
-    size_t n = 0;
-    for (const char *p = err->msg; *p && n + 1 < sizeof(clean);) {
-        if (strncmp(p, api->token, tlen) == 0) {
-            n += (size_t)snprintf(clean + n, sizeof(clean) - n, "[redacted]");
-            n = n < sizeof(clean) ? n : sizeof(clean) - 1;
-            p += tlen;
-        } else {
-            clean[n++] = *p++;
+    if (strstr(s, token)) {
+        char *clean = malloc(size);
+        size_t n = 0;
+        if (!clean) {
+            snprintf(s, size, "[redacted]");
+            return;
+        }
+        for (const char *p = s; *p && n + 1 < size;) {
+            if (strncmp(p, token, tlen) == 0) {
+                n += (size_t)snprintf(clean + n, size - n, "[redacted]");
+                n = n < size ? n : size - 1;
+                p += tlen;
+            } else {
+                clean[n++] = *p++;
+            }
+        }
+        clean[n] = '\0';
+        memcpy(s, clean, n + 1);
+        free(clean);
+    }
+    /* The longest tail of s that begins the token: a cut-off token. Shorter than 6
+     * characters it says nothing worth hiding (and would eat ordinary words). */
+    size_t len = strlen(s);
+    for (size_t k = tlen - 1 < len ? tlen - 1 : len; k >= 6; k--) {
+        if (strncmp(s + len - k, token, k) == 0) {
+            snprintf(s + len - k, size - (len - k), "[redacted]");
+            break;
         }
     }
-    clean[n] = '\0';
-    memcpy(err->msg, clean, sizeof(clean));
+}
+
+void fo_api_scrub_error(const fo_api *api, fo_error *err)
+{
+    if (err && api)
+        scrub_text(api->token, err->msg, sizeof(err->msg));
 }
 
 static void logf_api(const fo_api *api, fo_log_level level, const char *fmt, ...) FO_PRINTF(3, 4);
@@ -315,12 +339,17 @@ static int redact_body(const fo_api *api, const fo_buf *body, fo_buf *out)
 static int status_error(const fo_api *api, long status, const fo_buf *raw_body, bool read,
                         fo_error *err)
 {
-    char text[200];
+    char text[200], decoded[1024];
     fo_buf clean = {0};
     const fo_buf *body = redact_body(api, raw_body, &clean) == 0 ? &clean : raw_body;
     if (body == raw_body)
         body = &(const fo_buf){0}; /* out of memory: say only the status */
-    if (!body->data || !fo_api_error_text(text, sizeof(text), body->data, body->len)) {
+    /* The body may spell the token with JSON escapes: scrub what it decodes to, before the
+     * text is cut to length. */
+    if (body->data && fo_api_error_text(decoded, sizeof(decoded), body->data, body->len)) {
+        scrub_text(api->token, decoded, sizeof(decoded));
+        snprintf(text, sizeof(text), "%.*s", (int)sizeof(text) - 1, decoded);
+    } else {
         char snippet[120];
         snippet[0] = '\0';
         if (body->data)

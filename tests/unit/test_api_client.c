@@ -302,6 +302,25 @@ START_TEST(token_cut_short_by_a_long_message_is_still_redacted)
 }
 END_TEST
 
+START_TEST(token_spelt_with_json_escapes_is_redacted)
+{
+    /* A hostile answer spells the token with \\u escapes, which only decoding reveals, and
+     * puts it where the line is cut: neither the whole token nor a piece of it may show. */
+    fo_version *v = NULL;
+    char escaped[6 * 64 + 1] = "", body[1024];
+    for (const char *c = REPLAY_TOKEN; *c; c++)
+        snprintf(escaped + strlen(escaped), sizeof(escaped) - strlen(escaped), "\\u%04x",
+                 (unsigned char)*c);
+    for (int pad = 170; pad <= 200; pad += 15) {
+        snprintf(body, sizeof(body), "{\"msg\":\"Bad request\",\"detail\":\"%0*d %s\"}", pad, 0,
+                 escaped);
+        replay_add(r, "GET", "/service/S/version/1", 400, body);
+        ck_assert_int_ne(fo_api_version_get(api, &v, "S", 1, &err), 0);
+        ck_assert_msg(!strstr(err.msg, "replay-t"), "pad %d: %s", pad, err.msg);
+    }
+}
+END_TEST
+
 START_TEST(token_never_logged)
 {
     fo_version *v = NULL;
@@ -518,6 +537,7 @@ Suite *api_client_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, token_echoed_by_a_server_is_redacted);
     tcase_add_test(tc, token_cut_short_by_a_long_message_is_still_redacted);
+    tcase_add_test(tc, token_spelt_with_json_escapes_is_redacted);
     tcase_add_test(tc, token_never_logged);
     suite_add_tcase(s, tc);
     tc = tcase_create("config");
