@@ -361,15 +361,23 @@ int fo_api_vcl_update(fo_api *api, fo_vcl **out, const char *service_id, long ve
 
 /* ---- Other fetches ---------------------------------------------------- */
 
+/* fo_api_fetch_url's flags. */
+enum {
+    FO_FETCH_ALLOW_LOOPBACK = 1, /* the URL may lead to this machine (127.0.0.0/8, ::1) */
+};
+
 /* GET url (http or https only, no token sent, at most 3 redirects, TLS
  * verified against the system's trust store), appending the body to out, bounded to max_bytes
- * and timeout_ms (connect included). For public files such as a
- * certificate's AIA caIssuers URL. Returns 0 for a 200 answer; FO_EINVAL (not
- * an http(s) URL), FO_EHTTP (another status), FO_EPROTO (larger than
- * max_bytes), FO_ETIMEOUT, FO_ERESOLVE, FO_ECONNECT, FO_ETLS, FO_ENOMEM. The
- * message names the URL. Thread-safe. */
+ * and timeout_ms (connect included). For public files such as a certificate's AIA caIssuers
+ * URL, which whoever made the certificate chose: every connection (redirects included) goes
+ * to a public address only, never a private, link-local (cloud metadata), multicast or
+ * reserved one, nor loopback unless flags allow it (a proxy from the environment, when set,
+ * is trusted to decide). Returns 0 for a 200 answer; FO_EINVAL (not an http(s) URL),
+ * FO_EHTTP (another status), FO_EPROTO (larger than max_bytes), FO_ETIMEOUT, FO_ERESOLVE,
+ * FO_ECONNECT (refused, or an address not allowed), FO_ETLS, FO_ENOMEM. The message names
+ * the URL. Thread-safe. */
 int fo_api_fetch_url(fo_buf *out, const char *url, size_t max_bytes, long timeout_ms,
-                     fo_error *err) FO_WARN_UNUSED;
+                     unsigned flags, fo_error *err) FO_WARN_UNUSED;
 
 /* POST body (content_type, e.g. "application/json") to url: http or https only, no token
  * sent, redirects never followed (a redirect is an error), TLS verified against the system's

@@ -1,5 +1,8 @@
 /* The libcurl transport: the only file of fixorigin that includes curl. */
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -313,8 +316,64 @@ static CURL *public_handle(const char *url, long timeout_ms, exchange *x, char *
     return c;
 }
 
-int fo_api_fetch_url(fo_buf *out, const char *url, size_t max_bytes, long timeout_ms, fo_error *err)
+/* Whether a fetch may connect to an address: public ones only (see fo_api_fetch_url). */
+static bool ipv4_public(const unsigned char a[4], unsigned flags)
 {
+    if (a[0] == 127)
+        return flags & FO_FETCH_ALLOW_LOOPBACK;
+    return !(a[0] == 0 || a[0] == 10 || (a[0] == 100 && (a[1] & 0xc0) == 64) ||
+             (a[0] == 169 && a[1] == 254) || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+             (a[0] == 192 && a[1] == 0 && a[2] == 0) || (a[0] == 192 && a[1] == 168) ||
+             (a[0] == 198 && (a[1] & 0xfe) == 18) || a[0] >= 224);
+}
+
+static bool address_allowed(const struct sockaddr *sa, unsigned flags, char *shown, size_t size)
+{
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    static const unsigned char loopback6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    static const unsigned char any6[16] = {0};
+    unsigned char v4[4];
+    if (sa->sa_family == AF_INET) {
+        memcpy(v4, &((const struct sockaddr_in *)sa)->sin_addr, sizeof(v4));
+        inet_ntop(AF_INET, v4, shown, (socklen_t)size);
+        return ipv4_public(v4, flags);
+    }
+    if (sa->sa_family != AF_INET6)
+        return false;
+    unsigned char a[16];
+    memcpy(a, &((const struct sockaddr_in6 *)sa)->sin6_addr, sizeof(a));
+    inet_ntop(AF_INET6, a, shown, (socklen_t)size);
+    memcpy(v4, a + 12, sizeof(v4));
+    if (memcmp(a, mapped, sizeof(mapped)) == 0)
+        return ipv4_public(v4, flags);
+    if (memcmp(a, loopback6, 16) == 0)
+        return flags & FO_FETCH_ALLOW_LOOPBACK;
+    return memcmp(a, any6, 16) != 0 && (a[0] & 0xfe) != 0xfc && /* unique local fc00::/7 */
+           !(a[0] == 0xfe && (a[1] & 0xc0) == 0x80) &&          /* link-local fe80::/10 */
+           a[0] != 0xff;                                        /* multicast */
+}
+
+typedef struct fetch_guard {
+    unsigned flags;
+    bool refused;
+    char address[INET6_ADDRSTRLEN];
+} fetch_guard;
+
+static curl_socket_t open_guarded(void *data, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+    fetch_guard *g = data;
+    (void)purpose;
+    if (!address_allowed(&addr->addr, g->flags, g->address, sizeof(g->address))) {
+        g->refused = true;
+        return CURL_SOCKET_BAD;
+    }
+    return socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+}
+
+int fo_api_fetch_url(fo_buf *out, const char *url, size_t max_bytes, long timeout_ms,
+                     unsigned flags, fo_error *err)
+{
+    fetch_guard guard = {.flags = flags};
     int rc = 0;
     CURL *c = NULL;
     fo_api_response resp = {0};
@@ -332,6 +391,8 @@ int fo_api_fetch_url(fo_buf *out, const char *url, size_t max_bytes, long timeou
     curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_guarded);
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &guard);
     CURLcode code = curl_easy_perform(c);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -340,6 +401,10 @@ int fo_api_fetch_url(fo_buf *out, const char *url, size_t max_bytes, long timeou
     } else if (x.too_large) {
         rc = fo_error_set(err, FO_EPROTO, "%.*s: larger than %zu bytes", shown_len, shown,
                           max_bytes);
+    } else if (code != CURLE_OK && guard.refused) {
+        rc = fo_error_set(err, FO_ECONNECT,
+                          "%.*s: not fetched: it leads to %s, a private or internal address",
+                          shown_len, shown, guard.address);
     } else if (code != CURLE_OK) {
         rc = fo_error_set(err, failure_code(code), "%.*s: %s", shown_len, shown,
                           errbuf[0] ? errbuf : curl_easy_strerror(code));

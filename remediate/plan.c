@@ -36,7 +36,8 @@ typedef struct gathering {
     bool port80_done;
     fo_diagnosis *without_ciphers;
     bool without_ciphers_done;
-    char *notes; /* what failed while gathering, for the advice */
+    char *notes;          /* what failed while gathering, for the advice */
+    unsigned fetch_flags; /* FO_FETCH_*: kept from stage to stage */
 } gathering;
 
 static void gathering_clear(gathering *g)
@@ -51,7 +52,21 @@ static void gathering_clear(gathering *g)
     fo_diagnosis_free(g->port80);
     fo_diagnosis_free(g->without_ciphers);
     free(g->notes);
+    unsigned fetch_flags = g->fetch_flags;
     memset(g, 0, sizeof(*g));
+    g->fetch_flags = fetch_flags;
+}
+
+/* An AIA URL may lead to this machine only when the origin itself is on it (a testbed):
+ * otherwise a certificate could make fixorigin fetch from services only it can reach. */
+static unsigned fetch_flags_for(const fo_diagnosis *d)
+{
+    size_t loopback = 0;
+    for (size_t i = 0; d && i < d->facts.address_count; i++) {
+        const char *a = d->facts.addresses[i];
+        loopback += strncmp(a, "127.", 4) == 0 || strcmp(a, "::1") == 0;
+    }
+    return d && loopback > 0 && loopback == d->facts.address_count ? FO_FETCH_ALLOW_LOOPBACK : 0;
 }
 
 static fo_gathered gathering_view(const gathering *g)
@@ -88,7 +103,8 @@ static int fetch_issuer(const plan_ctx *ctx, gathering *g, const char *url)
         return FO_ENOMEM;
     }
     g->tried[g->tried_count++] = copy;
-    int rc = fo_api_fetch_url(&body, url, ctx->fetch_max_bytes, ctx->fetch_timeout_ms, &err);
+    int rc = fo_api_fetch_url(&body, url, ctx->fetch_max_bytes, ctx->fetch_timeout_ms,
+                              g->fetch_flags, &err);
     if (rc == 0)
         rc = fo_probe_certs_parse(&list, body.data ? body.data : "", body.len, url, &err);
     fo_buf_free(&body);
@@ -217,7 +233,7 @@ static int prove(const plan_ctx *ctx, fo_backend_plan *bp)
     fo_diagnosis *owned_diag = NULL;
     fo_fix merged = {.allowed = true};
     fo_candidates cands = {0};
-    gathering g = {0};
+    gathering g = {.fetch_flags = fetch_flags_for(bp->diagnosis)};
     char *advice = NULL;
     int probes = 0;
     bool done = false;

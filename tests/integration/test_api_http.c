@@ -473,7 +473,8 @@ START_TEST(fetch_url_reads_a_body_without_the_token)
 {
     fo_buf body = {0};
     start_server(ANSWER, NULL);
-    ck_assert_int_eq(fo_api_fetch_url(&body, url_of("/ca.der"), 1000, 5000, &err), 0);
+    ck_assert_int_eq(
+        fo_api_fetch_url(&body, url_of("/ca.der"), 1000, 5000, FO_FETCH_ALLOW_LOOPBACK, &err), 0);
     ck_assert_uint_eq(body.len, 12);
     ck_assert_str_eq(body.data, "{\"number\":1}");
     ck_assert(received("GET /ca.der HTTP/1.1"));
@@ -494,7 +495,8 @@ START_TEST(fetch_url_follows_a_redirect_but_not_to_file)
              "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:%d/moved\r\n"
              "Content-Length: 0\r\n\r\n",
              srv.port);
-    ck_assert_int_eq(fo_api_fetch_url(&body, url_of("/ca.der"), 1000, 5000, &err), 0);
+    ck_assert_int_eq(
+        fo_api_fetch_url(&body, url_of("/ca.der"), 1000, 5000, FO_FETCH_ALLOW_LOOPBACK, &err), 0);
     ck_assert(received("GET /moved HTTP/1.1"));
     fo_buf_free(&body);
 
@@ -504,7 +506,8 @@ START_TEST(fetch_url_follows_a_redirect_but_not_to_file)
     pthread_mutex_lock(&srv.lock);
     srv.answered = 0;
     pthread_mutex_unlock(&srv.lock);
-    ck_assert_int_lt(fo_api_fetch_url(&body, url_of("/again"), 1000, 5000, &err), 0);
+    ck_assert_int_lt(
+        fo_api_fetch_url(&body, url_of("/again"), 1000, 5000, FO_FETCH_ALLOW_LOOPBACK, &err), 0);
     ck_assert_ptr_null(body.data);
 }
 END_TEST
@@ -512,22 +515,65 @@ END_TEST
 START_TEST(fetch_url_refuses_other_schemes_statuses_and_big_bodies)
 {
     fo_buf body = {0};
-    ck_assert_int_eq(fo_api_fetch_url(&body, "file:///etc/passwd", 1000, 5000, &err), FO_EINVAL);
+    ck_assert_int_eq(
+        fo_api_fetch_url(&body, "file:///etc/passwd", 1000, 5000, FO_FETCH_ALLOW_LOOPBACK, &err),
+        FO_EINVAL);
     ck_assert_str_eq(err.msg, "'file:///etc/passwd' is not an http or https URL");
-    ck_assert_int_eq(fo_api_fetch_url(&body, "ldap://127.0.0.1/x", 1000, 5000, &err), FO_EINVAL);
-    ck_assert_int_eq(fo_api_fetch_url(&body, NULL, 1000, 5000, &err), FO_EINVAL);
+    ck_assert_int_eq(
+        fo_api_fetch_url(&body, "ldap://127.0.0.1/x", 1000, 5000, FO_FETCH_ALLOW_LOOPBACK, &err),
+        FO_EINVAL);
+    ck_assert_int_eq(fo_api_fetch_url(&body, NULL, 1000, 5000, FO_FETCH_ALLOW_LOOPBACK, &err),
+                     FO_EINVAL);
 
     srv.replies[0] = "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nno!";
     start_server(ANSWER, NULL);
-    ck_assert_int_eq(fo_api_fetch_url(&body, url_of("/missing.der"), 1000, 5000, &err), FO_EHTTP);
+    ck_assert_int_eq(
+        fo_api_fetch_url(&body, url_of("/missing.der"), 1000, 5000, FO_FETCH_ALLOW_LOOPBACK, &err),
+        FO_EHTTP);
     ck_assert_int_eq(err.http_status, 404);
     ck_assert_ptr_nonnull(strstr(err.msg, "/missing.der: HTTP 404"));
     ck_assert_ptr_null(body.data);
 
     srv.replies[0] = ok_reply;
-    ck_assert_int_eq(fo_api_fetch_url(&body, url_of("/big"), 5, 5000, &err), FO_EPROTO);
+    ck_assert_int_eq(
+        fo_api_fetch_url(&body, url_of("/big"), 5, 5000, FO_FETCH_ALLOW_LOOPBACK, &err), FO_EPROTO);
     ck_assert_ptr_nonnull(strstr(err.msg, "larger than 5 bytes"));
     ck_assert_ptr_null(body.data);
+}
+END_TEST
+
+START_TEST(fetch_url_goes_to_public_addresses_only)
+{
+    /* The URL comes from a certificate: it must not reach this machine's or the network's
+     * private services (here, the test's server on loopback) unless told it may. */
+    fo_buf body = {0};
+    start_server(ANSWER, NULL);
+    ck_assert_int_eq(fo_api_fetch_url(&body, url_of("/ca.der"), 1000, 5000, 0, &err), FO_ECONNECT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "not fetched: it leads to 127.0.0.1, a private or "
+                                          "internal address"));
+    ck_assert(!received("GET /ca.der"));
+    ck_assert_ptr_null(body.data);
+    /* Nor by a redirect from an allowed place. */
+    static char redirect[256];
+    srv.replies[0] = redirect;
+    srv.reply_count = 1;
+    snprintf(redirect, sizeof(redirect),
+             "HTTP/1.1 302 Found\r\nLocation: http://169.254.169.254/latest/meta-data/\r\n"
+             "Content-Length: 0\r\n\r\n");
+    ck_assert_int_eq(
+        fo_api_fetch_url(&body, url_of("/moved.der"), 1000, 5000, FO_FETCH_ALLOW_LOOPBACK, &err),
+        FO_ECONNECT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "it leads to 169.254.169.254"));
+    /* Private, link-local, unspecified and mapped addresses, literally. */
+    static const char *const urls[] = {"http://10.1.2.3/x",   "http://192.168.0.1/x",
+                                       "http://172.16.5.4/x", "http://0.0.0.0/x",
+                                       "http://[::1]/x",      "http://[fe80::1]/x",
+                                       "http://[fd00::1]/x",  "http://[::ffff:10.0.0.1]/x"};
+    for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+        ck_assert_msg(fo_api_fetch_url(&body, urls[i], 1000, 2000, 0, &err) == FO_ECONNECT,
+                      "%s: %s", urls[i], err.msg);
+        ck_assert_ptr_nonnull(strstr(err.msg, "a private or internal address"));
+    }
 }
 END_TEST
 
@@ -536,7 +582,9 @@ START_TEST(fetch_url_is_bounded_in_time)
     fo_buf body = {0};
     start_server(SILENT, NULL);
     double start = fo_now_ms();
-    ck_assert_int_eq(fo_api_fetch_url(&body, url_of("/slow.der"), 1000, 400, &err), FO_ETIMEOUT);
+    ck_assert_int_eq(
+        fo_api_fetch_url(&body, url_of("/slow.der"), 1000, 400, FO_FETCH_ALLOW_LOOPBACK, &err),
+        FO_ETIMEOUT);
     ck_assert_msg(fo_now_ms() - start < 3000, "took %.0f ms", fo_now_ms() - start);
     ck_assert_ptr_null(body.data);
 }
@@ -561,6 +609,7 @@ Suite *api_http_suite(void)
     tcase_add_test(tc, fetch_url_reads_a_body_without_the_token);
     tcase_add_test(tc, fetch_url_follows_a_redirect_but_not_to_file);
     tcase_add_test(tc, fetch_url_refuses_other_schemes_statuses_and_big_bodies);
+    tcase_add_test(tc, fetch_url_goes_to_public_addresses_only);
     tcase_add_test(tc, fetch_url_is_bounded_in_time);
     suite_add_tcase(s, tc);
     return s;
