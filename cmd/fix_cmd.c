@@ -17,38 +17,41 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: fixorigin --service ID [options]\n"
-            "       fixorigin fix --service ID [options]\n"
-            "\n"
-            "Probes each TLS backend of the service's active version the way Fastly connects,\n"
-            "plans the smallest change that fixes what Fastly sees, proves it by probing again,\n"
-            "and with --apply writes it in a new version, activates it, verifies it and rolls\n"
-            "back when it does not hold. Without --apply nothing is written.\n"
-            "\n"
-            "  --service ID                the service (default: $FASTLY_SERVICE_ID)\n"
-            "  --backend NAME              only this backend (repeatable)\n"
-            "  --apply                     write the allowed fixes\n"
-            "  --yes                       do not ask (needed when stdin is not a terminal)\n"
-            "  --activate=auto|none        none: stop at a validated draft (default auto)\n"
-            "  --json                      print one " FO_REPORT_SCHEMA " object\n"
-            "consent (without these nothing unsafe is written):\n"
-            "  --trust-presented-ca        trust the self-signed or root CA the origin presents\n"
-            "  --ca-file PEM               trust these CA certificates for the origin\n"
-            "  --accept-cert-hostname NAME check the certificate against NAME (repeatable)\n"
-            "  --allow-downgrade           allow weakening TLS: a lower min_tls_version, TLS\n"
-            "                              below 1.2, a weak cipher, or TLS off\n"
-            "other options:\n"
-            "  --trust-bundle FILE         CAs standing for Fastly's trust store (default: the\n"
-            "                              system's; env FIXORIGIN_TRUST_BUNDLE)\n"
-            "  --token-file FILE           read the API token from FILE (default:\n"
-            "                              $FASTLY_API_TOKEN, then $FASTLY_API_KEY)\n"
-            "  -h, --help                  this help\n"
-            "\n"
-            "exit: 0 nothing to fix, or applied and verified; 1 error, nothing activated;\n"
-            "      2 fixes planned; 3 activated, failed verification, rolled back;\n"
-            "      4 conflict (the service changed meanwhile), safe to retry;\n"
-            "      5 problems that need a person; 64 usage\n");
+    fprintf(
+        out,
+        "usage: fixorigin --service ID [options]\n"
+        "       fixorigin fix --service ID [options]\n"
+        "\n"
+        "Probes each TLS backend of the service's active version the way Fastly connects,\n"
+        "plans the smallest change that fixes what Fastly sees, proves it by probing again,\n"
+        "and with --apply writes it in a new version, activates it, verifies it and rolls\n"
+        "back when it does not hold. Without --apply nothing is written.\n"
+        "\n"
+        "  --service ID                the service (default: $FASTLY_SERVICE_ID)\n"
+        "  --backend NAME              only this backend (repeatable)\n"
+        "  --apply                     write the allowed fixes\n"
+        "  --yes                       do not ask (needed when stdin is not a terminal)\n"
+        "  --activate=auto|none        none: stop at a validated draft (default auto)\n"
+        "  --json                      print one " FO_REPORT_SCHEMA " object\n"
+        "consent (without these nothing unsafe is written):\n"
+        "  --trust-presented-ca[=SHA256]\n"
+        "                              trust the self-signed or root CA the origin presents\n"
+        "                              (with SHA256: only the certificate of that fingerprint)\n"
+        "  --ca-file PEM               trust these CA certificates for the origin\n"
+        "  --accept-cert-hostname NAME check the certificate against NAME (repeatable)\n"
+        "  --allow-downgrade           allow weakening TLS: a lower min_tls_version, TLS\n"
+        "                              below 1.2, a weak cipher, or TLS off\n"
+        "other options:\n"
+        "  --trust-bundle FILE         CAs standing for Fastly's trust store (default: the\n"
+        "                              system's; env FIXORIGIN_TRUST_BUNDLE)\n"
+        "  --token-file FILE           read the API token from FILE (default:\n"
+        "                              $FASTLY_API_TOKEN, then $FASTLY_API_KEY)\n"
+        "  -h, --help                  this help\n"
+        "\n"
+        "exit: 0 nothing to fix, or applied and verified; 1 error, nothing activated;\n"
+        "      2 fixes planned; 3 activated, failed verification, rolled back;\n"
+        "      4 conflict (the service changed meanwhile), safe to retry;\n"
+        "      5 problems that need a person; 64 usage\n");
 }
 
 enum {
@@ -73,7 +76,7 @@ static const struct option long_options[] = {
     {"yes", no_argument, NULL, OPT_YES},
     {"activate", required_argument, NULL, OPT_ACTIVATE},
     {"json", no_argument, NULL, OPT_JSON},
-    {"trust-presented-ca", no_argument, NULL, OPT_TRUST_PRESENTED_CA},
+    {"trust-presented-ca", optional_argument, NULL, OPT_TRUST_PRESENTED_CA},
     {"ca-file", required_argument, NULL, OPT_CA_FILE},
     {"accept-cert-hostname", required_argument, NULL, OPT_ACCEPT_CERT_HOSTNAME},
     {"allow-downgrade", no_argument, NULL, OPT_ALLOW_DOWNGRADE},
@@ -90,6 +93,7 @@ typedef struct fix_args {
     const char *accept[MAX_LIST];
     size_t accept_count;
     bool apply, yes, json, trust_presented_ca, allow_downgrade;
+    const char *trust_presented_sha256;
     fo_activate_mode activate;
     const char *ca_file;
     const char *trust_bundle;
@@ -140,6 +144,11 @@ static int parse_args(fix_args *a, int argc, char **argv)
             break;
         case OPT_TRUST_PRESENTED_CA:
             a->trust_presented_ca = true;
+            a->trust_presented_sha256 = optarg;
+            if (optarg && !fo_remediate_fingerprint_valid(optarg))
+                return usage_error("--trust-presented-ca=SHA256 takes the certificate's SHA-256 "
+                                   "fingerprint (64 hex digits), not '%s'",
+                                   optarg);
             break;
         case OPT_CA_FILE:
             a->ca_file = optarg;
@@ -468,6 +477,7 @@ int fo_cmd_fix(int argc, char **argv)
     }
     fo_plan_options popts = {
         .consent = {.trust_presented_ca = a.trust_presented_ca,
+                    .trust_presented_sha256 = a.trust_presented_sha256,
                     .ca_file_pem = ca_pem,
                     .accept_cert_hostnames = a.accept,
                     .accept_count = a.accept_count,

@@ -1,6 +1,7 @@
 /* The pure planner: which backend changes could make Fastly reach an origin, in the order to
  * prove them, with their safety (the table is in README.md, "fixorigin --service ID"). No
  * I/O: what it cannot know it asks the caller to gather (AIA fetches, extra probes). */
+#include <ctype.h>
 #include <arpa/inet.h>
 #include <math.h>
 #include <stdio.h>
@@ -512,6 +513,30 @@ static void plan_missing_issuer(builder *b)
     fo_cert_list_free(file);
 }
 
+/* A fingerprint as users write it (any case, ':' between pairs) against one of ours. */
+static bool same_fingerprint(const char *given, const char *sha256)
+{
+    for (; *given && *sha256; given++) {
+        if (*given == ':')
+            continue;
+        if (tolower((unsigned char)*given) != tolower((unsigned char)*sha256++))
+            return false;
+    }
+    return *given == '\0' && *sha256 == '\0';
+}
+
+bool fo_remediate_fingerprint_valid(const char *text)
+{
+    size_t digits = 0;
+    for (const char *p = text; p && *p; p++) {
+        if (isxdigit((unsigned char)*p))
+            digits++;
+        else if (*p != ':')
+            return false;
+    }
+    return digits == 64;
+}
+
 /* self_signed_certificate, self_signed_certificate_in_chain,
  * unable_to_get_local_issuer_certificate: only the user can say the CA is the origin's. */
 static void plan_untrusted_ca(builder *b)
@@ -530,23 +555,33 @@ static void plan_untrusted_ca(builder *b)
         f->chain[f->chain_count - 1].is_ca)
         presented = &f->chain[f->chain_count - 1];
     propose_ca_file(b);
+    const char *pinned = b->opt->trust_presented_sha256;
+    bool other = presented && pinned && !same_fingerprint(pinned, presented->sha256);
     if (presented) {
         char why[700];
         snprintf(why, sizeof(why),
                  "Trusts %s (SHA-256 %s) as the origin presents it. Only you can tell it is the "
-                 "origin's own CA: check the fingerprint.",
-                 presented->subject, presented->sha256);
+                 "origin's own CA: check the fingerprint.%s",
+                 presented->subject, presented->sha256,
+                 other ? " It is not the one --trust-presented-ca names." : "");
         propose_ca(b, &presented, 1, FO_SAFETY_CONSENT, "--trust-presented-ca",
-                   b->opt->trust_presented_ca, why, NULL);
+                   b->opt->trust_presented_ca && !other, why, NULL);
     }
-    set_advice(b, presented ? fo_rem_strdupf("The origin's chain ends at %s (SHA-256 %s), which "
-                                             "Fastly does not trust: pass --ca-file with the "
-                                             "origin's CA, or --trust-presented-ca to trust it "
-                                             "as presented.",
-                                             presented->subject, presented->sha256)
-                            : fo_strdup("The origin's chain ends at a CA Fastly does not trust "
-                                        "and does not present it: pass --ca-file with the "
-                                        "origin's CA (up to its root)."));
+    if (other)
+        set_advice(b, fo_rem_strdupf("The origin presents %s (SHA-256 %s), not the certificate "
+                                     "--trust-presented-ca names (%s): check who answers for "
+                                     "the origin.",
+                                     presented->subject, presented->sha256, pinned));
+    else
+        set_advice(b, presented
+                          ? fo_rem_strdupf("The origin's chain ends at %s (SHA-256 %s), which "
+                                           "Fastly does not trust: pass --ca-file with the "
+                                           "origin's CA, or --trust-presented-ca to trust it "
+                                           "as presented.",
+                                           presented->subject, presented->sha256)
+                          : fo_strdup("The origin's chain ends at a CA Fastly does not trust "
+                                      "and does not present it: pass --ca-file with the "
+                                      "origin's CA (up to its root)."));
 }
 
 /* ---- connections and handshakes ---- */

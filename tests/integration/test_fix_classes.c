@@ -174,6 +174,47 @@ END_TEST
 
 /* ---- consent and downgrade ---- */
 
+START_TEST(a_pinned_fingerprint_trusts_only_that_certificate)
+{
+    fix_backend backend = {"self_signed_certificate", NULL};
+    start(&backend, 1);
+    json_t *plan = report(5, NULL);
+    json_t *change = change_of(fix_report_backend(plan, "self_signed_certificate"), "ssl_ca_cert");
+    ck_assert_ptr_nonnull(change);
+    char sha[80], flag[120];
+    snprintf(sha, sizeof(sha), "%s",
+             json_string_value(
+                 json_object_get(json_array_get(json_object_get(change, "to"), 0), "sha256")));
+    json_decref(plan);
+    ck_assert_uint_eq(strlen(sha), 64);
+
+    /* Another fingerprint: what the origin presents is not trusted, nothing is written. */
+    char other[80];
+    snprintf(other, sizeof(other), "%s", sha);
+    other[0] = other[0] == '0' ? '1' : '0';
+    snprintf(flag, sizeof(flag), "--trust-presented-ca=%s", other);
+    const char *wrong[] = {flag, "--apply", "--yes", NULL};
+    json_t *refused = report(5, wrong);
+    json_t *b = fix_report_backend(refused, "self_signed_certificate");
+    ck_assert_str_eq(json_string_value(json_object_get(b, "status")), "blocked");
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(b, "advice")),
+                                 "It is not the one --trust-presented-ca names."));
+    json_decref(refused);
+    size_t requests, writes;
+    fix_log_count(&env, 0, &requests, &writes);
+    ck_assert_uint_eq(writes, 0);
+
+    /* Its own fingerprint: applied and verified. */
+    snprintf(flag, sizeof(flag), "--trust-presented-ca=%s", sha);
+    const char *right[] = {flag, "--apply", "--yes", NULL};
+    json_t *applied = report(0, right);
+    ck_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(applied, "apply"), "outcome")),
+        "verified");
+    json_decref(applied);
+}
+END_TEST
+
 static const struct consent_case {
     const char *case_name;
     const char *flag;       /* the flag that allows it */
@@ -422,6 +463,7 @@ Suite *fix_classes_suite(void)
                         sizeof(safe_cases) / sizeof(safe_cases[0]));
     tcase_add_loop_test(tc, without_consent_nothing_unsafe_is_written, 0,
                         sizeof(consent_cases) / sizeof(consent_cases[0]));
+    tcase_add_test(tc, a_pinned_fingerprint_trusts_only_that_certificate);
     tcase_add_test(tc, an_unrelated_certificate_name_needs_accept_cert_hostname);
     tcase_add_loop_test(tc, a_problem_for_a_person_is_explained_and_nothing_written, 0,
                         sizeof(human_cases) / sizeof(human_cases[0]));

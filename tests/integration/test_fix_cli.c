@@ -60,6 +60,8 @@ START_TEST(usage_errors_exit_64_and_touch_nothing)
         {{"--service", FIX_SERVICE, "--activate=later"}, "--activate takes auto or none"},
         {{"--service", FIX_SERVICE, "--backend"}, "option '--backend' needs a value"},
         {{"--service", FIX_SERVICE, "extra"}, "unexpected argument 'extra'"},
+        {{"--service", FIX_SERVICE, "--trust-presented-ca=12:ab"},
+         "--trust-presented-ca=SHA256 takes the certificate's SHA-256 fingerprint"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         tb_run r;

@@ -1,6 +1,8 @@
 /* The pure planner, class by class (README.md's table): which changes it proposes, in which
  * order, with which safety, and what it asks to gather. No sockets. */
 #include <check.h>
+#include <stdio.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -383,6 +385,25 @@ START_TEST(a_self_signed_origin_needs_consent)
     fo_remediate_options opt = {.trust_presented_ca = true};
     plan(b, d, &opt, NULL, NULL, 0);
     ck_assert(cands.fixes[0].allowed);
+
+    /* Pinned to its fingerprint, as users write it (upper case, ':' between pairs): allowed. */
+    const char *sha = pki->self_signed->certs[0].sha256;
+    char pinned[100] = "";
+    for (size_t i = 0; sha[i]; i += 2)
+        snprintf(pinned + strlen(pinned), sizeof(pinned) - strlen(pinned), "%s%c%c", i ? ":" : "",
+                 toupper((unsigned char)sha[i]), toupper((unsigned char)sha[i + 1]));
+    ck_assert(fo_remediate_fingerprint_valid(pinned));
+    opt.trust_presented_sha256 = pinned;
+    plan(b, d, &opt, NULL, NULL, 0);
+    ck_assert(cands.fixes[0].allowed);
+    /* Pinned to another certificate: the one presented now is not trusted. */
+    opt.trust_presented_sha256 = pki->root->certs[0].sha256;
+    plan(b, d, &opt, NULL, NULL, 0);
+    ck_assert_uint_eq(cands.count, 1);
+    ck_assert(!cands.fixes[0].allowed);
+    ck_assert_ptr_nonnull(strstr(cands.advice, "not the certificate --trust-presented-ca names"));
+    ck_assert(!fo_remediate_fingerprint_valid("abc"));
+    ck_assert(!fo_remediate_fingerprint_valid(NULL));
 
     /* --ca-file comes first, and allowed; the presented one still waits for its flag. */
     opt = (fo_remediate_options){.ca_file_pem = pki->root_pem};
