@@ -162,6 +162,9 @@ static int parse_args(struct probe_args *a, int argc, char **argv)
         return usage_error("%s", "missing HOST[:PORT]");
     if (a->targets_file && a->target_options)
         return usage_error("%s", "with --targets, put backend settings on the targets lines");
+    fo_error err = {0};
+    if (fo_probe_settings_check(&a->settings, &err) != 0)
+        return usage_error("%s", err.msg);
     a->trust_bundle = fo_cmd_trust_bundle(a->trust_bundle);
     return -1;
 }

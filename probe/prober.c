@@ -276,13 +276,13 @@ static int copy_target(fo_diagnosis *d, const fo_probe_target *target)
 }
 
 /* The name to try as SNI when none was sent: the certificate hostname, else the host,
- * when it is a DNS name. */
+ * when it is a DNS name SNI can carry (a certificate hostname may be any text). */
 static const char *sni_retry_name(const fo_probe_target *target)
 {
     const char *name = target->settings.cert_hostname;
-    if (!fo_str_empty(name) && !fo_net_is_address(name))
+    if (!fo_str_empty(name) && !fo_net_is_address(name) && fo_probe_sni_name_ok(name))
         return name;
-    if (!fo_net_is_address(target->host))
+    if (!fo_net_is_address(target->host) && fo_probe_sni_name_ok(target->host))
         return target->host;
     return NULL;
 }
@@ -440,7 +440,9 @@ static int attempt(fo_prober *p, fo_diagnosis *d, SSL_CTX *ctx, fo_error *err)
 out:
     if (conn.fd >= 0)
         close(conn.fd);
-    if (rc != 0)
+    if (rc == FO_EINVAL) /* settings are checked first: OpenSSL refused something else */
+        fo_error_set(err, rc, "OpenSSL refused the SNI name '%.40s'", s->sni_hostname);
+    else if (rc != 0)
         fo_error_set(err, rc, "out of memory");
     return rc;
 }
@@ -455,9 +457,8 @@ int fo_probe_run(fo_prober *p, fo_diagnosis **out, const fo_probe_target *target
 
     if (fo_str_empty(target->host) || target->port < 1 || target->port > 65535)
         return fo_error_set(err, FO_EINVAL, "a target needs a host and a port from 1 to 65535");
-    if (s->connect_timeout_ms < 1 || s->connect_timeout_ms > FO_MAX_CONNECT_TIMEOUT_MS)
-        return fo_error_set(err, FO_EINVAL, "connect_timeout must be 1 to %d ms",
-                            FO_MAX_CONNECT_TIMEOUT_MS);
+    if ((rc = fo_probe_settings_check(s, err)) != 0)
+        return rc;
     d = calloc(1, sizeof(*d));
     if (!d)
         return fo_error_set(err, FO_ENOMEM, "out of memory");

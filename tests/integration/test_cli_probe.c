@@ -121,6 +121,16 @@ START_TEST(usage_errors_exit_64_with_one_clear_line)
     assert_usage_error((const char *const[]){"a:b:c", NULL}, "'a:b:c' is not an IPv6 address");
     assert_usage_error((const char *const[]){"127.0.0.1:0", NULL}, "bad port in '127.0.0.1:0'");
     assert_usage_error((const char *const[]){"[::1", NULL}, "missing ']'");
+    assert_usage_error(
+        (const char *const[]){"--min-tls", "1.3", "--max-tls", "1.2", "127.0.0.1", NULL},
+        "min_tls_version 1.3 is above max_tls_version 1.2");
+    char long_name[300];
+    memset(long_name, 'a', sizeof(long_name) - 1);
+    long_name[sizeof(long_name) - 1] = '\0';
+    assert_usage_error((const char *const[]){"--sni", long_name, "127.0.0.1", NULL},
+                       "(299 bytes) is not a name SNI can carry");
+    assert_usage_error((const char *const[]){"--sni", "www.origin.test\r\n", "127.0.0.1", NULL},
+                       "is not a name SNI can carry");
 }
 END_TEST
 
@@ -224,6 +234,30 @@ START_TEST(files_that_cannot_be_used_exit_1)
     const char *bad_line = tmp_file("bad.txt", "127.0.0.1:1\n127.0.0.1:2 colour=red\n");
     assert_cannot_run(NULL, (const char *const[]){"--targets", bad_line, NULL},
                       "bad.txt:2: unknown setting 'colour'");
+}
+END_TEST
+
+/* A certificate hostname may be any text; only the SNI retry needs a name SNI can carry. */
+START_TEST(long_cert_hostname_is_still_a_hostname_mismatch)
+{
+    ck_assert(tb_up);
+    char long_name[320];
+    memset(long_name, 'a', 290);
+    snprintf(long_name + 290, sizeof(long_name) - 290, ".origin.test");
+    /* No SNI: the retry with the certificate hostname is skipped, not a failure. */
+    const char *const cases[] = {"hostname_mismatch", "client_cert_required"};
+    for (size_t i = 0; i < 2; i++) {
+        tb_run run;
+        probe(&run, NULL,
+              (const char *const[]){"--json", "--trust-bundle", tb.trust_bundle, "--cert-hostname",
+                                    long_name, hostport(cases[i]), NULL});
+        ck_assert_msg(run.exit_code == 2, "%s: exit %d: %s", cases[i], run.exit_code, run.err);
+        json_t *result = json_loads(run.out, 0, NULL);
+        ck_assert_ptr_nonnull(result);
+        ck_assert_str_eq(json_string_value(json_object_get(result, "class")), "hostname_mismatch");
+        json_decref(result);
+        tb_run_free(&run);
+    }
 }
 END_TEST
 
@@ -517,6 +551,18 @@ START_TEST(run_refuses_what_it_cannot_probe)
     ck_assert_int_eq(fo_probe_run(prober, &d, &t, &err), FO_EINVAL);
     ck_assert_str_eq(err.msg, "connect_timeout must be 1 to 60000 ms");
     t.settings.connect_timeout_ms = 1000;
+    char long_name[300];
+    memset(long_name, 'a', sizeof(long_name) - 1);
+    long_name[sizeof(long_name) - 1] = '\0';
+    t.settings.sni_hostname = long_name; /* not "out of memory": what is wrong */
+    ck_assert_int_eq(fo_probe_run(prober, &d, &t, &err), FO_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.msg, "is not a name SNI can carry"));
+    t.settings.sni_hostname = NULL;
+    t.settings.min_tls = FO_TLS_1_2;
+    t.settings.max_tls = FO_TLS_1_1;
+    ck_assert_int_eq(fo_probe_run(prober, &d, &t, &err), FO_EINVAL);
+    ck_assert_str_eq(err.msg, "min_tls_version 1.2 is above max_tls_version 1.1");
+    t.settings.min_tls = t.settings.max_tls = FO_TLS_UNSET;
     t.settings.ca_cert_pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
     ck_assert_int_eq(fo_probe_run(prober, &d, &t, &err), FO_EINVAL);
     ck_assert_str_eq(err.msg, "ssl_ca_cert holds a PEM certificate that does not parse");
@@ -603,6 +649,7 @@ Suite *cli_probe_suite(void)
     tcase_add_unchecked_fixture(origins, testbed_up, testbed_down);
     tcase_add_checked_fixture(origins, make_tmp, remove_tmp);
     tcase_add_test(origins, files_that_cannot_be_used_exit_1);
+    tcase_add_test(origins, long_cert_hostname_is_still_a_hostname_mismatch);
     tcase_add_test(origins, trust_bundle_comes_from_the_environment_or_the_flag);
     tcase_add_test(origins, text_output_is_a_readable_summary);
     tcase_add_test(origins, targets_stream_one_object_a_line);
