@@ -500,6 +500,47 @@ static fo_probe_target case_target(const char *name)
     return t;
 }
 
+/* One prober, many targets naming one ssl_ca_cert text: it is parsed once and every
+ * diagnosis echoes it with strings of its own; other texts are not confused with it. */
+START_TEST(a_shared_ca_text_is_echoed_by_every_diagnosis)
+{
+    ck_assert(tb_up);
+    fo_error err = {0};
+    fo_prober *prober = NULL;
+    char path[400], *root = NULL;
+    snprintf(path, sizeof(path), "%s/private-root.pem", tb.dir);
+    ck_assert_int_eq(fo_probe_read_file(&root, path, 1 << 20, &err), 0);
+    ck_assert_int_eq(fo_prober_new(&prober, tb.trust_bundle, &err), 0);
+    fo_probe_target t = case_target("self_signed_certificate_in_chain");
+    fo_diagnosis *d[3] = {NULL, NULL, NULL};
+    for (int i = 0; i < 3; i++) {
+        t.settings.ca_cert_pem = i < 2 ? root : NULL;
+        ck_assert_int_eq(fo_probe_run(prober, &d[i], &t, &err), 0);
+    }
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(d[i]->verdict.class, FO_CLASS_OK);
+        ck_assert_uint_eq(d[i]->ca_cert_count, 1);
+        ck_assert_ptr_nonnull(strstr(d[i]->ca_certs[0].subject, "Testbed Private Root CA"));
+        ck_assert_uint_eq(strlen(d[i]->ca_certs[0].sha256), 64);
+    }
+    ck_assert_ptr_ne(d[0]->ca_certs[0].subject, d[1]->ca_certs[0].subject);
+    ck_assert_str_eq(d[0]->ca_certs[0].sha256, d[1]->ca_certs[0].sha256);
+    ck_assert_int_eq(d[2]->verdict.class, FO_CLASS_SELF_SIGNED_CERTIFICATE_IN_CHAIN);
+    ck_assert_uint_eq(d[2]->ca_cert_count, 0);
+    /* A broken text is refused every time, not cached. */
+    t.settings.ca_cert_pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+    for (int i = 0; i < 2; i++) {
+        fo_diagnosis *bad = NULL;
+        ck_assert_int_eq(fo_probe_run(prober, &bad, &t, &err), FO_EINVAL);
+        ck_assert_ptr_null(bad);
+    }
+    for (int i = 0; i < 3; i++)
+        fo_diagnosis_free(d[i]);
+    fo_prober_free(prober);
+    free(root);
+}
+END_TEST
+
 START_TEST(diagnosis_carries_the_presented_certificates)
 {
     ck_assert(tb_up);
@@ -655,6 +696,7 @@ Suite *cli_probe_suite(void)
     tcase_add_test(origins, targets_stream_one_object_a_line);
     tcase_add_test(origins, run_many_diagnoses_every_case_once);
     tcase_add_test(origins, diagnosis_carries_the_presented_certificates);
+    tcase_add_test(origins, a_shared_ca_text_is_echoed_by_every_diagnosis);
     suite_add_tcase(s, origins);
 
     TCase *alone = tcase_create("library");
