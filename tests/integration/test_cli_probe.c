@@ -6,17 +6,22 @@
 #include <check.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <openssl/ssl.h>
+
 #include "fo.h"
 #include "probe.h"
 #include "testbed_fixture.h"
+#include "testcert.h"
 
 Suite *cli_probe_suite(void);
 
@@ -619,6 +624,92 @@ START_TEST(run_refuses_what_it_cannot_probe)
 }
 END_TEST
 
+/* A hostile origin whose certificate carries terminal escape sequences in its names and
+ * its issuer URL, issued by a CA it does not send. */
+#define EVIL_SAN "x\033]0;PWNED\007\033[2J\033[31mfake.ok"
+#define EVIL_URL "http://a\033[32m/b"
+
+struct evil {
+    int listener;
+    pthread_t thread;
+    SSL_CTX *ctx;
+};
+
+static void *evil_serve(void *arg)
+{
+    struct evil *e = arg;
+    for (;;) {
+        int fd = accept(e->listener, NULL, NULL);
+        if (fd < 0)
+            return NULL;
+        SSL *ssl = SSL_new(e->ctx);
+        SSL_set_fd(ssl, fd);
+        if (SSL_accept(ssl) == 1)
+            SSL_shutdown(ssl);
+        SSL_free(ssl);
+        close(fd);
+    }
+}
+
+START_TEST(origin_text_cannot_drive_the_terminal)
+{
+    struct evil e;
+    time_t now = time(NULL);
+    signal(SIGPIPE, SIG_IGN); /* the probe may hang up first */
+    EVP_PKEY *ca_key = tc_key(), *key = tc_key();
+    X509 *ca = tc_cert("Evil CA", NULL, ca_key, NULL, NULL, now - 3600, now + 86400,
+                       (const int[]){NID_basic_constraints, 0}, (const char *const[]){"CA:TRUE"});
+    X509 *leaf = tc_cert("evil\033[31m", NULL, key, ca, ca_key, now - 3600, now + 86400,
+                         (const int[]){NID_subject_alt_name, NID_info_access, 0},
+                         (const char *const[]){"DNS:" EVIL_SAN, "caIssuers;URI:" EVIL_URL});
+    e.ctx = SSL_CTX_new(TLS_server_method());
+    ck_assert_int_eq(SSL_CTX_use_certificate(e.ctx, leaf), 1);
+    ck_assert_int_eq(SSL_CTX_use_PrivateKey(e.ctx, key), 1);
+    e.listener = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(addr);
+    ck_assert_int_eq(bind(e.listener, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    ck_assert_int_eq(listen(e.listener, 16), 0);
+    ck_assert_int_eq(getsockname(e.listener, (struct sockaddr *)&addr, &len), 0);
+    ck_assert_int_eq(pthread_create(&e.thread, NULL, evil_serve, &e), 0);
+    char target[64];
+    snprintf(target, sizeof(target), "127.0.0.1:%d", ntohs(addr.sin_port));
+
+    tb_run run;
+    probe(&run, NULL, (const char *const[]){"--cert-hostname", "www.origin.test", target, NULL});
+    ck_assert_msg(run.exit_code == 2, "exit %d: %s", run.exit_code, run.err);
+    ck_assert_ptr_nonnull(strstr(run.out, "unable_to_verify_first_certificate"));
+    for (const char *c = run.out; *c; c++)
+        ck_assert_msg(*c == '\n' || ((unsigned char)*c >= 0x20 && *c != 0x7f),
+                      "control character 0x%02x in:\n%s", (unsigned char)*c, run.out);
+    ck_assert_ptr_nonnull(strstr(run.out, "x?]0;PWNED??[2J?[31mfake.ok"));
+    ck_assert_ptr_nonnull(strstr(run.out, "published at http://a?[32m/b"));
+    tb_run_free(&run);
+
+    /* JSON keeps the origin's text exact (escaped by the encoder). */
+    probe(&run, NULL,
+          (const char *const[]){"--json", "--cert-hostname", "www.origin.test", target, NULL});
+    json_t *result = json_loads(run.out, 0, NULL);
+    ck_assert_ptr_nonnull(result);
+    json_t *leaf_json =
+        json_array_get(json_object_get(json_object_get(result, "evidence"), "chain"), 0);
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(leaf_json, "san"), 0)),
+                     EVIL_SAN);
+    ck_assert_str_eq(json_string_value(json_object_get(leaf_json, "aia_issuer_url")), EVIL_URL);
+    json_decref(result);
+    tb_run_free(&run);
+
+    shutdown(e.listener, SHUT_RDWR);
+    close(e.listener);
+    pthread_join(e.thread, NULL);
+    SSL_CTX_free(e.ctx);
+    X509_free(leaf);
+    X509_free(ca);
+    EVP_PKEY_free(key);
+    EVP_PKEY_free(ca_key);
+}
+END_TEST
+
 /* A hostile origin: reads the hello, then sends handshake records without end. */
 struct flood {
     int listener;
@@ -704,6 +795,7 @@ Suite *cli_probe_suite(void)
     tcase_add_test(alone, run_many_refuses_a_bad_concurrency);
     tcase_add_test(alone, run_refuses_what_it_cannot_probe);
     tcase_add_test(alone, flooding_origin_is_cut_off);
+    tcase_add_test(alone, origin_text_cannot_drive_the_terminal);
     suite_add_tcase(s, alone);
     return s;
 }
