@@ -629,31 +629,59 @@ END_TEST
 #define EVIL_SAN "x\033]0;PWNED\007\033[2J\033[31mfake.ok"
 #define EVIL_URL "http://a\033[32m/b"
 
-struct evil {
+/* A hostile origin on a loopback port the kernel picks: serve answers each connection. */
+struct origin {
     int listener;
+    int port;
     pthread_t thread;
-    SSL_CTX *ctx;
+    void (*serve)(int fd, void *ctx);
+    void *ctx;
 };
 
-static void *evil_serve(void *arg)
+static void *origin_loop(void *arg)
 {
-    struct evil *e = arg;
+    struct origin *o = arg;
     for (;;) {
-        int fd = accept(e->listener, NULL, NULL);
+        int fd = accept(o->listener, NULL, NULL);
         if (fd < 0)
             return NULL;
-        SSL *ssl = SSL_new(e->ctx);
-        SSL_set_fd(ssl, fd);
-        if (SSL_accept(ssl) == 1)
-            SSL_shutdown(ssl);
-        SSL_free(ssl);
+        o->serve(fd, o->ctx);
         close(fd);
     }
 }
 
+static void origin_start(struct origin *o, void (*serve)(int fd, void *ctx), void *ctx)
+{
+    o->serve = serve;
+    o->ctx = ctx;
+    o->listener = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(addr);
+    ck_assert_int_eq(bind(o->listener, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    ck_assert_int_eq(listen(o->listener, 16), 0);
+    ck_assert_int_eq(getsockname(o->listener, (struct sockaddr *)&addr, &len), 0);
+    o->port = ntohs(addr.sin_port);
+    ck_assert_int_eq(pthread_create(&o->thread, NULL, origin_loop, o), 0);
+}
+
+static void origin_stop(struct origin *o)
+{
+    shutdown(o->listener, SHUT_RDWR);
+    close(o->listener);
+    pthread_join(o->thread, NULL);
+}
+
+static void serve_tls(int fd, void *ctx)
+{
+    SSL *ssl = SSL_new(ctx);
+    SSL_set_fd(ssl, fd);
+    if (SSL_accept(ssl) == 1)
+        SSL_shutdown(ssl);
+    SSL_free(ssl);
+}
+
 START_TEST(origin_text_cannot_drive_the_terminal)
 {
-    struct evil e;
     time_t now = time(NULL);
     signal(SIGPIPE, SIG_IGN); /* the probe may hang up first */
     EVP_PKEY *ca_key = tc_key(), *key = tc_key();
@@ -662,18 +690,13 @@ START_TEST(origin_text_cannot_drive_the_terminal)
     X509 *leaf = tc_cert("evil\033[31m", NULL, key, ca, ca_key, now - 3600, now + 86400,
                          (const int[]){NID_subject_alt_name, NID_info_access, 0},
                          (const char *const[]){"DNS:" EVIL_SAN, "caIssuers;URI:" EVIL_URL});
-    e.ctx = SSL_CTX_new(TLS_server_method());
-    ck_assert_int_eq(SSL_CTX_use_certificate(e.ctx, leaf), 1);
-    ck_assert_int_eq(SSL_CTX_use_PrivateKey(e.ctx, key), 1);
-    e.listener = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof(addr);
-    ck_assert_int_eq(bind(e.listener, (struct sockaddr *)&addr, sizeof(addr)), 0);
-    ck_assert_int_eq(listen(e.listener, 16), 0);
-    ck_assert_int_eq(getsockname(e.listener, (struct sockaddr *)&addr, &len), 0);
-    ck_assert_int_eq(pthread_create(&e.thread, NULL, evil_serve, &e), 0);
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    ck_assert_int_eq(SSL_CTX_use_certificate(ctx, leaf), 1);
+    ck_assert_int_eq(SSL_CTX_use_PrivateKey(ctx, key), 1);
+    struct origin o;
+    origin_start(&o, serve_tls, ctx);
     char target[64];
-    snprintf(target, sizeof(target), "127.0.0.1:%d", ntohs(addr.sin_port));
+    snprintf(target, sizeof(target), "127.0.0.1:%d", o.port);
 
     tb_run run;
     probe(&run, NULL, (const char *const[]){"--cert-hostname", "www.origin.test", target, NULL});
@@ -699,10 +722,8 @@ START_TEST(origin_text_cannot_drive_the_terminal)
     json_decref(result);
     tb_run_free(&run);
 
-    shutdown(e.listener, SHUT_RDWR);
-    close(e.listener);
-    pthread_join(e.thread, NULL);
-    SSL_CTX_free(e.ctx);
+    origin_stop(&o);
+    SSL_CTX_free(ctx);
     X509_free(leaf);
     X509_free(ca);
     EVP_PKEY_free(key);
@@ -711,43 +732,26 @@ START_TEST(origin_text_cannot_drive_the_terminal)
 END_TEST
 
 /* A hostile origin: reads the hello, then sends handshake records without end. */
-struct flood {
-    int listener;
-    pthread_t thread;
-};
-
-static void *flood_serve(void *arg)
+static void serve_flood(int fd, void *ctx)
 {
-    struct flood *f = arg;
-    for (;;) {
-        int fd = accept(f->listener, NULL, NULL);
-        if (fd < 0)
-            return NULL;
-        char hello[2048];
-        (void)recv(fd, hello, sizeof(hello), 0);
-        static unsigned char record[5 + 16384] = {22, 3, 3, 0x40, 0x00, 2, 0, 0x3f, 0xfc};
-        while (send(fd, record, sizeof(record), MSG_NOSIGNAL) > 0)
-            ;
-        close(fd);
-    }
+    (void)ctx;
+    char hello[2048];
+    (void)recv(fd, hello, sizeof(hello), 0);
+    static unsigned char record[5 + 16384] = {22, 3, 3, 0x40, 0x00, 2, 0, 0x3f, 0xfc};
+    while (send(fd, record, sizeof(record), MSG_NOSIGNAL) > 0)
+        ;
 }
 
 START_TEST(flooding_origin_is_cut_off)
 {
-    struct flood f;
-    f.listener = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof(addr);
-    ck_assert_int_eq(bind(f.listener, (struct sockaddr *)&addr, sizeof(addr)), 0);
-    ck_assert_int_eq(listen(f.listener, 16), 0);
-    ck_assert_int_eq(getsockname(f.listener, (struct sockaddr *)&addr, &len), 0);
-    ck_assert_int_eq(pthread_create(&f.thread, NULL, flood_serve, &f), 0);
+    struct origin o;
+    origin_start(&o, serve_flood, NULL);
 
     fo_error err = {0};
     fo_prober *prober = NULL;
     fo_diagnosis *d = NULL;
     ck_assert_int_eq(fo_prober_new(&prober, NULL, &err), 0);
-    fo_probe_target t = {.host = "127.0.0.1", .port = ntohs(addr.sin_port)};
+    fo_probe_target t = {.host = "127.0.0.1", .port = o.port};
     fo_probe_settings_init(&t.settings);
     t.settings.cert_hostname = "www.origin.test";
     double start = fo_now_ms();
@@ -760,9 +764,7 @@ START_TEST(flooding_origin_is_cut_off)
         ck_assert_int_eq(d->facts.protocols[v], FO_NO);
     fo_diagnosis_free(d);
     fo_prober_free(prober);
-    shutdown(f.listener, SHUT_RDWR);
-    close(f.listener);
-    pthread_join(f.thread, NULL);
+    origin_stop(&o);
 }
 END_TEST
 
