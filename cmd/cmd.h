@@ -25,6 +25,10 @@ typedef int (*fo_cmd_fn)(int argc, char **argv);
 /* True when colour should be used on this stream (a terminal, and NO_COLOR unset). */
 bool fo_cmd_use_color(FILE *stream);
 
+/* Prints s (NULL prints nothing) with every control character (below 0x20, and 0x7f) as
+ * '?': text from an origin or the API must not drive the terminal. */
+void fo_cmd_put_clean(FILE *out, const char *s);
+
 /* Prints "fixorigin: <message>" to stderr. */
 void fo_cmd_errorf(const char *fmt, ...) FO_PRINTF(1, 2);
 

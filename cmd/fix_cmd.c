@@ -215,17 +215,10 @@ static void print_diff(const out_ctx *o, const char *text, int indent)
     }
 }
 
-/* Text from the API or an origin goes to a terminal: no control characters. */
-static void put_clean(const char *s)
-{
-    for (; s && *s; s++)
-        putchar(((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
-}
-
 static void print_label(const char *label, const char *text)
 {
     printf("  %-10s ", label);
-    put_clean(text);
+    fo_cmd_put_clean(stdout, text);
     putchar('\n');
 }
 
@@ -234,9 +227,9 @@ static void print_backend(const out_ctx *o, const fo_backend_plan *bp)
     const fo_diagnosis *d = bp->diagnosis;
     fo_class class = d ? d->verdict.class : FO_CLASS_OK;
     printf("\nbackend ");
-    put_clean(bp->backend->name);
+    fo_cmd_put_clean(stdout, bp->backend->name);
     printf(" (");
-    put_clean(bp->backend->address);
+    fo_cmd_put_clean(stdout, bp->backend->address);
     if (bp->backend->port > 0)
         printf(":%ld", bp->backend->port);
     printf(")\n");
@@ -253,7 +246,7 @@ static void print_backend(const out_ctx *o, const fo_backend_plan *bp)
     case FO_BACKEND_FIX:
     case FO_BACKEND_BLOCKED: {
         printf("  %-10s ", "fix");
-        put_clean(bp->fix.summary);
+        fo_cmd_put_clean(stdout, bp->fix.summary);
         if (bp->status == FO_BACKEND_FIX)
             printf("  %s[%s, proven]%s\n", paint(o, GREEN), fo_safety_name(bp->fix.safety),
                    paint(o, RESET));
@@ -267,7 +260,7 @@ static void print_backend(const out_ctx *o, const fo_backend_plan *bp)
         if (bp->proof) {
             char *evidence = fo_remediate_evidence(bp->proof);
             printf("  %-10s the probe with the change passes: ", "proof");
-            put_clean(evidence);
+            fo_cmd_put_clean(stdout, evidence);
             putchar('\n');
             free(evidence);
         }
@@ -281,7 +274,7 @@ static void print_backend(const out_ctx *o, const fo_backend_plan *bp)
     }
     for (size_t i = 0; i < bp->attempt_count; i++) {
         printf("  %-10s ", i == 0 ? "tried" : "");
-        put_clean(bp->attempts[i].summary);
+        fo_cmd_put_clean(stdout, bp->attempts[i].summary);
         printf(": still %s\n", fo_class_id(bp->attempts[i].class));
     }
     if (bp->status != FO_BACKEND_FIX && bp->advice)
@@ -291,10 +284,10 @@ static void print_backend(const out_ctx *o, const fo_backend_plan *bp)
 static void print_plan(const out_ctx *o, const fo_plan *plan)
 {
     printf("service ");
-    put_clean(plan->service_id);
+    fo_cmd_put_clean(stdout, plan->service_id);
     if (plan->service_name) {
         printf(" \"");
-        put_clean(plan->service_name);
+        fo_cmd_put_clean(stdout, plan->service_name);
         printf("\"");
     }
     printf(": active version %ld, %zu backend%s\n", plan->active_version, plan->backend_count,
@@ -302,7 +295,7 @@ static void print_plan(const out_ctx *o, const fo_plan *plan)
     for (size_t i = 0; i < plan->leftover_count; i++) {
         printf("  leftover draft %ld from an earlier run, never activated: \"",
                plan->leftovers[i].number);
-        put_clean(plan->leftovers[i].comment);
+        fo_cmd_put_clean(stdout, plan->leftovers[i].comment);
         printf("\" (a fresh draft is cloned from version %ld)\n", plan->active_version);
     }
     for (size_t i = 0; i < plan->backend_count; i++)
@@ -342,10 +335,10 @@ static void on_event(void *ctx, const fo_event *ev)
     printf("  %-10s %s%-6s%s ", fo_step_name(r->step), paint(o, r->ok ? GREEN : BOLD_RED),
            r->ok ? "ok" : "FAILED", paint(o, RESET));
     if (r->backend && r->step != FO_STEP_READBACK) {
-        put_clean(r->backend);
+        fo_cmd_put_clean(stdout, r->backend);
         printf(": ");
     }
-    put_clean(r->message);
+    fo_cmd_put_clean(stdout, r->message);
     putchar('\n');
     if (r->diff)
         print_diff(o, r->diff, 20);
@@ -390,7 +383,7 @@ static void print_apply_summary(const out_ctx *o, const fo_apply_result *r,
            stats->writes, stats->writes == 1 ? "" : "s");
     if (r->error.code != 0) {
         printf("  ");
-        put_clean(r->error.msg);
+        fo_cmd_put_clean(stdout, r->error.msg);
         putchar('\n');
     }
 }
@@ -402,7 +395,7 @@ static bool confirm(const fo_plan *plan)
     char answer[16];
     count_statuses(plan, n);
     printf("\nApply %zu fix%s to service ", n[FO_BACKEND_FIX], n[FO_BACKEND_FIX] == 1 ? "" : "es");
-    put_clean(plan->service_id);
+    fo_cmd_put_clean(stdout, plan->service_id);
     printf(" (a new version cloned from %ld)? [y/N] ", plan->active_version);
     fflush(stdout);
     if (!fgets(answer, sizeof(answer), stdin))

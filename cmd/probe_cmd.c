@@ -162,6 +162,9 @@ static int parse_args(struct probe_args *a, int argc, char **argv)
         return usage_error("%s", "missing HOST[:PORT]");
     if (a->targets_file && a->target_options)
         return usage_error("%s", "with --targets, put backend settings on the targets lines");
+    fo_error err = {0};
+    if (fo_probe_settings_check(&a->settings, &err) != 0)
+        return usage_error("%s", err.msg);
     a->trust_bundle = fo_cmd_trust_bundle(a->trust_bundle);
     return -1;
 }
@@ -183,6 +186,16 @@ static const char *yes_no(fo_tristate t)
     return t == FO_YES ? "yes" : t == FO_NO ? "no" : "not tested";
 }
 
+/* "  label      " then text from the origin, cleaned, then a newline. */
+static void print_line(const char *label, const char *text)
+{
+    printf("  %-10s ", label);
+    fo_cmd_put_clean(stdout, text);
+    putchar('\n');
+}
+
+/* Certificate names, the detail sentence and warnings carry the origin's own text (a
+ * subject or SAN may hold escape sequences): cleaned here; --json keeps them exact. */
 static void print_text(const fo_diagnosis *d)
 {
     const fo_verdict *v = &d->verdict;
@@ -195,7 +208,9 @@ static void print_text(const fo_diagnosis *d)
     printf("%s%s%s:%d  %s%s%s  %s\n", v6 ? "[" : "", d->target.host, v6 ? "]" : "", d->target.port,
            color ? (ok ? "\033[1;32m" : "\033[1;31m") : "", fo_class_id(v->class),
            color ? "\033[0m" : "", fastly ? fastly : "ok");
-    printf("  %s\n", v->detail);
+    printf("  ");
+    fo_cmd_put_clean(stdout, v->detail);
+    putchar('\n');
     if (f->address) {
         printf("  %-10s %s", "address", f->address);
         if (f->connect_ms >= 0)
@@ -212,16 +227,18 @@ static void print_text(const fo_diagnosis *d)
     if (f->alert >= 0)
         printf("  %-10s %d %s\n", "alert", f->alert, fo_probe_alert_name(f->alert));
     if (f->reply_start)
-        printf("  %-10s %s\n", "reply", f->reply_start);
+        print_line("reply", f->reply_start);
     if (f->chain_count > 0) {
         const fo_cert_facts *leaf = &f->chain[0];
         char from[32], to[32];
         fo_probe_format_time(from, sizeof(from), leaf->not_before);
         fo_probe_format_time(to, sizeof(to), leaf->not_after);
-        printf("  %-10s %s\n", "leaf", leaf->subject);
+        print_line("leaf", leaf->subject);
         printf("  %-10s", "names");
-        for (size_t i = 0; i < leaf->san_count; i++)
-            printf("%s%s", i ? ", " : " ", leaf->san[i]);
+        for (size_t i = 0; i < leaf->san_count; i++) {
+            printf("%s", i ? ", " : " ");
+            fo_cmd_put_clean(stdout, leaf->san[i]);
+        }
         printf("%s\n", leaf->san_count ? "" : " (no subjectAltName)");
         printf("  %-10s %s to %s\n", "valid", from, to);
         printf("  %-10s %zu certificate%s\n", "chain", f->chain_count,
@@ -237,7 +254,9 @@ static void print_text(const fo_diagnosis *d)
         printf("\n");
     }
     if (f->rc4_only != FO_UNTESTED)
-        printf("  %-10s %s\n", "rc4 only", yes_no(f->rc4_only));
+        printf("  %-10s %s\n", "rc4 hello",
+               f->rc4_only == FO_YES ? "an RC4-only hello gets RC4"
+                                     : "an RC4-only hello is refused");
     if (f->needs_sni != FO_UNTESTED)
         printf("  %-10s %s\n", "needs SNI", yes_no(f->needs_sni));
     if (v->also_count > 0) {
@@ -247,7 +266,7 @@ static void print_text(const fo_diagnosis *d)
         printf("\n");
     }
     for (size_t i = 0; i < v->warning_count; i++)
-        printf("  %-10s %s\n", "warning", v->warnings[i]);
+        print_line("warning", v->warnings[i]);
 }
 
 static int probe_one(fo_prober *prober, struct probe_args *a)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd.h"
 #include "probe_json.h"
 #include "scan_run.h"
 
@@ -25,13 +26,6 @@ json_t *fo_scan_item_json(const fo_scan_options *opts, const fo_scan_item *item)
     return fo_cmd_report_json(&report);
 }
 
-/* Text from the API or an origin goes to a terminal: no control characters. */
-static void put_clean(FILE *out, const char *s)
-{
-    for (; s && *s; s++)
-        fputc(((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s, out);
-}
-
 static const char *result_color(fo_result result)
 {
     switch (result) {
@@ -49,28 +43,28 @@ static void backend_line(FILE *out, const fo_backend_plan *bp)
 {
     fo_class class = bp->diagnosis ? bp->diagnosis->verdict.class : FO_CLASS_OK;
     fputs("  ", out);
-    put_clean(out, bp->backend->name);
+    fo_cmd_put_clean(out, bp->backend->name);
     fprintf(out, "  %s", bp->status == FO_BACKEND_ERROR ? "error" : fo_class_id(class));
     switch (bp->status) {
     case FO_BACKEND_OK:
         break;
     case FO_BACKEND_FIX:
         fprintf(out, "  fix (%s): ", fo_safety_name(bp->fix.safety));
-        put_clean(out, bp->fix.summary);
+        fo_cmd_put_clean(out, bp->fix.summary);
         break;
     case FO_BACKEND_BLOCKED:
         fputs("  not for scan (needs ", out);
-        put_clean(out, bp->fix.consent ? bp->fix.consent : "consent");
+        fo_cmd_put_clean(out, bp->fix.consent ? bp->fix.consent : "consent");
         fputs("): ", out);
-        put_clean(out, bp->fix.summary);
+        fo_cmd_put_clean(out, bp->fix.summary);
         break;
     case FO_BACKEND_HUMAN:
         fputs("  needs a person: ", out);
-        put_clean(out, bp->advice);
+        fo_cmd_put_clean(out, bp->advice);
         break;
     case FO_BACKEND_ERROR:
         fputs(": ", out);
-        put_clean(out, bp->error.msg);
+        fo_cmd_put_clean(out, bp->error.msg);
         break;
     }
     fputc('\n', out);
@@ -79,10 +73,10 @@ static void backend_line(FILE *out, const fo_backend_plan *bp)
 void fo_scan_item_text(FILE *out, const fo_scan_item *item, bool color)
 {
     const fo_plan *plan = item->plan;
-    put_clean(out, item->service_id);
+    fo_cmd_put_clean(out, item->service_id);
     if (plan && plan->service_name) {
         fputs("  \"", out);
-        put_clean(out, plan->service_name);
+        fo_cmd_put_clean(out, plan->service_name);
         fputc('"', out);
     }
     fprintf(out, "  %s%s%s (%d)", color ? result_color(item->result) : "",
@@ -107,7 +101,7 @@ void fo_scan_item_text(FILE *out, const fo_scan_item *item, bool color)
     }
     if (item->error.code != 0) {
         fputs("  ", out);
-        put_clean(out, item->error.msg);
+        fo_cmd_put_clean(out, item->error.msg);
         fputc('\n', out);
     }
 }

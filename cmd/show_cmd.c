@@ -95,20 +95,13 @@ static int summarize_pem(cert_summary *out, int max, const char *pem)
     return count > 0 ? count : -1;
 }
 
-/* Text from the API goes to a terminal: no control characters. */
-static void put_clean(FILE *out, const char *s)
-{
-    for (; s && *s; s++)
-        fputc(((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s, out);
-}
-
 static void put_field(FILE *out, const char *label, const char *value)
 {
     fprintf(out, "  %-22s", label);
     if (fo_str_empty(value))
         fputs("(unset)", out);
     else
-        put_clean(out, value);
+        fo_cmd_put_clean(out, value);
     fputc('\n', out);
 }
 
@@ -127,7 +120,7 @@ static void put_certs(FILE *out, const char *label, const char *pem)
     }
     for (int i = 0; i < n; i++) {
         fprintf(out, "  %-22s", i == 0 ? label : "");
-        put_clean(out, certs[i].subject[0] ? certs[i].subject : "(no subject)");
+        fo_cmd_put_clean(out, certs[i].subject[0] ? certs[i].subject : "(no subject)");
         fprintf(out, "\n  %-22s  SHA-256 %s\n", "", certs[i].sha256);
     }
 }
@@ -150,15 +143,15 @@ static void put_timeout(FILE *out, const char *label, long ms)
 static void print_text(FILE *out, const fo_service *s, const fo_version_config *shown)
 {
     fputs("service   ", out);
-    put_clean(out, s->id);
+    fo_cmd_put_clean(out, s->id);
     if (s->name) {
         fputs("  \"", out);
-        put_clean(out, s->name);
+        fo_cmd_put_clean(out, s->name);
         fputc('"', out);
     }
     if (s->type) {
         fputs(" (", out);
-        put_clean(out, s->type);
+        fo_cmd_put_clean(out, s->type);
         fputc(')', out);
     }
     fputc('\n', out);
@@ -177,13 +170,13 @@ static void print_text(FILE *out, const fo_service *s, const fo_version_config *
             version_state(&shown->version));
     if (shown->version.comment) {
         fputs(": ", out);
-        put_clean(out, shown->version.comment);
+        fo_cmd_put_clean(out, shown->version.comment);
     }
     fputc('\n', out);
     fputs("domains   ", out);
     for (size_t i = 0; i < shown->domain_count; i++) {
         fputs(i ? ", " : "", out);
-        put_clean(out, shown->domains[i]);
+        fo_cmd_put_clean(out, shown->domains[i]);
     }
     fputs(shown->domain_count ? "\n" : "(none)\n", out);
     if (shown->backend_count == 0)
@@ -193,7 +186,7 @@ static void print_text(FILE *out, const fo_service *s, const fo_version_config *
         char port[24];
         snprintf(port, sizeof(port), "%ld", b->port);
         fputs("\nbackend ", out);
-        put_clean(out, b->name);
+        fo_cmd_put_clean(out, b->name);
         fputc('\n', out);
         put_field(out, "address", b->address);
         put_field(out, "port", b->port >= 0 ? port : NULL);

@@ -18,6 +18,12 @@ bool fo_cmd_use_color(FILE *stream)
     return isatty(fileno(stream)) == 1;
 }
 
+void fo_cmd_put_clean(FILE *out, const char *s)
+{
+    for (; s && *s; s++)
+        fputc(((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s, out);
+}
+
 void fo_cmd_errorf(const char *fmt, ...)
 {
     va_list ap;

@@ -106,6 +106,20 @@ static fo_class verify_class(int code)
     }
 }
 
+/* Whether the origin would pick RC4 for what Fastly offers: an RC4-only hello got RC4, and
+ * no hello for a single TLS version (which offers no RC4) got a ServerHello. An origin that
+ * also does AES picks that when RC4 is not offered, so RC4 is not why it fails. */
+static bool picks_rc4(const fo_probe_facts *facts)
+{
+    if (facts->rc4_only != FO_YES)
+        return false;
+    for (int i = 0; i < FO_TLS_VERSION_COUNT; i++) {
+        if (facts->protocols[i] == FO_YES)
+            return false;
+    }
+    return true;
+}
+
 static fo_class outcome_class(const fo_probe_facts *facts)
 {
     switch (facts->outcome) {
@@ -128,8 +142,24 @@ static fo_class outcome_class(const fo_probe_facts *facts)
     case FO_OUTCOME_TLS_ERROR:
         break;
     }
-    /* No common cipher with what Fastly offers, yet a ServerHello for RC4. */
-    return facts->rc4_only == FO_YES ? FO_CLASS_RC4_CIPHER : FO_CLASS_HANDSHAKE_FAILURE;
+    return picks_rc4(facts) ? FO_CLASS_RC4_CIPHER : FO_CLASS_HANDSHAKE_FAILURE;
+}
+
+/* Whether the handshake ended in a refusal: an alert, a close, nothing in common. */
+static bool handshake_refused(fo_outcome outcome)
+{
+    return outcome == FO_OUTCOME_ALERT || outcome == FO_OUTCOME_CLOSED ||
+           outcome == FO_OUTCOME_TLS_ERROR;
+}
+
+/* Whether the certificate arrived and failed the checks before the handshake was refused.
+ * Fastly verifies the certificate as it arrives and stops there, so the refusal that came
+ * after it (a required client certificate, say) is not what Fastly reports. */
+static bool certificate_failed_first(const fo_probe_target *target, const fo_probe_facts *facts)
+{
+    const fo_probe_settings *s = &target->settings;
+    return s->use_ssl && s->check_cert && handshake_refused(facts->outcome) &&
+           facts->chain_count > 0 && facts->verify_error_count > 0;
 }
 
 static void add_class(fo_verdict *out, bool *seen, bool *have_primary, fo_class c)
@@ -298,6 +328,20 @@ static void say_verify(fo_verdict *out, fo_class c, const fo_probe_facts *facts,
     }
 }
 
+/* How the handshake was refused, as a sentence starting with origin or handshake. */
+static void say_refusal(fo_verdict *out, const fo_probe_facts *facts, const char *origin,
+                        const char *handshake)
+{
+    if (facts->outcome == FO_OUTCOME_ALERT)
+        say(out, "%s aborted the TLS handshake with alert %s (%d).", origin,
+            fo_probe_alert_name(facts->alert), facts->alert);
+    else if (facts->outcome == FO_OUTCOME_CLOSED)
+        say(out, "%s closed the connection during the TLS handshake.", origin);
+    else
+        say(out, "%s failed: %s.", handshake,
+            facts->problem ? facts->problem : "no protocol or cipher in common");
+}
+
 static void say_class(fo_verdict *out, fo_class c, const fo_probe_target *target,
                       const fo_probe_facts *facts)
 {
@@ -338,17 +382,16 @@ static void say_class(fo_verdict *out, fo_class c, const fo_probe_target *target
     case FO_OUTCOME_ALERT:
     case FO_OUTCOME_CLOSED:
     case FO_OUTCOME_TLS_ERROR:
-        if (c == FO_CLASS_RC4_CIPHER) {
-            say(out, "The origin only offers RC4 cipher suites, which Fastly no longer uses.");
-        } else if (facts->outcome == FO_OUTCOME_ALERT) {
-            say(out, "The origin aborted the TLS handshake with alert %s (%d).",
-                fo_probe_alert_name(facts->alert), facts->alert);
-        } else if (facts->outcome == FO_OUTCOME_CLOSED) {
-            say(out, "The origin closed the connection during the TLS handshake.");
-        } else {
-            say(out, "The TLS handshake failed: %s.",
-                facts->problem ? facts->problem : "no protocol or cipher in common");
+        if (certificate_failed_first(target, facts)) {
+            say_verify(out, c, facts, target);
+            say(out, " After the certificate ");
+            say_refusal(out, facts, "the origin", "the TLS handshake");
+            return;
         }
+        if (c == FO_CLASS_RC4_CIPHER)
+            say(out, "The origin only offers RC4 cipher suites, which Fastly no longer uses.");
+        else
+            say_refusal(out, facts, "The origin", "The TLS handshake");
         if (c != FO_CLASS_RC4_CIPHER)
             say_versions(out, facts, s);
         if (facts->needs_sni == FO_YES)
@@ -406,7 +449,8 @@ void fo_probe_classify(fo_verdict *out, const fo_probe_target *target, const fo_
     out->class = FO_CLASS_OK;
     if (s->use_ssl && s->check_cert && fo_str_empty(s->cert_hostname))
         add_class(out, seen, &have_primary, FO_CLASS_MISSING_CERT_HOSTNAME);
-    if (facts->outcome != FO_OUTCOME_OK)
+    bool certificate_first = certificate_failed_first(target, facts);
+    if (facts->outcome != FO_OUTCOME_OK && !certificate_first)
         add_class(out, seen, &have_primary, outcome_class(facts));
 
     bool unchecked[FO_CLASS_COUNT] = {false};
@@ -429,6 +473,8 @@ void fo_probe_classify(fo_verdict *out, const fo_probe_target *target, const fo_
                  e->depth);
         add_class(out, seen, &have_primary, c);
     }
+    if (certificate_first)
+        add_class(out, seen, &have_primary, outcome_class(facts));
     warn_expiry(out, facts, now);
     if (facts->client_cert_requested)
         warn(out, "the origin asks for a client certificate (mutual TLS); Fastly sends one only "

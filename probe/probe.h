@@ -82,10 +82,22 @@ typedef struct fo_probe_settings {
 void fo_probe_settings_init(fo_probe_settings *s);
 /* Sets one field by its Fastly name (ssl_sni_hostname, ssl_cert_hostname, ssl_ca_cert
  * (PEM text), ssl_check_cert, use_ssl (0|1|true|false), min_tls_version,
- * max_tls_version, ssl_ciphers, connect_timeout (ms)). value is borrowed and must
- * outlive s. Returns 0, or FO_EINVAL naming the key or the bad value. */
+ * max_tls_version, ssl_ciphers, connect_timeout (ms)). "" (or NULL) unsets the field: back
+ * to Fastly's default. value is borrowed and must outlive s. Returns 0, or FO_EINVAL
+ * naming the key or the bad value. */
 int fo_probe_settings_set(fo_probe_settings *s, const char *key, const char *value,
                           fo_error *err) FO_WARN_UNUSED;
+
+/* The longest name sent as SNI: a DNS name's limit (and OpenSSL's is 255). */
+#define FO_SNI_NAME_MAX 253
+
+/* Whether name can be sent as SNI: 1 to FO_SNI_NAME_MAX letters, digits, '.', '-', '_'. */
+bool fo_probe_sni_name_ok(const char *name);
+
+/* Checks settings that are each valid but cannot be probed: an SNI name that cannot be
+ * sent, min_tls_version above max_tls_version, a connect_timeout outside 1-60000 ms.
+ * Returns 0, or FO_EINVAL saying which. Pure. */
+int fo_probe_settings_check(const fo_probe_settings *s, fo_error *err) FO_WARN_UNUSED;
 
 /* An origin to probe. */
 typedef struct fo_probe_target {
@@ -121,7 +133,8 @@ int fo_probe_targets_load(fo_probe_target_list **out, const char *path,
 void fo_probe_target_list_free(fo_probe_target_list *list);
 
 /* Reads a whole text file of at most max_bytes into a new NUL-terminated string the
- * caller frees. Returns 0, FO_EIO naming the path and the reason, FO_ENOMEM. */
+ * caller frees. Returns 0, FO_EIO naming the path and the reason, FO_EINVAL naming the
+ * line of a NUL byte (the text would silently end there), FO_ENOMEM. */
 int fo_probe_read_file(char **out, const char *path, size_t max_bytes,
                        fo_error *err) FO_WARN_UNUSED;
 
@@ -267,7 +280,8 @@ void fo_prober_free(fo_prober *prober);
 /* Probes one target. Returns 0 and a diagnosis the caller frees — a broken origin is a
  * diagnosis, not an error — or a negative code when the probe could not run: FO_EINVAL
  * (bad settings: no certificate in ca_cert_pem, a cipher string OpenSSL rejects, a bad
- * port), FO_ENOMEM, FO_EIO. Talks only to target->host; every step has a deadline. */
+ * port, what fo_probe_settings_check refuses), FO_ENOMEM, FO_EIO. Talks only to target->host; every
+ * step has a deadline. */
 int fo_probe_run(fo_prober *prober, fo_diagnosis **out, const fo_probe_target *target,
                  fo_error *err) FO_WARN_UNUSED;
 

@@ -40,6 +40,15 @@ struct ctx_entry {
     struct ctx_entry *next;
 };
 
+/* The certificates of one ssl_ca_cert text, as diagnoses echo them: parsed once, however
+ * many targets give the same bundle. */
+struct ca_entry {
+    char *pem;
+    fo_ca_summary *summaries;
+    size_t count;
+    struct ca_entry *next;
+};
+
 struct fo_prober {
     X509_STORE *trust;
     STACK_OF(X509) * bundle; /* the trust bundle's certificates; NULL for the system's */
@@ -48,6 +57,8 @@ struct fo_prober {
     sem_t cpu_slots; /* one per processor: see fo_tls_params */
     struct ctx_entry *contexts;
     size_t context_count;
+    struct ca_entry *ca_texts;
+    size_t ca_text_count;
 };
 
 static int add_cert_dir(X509_STORE *store, const char *dir)
@@ -107,6 +118,13 @@ out:
     return rc;
 }
 
+static void summaries_free(fo_ca_summary *summaries, size_t count)
+{
+    for (size_t i = 0; summaries && i < count; i++)
+        free(summaries[i].subject);
+    free(summaries);
+}
+
 void fo_prober_free(fo_prober *p)
 {
     if (!p)
@@ -115,6 +133,12 @@ void fo_prober_free(fo_prober *p)
         next = e->next;
         SSL_CTX_free(e->ctx);
         free(e->key);
+        free(e);
+    }
+    for (struct ca_entry *e = p->ca_texts, *next; e; e = next) {
+        next = e->next;
+        summaries_free(e->summaries, e->count);
+        free(e->pem);
         free(e);
     }
     X509_STORE_free(p->trust);
@@ -193,8 +217,11 @@ static int get_ctx(SSL_CTX **out, fo_prober *p, const fo_probe_settings *s, fo_e
 {
     fo_buf key = {0};
     int rc = 0;
-    if (fo_buf_printf(&key, "%d|%d|%s|%s", s->min_tls, s->max_tls, s->ciphers ? s->ciphers : "",
-                      s->ca_cert_pem ? s->ca_cert_pem : "") != 0)
+    const char *ciphers = s->ciphers ? s->ciphers : "";
+    const char *ca = s->ca_cert_pem ? s->ca_cert_pem : "";
+    /* Each text prefixed with its length: no two settings can spell the same key. */
+    if (fo_buf_printf(&key, "%d %d %zu:%s %zu:%s", s->min_tls, s->max_tls, strlen(ciphers), ciphers,
+                      strlen(ca), ca) != 0)
         return fo_error_set(err, FO_ENOMEM, "out of memory");
     pthread_mutex_lock(&p->lock);
     for (struct ctx_entry *e = p->contexts; e; e = e->next) {
@@ -218,6 +245,63 @@ static int get_ctx(SSL_CTX **out, fo_prober *p, const fo_probe_settings *s, fo_e
 out:
     pthread_mutex_unlock(&p->lock);
     fo_buf_free(&key);
+    return rc;
+}
+
+/* A copy of count summaries into d. */
+static int copy_summaries(fo_diagnosis *d, const fo_ca_summary *summaries, size_t count)
+{
+    d->ca_certs = calloc(count, sizeof(*d->ca_certs));
+    if (!d->ca_certs)
+        return FO_ENOMEM;
+    for (size_t i = 0; i < count; i++) {
+        d->ca_certs[i] = summaries[i];
+        if (!(d->ca_certs[i].subject = fo_strdup(summaries[i].subject)))
+            return FO_ENOMEM;
+        d->ca_cert_count++;
+    }
+    return 0;
+}
+
+/* Echoes the certificates of d's ssl_ca_cert into d, parsing each distinct text once (a
+ * targets file may give thousands of backends one large bundle). Fails as parsing does. */
+static int ca_summaries(fo_prober *p, fo_diagnosis *d, fo_error *err)
+{
+    const char *pem = d->target.settings.ca_cert_pem;
+    STACK_OF(X509) *ca = NULL;
+    fo_ca_summary *summaries = NULL;
+    size_t count = 0;
+    int rc = 0;
+    pthread_mutex_lock(&p->lock);
+    for (struct ca_entry *e = p->ca_texts; e; e = e->next) {
+        if (strcmp(e->pem, pem) == 0) {
+            rc = copy_summaries(d, e->summaries, e->count);
+            goto out;
+        }
+    }
+    if ((rc = fo_certs_parse_pem(&ca, pem, "ssl_ca_cert", err)) != 0)
+        goto out;
+    if ((rc = fo_certs_summaries(&summaries, &count, ca)) != 0 ||
+        (rc = copy_summaries(d, summaries, count)) != 0)
+        goto out;
+    struct ca_entry *entry = p->ca_text_count < CTX_CACHE_MAX ? calloc(1, sizeof(*entry)) : NULL;
+    if (entry && (entry->pem = fo_strdup(pem)) != NULL) {
+        entry->summaries = summaries;
+        entry->count = count;
+        entry->next = p->ca_texts;
+        p->ca_texts = entry;
+        p->ca_text_count++;
+        summaries = NULL;
+        count = 0;
+    } else {
+        free(entry); /* not kept: the next probe parses again */
+    }
+out:
+    pthread_mutex_unlock(&p->lock);
+    summaries_free(summaries, count);
+    sk_X509_pop_free(ca, X509_free);
+    if (rc == FO_ENOMEM)
+        fo_error_set(err, rc, "out of memory");
     return rc;
 }
 
@@ -245,9 +329,7 @@ void fo_diagnosis_free(fo_diagnosis *d)
     free((char *)d->target.settings.cert_hostname);
     free((char *)d->target.settings.ca_cert_pem);
     free((char *)d->target.settings.ciphers);
-    for (size_t i = 0; i < d->ca_cert_count; i++)
-        free(d->ca_certs[i].subject);
-    free(d->ca_certs);
+    summaries_free(d->ca_certs, d->ca_cert_count);
     facts_clear(&d->facts);
     free(d);
 }
@@ -276,13 +358,13 @@ static int copy_target(fo_diagnosis *d, const fo_probe_target *target)
 }
 
 /* The name to try as SNI when none was sent: the certificate hostname, else the host,
- * when it is a DNS name. */
+ * when it is a DNS name SNI can carry (a certificate hostname may be any text). */
 static const char *sni_retry_name(const fo_probe_target *target)
 {
     const char *name = target->settings.cert_hostname;
-    if (!fo_str_empty(name) && !fo_net_is_address(name))
+    if (!fo_str_empty(name) && !fo_net_is_address(name) && fo_probe_sni_name_ok(name))
         return name;
-    if (!fo_net_is_address(target->host))
+    if (!fo_net_is_address(target->host) && fo_probe_sni_name_ok(target->host))
         return target->host;
     return NULL;
 }
@@ -440,7 +522,9 @@ static int attempt(fo_prober *p, fo_diagnosis *d, SSL_CTX *ctx, fo_error *err)
 out:
     if (conn.fd >= 0)
         close(conn.fd);
-    if (rc != 0)
+    if (rc == FO_EINVAL) /* settings are checked first: OpenSSL refused something else */
+        fo_error_set(err, rc, "OpenSSL refused the SNI name '%.40s'", s->sni_hostname);
+    else if (rc != 0)
         fo_error_set(err, rc, "out of memory");
     return rc;
 }
@@ -449,15 +533,13 @@ int fo_probe_run(fo_prober *p, fo_diagnosis **out, const fo_probe_target *target
 {
     int rc = 0;
     SSL_CTX *ctx = NULL;
-    STACK_OF(X509) *ca = NULL;
     const fo_probe_settings *s = &target->settings;
     fo_diagnosis *d = NULL;
 
     if (fo_str_empty(target->host) || target->port < 1 || target->port > 65535)
         return fo_error_set(err, FO_EINVAL, "a target needs a host and a port from 1 to 65535");
-    if (s->connect_timeout_ms < 1 || s->connect_timeout_ms > FO_MAX_CONNECT_TIMEOUT_MS)
-        return fo_error_set(err, FO_EINVAL, "connect_timeout must be 1 to %d ms",
-                            FO_MAX_CONNECT_TIMEOUT_MS);
+    if ((rc = fo_probe_settings_check(s, err)) != 0)
+        return rc;
     d = calloc(1, sizeof(*d));
     if (!d)
         return fo_error_set(err, FO_ENOMEM, "out of memory");
@@ -466,14 +548,8 @@ int fo_probe_run(fo_prober *p, fo_diagnosis **out, const fo_probe_target *target
         rc = fo_error_set(err, FO_ENOMEM, "out of memory");
         goto out;
     }
-    if (d->target.settings.ca_cert_pem) {
-        if ((rc = fo_certs_parse_pem(&ca, d->target.settings.ca_cert_pem, "ssl_ca_cert", err)) != 0)
-            goto out;
-        if (fo_certs_summaries(&d->ca_certs, &d->ca_cert_count, ca) != 0) {
-            rc = fo_error_set(err, FO_ENOMEM, "out of memory");
-            goto out;
-        }
-    }
+    if (d->target.settings.ca_cert_pem && (rc = ca_summaries(p, d, err)) != 0)
+        goto out;
     if (s->use_ssl && (rc = get_ctx(&ctx, p, &d->target.settings, err)) != 0)
         goto out;
     if ((rc = attempt(p, d, ctx, err)) != 0)
@@ -483,7 +559,6 @@ int fo_probe_run(fo_prober *p, fo_diagnosis **out, const fo_probe_target *target
     *out = d;
     d = NULL;
 out:
-    sk_X509_pop_free(ca, X509_free);
     SSL_CTX_free(ctx);
     fo_diagnosis_free(d);
     return rc;

@@ -37,6 +37,9 @@ int fo_probe_settings_set(fo_probe_settings *s, const char *key, const char *val
 {
     if (!value)
         value = "";
+    /* "" means unset, as Fastly treats it: the field goes back to Fastly's default. */
+    fo_probe_settings defaults;
+    fo_probe_settings_init(&defaults);
     if (strcmp(key, "ssl_sni_hostname") == 0) {
         s->sni_hostname = value;
     } else if (strcmp(key, "ssl_cert_hostname") == 0) {
@@ -46,20 +49,27 @@ int fo_probe_settings_set(fo_probe_settings *s, const char *key, const char *val
     } else if (strcmp(key, "ssl_ciphers") == 0) {
         s->ciphers = value;
     } else if (strcmp(key, "ssl_check_cert") == 0) {
-        return parse_bool(&s->check_cert, key, value, err);
+        if (*value == '\0')
+            s->check_cert = defaults.check_cert;
+        else
+            return parse_bool(&s->check_cert, key, value, err);
     } else if (strcmp(key, "use_ssl") == 0) {
-        return parse_bool(&s->use_ssl, key, value, err);
+        if (*value == '\0')
+            s->use_ssl = defaults.use_ssl;
+        else
+            return parse_bool(&s->use_ssl, key, value, err);
     } else if (strcmp(key, "min_tls_version") == 0 || strcmp(key, "max_tls_version") == 0) {
         fo_tls_version *field = strcmp(key, "min_tls_version") == 0 ? &s->min_tls : &s->max_tls;
         if (fo_tls_version_parse(field, value) != 0)
             return fo_error_set(err, FO_EINVAL, "%s must be 1.0, 1.1, 1.2 or 1.3, not '%s'", key,
                                 value);
+    } else if (strcmp(key, "connect_timeout") == 0 && *value == '\0') {
+        s->connect_timeout_ms = defaults.connect_timeout_ms;
     } else if (strcmp(key, "connect_timeout") == 0) {
         char *end = NULL;
         errno = 0;
         long ms = strtol(value, &end, 10);
-        if (fo_str_empty(value) || errno != 0 || *end != '\0' || ms < 1 ||
-            ms > FO_MAX_CONNECT_TIMEOUT_MS)
+        if (errno != 0 || *end != '\0' || ms < 1 || ms > FO_MAX_CONNECT_TIMEOUT_MS)
             return fo_error_set(err, FO_EINVAL,
                                 "connect_timeout must be a whole number of milliseconds "
                                 "from 1 to %d, not '%s'",
@@ -72,6 +82,37 @@ int fo_probe_settings_set(fo_probe_settings *s, const char *key, const char *val
                             "ssl_ciphers, connect_timeout, use_ssl)",
                             key);
     }
+    return 0;
+}
+
+bool fo_probe_sni_name_ok(const char *name)
+{
+    size_t len = name ? strlen(name) : 0;
+    if (len == 0 || len > FO_SNI_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '-' || c == '_'))
+            return false;
+    }
+    return true;
+}
+
+int fo_probe_settings_check(const fo_probe_settings *s, fo_error *err)
+{
+    if (!fo_str_empty(s->sni_hostname) && !fo_probe_sni_name_ok(s->sni_hostname))
+        return fo_error_set(err, FO_EINVAL,
+                            "ssl_sni_hostname '%.40s%s' (%zu bytes) is not a name SNI can carry "
+                            "(a DNS name of 1 to %d letters, digits, '.', '-', '_')",
+                            s->sni_hostname, strlen(s->sni_hostname) > 40 ? "..." : "",
+                            strlen(s->sni_hostname), FO_SNI_NAME_MAX);
+    if (s->min_tls != FO_TLS_UNSET && s->max_tls != FO_TLS_UNSET && s->min_tls > s->max_tls)
+        return fo_error_set(err, FO_EINVAL, "min_tls_version %s is above max_tls_version %s",
+                            fo_tls_version_name(s->min_tls), fo_tls_version_name(s->max_tls));
+    if (s->connect_timeout_ms < 1 || s->connect_timeout_ms > FO_MAX_CONNECT_TIMEOUT_MS)
+        return fo_error_set(err, FO_EINVAL, "connect_timeout must be 1 to %d ms",
+                            FO_MAX_CONNECT_TIMEOUT_MS);
     return 0;
 }
 
@@ -173,6 +214,15 @@ int fo_probe_read_file(char **out, const char *path, size_t max_bytes, fo_error 
         rc = fo_error_set(err, FO_EIO, "cannot read %s: %s", path, strerror(errno));
         goto out;
     }
+    const char *nul = buf.len > 0 ? memchr(buf.data, '\0', buf.len) : NULL;
+    if (nul) {
+        /* The text would end there without a word: say where, never drop the rest. */
+        long line = 1;
+        for (const char *c = buf.data; c < nul; c++)
+            line += *c == '\n';
+        rc = fo_error_set(err, FO_EINVAL, "%s:%ld: a NUL byte (not a text file)", path, line);
+        goto out;
+    }
     *out = fo_buf_steal(&buf);
     if (!*out)
         rc = fo_error_set(err, FO_ENOMEM, "out of memory reading %s", path);
@@ -213,10 +263,51 @@ static int list_add(fo_probe_target_list *list, const fo_probe_target *target, l
     return 0;
 }
 
-/* Parses one line's tokens (the line is modified). Empty lines add nothing. */
-static int parse_line(fo_probe_target_list *list, char *line, long line_no, const char *name,
-                      fo_error *err)
+/* One parse of a targets file. Each ssl_ca_cert=@FILE is read once and its text shared by
+ * every line naming it: thousands of lines may name one large bundle. */
+struct parse_state {
+    fo_probe_target_list *list;
+    const char *name;
+    struct ca_file {
+        const char *path; /* kept by the list */
+        const char *pem;  /* kept by the list */
+    } * ca_files;
+    size_t ca_file_count;
+};
+
+/* The PEM text of path, read on first use. */
+static int ca_file_text(const char **out, struct parse_state *st, const char *path, fo_error *err)
 {
+    for (size_t i = 0; i < st->ca_file_count; i++) {
+        if (strcmp(st->ca_files[i].path, path) == 0) {
+            *out = st->ca_files[i].pem;
+            return 0;
+        }
+    }
+    char *pem = NULL;
+    int rc = fo_probe_read_file(&pem, path, CA_FILE_MAX_BYTES, err);
+    if (rc != 0)
+        return rc;
+    struct ca_file *grown = realloc(st->ca_files, (st->ca_file_count + 1) * sizeof(*grown));
+    if (!grown) {
+        free(pem);
+        return fo_error_set(err, FO_ENOMEM, "out of memory");
+    }
+    st->ca_files = grown;
+    if (!list_keep(st->list, pem))
+        return fo_error_set(err, FO_ENOMEM, "out of memory");
+    grown[st->ca_file_count].path = path;
+    grown[st->ca_file_count].pem = pem;
+    st->ca_file_count++;
+    *out = pem;
+    return 0;
+}
+
+/* Parses one line's tokens (the line is modified). Empty lines add nothing. */
+static int parse_line(struct parse_state *st, char *line, long line_no, fo_error *err)
+{
+    fo_probe_target_list *list = st->list;
+    const char *name = st->name;
     fo_probe_target target = {0};
     fo_error inner = {0};
     char *save = NULL;
@@ -244,22 +335,21 @@ static int parse_line(fo_probe_target_list *list, char *line, long line_no, cons
         char *value = list_keep(list, fo_strdup(eq + 1));
         if (!value)
             return fo_error_set(err, FO_ENOMEM, "out of memory");
+        const char *setting = value;
         if (strcmp(key, "ssl_ca_cert") == 0 && value[0] != '\0') {
             if (value[0] != '@')
                 return fo_error_set(err, FO_EINVAL,
                                     "%s:%ld: ssl_ca_cert takes @FILE (a PEM file), not '%s'", name,
                                     line_no, value);
-            char *pem = NULL;
-            if (fo_probe_read_file(&pem, value + 1, CA_FILE_MAX_BYTES, &inner) != 0)
+            if (ca_file_text(&setting, st, value + 1, &inner) != 0)
                 return fo_error_set(err, inner.code, "%s:%ld: ssl_ca_cert: %s", name, line_no,
                                     inner.msg);
-            if (!list_keep(list, pem))
-                return fo_error_set(err, FO_ENOMEM, "out of memory");
-            value = pem;
         }
-        if (fo_probe_settings_set(&target.settings, key, value, &inner) != 0)
+        if (fo_probe_settings_set(&target.settings, key, setting, &inner) != 0)
             return fo_error_set(err, inner.code, "%s:%ld: %s", name, line_no, inner.msg);
     }
+    if (fo_probe_settings_check(&target.settings, &inner) != 0)
+        return fo_error_set(err, inner.code, "%s:%ld: %s", name, line_no, inner.msg);
     if (list_add(list, &target, line_no) != 0)
         return fo_error_set(err, FO_ENOMEM, "out of memory");
     return 0;
@@ -270,8 +360,8 @@ int fo_probe_targets_parse(fo_probe_target_list **out, const char *text, const c
 {
     int rc = 0;
     char *copy = fo_strdup(text);
-    fo_probe_target_list *list = calloc(1, sizeof(*list));
-    if (!copy || !list) {
+    struct parse_state st = {.list = calloc(1, sizeof(*st.list)), .name = name};
+    if (!copy || !st.list) {
         rc = fo_error_set(err, FO_ENOMEM, "out of memory");
         goto out;
     }
@@ -280,14 +370,15 @@ int fo_probe_targets_parse(fo_probe_target_list **out, const char *text, const c
         char *next = strchr(line, '\n');
         if (next)
             *next++ = '\0';
-        if ((rc = parse_line(list, line, line_no, name, err)) != 0)
+        if ((rc = parse_line(&st, line, line_no, err)) != 0)
             goto out;
         line = next;
     }
-    *out = list;
-    list = NULL;
+    *out = st.list;
+    st.list = NULL;
 out:
-    fo_probe_target_list_free(list);
+    fo_probe_target_list_free(st.list);
+    free(st.ca_files);
     free(copy);
     return rc;
 }

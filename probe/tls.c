@@ -230,8 +230,11 @@ int fo_tls_handshake(fo_probe_facts *facts, int fd, const fo_tls_params *params)
     SSL_set_msg_callback(ssl, message_callback);
     SSL_set_msg_callback_arg(ssl, &state);
     if (params->sni) {
-        facts->sni_sent = fo_strdup(params->sni);
-        if (!facts->sni_sent || SSL_set_tlsext_host_name(ssl, params->sni) != 1) {
+        if (SSL_set_tlsext_host_name(ssl, params->sni) != 1) {
+            rc = FO_EINVAL; /* a name SNI cannot carry */
+            goto out;
+        }
+        if (!(facts->sni_sent = fo_strdup(params->sni))) {
             rc = FO_ENOMEM;
             goto out;
         }

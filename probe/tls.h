@@ -29,7 +29,8 @@ typedef struct fo_tls_params {
 /* Runs a handshake on the connected non-blocking socket fd and records into facts: the
  * outcome, problem, handshake_ms, late_answer_ms, protocol, cipher, alert, verify errors,
  * chain, sni_sent, reply_start, plain_http. Verification never stops the handshake: every
- * error is recorded and the caller decides. Returns 0, or FO_ENOMEM. */
+ * error is recorded and the caller decides. Returns 0, FO_EINVAL when OpenSSL refuses the
+ * SNI name, or FO_ENOMEM. */
 int fo_tls_handshake(fo_probe_facts *facts, int fd, const fo_tls_params *params) FO_WARN_UNUSED;
 
 /* Frees the chain and verify errors of facts. */

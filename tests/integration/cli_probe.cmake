@@ -2,5 +2,5 @@
 # and the library as the remediation uses it, against testbed-origins.
 fo_add_suite(cli_probe INTEGRATION
   SOURCES integration/test_cli_probe.c integration/testbed_fixture.c
-  LIBS fo_probe fo_testbed_harness PkgConfig::JANSSON Threads::Threads)
+  LIBS fo_probe fo_testbed_harness fo_test_cert PkgConfig::JANSSON OpenSSL::SSL Threads::Threads)
 add_dependencies(test_cli_probe testbed-origins fixorigin)

@@ -6,17 +6,22 @@
 #include <check.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <openssl/ssl.h>
+
 #include "fo.h"
 #include "probe.h"
 #include "testbed_fixture.h"
+#include "testcert.h"
 
 Suite *cli_probe_suite(void);
 
@@ -121,6 +126,16 @@ START_TEST(usage_errors_exit_64_with_one_clear_line)
     assert_usage_error((const char *const[]){"a:b:c", NULL}, "'a:b:c' is not an IPv6 address");
     assert_usage_error((const char *const[]){"127.0.0.1:0", NULL}, "bad port in '127.0.0.1:0'");
     assert_usage_error((const char *const[]){"[::1", NULL}, "missing ']'");
+    assert_usage_error(
+        (const char *const[]){"--min-tls", "1.3", "--max-tls", "1.2", "127.0.0.1", NULL},
+        "min_tls_version 1.3 is above max_tls_version 1.2");
+    char long_name[300];
+    memset(long_name, 'a', sizeof(long_name) - 1);
+    long_name[sizeof(long_name) - 1] = '\0';
+    assert_usage_error((const char *const[]){"--sni", long_name, "127.0.0.1", NULL},
+                       "(299 bytes) is not a name SNI can carry");
+    assert_usage_error((const char *const[]){"--sni", "www.origin.test\r\n", "127.0.0.1", NULL},
+                       "is not a name SNI can carry");
 }
 END_TEST
 
@@ -224,6 +239,30 @@ START_TEST(files_that_cannot_be_used_exit_1)
     const char *bad_line = tmp_file("bad.txt", "127.0.0.1:1\n127.0.0.1:2 colour=red\n");
     assert_cannot_run(NULL, (const char *const[]){"--targets", bad_line, NULL},
                       "bad.txt:2: unknown setting 'colour'");
+}
+END_TEST
+
+/* A certificate hostname may be any text; only the SNI retry needs a name SNI can carry. */
+START_TEST(long_cert_hostname_is_still_a_hostname_mismatch)
+{
+    ck_assert(tb_up);
+    char long_name[320];
+    memset(long_name, 'a', 290);
+    snprintf(long_name + 290, sizeof(long_name) - 290, ".origin.test");
+    /* No SNI: the retry with the certificate hostname is skipped, not a failure. */
+    const char *const cases[] = {"hostname_mismatch", "client_cert_required"};
+    for (size_t i = 0; i < 2; i++) {
+        tb_run run;
+        probe(&run, NULL,
+              (const char *const[]){"--json", "--trust-bundle", tb.trust_bundle, "--cert-hostname",
+                                    long_name, hostport(cases[i]), NULL});
+        ck_assert_msg(run.exit_code == 2, "%s: exit %d: %s", cases[i], run.exit_code, run.err);
+        json_t *result = json_loads(run.out, 0, NULL);
+        ck_assert_ptr_nonnull(result);
+        ck_assert_str_eq(json_string_value(json_object_get(result, "class")), "hostname_mismatch");
+        json_decref(result);
+        tb_run_free(&run);
+    }
 }
 END_TEST
 
@@ -466,6 +505,47 @@ static fo_probe_target case_target(const char *name)
     return t;
 }
 
+/* One prober, many targets naming one ssl_ca_cert text: it is parsed once and every
+ * diagnosis echoes it with strings of its own; other texts are not confused with it. */
+START_TEST(a_shared_ca_text_is_echoed_by_every_diagnosis)
+{
+    ck_assert(tb_up);
+    fo_error err = {0};
+    fo_prober *prober = NULL;
+    char path[400], *root = NULL;
+    snprintf(path, sizeof(path), "%s/private-root.pem", tb.dir);
+    ck_assert_int_eq(fo_probe_read_file(&root, path, 1 << 20, &err), 0);
+    ck_assert_int_eq(fo_prober_new(&prober, tb.trust_bundle, &err), 0);
+    fo_probe_target t = case_target("self_signed_certificate_in_chain");
+    fo_diagnosis *d[3] = {NULL, NULL, NULL};
+    for (int i = 0; i < 3; i++) {
+        t.settings.ca_cert_pem = i < 2 ? root : NULL;
+        ck_assert_int_eq(fo_probe_run(prober, &d[i], &t, &err), 0);
+    }
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(d[i]->verdict.class, FO_CLASS_OK);
+        ck_assert_uint_eq(d[i]->ca_cert_count, 1);
+        ck_assert_ptr_nonnull(strstr(d[i]->ca_certs[0].subject, "Testbed Private Root CA"));
+        ck_assert_uint_eq(strlen(d[i]->ca_certs[0].sha256), 64);
+    }
+    ck_assert_ptr_ne(d[0]->ca_certs[0].subject, d[1]->ca_certs[0].subject);
+    ck_assert_str_eq(d[0]->ca_certs[0].sha256, d[1]->ca_certs[0].sha256);
+    ck_assert_int_eq(d[2]->verdict.class, FO_CLASS_SELF_SIGNED_CERTIFICATE_IN_CHAIN);
+    ck_assert_uint_eq(d[2]->ca_cert_count, 0);
+    /* A broken text is refused every time, not cached. */
+    t.settings.ca_cert_pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+    for (int i = 0; i < 2; i++) {
+        fo_diagnosis *bad = NULL;
+        ck_assert_int_eq(fo_probe_run(prober, &bad, &t, &err), FO_EINVAL);
+        ck_assert_ptr_null(bad);
+    }
+    for (int i = 0; i < 3; i++)
+        fo_diagnosis_free(d[i]);
+    fo_prober_free(prober);
+    free(root);
+}
+END_TEST
+
 START_TEST(diagnosis_carries_the_presented_certificates)
 {
     ck_assert(tb_up);
@@ -517,6 +597,18 @@ START_TEST(run_refuses_what_it_cannot_probe)
     ck_assert_int_eq(fo_probe_run(prober, &d, &t, &err), FO_EINVAL);
     ck_assert_str_eq(err.msg, "connect_timeout must be 1 to 60000 ms");
     t.settings.connect_timeout_ms = 1000;
+    char long_name[300];
+    memset(long_name, 'a', sizeof(long_name) - 1);
+    long_name[sizeof(long_name) - 1] = '\0';
+    t.settings.sni_hostname = long_name; /* not "out of memory": what is wrong */
+    ck_assert_int_eq(fo_probe_run(prober, &d, &t, &err), FO_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.msg, "is not a name SNI can carry"));
+    t.settings.sni_hostname = NULL;
+    t.settings.min_tls = FO_TLS_1_2;
+    t.settings.max_tls = FO_TLS_1_1;
+    ck_assert_int_eq(fo_probe_run(prober, &d, &t, &err), FO_EINVAL);
+    ck_assert_str_eq(err.msg, "min_tls_version 1.2 is above max_tls_version 1.1");
+    t.settings.min_tls = t.settings.max_tls = FO_TLS_UNSET;
     t.settings.ca_cert_pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
     ck_assert_int_eq(fo_probe_run(prober, &d, &t, &err), FO_EINVAL);
     ck_assert_str_eq(err.msg, "ssl_ca_cert holds a PEM certificate that does not parse");
@@ -532,44 +624,134 @@ START_TEST(run_refuses_what_it_cannot_probe)
 }
 END_TEST
 
-/* A hostile origin: reads the hello, then sends handshake records without end. */
-struct flood {
+/* A hostile origin whose certificate carries terminal escape sequences in its names and
+ * its issuer URL, issued by a CA it does not send. */
+#define EVIL_SAN "x\033]0;PWNED\007\033[2J\033[31mfake.ok"
+#define EVIL_URL "http://a\033[32m/b"
+
+/* A hostile origin on a loopback port the kernel picks: serve answers each connection. */
+struct origin {
     int listener;
+    int port;
     pthread_t thread;
+    void (*serve)(int fd, void *ctx);
+    void *ctx;
 };
 
-static void *flood_serve(void *arg)
+static void *origin_loop(void *arg)
 {
-    struct flood *f = arg;
+    struct origin *o = arg;
     for (;;) {
-        int fd = accept(f->listener, NULL, NULL);
+        int fd = accept(o->listener, NULL, NULL);
         if (fd < 0)
             return NULL;
-        char hello[2048];
-        (void)recv(fd, hello, sizeof(hello), 0);
-        static unsigned char record[5 + 16384] = {22, 3, 3, 0x40, 0x00, 2, 0, 0x3f, 0xfc};
-        while (send(fd, record, sizeof(record), MSG_NOSIGNAL) > 0)
-            ;
+        o->serve(fd, o->ctx);
         close(fd);
     }
 }
 
-START_TEST(flooding_origin_is_cut_off)
+static void origin_start(struct origin *o, void (*serve)(int fd, void *ctx), void *ctx)
 {
-    struct flood f;
-    f.listener = socket(AF_INET, SOCK_STREAM, 0);
+    o->serve = serve;
+    o->ctx = ctx;
+    o->listener = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t len = sizeof(addr);
-    ck_assert_int_eq(bind(f.listener, (struct sockaddr *)&addr, sizeof(addr)), 0);
-    ck_assert_int_eq(listen(f.listener, 16), 0);
-    ck_assert_int_eq(getsockname(f.listener, (struct sockaddr *)&addr, &len), 0);
-    ck_assert_int_eq(pthread_create(&f.thread, NULL, flood_serve, &f), 0);
+    ck_assert_int_eq(bind(o->listener, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    ck_assert_int_eq(listen(o->listener, 16), 0);
+    ck_assert_int_eq(getsockname(o->listener, (struct sockaddr *)&addr, &len), 0);
+    o->port = ntohs(addr.sin_port);
+    ck_assert_int_eq(pthread_create(&o->thread, NULL, origin_loop, o), 0);
+}
+
+static void origin_stop(struct origin *o)
+{
+    shutdown(o->listener, SHUT_RDWR);
+    close(o->listener);
+    pthread_join(o->thread, NULL);
+}
+
+static void serve_tls(int fd, void *ctx)
+{
+    SSL *ssl = SSL_new(ctx);
+    SSL_set_fd(ssl, fd);
+    if (SSL_accept(ssl) == 1)
+        SSL_shutdown(ssl);
+    SSL_free(ssl);
+}
+
+START_TEST(origin_text_cannot_drive_the_terminal)
+{
+    time_t now = time(NULL);
+    signal(SIGPIPE, SIG_IGN); /* the probe may hang up first */
+    EVP_PKEY *ca_key = tc_key(), *key = tc_key();
+    X509 *ca = tc_cert("Evil CA", NULL, ca_key, NULL, NULL, now - 3600, now + 86400,
+                       (const int[]){NID_basic_constraints, 0}, (const char *const[]){"CA:TRUE"});
+    X509 *leaf = tc_cert("evil\033[31m", NULL, key, ca, ca_key, now - 3600, now + 86400,
+                         (const int[]){NID_subject_alt_name, NID_info_access, 0},
+                         (const char *const[]){"DNS:" EVIL_SAN, "caIssuers;URI:" EVIL_URL});
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    ck_assert_int_eq(SSL_CTX_use_certificate(ctx, leaf), 1);
+    ck_assert_int_eq(SSL_CTX_use_PrivateKey(ctx, key), 1);
+    struct origin o;
+    origin_start(&o, serve_tls, ctx);
+    char target[64];
+    snprintf(target, sizeof(target), "127.0.0.1:%d", o.port);
+
+    tb_run run;
+    probe(&run, NULL, (const char *const[]){"--cert-hostname", "www.origin.test", target, NULL});
+    ck_assert_msg(run.exit_code == 2, "exit %d: %s", run.exit_code, run.err);
+    ck_assert_ptr_nonnull(strstr(run.out, "unable_to_verify_first_certificate"));
+    for (const char *c = run.out; *c; c++)
+        ck_assert_msg(*c == '\n' || ((unsigned char)*c >= 0x20 && *c != 0x7f),
+                      "control character 0x%02x in:\n%s", (unsigned char)*c, run.out);
+    ck_assert_ptr_nonnull(strstr(run.out, "x?]0;PWNED??[2J?[31mfake.ok"));
+    ck_assert_ptr_nonnull(strstr(run.out, "published at http://a?[32m/b"));
+    tb_run_free(&run);
+
+    /* JSON keeps the origin's text exact (escaped by the encoder). */
+    probe(&run, NULL,
+          (const char *const[]){"--json", "--cert-hostname", "www.origin.test", target, NULL});
+    json_t *result = json_loads(run.out, 0, NULL);
+    ck_assert_ptr_nonnull(result);
+    json_t *leaf_json =
+        json_array_get(json_object_get(json_object_get(result, "evidence"), "chain"), 0);
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(leaf_json, "san"), 0)),
+                     EVIL_SAN);
+    ck_assert_str_eq(json_string_value(json_object_get(leaf_json, "aia_issuer_url")), EVIL_URL);
+    json_decref(result);
+    tb_run_free(&run);
+
+    origin_stop(&o);
+    SSL_CTX_free(ctx);
+    X509_free(leaf);
+    X509_free(ca);
+    EVP_PKEY_free(key);
+    EVP_PKEY_free(ca_key);
+}
+END_TEST
+
+/* A hostile origin: reads the hello, then sends handshake records without end. */
+static void serve_flood(int fd, void *ctx)
+{
+    (void)ctx;
+    char hello[2048];
+    (void)recv(fd, hello, sizeof(hello), 0);
+    static unsigned char record[5 + 16384] = {22, 3, 3, 0x40, 0x00, 2, 0, 0x3f, 0xfc};
+    while (send(fd, record, sizeof(record), MSG_NOSIGNAL) > 0)
+        ;
+}
+
+START_TEST(flooding_origin_is_cut_off)
+{
+    struct origin o;
+    origin_start(&o, serve_flood, NULL);
 
     fo_error err = {0};
     fo_prober *prober = NULL;
     fo_diagnosis *d = NULL;
     ck_assert_int_eq(fo_prober_new(&prober, NULL, &err), 0);
-    fo_probe_target t = {.host = "127.0.0.1", .port = ntohs(addr.sin_port)};
+    fo_probe_target t = {.host = "127.0.0.1", .port = o.port};
     fo_probe_settings_init(&t.settings);
     t.settings.cert_hostname = "www.origin.test";
     double start = fo_now_ms();
@@ -582,9 +764,7 @@ START_TEST(flooding_origin_is_cut_off)
         ck_assert_int_eq(d->facts.protocols[v], FO_NO);
     fo_diagnosis_free(d);
     fo_prober_free(prober);
-    shutdown(f.listener, SHUT_RDWR);
-    close(f.listener);
-    pthread_join(f.thread, NULL);
+    origin_stop(&o);
 }
 END_TEST
 
@@ -603,11 +783,13 @@ Suite *cli_probe_suite(void)
     tcase_add_unchecked_fixture(origins, testbed_up, testbed_down);
     tcase_add_checked_fixture(origins, make_tmp, remove_tmp);
     tcase_add_test(origins, files_that_cannot_be_used_exit_1);
+    tcase_add_test(origins, long_cert_hostname_is_still_a_hostname_mismatch);
     tcase_add_test(origins, trust_bundle_comes_from_the_environment_or_the_flag);
     tcase_add_test(origins, text_output_is_a_readable_summary);
     tcase_add_test(origins, targets_stream_one_object_a_line);
     tcase_add_test(origins, run_many_diagnoses_every_case_once);
     tcase_add_test(origins, diagnosis_carries_the_presented_certificates);
+    tcase_add_test(origins, a_shared_ca_text_is_echoed_by_every_diagnosis);
     suite_add_tcase(s, origins);
 
     TCase *alone = tcase_create("library");
@@ -615,6 +797,7 @@ Suite *cli_probe_suite(void)
     tcase_add_test(alone, run_many_refuses_a_bad_concurrency);
     tcase_add_test(alone, run_refuses_what_it_cannot_probe);
     tcase_add_test(alone, flooding_origin_is_cut_off);
+    tcase_add_test(alone, origin_text_cannot_drive_the_terminal);
     suite_add_tcase(s, alone);
     return s;
 }

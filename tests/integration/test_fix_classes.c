@@ -367,6 +367,37 @@ START_TEST(a_problem_for_a_person_is_explained_and_nothing_written)
 }
 END_TEST
 
+/* An origin that requires a client certificate, behind a wrong certificate hostname: the
+ * name is what Fastly reports first, but setting it right is no fix while the origin still
+ * refuses the handshake, so nothing is offered and nothing written. */
+START_TEST(a_name_fix_that_mutual_tls_still_refuses_is_not_offered)
+{
+    fix_backend backend = {"client_cert_required", "{\"ssl_cert_hostname\":\"other.origin.test\"}"};
+    start(&backend, 1);
+    json_t *plan = report(5, apply_args);
+    json_t *b = fix_report_backend(plan, "client_cert_required");
+    ck_assert_str_eq(json_string_value(json_object_get(b, "class")), "hostname_mismatch");
+    ck_assert_str_eq(json_string_value(json_object_get(b, "status")), "needs_human");
+    ck_assert_int_eq(json_array_size(json_object_get(b, "changes")), 0);
+    /* The name fix was tried, and the origin still refused. */
+    bool tried = false;
+    size_t i;
+    json_t *attempt;
+    json_array_foreach(json_object_get(b, "attempts"), i, attempt)
+    {
+        const char *summary = json_string_value(json_object_get(attempt, "summary"));
+        const char *class = json_string_value(json_object_get(attempt, "class"));
+        tried |= strstr(summary, "set ssl_cert_hostname to www.origin.test") != NULL &&
+                 strcmp(class, "handshake_failure") == 0;
+    }
+    ck_assert_msg(tried, "the name fix was not proven to fail");
+    json_decref(plan);
+    size_t requests, writes;
+    fix_log_count(&env, 0, &requests, &writes);
+    ck_assert_uint_eq(writes, 0);
+}
+END_TEST
+
 /* Hostile origins (random bytes, a reset, a 64 KiB record header, one byte every 250 ms):
  * a defined answer in bounded time, and nothing written. */
 static const char *const hostile_cases[] = {"hostile_garbage", "hostile_reset",
@@ -467,6 +498,7 @@ Suite *fix_classes_suite(void)
     tcase_add_test(tc, an_unrelated_certificate_name_needs_accept_cert_hostname);
     tcase_add_loop_test(tc, a_problem_for_a_person_is_explained_and_nothing_written, 0,
                         sizeof(human_cases) / sizeof(human_cases[0]));
+    tcase_add_test(tc, a_name_fix_that_mutual_tls_still_refuses_is_not_offered);
     tcase_add_loop_test(tc, a_hostile_origin_gets_an_answer_and_no_change, 0,
                         sizeof(hostile_cases) / sizeof(hostile_cases[0]));
     tcase_add_test(tc, several_backends_are_fixed_in_one_version_and_the_rest_explained);

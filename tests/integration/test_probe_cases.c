@@ -9,6 +9,48 @@
 #include "probe_expect.h"
 #include "testbed_fixture.h"
 
+/* An origin that requires a client certificate refuses after sending its own: behind a
+ * certificate Fastly rejects, that rejection is what Fastly reports (TLS 1.3 refuses after
+ * the handshake, TLS 1.2 during it). */
+START_TEST(certificate_error_comes_before_a_client_certificate_refusal)
+{
+    static const char *const wrong_name[] = {"--cert-hostname", "other.origin.test", NULL};
+    static const char *const wrong_name_12[] = {"--cert-hostname", "other.origin.test", "--max-tls",
+                                                "1.2", NULL};
+    static const char *const good_name_12[] = {"--max-tls", "1.2", NULL};
+    const char *const *args[] = {wrong_name, wrong_name_12, good_name_12};
+    ck_assert(fx_tb_ready);
+    for (size_t i = 0; i < 3; i++) {
+        tb_run run;
+        json_t *result = NULL;
+        /* After the case's own settings, so that these win. */
+        fx_args a = {.argc = 0};
+        const char *fixed[] = {fx_bin("fixorigin"), "probe", "--json", "--trust-bundle",
+                               fx_tb.trust_bundle};
+        for (size_t k = 0; k < sizeof(fixed) / sizeof(fixed[0]); k++)
+            fx_args_add(&a, fixed[k]);
+        fx_probe_args(&a, fx_case(&fx_tb, "client_cert_required"));
+        for (const char *const *arg = args[i]; *arg; arg++)
+            fx_args_add(&a, *arg);
+        fx_run_argv(&run, a.argv, NULL, 30000);
+        result = json_loads(run.out, 0, NULL);
+        ck_assert_msg(result != NULL, "no JSON: %s", run.err);
+        ck_assert_int_eq(run.exit_code, 2);
+        json_t *also = json_object_get(result, "also");
+        if (i < 2) {
+            ck_assert_str_eq(json_str(result, "class"), "hostname_mismatch");
+            ck_assert_msg(json_array_has_string(also, "handshake_failure"), "case %zu: also", i);
+            ck_assert_ptr_nonnull(strstr(json_str(result, "detail"), "After the certificate"));
+        } else {
+            ck_assert_str_eq(json_str(result, "class"), "handshake_failure");
+            ck_assert_uint_eq(json_array_size(also), 0);
+        }
+        json_decref(result);
+        tb_run_free(&run);
+    }
+}
+END_TEST
+
 Suite *probe_cases_suite(void);
 
 enum { ANY = -2, NUL = -1 }; /* int expectations: don't check / must be null */
@@ -384,6 +426,7 @@ Suite *probe_cases_suite(void)
     tcase_add_test(tc, unreachable_origins_have_no_handshake);
     tcase_add_test(tc, alerts_are_named);
     tcase_add_test(tc, no_check_cert_accepts_what_the_verifier_refuses);
+    tcase_add_test(tc, certificate_error_comes_before_a_client_certificate_refusal);
     suite_add_tcase(s, tc);
     return s;
 }

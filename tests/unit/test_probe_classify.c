@@ -496,6 +496,92 @@ START_TEST(rc4_only_origin)
 }
 END_TEST
 
+START_TEST(rc4_is_not_the_class_when_a_version_hello_gets_another_cipher)
+{
+    /* An old TLS 1.2 origin that picks RC4 only when nothing else is offered; Fastly is
+     * limited to TLS 1.1, which the origin refuses. */
+    fo_probe_facts_init(&facts);
+    facts.outcome = FO_OUTCOME_ALERT;
+    facts.alert = 70;
+    target.settings.max_tls = FO_TLS_1_1;
+    facts.rc4_only = FO_YES;
+    facts.protocols[0] = facts.protocols[1] = facts.protocols[3] = FO_NO;
+    facts.protocols[2] = FO_YES;
+    classify();
+    assert_class(FO_CLASS_HANDSHAKE_FAILURE);
+    assert_also(0, NULL);
+    assert_detail_has("It accepts TLS 1.2 only, outside the allowed 1.0 to 1.1.");
+    ck_assert_ptr_null(strstr(verdict.detail, "RC4"));
+    /* Every version hello refused: RC4 is all it would pick. */
+    facts.protocols[2] = FO_NO;
+    classify();
+    assert_class(FO_CLASS_RC4_CIPHER);
+    /* Versions not tested do not count against RC4. */
+    for (int i = 0; i < FO_TLS_VERSION_COUNT; i++)
+        facts.protocols[i] = FO_UNTESTED;
+    classify();
+    assert_class(FO_CLASS_RC4_CIPHER);
+}
+END_TEST
+
+/* A TLS 1.2 origin that requires a client certificate alerts after its own certificate; a
+ * TLS 1.3 one after the handshake. Fastly has stopped at the certificate by then. */
+START_TEST(certificate_error_before_a_refusal_is_the_class)
+{
+    facts.protocol = NULL;
+    facts.outcome = FO_OUTCOME_ALERT;
+    facts.alert = 116;
+    facts.client_cert_requested = true;
+    add_error(0, 62, "hostname mismatch");
+    classify();
+    assert_class(FO_CLASS_HOSTNAME_MISMATCH);
+    assert_also(1, (fo_class[]){FO_CLASS_HANDSHAKE_FAILURE});
+    assert_detail_has("The name check fails: the certificate covers other.origin.test, not "
+                      "www.origin.test. After the certificate the origin aborted the TLS "
+                      "handshake with alert certificate_required (116).");
+    ck_assert(warning_has("asks for a client certificate"));
+    /* The same after a close, a chain error, or our side giving up. */
+    facts.outcome = FO_OUTCOME_CLOSED;
+    facts.alert = -1;
+    facts.verify_error_count = 0;
+    add_error(0, 20, "unable to get local issuer certificate");
+    classify();
+    assert_class(FO_CLASS_UNABLE_TO_VERIFY_FIRST_CERTIFICATE);
+    assert_also(1, (fo_class[]){FO_CLASS_HANDSHAKE_FAILURE});
+    assert_detail_has("After the certificate the origin closed the connection");
+    facts.outcome = FO_OUTCOME_ALERT;
+    facts.alert = 80;
+    classify();
+    assert_class(FO_CLASS_UNABLE_TO_VERIFY_FIRST_CERTIFICATE);
+    assert_also(1, (fo_class[]){FO_CLASS_TLSV1_ALERT_INTERNAL_ERROR});
+}
+END_TEST
+
+START_TEST(refusal_is_the_class_when_the_certificate_is_good_or_unchecked)
+{
+    facts.protocol = NULL;
+    facts.outcome = FO_OUTCOME_ALERT;
+    facts.alert = 116;
+    classify();
+    assert_class(FO_CLASS_HANDSHAKE_FAILURE);
+    assert_also(0, NULL);
+    assert_detail_has(
+        "The origin aborted the TLS handshake with alert certificate_required (116).");
+    /* Unchecked, the certificate's problems are warnings, never ahead of the refusal. */
+    add_error(0, 62, "hostname mismatch");
+    target.settings.check_cert = false;
+    classify();
+    assert_class(FO_CLASS_HANDSHAKE_FAILURE);
+    assert_also(0, NULL);
+    ck_assert(warning_has("with it on Fastly would report \"Hostname mismatch\""));
+    /* A refusal without a certificate (an alert on the ClientHello) stays first too. */
+    target.settings.check_cert = true;
+    facts.chain_count = 0;
+    classify();
+    assert_class(FO_CLASS_HANDSHAKE_FAILURE);
+}
+END_TEST
+
 START_TEST(expiring_soon_is_a_warning)
 {
     chain[0].san[0] = TEXT("www.origin.test");
@@ -581,6 +667,9 @@ Suite *probe_classify_suite(void)
     tcase_add_test(tc, other_alerts_and_closes_are_handshake_failures);
     tcase_add_test(tc, handshake_failure_names_the_versions_outside_the_limits);
     tcase_add_test(tc, rc4_only_origin);
+    tcase_add_test(tc, rc4_is_not_the_class_when_a_version_hello_gets_another_cipher);
+    tcase_add_test(tc, certificate_error_before_a_refusal_is_the_class);
+    tcase_add_test(tc, refusal_is_the_class_when_the_certificate_is_good_or_unchecked);
     tcase_add_test(tc, expiring_soon_is_a_warning);
     tcase_add_test(tc, client_certificate_request_is_a_warning);
     tcase_add_test(tc, time_is_formatted_in_utc);

@@ -72,7 +72,7 @@ START_TEST(bad_values_say_what_is_wrong)
     ck_assert_int_eq(fo_probe_settings_set(&s, "min_tls_version", "1.4", &err), FO_EINVAL);
     assert_error_has("min_tls_version must be 1.0, 1.1, 1.2 or 1.3, not '1.4'");
     ck_assert_int_eq(fo_probe_settings_set(&s, "max_tls_version", "TLSv1.2", &err), FO_EINVAL);
-    static const char *bad_timeouts[] = {"0", "60001", "-5", "abc", "", "10ms", "1e3"};
+    static const char *bad_timeouts[] = {"0", "60001", "-5", "abc", " ", "10ms", "1e3"};
     for (size_t i = 0; i < sizeof(bad_timeouts) / sizeof(bad_timeouts[0]); i++) {
         ck_assert_int_eq(fo_probe_settings_set(&s, "connect_timeout", bad_timeouts[i], &err),
                          FO_EINVAL);
@@ -83,6 +83,64 @@ START_TEST(bad_values_say_what_is_wrong)
     assert_error_has("unknown setting 'ssl_hostname'");
     ck_assert_int_eq(s.min_tls, FO_TLS_UNSET);
     ck_assert(s.check_cert);
+}
+END_TEST
+
+START_TEST(empty_values_unset_like_fastly)
+{
+    fo_probe_settings s;
+    fo_probe_settings_init(&s);
+    ck_assert_int_eq(fo_probe_settings_set(&s, "use_ssl", "0", &err), 0);
+    ck_assert_int_eq(fo_probe_settings_set(&s, "ssl_check_cert", "false", &err), 0);
+    ck_assert_int_eq(fo_probe_settings_set(&s, "connect_timeout", "300", &err), 0);
+    ck_assert_int_eq(fo_probe_settings_set(&s, "min_tls_version", "1.2", &err), 0);
+    ck_assert(!s.use_ssl && !s.check_cert);
+    static const char *const keys[] = {"use_ssl", "ssl_check_cert", "connect_timeout",
+                                       "min_tls_version"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        ck_assert_msg(fo_probe_settings_set(&s, keys[i], "", &err) == 0, "%s=: %s", keys[i],
+                      err.msg);
+    ck_assert(s.use_ssl);
+    ck_assert(s.check_cert);
+    ck_assert_int_eq(s.connect_timeout_ms, 1000);
+    ck_assert_int_eq(s.min_tls, FO_TLS_UNSET);
+    ck_assert_int_eq(fo_probe_settings_set(&s, "use_ssl", NULL, &err), 0);
+    ck_assert(s.use_ssl);
+}
+END_TEST
+
+START_TEST(settings_that_cannot_be_probed)
+{
+    char name[300];
+    fo_probe_settings s;
+    fo_probe_settings_init(&s);
+    ck_assert_int_eq(fo_probe_settings_check(&s, &err), 0);
+    memset(name, 'a', sizeof(name));
+    name[253] = '\0';
+    s.sni_hostname = name;
+    ck_assert_int_eq(fo_probe_settings_check(&s, &err), 0);
+    ck_assert(fo_probe_sni_name_ok(name));
+    name[253] = 'a';
+    name[256] = '\0';
+    ck_assert(!fo_probe_sni_name_ok(name));
+    ck_assert_int_eq(fo_probe_settings_check(&s, &err), FO_EINVAL);
+    assert_error_has("(256 bytes) is not a name SNI can carry");
+    s.sni_hostname = "www.origin.test\nHost: evil";
+    ck_assert_int_eq(fo_probe_settings_check(&s, &err), FO_EINVAL);
+    s.sni_hostname = "www.origin.test";
+    ck_assert(fo_probe_sni_name_ok(s.sni_hostname));
+    ck_assert(!fo_probe_sni_name_ok(""));
+    ck_assert(!fo_probe_sni_name_ok("a b"));
+    s.min_tls = FO_TLS_1_3;
+    s.max_tls = FO_TLS_1_2;
+    ck_assert_int_eq(fo_probe_settings_check(&s, &err), FO_EINVAL);
+    assert_error_has("min_tls_version 1.3 is above max_tls_version 1.2");
+    s.max_tls = FO_TLS_1_3;
+    ck_assert_int_eq(fo_probe_settings_check(&s, &err), 0);
+    s.max_tls = FO_TLS_UNSET;
+    ck_assert_int_eq(fo_probe_settings_check(&s, &err), 0);
+    s.connect_timeout_ms = 0;
+    ck_assert_int_eq(fo_probe_settings_check(&s, &err), FO_EINVAL);
 }
 END_TEST
 
@@ -232,6 +290,12 @@ START_TEST(bad_targets_name_the_line)
                        "t.txt:1: ssl_ca_cert takes @FILE");
     assert_bad_targets("127.0.0.1 ssl_ca_cert=@/nonexistent/ca.pem\n", FO_EIO,
                        "t.txt:1: ssl_ca_cert: cannot read /nonexistent/ca.pem");
+    assert_bad_targets("127.0.0.1:1\n127.0.0.1 min_tls_version=1.3 max_tls_version=1.2\n",
+                       FO_EINVAL, "t.txt:2: min_tls_version 1.3 is above max_tls_version 1.2");
+    char text[400];
+    snprintf(text, sizeof(text), "127.0.0.1:1\n\n127.0.0.1 ssl_sni_hostname=%0300d\n", 0);
+    assert_bad_targets(text, FO_EINVAL, "t.txt:3: ssl_sni_hostname '0000");
+    assert_bad_targets(text, FO_EINVAL, "(300 bytes) is not a name SNI can carry");
 }
 END_TEST
 
@@ -263,6 +327,61 @@ START_TEST(reading_files_is_bounded)
 }
 END_TEST
 
+static void write_bytes(const char *path, const char *bytes, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(bytes, 1, len, f), len);
+    fclose(f);
+}
+
+START_TEST(nul_byte_is_an_error_naming_its_line)
+{
+    static const char targets[] = "127.0.0.1:1\n127.0.0.1:2 ssl_sni_hostname=a\0b\n127.0.0.1:3\n";
+    char path[256];
+    snprintf(path, sizeof(path), "%s/targets.txt", tmp_dir);
+    write_bytes(path, targets, sizeof(targets) - 1);
+    fo_probe_target_list *list = NULL;
+    ck_assert_int_eq(fo_probe_targets_load(&list, path, &err), FO_EINVAL);
+    ck_assert_ptr_null(list);
+    assert_error_has("targets.txt:2: a NUL byte (not a text file)");
+    /* A PEM file too: certificates after the NUL would be dropped without a word. */
+    char *text = NULL;
+    write_bytes(path, "\0-----BEGIN", 11);
+    ck_assert_int_eq(fo_probe_read_file(&text, path, 100, &err), FO_EINVAL);
+    ck_assert_ptr_null(text);
+    assert_error_has("targets.txt:1: a NUL byte");
+    /* The same file without the NUL reads whole. */
+    write_bytes(path, targets, 12);
+    ck_assert_int_eq(fo_probe_read_file(&text, path, 100, &err), 0);
+    ck_assert_str_eq(text, "127.0.0.1:1\n");
+    free(text);
+}
+END_TEST
+
+START_TEST(a_ca_file_is_read_once_for_every_line_naming_it)
+{
+    char ca[256], other[256], text[1024];
+    snprintf(ca, sizeof(ca), "%s/ca.pem", tmp_dir);
+    snprintf(other, sizeof(other), "%s/other.pem", tmp_dir);
+    write_file(ca, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    write_file(other, "-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n");
+    snprintf(text, sizeof(text),
+             "127.0.0.1:1 ssl_ca_cert=@%s\n127.0.0.1:2 ssl_ca_cert=@%s\n"
+             "127.0.0.1:3 ssl_ca_cert=@%s\n127.0.0.1:4\n",
+             ca, other, ca);
+    fo_probe_target_list *list = NULL;
+    ck_assert_int_eq(fo_probe_targets_parse(&list, text, "t.txt", &err), 0);
+    ck_assert_uint_eq(list->count, 4);
+    const fo_probe_settings *s = &list->targets[0].settings;
+    ck_assert_ptr_nonnull(strstr(s->ca_cert_pem, "MIIB"));
+    ck_assert_ptr_eq(list->targets[2].settings.ca_cert_pem, s->ca_cert_pem); /* one copy */
+    ck_assert_ptr_nonnull(strstr(list->targets[1].settings.ca_cert_pem, "MIIC"));
+    ck_assert_ptr_null(list->targets[3].settings.ca_cert_pem);
+    fo_probe_target_list_free(list);
+}
+END_TEST
+
 Suite *probe_settings_suite(void)
 {
     Suite *s = suite_create("probe_settings");
@@ -271,6 +390,8 @@ Suite *probe_settings_suite(void)
     tcase_add_test(tc, every_field_by_its_fastly_name);
     tcase_add_test(tc, bad_values_say_what_is_wrong);
     tcase_add_test(tc, tls_version_names);
+    tcase_add_test(tc, empty_values_unset_like_fastly);
+    tcase_add_test(tc, settings_that_cannot_be_probed);
     tcase_add_test(tc, host_and_port_forms);
     tcase_add_test(tc, bad_host_and_port_forms);
     suite_add_tcase(s, tc);
@@ -279,6 +400,8 @@ Suite *probe_settings_suite(void)
     tcase_add_test(files, targets_file_lines);
     tcase_add_test(files, bad_targets_name_the_line);
     tcase_add_test(files, reading_files_is_bounded);
+    tcase_add_test(files, nul_byte_is_an_error_naming_its_line);
+    tcase_add_test(files, a_ca_file_is_read_once_for_every_line_naming_it);
     suite_add_tcase(s, files);
     return s;
 }
