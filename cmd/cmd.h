@@ -25,8 +25,9 @@ typedef int (*fo_cmd_fn)(int argc, char **argv);
 /* True when colour should be used on this stream (a terminal, and NO_COLOR unset). */
 bool fo_cmd_use_color(FILE *stream);
 
-/* Prints s (NULL prints nothing) with every control character (below 0x20, and 0x7f) as
- * '?': text from an origin or the API must not drive the terminal. */
+/* Prints s (NULL prints nothing) with every control character (C0, DEL, C1 whether UTF-8
+ * encoded or a lone byte) and every byte that is not UTF-8 as '?': text from an origin or
+ * the API must not drive the terminal. Valid UTF-8 text is printed as it is. */
 void fo_cmd_put_clean(FILE *out, const char *s);
 
 /* Prints "fixorigin: <message>" to stderr. */
