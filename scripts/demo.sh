@@ -323,7 +323,8 @@ main() {
     [ -x "$BIN/fixorigin" ] && [ -x "$BIN/testbed-origins" ] || die "build first: make"
     command -v jq >/dev/null 2>&1 || die "jq missing: run scripts/install-deps.sh"
     trap cleanup EXIT
-    trap 'exit 130' INT TERM
+    trap 'exit 130' INT TERM HUP
+    trap 'exit 141' PIPE # the reader went away (make demo | head): stop and clean up
     start_testbed
     probe_all
     print_table
