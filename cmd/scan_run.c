@@ -25,9 +25,11 @@ typedef struct scan_state {
     size_t next;          /* the next service to take */
     size_t done;
     long applies_started;  /* toward --max-apply */
-    long long writes_left; /* the last Fastly-RateLimit-Remaining seen, -1 unknown */
+    long long writes_left; /* the lowest Fastly-RateLimit-Remaining of this window, -1 unknown */
     long long writes_reset;
-    json_t *reports; /* json: the report objects in input order */
+    long long writes_reserved; /* what the applies in flight may still write */
+    pthread_cond_t budget;     /* writes_reserved went down or writes_left became known */
+    json_t *reports;           /* json: the report objects in input order */
     fo_scan_summary summary;
     bool color;
     bool progress;
@@ -52,37 +54,62 @@ static size_t fixes(const fo_plan *plan)
     return n;
 }
 
-/* Whether this service may be changed now: --max-apply and the write budget. Reserves a
- * place under --max-apply when it may. */
-static bool may_apply(scan_state *st, const fo_plan *plan, fo_error *why)
+/* Whether this service may be changed now: --max-apply and the write budget, less what the
+ * applies in flight may still spend. Reserves a place under --max-apply and the writes in
+ * *reserved when it may. Until the budget is known (it comes with the answers to writes),
+ * one apply runs at a time. */
+static bool may_apply(scan_state *st, const fo_plan *plan, long long *reserved, fo_error *why)
 {
     long long needed = APPLY_FIXED_WRITES + (long long)fixes(plan);
     bool ok = false;
     pthread_mutex_lock(&st->lock);
+    while (st->writes_left < 0 && st->writes_reserved > 0)
+        pthread_cond_wait(&st->budget, &st->lock);
     if (st->opts->max_apply >= 0 && st->applies_started >= st->opts->max_apply) {
         fo_error_set(why, FO_ESTATE,
                      "not applied: --max-apply %ld reached (services changed in this run)",
                      st->opts->max_apply);
-    } else if (st->writes_left >= 0 && st->writes_left < needed) {
+    } else if (st->writes_left >= 0 && st->writes_left - st->writes_reserved < needed) {
         char reset[32] = "?";
         fo_probe_format_time(reset, sizeof(reset), st->writes_reset);
         fo_error_set(why, FO_ERATELIMIT,
-                     "not applied: the API write budget has %lld writes left until %s; this "
-                     "fix may need %lld",
-                     st->writes_left, reset, needed);
+                     "not applied: the API write budget has %lld writes left until %s (%lld "
+                     "of them held by applies in flight); this fix may need %lld",
+                     st->writes_left, reset, st->writes_reserved, needed);
     } else {
         st->applies_started++;
+        st->writes_reserved += needed;
+        *reserved = needed;
         ok = true;
     }
     pthread_mutex_unlock(&st->lock);
     return ok;
 }
 
-/* Gives back the place may_apply reserved. */
+/* Gives back the place under --max-apply that may_apply reserved (a declined apply). */
 static void unreserve(scan_state *st)
 {
     pthread_mutex_lock(&st->lock);
     st->applies_started--;
+    pthread_mutex_unlock(&st->lock);
+}
+
+/* Learns the budget from what a client last saw, and gives back the writes reserved. The
+ * remaining count only falls within a window, and a worker's client may have seen it before
+ * others spent some: the lowest of a window stands. */
+static void settle_budget(scan_state *st, long long reserved, const fo_api_stats *seen)
+{
+    pthread_mutex_lock(&st->lock);
+    st->writes_reserved -= reserved;
+    if (seen->ratelimit_remaining >= 0) {
+        bool new_window = st->writes_left < 0 || seen->ratelimit_reset > st->writes_reset;
+        bool old_window = seen->ratelimit_reset < st->writes_reset;
+        if (new_window || (!old_window && seen->ratelimit_remaining < st->writes_left)) {
+            st->writes_left = seen->ratelimit_remaining;
+            st->writes_reset = seen->ratelimit_reset;
+        }
+    }
+    pthread_cond_broadcast(&st->budget);
     pthread_mutex_unlock(&st->lock);
 }
 
@@ -121,6 +148,7 @@ static void work(scan_state *st, fo_api *api, fo_scan_item *item)
     const fo_scan_options *opts = st->opts;
     fo_scan_lock *lock = NULL;
     fo_api_stats before, after;
+    long long reserved = 0;
     double started = fo_now_ms();
     fo_api_get_stats(api, &before);
     item->result = FO_RESULT_ERROR;
@@ -136,7 +164,8 @@ static void work(scan_state *st, fo_api *api, fo_scan_item *item)
         goto out;
     if (opts->only_safe)
         keep_only_safe(item->plan);
-    if (opts->apply && fixes(item->plan) > 0 && may_apply(st, item->plan, &item->error)) {
+    if (opts->apply && fixes(item->plan) > 0 &&
+        may_apply(st, item->plan, &reserved, &item->error)) {
         /* After a question the plan may be old: the active version is read again first. */
         fo_apply_options aopts = {.activate = opts->activate, .reread_first = !opts->yes};
         /* The question shows the plan as it stands: planned, and what it cost so far. */
@@ -147,6 +176,7 @@ static void work(scan_state *st, fo_api *api, fo_scan_item *item)
             fo_error_set(&item->error, FO_ESTATE, "not applied: declined at the prompt");
         } else if (fo_remediate_apply(&item->applied, api, st->prober, item->plan, &aopts,
                                       &item->error) != 0) {
+            item->result = FO_RESULT_ERROR;
             goto out;
         }
     }
@@ -156,12 +186,7 @@ static void work(scan_state *st, fo_api *api, fo_scan_item *item)
 out:
     fo_scan_lock_release(lock);
     take_stock(item, api, &before, started, &after);
-    pthread_mutex_lock(&st->lock);
-    if (after.ratelimit_remaining >= 0) {
-        st->writes_left = after.ratelimit_remaining;
-        st->writes_reset = after.ratelimit_reset;
-    }
-    pthread_mutex_unlock(&st->lock);
+    settle_budget(st, reserved, &after);
 }
 
 static void item_clear(fo_scan_item *item)
@@ -253,6 +278,7 @@ int fo_scan_run(const fo_scan_options *opts, const char *const *ids, size_t coun
     st.progress = isatty(STDERR_FILENO) == 1;
     double began = fo_now_ms();
     pthread_mutex_init(&st.lock, NULL);
+    pthread_cond_init(&st.budget, NULL);
     if (fo_prober_new(&st.prober, opts->trust_bundle, &err) != 0) {
         fo_cmd_errorf("%s", err.msg);
         st.summary.result = FO_RESULT_ERROR;
@@ -298,6 +324,7 @@ int fo_scan_run(const fo_scan_options *opts, const char *const *ids, size_t coun
 out:
     json_decref(st.reports);
     fo_prober_free(st.prober);
+    pthread_cond_destroy(&st.budget);
     pthread_mutex_destroy(&st.lock);
     return (int)st.summary.result;
 }

@@ -479,6 +479,45 @@ START_TEST(write_budget_respected)
 }
 END_TEST
 
+START_TEST(concurrent_applies_share_the_write_budget)
+{
+    /* Twelve services with one safe fix each, eight at a time, twenty writes: the applies in
+     * flight hold what they may spend, so none starts that the budget cannot finish and no
+     * draft is left behind by a refused write. */
+    static const ss_service twelve[] = {
+        {"B01", {"hostname_mismatch"}}, {"B02", {"hostname_mismatch"}},
+        {"B03", {"hostname_mismatch"}}, {"B04", {"hostname_mismatch"}},
+        {"B05", {"hostname_mismatch"}}, {"B06", {"hostname_mismatch"}},
+        {"B07", {"hostname_mismatch"}}, {"B08", {"hostname_mismatch"}},
+        {"B09", {"hostname_mismatch"}}, {"B10", {"hostname_mismatch"}},
+        {"B11", {"hostname_mismatch"}}, {"B12", {"hostname_mismatch"}},
+    };
+    ss_fleet f;
+    json_t *lines = NULL;
+    const char *const budget[] = {"--rate-limit", "20/3600", NULL};
+    ss_fleet_start(&f, twelve, sizeof(twelve) / sizeof(twelve[0]), budget);
+    const char *args[] = {"--apply",       "--only-safe", "--yes", "--state-dir", f.state_dir,
+                          "--concurrency", "8",           "--all", NULL};
+    int code = scan_ndjson(&f, args, &lines, NULL);
+    ck_assert_int_eq(code, 2);
+    long ok = summary_count(lines, "ok");
+    ck_assert_msg(ok >= 1 && ok <= 4, "%ld applied", ok);
+    ck_assert_int_eq(summary_count(lines, "error"), 0);
+    ck_assert_int_eq(summary_count(lines, "fixes_planned"), 12 - ok);
+    for (size_t i = 0; i < 12; i++) {
+        const json_t *r = ss_report(lines, twelve[i].id);
+        if (strcmp(result_of(r), "ok") != 0)
+            ck_assert_msg(strstr(error_of(r), "not applied: the API write budget has"), "%s: %s",
+                          twelve[i].id, error_of(r));
+    }
+    /* Every clone became the active version: no draft was left. */
+    ck_assert_uint_eq(ss_log_count(&f, "PUT", "/service/*/version/*/clone"), (size_t)ok);
+    ck_assert_uint_eq(ss_log_count(&f, "PUT", "/service/*/version/*/activate"), (size_t)ok);
+    json_decref(lines);
+    ss_fleet_stop(&f);
+}
+END_TEST
+
 /* ---- sharding and formats ---- */
 
 START_TEST(shards_split_without_overlap)
@@ -641,6 +680,7 @@ Suite *scan_fleet_suite(void)
     tcase_add_test(tc, only_safe_never_writes_consent_or_downgrade);
     tcase_add_test(tc, max_apply_limits_changes);
     tcase_add_test(tc, write_budget_respected);
+    tcase_add_test(tc, concurrent_applies_share_the_write_budget);
     tcase_add_test(tc, shards_split_without_overlap);
     tcase_add_test(tc, text_and_json_formats);
     tcase_add_test(tc, on_a_terminal_apply_asks_per_service);
