@@ -254,7 +254,7 @@ json_t *fo_serve_slack_message(const fo_serve_command *cmd, const fo_serve_outco
     fo_buf_free(&b);
     /* A change made is everyone's business in the channel; a look, or an apply that wrote
      * nothing, is the asker's. */
-    return json_pack("{s:s, s:b, s:s, s:o}", "response_type",
-                     outcome->applied ? "in_channel" : "ephemeral", "replace_original", 0, "text",
-                     headline, "blocks", blocks);
+    bool changed = outcome->applied && outcome->applied->draft > 0;
+    return json_pack("{s:s, s:b, s:s, s:o}", "response_type", changed ? "in_channel" : "ephemeral",
+                     "replace_original", 0, "text", headline, "blocks", blocks);
 }

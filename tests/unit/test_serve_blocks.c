@@ -121,6 +121,27 @@ START_TEST(errors_without_a_plan)
 }
 END_TEST
 
+START_TEST(only_a_change_made_goes_to_the_channel)
+{
+    fo_serve_command cmd = {.action = FO_SERVE_APPLY, .service_id = "SVC9", .plan_id = PLAN_ID};
+    fo_apply_result applied = {.outcome = FO_APPLY_NOTHING, .active_before = 3};
+    fo_serve_outcome outcome = {.applied = &applied};
+    /* An apply that wrote nothing (nothing to fix, or stopped before the clone). */
+    json_t *message = fo_serve_slack_message(&cmd, &outcome, "U1");
+    ck_assert_str_eq(json_string_value(json_object_get(message, "response_type")), "ephemeral");
+    json_decref(message);
+    applied.outcome = FO_APPLY_FAILED;
+    message = fo_serve_slack_message(&cmd, &outcome, "U1");
+    ck_assert_str_eq(json_string_value(json_object_get(message, "response_type")), "ephemeral");
+    json_decref(message);
+    /* A version was written: the channel hears of it, whatever became of it. */
+    applied.draft = 4;
+    message = fo_serve_slack_message(&cmd, &outcome, "U1");
+    ck_assert_str_eq(json_string_value(json_object_get(message, "response_type")), "in_channel");
+    json_decref(message);
+}
+END_TEST
+
 Suite *serve_blocks_suite(void)
 {
     Suite *s = suite_create("serve_blocks");
@@ -128,6 +149,7 @@ Suite *serve_blocks_suite(void)
     tcase_add_test(tc, origin_text_is_escaped);
     tcase_add_test(tc, limits_kept);
     tcase_add_test(tc, errors_without_a_plan);
+    tcase_add_test(tc, only_a_change_made_goes_to_the_channel);
     suite_add_tcase(s, tc);
     return s;
 }
