@@ -32,7 +32,9 @@ struct fo_serve_http {
     void *ctx;
     pthread_mutex_t lock;
     pthread_cond_t idle;
-    int active; /* requests between their first byte and their completion */
+    int active;    /* requests between their first byte and their completion */
+    int working;   /* requests inside the handler: planning, applying */
+    bool stopping; /* past the grace period: no new work starts */
 };
 
 /* One request being read and answered: MHD's per-request context. */
@@ -187,8 +189,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         .body_len = req->body.len,
     };
     fo_serve_reply reply = {0};
+    pthread_mutex_lock(&http->lock);
+    bool stopping = http->stopping;
+    http->working += !stopping;
+    pthread_mutex_unlock(&http->lock);
+    if (stopping) {
+        fo_serve_reply_error(&reply, MHD_HTTP_SERVICE_UNAVAILABLE, "stopping",
+                             "the server is stopping: nothing was done; try again");
+        return send_reply(conn, req, &reply);
+    }
     http->handler(http->ctx, &request_view, &reply);
-    return send_reply(conn, req, &reply);
+    enum MHD_Result result = send_reply(conn, req, &reply);
+    pthread_mutex_lock(&http->lock);
+    http->working--;
+    pthread_cond_broadcast(&http->idle);
+    pthread_mutex_unlock(&http->lock);
+    return result;
 }
 
 /* A copy of s fit for a log line: control characters as '?', at most size - 1 bytes. */
@@ -298,6 +314,19 @@ unsigned fo_serve_http_port(const fo_serve_http *http)
     return http->port;
 }
 
+static struct timespec deadline_after(long ms)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += ms / 1000;
+    deadline.tv_nsec += (ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    return deadline;
+}
+
 void fo_serve_http_stop(fo_serve_http *http, long grace_ms)
 {
     if (!http)
@@ -307,15 +336,24 @@ void fo_serve_http_stop(fo_serve_http *http, long grace_ms)
         MHD_socket listener = MHD_quiesce_daemon(http->daemon);
         if (listener != MHD_INVALID_SOCKET)
             close(listener);
-        struct timespec deadline;
-        clock_gettime(CLOCK_REALTIME, &deadline);
-        deadline.tv_sec += grace_ms / 1000;
-        deadline.tv_nsec += (grace_ms % 1000) * 1000000L;
-        if (deadline.tv_nsec >= 1000000000L) {
-            deadline.tv_sec++;
-            deadline.tv_nsec -= 1000000000L;
-        }
+        struct timespec deadline = deadline_after(grace_ms);
         pthread_mutex_lock(&http->lock);
+        while (http->active > 0 && pthread_cond_timedwait(&http->idle, &http->lock, &deadline) == 0)
+            ;
+        /* Past the grace period no new work starts. Work under way is never cut short: an
+         * apply stopped between activating and verifying would leave an unverified version
+         * active, and every step of it is bounded in time on its own. Its answer still goes
+         * out before the connections close. */
+        http->stopping = true;
+        if (http->working > 0)
+            fprintf(stderr,
+                    "fixorigin serve: %d request%s still at work after the grace period: "
+                    "waiting for %s (an apply is never cut short)\n",
+                    http->working, http->working == 1 ? "" : "s",
+                    http->working == 1 ? "it" : "them");
+        while (http->working > 0)
+            pthread_cond_wait(&http->idle, &http->lock);
+        deadline = deadline_after(2000); /* for the last answers to be sent */
         while (http->active > 0 && pthread_cond_timedwait(&http->idle, &http->lock, &deadline) == 0)
             ;
         pthread_mutex_unlock(&http->lock);

@@ -146,6 +146,10 @@ void ss_spawn(ss_proc *p, const ss_fleet *f, const char *name, const char *const
     build(argv, 64, env, 16, f, args, extra_env);
     snprintf(p->out, sizeof(p->out), "%s/%s.out", f->dir, name);
     snprintf(p->err, sizeof(p->err), "%s/%s.err", f->dir, name);
+    /* A program of the same name may have run before: its output must not be read as this
+     * one's before the child opens the files anew. */
+    unlink(p->out);
+    unlink(p->err);
     p->pid = fork();
     ck_assert_int_ge(p->pid, 0);
     if (p->pid == 0) {

@@ -340,6 +340,27 @@ START_TEST(sigterm_lets_a_request_finish)
 }
 END_TEST
 
+START_TEST(past_the_grace_period_work_under_way_still_answers)
+{
+    /* --grace 1, and a plan whose details read takes 4 s: the grace period ends while it
+     * works. It is not cut short, and its answer still goes out. */
+    ss_serve_stop(&srv);
+    const char *const args[] = {"--max-body", "4096", "--grace", "1", NULL};
+    ss_serve_start(&srv, &f, args, serve_env);
+    pthread_t thread;
+    slow_call call = {NULL, 0};
+    ck_assert_int_eq(pthread_create(&thread, NULL, slow_plan, &call), 0);
+    ss_sleep_ms(1000);
+    kill(srv.proc.pid, SIGTERM);
+    ck_assert_int_eq(pthread_join(thread, NULL), 0);
+    ck_assert_str_eq(str(call.answer, "result"), "ok");
+    json_decref(call.answer);
+    char *err = read_file(srv.proc.err);
+    ck_assert_ptr_nonnull(strstr(err, "1 request still at work after the grace period"));
+    free(err);
+}
+END_TEST
+
 START_TEST(token_never_in_output)
 {
     json_t *plan = post("/v1/plan", "{\"service_id\":\"FIX_A\"}", 200);
@@ -415,6 +436,7 @@ Suite *serve_api_suite(void)
     tcase_add_test(tc, bad_bodies);
     tcase_add_test(tc, slow_api_blocks_no_one_else);
     tcase_add_test(tc, sigterm_lets_a_request_finish);
+    tcase_add_test(tc, past_the_grace_period_work_under_way_still_answers);
     tcase_add_test(tc, token_never_in_output);
     tcase_add_test(tc, start_errors);
     suite_add_tcase(s, tc);
