@@ -63,10 +63,13 @@ typedef void (*fo_serve_handler)(void *ctx, const fo_serve_request *req, fo_serv
 typedef struct fo_serve_http fo_serve_http;
 
 /* Listens on listen ("127.0.0.1:8080", "[::1]:0": a numeric address; port 0 lets the kernel
- * choose) and answers every request with handler, bodies bounded to max_body bytes (413).
- * Returns 0, FO_EINVAL (a bad address), FO_EIO (cannot listen), FO_ENOMEM. */
+ * choose) and answers every request with handler, bodies bounded to max_body bytes (413), at
+ * most max_per_ip connections from one address (0: no limit) so that one slow client cannot
+ * take every connection. Returns 0, FO_EINVAL (a bad address), FO_EIO (cannot listen),
+ * FO_ENOMEM. */
 int fo_serve_http_start(fo_serve_http **out, const char *listen, size_t max_body,
-                        fo_serve_handler handler, void *ctx, fo_error *err) FO_WARN_UNUSED;
+                        unsigned max_per_ip, fo_serve_handler handler, void *ctx,
+                        fo_error *err) FO_WARN_UNUSED;
 /* The port listened on. */
 unsigned fo_serve_http_port(const fo_serve_http *http);
 /* Stops accepting, waits up to grace_ms for requests in progress, then closes everything
@@ -145,6 +148,7 @@ int fo_serve_json_parse(fo_serve_command *out, fo_serve_action action, const cha
 typedef struct fo_serve_config {
     const char *listen;
     size_t max_body;
+    unsigned max_per_ip;     /* connections from one address at once; 0: no limit */
     int workers;             /* Slack commands worked on at once */
     int backend_concurrency; /* backends of one service probed at once */
     long grace_ms;           /* on SIGTERM: how long requests in progress may take */

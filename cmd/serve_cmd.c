@@ -16,6 +16,7 @@ enum {
     OPT_LISTEN = 256,
     OPT_MAX_BODY,
     OPT_WORKERS,
+    OPT_MAX_PER_IP,
     OPT_CONCURRENCY,
     OPT_GRACE,
     OPT_TRUST_BUNDLE,
@@ -42,6 +43,8 @@ static void usage(FILE *out)
             "  --listen ADDRESS:PORT   where to listen (default " FO_SERVE_DEFAULT_LISTEN ", or\n"
             "                          $FIXORIGIN_LISTEN; port 0: the kernel picks one)\n"
             "  --max-body BYTES        largest request body (default 65536)\n"
+            "  --max-per-ip N          connections from one address at once (default 32;\n"
+            "                          0: no limit, e.g. behind a proxy that buffers requests)\n"
             "  --workers N             Slack commands worked on at once (default 4)\n"
             "  --concurrency N         backends of a service probed at once (default 8)\n"
             "  --grace SECONDS         on SIGTERM, time for requests in progress (default 60)\n"
@@ -68,6 +71,7 @@ static const struct option long_options[] = {
     {"listen", required_argument, NULL, OPT_LISTEN},
     {"max-body", required_argument, NULL, OPT_MAX_BODY},
     {"workers", required_argument, NULL, OPT_WORKERS},
+    {"max-per-ip", required_argument, NULL, OPT_MAX_PER_IP},
     {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
     {"grace", required_argument, NULL, OPT_GRACE},
     {"trust-bundle", required_argument, NULL, OPT_TRUST_BUNDLE},
@@ -93,6 +97,7 @@ static int parse_args(fo_serve_config *cfg, const char **state_dir, int argc, ch
     const char *env_listen = getenv("FIXORIGIN_LISTEN");
     cfg->listen = fo_str_empty(env_listen) ? FO_SERVE_DEFAULT_LISTEN : env_listen;
     cfg->max_body = FO_SERVE_DEFAULT_MAX_BODY;
+    cfg->max_per_ip = 32;
     cfg->workers = FO_SERVE_DEFAULT_WORKERS;
     cfg->backend_concurrency = 8;
     cfg->grace_ms = 60000;
@@ -107,6 +112,11 @@ static int parse_args(fo_serve_config *cfg, const char **state_dir, int argc, ch
             if (!number_option(&n, "--max-body", 1024, 16L * 1024 * 1024))
                 return FO_EXIT_USAGE;
             cfg->max_body = (size_t)n;
+            break;
+        case OPT_MAX_PER_IP:
+            if (!number_option(&n, "--max-per-ip", 0, 256))
+                return FO_EXIT_USAGE;
+            cfg->max_per_ip = (unsigned)n;
             break;
         case OPT_WORKERS:
             if (!number_option(&n, "--workers", 1, 64))
@@ -222,8 +232,8 @@ int fo_cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
     if (fo_serve_slack_start(&srv.slack, &srv, srv.cfg.workers, &err) != 0 ||
-        fo_serve_http_start(&http, srv.cfg.listen, srv.cfg.max_body, fo_serve_route, &srv, &err) !=
-            0) {
+        fo_serve_http_start(&http, srv.cfg.listen, srv.cfg.max_body, srv.cfg.max_per_ip,
+                            fo_serve_route, &srv, &err) != 0) {
         fo_cmd_errorf("%s", err.msg);
         exit_code = err.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR;
         goto out;

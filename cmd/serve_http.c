@@ -274,7 +274,7 @@ static int parse_listen(struct sockaddr_storage *out, socklen_t *out_len, const 
 }
 
 int fo_serve_http_start(fo_serve_http **out, const char *listen, size_t max_body,
-                        fo_serve_handler handler, void *ctx, fo_error *err)
+                        unsigned max_per_ip, fo_serve_handler handler, void *ctx, fo_error *err)
 {
     struct sockaddr_storage addr;
     socklen_t addr_len = 0;
@@ -297,7 +297,8 @@ int fo_serve_http_start(fo_serve_http **out, const char *listen, size_t max_body
         flags, 0, NULL, NULL, on_request, http, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, http, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)128, MHD_OPTION_END);
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)128, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        max_per_ip, MHD_OPTION_END);
     if (!http->daemon) {
         fo_serve_http_stop(http, 0);
         return fo_error_set(err, FO_EIO, "cannot listen on %s (in use, or not an address here)",

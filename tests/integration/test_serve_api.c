@@ -3,6 +3,9 @@
  * too large or malformed, concurrent requests while one waits on a slow API, SIGTERM in
  * the middle of a request, start-up errors, and the token never in any output. */
 #include <check.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -361,6 +364,47 @@ START_TEST(past_the_grace_period_work_under_way_still_answers)
 }
 END_TEST
 
+/* A connection that sends the start of a request and then nothing: a slow client. */
+static int slow_client(unsigned port)
+{
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    const char start[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
+    ck_assert_int_eq(write(fd, start, sizeof(start) - 1), (ssize_t)(sizeof(start) - 1));
+    return fd;
+}
+
+START_TEST(one_address_cannot_take_every_connection)
+{
+    ss_serve_stop(&srv);
+    const char *const args[] = {"--max-body", "4096", "--max-per-ip", "3", NULL};
+    ss_serve_start(&srv, &f, args, serve_env);
+    int fds[3];
+    for (int i = 0; i < 3; i++)
+        fds[i] = slow_client(srv.port);
+    ss_sleep_ms(300);
+    /* A fourth from the same address is turned away at once, not queued behind them. */
+    http_resp r;
+    ss_http(&r, srv.port, "GET", "/healthz", NULL, NULL, false);
+    ck_assert_msg(r.curl_code != 0 && r.status == 0, "curl %d, status %ld", r.curl_code, r.status);
+    http_free(&r);
+    for (int i = 0; i < 3; i++)
+        close(fds[i]);
+    /* Their places free again once they are gone. */
+    int status = 0;
+    for (int tries = 0; tries < 50 && status != 200; tries++) {
+        ss_sleep_ms(100);
+        ss_http(&r, srv.port, "GET", "/healthz", NULL, NULL, false);
+        status = (int)r.status;
+        http_free(&r);
+    }
+    ck_assert_int_eq(status, 200);
+}
+END_TEST
+
 START_TEST(token_never_in_output)
 {
     json_t *plan = post("/v1/plan", "{\"service_id\":\"FIX_A\"}", 200);
@@ -437,6 +481,7 @@ Suite *serve_api_suite(void)
     tcase_add_test(tc, slow_api_blocks_no_one_else);
     tcase_add_test(tc, sigterm_lets_a_request_finish);
     tcase_add_test(tc, past_the_grace_period_work_under_way_still_answers);
+    tcase_add_test(tc, one_address_cannot_take_every_connection);
     tcase_add_test(tc, token_never_in_output);
     tcase_add_test(tc, start_errors);
     suite_add_tcase(s, tc);
