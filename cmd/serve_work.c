@@ -84,6 +84,7 @@ static unsigned failure_status(int code, const char **id)
         *id = "rate_limited";
         return MHD_HTTP_SERVICE_UNAVAILABLE;
     case FO_ENOMEM:
+    case FO_EIO: /* the server's own files: the state directory, a lock */
         *id = "internal";
         return MHD_HTTP_INTERNAL_SERVER_ERROR;
     default:

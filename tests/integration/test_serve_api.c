@@ -405,6 +405,32 @@ START_TEST(one_address_cannot_take_every_connection)
 }
 END_TEST
 
+START_TEST(a_local_failure_is_the_server_s_not_fastly_s)
+{
+    /* The state directory cannot be made (a file stands in its path): the lock of an apply
+     * fails here, not at Fastly, so the answer is 500 internal, not 502. */
+    char file[300], dir[320];
+    snprintf(file, sizeof(file), "%s/not-a-dir", f.dir);
+    snprintf(dir, sizeof(dir), "%s/state", file);
+    FILE *fp = fopen(file, "w");
+    ck_assert_ptr_nonnull(fp);
+    fclose(fp);
+    ss_serve_stop(&srv);
+    const char *const args[] = {"--max-body", "4096", "--state-dir", dir, NULL};
+    ss_serve_start(&srv, &f, args, serve_env);
+    json_t *plan = post("/v1/plan", "{\"service_id\":\"FIX_A\"}", 200);
+    char body[200];
+    snprintf(body, sizeof(body), "{\"service_id\":\"FIX_A\",\"plan_id\":\"%s\"}",
+             str(plan, "plan_id"));
+    json_decref(plan);
+    json_t *failed = post("/v1/apply", body, 500);
+    ck_assert_str_eq(str(failed, "error"), "internal");
+    ck_assert_ptr_nonnull(strstr(str(failed, "message"), "not-a-dir"));
+    json_decref(failed);
+    ck_assert_uint_eq(ss_log_count(&f, "PUT", "/service/FIX_A/version/*/clone"), 0);
+}
+END_TEST
+
 START_TEST(token_never_in_output)
 {
     json_t *plan = post("/v1/plan", "{\"service_id\":\"FIX_A\"}", 200);
@@ -482,6 +508,7 @@ Suite *serve_api_suite(void)
     tcase_add_test(tc, sigterm_lets_a_request_finish);
     tcase_add_test(tc, past_the_grace_period_work_under_way_still_answers);
     tcase_add_test(tc, one_address_cannot_take_every_connection);
+    tcase_add_test(tc, a_local_failure_is_the_server_s_not_fastly_s);
     tcase_add_test(tc, token_never_in_output);
     tcase_add_test(tc, start_errors);
     suite_add_tcase(s, tc);
