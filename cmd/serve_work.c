@@ -132,13 +132,15 @@ void fo_serve_outcome_reply(fo_serve_reply *out, const fo_serve_outcome *outcome
         .plan = outcome->plan,
         .applied = outcome->applied,
         .apply_mode = cmd->action == FO_SERVE_APPLY && !outcome->stale,
-        .result = (fo_result)outcome->exit_code,
+        /* A stale apply's answer carries the new plan: its report says what that plan is. */
+        .result = outcome->stale ? fo_remediate_result(outcome->plan, NULL)
+                                 : (fo_result)outcome->exit_code,
         .error = outcome->code != 0 ? outcome->error.msg : NULL,
         .stats = outcome->stats,
     };
     json_t *body = json_object();
     json_object_set_new(body, "service_id", json_string(cmd->service_id));
-    json_object_set_new(body, "result", json_string(fo_result_name(report.result)));
+    json_object_set_new(body, "result", json_string(fo_result_name((fo_result)outcome->exit_code)));
     json_object_set_new(body, "exit_code", json_integer(outcome->exit_code));
     if (cmd->action == FO_SERVE_DIAGNOSE) {
         json_object_set_new(body, "backends", diagnoses_json(outcome->plan));

@@ -181,6 +181,9 @@ START_TEST(apply_only_a_current_plan)
     json_t *stale = post("/v1/apply", body, 409);
     ck_assert_str_eq(str(stale, "error"), "stale_plan");
     ck_assert_str_ne(str(stale, "plan_id"), old_id);
+    /* The answer is a conflict; the new plan in it says what it is. */
+    ck_assert_str_eq(str(stale, "result"), "conflict");
+    ck_assert_str_eq(str(json_object_get(stale, "report"), "result"), "fixes_planned");
     ck_assert_int_eq(
         json_integer_value(json_object_get(
             json_object_get(json_object_get(stale, "report"), "versions"), "active_before")),
