@@ -208,6 +208,10 @@ void fo_serve_outcome_reply(fo_serve_reply *out, const fo_serve_outcome *outcome
 
 /* ---- serve_slack.c: the slash command ------------------------------------------------ */
 
+/* Appends s to b escaped for Slack's mrkdwn (&, <, > as entities: no mention or link can be
+ * forged; control characters as '?'); in code (`...`) backticks become quotes. */
+void fo_serve_mrkdwn_append(fo_buf *b, const char *s, bool code);
+
 /* Starts workers threads that do Slack's commands and post their results. 0, FO_ENOMEM,
  * FO_EIO (no thread). */
 int fo_serve_slack_start(fo_serve_slack **out, fo_serve *srv, int workers,

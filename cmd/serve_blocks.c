@@ -13,8 +13,7 @@ enum {
     BACKENDS_SHOWN = 40 /* and 50 blocks per message */
 };
 
-/* Appends s escaped for mrkdwn; in code (`...` or ```...```) backticks become quotes. */
-static void put_escaped(fo_buf *b, const char *s, bool code)
+void fo_serve_mrkdwn_append(fo_buf *b, const char *s, bool code)
 {
     for (; s && *s; s++) {
         const char *piece = NULL;
@@ -96,21 +95,21 @@ static void put_fix(fo_buf *b, const fo_backend_plan *bp)
     put(b, bp->status == FO_BACKEND_FIX ? "\n*Fix* (" : "\n*Fix, not allowed here* (");
     put(b, fo_safety_name(bp->fix.safety));
     put(b, bp->proof ? ", proven): " : "): ");
-    put_escaped(b, bp->fix.summary, false);
+    fo_serve_mrkdwn_append(b, bp->fix.summary, false);
     if (diff && *diff) {
         put(b, "\n```");
-        put_escaped(b, diff, true);
+        fo_serve_mrkdwn_append(b, diff, true);
         put(b, "```");
     }
     free(diff);
     if (bp->status == FO_BACKEND_BLOCKED) {
         put(b, "\nNeeds the consent of `fixorigin --service` (");
-        put_escaped(b, bp->fix.consent ? bp->fix.consent : "a consent flag", false);
+        fo_serve_mrkdwn_append(b, bp->fix.consent ? bp->fix.consent : "a consent flag", false);
         put(b, "); serve applies safe fixes only.");
     }
     if (bp->fix.note) {
         put(b, "\n_");
-        put_escaped(b, bp->fix.note, false);
+        fo_serve_mrkdwn_append(b, bp->fix.note, false);
         put(b, "_");
     }
 }
@@ -124,14 +123,14 @@ static json_t *backend_section(const fo_backend_plan *bp, fo_serve_action action
     if (bp->backend->port > 0)
         snprintf(port, sizeof(port), ":%ld", bp->backend->port);
     put(&b, "*");
-    put_escaped(&b, bp->backend->name, false);
+    fo_serve_mrkdwn_append(&b, bp->backend->name, false);
     put(&b, "*  ");
-    put_escaped(&b, bp->backend->address, false);
+    fo_serve_mrkdwn_append(&b, bp->backend->address, false);
     put(&b, port);
     put(&b, "\n");
     if (bp->status == FO_BACKEND_ERROR) {
         put(&b, ":x: could not be probed: ");
-        put_escaped(&b, bp->error.msg, false);
+        fo_serve_mrkdwn_append(&b, bp->error.msg, false);
         return section(&b);
     }
     put(&b, class == FO_CLASS_OK ? ":large_green_circle: `ok`" : ":red_circle: `");
@@ -142,7 +141,7 @@ static json_t *backend_section(const fo_backend_plan *bp, fo_serve_action action
     }
     if (bp->evidence) {
         put(&b, "\n_");
-        put_escaped(&b, bp->evidence, false);
+        fo_serve_mrkdwn_append(&b, bp->evidence, false);
         put(&b, "_");
     }
     if (action != FO_SERVE_DIAGNOSE &&
@@ -150,7 +149,7 @@ static json_t *backend_section(const fo_backend_plan *bp, fo_serve_action action
         put_fix(&b, bp);
     if (bp->status == FO_BACKEND_HUMAN && bp->advice) {
         put(&b, "\n*Needs a person:* ");
-        put_escaped(&b, bp->advice, false);
+        fo_serve_mrkdwn_append(&b, bp->advice, false);
     }
     return section(&b);
 }
@@ -177,11 +176,11 @@ static void put_apply(fo_buf *b, const fo_apply_result *r, const char *user_id)
         put(b, "\n:x: ");
         put(b, fo_step_name(s->step));
         put(b, ": ");
-        put_escaped(b, s->message, false);
+        fo_serve_mrkdwn_append(b, s->message, false);
     }
     if (r->error.code != 0) {
         put(b, "\n");
-        put_escaped(b, r->error.msg, false);
+        fo_serve_mrkdwn_append(b, r->error.msg, false);
     }
 }
 
@@ -202,7 +201,7 @@ json_t *fo_serve_slack_message(const fo_serve_command *cmd, const fo_serve_outco
         put(&b, " `");
         put(&b, cmd->service_id);
         put(&b, "`: ");
-        put_escaped(&b, outcome->error.msg, false);
+        fo_serve_mrkdwn_append(&b, outcome->error.msg, false);
         add(blocks, section(&b));
     } else {
         snprintf(headline, sizeof(headline), "fixorigin %s %s: %s",
@@ -216,7 +215,7 @@ json_t *fo_serve_slack_message(const fo_serve_command *cmd, const fo_serve_outco
         put(&b, "`");
         if (plan->service_name) {
             put(&b, " (");
-            put_escaped(&b, plan->service_name, false);
+            fo_serve_mrkdwn_append(&b, plan->service_name, false);
             put(&b, ")");
         }
         put(&b, ": ");

@@ -199,7 +199,11 @@ static bool read_job(fo_serve *srv, const fo_serve_request *req, slack_job *job,
     }
     strcpy(job->user_id, user);
     if (fo_serve_command_parse(&job->cmd, text, &err) != 0) {
-        snprintf(answer, sizeof(answer), "%s\n\n%s", err.msg, HELP);
+        /* The message quotes the user's words: escaped, as everything else shown. */
+        fo_buf escaped = {0};
+        fo_serve_mrkdwn_append(&escaped, err.msg, false);
+        snprintf(answer, sizeof(answer), "%s\n\n%s", escaped.data ? escaped.data : "", HELP);
+        fo_buf_free(&escaped);
         ephemeral(out, answer);
         goto out;
     }

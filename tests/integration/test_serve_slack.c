@@ -390,6 +390,8 @@ START_TEST(help_bad_commands_and_retries)
     command("UUSER", "help", "`plan <service>`");
     command("UUSER", "", "`apply <service> <plan_id>`");
     command("UUSER", "destroy FIX_A", "unknown command 'destroy'");
+    /* The user's words quoted back cannot ping the channel. */
+    command("UUSER", "<!channel> FIX_A", "unknown command '&lt;!channel&gt;'");
     command("UUSER", "apply FIX_A nothex", "'nothex' is not a plan id");
     command("UUSER", "diagnose a/b", "'a/b' is not a service id");
     command("UUSER", "d\xff\xfe",
