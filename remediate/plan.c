@@ -225,6 +225,19 @@ static int try_fix(const plan_ctx *ctx, fo_backend **out_trial, fo_diagnosis **o
     return rc;
 }
 
+/* Whether the origin refuses the handshake for want of a client certificate that the
+ * backend does not have: it asked for one, and the handshake failed (as the class, or behind
+ * a certificate error that Fastly would see first). */
+static bool needs_client_cert(const fo_diagnosis *d, const fo_backend *backend)
+{
+    if (!d || !d->facts.client_cert_requested || !fo_str_empty(backend->ssl_client_cert))
+        return false;
+    bool refused = d->verdict.class == FO_CLASS_HANDSHAKE_FAILURE;
+    for (size_t i = 0; !refused && i < d->verdict.also_count; i++)
+        refused = d->verdict.also[i] == FO_CLASS_HANDSHAKE_FAILURE;
+    return refused;
+}
+
 /* Probe, plan, gather, prove: stages, each one fixing the problem the last one revealed. */
 static int prove(const plan_ctx *ctx, fo_backend_plan *bp)
 {
@@ -315,6 +328,15 @@ static int prove(const plan_ctx *ctx, fo_backend_plan *bp)
                                bp->fix.consent ? bp->fix.consent : "a flag", bp->fix.reason);
     } else if (rc == 0) {
         bp->status = FO_BACKEND_HUMAN;
+        if (needs_client_cert(current_diag, current)) {
+            /* No name, CA or version change gets past a refusal for want of a client
+             * certificate: say that, not what would have helped otherwise. */
+            free(advice);
+            advice = fo_strdup("The origin requires a client certificate (mutual TLS) and the "
+                               "backend presents none: set ssl_client_cert and ssl_client_key "
+                               "to the certificate the origin expects (fixorigin cannot make "
+                               "one).");
+        }
         bp->advice =
             merged.summary
                 ? fo_rem_strdupf("Even after \"%s\" the probe reports %s. %s", merged.summary,

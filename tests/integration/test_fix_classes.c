@@ -343,6 +343,7 @@ static const struct human_case {
     {"connection_timeout_silent", "connection_timeout", "did not answer within"},
     {"tlsv1_alert_internal_error", "tlsv1_alert_internal_error", "internal_error alert"},
     {"rc4_cipher", "rc4_cipher", "offers only RC4"},
+    {"client_cert_required", "handshake_failure", "requires a client certificate (mutual TLS)"},
 };
 
 START_TEST(a_problem_for_a_person_is_explained_and_nothing_written)
@@ -391,6 +392,11 @@ START_TEST(a_name_fix_that_mutual_tls_still_refuses_is_not_offered)
                  strcmp(class, "handshake_failure") == 0;
     }
     ck_assert_msg(tried, "the name fix was not proven to fail");
+    /* The advice names the real cause, not another name to accept. */
+    const char *advice = json_string_value(json_object_get(b, "advice"));
+    ck_assert_msg(strstr(advice, "requires a client certificate (mutual TLS)") &&
+                      strstr(advice, "ssl_client_cert") && !strstr(advice, "--accept-cert"),
+                  "%s", advice);
     json_decref(plan);
     size_t requests, writes;
     fix_log_count(&env, 0, &requests, &writes);
