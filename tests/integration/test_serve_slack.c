@@ -349,6 +349,11 @@ START_TEST(signatures_checked)
     json_t *answer = received(0, 60000);
     ck_assert_ptr_nonnull(answer);
     json_decref(answer);
+    /* The same signed request again (captured and replayed): refused, nothing done. */
+    slack(&r, body, SECRET, now - 240, NULL);
+    ck_assert_int_eq(r.status, 401);
+    ck_assert_ptr_nonnull(strstr(str(r.json, "message"), "a replay"));
+    http_free(&r);
     ss_sleep_ms(500);
     ck_assert_uint_eq(received_count(), 1);
     /* The JSON API is off without its token. */
