@@ -2,10 +2,12 @@
  * through the endpoint functions over the replay transport; and the tolerant
  * readers take every spelling Fastly uses and refuse what none covers. */
 #include <check.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api_replay.h"
+#include "testcert.h"
 
 Suite *api_model_suite(void);
 
@@ -203,27 +205,60 @@ START_TEST(diff_identical_and_changed)
 }
 END_TEST
 
+/* Appends the lines of a key (made at run time) from line `first` on to a diff text, each
+ * after prefix (the diff's mark and the dump's indent); the last one (the closing armour)
+ * followed by `close`. */
+static void key_lines(fo_buf *diff, const char *pem, int first, const char *prefix,
+                      const char *close)
+{
+    int i = 0;
+    for (const char *line = pem; *line; i++) {
+        size_t len = strcspn(line, "\n");
+        bool last = line[len] == '\0' || line[len + 1] == '\0';
+        if (i >= first)
+            ck_assert_int_eq(
+                fo_buf_printf(diff, "%s%.*s%s\n", prefix, (int)len, line, last ? close : ""), 0);
+        line += len + (line[len] == '\n');
+    }
+}
+
+/* Fastly's diff answer (1 -> 2) around a text. */
+static void replay_diff(const fo_buf *diff)
+{
+    json_t *body = json_pack("{s:s, s:s, s:s, s:s}", "from", "1", "to", "2", "format", "text",
+                             "diff", diff->data);
+    char *text = json_dumps(body, JSON_COMPACT);
+    replay_add(r, "GET", "/service/S/diff/from/1/to/2", 200, text);
+    free(text);
+    json_decref(body);
+}
+
+/* Asserts that no line of key (armour or base64) shows in text. */
+static void assert_no_key(const char *text, const char *key)
+{
+    char line[100];
+    tc_pem_line(line, sizeof(line), key, 1);
+    ck_assert_ptr_null(strstr(text, line));
+    ck_assert_ptr_null(strstr(text, "PRIVATE KEY"));
+}
+
 START_TEST(diff_redacts_client_keys)
 {
     fo_diff *d = NULL;
-    replay_add(r, "GET", "/service/S/diff/from/1/to/2", 200,
-               "{\"from\":\"1\",\"to\":\"2\",\"format\":\"text\",\"diff\":"
-               "\" backends:\\n"
-               "-- name: a\\n"
-               "-  ssl_client_key: '-----BEGIN PRIVATE KEY-----\\n"
-               "-    SECRETLINE1\\n"
-               "-\\n"
-               "-    -----END PRIVATE KEY-----'\\n"
-               "-  use_ssl: true\\n"
-               "+- ssl_client_key: |-\\n"
-               "+    -----BEGIN PRIVATE KEY-----\\n"
-               "+    SECRETLINE2\\n"
-               "+  name: a\\n"
-               "+  ssl_cert_hostname: x\\n"
-               " comment: ''\\n\"}");
+    char *old_key = tc_private_key_pem(), *new_key = tc_private_key_pem(), armour[100];
+    fo_buf diff = {0};
+    /* The old key as a quoted scalar over lines, the new one as a block. */
+    tc_pem_line(armour, sizeof(armour), old_key, 0);
+    ck_assert_int_eq(
+        fo_buf_printf(&diff, " backends:\n-- name: a\n-  ssl_client_key: '%s\n", armour), 0);
+    key_lines(&diff, old_key, 1, "-    ", "'");
+    ck_assert_int_eq(fo_buf_puts(&diff, "-  use_ssl: true\n+- ssl_client_key: |-\n"), 0);
+    key_lines(&diff, new_key, 0, "+    ", "");
+    ck_assert_int_eq(fo_buf_puts(&diff, "+  name: a\n+  ssl_cert_hostname: x\n comment: ''\n"), 0);
+    replay_diff(&diff);
     ck_assert_int_eq(fo_api_diff(api, &d, "S", 1, 2, &err), 0);
-    ck_assert_ptr_null(strstr(d->text, "SECRET"));
-    ck_assert_ptr_null(strstr(d->text, "PRIVATE KEY"));
+    assert_no_key(d->text, old_key);
+    assert_no_key(d->text, new_key);
     ck_assert_str_eq(d->text, " backends:\n"
                               "-- name: a\n"
                               "-  ssl_client_key: [redacted]\n"
@@ -233,6 +268,9 @@ START_TEST(diff_redacts_client_keys)
                               "+  ssl_cert_hostname: x\n"
                               " comment: ''\n");
     fo_diff_free(d);
+    fo_buf_free(&diff);
+    free(old_key);
+    free(new_key);
 }
 END_TEST
 
@@ -241,23 +279,36 @@ START_TEST(diff_shows_a_changed_client_key_as_a_change)
     /* The key's first line is the same in both versions, its body is not: the redacted diff
      * must still show that the key changed, or the check of the diff cannot see it. */
     fo_diff *d = NULL;
-    replay_add(r, "GET", "/service/S/diff/from/1/to/2", 200,
-               "{\"from\":\"1\",\"to\":\"2\",\"format\":\"text\",\"diff\":"
-               "\" backends:\\n"
-               " - name: a\\n"
-               "   ssl_client_key: |-\\n"
-               "     -----BEGIN PRIVATE KEY-----\\n"
-               "-    SECRETOLD\\n"
-               "+    SECRETNEW\\n"
-               "     -----END PRIVATE KEY-----\\n"
-               "   use_ssl: true\\n"
-               " - name: b\\n"
-               "   ssl_client_key:\\n"
-               "     SECRETPLAIN\\n"
-               "   use_ssl: true\\n\"}");
+    char *old_key = tc_private_key_pem(), *new_key = tc_private_key_pem(),
+         *plain = tc_private_key_pem();
+    char armour[100], end[100], plain_line[100];
+    fo_buf diff = {0};
+    tc_pem_line(armour, sizeof(armour), old_key, 0);
+    tc_pem_line(plain_line, sizeof(plain_line), plain, 1);
+    ck_assert_int_eq(
+        fo_buf_printf(&diff, " backends:\n - name: a\n   ssl_client_key: |-\n     %s\n", armour),
+        0);
+    /* The base64 lines differ; the armour around them does not. */
+    for (int i = 1;; i++) {
+        char a[100], b[100];
+        tc_pem_line(a, sizeof(a), old_key, i);
+        tc_pem_line(b, sizeof(b), new_key, i);
+        if (strncmp(a, "-----END", 8) == 0) {
+            snprintf(end, sizeof(end), "%s", a);
+            break;
+        }
+        ck_assert_int_eq(fo_buf_printf(&diff, "-    %s\n+    %s\n", a, b), 0);
+    }
+    ck_assert_int_eq(fo_buf_printf(&diff,
+                                   "     %s\n   use_ssl: true\n - name: b\n"
+                                   "   ssl_client_key:\n     %s\n   use_ssl: true\n",
+                                   end, plain_line),
+                     0);
+    replay_diff(&diff);
     ck_assert_int_eq(fo_api_diff(api, &d, "S", 1, 2, &err), 0);
-    ck_assert_ptr_null(strstr(d->text, "SECRET"));
-    ck_assert_ptr_null(strstr(d->text, "PRIVATE KEY"));
+    assert_no_key(d->text, old_key);
+    assert_no_key(d->text, new_key);
+    assert_no_key(d->text, plain);
     ck_assert_str_eq(d->text, " backends:\n"
                               " - name: a\n"
                               "-  ssl_client_key: [redacted]\n"
@@ -267,6 +318,10 @@ START_TEST(diff_shows_a_changed_client_key_as_a_change)
                               "   ssl_client_key: [redacted]\n"
                               "   use_ssl: true\n");
     fo_diff_free(d);
+    fo_buf_free(&diff);
+    free(old_key);
+    free(new_key);
+    free(plain);
 }
 END_TEST
 

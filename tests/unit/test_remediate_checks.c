@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "remediate_fixture.h"
+#include "testcert.h"
 
 Suite *remediate_checks_suite(void);
 
@@ -58,11 +59,11 @@ START_TEST(readback_never_shows_the_client_key)
 {
     fo_backend *before = rt_backend("127.0.0.1", "www.origin.test", "www.origin.test");
     fo_backend *after = rt_backend("127.0.0.1", "www.origin.test", "www.origin.test");
-    before->ssl_client_key = strdup("-----BEGIN PRIVATE KEY-----\nSECRETKEYBYTES\n");
-    after->ssl_client_key = strdup("-----BEGIN PRIVATE KEY-----\nOTHERKEYBYTES\n");
+    before->ssl_client_key = tc_private_key_pem();
+    after->ssl_client_key = tc_private_key_pem();
     ck_assert(!fo_remediate_readback_matches(before, after, NULL, why, sizeof(why)));
     ck_assert_str_eq(why, "ssl_client_key is not what it was");
-    ck_assert_ptr_null(strstr(why, "KEYBYTES"));
+    ck_assert_ptr_null(strstr(why, "PRIVATE KEY"));
     fo_backend_free(before);
     fo_backend_free(after);
 }

@@ -3,6 +3,7 @@
 #include <check.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,4 +61,31 @@ char *tc_pem(const char *prefix, X509 *const *certs, size_t count)
     memcpy(text, data, (size_t)n);
     BIO_free(bio);
     return text;
+}
+
+char *tc_private_key_pem(void)
+{
+    EVP_PKEY *key = tc_key();
+    BIO *bio = BIO_new(BIO_s_mem());
+    ck_assert_ptr_nonnull(bio);
+    ck_assert_int_eq(PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL), 1);
+    char *data = NULL;
+    long n = BIO_get_mem_data(bio, &data);
+    char *text = calloc(1, (size_t)n + 1);
+    ck_assert_ptr_nonnull(text);
+    memcpy(text, data, (size_t)n);
+    BIO_free(bio);
+    EVP_PKEY_free(key);
+    return text;
+}
+
+void tc_pem_line(char *out, size_t size, const char *pem, int n)
+{
+    const char *line = pem;
+    for (int i = 0; i < n && line; i++) {
+        line = strchr(line, '\n');
+        line = line ? line + 1 : NULL;
+    }
+    ck_assert_ptr_nonnull(line);
+    snprintf(out, size, "%.*s", (int)strcspn(line, "\n"), line);
 }
