@@ -3,6 +3,7 @@
 #ifndef FO_CMD_H
 #define FO_CMD_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -44,6 +45,10 @@ int fo_cmd_option_error(const char *sub, int c, char **argv);
 /* The trust bundle: the --trust-bundle flag, else $FIXORIGIN_TRUST_BUNDLE, else NULL (the
  * system's). */
 const char *fo_cmd_trust_bundle(const char *flag);
+
+/* A JSON string of s, or when s is not UTF-8 (certificate fields need not be) of s with every
+ * byte above 0x7f as '?'; null for NULL. NULL when out of memory. */
+json_t *fo_cmd_json_string(const char *s);
 
 /* Parses a whole decimal integer in [min, max]; false when s is not one. */
 bool fo_cmd_parse_int(const char *s, long min, long max, long *out);

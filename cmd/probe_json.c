@@ -18,26 +18,6 @@ static void push(json_t *array, json_t *value, bool *ok)
         *ok = false;
 }
 
-json_t *fo_cmd_json_string(const char *s)
-{
-    if (!s)
-        return json_null();
-    json_t *value = json_string(s);
-    if (value)
-        return value;
-    /* Not UTF-8: keep ASCII, replace the rest. */
-    char *copy = fo_strdup(s);
-    if (!copy)
-        return NULL;
-    for (char *p = copy; *p; p++) {
-        if ((unsigned char)*p >= 0x80)
-            *p = '?';
-    }
-    value = json_string(copy);
-    free(copy);
-    return value;
-}
-
 static json_t *ms(double value)
 {
     if (value < 0)

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "cmd.h"
 #include "probe.h"
 
 #define FO_PROBE_SCHEMA "fixorigin.probe/v1"
@@ -15,9 +16,5 @@
 /* A new "fixorigin.probe/v1" object for d (the caller owns the reference); line > 0 adds
  * "line" (the --targets input line). NULL when out of memory. */
 json_t *fo_cmd_diagnosis_json(const fo_diagnosis *d, long line);
-
-/* A JSON string of s with any byte that is not valid UTF-8 replaced by '?' (certificate
- * fields are not guaranteed to be UTF-8); null for NULL. NULL when out of memory. */
-json_t *fo_cmd_json_string(const char *s);
 
 #endif

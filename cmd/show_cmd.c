@@ -211,11 +211,6 @@ static void print_text(FILE *out, const fo_service *s, const fo_version_config *
 
 /* ---- JSON ---- */
 
-static json_t *str_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
 static json_t *int_or_null(long n)
 {
     return n >= 0 ? json_integer(n) : json_null();
@@ -239,24 +234,24 @@ static json_t *certs_json(const char *pem)
 static json_t *backend_json(const fo_backend *b)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "name", str_or_null(b->name));
-    json_object_set_new(o, "address", str_or_null(b->address));
+    json_object_set_new(o, "name", fo_cmd_json_string(b->name));
+    json_object_set_new(o, "address", fo_cmd_json_string(b->address));
     json_object_set_new(o, "port", int_or_null(b->port));
     json_object_set_new(o, "use_ssl", json_boolean(b->use_ssl));
     json_object_set_new(o, "ssl_check_cert", json_boolean(b->ssl_check_cert));
-    json_object_set_new(o, "ssl_cert_hostname", str_or_null(b->ssl_cert_hostname));
-    json_object_set_new(o, "ssl_sni_hostname", str_or_null(b->ssl_sni_hostname));
+    json_object_set_new(o, "ssl_cert_hostname", fo_cmd_json_string(b->ssl_cert_hostname));
+    json_object_set_new(o, "ssl_sni_hostname", fo_cmd_json_string(b->ssl_sni_hostname));
     json_object_set_new(o, "ssl_ca_cert", certs_json(b->ssl_ca_cert));
     json_object_set_new(o, "ssl_client_cert", certs_json(b->ssl_client_cert));
     json_object_set_new(o, "ssl_client_key", json_string(b->ssl_client_key ? "set" : "unset"));
-    json_object_set_new(o, "ssl_ciphers", str_or_null(b->ssl_ciphers));
-    json_object_set_new(o, "min_tls_version", str_or_null(b->min_tls_version));
-    json_object_set_new(o, "max_tls_version", str_or_null(b->max_tls_version));
-    json_object_set_new(o, "override_host", str_or_null(b->override_host));
+    json_object_set_new(o, "ssl_ciphers", fo_cmd_json_string(b->ssl_ciphers));
+    json_object_set_new(o, "min_tls_version", fo_cmd_json_string(b->min_tls_version));
+    json_object_set_new(o, "max_tls_version", fo_cmd_json_string(b->max_tls_version));
+    json_object_set_new(o, "override_host", fo_cmd_json_string(b->override_host));
     json_object_set_new(o, "connect_timeout", int_or_null(b->connect_timeout));
     json_object_set_new(o, "first_byte_timeout", int_or_null(b->first_byte_timeout));
     json_object_set_new(o, "between_bytes_timeout", int_or_null(b->between_bytes_timeout));
-    json_object_set_new(o, "shield", str_or_null(b->shield));
+    json_object_set_new(o, "shield", fo_cmd_json_string(b->shield));
     return o;
 }
 
@@ -271,8 +266,9 @@ static int print_json(FILE *out, const fo_service *s, const fo_version_config *s
         json_array_append_new(domains, json_string(shown->domains[i]));
     json_object_set_new(root, "schema", json_string(SHOW_SCHEMA));
     json_object_set_new(root, "service",
-                        json_pack("{s:o, s:o, s:o}", "id", str_or_null(s->id), "name",
-                                  str_or_null(s->name), "type", str_or_null(s->type)));
+                        json_pack("{s:o, s:o, s:o}", "id", fo_cmd_json_string(s->id), "name",
+                                  fo_cmd_json_string(s->name), "type",
+                                  fo_cmd_json_string(s->type)));
     json_object_set_new(root, "active_version",
                         s->active_version > 0 ? json_integer(s->active_version) : json_null());
     json_object_set_new(root, "latest_version", int_or_null(s->latest_version));
@@ -280,7 +276,7 @@ static int print_json(FILE *out, const fo_service *s, const fo_version_config *s
         root, "version",
         json_pack("{s:I, s:s, s:b, s:b, s:o}", "number", (json_int_t)shown->version.number, "state",
                   version_state(&shown->version), "active", shown->version.active, "locked",
-                  shown->version.locked, "comment", str_or_null(shown->version.comment)));
+                  shown->version.locked, "comment", fo_cmd_json_string(shown->version.comment)));
     json_object_set_new(root, "domains", domains);
     json_object_set_new(root, "backends", backends);
     int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

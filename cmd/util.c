@@ -112,3 +112,23 @@ const char *fo_cmd_trust_bundle(const char *flag)
     const char *env = getenv("FIXORIGIN_TRUST_BUNDLE");
     return fo_str_empty(env) ? NULL : env;
 }
+
+json_t *fo_cmd_json_string(const char *s)
+{
+    if (!s)
+        return json_null();
+    json_t *value = json_string(s);
+    if (value)
+        return value;
+    /* Not UTF-8: keep ASCII, replace the rest. */
+    char *copy = fo_strdup(s);
+    if (!copy)
+        return NULL;
+    for (char *p = copy; *p; p++) {
+        if ((unsigned char)*p >= 0x80)
+            *p = '?';
+    }
+    value = json_string(copy);
+    free(copy);
+    return value;
+}

@@ -51,11 +51,26 @@ START_TEST(clean_text_keeps_utf8_and_hides_controls)
 }
 END_TEST
 
+START_TEST(json_strings_survive_text_that_is_not_utf8)
+{
+    json_t *v = fo_cmd_json_string("caf\xc3\xa9");
+    ck_assert_str_eq(json_string_value(v), "caf\xc3\xa9");
+    json_decref(v);
+    v = fo_cmd_json_string("caf\xe9 \xff");
+    ck_assert_str_eq(json_string_value(v), "caf? ?");
+    json_decref(v);
+    v = fo_cmd_json_string(NULL);
+    ck_assert(json_is_null(v));
+    json_decref(v);
+}
+END_TEST
+
 Suite *cmd_util_suite(void)
 {
     Suite *s = suite_create("cmd_util");
     TCase *tc = tcase_create("util");
     tcase_add_test(tc, clean_text_keeps_utf8_and_hides_controls);
+    tcase_add_test(tc, json_strings_survive_text_that_is_not_utf8);
     suite_add_tcase(s, tc);
     return s;
 }
