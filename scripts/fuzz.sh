@@ -1,5 +1,6 @@
 #!/bin/sh
-# Fuzzes the probe's ServerHello parser (probe/hello.c) with libFuzzer.
+# Fuzzes the probe's ServerHello parser (probe/hello.c) and the VCL reader and editor
+# (vcl/vcl.c) with libFuzzer, each for the time given.
 #   scripts/fuzz.sh short        about 25 s, what CI runs
 #   scripts/fuzz.sh [SECONDS]    longer runs (default 300)
 # Needs clang with libFuzzer; without them it exits 0 quietly, so CI on a machine
@@ -31,7 +32,7 @@ fi
 build=build-fuzz
 cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DFO_FUZZ=ON \
     -DFO_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" --target fuzz-hello -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+cmake --build "$build" --target fuzz-hello fuzz-vcl -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
 
 # Seeds: replies an origin really sends (ServerHello for TLS 1.2 and 1.3, an alert,
 # plain HTTP), so the fuzzer starts inside the interesting paths.
@@ -52,3 +53,16 @@ ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} "$build/bin/fuzz-hello" \
     exit 1
 }
 echo "fuzz: fuzz-hello ran ${seconds}s: $(grep -o 'DONE.*\|#[0-9]*.*DONE' "$build/fuzz.log" | tail -1)"
+
+# The VCL reader and editor, seeded with the shapes real services have (vcl/fuzz/corpus).
+vcl_corpus="$build/corpus-vcl"
+mkdir -p "$vcl_corpus"
+cp vcl/fuzz/corpus/* "$vcl_corpus/"
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} "$build/bin/fuzz-vcl" \
+    -max_total_time="$seconds" -max_len=20000 -timeout=10 -print_final_stats=0 \
+    -artifact_prefix="$build/crashes/" "$vcl_corpus" 2>"$build/fuzz-vcl.log" || {
+    tail -40 "$build/fuzz-vcl.log" >&2
+    echo "fuzz: the VCL reader or editor failed; the input is in $build/crashes/" >&2
+    exit 1
+}
+echo "fuzz: fuzz-vcl ran ${seconds}s: $(grep -o 'DONE.*\|#[0-9]*.*DONE' "$build/fuzz-vcl.log" | tail -1)"

@@ -1,0 +1,3 @@
+backend a { .host = "a" "b"; }
+backend { }
+backend twice { .host = "a"; .host = "b"; }
