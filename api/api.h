@@ -30,6 +30,8 @@ typedef struct fo_api_request {
     const char *body;         /* NULL or the form-encoded body */
     size_t body_len;
     bool is_write; /* not a GET: the transport must not replay it by itself */
+    long timeout_ms; /* this attempt's whole time, when shorter than the transport's; 0 = its own */
+    long stall_ms;   /* give up when under 100 bytes/s flow for this long; 0 = never */
 } fo_api_request;
 
 /* What a transport learnt from one exchange. The client zero-initialises it
@@ -41,6 +43,7 @@ typedef struct fo_api_response {
     long long ratelimit_reset;     /* Fastly-RateLimit-Reset (epoch s), -1 when absent */
     char *link;                    /* the Link header (pagination), NULL when absent */
     bool maybe_delivered;          /* on failure: the server may have received the request */
+    bool too_large;                /* on failure: the body passed the size limit (no retry) */
 } fo_api_response;
 
 void fo_api_response_clear(fo_api_response *resp);
@@ -83,6 +86,12 @@ typedef struct fo_api_config {
     long backoff_initial_ms;    /* first retry delay; default 500 */
     long backoff_max_ms;        /* cap of one delay; default 8000 */
     long ratelimit_max_wait_ms; /* wait for a 429's reset only if it is this near; 60000 */
+    /* Bounds against an API that answers late, slowly or without end (docs/reliability.md). */
+    long deadline_ms;      /* one call, all its attempts, backoffs and waits; default 120000 */
+    long stall_ms;         /* an attempt moving under 100 bytes/s this long ends; 30000 */
+    long list_max_pages;   /* pages of GET /service; default 1000 */
+    size_t list_max_items; /* services in that listing; default 100000 */
+    long list_deadline_ms; /* the whole listing; default 600000 */
     fo_log_fn log;              /* method, path, status, ms: never headers or bodies */
     void *log_ctx;
     const fo_api_transport *transport; /* NULL: the curl transport; else taken over */
@@ -98,8 +107,10 @@ void fo_api_config_init(fo_api_config *cfg);
  * not NULL, else FASTLY_API_TOKEN, else FASTLY_API_KEY; the base URL from
  * FASTLY_API_ENDPOINT, else FASTLY_API_URL. On success *out_token is a copy the
  * caller wipes with fo_secret_free and cfg->token points at it; cfg->base_url
- * points into the environment when set there. FO_EINVAL (no token: the message
- * names the variables; an empty or unreadable token file), FO_EIO, FO_ENOMEM. */
+ * points into the environment when set there. The bounds come from FIXORIGIN_API_DEADLINE_MS,
+ * _STALL_MS, _MAX_PAGES, _MAX_SERVICES, _LIST_DEADLINE_MS and _MAX_BODY when set
+ * (docs/reliability.md). FO_EINVAL (no token: the message names the variables; an empty or
+ * unreadable token file; a bound out of range), FO_EIO, FO_ENOMEM. */
 int fo_api_config_from_env(fo_api_config *cfg, char **out_token, const char *token_file,
                            fo_error *err) FO_WARN_UNUSED;
 

@@ -20,6 +20,11 @@ void fo_api_config_init(fo_api_config *cfg)
     cfg->backoff_initial_ms = 500;
     cfg->backoff_max_ms = 8000;
     cfg->ratelimit_max_wait_ms = 60000;
+    cfg->deadline_ms = 120000;
+    cfg->stall_ms = 30000;
+    cfg->list_max_pages = 1000;
+    cfg->list_max_items = 100000;
+    cfg->list_deadline_ms = 600000;
 }
 
 void fo_api_response_clear(fo_api_response *resp)
@@ -138,6 +143,19 @@ int fo_api_new(fo_api **out, const fo_api_config *cfg, fo_error *err)
             goto out;
         }
     }
+    /* A config filled by hand (not by fo_api_config_init) still gets every bound. */
+    fo_api_config defaults;
+    fo_api_config_init(&defaults);
+    if (api->cfg.deadline_ms <= 0)
+        api->cfg.deadline_ms = defaults.deadline_ms;
+    if (api->cfg.stall_ms < 0)
+        api->cfg.stall_ms = defaults.stall_ms;
+    if (api->cfg.list_max_pages <= 0)
+        api->cfg.list_max_pages = defaults.list_max_pages;
+    if (api->cfg.list_max_items == 0)
+        api->cfg.list_max_items = defaults.list_max_items;
+    if (api->cfg.list_deadline_ms <= 0)
+        api->cfg.list_deadline_ms = defaults.list_deadline_ms;
     if (!api->cfg.sleep)
         api->cfg.sleep = default_sleep;
     if (!api->cfg.clock)
@@ -366,7 +384,16 @@ static int status_error(const fo_api *api, long status, const fo_buf *raw_body, 
     return code;
 }
 
-static void backoff(fo_api *api, int attempt)
+/* Milliseconds left of a call that started at start_ms (never below 0). */
+static long time_left(const fo_api *api, double start_ms)
+{
+    double left = (double)api->cfg.deadline_ms - (fo_now_ms() - start_ms);
+    return left > 0 ? (long)left : 0;
+}
+
+/* Waits before attempt+1; false (and no wait) when the wait would end past the call's
+ * deadline, so the caller gives up now with the error it has. */
+static bool backoff(fo_api *api, int attempt, double start_ms)
 {
     long delay = api->cfg.backoff_initial_ms;
     for (int i = 0; i < attempt && delay < api->cfg.backoff_max_ms; i++)
@@ -378,9 +405,12 @@ static void backoff(fo_api *api, int attempt)
     api->rng ^= api->rng >> 7;
     api->rng ^= api->rng << 17;
     long half = delay / 2;
-    if (delay > 0)
-        api->cfg.sleep(api->cfg.clock_ctx,
-                       half + (long)(api->rng % (unsigned long long)(half + 1)));
+    long wait = half + (long)(api->rng % (unsigned long long)(half + 1));
+    if (wait >= time_left(api, start_ms))
+        return false;
+    if (wait > 0)
+        api->cfg.sleep(api->cfg.clock_ctx, wait);
+    return true;
 }
 
 static const char *method_name(fo_api_method method)
@@ -407,7 +437,8 @@ int fo_api_call(fo_api *api, fo_api_method method, const char *path_query, const
         goto out;
     }
     snprintf(ua, sizeof(ua), "fixorigin/%s", FO_VERSION);
-    const fo_api_request req = {
+    const double call_start = fo_now_ms();
+    fo_api_request req = {
         .method = method_name(method),
         .url = url.data,
         .token = api->token,
@@ -416,11 +447,19 @@ int fo_api_call(fo_api *api, fo_api_method method, const char *path_query, const
         .body = form_body,
         .body_len = form_body ? strlen(form_body) : 0,
         .is_write = write,
+        .stall_ms = api->cfg.stall_ms,
     };
     for (;;) {
         fo_error terr;
         fo_error_clear(&terr);
         fo_api_response_clear(&resp);
+        req.timeout_ms = time_left(api, call_start);
+        if (req.timeout_ms < 1) {
+            rc = fo_error_set(err, FO_ETIMEOUT, "Fastly API: %s %s: no answer within %ld s",
+                              req.method, path_query, (api->cfg.deadline_ms + 999) / 1000);
+            fo_api_scrub_error(api, err);
+            goto out;
+        }
         api->stats.requests++;
         if (write)
             api->stats.writes++;
@@ -430,10 +469,12 @@ int fo_api_call(fo_api *api, fo_api_method method, const char *path_query, const
         if (rc != 0) {
             fo_api_scrub_error(api, &terr);
             logf_api(api, FO_LOG_WARN, "%s %s: %s (%ld ms)", req.method, path_query, terr.msg, ms);
-            /* A request that never left may be sent again, even a write. */
-            bool may_retry = !write || !resp.maybe_delivered;
-            if (may_retry && attempt < api->cfg.read_retries) {
-                backoff(api, attempt++);
+            /* A request that never left may be sent again, even a write. A body over the
+             * size limit would be just as big the next time. */
+            bool may_retry = (!write || !resp.maybe_delivered) && !resp.too_large;
+            if (may_retry && attempt < api->cfg.read_retries &&
+                backoff(api, attempt, call_start)) {
+                attempt++;
                 api->stats.retries++;
                 continue;
             }
@@ -462,7 +503,7 @@ int fo_api_call(fo_api *api, fo_api_method method, const char *path_query, const
             long long now = api->cfg.clock(api->cfg.clock_ctx);
             long long wait_ms = (resp.ratelimit_reset - now) * 1000 + 1000;
             if (resp.ratelimit_reset > 0 && wait_ms <= api->cfg.ratelimit_max_wait_ms + 1000 &&
-                waits < 3) {
+                waits < 3 && (wait_ms < 1000 ? 1000 : wait_ms) < time_left(api, call_start)) {
                 if (wait_ms < 1000)
                     wait_ms = 1000;
                 logf_api(api, FO_LOG_WARN, "rate limited: waiting %lld s for the reset",
@@ -485,8 +526,9 @@ int fo_api_call(fo_api *api, fo_api_method method, const char *path_query, const
             }
             goto out;
         }
-        if (resp.status >= 500 && !write && attempt < api->cfg.read_retries) {
-            backoff(api, attempt++);
+        if (resp.status >= 500 && !write && attempt < api->cfg.read_retries &&
+            backoff(api, attempt, call_start)) {
+            attempt++;
             api->stats.retries++;
             continue;
         }

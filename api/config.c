@@ -97,12 +97,63 @@ static const char *first_env(const char *a, const char *b, const char **out_name
     return fo_str_empty(v) ? NULL : v;
 }
 
+/* A bound from the environment: a whole number from min to max, or the default kept. */
+static int env_bound(long long *out, const char *name, long long min, long long max, fo_error *err)
+{
+    const char *v = getenv(name);
+    if (fo_str_empty(v))
+        return 0;
+    char *end = NULL;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (errno != 0 || *end != '\0' || end == v || n < min || n > max)
+        return fo_error_set(err, FO_EINVAL, "%s must be a whole number from %lld to %lld", name,
+                            min, max);
+    *out = n;
+    return 0;
+}
+
+/* The bounds against a misbehaving API, for operators and for tests that use short ones
+ * (docs/reliability.md lists them). */
+static int bounds_from_env(fo_api_config *cfg, fo_error *err)
+{
+    long long deadline = cfg->deadline_ms, stall = cfg->stall_ms, pages = cfg->list_max_pages;
+    long long items = (long long)cfg->list_max_items, list = cfg->list_deadline_ms;
+    long long body = (long long)cfg->max_body_bytes;
+    int rc = env_bound(&deadline, "FIXORIGIN_API_DEADLINE_MS", 100, 3600000, err);
+    if (rc == 0)
+        rc = env_bound(&stall, "FIXORIGIN_API_STALL_MS", 0, 3600000, err);
+    if (rc == 0)
+        rc = env_bound(&pages, "FIXORIGIN_API_MAX_PAGES", 1, 100000, err);
+    if (rc == 0)
+        rc = env_bound(&items, "FIXORIGIN_API_MAX_SERVICES", 1, 10000000, err);
+    if (rc == 0)
+        rc = env_bound(&list, "FIXORIGIN_API_LIST_DEADLINE_MS", 100, 86400000, err);
+    if (rc == 0)
+        rc = env_bound(&body, "FIXORIGIN_API_MAX_BODY", 1024, 1024LL * 1024 * 1024, err);
+    if (rc != 0)
+        return rc;
+    cfg->deadline_ms = (long)deadline;
+    /* Each attempt ends with the call's deadline, whatever the transport's own cap. */
+    if (cfg->timeout_ms > cfg->deadline_ms)
+        cfg->timeout_ms = cfg->deadline_ms;
+    cfg->stall_ms = (long)stall;
+    cfg->list_max_pages = (long)pages;
+    cfg->list_max_items = (size_t)items;
+    cfg->list_deadline_ms = (long)list;
+    cfg->max_body_bytes = (size_t)body;
+    return 0;
+}
+
 int fo_api_config_from_env(fo_api_config *cfg, char **out_token, const char *token_file,
                            fo_error *err)
 {
     int rc = 0;
     char *token = NULL;
     const char *name = NULL;
+    rc = bounds_from_env(cfg, err);
+    if (rc != 0)
+        goto out;
     if (token_file) {
         rc = read_token_file(&token, token_file, err);
         if (rc != 0)

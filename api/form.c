@@ -47,6 +47,14 @@ static int query_escape(fo_buf *out, const char *s)
  * %20, never '+'). */
 static int path_escape(fo_buf *out, const char *s)
 {
+    /* "." and ".." are dot segments: libcurl, proxies and servers remove them, so a
+     * backend named ".." would send its write to the version itself. Go leaves them as
+     * they are; we send %2E, which names the record and is never a dot segment to curl
+     * (http.c also sets CURLOPT_PATH_AS_IS, so curl sends this path untouched). */
+    if (strcmp(s, ".") == 0)
+        return fo_buf_puts(out, "%2E");
+    if (strcmp(s, "..") == 0)
+        return fo_buf_puts(out, "%2E%2E");
     return escape(out, s, ":@&=+$", false);
 }
 

@@ -153,6 +153,14 @@ static int failure_code(CURLcode code)
     }
 }
 
+/* Whether a timeout came from the low-speed limit rather than the total one. */
+static bool timed_out_by_stall(CURL *c, long timeout_ms)
+{
+    curl_off_t total_us = 0;
+    curl_easy_getinfo(c, CURLINFO_TOTAL_TIME_T, &total_us);
+    return total_us / 1000 + 50 < timeout_ms;
+}
+
 static int add_header(struct curl_slist **list, const char *line)
 {
     struct curl_slist *grown = curl_slist_append(*list, line);
@@ -197,7 +205,19 @@ static int http_send(void *ctxp, const fo_api_request *req, fo_api_response *res
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L); /* the token must not follow a redirect */
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ctx->connect_timeout_ms);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ctx->timeout_ms);
+    long timeout_ms = ctx->timeout_ms;
+    if (req->timeout_ms > 0 && req->timeout_ms < timeout_ms)
+        timeout_ms = req->timeout_ms;
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+    if (req->stall_ms > 0) {
+        /* A trickle (1 byte a second) passes every timeout but the total one: end it
+         * once the flow stays under 100 bytes/s for the stall time (whole seconds). */
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 100L);
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (req->stall_ms + 999) / 1000);
+    }
+    /* The path is escaped segment by segment (form.c turns "." and ".." into %2E), so it
+     * has no dot segments; curl must send it as built rather than resolve any. */
+    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     if (ctx->ca_file)
@@ -231,8 +251,14 @@ static int http_send(void *ctxp, const fo_api_request *req, fo_api_response *res
     if (x.nomem) {
         rc = fo_error_set(err, FO_ENOMEM, "out of memory reading a Fastly API response");
     } else if (x.too_large) {
+        resp->too_large = true;
         rc = fo_error_set(err, FO_EPROTO, "Fastly API: response larger than %zu bytes",
                           ctx->max_body_bytes);
+    } else if (code == CURLE_OPERATION_TIMEDOUT && req->stall_ms > 0 &&
+               timed_out_by_stall(c, timeout_ms)) {
+        rc = fo_error_set(err, FO_ETIMEOUT,
+                          "Fastly API: the answer stalled (under 100 bytes/s for %ld s)",
+                          (req->stall_ms + 999) / 1000);
     } else {
         rc = fo_error_set(err, failure_code(code), "Fastly API: %s",
                           errbuf[0] ? errbuf : curl_easy_strerror(code));

@@ -48,6 +48,8 @@ int fo_api_parse_version_list(fo_version_list **out, const char *json, size_t le
                               fo_error *err) FO_WARN_UNUSED;
 int fo_api_parse_service_details(fo_service **out, const char *json, size_t len,
                                  fo_error *err) FO_WARN_UNUSED;
+/* Frees what a service holds, not the struct itself (an element of a list). */
+void fo_api_service_clear(fo_service *s);
 /* Appends one page of GET /service to list. */
 int fo_api_parse_service_page(fo_service_list *list, const char *json, size_t len,
                               fo_error *err) FO_WARN_UNUSED;

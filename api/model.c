@@ -463,7 +463,7 @@ static int read_config(fo_version_config **out, const json_t *obj, fo_error *err
     return rc;
 }
 
-static void service_clear(fo_service *s)
+void fo_api_service_clear(fo_service *s)
 {
     free(s->id);
     free(s->name);
@@ -481,7 +481,7 @@ void fo_service_free(fo_service *s)
 {
     if (!s)
         return;
-    service_clear(s);
+    fo_api_service_clear(s);
     free(s);
 }
 
@@ -550,7 +550,7 @@ void fo_service_list_free(fo_service_list *l)
     if (!l)
         return;
     for (size_t i = 0; i < l->count; i++)
-        service_clear(&l->items[i]);
+        fo_api_service_clear(&l->items[i]);
     free(l->items);
     free(l);
 }
@@ -574,7 +574,7 @@ int fo_api_parse_service_page(fo_service_list *list, const char *json, size_t le
             memset(s, 0, sizeof(*s));
             rc = read_service(s, json_array_get(root, i), false, err);
             if (rc != 0)
-                service_clear(s);
+                fo_api_service_clear(s);
             else
                 list->count++;
         }

@@ -5,9 +5,6 @@
 
 #include "internal.h"
 
-/* Bounds a paginated listing, so a server that always says "next" ends. */
-#define MAX_PAGES 1000
-
 int fo_api_service_details(fo_api *api, fo_service **out, const char *service_id, long version,
                            fo_error *err)
 {
@@ -35,25 +32,137 @@ static bool has_next_page(const char *link)
     return false;
 }
 
+/* The services already listed, by id: indices into the list (+1; 0 is empty), open
+ * addressing, so a listing of 100000 services checks each new one in constant time. */
+typedef struct id_set {
+    size_t *slots;
+    size_t size; /* a power of two */
+    size_t used;
+} id_set;
+
+static size_t id_hash(const char *id)
+{
+    size_t h = 1469598103934665603u;
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+        h = (h ^ *p) * 1099511628211u;
+    return h;
+}
+
+/* Whether list->items[index]'s id was listed before; adds it when not. FO_ENOMEM. */
+static int id_set_add(id_set *set, const fo_service_list *list, size_t index, bool *out_seen)
+{
+    const char *id = list->items[index].id;
+    *out_seen = false;
+    if (!id)
+        return 0;
+    if (2 * (set->used + 1) > set->size) {
+        size_t size = set->size ? set->size * 2 : 256;
+        size_t *slots = calloc(size, sizeof(*slots));
+        if (!slots)
+            return FO_ENOMEM;
+        for (size_t i = 0; i < set->size; i++) {
+            if (!set->slots[i])
+                continue;
+            size_t j = id_hash(list->items[set->slots[i] - 1].id) & (size - 1);
+            while (slots[j])
+                j = (j + 1) & (size - 1);
+            slots[j] = set->slots[i];
+        }
+        free(set->slots);
+        set->slots = slots;
+        set->size = size;
+    }
+    size_t j = id_hash(id) & (set->size - 1);
+    for (; set->slots[j]; j = (j + 1) & (set->size - 1)) {
+        if (strcmp(list->items[set->slots[j] - 1].id, id) == 0) {
+            *out_seen = true;
+            return 0;
+        }
+    }
+    set->slots[j] = index + 1;
+    set->used++;
+    return 0;
+}
+
+/* Keeps the services of the page just appended (from `first` on) that were not listed
+ * before; *out_new is how many. A service created while we list shifts the pages by one,
+ * so one repeat is normal; a page with nothing new is the server repeating itself. */
+static int keep_new_services(fo_service_list *list, id_set *set, size_t first, size_t *out_new)
+{
+    size_t kept = first;
+    for (size_t i = first; i < list->count; i++) {
+        if (kept != i)
+            list->items[kept] = list->items[i];
+        bool seen = false;
+        if (id_set_add(set, list, kept, &seen) != 0) {
+            for (size_t k = kept; k < list->count; k++)
+                if (k == kept || k > i)
+                    fo_api_service_clear(&list->items[k]);
+            list->count = kept;
+            return FO_ENOMEM;
+        }
+        if (seen)
+            fo_api_service_clear(&list->items[kept]);
+        else
+            kept++;
+    }
+    *out_new = kept - first;
+    list->count = kept;
+    return 0;
+}
+
 int fo_api_service_list(fo_api *api, fo_service_list **out, fo_error *err)
 {
     int rc = 0;
     fo_api_response resp = {0};
+    id_set ids = {0};
+    const double start = fo_now_ms();
+    const long max_pages = api->cfg.list_max_pages;
+    const size_t max_items = api->cfg.list_max_items;
     fo_service_list *list = calloc(1, sizeof(*list));
     if (!list)
         return fo_error_set(err, FO_ENOMEM, "out of memory");
     for (long page = 1;; page++) {
-        if (page > MAX_PAGES) {
-            rc = fo_error_set(err, FO_EPROTO, "Fastly API: more than %d pages of services",
-                              MAX_PAGES);
+        if (page > max_pages) {
+            rc = fo_error_set(err, FO_EPROTO,
+                              "Fastly API: the service listing goes on past %ld pages "
+                              "(FIXORIGIN_API_MAX_PAGES)",
+                              max_pages);
+            goto out;
+        }
+        if (fo_now_ms() - start > (double)api->cfg.list_deadline_ms) {
+            rc = fo_error_set(err, FO_ETIMEOUT,
+                              "Fastly API: the service listing took over %ld s, at page %ld "
+                              "(FIXORIGIN_API_LIST_DEADLINE_MS)",
+                              api->cfg.list_deadline_ms / 1000, page);
             goto out;
         }
         /* The parameters and their order are go-fastly's paginator's. */
         rc = fo_api_get(api, &resp, err,
                         "/service?direction=descend&page=%ld&per_page=100&sort=created", page);
+        size_t first = list->count, added = 0;
         if (rc == 0)
             rc = fo_api_parse_service_page(list, resp.body.data, resp.body.len, err);
-        if (rc != 0 || !has_next_page(resp.link))
+        if (rc == 0 && keep_new_services(list, &ids, first, &added) != 0)
+            rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+        if (rc != 0)
+            break;
+        if (list->count > max_items) {
+            rc = fo_error_set(err, FO_EPROTO,
+                              "Fastly API: the service listing holds over %zu services "
+                              "(FIXORIGIN_API_MAX_SERVICES)",
+                              max_items);
+            goto out;
+        }
+        bool next = has_next_page(resp.link);
+        if (next && added == 0 && page > 1) {
+            rc = fo_error_set(err, FO_EPROTO,
+                              "Fastly API: the service listing repeats itself: page %ld "
+                              "names no service not listed before, yet says there is a next",
+                              page);
+            goto out;
+        }
+        if (!next)
             break;
         fo_api_response_clear(&resp);
     }
@@ -62,6 +171,7 @@ int fo_api_service_list(fo_api *api, fo_service_list **out, fo_error *err)
         list = NULL;
     }
 out:
+    free(ids.slots);
     fo_api_response_clear(&resp);
     fo_service_list_free(list);
     return rc;

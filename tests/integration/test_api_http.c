@@ -312,6 +312,18 @@ START_TEST(put_without_body_has_no_content_type)
 }
 END_TEST
 
+/* The path goes out byte for byte as the client built it: curl neither decodes %2E nor
+ * resolves dot segments (CURLOPT_PATH_AS_IS), so no name can move a request elsewhere. */
+START_TEST(path_is_sent_as_built)
+{
+    start_server(ANSWER, NULL);
+    ck_assert_int_eq(send_request("PUT", "/service/S/version/2/backend/%2E%2E", "a=1"), 0);
+    ck_assert(received("PUT /service/S/version/2/backend/%2E%2E HTTP/1.1\r\n"));
+    ck_assert_int_eq(send_request("GET", "/service/%2E/vcl/./x/../y", NULL), 0);
+    ck_assert(received("GET /service/%2E/vcl/./x/../y HTTP/1.1\r\n"));
+}
+END_TEST
+
 START_TEST(reads_reuse_a_connection_writes_get_their_own)
 {
     start_server(ANSWER, NULL);
@@ -599,6 +611,7 @@ Suite *api_http_suite(void)
     tcase_add_test(tc, get_sends_token_agent_and_reads_headers);
     tcase_add_test(tc, put_sends_the_form_and_no_expect);
     tcase_add_test(tc, put_without_body_has_no_content_type);
+    tcase_add_test(tc, path_is_sent_as_built);
     tcase_add_test(tc, reads_reuse_a_connection_writes_get_their_own);
     tcase_add_test(tc, oversized_body_is_refused);
     tcase_add_test(tc, silent_server_times_out);

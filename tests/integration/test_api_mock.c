@@ -713,6 +713,16 @@ START_TEST(show_against_the_stand_in)
     ck_assert_ptr_nonnull(strstr(out, "fixorigin: Fastly API: 400 "));
     free(out);
 
+    /* A service id of ".." once became GET /details: every name stays in its segment. */
+    ck_assert_int_eq(run_show("--service ..", "dots.txt"), 1);
+    ck_assert_int_eq(run_show("--service .", "dot.txt"), 1);
+    ck_assert_int_eq(run_show("--service 'a/../b?c#d %2F\xc3\xa9'", "odd.txt"), 1);
+    ck_assert_int_eq(logged("GET", "/service/%2E%2E/details", 400), 1);
+    ck_assert_int_eq(logged("GET", "/service/%2E/details", 400), 1);
+    ck_assert_int_eq(logged("GET", "/service/a%2F..%2Fb%3Fc%23d%20%252F%C3%A9/details", 400), 1);
+    ck_assert_int_eq(logged("GET", "/details", -1), 0);
+    ck_assert_int_eq(logged("GET", "/service/details", -1), 0);
+
     /* The token from a file, which lives outside the run's directory. */
     char token_file[] = "/tmp/fo-api-token-XXXXXX";
     int fd = mkstemp(token_file);

@@ -97,6 +97,43 @@ START_TEST(path_segments_are_escaped_as_go_path_escape)
 }
 END_TEST
 
+/* Names come from the API and from the user: none may change which resource a request
+ * reaches. "." and ".." are dot segments that curl, proxies and servers resolve, so they go
+ * out as %2E; everything else that is not a plain segment character is escaped as Go does. */
+START_TEST(path_segments_cannot_escape_their_place)
+{
+    static const struct {
+        const char *name;
+        const char *escaped;
+    } cases[] = {
+        {".", "%2E"},
+        {"..", "%2E%2E"},
+        {"...", "..."},
+        {"a..b", "a..b"},
+        {"./x", ".%2Fx"},
+        {"%2F", "%252F"},
+        {"a/../b", "a%2F..%2Fb"},
+        {"?x=1", "%3Fx=1"},
+        {"#top", "%23top"},
+        {"my origin", "my%20origin"},
+        {"\xc3\xa9t\xc3\xa9", "%C3%A9t%C3%A9"},
+        {"%2E%2E", "%252E%252E"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        fo_buf path = {0}, want = {0};
+        ck_assert_int_eq(fo_api_path(&path, "/service/%s/version/%ld/backend/%s/vcl/%s",
+                                     cases[i].name, 2L, cases[i].name, cases[i].name),
+                         0);
+        ck_assert_int_eq(fo_buf_printf(&want, "/service/%s/version/2/backend/%s/vcl/%s",
+                                       cases[i].escaped, cases[i].escaped, cases[i].escaped),
+                         0);
+        ck_assert_msg(strcmp(path.data, want.data) == 0, "'%s': got %s", cases[i].name, path.data);
+        fo_buf_free(&path);
+        fo_buf_free(&want);
+    }
+}
+END_TEST
+
 START_TEST(path_keeps_literal_text_and_query)
 {
     fo_buf path = {0};
@@ -118,6 +155,7 @@ Suite *api_form_suite(void)
     tcase_add_test(tc, keys_are_sorted_bytewise);
     tcase_add_test(tc, no_fields_is_an_empty_body);
     tcase_add_test(tc, path_segments_are_escaped_as_go_path_escape);
+    tcase_add_test(tc, path_segments_cannot_escape_their_place);
     tcase_add_test(tc, path_keeps_literal_text_and_query);
     suite_add_tcase(s, tc);
     return s;

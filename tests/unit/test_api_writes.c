@@ -176,6 +176,37 @@ START_TEST(vcl_update_sends_content)
 }
 END_TEST
 
+/* A backend named ".." once sent its update to the version itself (PUT /service/S/version/2/):
+ * each write goes to the record it names, whatever the name. */
+START_TEST(dot_names_write_to_their_own_record)
+{
+    const fo_backend_change changes[] = {{"ssl_cert_hostname", "origin.example.com"}};
+    fo_backend *b = NULL;
+    fo_vcl *v = NULL;
+    replay_allow_writes(r);
+    replay_add(r, "PUT", "/service/%2E%2E/version/2/backend/%2E%2E", 200,
+               "{\"name\":\"..\",\"ssl_cert_hostname\":\"origin.example.com\"}");
+    replay_add(r, "PUT", "/service/S/version/2/vcl/%2E", 200,
+               "{\"name\":\".\",\"content\":\"x\",\"main\":false}");
+    replay_add(r, "PUT", "/service/S/version/2/backend/a%2F..%2F%3F%23%20%C3%A9", 200,
+               "{\"name\":\"odd\"}");
+    ck_assert_int_eq(fo_api_backend_update(api, &b, "..", 2, "..", changes, 1, &err), 0);
+    ck_assert_str_eq(replay_last(r, "PUT")->path, "/service/%2E%2E/version/2/backend/%2E%2E");
+    fo_backend_free(b);
+    b = NULL;
+    ck_assert_int_eq(fo_api_vcl_update(api, &v, "S", 2, ".", "x", &err), 0);
+    ck_assert_str_eq(replay_last(r, "PUT")->path, "/service/S/version/2/vcl/%2E");
+    ck_assert_int_eq(fo_api_backend_update(api, &b, "S", 2, "a/../?# \xc3\xa9", changes, 1, &err),
+                     0);
+    ck_assert_str_eq(replay_last(r, "PUT")->path,
+                     "/service/S/version/2/backend/a%2F..%2F%3F%23%20%C3%A9");
+    for (size_t i = 0; i < replay_sent_count(r); i++)
+        ck_assert_int_ge(replay_sent_at(r, i)->answer, 0);
+    fo_backend_free(b);
+    fo_vcl_free(v);
+}
+END_TEST
+
 /* ---- bad changes send nothing ---- */
 
 START_TEST(port_80_or_443_needs_use_ssl)
@@ -590,6 +621,7 @@ Suite *api_writes_suite(void)
     tcase_add_test(tc, clone_as_go_fastly_sends_it);
     tcase_add_test(tc, comment_lock_activate_as_go_fastly_sends_them);
     tcase_add_test(tc, vcl_update_sends_content);
+    tcase_add_test(tc, dot_names_write_to_their_own_record);
     suite_add_tcase(s, tc);
     tc = tcase_create("refused");
     tcase_add_checked_fixture(tc, setup, teardown);
