@@ -29,7 +29,7 @@ typedef struct fo_api_request {
     const char *content_type; /* NULL when there is no body */
     const char *body;         /* NULL or the form-encoded body */
     size_t body_len;
-    bool is_write; /* not a GET: the transport must not replay it by itself */
+    bool is_write;   /* not a GET: the transport must not replay it by itself */
     long timeout_ms; /* this attempt's whole time, when shorter than the transport's; 0 = its own */
     long stall_ms;   /* give up when under 100 bytes/s flow for this long; 0 = never */
 } fo_api_request;
@@ -92,7 +92,7 @@ typedef struct fo_api_config {
     long list_max_pages;   /* pages of GET /service; default 1000 */
     size_t list_max_items; /* services in that listing; default 100000 */
     long list_deadline_ms; /* the whole listing; default 600000 */
-    fo_log_fn log;              /* method, path, status, ms: never headers or bodies */
+    fo_log_fn log;         /* method, path, status, ms: never headers or bodies */
     void *log_ctx;
     const fo_api_transport *transport; /* NULL: the curl transport; else taken over */
     fo_api_sleep_fn sleep;             /* NULL: nanosleep */

@@ -472,8 +472,7 @@ int fo_api_call(fo_api *api, fo_api_method method, const char *path_query, const
             /* A request that never left may be sent again, even a write. A body over the
              * size limit would be just as big the next time. */
             bool may_retry = (!write || !resp.maybe_delivered) && !resp.too_large;
-            if (may_retry && attempt < api->cfg.read_retries &&
-                backoff(api, attempt, call_start)) {
+            if (may_retry && attempt < api->cfg.read_retries && backoff(api, attempt, call_start)) {
                 attempt++;
                 api->stats.retries++;
                 continue;
