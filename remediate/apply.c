@@ -412,13 +412,25 @@ static void rollback(apply_ctx *a, const char *why)
     a->result->active_after = 0;
     char first[sizeof(e.msg)];
     snprintf(first, sizeof(first), "%s", e.msg);
-    fo_error_set(&e, FO_EUNKNOWN, "verification failed (%s) and so did the rollback (%s)", why,
-                 first);
+    fo_error_set(&e, FO_EUNKNOWN,
+                 "verification failed (%s) and so did the rollback (%s): unknown whether draft "
+                 "%ld or version %ld is active",
+                 why, first, a->draft, a->plan->active_version);
     finish(a, FO_APPLY_UNKNOWN, &e);
 }
 
+/* Whether a failed request got a clear answer from Fastly (a 3xx or 4xx status) rather than
+ * none (a timeout, a dropped connection) or a server error: only then can a request still
+ * be on its way when the state is read back. */
+static bool answered(const fo_error *e)
+{
+    return e->http_status >= 300 && e->http_status < 500;
+}
+
 /* Activates the draft, reads the active version back and probes its fixed backends; rolls
- * back when a fix does not hold. */
+ * back when a fix does not hold. Whatever the activate request's answer, the version active
+ * afterwards is read, never inferred from the answer: Fastly (or a proxy) may have applied
+ * an activation it answered with an error, or answered too late for the timeout. */
 static void activate_and_verify(apply_ctx *a)
 {
     fo_version *v = NULL;
@@ -428,21 +440,16 @@ static void activate_and_verify(apply_ctx *a)
     fo_buf report = {0};
     fo_error_clear(&e);
     fo_rem_step_start(&a->steps, FO_STEP_ACTIVATE, NULL);
-    int rc = fo_api_version_activate(a->api, &v, a->sid, a->draft, &e);
+    int act_rc = fo_api_version_activate(a->api, &v, a->sid, a->draft, &e);
     fo_version_free(v);
-    if (rc != 0 && rc != FO_EUNKNOWN) {
-        /* The client read the state back: the draft was not activated. */
-        draft_failed(a, FO_STEP_ACTIVATE, NULL, rc, &e, NULL);
-        return;
-    }
-    bool unknown = rc == FO_EUNKNOWN;
-    if (unknown)
+    bool failed = act_rc != 0;
+    if (failed)
         fo_rem_step_done(&a->steps, FO_STEP_ACTIVATE, NULL, false, NULL,
-                         "%s: reading the service back to find out", e.msg);
+                         "%s: reading the service back to learn which version is active", e.msg);
     else
         fo_rem_step_done(&a->steps, FO_STEP_ACTIVATE, NULL, true, NULL, "draft %ld is active",
                          a->draft);
-    if (!unknown) {
+    if (!failed) {
         a->result->active_after = a->draft;
         fo_error_clear(&e);
     }
@@ -450,30 +457,47 @@ static void activate_and_verify(apply_ctx *a)
     fo_rem_step_start(&a->steps, FO_STEP_VERIFY, NULL);
     fo_error read_err;
     fo_error_clear(&read_err);
-    rc = fo_api_service_details(a->api, &svc, a->sid, 0, &read_err);
+    int rc = fo_api_service_details(a->api, &svc, a->sid, 0, &read_err);
     long now = rc == 0 && svc->active ? svc->active->version.number : 0;
     if (rc != 0) {
         snprintf(why, sizeof(why), "the active version cannot be read back: %s", read_err.msg);
         fo_rem_step_done(&a->steps, FO_STEP_VERIFY, NULL, false, NULL, "%s", why);
+        /* Draft or original, unknown: activating the original again makes it known. */
         rollback(a, why);
     } else if (now == a->draft) {
         a->result->active_after = now;
+        if (failed)
+            fo_error_clear(&e); /* it happened: the answer was wrong, not the activation */
         if (verify_backends(a, svc->active, why, sizeof(why), &report)) {
             fo_rem_step_done(&a->steps, FO_STEP_VERIFY, NULL, true, NULL,
-                             "version %ld is active and its fixed backends pass: %s", now,
+                             "version %ld is active%s and its fixed backends pass: %s", now,
+                             failed ? " (despite the activate request's answer)" : "",
                              report.data ? report.data : "");
             finish(a, FO_APPLY_VERIFIED, NULL);
         } else {
             fo_rem_step_done(&a->steps, FO_STEP_VERIFY, NULL, false, NULL, "%s", why);
             rollback(a, why);
         }
-    } else if (unknown && now == a->plan->active_version) {
+    } else if (failed && now == a->plan->active_version) {
         a->result->active_after = now;
-        fo_rem_step_done(&a->steps, FO_STEP_VERIFY, NULL, false, NULL,
-                         "version %ld is still active: the activation did not happen", now);
-        draft_failed(a, FO_STEP_ACTIVATE, NULL, FO_EHTTP, &e, NULL);
+        a->result->activation_pending = !answered(&e);
+        char first[sizeof(e.msg)];
+        snprintf(first, sizeof(first), "%s", e.msg);
+        if (a->result->activation_pending)
+            fo_error_set(&e, act_rc,
+                         "%s; version %ld is active as read back afterwards, not draft %ld; the "
+                         "request got no clear answer, so it may still take effect: the next "
+                         "run for this service checks",
+                         first, now, a->draft);
+        else
+            fo_error_set(&e, act_rc,
+                         "%s; version %ld is active as read back afterwards: draft %ld was not "
+                         "activated and is left as it is",
+                         first, now, a->draft);
+        fo_rem_step_done(&a->steps, FO_STEP_VERIFY, NULL, false, NULL, "%s", e.msg);
+        finish(a, act_rc == FO_ECONFLICT ? FO_APPLY_CONFLICT : FO_APPLY_FAILED, &e);
     } else {
-        /* Someone activated another version after ours: theirs stays. */
+        /* Someone activated another version after ours (or instead): theirs stays. */
         a->result->active_after = now;
         fo_error_set(&e, FO_ECONFLICT,
                      "version %ld is active, not draft %ld: someone activated it meanwhile; "

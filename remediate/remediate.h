@@ -314,9 +314,11 @@ const char *fo_apply_outcome_name(fo_apply_outcome outcome);
 
 typedef struct fo_apply_result {
     fo_apply_outcome outcome;
-    long active_before; /* the version the plan was made against */
-    long draft;         /* the draft created, 0 when none */
-    long active_after;  /* the version active at the end as last seen; 0 when unknown */
+    long active_before;      /* the version the plan was made against */
+    long draft;              /* the draft created, 0 when none */
+    long active_after;       /* the version active at the end as last seen; 0 when unknown */
+    bool activation_pending; /* the activate request got no clear answer and the draft was not
+                                active when read back: it may still take effect */
     fo_step_record *steps;
     size_t step_count;
     fo_diagnosis **verified; /* per plan backend: the probe after activation, or NULL */

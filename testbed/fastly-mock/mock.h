@@ -133,6 +133,7 @@ typedef enum fo_mock_fault_kind {
     FO_MOCK_FAULT_MALFORMED,    /* apply, then answer 200 with truncated JSON */
     FO_MOCK_FAULT_TRUNCATE,     /* apply, then send headers and half the body, then close */
     FO_MOCK_FAULT_DELAY,        /* wait, then answer normally */
+    FO_MOCK_FAULT_HANG_AFTER,   /* apply the request, then wait before answering */
 } fo_mock_fault_kind;
 
 typedef struct fo_mock_fault {
@@ -141,7 +142,7 @@ typedef struct fo_mock_fault {
     long nth;        /* 1-based match to act on; 0 = every match */
     fo_mock_fault_kind kind;
     int status;    /* for STATUS, STATUS_AFTER, HTML */
-    long delay_ms; /* for DELAY */
+    long delay_ms; /* for DELAY, HANG_AFTER */
     long seen;     /* matching requests so far */
 } fo_mock_fault;
 

@@ -570,6 +570,12 @@ static enum MHD_Result serve(fo_mock_server *srv, struct MHD_Connection *conn, c
         body[strlen(body) / 2] = '\0';
     log_request(srv, method, path, query, content_type, req, reply.status, &fault);
     rate_headers rate = !is_write ? NO_RATE : spent || reply.status == 429 ? RATE_SPENT : RATE;
+    if (fault.hit && fault.rule.kind == FO_MOCK_FAULT_HANG_AFTER) {
+        /* Done, but answered late: other clients (a read-back) are served meanwhile. */
+        pthread_mutex_unlock(&srv->lock);
+        sleep_ms(srv, fault.rule.delay_ms);
+        pthread_mutex_lock(&srv->lock);
+    }
     if (body) {
         result = send_reply(conn, reply.status, body, reply.text ? "text/html" : "application/json",
                             reply.link, rate, truncate, srv);

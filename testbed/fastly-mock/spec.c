@@ -33,6 +33,10 @@ static int parse_action(fo_mock_fault *out, const char *action, fo_error *err)
         if (!parse_long(&out->delay_ms, action + 6, 0, 600000))
             return fo_error_set(err, FO_EINVAL, "delay wants milliseconds from 0 to 600000");
         out->kind = FO_MOCK_FAULT_DELAY;
+    } else if (strncmp(action, "hang-after=", 11) == 0) {
+        if (!parse_long(&out->delay_ms, action + 11, 0, 600000))
+            return fo_error_set(err, FO_EINVAL, "hang-after wants milliseconds from 0 to 600000");
+        out->kind = FO_MOCK_FAULT_HANG_AFTER;
     } else {
         char digits[4];
         const char *suffix = action + strspn(action, "0123456789");
@@ -40,7 +44,8 @@ static int parse_action(fo_mock_fault *out, const char *action, fo_error *err)
         if (len != 3)
             return fo_error_set(err, FO_EINVAL,
                                 "unknown action '%s' (drop, drop-before, STATUS, STATUS-after, "
-                                "STATUS-html, malformed, truncate, delay=MS)",
+                                "STATUS-html, malformed, truncate, delay=MS, "
+                                "hang-after=MS)",
                                 action);
         memcpy(digits, action, 3);
         digits[3] = '\0';
@@ -153,6 +158,9 @@ const char *fo_mock_fault_name(const fo_mock_fault *fault, char *buf, size_t len
         return "truncate";
     case FO_MOCK_FAULT_DELAY:
         snprintf(buf, len, "delay=%ld", fault->delay_ms);
+        return buf;
+    case FO_MOCK_FAULT_HANG_AFTER:
+        snprintf(buf, len, "hang-after=%ld", fault->delay_ms);
         return buf;
     }
     return "?";

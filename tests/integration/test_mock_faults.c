@@ -191,6 +191,40 @@ START_TEST(delay_then_normal_answer)
 }
 END_TEST
 
+static void *hung_clone(void *arg)
+{
+    (void)arg;
+    http_resp r;
+    http(&r, &mock, "PUT", SVC "/version/1/clone", MOCK_TOKEN, NULL, NULL);
+    long status = r.status;
+    http_free(&r);
+    atomic_store(&delayed_done, true);
+    return (void *)status;
+}
+
+START_TEST(hang_after_applies_at_once_and_answers_late)
+{
+    start_failing("PUT:/service/*/version/*/clone:1:hang-after=3000");
+    atomic_init(&delayed_done, false);
+    double start = fo_now_ms();
+    pthread_t thread;
+    ck_assert_int_eq(pthread_create(&thread, NULL, hung_clone, NULL), 0);
+    /* The draft is there long before the answer: a client that timed out reads it back. */
+    size_t count = 0;
+    for (int i = 0; i < 100 && count < 2; i++) {
+        usleep(20 * 1000);
+        count = version_count();
+    }
+    ck_assert_uint_eq(count, 2);
+    ck_assert(!atomic_load(&delayed_done));
+    ck_assert_double_lt(fo_now_ms() - start, 2500.0);
+    void *status;
+    pthread_join(thread, &status);
+    ck_assert_int_eq((long)status, 200);
+    ck_assert_double_ge(fo_now_ms() - start, 2900.0);
+}
+END_TEST
+
 START_TEST(nth_and_every_match)
 {
     const char *extra[] = {"--fail", "GET:/service/*/version:2:500", "--fail",
@@ -556,6 +590,7 @@ Suite *mock_faults_suite(void)
     tcase_add_test(tc, malformed_body_after_the_change);
     tcase_add_test(tc, truncated_body_after_the_change);
     tcase_add_test(tc, delay_then_normal_answer);
+    tcase_add_test(tc, hang_after_applies_at_once_and_answers_late);
     tcase_add_test(tc, nth_and_every_match);
     tcase_add_test(tc, rules_set_at_run_time);
     tcase_add_test(tc, write_budget_runs_out_then_resets);

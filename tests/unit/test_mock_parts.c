@@ -37,6 +37,7 @@ START_TEST(fault_specs_parse)
         {"GET:/x:1:malformed", FO_MOCK_FAULT_MALFORMED, 0, 0, "malformed"},
         {"GET:/x:1:truncate", FO_MOCK_FAULT_TRUNCATE, 0, 0, "truncate"},
         {"GET:/x:1:delay=250", FO_MOCK_FAULT_DELAY, 0, 250, "delay=250"},
+        {"PUT:/x:1:hang-after=900", FO_MOCK_FAULT_HANG_AFTER, 0, 900, "hang-after=900"},
         {"GET:/a:b:1:drop", FO_MOCK_FAULT_DROP_AFTER, 0, 0, "drop"}, /* ':' inside the path */
     };
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
@@ -68,6 +69,7 @@ START_TEST(bad_fault_specs_say_why)
         {"GET:/x:1:503-later", "unknown status suffix"},
         {"GET:/x:1:delay=", "delay wants milliseconds"},
         {"GET:/x:1:delay=9999999", "delay wants milliseconds"},
+        {"PUT:/x:1:hang-after=x", "hang-after wants milliseconds"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         fo_mock_fault f;
