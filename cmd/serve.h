@@ -76,6 +76,24 @@ unsigned fo_serve_http_port(const fo_serve_http *http);
  * and frees http (NULL is fine). */
 void fo_serve_http_stop(fo_serve_http *http, long grace_ms);
 
+/* ---- serve_perip.c: the per-address connection limit ----------------------------- */
+
+/* Connections counted per client address: from acceptance until libmicrohttpd lets go of
+ * them, leaving out those whose client has hung up (live connections only). */
+typedef struct fo_serve_perip fo_serve_perip;
+struct MHD_Connection;
+struct sockaddr;
+
+/* max_per_ip 0: no limit. Returns 0 or FO_ENOMEM. */
+int fo_serve_perip_new(fo_serve_perip **out, unsigned max_per_ip) FO_WARN_UNUSED;
+void fo_serve_perip_free(fo_serve_perip *limit);
+/* Whether one more connection from addr stays within the limit (the accept policy). */
+bool fo_serve_perip_admit(fo_serve_perip *limit, const struct sockaddr *addr);
+/* libmicrohttpd's connection notification (toe: MHD_CONNECTION_NOTIFY_STARTED or _CLOSED):
+ * tracks the connection in *socket_ctx. */
+void fo_serve_perip_notify(fo_serve_perip *limit, struct MHD_Connection *conn, void **socket_ctx,
+                           int toe);
+
 /* ---- serve_auth.c: pure checks ---------------------------------------------------- */
 
 /* Whether an Authorization header carries `Bearer <expected>`. Constant time in the

@@ -35,6 +35,7 @@ struct fo_serve_http {
     int active;    /* requests between their first byte and their completion */
     int working;   /* requests inside the handler: planning, applying */
     bool stopping; /* past the grace period: no new work starts */
+    fo_serve_perip *perip;
 };
 
 /* One request being read and answered: MHD's per-request context. */
@@ -273,6 +274,20 @@ static int parse_listen(struct sockaddr_storage *out, socklen_t *out_len, const 
     return 0;
 }
 
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    fo_serve_http *http = cls;
+    (void)addrlen;
+    return fo_serve_perip_admit(http->perip, addr) ? MHD_YES : MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    fo_serve_http *http = cls;
+    fo_serve_perip_notify(http->perip, conn, socket_ctx, (int)toe);
+}
+
 int fo_serve_http_start(fo_serve_http **out, const char *listen, size_t max_body,
                         unsigned max_per_ip, fo_serve_handler handler, void *ctx, fo_error *err)
 {
@@ -290,15 +305,19 @@ int fo_serve_http_start(fo_serve_http **out, const char *listen, size_t max_body
     http->ctx = ctx;
     pthread_mutex_init(&http->lock, NULL);
     pthread_cond_init(&http->idle, NULL);
+    if (fo_serve_perip_new(&http->perip, max_per_ip) != 0) {
+        fo_serve_http_stop(http, 0);
+        return fo_error_set(err, FO_ENOMEM, "out of memory");
+    }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
                      MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
                      (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
     http->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, http, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        flags, 0, on_accept, http, on_request, http, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, http, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)128, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        max_per_ip, MHD_OPTION_END);
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)128, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+        http, MHD_OPTION_END);
     if (!http->daemon) {
         fo_serve_http_stop(http, 0);
         return fo_error_set(err, FO_EIO, "cannot listen on %s (in use, or not an address here)",
@@ -360,6 +379,7 @@ void fo_serve_http_stop(fo_serve_http *http, long grace_ms)
         pthread_mutex_unlock(&http->lock);
         MHD_stop_daemon(http->daemon);
     }
+    fo_serve_perip_free(http->perip);
     pthread_cond_destroy(&http->idle);
     pthread_mutex_destroy(&http->lock);
     free(http);

@@ -408,6 +408,50 @@ START_TEST(one_address_cannot_take_every_connection)
 }
 END_TEST
 
+struct reuser {
+    unsigned port;
+    int failed;
+    char last[160];
+};
+
+/* Requests one after another, each on a new connection the client closes itself (the server
+ * would keep it open), as a client pool of a fixed size does. */
+static void *reuse_connections(void *arg)
+{
+    struct reuser *r = arg;
+    for (int i = 0; i < 100; i++) {
+        http_resp resp;
+        http_request(&resp, r->port, "GET", "/healthz", NULL, NULL, false, 30000);
+        if (resp.curl_code != 0 || resp.status != 200) {
+            r->failed++;
+            snprintf(r->last, sizeof(r->last), "curl %d, status %ld", resp.curl_code, resp.status);
+        }
+        http_free(&resp);
+    }
+    return NULL;
+}
+
+START_TEST(exactly_the_limit_is_never_refused)
+{
+    ss_serve_stop(&srv);
+    const char *const args[] = {"--max-body", "4096", "--max-per-ip", "4", NULL};
+    ss_serve_start(&srv, &f, args, serve_env);
+    /* A client at the limit: only connections that are still open count against it, not
+     * ones it has closed and the server has yet to clean up. */
+    pthread_t threads[4];
+    struct reuser users[4];
+    for (int i = 0; i < 4; i++) {
+        users[i] = (struct reuser){.port = srv.port};
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, reuse_connections, &users[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(pthread_join(threads[i], NULL), 0);
+        ck_assert_msg(users[i].failed == 0, "client %d: %d of 100 refused (%s)", i, users[i].failed,
+                      users[i].last);
+    }
+}
+END_TEST
+
 START_TEST(a_local_failure_is_the_server_s_not_fastly_s)
 {
     /* The state directory cannot be made (a file stands in its path): the lock of an apply
@@ -511,6 +555,7 @@ Suite *serve_api_suite(void)
     tcase_add_test(tc, sigterm_lets_a_request_finish);
     tcase_add_test(tc, past_the_grace_period_work_under_way_still_answers);
     tcase_add_test(tc, one_address_cannot_take_every_connection);
+    tcase_add_test(tc, exactly_the_limit_is_never_refused);
     tcase_add_test(tc, a_local_failure_is_the_server_s_not_fastly_s);
     tcase_add_test(tc, token_never_in_output);
     tcase_add_test(tc, start_errors);
