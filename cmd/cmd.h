@@ -53,6 +53,11 @@ json_t *fo_cmd_json_string(const char *s);
 /* Parses a whole decimal integer in [min, max]; false when s is not one. */
 bool fo_cmd_parse_int(const char *s, long min, long max, long *out);
 
+/* The probes to run at once: requested, or fewer when the file limit (ulimit -n, raised to
+ * its hard limit at start) cannot hold that many; then, when the user asked for the number
+ * (explicit), a warning naming both goes to stderr. option names the flag in the warning. */
+int fo_cmd_fit_concurrency(long requested, bool explicit, const char *option);
+
 /* The subcommands (cmd/<name>_cmd.c). */
 int fo_cmd_probe(int argc, char **argv);
 int fo_cmd_show(int argc, char **argv);

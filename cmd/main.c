@@ -47,6 +47,8 @@ int main(int argc, char **argv)
         return FO_EXIT_USAGE;
     }
     const char *name = argv[1];
+    /* Every command may wait on many origins at once: one descriptor each. */
+    (void)fo_fd_limit_raise();
     /* `fixorigin help scan` is `fixorigin scan --help`. */
     if (strcmp(name, "help") == 0 && argc == 3) {
         char help[] = "--help";

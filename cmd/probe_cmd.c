@@ -35,7 +35,8 @@ static void usage(FILE *out)
             "  --json                   print one JSON object (schema fixorigin.probe/v1)\n"
             "  --targets FILE           probe every target of FILE (`host:port key=value ...`\n"
             "                           a line) and print one JSON object a line\n"
-            "  --concurrency N          parallel probes with --targets (default 32)\n"
+            "  --concurrency N          parallel probes with --targets (default 32; fewer,\n"
+            "                           with a warning, when the file limit cannot hold them)\n"
             "  -h, --help               this help\n"
             "\n"
             "exit: 0 ok, 2 a problem was found, 1 the probe could not run, 64 usage error\n");
@@ -84,6 +85,7 @@ struct probe_args {
     bool json;
     bool target_options; /* a backend setting was given on the command line */
     long concurrency;
+    bool concurrency_given;
 };
 
 #define usage_error(...) fo_cmd_usage_error("probe", __VA_ARGS__)
@@ -147,6 +149,7 @@ static int parse_args(struct probe_args *a, int argc, char **argv)
         case OPT_CONCURRENCY:
             if (!fo_cmd_parse_int(optarg, 1, 1024, &a->concurrency))
                 return usage_error("--concurrency takes a number from 1 to 1024, not '%s'", optarg);
+            a->concurrency_given = true;
             break;
         default:
             return fo_cmd_option_error("probe", opt, argv);
@@ -349,8 +352,9 @@ static int probe_many(fo_prober *prober, const struct probe_args *a)
     }
     struct many_state state = {.list = list};
     int code = FO_EXIT_OK;
-    if (fo_probe_run_many(prober, list->targets, list->count, (int)a->concurrency, target_done,
-                          &state, &err) != 0) {
+    int concurrency = fo_cmd_fit_concurrency(a->concurrency, a->concurrency_given, "--concurrency");
+    if (fo_probe_run_many(prober, list->targets, list->count, concurrency, target_done, &state,
+                          &err) != 0) {
         fo_cmd_errorf("%s", err.msg);
         code = FO_EXIT_ERROR;
     } else if (state.error) {

@@ -1,9 +1,11 @@
 #include "fo.h"
 
+#include <limits.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 int fo_error_setv(fo_error *err, int code, const char *fmt, va_list ap)
@@ -172,4 +174,32 @@ double fo_now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+long fo_fd_limit(void)
+{
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return 1024; /* what nearly every system starts with */
+    if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur > (rlim_t)LONG_MAX)
+        return LONG_MAX;
+    return (long)limit.rlim_cur;
+}
+
+long fo_fd_limit_raise(void)
+{
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        rlim_t wanted = limit.rlim_max;
+        /* An unlimited hard limit cannot be the soft one (the kernel caps it at nr_open):
+         * ask for a large number instead, and halve it until the kernel agrees. */
+        if (wanted == RLIM_INFINITY)
+            wanted = (rlim_t)1 << 20;
+        for (; wanted > limit.rlim_cur; wanted /= 2) {
+            struct rlimit raised = {.rlim_cur = wanted, .rlim_max = limit.rlim_max};
+            if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+                break;
+        }
+    }
+    return fo_fd_limit();
 }

@@ -82,4 +82,11 @@ void fo_secret_free(char *s);
 /* Monotonic clock in milliseconds. */
 double fo_now_ms(void);
 
+/* Raises the soft RLIMIT_NOFILE to the hard limit: a fleet run needs a descriptor for every
+ * origin it waits on, and the usual soft limit (1024) is far below what the system allows.
+ * Returns the soft limit now in force (fo_fd_limit). Safe to call more than once. */
+long fo_fd_limit_raise(void);
+/* The soft RLIMIT_NOFILE in force; LONG_MAX when unlimited. */
+long fo_fd_limit(void);
+
 #endif

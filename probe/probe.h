@@ -285,14 +285,27 @@ void fo_prober_free(fo_prober *prober);
 int fo_probe_run(fo_prober *prober, fo_diagnosis **out, const fo_probe_target *target,
                  fo_error *err) FO_WARN_UNUSED;
 
+/* The most probes run at once. */
+#define FO_PROBE_MAX_CONCURRENCY 1024
+/* Descriptors one probe holds at most at once: its connection, or the parallel hellos that
+ * explain a failure, and its resolver's socket. */
+#define FO_PROBE_FDS_PER_PROBE 6
+/* Descriptors left for the rest of the program: API connections, files, standard streams. */
+#define FO_PROBE_FD_RESERVE 64
+
+/* The most probes that can run at once within a file limit of fd_limit descriptors (see
+ * fo_fd_limit): at least 1, at most FO_PROBE_MAX_CONCURRENCY. Pure. */
+int fo_probe_concurrency_cap(long fd_limit);
+
 /* Called once per target as it finishes, one call at a time (under a lock), in completion
  * order. d is owned by the callee (fo_diagnosis_free), NULL when the probe could not run
  * (err says why). */
 typedef void (*fo_probe_done_fn)(void *ctx, size_t index, fo_diagnosis *d, const fo_error *err);
 
-/* Probes count targets with at most concurrency worker threads (on the caller's thread
- * when none can be started). Returns 0 once every target was attempted (individual
- * failures go to done), or FO_EINVAL for a concurrency outside 1-1024, FO_ENOMEM. */
+/* Probes count targets, at most concurrency at once, and fewer when the file limit allows
+ * fewer (fo_probe_concurrency_cap: running out of descriptors is never an origin's result).
+ * Returns 0 once every target was attempted (individual failures go to done), or FO_EINVAL
+ * for a concurrency outside 1-FO_PROBE_MAX_CONCURRENCY, FO_ENOMEM. */
 int fo_probe_run_many(fo_prober *prober, const fo_probe_target *targets, size_t count,
                       int concurrency, fo_probe_done_fn done, void *ctx,
                       fo_error *err) FO_WARN_UNUSED;

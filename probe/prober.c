@@ -20,7 +20,6 @@
 /* Fastly's certificate chains are small; this bounds what an origin can make us parse. */
 #define MAX_CERT_LIST (100 * 1024)
 #define TRUST_BUNDLE_MAX_BYTES (16u << 20)
-#define MAX_CONCURRENCY 1024
 #define WORKER_STACK_SIZE (256u * 1024)
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -564,6 +563,14 @@ out:
     return rc;
 }
 
+int fo_probe_concurrency_cap(long fd_limit)
+{
+    long probes = (fd_limit - FO_PROBE_FD_RESERVE) / FO_PROBE_FDS_PER_PROBE;
+    if (probes < 1)
+        return 1;
+    return probes < FO_PROBE_MAX_CONCURRENCY ? (int)probes : FO_PROBE_MAX_CONCURRENCY;
+}
+
 struct run_many {
     fo_prober *prober;
     const fo_probe_target *targets;
@@ -598,10 +605,14 @@ static void *worker(void *arg)
 int fo_probe_run_many(fo_prober *p, const fo_probe_target *targets, size_t count, int concurrency,
                       fo_probe_done_fn done, void *ctx, fo_error *err)
 {
-    if (concurrency < 1 || concurrency > MAX_CONCURRENCY)
-        return fo_error_set(err, FO_EINVAL, "concurrency must be 1 to %d", MAX_CONCURRENCY);
+    if (concurrency < 1 || concurrency > FO_PROBE_MAX_CONCURRENCY)
+        return fo_error_set(err, FO_EINVAL, "concurrency must be 1 to %d",
+                            FO_PROBE_MAX_CONCURRENCY);
     if (count == 0)
         return 0;
+    int cap = fo_probe_concurrency_cap(fo_fd_limit());
+    if (concurrency > cap)
+        concurrency = cap;
     struct run_many job = {
         .prober = p, .targets = targets, .count = count, .done = done, .ctx = ctx};
     size_t workers = (size_t)concurrency < count ? (size_t)concurrency : count;

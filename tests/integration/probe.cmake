@@ -1,6 +1,6 @@
 # The real `fixorigin probe` against testbed-origins (and against TLS servers
 # this project did not write), over loopback sockets.
-foreach(suite probe_cases probe_targets probe_foreign)
+foreach(suite probe_cases probe_targets probe_foreign probe_limits)
   fo_add_suite(${suite} INTEGRATION
     SOURCES integration/test_${suite}.c integration/testbed_fixture.c
     LIBS fo_testbed_harness PkgConfig::JANSSON)
