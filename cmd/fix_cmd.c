@@ -234,7 +234,7 @@ static void print_backend(const out_ctx *o, const fo_backend_plan *bp)
         printf(":%ld", bp->backend->port);
     printf(")\n");
     if (d) {
-        const char *fastly = fo_class_fastly_error(class);
+        const char *fastly = fo_verdict_fastly_error(&d->verdict);
         printf("  %s%s%s%s%s\n", paint(o, class == FO_CLASS_OK ? BOLD_GREEN : BOLD_RED),
                fo_class_id(class), paint(o, RESET), fastly ? "  " : "", fastly ? fastly : "");
         print_label("evidence", bp->evidence);

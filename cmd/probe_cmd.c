@@ -205,7 +205,7 @@ static void print_text(const fo_diagnosis *d)
     const fo_probe_facts *f = &d->facts;
     bool color = fo_cmd_use_color(stdout);
     bool ok = v->class == FO_CLASS_OK;
-    const char *fastly = fo_class_fastly_error(v->class);
+    const char *fastly = fo_verdict_fastly_error(v);
     bool v6 = strchr(d->target.host, ':') != NULL;
 
     printf("%s%s%s:%d  %s%s%s  %s\n", v6 ? "[" : "", d->target.host, v6 ? "]" : "", d->target.port,
@@ -239,7 +239,7 @@ static void print_text(const fo_diagnosis *d)
         print_line("leaf", leaf->subject);
         printf("  %-10s", "names");
         for (size_t i = 0; i < leaf->san_count; i++) {
-            printf("%s", i ? ", " : " ");
+            printf("%s%s:", i ? ", " : " ", fo_cert_san_is_ip(leaf, i) ? "IP" : "DNS");
             fo_cmd_put_clean(stdout, leaf->san[i]);
         }
         printf("%s\n", leaf->san_count ? "" : " (no subjectAltName)");

@@ -97,9 +97,18 @@ static json_t *cert_json(const fo_cert_facts *c, bool *ok)
     }
     put(o, "subject", fo_cmd_json_string(c->subject), ok);
     put(o, "issuer", fo_cmd_json_string(c->issuer), ok);
-    for (size_t i = 0; i < c->san_count; i++)
+    json_t *san_types = json_array();
+    for (size_t i = 0; i < c->san_count; i++) {
         push(san, fo_cmd_json_string(c->san[i]), ok);
+        push(san_types, json_string(fo_cert_san_is_ip(c, i) ? "IP" : "DNS"), ok);
+    }
     put(o, "san", san, ok);
+    put(o, "san_types", san_types, ok);
+    put(o, "ext_key_usage", fo_cmd_json_string(c->ext_key_usage), ok);
+    put(o, "key_type", fo_cmd_json_string(c->key_type[0] ? c->key_type : NULL), ok);
+    put(o, "key_bits", c->key_bits > 0 ? json_integer(c->key_bits) : json_null(), ok);
+    put(o, "signature_digest",
+        fo_cmd_json_string(c->signature_digest[0] ? c->signature_digest : NULL), ok);
     put(o, "not_before", time_text(c->not_before), ok);
     put(o, "not_after", time_text(c->not_after), ok);
     put(o, "sha256", json_string(c->sha256), ok);
@@ -182,7 +191,7 @@ json_t *fo_cmd_diagnosis_json(const fo_diagnosis *d, long line)
         put(o, "line", json_integer(line), &ok);
     put(o, "target", target_json(d, &ok), &ok);
     put(o, "class", json_string(fo_class_id(v->class)), &ok);
-    put(o, "fastly_error", fo_cmd_json_string(fo_class_fastly_error(v->class)), &ok);
+    put(o, "fastly_error", fo_cmd_json_string(fo_verdict_fastly_error(v)), &ok);
     put(o, "ok", json_boolean(v->class == FO_CLASS_OK), &ok);
     put(o, "detail", fo_cmd_json_string(v->detail), &ok);
     for (size_t i = 0; i < v->also_count; i++)

@@ -119,7 +119,7 @@ static json_t *backend_section(const fo_backend_plan *bp, fo_serve_action action
     fo_buf b = {0};
     char port[24] = "";
     fo_class class = bp->diagnosis ? bp->diagnosis->verdict.class : FO_CLASS_OK;
-    const char *fastly = fo_class_fastly_error(class);
+    const char *fastly = bp->diagnosis ? fo_verdict_fastly_error(&bp->diagnosis->verdict) : NULL;
     if (bp->backend->port > 0)
         snprintf(port, sizeof(port), ":%ld", bp->backend->port);
     put(&b, "*");

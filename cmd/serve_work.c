@@ -101,7 +101,8 @@ static json_t *diagnoses_json(const fo_plan *plan)
     for (size_t i = 0; list && i < plan->backend_count; i++) {
         const fo_backend_plan *bp = &plan->backends[i];
         fo_class class = bp->diagnosis ? bp->diagnosis->verdict.class : FO_CLASS_OK;
-        const char *fastly = bp->diagnosis ? fo_class_fastly_error(class) : NULL;
+        const char *fastly =
+            bp->diagnosis ? fo_verdict_fastly_error(&bp->diagnosis->verdict) : NULL;
         json_t *o = json_pack(
             "{s:o, s:o, s:o, s:s, s:o, s:o, s:o}", "name", fo_cmd_json_string(bp->backend->name),
             "address", fo_cmd_json_string(bp->backend->address), "port",

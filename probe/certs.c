@@ -58,16 +58,20 @@ static char *string_of(const ASN1_STRING *s)
     return copy;
 }
 
-static int add_san(fo_cert_facts *out, char *name)
+static int add_san(fo_cert_facts *out, char *name, fo_san_type type)
 {
     if (!name)
         return FO_ENOMEM;
-    char **grown = realloc(out->san, (out->san_count + 1) * sizeof(*grown));
+    fo_san_type *types = realloc(out->san_types, (out->san_count + 1) * sizeof(*types));
+    if (types)
+        out->san_types = types;
+    char **grown = types ? realloc(out->san, (out->san_count + 1) * sizeof(*grown)) : NULL;
     if (!grown) {
         free(name);
         return FO_ENOMEM;
     }
     out->san = grown;
+    out->san_types[out->san_count] = type;
     out->san[out->san_count++] = name;
     return 0;
 }
@@ -79,14 +83,14 @@ static int collect_san(fo_cert_facts *out, X509 *cert)
     for (int i = 0; names && i < sk_GENERAL_NAME_num(names) && out->san_count < MAX_SAN; i++) {
         const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, i);
         if (gn->type == GEN_DNS) {
-            rc = add_san(out, string_of(gn->d.dNSName));
+            rc = add_san(out, string_of(gn->d.dNSName), FO_SAN_DNS);
         } else if (gn->type == GEN_IPADD) {
             char text[INET6_ADDRSTRLEN];
             int len = ASN1_STRING_length(gn->d.iPAddress);
             int family = len == 4 ? AF_INET : len == 16 ? AF_INET6 : 0;
             if (family &&
                 inet_ntop(family, ASN1_STRING_get0_data(gn->d.iPAddress), text, sizeof(text)))
-                rc = add_san(out, fo_strdup(text));
+                rc = add_san(out, fo_strdup(text), FO_SAN_IP);
         }
         if (rc != 0)
             break;
@@ -110,6 +114,53 @@ static int collect_aia(fo_cert_facts *out, X509 *cert)
     }
     AUTHORITY_INFO_ACCESS_free(aia);
     return rc;
+}
+
+/* extendedKeyUsage as short names, comma-separated; NULL text when the extension is absent. */
+static int collect_eku(fo_cert_facts *out, X509 *cert)
+{
+    EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(cert, NID_ext_key_usage, NULL, NULL);
+    if (!eku)
+        return 0;
+    fo_buf text = {0};
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < sk_ASN1_OBJECT_num(eku) && i < 16; i++) {
+        char name[80];
+        const ASN1_OBJECT *obj = sk_ASN1_OBJECT_value(eku, i);
+        int nid = OBJ_obj2nid(obj);
+        if (nid != NID_undef)
+            snprintf(name, sizeof(name), "%s", OBJ_nid2sn(nid));
+        else if (OBJ_obj2txt(name, sizeof(name), obj, 1) <= 0)
+            snprintf(name, sizeof(name), "?");
+        rc = fo_buf_printf(&text, "%s%s", i ? "," : "", name);
+    }
+    EXTENDED_KEY_USAGE_free(eku);
+    if (rc == 0 && !(out->ext_key_usage = fo_buf_steal(&text)))
+        rc = FO_ENOMEM;
+    fo_buf_free(&text);
+    return rc ? FO_ENOMEM : 0;
+}
+
+/* The key's type and size and the digest the issuer signed with: what weak-certificate
+ * warnings are made of. */
+static void collect_strength(fo_cert_facts *out, X509 *cert)
+{
+    EVP_PKEY *key = X509_get0_pubkey(cert);
+    if (key) {
+        int id = EVP_PKEY_get_base_id(key);
+        const char *type = id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS ? "RSA"
+                           : id == EVP_PKEY_EC                          ? "EC"
+                           : id == EVP_PKEY_ED25519                     ? "Ed25519"
+                           : id == EVP_PKEY_ED448                       ? "Ed448"
+                           : id == EVP_PKEY_DSA                         ? "DSA"
+                                                                        : "";
+        snprintf(out->key_type, sizeof(out->key_type), "%s", type);
+        out->key_bits = EVP_PKEY_get_bits(key);
+    }
+    int md = NID_undef;
+    if (X509_get_signature_info(cert, &md, NULL, NULL, NULL) == 1 && md != NID_undef)
+        snprintf(out->signature_digest, sizeof(out->signature_digest), "%s", OBJ_nid2sn(md));
+    ERR_clear_error();
 }
 
 static void sha256_hex(char out[65], X509 *cert)
@@ -148,8 +199,9 @@ int fo_certs_facts(fo_cert_facts *out, X509 *cert)
     sha256_hex(out->sha256, cert);
     out->self_signed = X509_self_signed(cert, 0) == 1;
     out->is_ca = (X509_get_extension_flags(cert) & EXFLAG_CA) != 0;
+    collect_strength(out, cert);
     if (!out->subject || !out->issuer || !out->pem || collect_san(out, cert) != 0 ||
-        collect_aia(out, cert) != 0) {
+        collect_aia(out, cert) != 0 || collect_eku(out, cert) != 0) {
         fo_certs_facts_clear(out);
         return FO_ENOMEM;
     }
@@ -165,6 +217,8 @@ void fo_certs_facts_clear(fo_cert_facts *facts)
     for (size_t i = 0; i < facts->san_count; i++)
         free(facts->san[i]);
     free(facts->san);
+    free(facts->san_types);
+    free(facts->ext_key_usage);
     free(facts->aia_issuer_url);
     free(facts->pem);
     memset(facts, 0, sizeof(*facts));

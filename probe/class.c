@@ -30,6 +30,20 @@ static const struct {
     [FO_CLASS_TLSV1_ALERT_INTERNAL_ERROR] = {"tlsv1_alert_internal_error",
                                              "TLSv1 alert internal error"},
     [FO_CLASS_RC4_CIPHER] = {"rc4_cipher", "Using RC4 Cipher"},
+    /* OpenSSL's verify texts, which Fastly shows for certificate errors. */
+    [FO_CLASS_CERTIFICATE_NOT_YET_VALID] = {"certificate_not_yet_valid",
+                                            "certificate is not yet valid"},
+    [FO_CLASS_UNSUITABLE_CERTIFICATE_PURPOSE] = {"unsuitable_certificate_purpose",
+                                                 "unsuitable certificate purpose"},
+    [FO_CLASS_NAME_CONSTRAINTS_VIOLATION] = {"name_constraints_violation",
+                                             "permitted subtree violation"},
+    [FO_CLASS_INVALID_CA] = {"invalid_ca", "invalid CA certificate"},
+    [FO_CLASS_UNHANDLED_CRITICAL_EXTENSION] = {"unhandled_critical_extension",
+                                               "unhandled critical extension"},
+    [FO_CLASS_CERTIFICATE_REVOKED] = {"certificate_revoked", "certificate revoked"},
+    [FO_CLASS_KEY_TOO_SMALL] = {"key_too_small", "EE certificate key too weak"},
+    [FO_CLASS_CA_MD_TOO_WEAK] = {"ca_md_too_weak", "CA signature digest algorithm too weak"},
+    [FO_CLASS_CERTIFICATE_ERROR] = {"certificate_error", "certificate verify failed"},
 };
 
 const char *fo_class_id(fo_class c)
@@ -44,6 +58,38 @@ const char *fo_class_fastly_error(fo_class c)
     if ((unsigned)c >= FO_CLASS_COUNT)
         return NULL;
     return classes[c].fastly_error;
+}
+
+bool fo_class_is_certificate(fo_class c)
+{
+    switch (c) {
+    case FO_CLASS_HOSTNAME_MISMATCH:
+    case FO_CLASS_UNABLE_TO_VERIFY_FIRST_CERTIFICATE:
+    case FO_CLASS_SELF_SIGNED_CERTIFICATE:
+    case FO_CLASS_UNABLE_TO_GET_LOCAL_ISSUER_CERTIFICATE:
+    case FO_CLASS_SELF_SIGNED_CERTIFICATE_IN_CHAIN:
+    case FO_CLASS_UNABLE_TO_GET_ISSUER_CERTIFICATE:
+    case FO_CLASS_CERTIFICATE_EXPIRED:
+    case FO_CLASS_CERTIFICATE_NOT_YET_VALID:
+    case FO_CLASS_UNSUITABLE_CERTIFICATE_PURPOSE:
+    case FO_CLASS_NAME_CONSTRAINTS_VIOLATION:
+    case FO_CLASS_INVALID_CA:
+    case FO_CLASS_UNHANDLED_CRITICAL_EXTENSION:
+    case FO_CLASS_CERTIFICATE_REVOKED:
+    case FO_CLASS_KEY_TOO_SMALL:
+    case FO_CLASS_CA_MD_TOO_WEAK:
+    case FO_CLASS_CERTIFICATE_ERROR:
+        return true;
+    default:
+        return false;
+    }
+}
+
+const char *fo_verdict_fastly_error(const fo_verdict *v)
+{
+    if (v->class == FO_CLASS_OK)
+        return NULL;
+    return v->fastly_error[0] ? v->fastly_error : fo_class_fastly_error(v->class);
 }
 
 int fo_class_parse(fo_class *out, const char *id)

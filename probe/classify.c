@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+
 #include "probe.h"
 
 /* OpenSSL's verify codes (X509_V_ERR_*), spelt out so this file needs no OpenSSL. */
@@ -16,8 +18,21 @@ enum {
     VERIFY_SELF_SIGNED_IN_CHAIN = 19,
     VERIFY_UNABLE_TO_GET_ISSUER_LOCALLY = 20,
     VERIFY_UNABLE_TO_VERIFY_LEAF_SIGNATURE = 21,
+    VERIFY_CERT_REVOKED = 23,
+    VERIFY_INVALID_PURPOSE = 26,
+    VERIFY_UNHANDLED_CRITICAL_EXTENSION = 34,
+    VERIFY_PERMITTED_VIOLATION = 47,
+    VERIFY_EXCLUDED_VIOLATION = 48,
+    VERIFY_SUBTREE_MINMAX = 49,
+    VERIFY_UNSUPPORTED_CONSTRAINT_TYPE = 51,
+    VERIFY_UNSUPPORTED_CONSTRAINT_SYNTAX = 52,
+    VERIFY_UNSUPPORTED_NAME_SYNTAX = 53,
     VERIFY_HOSTNAME_MISMATCH = 62,
     VERIFY_IP_ADDRESS_MISMATCH = 64,
+    VERIFY_EE_KEY_TOO_SMALL = 66,
+    VERIFY_CA_KEY_TOO_SMALL = 67,
+    VERIFY_CA_MD_TOO_WEAK = 68,
+    VERIFY_INVALID_CA = 79,
 };
 
 #define ALERT_INTERNAL_ERROR 80
@@ -79,9 +94,8 @@ const char *fo_probe_verify_text(const fo_probe_facts *facts)
     return facts->verify_error_count > 0 ? facts->verify_errors[0].error : "unknown";
 }
 
-/* Verify codes with no Fastly text of their own: 9 "not yet valid" counts as
- * certificate_expired (the same fix: a certificate valid now, on the origin); any other
- * code makes the handshake fail, so it counts as handshake_failure. */
+/* Every verify code has a class: Fastly shows OpenSSL's text for a certificate it refuses,
+ * so a code without a class of its own is certificate_error, never a handshake failure. */
 static fo_class verify_class(int code)
 {
     switch (code) {
@@ -99,11 +113,42 @@ static fo_class verify_class(int code)
     case VERIFY_UNABLE_TO_GET_ISSUER_CERT:
         return FO_CLASS_UNABLE_TO_GET_ISSUER_CERTIFICATE;
     case VERIFY_CERT_HAS_EXPIRED:
-    case VERIFY_CERT_NOT_YET_VALID:
         return FO_CLASS_CERTIFICATE_EXPIRED;
+    case VERIFY_CERT_NOT_YET_VALID:
+        return FO_CLASS_CERTIFICATE_NOT_YET_VALID;
+    case VERIFY_INVALID_PURPOSE:
+        return FO_CLASS_UNSUITABLE_CERTIFICATE_PURPOSE;
+    case VERIFY_PERMITTED_VIOLATION:
+    case VERIFY_EXCLUDED_VIOLATION:
+    case VERIFY_SUBTREE_MINMAX:
+    case VERIFY_UNSUPPORTED_CONSTRAINT_TYPE:
+    case VERIFY_UNSUPPORTED_CONSTRAINT_SYNTAX:
+    case VERIFY_UNSUPPORTED_NAME_SYNTAX:
+        return FO_CLASS_NAME_CONSTRAINTS_VIOLATION;
+    case VERIFY_INVALID_CA:
+        return FO_CLASS_INVALID_CA;
+    case VERIFY_UNHANDLED_CRITICAL_EXTENSION:
+        return FO_CLASS_UNHANDLED_CRITICAL_EXTENSION;
+    case VERIFY_CERT_REVOKED:
+        return FO_CLASS_CERTIFICATE_REVOKED;
+    case VERIFY_EE_KEY_TOO_SMALL:
+    case VERIFY_CA_KEY_TOO_SMALL:
+        return FO_CLASS_KEY_TOO_SMALL;
+    case VERIFY_CA_MD_TOO_WEAK:
+        return FO_CLASS_CA_MD_TOO_WEAK;
     default:
-        return FO_CLASS_HANDSHAKE_FAILURE;
+        return FO_CLASS_CERTIFICATE_ERROR;
     }
+}
+
+/* The text Fastly shows for a verify error of class c: the class's own (Fastly's spelling
+ * of the texts it lists), else OpenSSL's text of that very code. */
+static const char *verify_fastly_text(fo_class c, const fo_verify_error *e)
+{
+    if (c == FO_CLASS_NAME_CONSTRAINTS_VIOLATION || c == FO_CLASS_KEY_TOO_SMALL ||
+        c == FO_CLASS_CERTIFICATE_ERROR)
+        return e->error[0] ? e->error : fo_class_fastly_error(c);
+    return fo_class_fastly_error(c);
 }
 
 /* Whether the origin would pick RC4 for what Fastly offers: an RC4-only hello got RC4, and
@@ -162,13 +207,18 @@ static bool certificate_failed_first(const fo_probe_target *target, const fo_pro
            facts->chain_count > 0 && facts->verify_error_count > 0;
 }
 
-static void add_class(fo_verdict *out, bool *seen, bool *have_primary, fo_class c)
+/* Adds class c (its Fastly text, when it differs from the class's usual one). */
+static void add_class(fo_verdict *out, bool *seen, bool *have_primary, fo_class c, const char *text)
 {
     if (seen[c])
         return;
     seen[c] = true;
     if (!*have_primary) {
         out->class = c;
+        snprintf(out->fastly_error, sizeof(out->fastly_error), "%s",
+                 text               ? text
+                 : c == FO_CLASS_OK ? ""
+                                    : fo_class_fastly_error(c));
         *have_primary = true;
     } else {
         out->also[out->also_count++] = c;
@@ -212,6 +262,26 @@ static const char *subject_of(const fo_cert_facts *cert)
     return cert && cert->subject ? cert->subject : "(unknown)";
 }
 
+bool fo_cert_san_is_ip(const fo_cert_facts *cert, size_t i)
+{
+    if (cert->san_types)
+        return cert->san_types[i] == FO_SAN_IP;
+    unsigned char buf[16];
+    return inet_pton(AF_INET, cert->san[i], buf) == 1 ||
+           inet_pton(AF_INET6, cert->san[i], buf) == 1;
+}
+
+void fo_cert_san_format(char *buf, size_t size, const fo_cert_facts *cert, size_t i)
+{
+    snprintf(buf, size, "%s:%s", fo_cert_san_is_ip(cert, i) ? "IP" : "DNS", cert->san[i]);
+}
+
+static bool is_ip_text(const char *text)
+{
+    unsigned char buf[16];
+    return text && (inet_pton(AF_INET, text, buf) == 1 || inet_pton(AF_INET6, text, buf) == 1);
+}
+
 static void say_leaf_names(fo_verdict *out, const fo_probe_facts *facts)
 {
     const fo_cert_facts *leaf = cert_at(facts, 0);
@@ -220,10 +290,28 @@ static void say_leaf_names(fo_verdict *out, const fo_probe_facts *facts)
         return;
     }
     say(out, "the certificate covers ");
-    for (size_t i = 0; i < leaf->san_count && i < 4; i++)
-        say(out, "%s%s", i ? ", " : "", leaf->san[i]);
+    for (size_t i = 0; i < leaf->san_count && i < 4; i++) {
+        char entry[300];
+        fo_cert_san_format(entry, sizeof(entry), leaf, i);
+        say(out, "%s%s", i ? ", " : "", entry);
+    }
     if (leaf->san_count > 4)
         say(out, " and %zu more", leaf->san_count - 4);
+}
+
+/* An IP address is matched only by an IP entry: a DNS entry that spells it is no match. */
+static void say_dns_typed_ip(fo_verdict *out, const fo_probe_facts *facts, const char *name)
+{
+    const fo_cert_facts *leaf = cert_at(facts, 0);
+    for (size_t i = 0; leaf && i < leaf->san_count; i++) {
+        if (!fo_cert_san_is_ip(leaf, i) && strcmp(leaf->san[i], name) == 0) {
+            say(out,
+                " The certificate lists %s as a DNS name; an IP address is matched only by "
+                "an IP entry (IP:%s).",
+                name, name);
+            return;
+        }
+    }
 }
 
 static void say_versions(fo_verdict *out, const fo_probe_facts *facts, const fo_probe_settings *s)
@@ -259,6 +347,55 @@ static void say_late(fo_verdict *out, const fo_probe_facts *facts)
         say(out, ", nor in the extra time waited.");
 }
 
+/* Whether some presented certificate is the one named issuer. */
+static bool chain_has_subject(const fo_probe_facts *facts, const char *subject)
+{
+    for (size_t i = 1; subject && i < facts->chain_count; i++) {
+        if (facts->chain[i].subject && strcmp(facts->chain[i].subject, subject) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* 21: the leaf's issuer was found neither among what was sent nor in the trust. Which fix
+ * that calls for depends on what was sent: nothing (a missing intermediate when the leaf
+ * names where its issuer is published, as public CAs' leaves do; else most likely a private
+ * root that must be trusted), or a CA certificate that is not the leaf's issuer. */
+static void say_first_certificate(fo_verdict *out, const fo_probe_facts *facts,
+                                  const fo_cert_facts *cert)
+{
+    const char *issuer = cert && cert->issuer ? cert->issuer : "?";
+    if (facts->chain_count > 1) {
+        const fo_cert_facts *sent = cert_at(facts, 1);
+        if (chain_has_subject(facts, issuer))
+            say(out,
+                "The origin sends its certificate (%s) with an intermediate named like its "
+                "issuer (%s) whose key did not sign it: a wrong or outdated intermediate; the "
+                "origin must send the one that issued its certificate.",
+                subject_of(cert), issuer);
+        else
+            say(out,
+                "The origin sends its certificate (%s) with the wrong intermediate: it sends %s, "
+                "but the certificate was issued by %s, which is neither sent nor trusted; the "
+                "origin must send %s instead.",
+                subject_of(cert), subject_of(sent), issuer, issuer);
+        return;
+    }
+    if (cert && cert->aia_issuer_url) {
+        say(out,
+            "The origin sends its certificate (%s) without the intermediate CA that issued it "
+            "(%s); the issuer is published at %s.",
+            subject_of(cert), issuer, cert->aia_issuer_url);
+        return;
+    }
+    say(out,
+        "The origin sends its certificate (%s) alone, and its issuer (%s) is neither sent nor "
+        "trusted; the certificate names no URL for its issuer, as a private CA's certificates "
+        "often do. If %s is a private root, it must be trusted (ssl_ca_cert); if it is an "
+        "intermediate, the origin must send it.",
+        subject_of(cert), issuer, issuer);
+}
+
 static void say_verify(fo_verdict *out, fo_class c, const fo_probe_facts *facts,
                        const fo_probe_target *target)
 {
@@ -274,22 +411,22 @@ static void say_verify(fo_verdict *out, fo_class c, const fo_probe_facts *facts,
         e = &facts->verify_errors[index];
     const fo_cert_facts *cert = cert_at(facts, e->depth);
     const fo_cert_facts *last = cert_at(facts, (int)facts->chain_count - 1);
+    const char *issuer = cert && cert->issuer ? cert->issuer : "its issuer";
     char when[32];
 
     switch (c) {
-    case FO_CLASS_HOSTNAME_MISMATCH:
+    case FO_CLASS_HOSTNAME_MISMATCH: {
+        const char *name = target->settings.cert_hostname;
+        bool ip = is_ip_text(name);
         say(out, "The name check fails: ");
         say_leaf_names(out, facts);
-        say(out, ", not %s.", target->settings.cert_hostname);
+        say(out, ", not %s%s.", name ? name : "?", ip ? " (an IP address)" : "");
+        if (ip && name)
+            say_dns_typed_ip(out, facts, name);
         break;
+    }
     case FO_CLASS_UNABLE_TO_VERIFY_FIRST_CERTIFICATE:
-        say(out, "The origin sends its certificate (%s) without the intermediate CA that issued it",
-            subject_of(cert));
-        if (cert && cert->issuer)
-            say(out, " (%s)", cert->issuer);
-        if (cert && cert->aia_issuer_url)
-            say(out, "; the issuer is published at %s", cert->aia_issuer_url);
-        say(out, ".");
+        say_first_certificate(out, facts, cert);
         break;
     case FO_CLASS_SELF_SIGNED_CERTIFICATE:
         say(out, "The certificate %s is self-signed and not trusted.", subject_of(cert));
@@ -312,18 +449,56 @@ static void say_verify(fo_verdict *out, fo_class c, const fo_probe_facts *facts,
             last && last->issuer ? last->issuer : "?");
         break;
     case FO_CLASS_CERTIFICATE_EXPIRED:
-        if (e->code == VERIFY_CERT_NOT_YET_VALID) {
-            fo_probe_format_time(when, sizeof(when), cert ? cert->not_before : 0);
-            say(out, "The certificate %s is not valid yet: it starts on %s.", subject_of(cert),
-                cert ? when : "?");
-        } else {
-            fo_probe_format_time(when, sizeof(when), cert ? cert->not_after : 0);
-            say(out, "The certificate %s expired on %s.", subject_of(cert), cert ? when : "?");
-        }
+        fo_probe_format_time(when, sizeof(when), cert ? cert->not_after : 0);
+        say(out, "The certificate %s expired on %s.", subject_of(cert), cert ? when : "?");
+        break;
+    case FO_CLASS_CERTIFICATE_NOT_YET_VALID:
+        fo_probe_format_time(when, sizeof(when), cert ? cert->not_before : 0);
+        say(out,
+            "The certificate %s is not valid yet: it starts on %s. It was installed before its "
+            "start date, or the clock of whoever issued it is wrong; renewing will not help.",
+            subject_of(cert), cert ? when : "?");
+        break;
+    case FO_CLASS_UNSUITABLE_CERTIFICATE_PURPOSE:
+        say(out, "The certificate %s may not be used by a TLS server: its extended key usage is %s",
+            subject_of(cert), cert && cert->ext_key_usage ? cert->ext_key_usage : "not serverAuth");
+        say(out, ", without serverAuth. The origin needs a certificate issued for TLS servers.");
+        break;
+    case FO_CLASS_NAME_CONSTRAINTS_VIOLATION:
+        say(out,
+            "The certificate %s names something its issuing CA may not certify: %s (verify "
+            "error %d). The CA's name constraints exclude it; a certificate from a CA allowed "
+            "to issue for these names is needed.",
+            subject_of(cert), e->error, e->code);
+        break;
+    case FO_CLASS_INVALID_CA:
+        say(out,
+            "The chain uses %s as a CA, but it is not a CA certificate (no basicConstraints "
+            "CA:TRUE): the origin sends the wrong certificate as its intermediate, or its CA "
+            "issued a certificate that cannot sign others.",
+            subject_of(cert));
+        break;
+    case FO_CLASS_UNHANDLED_CRITICAL_EXTENSION:
+        say(out,
+            "The certificate %s carries an extension marked critical that OpenSSL does not "
+            "know, so it must be refused; the CA must issue it without that extension.",
+            subject_of(cert));
+        break;
+    case FO_CLASS_CERTIFICATE_REVOKED:
+        say(out, "The certificate %s has been revoked by %s.", subject_of(cert), issuer);
+        break;
+    case FO_CLASS_KEY_TOO_SMALL:
+        say(out, "The %s key of %s (%d bits) is too small for the verifier's security level.",
+            cert && cert->key_type[0] ? cert->key_type : "public", subject_of(cert),
+            cert ? cert->key_bits : 0);
+        break;
+    case FO_CLASS_CA_MD_TOO_WEAK:
+        say(out, "The certificate %s is signed with %s, a digest too weak for the verifier.",
+            subject_of(cert), cert && cert->signature_digest[0] ? cert->signature_digest : "?");
         break;
     default:
-        say(out, "The certificate does not verify: %s (verify error %d at depth %d).", e->error,
-            e->code, e->depth);
+        say(out, "The certificate %s does not verify: %s (verify error %d at depth %d).",
+            subject_of(cert), e->error, e->code, e->depth);
         break;
     }
 }
@@ -448,10 +623,10 @@ void fo_probe_classify(fo_verdict *out, const fo_probe_target *target, const fo_
     memset(out, 0, sizeof(*out));
     out->class = FO_CLASS_OK;
     if (s->use_ssl && s->check_cert && fo_str_empty(s->cert_hostname))
-        add_class(out, seen, &have_primary, FO_CLASS_MISSING_CERT_HOSTNAME);
+        add_class(out, seen, &have_primary, FO_CLASS_MISSING_CERT_HOSTNAME, NULL);
     bool certificate_first = certificate_failed_first(target, facts);
     if (facts->outcome != FO_OUTCOME_OK && !certificate_first)
-        add_class(out, seen, &have_primary, outcome_class(facts));
+        add_class(out, seen, &have_primary, outcome_class(facts), NULL);
 
     bool unchecked[FO_CLASS_COUNT] = {false};
     for (size_t i = 0; s->use_ssl && i < facts->verify_error_count; i++) {
@@ -459,22 +634,16 @@ void fo_probe_classify(fo_verdict *out, const fo_probe_target *target, const fo_
         fo_class c = verify_class(effective_code(e));
         if (!s->check_cert) {
             /* Fastly verifies nothing then: a problem to know about, not an error. */
-            if (!unchecked[c] && c == FO_CLASS_HANDSHAKE_FAILURE)
-                warn(out, "ssl_check_cert is off; with it on the certificate would fail: %s",
-                     e->error);
-            else if (!unchecked[c])
+            if (!unchecked[c])
                 warn(out, "ssl_check_cert is off; with it on Fastly would report \"%s\"",
-                     fo_class_fastly_error(c));
+                     verify_fastly_text(c, e));
             unchecked[c] = true;
             continue;
         }
-        if (c == FO_CLASS_HANDSHAKE_FAILURE)
-            warn(out, "certificate problem: %s (verify error %d at depth %d)", e->error, e->code,
-                 e->depth);
-        add_class(out, seen, &have_primary, c);
+        add_class(out, seen, &have_primary, c, verify_fastly_text(c, e));
     }
     if (certificate_first)
-        add_class(out, seen, &have_primary, outcome_class(facts));
+        add_class(out, seen, &have_primary, outcome_class(facts), NULL);
     warn_expiry(out, facts, now);
     if (facts->client_cert_requested)
         warn(out, "the origin asks for a client certificate (mutual TLS); Fastly sends one only "

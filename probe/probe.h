@@ -29,13 +29,27 @@ typedef enum fo_class {
     FO_CLASS_HANDSHAKE_FAILURE,
     FO_CLASS_TLSV1_ALERT_INTERNAL_ERROR,
     FO_CLASS_RC4_CIPHER,
+    /* Certificate verify errors in OpenSSL's own words (Fastly shows OpenSSL's text). */
+    FO_CLASS_CERTIFICATE_NOT_YET_VALID,      /* 9 */
+    FO_CLASS_UNSUITABLE_CERTIFICATE_PURPOSE, /* 26 */
+    FO_CLASS_NAME_CONSTRAINTS_VIOLATION,     /* 47, 48, 49, 51-53 */
+    FO_CLASS_INVALID_CA,                     /* 79 (24 before OpenSSL 3) */
+    FO_CLASS_UNHANDLED_CRITICAL_EXTENSION,   /* 34 */
+    FO_CLASS_CERTIFICATE_REVOKED,            /* 23: only where revocation is checked */
+    FO_CLASS_KEY_TOO_SMALL,                  /* 66, 67: only above security level 0 */
+    FO_CLASS_CA_MD_TOO_WEAK,                 /* 68: likewise */
+    FO_CLASS_CERTIFICATE_ERROR,              /* any other verify error, OpenSSL's text kept */
     FO_CLASS_COUNT
 } fo_class;
 
 /* The class id ("hostname_mismatch"); never NULL ("?" for an out-of-range value). */
 const char *fo_class_id(fo_class c);
-/* Fastly's own text for the class ("Hostname mismatch"); NULL for FO_CLASS_OK. */
+/* Fastly's own text for the class ("Hostname mismatch"); NULL for FO_CLASS_OK. For a class
+ * whose text depends on the verify code (name constraints, key sizes, certificate_error)
+ * this is the class's usual text; a verdict carries the exact one (fo_verdict_fastly_error). */
 const char *fo_class_fastly_error(fo_class c);
+/* Whether the class is a certificate verify error (the chain or the name failed). */
+bool fo_class_is_certificate(fo_class c);
 /* Parses a class id. Returns 0, or FO_EINVAL for an unknown id. */
 int fo_class_parse(fo_class *out, const char *id) FO_WARN_UNUSED;
 
@@ -138,13 +152,21 @@ void fo_probe_target_list_free(fo_probe_target_list *list);
 int fo_probe_read_file(char **out, const char *path, size_t max_bytes,
                        fo_error *err) FO_WARN_UNUSED;
 
+/* The type of a subjectAltName entry: a name "127.0.0.1" written as DNS is no IP entry. */
+typedef enum fo_san_type { FO_SAN_DNS, FO_SAN_IP } fo_san_type;
+
 /* What one presented certificate says. */
 typedef struct fo_cert_facts {
     char *subject; /* RFC 2253: "CN=www.origin.test,O=Example" */
     char *issuer;
     char **san; /* DNS names and IP addresses of subjectAltName, in order */
     size_t san_count;
-    int64_t not_before; /* Unix seconds */
+    fo_san_type *san_types; /* the type of each san entry; NULL in facts built by hand */
+    char *ext_key_usage;    /* extendedKeyUsage as short names ("serverAuth,clientAuth"), or NULL */
+    char key_type[16];      /* "RSA", "EC", "Ed25519", ...; "" when unknown */
+    int key_bits;           /* the public key's size in bits; 0 when unknown */
+    char signature_digest[16]; /* the digest the issuer signed with: "SHA256", "SHA1"; "" unknown */
+    int64_t not_before;        /* Unix seconds */
     int64_t not_after;
     char sha256[65];      /* lowercase hex of the DER */
     bool self_signed;     /* issuer == subject and the key ids agree */
@@ -152,6 +174,11 @@ typedef struct fo_cert_facts {
     char *aia_issuer_url; /* Authority Information Access caIssuers URI, or NULL */
     char *pem;            /* the certificate, PEM text */
 } fo_cert_facts;
+
+/* Whether san[i] is an IP entry (facts without types: whether its text is an address). */
+bool fo_cert_san_is_ip(const fo_cert_facts *cert, size_t i);
+/* "DNS:www.origin.test" or "IP:127.0.0.1" into buf. */
+void fo_cert_san_format(char *buf, size_t size, const fo_cert_facts *cert, size_t i);
 
 /* Certificates read from PEM text or DER bytes, as facts. */
 typedef struct fo_cert_list {
@@ -233,12 +260,17 @@ void fo_probe_facts_init(fo_probe_facts *facts);
 /* The conclusion drawn from the facts. */
 typedef struct fo_verdict {
     fo_class class;                /* the error Fastly would report */
+    char fastly_error[96];         /* its text as Fastly shows it ("" for ok): OpenSSL's words */
     fo_class also[FO_CLASS_COUNT]; /* every other class found, verifier order, no repeats */
     size_t also_count;
     char detail[512]; /* one readable sentence */
     char warnings[FO_MAX_WARNINGS][200];
     size_t warning_count;
 } fo_verdict;
+
+/* The text Fastly would show for the verdict: v->fastly_error, else the class's text;
+ * NULL for ok. */
+const char *fo_verdict_fastly_error(const fo_verdict *v);
 
 /* The verify error that decides the class, as an index into facts->verify_errors, or -1.
  * Pure. It is the first error in OpenSSL's order, except that a leaf sent alone whose

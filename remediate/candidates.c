@@ -448,15 +448,23 @@ static void plan_first_certificate(builder *b)
                    "The origin should serve its full chain (certificate and intermediate).");
     }
     propose_ca_file(b);
+    const char *wanted = leaf && leaf->issuer ? leaf->issuer : "its issuer";
     if (rejected)
         set_advice(b, self_signed_aia_advice(rejected));
+    else if (b->facts->chain_count > 1)
+        set_advice(b, fo_rem_strdupf("The origin sends the wrong intermediate (%s) with its "
+                                     "certificate: configure it to send %s instead.",
+                                     b->facts->chain[1].subject, wanted));
+    else if (leaf && !leaf->aia_issuer_url)
+        set_advice(b, fo_rem_strdupf("The origin sends its certificate alone and its issuer %s is "
+                                     "not trusted; the certificate names no AIA URL. If %s is a "
+                                     "private root, pass --ca-file with it; if it is an "
+                                     "intermediate, configure the origin to serve the full chain.",
+                                     wanted, wanted));
     else
-        set_advice(
-            b, fo_rem_strdupf(
-                   "The origin sends its certificate without the intermediate CA%s: "
-                   "configure it to serve the full chain, or pass --ca-file with the "
-                   "intermediate.",
-                   leaf && !leaf->aia_issuer_url ? " and the certificate names no AIA URL" : ""));
+        set_advice(b, fo_strdup("The origin sends its certificate without the intermediate CA: "
+                                "configure it to serve the full chain, or pass --ca-file with the "
+                                "intermediate."));
 }
 
 /* unable_to_get_issuer_certificate: a certificate trusted through ssl_ca_cert whose own
@@ -781,12 +789,59 @@ static void plan_human(builder *b)
     switch (b->in->diagnosis->verdict.class) {
     case FO_CLASS_CERTIFICATE_EXPIRED:
         if (leaf)
-            fo_probe_format_time(when, sizeof(when),
-                                 f->verify_code == 9 ? leaf->not_before : leaf->not_after);
-        set_advice(b, fo_rem_strdupf("Renew the origin's certificate%s%s: it %s %s.",
+            fo_probe_format_time(when, sizeof(when), leaf->not_after);
+        set_advice(b, fo_rem_strdupf("Renew the origin's certificate%s%s: it expired on %s.",
                                      leaf ? " " : "", leaf ? leaf->subject : "",
-                                     f->verify_code == 9 ? "is not valid before" : "expired on",
                                      when[0] ? when : "(date unknown)"));
+        break;
+    case FO_CLASS_CERTIFICATE_NOT_YET_VALID:
+        if (leaf)
+            fo_probe_format_time(when, sizeof(when), leaf->not_before);
+        set_advice(
+            b, fo_rem_strdupf("Needs a person. Tell the origin's owner: the certificate%s%s is not "
+                              "valid before %s. Put back the previous certificate until then, or "
+                              "check the issuing system's clock; renewing will not help.",
+                              leaf ? " " : "", leaf ? leaf->subject : "",
+                              when[0] ? when : "(date unknown)"));
+        break;
+    case FO_CLASS_UNSUITABLE_CERTIFICATE_PURPOSE:
+        set_advice(b, fo_rem_strdupf("Needs a person. Tell the origin's owner: the certificate%s%s "
+                                     "is not issued for TLS servers (extended key usage %s); "
+                                     "get one with serverAuth.",
+                                     leaf ? " " : "", leaf ? leaf->subject : "",
+                                     leaf && leaf->ext_key_usage ? leaf->ext_key_usage : "?"));
+        break;
+    case FO_CLASS_NAME_CONSTRAINTS_VIOLATION:
+        set_advice(b, fo_rem_strdupf("Needs a person. Tell the origin's owner: the CA that issued "
+                                     "the certificate may not certify its names (%s); get a "
+                                     "certificate from a CA allowed to issue for them.",
+                                     fo_verdict_fastly_error(&b->in->diagnosis->verdict)));
+        break;
+    case FO_CLASS_INVALID_CA:
+        set_advice(b, fo_strdup("Needs a person. Tell the origin's owner: the certificate it sends "
+                                "as its intermediate is not a CA certificate; send the CA "
+                                "certificate that really issued the leaf."));
+        break;
+    case FO_CLASS_UNHANDLED_CRITICAL_EXTENSION:
+        set_advice(b, fo_strdup("Needs a person. Tell the origin's owner: a certificate in its "
+                                "chain has a critical extension TLS clients do not know; have "
+                                "it reissued without it."));
+        break;
+    case FO_CLASS_CERTIFICATE_REVOKED:
+        set_advice(b, fo_strdup("Needs a person. Tell the origin's owner: its certificate has "
+                                "been revoked; install a new one."));
+        break;
+    case FO_CLASS_KEY_TOO_SMALL:
+    case FO_CLASS_CA_MD_TOO_WEAK:
+        set_advice(b,
+                   fo_rem_strdupf("Needs a person. Tell the origin's owner: its chain is too "
+                                  "weak (%s); reissue with RSA 2048+ or ECDSA P-256 and SHA-256.",
+                                  fo_verdict_fastly_error(&b->in->diagnosis->verdict)));
+        break;
+    case FO_CLASS_CERTIFICATE_ERROR:
+        set_advice(b, fo_rem_strdupf("Needs a person. Tell the origin's owner: its certificate "
+                                     "fails verification: %s.",
+                                     b->in->diagnosis->verdict.detail));
         break;
     case FO_CLASS_DNS_FAILURE:
         set_advice(b, fo_rem_strdupf("Fix DNS: %s does not resolve%s%s%s.", b->in->backend->address,

@@ -132,9 +132,10 @@ bool fo_remediate_cert_covers(const fo_cert_facts *cert, const char *name)
     if (!cert || fo_str_empty(name))
         return false;
     if (ip_bytes(name, want, &want_len)) {
+        /* Only IP entries match an address: a DNS entry spelling it does not. */
         for (size_t i = 0; i < cert->san_count; i++) {
-            if (ip_bytes(cert->san[i], have, &have_len) && have_len == want_len &&
-                memcmp(have, want, (size_t)want_len) == 0)
+            if (fo_cert_san_is_ip(cert, i) && ip_bytes(cert->san[i], have, &have_len) &&
+                have_len == want_len && memcmp(have, want, (size_t)want_len) == 0)
                 return true;
         }
         return false;
@@ -144,7 +145,7 @@ bool fo_remediate_cert_covers(const fo_cert_facts *cert, const char *name)
         return false;
     bool has_dns = false;
     for (size_t i = 0; i < cert->san_count; i++) {
-        if (ip_bytes(cert->san[i], have, &have_len))
+        if (fo_cert_san_is_ip(cert, i))
             continue;
         has_dns = true;
         if (pattern_matches(cert->san[i], lname))

@@ -31,6 +31,16 @@ enum ident {
     LEAF_PRIVATE,
     LEAF_EXPIRED,
     LEAF_EXPIRED_OTHER,
+    LEAF_NOT_YET_VALID,
+    LEAF_CLIENT_ONLY,
+    CONSTRAINED_INT,
+    LEAF_CONSTRAINED,
+    NOT_A_CA_INT,
+    LEAF_UNDER_NOT_A_CA,
+    LEAF_CRITICAL,
+    LEAF_FROM_PRIVATE_ROOT,
+    LEAF_IP_AS_DNS,
+    LEAF_EXPIRES_SOON,
     IDENT_COUNT
 };
 
@@ -88,6 +98,41 @@ static const struct ident_def {
      .spec = LEAF("other.origin.test", -400, -30),
      .issuer = PUBLIC_INT,
      .aia = AIA_INT},
+    {.id = LEAF_NOT_YET_VALID, .spec = LEAF(WWW, 2, 365), .issuer = PUBLIC_INT, .aia = AIA_INT},
+    {.id = LEAF_CLIENT_ONLY,
+     .spec = {.common_name = WWW,
+              .san_dns = WWW,
+              .valid_from_days = -1,
+              .valid_to_days = 365,
+              .ext_key_usage = "clientAuth"},
+     .issuer = PUBLIC_INT,
+     .aia = AIA_INT},
+    {.id = CONSTRAINED_INT,
+     .spec = {.common_name = "Testbed Constrained Intermediate CA",
+              .is_ca = true,
+              .valid_from_days = -30,
+              .valid_to_days = 1825,
+              .name_constraints = "critical,permitted;DNS:.example.com"},
+     .issuer = PUBLIC_ROOT},
+    {.id = LEAF_CONSTRAINED, .spec = LEAF(WWW, -1, 365), .issuer = CONSTRAINED_INT},
+    {.id = NOT_A_CA_INT,
+     .spec = {.common_name = "Testbed Not-a-CA Intermediate",
+              .not_a_ca = true,
+              .valid_from_days = -30,
+              .valid_to_days = 1825},
+     .issuer = PUBLIC_ROOT},
+    {.id = LEAF_UNDER_NOT_A_CA, .spec = LEAF(WWW, -1, 365), .issuer = NOT_A_CA_INT},
+    {.id = LEAF_CRITICAL,
+     .spec = {.common_name = WWW,
+              .san_dns = WWW,
+              .valid_from_days = -1,
+              .valid_to_days = 365,
+              .unknown_critical = true},
+     .issuer = PUBLIC_INT,
+     .aia = AIA_INT},
+    {.id = LEAF_FROM_PRIVATE_ROOT, .spec = LEAF(WWW, -1, 365), .issuer = PRIVATE_ROOT},
+    {.id = LEAF_IP_AS_DNS, .spec = LEAF("127.0.0.1", -1, 365), .issuer = PUBLIC_INT},
+    {.id = LEAF_EXPIRES_SOON, .spec = LEAF(WWW, -300, 10), .issuer = PUBLIC_INT, .aia = AIA_INT},
 };
 
 /* Where an origin listens: the testbed's host, its own loopback address (for
@@ -183,6 +228,33 @@ static const struct origin_def {
      .leaf = LEAF_WWW,
      .chain = {PUBLIC_INT},
      .client_cert = 1},
+    {.name = "certificate_not_yet_valid",
+     .behaviour = TB_TLS,
+     .leaf = LEAF_NOT_YET_VALID,
+     .chain = {PUBLIC_INT}},
+    {.name = "unsuitable_certificate_purpose",
+     .behaviour = TB_TLS,
+     .leaf = LEAF_CLIENT_ONLY,
+     .chain = {PUBLIC_INT}},
+    {.name = "name_constraints_violation",
+     .behaviour = TB_TLS,
+     .leaf = LEAF_CONSTRAINED,
+     .chain = {CONSTRAINED_INT}},
+    {.name = "invalid_ca",
+     .behaviour = TB_TLS,
+     .leaf = LEAF_UNDER_NOT_A_CA,
+     .chain = {NOT_A_CA_INT}},
+    {.name = "unhandled_critical_extension",
+     .behaviour = TB_TLS,
+     .leaf = LEAF_CRITICAL,
+     .chain = {PUBLIC_INT}},
+    {.name = "private_root_leaf_alone", .behaviour = TB_TLS, .leaf = LEAF_FROM_PRIVATE_ROOT},
+    {.name = "wrong_intermediate", .behaviour = TB_TLS, .leaf = LEAF_WWW, .chain = {PRIVATE_INT}},
+    {.name = "dns_typed_ip_san",
+     .behaviour = TB_TLS,
+     .leaf = LEAF_IP_AS_DNS,
+     .chain = {PUBLIC_INT}},
+    {.name = "expires_soon", .behaviour = TB_TLS, .leaf = LEAF_EXPIRES_SOON, .chain = {PUBLIC_INT}},
     {.name = "rc4_cipher", .behaviour = TB_RC4},
     {.name = "hostile_garbage", .behaviour = TB_GARBAGE},
     {.name = "hostile_slow_drip", .behaviour = TB_DRIP},
@@ -197,8 +269,11 @@ static const struct case_def {
     const char *name;
     const char *origin;
     const char *expected_class;
-    const char *expected_also; /* one more class expected in "also", or NULL */
-    bool robustness;           /* hostile: any defined class in bounded time is right */
+    const char *expected_also;    /* one more class expected in "also", or NULL */
+    const char *expected_detail;  /* a part of the detail sentence, or NULL */
+    const char *expected_warning; /* a part of some warning, or NULL */
+    const char *cert_hostname;    /* instead of WWW */
+    bool robustness;              /* hostile: any defined class in bounded time is right */
     const char *description;
     bool no_sni;
     bool no_cert_hostname;
@@ -336,6 +411,54 @@ static const struct case_def {
      .origin = "client_cert_optional",
      .expected_class = "ok",
      .description = "asks for a client certificate but answers without one"},
+    {.name = "certificate_not_yet_valid",
+     .origin = "certificate_not_yet_valid",
+     .expected_class = "certificate_not_yet_valid",
+     .expected_detail = "is not valid yet",
+     .description = "public chain whose leaf starts in 2 days"},
+    {.name = "unsuitable_certificate_purpose",
+     .origin = "unsuitable_certificate_purpose",
+     .expected_class = "unsuitable_certificate_purpose",
+     .expected_detail = "extended key usage is clientAuth",
+     .description =
+         "public chain whose leaf is for TLS clients only (extendedKeyUsage clientAuth)"},
+    {.name = "name_constraints_violation",
+     .origin = "name_constraints_violation",
+     .expected_class = "name_constraints_violation",
+     .expected_detail = "permitted subtree violation",
+     .description = "leaf for " WWW " from an intermediate constrained to .example.com"},
+    {.name = "invalid_ca",
+     .origin = "invalid_ca",
+     .expected_class = "invalid_ca",
+     .expected_detail = "Not-a-CA Intermediate,O=fixorigin testbed as a CA, but it is not a CA",
+     .description =
+         "leaf issued by an intermediate that is no CA (CA:FALSE), under the public root"},
+    {.name = "unhandled_critical_extension",
+     .origin = "unhandled_critical_extension",
+     .expected_class = "unhandled_critical_extension",
+     .expected_detail = "extension marked critical",
+     .description = "public chain whose leaf carries a critical extension nobody knows"},
+    {.name = "private_root_leaf_alone",
+     .origin = "private_root_leaf_alone",
+     .expected_class = "unable_to_verify_first_certificate",
+     .expected_detail = "is a private root, it must be trusted",
+     .description = "leaf issued straight by the untrusted private root, sent alone, no AIA"},
+    {.name = "wrong_intermediate",
+     .origin = "wrong_intermediate",
+     .expected_class = "unable_to_verify_first_certificate",
+     .expected_detail = "with the wrong intermediate",
+     .description = "public leaf sent with the private intermediate instead of its own"},
+    {.name = "dns_typed_ip_san",
+     .origin = "dns_typed_ip_san",
+     .expected_class = "hostname_mismatch",
+     .expected_detail = "covers DNS:127.0.0.1, not 127.0.0.1",
+     .description = "SAN DNS:127.0.0.1 (an address written as a name); ssl_cert_hostname 127.0.0.1",
+     .cert_hostname = "127.0.0.1"},
+    {.name = "expires_soon",
+     .origin = "expires_soon",
+     .expected_class = "ok",
+     .expected_warning = "certificate expires in ",
+     .description = "healthy public chain whose leaf expires in 10 days"},
     {.name = "rc4_cipher",
      .origin = "rc4_cipher",
      .expected_class = "rc4_cipher",
@@ -704,7 +827,8 @@ static json_t *settings_json(const tb_testbed *tb, const struct case_def *c)
     if (!c->no_sni)
         json_object_set_new(s, "ssl_sni_hostname", json_string(WWW));
     if (!c->no_cert_hostname)
-        json_object_set_new(s, "ssl_cert_hostname", json_string(WWW));
+        json_object_set_new(s, "ssl_cert_hostname",
+                            json_string(c->cert_hostname ? c->cert_hostname : WWW));
     if (c->ca_cert) {
         snprintf(path, sizeof(path), "%s/%s", tb->dir, c->ca_cert);
         json_object_set_new(s, "ssl_ca_cert", json_string(path));
@@ -766,6 +890,10 @@ static json_t *case_json(const tb_testbed *tb, const struct case_def *c, int lin
                         files && chain_length(def) > 0 ? dir_path(tb, def->name, "-chain.pem")
                                                        : json_null());
     json_object_set_new(entry, "key_file", files ? dir_path(tb, def->name, ".key") : json_null());
+    json_object_set_new(entry, "expected_detail",
+                        c->expected_detail ? json_string(c->expected_detail) : json_null());
+    json_object_set_new(entry, "expected_warning",
+                        c->expected_warning ? json_string(c->expected_warning) : json_null());
     return entry;
 }
 

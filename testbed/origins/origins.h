@@ -23,6 +23,13 @@ typedef struct tb_cert_spec {
     int valid_from_days;        /* e.g. -1 */
     int valid_to_days;          /* e.g. 365; negative gives an expired certificate */
     const char *aia_issuer_url; /* authorityInfoAccess caIssuers, or NULL */
+    const char *ext_key_usage;  /* a leaf's extendedKeyUsage; NULL: serverAuth */
+    const char
+        *name_constraints; /* a CA's nameConstraints ("critical,permitted;DNS:.x"), or NULL */
+    bool not_a_ca;         /* used as an intermediate: CA:FALSE and no keyUsage */
+    bool unknown_critical; /* carries a critical extension nobody knows */
+    int rsa_bits;          /* with an RSA key: its size; 0 gives 2048 */
+    bool sha1;             /* signed by its issuer with SHA-1 */
 } tb_cert_spec;
 
 /* A key and its certificate; both owned. */

@@ -51,6 +51,22 @@ static bool set_serial(X509 *cert)
     return ok;
 }
 
+/* A critical extension under a private OID no verifier knows: it must refuse the cert. */
+static bool add_unknown_critical(X509 *cert)
+{
+    ASN1_OBJECT *oid = OBJ_txt2obj("1.3.6.1.4.1.99999.1.1", 1);
+    ASN1_OCTET_STRING *data = ASN1_OCTET_STRING_new();
+    static const unsigned char der_null[] = {0x05, 0x00};
+    X509_EXTENSION *ext = NULL;
+    bool ok = oid && data && ASN1_OCTET_STRING_set(data, der_null, sizeof(der_null)) == 1 &&
+              (ext = X509_EXTENSION_create_by_OBJ(NULL, oid, 1, data)) != NULL &&
+              X509_add_ext(cert, ext, -1) == 1;
+    X509_EXTENSION_free(ext);
+    ASN1_OCTET_STRING_free(data);
+    ASN1_OBJECT_free(oid);
+    return ok;
+}
+
 static bool add_extensions(X509 *cert, const tb_cert_spec *spec, X509 *issuer_cert, bool rsa)
 {
     X509V3_CTX ctx;
@@ -59,6 +75,11 @@ static bool add_extensions(X509 *cert, const tb_cert_spec *spec, X509 *issuer_ce
     if (!add_ext(cert, &ctx, NID_basic_constraints,
                  spec->is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE"))
         return false;
+    if (spec->name_constraints &&
+        !add_ext(cert, &ctx, NID_name_constraints, spec->name_constraints))
+        return false;
+    if (spec->unknown_critical && !add_unknown_critical(cert))
+        return false;
     if (!add_ext(cert, &ctx, NID_subject_key_identifier, "hash"))
         return false;
     if (issuer_cert != cert && !add_ext(cert, &ctx, NID_authority_key_identifier, "keyid:always"))
@@ -66,14 +87,16 @@ static bool add_extensions(X509 *cert, const tb_cert_spec *spec, X509 *issuer_ce
     /* A self-signed leaf (what `openssl req -x509` makes) carries CA:TRUE and
      * no key usage; issued leaves look like a public CA's. */
     bool self_signed_leaf = spec->is_ca && spec->san_dns;
-    if (!self_signed_leaf) {
+    if (!self_signed_leaf && !spec->not_a_ca) {
         const char *usage = spec->is_ca ? "critical,keyCertSign,cRLSign"
                             : rsa       ? "critical,digitalSignature,keyEncipherment"
                                         : "critical,digitalSignature";
         if (!add_ext(cert, &ctx, NID_key_usage, usage))
             return false;
     }
-    if (!spec->is_ca && !add_ext(cert, &ctx, NID_ext_key_usage, "serverAuth"))
+    if (!spec->is_ca && !spec->not_a_ca &&
+        !add_ext(cert, &ctx, NID_ext_key_usage,
+                 spec->ext_key_usage ? spec->ext_key_usage : "serverAuth"))
         return false;
     if (spec->san_dns) {
         snprintf(buf, sizeof(buf), "DNS:%s", spec->san_dns);
@@ -92,7 +115,8 @@ int tb_pki_issue(tb_identity *out, const tb_cert_spec *spec, const tb_identity *
                  fo_error *err)
 {
     int rc = FO_OK;
-    EVP_PKEY *key = rsa ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
+    EVP_PKEY *key = rsa ? EVP_RSA_gen(spec->rsa_bits > 0 ? (unsigned)spec->rsa_bits : 2048)
+                        : EVP_EC_gen("P-256");
     X509 *cert = X509_new();
     if (!key || !cert) {
         rc = ssl_failure(err, "generating a key");
@@ -106,7 +130,7 @@ int tb_pki_issue(tb_identity *out, const tb_cert_spec *spec, const tb_identity *
         !X509_gmtime_adj(X509_getm_notBefore(cert), (long)spec->valid_from_days * 86400) ||
         !X509_gmtime_adj(X509_getm_notAfter(cert), (long)spec->valid_to_days * 86400) ||
         X509_set_pubkey(cert, key) != 1 || !add_extensions(cert, spec, issuer_cert, rsa) ||
-        X509_sign(cert, issuer_key, EVP_sha256()) <= 0) {
+        X509_sign(cert, issuer_key, spec->sha1 ? EVP_sha1() : EVP_sha256()) <= 0) {
         rc = ssl_failure(err, "issuing a certificate");
         goto out;
     }

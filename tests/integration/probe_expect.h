@@ -12,7 +12,7 @@
 
 static const struct {
     const char *class_id;
-    const char *fastly_error; /* NULL: none (ok) */
+    const char *fastly_error; /* NULL: none (ok), or OpenSSL's text of the verify code */
 } probe_classes[] = {
     {"ok", NULL},
     {"hostname_mismatch", "Hostname mismatch"},
@@ -30,6 +30,15 @@ static const struct {
     {"handshake_failure", "SSL handshake failure"},
     {"tlsv1_alert_internal_error", "TLSv1 alert internal error"},
     {"rc4_cipher", "Using RC4 Cipher"},
+    {"certificate_not_yet_valid", "certificate is not yet valid"},
+    {"unsuitable_certificate_purpose", "unsuitable certificate purpose"},
+    {"name_constraints_violation", NULL}, /* OpenSSL's text of the code: checked below */
+    {"invalid_ca", "invalid CA certificate"},
+    {"unhandled_critical_extension", "unhandled critical extension"},
+    {"certificate_revoked", "certificate revoked"},
+    {"key_too_small", NULL},
+    {"ca_md_too_weak", "CA signature digest algorithm too weak"},
+    {"certificate_error", NULL},
 };
 
 /* The index of class_id in probe_classes, or -1 when it is not one. */
@@ -75,6 +84,9 @@ static inline void check_result_shape(const json_t *result, const char *label)
     if (expected_text)
         ck_assert_msg(json_is_string(text) && strcmp(json_string_value(text), expected_text) == 0,
                       "%s: fastly_error for %s", label, class_id);
+    else if (index != 0) /* OpenSSL's text of the very verify error */
+        ck_assert_msg(json_is_string(text) && strlen(json_string_value(text)) > 0,
+                      "%s: fastly_error for %s", label, class_id);
     else
         ck_assert_msg(json_is_null(text), "%s: fastly_error should be null", label);
     ck_assert_msg(json_is_boolean(json_object_get(result, "ok")) &&
@@ -107,6 +119,17 @@ static inline void check_result_for_case(const json_t *result, const json_t *ent
             json_array_has_string(json_object_get(result, "also"), json_string_value(also)),
             "%s: also lacks %s", name, json_string_value(also));
     }
+    const char *detail = json_str(entry, "expected_detail");
+    if (detail)
+        ck_assert_msg(strstr(json_str(result, "detail"), detail) != NULL,
+                      "%s: detail '%s' lacks '%s'", name, json_str(result, "detail"), detail);
+    const char *warning = json_str(entry, "expected_warning");
+    bool warned = false;
+    json_array_foreach(json_object_get(result, "warnings"), i, also)
+    {
+        warned |= warning && strstr(json_string_value(also), warning) != NULL;
+    }
+    ck_assert_msg(!warning || warned, "%s: no warning with '%s'", name, warning ? warning : "");
     json_t *target = json_object_get(result, "target");
     ck_assert_str_eq(json_str(target, "host"), fx_case_host(entry));
     ck_assert_int_eq(json_integer_value(json_object_get(target, "port")), fx_case_port(entry));

@@ -97,6 +97,15 @@ static const struct probe_case {
     {"client_cert_required", 2, 0, ANY, true, 0, 0, 0}, /* 116, unless a reset overtakes it */
     {"client_cert_optional", 2, 0, NUL, true, 0, 0, 0},
     {"rc4_cipher", 0, ANY, ANY, true, 0, 0, 1},
+    {"certificate_not_yet_valid", 2, 9, NUL, true, 0, 0, 0},
+    {"unsuitable_certificate_purpose", 2, 26, NUL, true, 0, 0, 0},
+    {"name_constraints_violation", 2, 47, NUL, true, 0, 0, 0},
+    {"invalid_ca", 2, 79, NUL, true, 0, 0, 0},
+    {"unhandled_critical_extension", 2, 34, NUL, true, 0, 0, 0},
+    {"private_root_leaf_alone", 1, 21, NUL, true, 0, 0, 0},
+    {"wrong_intermediate", 2, 21, NUL, true, 0, 0, 0},
+    {"dns_typed_ip_san", 2, 64, NUL, true, 0, 0, 0},
+    {"expires_soon", 2, 0, NUL, true, 0, 0, 0},
 };
 
 static void check_flag(const json_t *evidence, const char *key, int want, const char *name)
@@ -408,6 +417,25 @@ START_TEST(no_check_cert_accepts_what_the_verifier_refuses)
 }
 END_TEST
 
+/* A SAN entry keeps its type: an address written as a DNS name is not an IP entry. */
+START_TEST(san_entries_carry_their_types)
+{
+    tb_run run;
+    json_t *result = probe_json("dns_typed_ip_san", &run);
+    json_t *leaf = leaf_of(result);
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(leaf, "san"), 0)),
+                     "127.0.0.1");
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(leaf, "san_types"), 0)),
+                     "DNS");
+    json_decref(result);
+    tb_run_free(&run);
+    result = probe_json("unsuitable_certificate_purpose", &run);
+    ck_assert_str_eq(json_str(leaf_of(result), "ext_key_usage"), "clientAuth");
+    json_decref(result);
+    tb_run_free(&run);
+}
+END_TEST
+
 Suite *probe_cases_suite(void)
 {
     Suite *s = suite_create("probe_cases");
@@ -427,6 +455,7 @@ Suite *probe_cases_suite(void)
     tcase_add_test(tc, alerts_are_named);
     tcase_add_test(tc, no_check_cert_accepts_what_the_verifier_refuses);
     tcase_add_test(tc, certificate_error_comes_before_a_client_certificate_refusal);
+    tcase_add_test(tc, san_entries_carry_their_types);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -625,6 +625,15 @@ START_TEST(what_only_a_person_can_fix_gets_advice_and_no_change)
          "allow Fastly's address ranges (/public-ip-list)"},
         {FO_CLASS_RC4_CIPHER, FO_OUTCOME_ALERT, "offers only RC4"},
         {FO_CLASS_TLSV1_ALERT_INTERNAL_ERROR, FO_OUTCOME_ALERT, "internal_error alert"},
+        {FO_CLASS_CERTIFICATE_NOT_YET_VALID, FO_OUTCOME_OK, "renewing will not help"},
+        {FO_CLASS_UNSUITABLE_CERTIFICATE_PURPOSE, FO_OUTCOME_OK, "get one with serverAuth"},
+        {FO_CLASS_NAME_CONSTRAINTS_VIOLATION, FO_OUTCOME_OK, "may not certify its names"},
+        {FO_CLASS_INVALID_CA, FO_OUTCOME_OK, "is not a CA certificate"},
+        {FO_CLASS_UNHANDLED_CRITICAL_EXTENSION, FO_OUTCOME_OK, "reissued without it"},
+        {FO_CLASS_CERTIFICATE_REVOKED, FO_OUTCOME_OK, "has been revoked"},
+        {FO_CLASS_KEY_TOO_SMALL, FO_OUTCOME_OK, "RSA 2048+"},
+        {FO_CLASS_CA_MD_TOO_WEAK, FO_OUTCOME_OK, "SHA-256"},
+        {FO_CLASS_CERTIFICATE_ERROR, FO_OUTCOME_OK, "fails verification"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         fo_diagnosis *d = rt_diag(cases[i].class, cases[i].outcome, leaf->certs, 1);

@@ -53,6 +53,10 @@ START_TEST(ip_addresses_match_ip_names_only)
     c = rt_leaf("10.0.0.1", NULL, NULL);
     ck_assert(!fo_remediate_cert_covers(&c->certs[0], "10.0.0.1"));
     fo_cert_list_free(c);
+    /* Nor is an address written as a DNS name: OpenSSL's check would refuse it. */
+    c = rt_leaf("x", "DNS:127.0.0.1", NULL);
+    ck_assert(!fo_remediate_cert_covers(&c->certs[0], "127.0.0.1"));
+    fo_cert_list_free(c);
 }
 END_TEST
 
