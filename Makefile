@@ -7,7 +7,8 @@ WERROR    ?= OFF
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DFO_SANITIZE=$(SANITIZE) -DFO_WERROR=$(WERROR)
 
-.PHONY: all build deps configure test unit integration format format-check demo bench clean install
+.PHONY: all build deps configure test unit integration format format-check demo bench clean install \
+	package test-package
 
 all: build
 
@@ -47,6 +48,15 @@ bench: deps build
 
 install: build
 	@cmake --install $(BUILD)
+
+# The Debian package, build/fixorigin_<version>_<arch>.deb (docs/install.md).
+package: build
+	@cd $(BUILD) && cpack -G DEB >cpack.log 2>&1 || { cat cpack.log; exit 1; }
+	@ls $(BUILD)/fixorigin_*.deb
+
+# Slow, so CI runs it after `make test`: the package installed into a clean Debian 12 root.
+test-package: deps package
+	@./tests/deploy/package-test.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

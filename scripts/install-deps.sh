@@ -1,11 +1,19 @@
 #!/bin/sh
 # Installs the Debian packages fixorigin needs to build, test and run, and only
 # those that are missing. Non-interactive; safe to run again.
+#   install-deps.sh          everything `make test`, `make package`, `make image` and CI use
+#   install-deps.sh build    only what building the program and its package needs (Containerfile)
 set -eu
 
-PACKAGES="build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev libssl-dev
-check libmicrohttpd-dev libpsl-dev openssl ca-certificates curl clang-format libyaml-dev
-gnutls-bin jq"
+BUILD_PACKAGES="build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev libssl-dev
+libmicrohttpd-dev libpsl-dev dpkg-dev file"
+# Tests and tools; the last line is for the package, image and deployment examples' tests
+# (tests/deploy/): a Debian root, an OCI image, unit and shell checks, YAML.
+PACKAGES="$BUILD_PACKAGES check openssl ca-certificates curl clang-format libyaml-dev gnutls-bin
+jq mmdebstrap umoci systemd shellcheck python3 python3-yaml"
+if [ "${1:-}" = build ]; then
+    PACKAGES=$BUILD_PACKAGES
+fi
 
 missing=""
 for pkg in $PACKAGES; do
@@ -15,7 +23,7 @@ for pkg in $PACKAGES; do
 done
 # The official Fastly CLI (used by the stand-in's fidelity test) comes from the npm
 # registry; Node.js usually ships npm, so only ask Debian for it when it is absent.
-if ! command -v npm >/dev/null 2>&1; then
+if [ "${1:-}" != build ] && ! command -v npm >/dev/null 2>&1; then
     missing="$missing npm"
 fi
 

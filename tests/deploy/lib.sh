@@ -1,0 +1,112 @@
+# shellcheck shell=sh
+# Shared by the package and image tests: a cached Debian 12 root made by mmdebstrap from
+# Debian's packages, a chroot into an unpacked root, and the testbed origins.
+# Sourced (POSIX sh); the caller sets -eu.
+
+die() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+need() {
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (scripts/install-deps.sh deploy)"
+    done
+}
+
+# The machine's own Debian sources (mirror, updates, security) when it has them, so the root
+# gets the library versions the binary was built against; else mmdebstrap's default mirror.
+debian_sources() {
+    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+        echo /etc/apt/sources.list.d/debian.sources
+    elif [ -f /etc/apt/sources.list ] && grep -q '^deb ' /etc/apt/sources.list; then
+        echo /etc/apt/sources.list
+    else
+        echo http://deb.debian.org/debian
+    fi
+}
+
+# debian_root VARIANT [mmdebstrap options...]: prints the path of a tarball of a Debian 12
+# root of that variant, made once and reused for a week (making one takes minutes). The cache
+# is $FO_CACHE_DIR, else ~/.cache/fixorigin; a lock keeps two tests from making it at once.
+debian_root() {
+    variant=$1
+    shift
+    cache=${FO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/fixorigin}
+    mkdir -p "$cache"
+    tarball="$cache/debian12-$variant.tar"
+    (
+        flock 9
+        if [ -f "$tarball" ] && [ -z "$(find "$tarball" -mtime +7)" ]; then
+            exit 0
+        fi
+        echo "== making a Debian 12 root ($variant) with mmdebstrap; cached in $tarball" >&2
+        rm -f "$tarball.tmp"
+        mmdebstrap --quiet --mode=root --format=tar --variant="$variant" "$@" bookworm "$tarball.tmp" \
+            "$(debian_sources)" >&2 || exit 1
+        mv "$tarball.tmp" "$tarball"
+    ) 9>"$cache/.lock" || die "mmdebstrap could not make the Debian root"
+    echo "$tarball"
+}
+
+# in_root ROOT COMMAND...: runs COMMAND chrooted into ROOT with /proc and /dev, in a mount
+# namespace of its own so nothing stays mounted when it ends; as the user IN_ROOT_USER
+# (UID:GID) when set. The network is the machine's (loopback origins and Debian's mirror).
+in_root() {
+    r=$1
+    shift
+    # shellcheck disable=SC2016 # the inner shell expands them
+    unshare --mount --propagation private -- sh -c '
+        r=$1; shift
+        mount -t proc proc "$r/proc" && mount --rbind /dev "$r/dev" || exit 125
+        exec chroot ${IN_ROOT_USER:+--userspec="$IN_ROOT_USER"} "$r" "$@"' in_root "$r" "$@"
+}
+
+# start_testbed DIR: serves the testbed origins from DIR; sets TESTBED_PID and MANIFEST.
+start_testbed() {
+    "$BUILD/bin/testbed-origins" --dir "$1/testbed" >"$1/testbed.out" 2>"$1/testbed.err" &
+    TESTBED_PID=$!
+    tries=0
+    until grep -q '^ready ' "$1/testbed.out" 2>/dev/null; do
+        tries=$((tries + 1))
+        if [ "$tries" -gt 300 ] || ! kill -0 "$TESTBED_PID" 2>/dev/null; then
+            cat "$1/testbed.err" >&2
+            die "testbed-origins did not start"
+        fi
+        sleep 0.1
+    done
+    MANIFEST=$(sed -n 's/^ready //p' "$1/testbed.out")
+}
+
+stop_testbed() {
+    if [ -n "${TESTBED_PID:-}" ]; then
+        kill "$TESTBED_PID" 2>/dev/null || true
+        wait "$TESTBED_PID" 2>/dev/null || true
+        TESTBED_PID=
+    fi
+}
+
+# probe_case ROOT CASE CLASS EXIT: copies the testbed's trust bundle into ROOT and
+# probes CASE from inside ROOT with the case's own backend settings; checks the class named
+# and the exit code.
+probe_case() {
+    root=$1 case=$2 want_class=$3 want_exit=$4
+    host=$(jq -r --arg c "$case" '.cases[] | select(.case == $c) | .host' "$MANIFEST")
+    port=$(jq -r --arg c "$case" '.cases[] | select(.case == $c) | .port' "$MANIFEST")
+    sni=$(jq -r --arg c "$case" '.cases[] | select(.case == $c) | .settings.ssl_sni_hostname' \
+        "$MANIFEST")
+    if [ -z "$port" ] || [ "$port" = null ]; then
+        die "no testbed case $case"
+    fi
+    cp "$(jq -r .trust_bundle "$MANIFEST")" "$root/tmp/trust-bundle.pem"
+    chmod 0644 "$root/tmp/trust-bundle.pem"
+    status=0
+    in_root "$root" fixorigin probe --json --trust-bundle /tmp/trust-bundle.pem \
+        --sni "$sni" --cert-hostname "$sni" "$host:$port" >"$root/tmp/probe.json" ||
+        status=$?
+    class=$(jq -r .class "$root/tmp/probe.json" 2>/dev/null || echo "(no JSON)")
+    if [ "$status" != "$want_exit" ] || [ "$class" != "$want_class" ]; then
+        die "probe of $case: exit $status, class $class; wanted exit $want_exit, class $want_class"
+    fi
+    echo "ok: fixorigin probe $case -> $class (exit $status) inside the root"
+}
