@@ -9,14 +9,14 @@
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${1:-build}
-. tests/deploy/lib.sh
+. scripts/deploy-lib.sh
 need mmdebstrap unshare chroot jq dpkg-deb
 
 deb=$(find "$BUILD" -maxdepth 1 -name 'fixorigin_*_*.deb' | head -1)
 [ -n "$deb" ] || die "no package in $BUILD: run make package"
 version=$(dpkg-deb -f "$deb" Version)
 started=$(date +%s)
-base=$(debian_root apt)
+base=$(debian_root apt apt)
 
 WORK=$(mktemp -d /tmp/fixorigin-package-test.XXXXXX)
 trap 'stop_testbed; rm -rf "$WORK"' EXIT

@@ -10,7 +10,7 @@
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${1:-build}
-. tests/deploy/lib.sh
+. scripts/deploy-lib.sh
 need systemd-analyze jq curl
 BUILD=$(cd "$BUILD" && pwd)
 MAX_EXPOSURE=2.0

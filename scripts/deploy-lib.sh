@@ -1,6 +1,7 @@
 # shellcheck shell=sh
-# Shared by the package and image tests: a cached Debian 12 root made by mmdebstrap from
-# Debian's packages, a chroot into an unpacked root, and the testbed origins.
+# Shared by `make image` and the package and image tests (tests/deploy/): a cached Debian 12
+# root made by mmdebstrap from Debian's packages, a chroot into an unpacked root, and the
+# testbed origins.
 # Sourced (POSIX sh); the caller sets -eu.
 
 die() {
@@ -10,7 +11,7 @@ die() {
 
 need() {
     for tool in "$@"; do
-        command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (scripts/install-deps.sh deploy)"
+        command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (scripts/install-deps.sh)"
     done
 }
 
@@ -26,24 +27,25 @@ debian_sources() {
     fi
 }
 
-# debian_root VARIANT [mmdebstrap options...]: prints the path of a tarball of a Debian 12
-# root of that variant, made once and reused for a week (making one takes minutes). The cache
-# is $FO_CACHE_DIR, else ~/.cache/fixorigin; a lock keeps two tests from making it at once.
+# debian_root NAME VARIANT [mmdebstrap options...]: prints the path of a tarball of a Debian
+# 12 root of that variant, made once and reused for a week (making one takes minutes); NAME
+# tells roots made with different options apart. The cache is $FO_CACHE_DIR, else
+# ~/.cache/fixorigin; a lock keeps two runs from making one root at once.
 debian_root() {
-    variant=$1
-    shift
+    name=$1 variant=$2
+    shift 2
     cache=${FO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/fixorigin}
     mkdir -p "$cache"
-    tarball="$cache/debian12-$variant.tar"
+    tarball="$cache/debian12-$name.tar"
     (
         flock 9
         if [ -f "$tarball" ] && [ -z "$(find "$tarball" -mtime +7)" ]; then
             exit 0
         fi
-        echo "== making a Debian 12 root ($variant) with mmdebstrap; cached in $tarball" >&2
+        echo "== making a Debian 12 root ($name) with mmdebstrap; cached in $tarball" >&2
         rm -f "$tarball.tmp"
-        mmdebstrap --quiet --mode=root --format=tar --variant="$variant" "$@" bookworm "$tarball.tmp" \
-            "$(debian_sources)" >&2 || exit 1
+        mmdebstrap --quiet --mode=root --format=tar --variant="$variant" "$@" bookworm \
+            "$tarball.tmp" "$(debian_sources)" >&2 || exit 1
         mv "$tarball.tmp" "$tarball"
     ) 9>"$cache/.lock" || die "mmdebstrap could not make the Debian root"
     echo "$tarball"
