@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "api_int.h"
 
 void fo_api_config_init(fo_api_config *cfg)
 {

@@ -10,7 +10,7 @@
 
 #include <openssl/crypto.h>
 
-#include "internal.h"
+#include "api_int.h"
 
 #define MAX_TOKEN_FILE_BYTES 4096
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "api_int.h"
 
 static bool is_unreserved(unsigned char c)
 {

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "internal.h"
+#include "api_int.h"
 
 #define MAX_LINK_BYTES 8192
 

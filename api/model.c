@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "api_int.h"
 
 /* Collects the first problem while a whole object is read, so each getter
  * stays a one-liner and the parse function checks once. */

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "internal.h"
+#include "api_int.h"
 
 int fo_api_service_details(fo_api *api, fo_service **out, const char *service_id, long version,
                            fo_error *err)

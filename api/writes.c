@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "api_int.h"
 
 int fo_api_check_write_access(fo_api *api, const char *service_id, fo_error *err)
 {

@@ -1,5 +1,5 @@
-/* cmd/cmd.h: what the fixorigin program's subcommands share: exit codes, output
- * helpers. Only cmd/ prints. */
+/* cmd/cmd.h: what the fixorigin program's subcommands share: exit codes, argument helpers
+ * (args.c). Private to cmd/; what the applications print with is fixorigin/report.h. */
 #ifndef FO_CMD_H
 #define FO_CMD_H
 
@@ -7,7 +7,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "fo.h"
+#include "fixorigin/fo.h"
+#include "fixorigin/report.h"
 
 /* Exit codes: documented in README.md and stable; automation depends on them. */
 enum {
@@ -23,17 +24,6 @@ enum {
 /* A subcommand: argv[0] is the subcommand's name. Returns an exit code. */
 typedef int (*fo_cmd_fn)(int argc, char **argv);
 
-/* True when colour should be used on this stream (a terminal, and NO_COLOR unset). */
-bool fo_cmd_use_color(FILE *stream);
-
-/* Prints s (NULL prints nothing) with every control character (C0, DEL, C1 whether UTF-8
- * encoded or a lone byte) and every byte that is not UTF-8 as '?': text from an origin or
- * the API must not drive the terminal. Valid UTF-8 text is printed as it is. */
-void fo_cmd_put_clean(FILE *out, const char *s);
-
-/* Prints "fixorigin: <message>" to stderr. */
-void fo_cmd_errorf(const char *fmt, ...) FO_PRINTF(1, 2);
-
 /* Prints "fixorigin: <message> (see 'fixorigin[ SUB] --help')" to stderr (sub NULL: the
  * main command's help) and returns FO_EXIT_USAGE. */
 int fo_cmd_usage_error(const char *sub, const char *fmt, ...) FO_PRINTF(2, 3);
@@ -45,10 +35,6 @@ int fo_cmd_option_error(const char *sub, int c, char **argv);
 /* The trust bundle: the --trust-bundle flag, else $FIXORIGIN_TRUST_BUNDLE, else NULL (the
  * system's). */
 const char *fo_cmd_trust_bundle(const char *flag);
-
-/* A JSON string of s, or when s is not UTF-8 (certificate fields need not be) of s with every
- * byte above 0x7f as '?'; null for NULL. NULL when out of memory. */
-json_t *fo_cmd_json_string(const char *s);
 
 /* Parses a whole decimal integer in [min, max]; false when s is not one. */
 bool fo_cmd_parse_int(const char *s, long min, long max, long *out);

@@ -2,7 +2,7 @@
 #include <stdio.h>
 
 #include "cmd.h"
-#include "probe.h"
+#include "fixorigin/probe.h"
 
 int fo_cmd_fit_concurrency(long requested, bool explicit, const char *option)
 {

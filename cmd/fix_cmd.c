@@ -8,9 +8,8 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "probe_json.h"
-#include "remediate.h"
-#include "report_json.h"
+#include "fixorigin/report.h"
+#include "fixorigin/remediate.h"
 
 #define CA_FILE_MAX_BYTES (1u << 20)
 #define MAX_LIST 64

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "probe.h"
-#include "probe_json.h"
+#include "fixorigin/probe.h"
+#include "fixorigin/report.h"
 
 #define CA_FILE_MAX_BYTES (1u << 20)
 #define DEFAULT_CONCURRENCY 32

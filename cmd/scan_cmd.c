@@ -10,9 +10,8 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "scan.h"
-#include "scan_run.h"
-#include "serve.h"
+#include "fixorigin/scan.h"
+#include "fixorigin/serve.h"
 
 enum {
     DEFAULT_CONCURRENCY = 4,

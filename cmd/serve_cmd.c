@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "serve.h"
+#include "fixorigin/serve.h"
 
 enum {
     MIN_SERVE_TOKEN = 16,

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
+#include "fixorigin/api.h"
 #include "cmd.h"
 
 #define SHOW_SCHEMA "fixorigin.show/v1"

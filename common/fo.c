@@ -1,4 +1,4 @@
-#include "fo.h"
+#include "fixorigin/fo.h"
 
 #include <limits.h>
 #include <openssl/crypto.h>

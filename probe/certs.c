@@ -10,7 +10,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include "certs.h"
+#include "probe_certs.h"
 
 /* A certificate with more names than this is still described, with the first ones. */
 #define MAX_SAN 100

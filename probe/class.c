@@ -1,7 +1,7 @@
 /* Class ids, Fastly's texts and TLS version names: the fixed vocabulary of the contract. */
 #include <string.h>
 
-#include "probe.h"
+#include "fixorigin/probe.h"
 
 static const struct {
     const char *id;

@@ -7,7 +7,7 @@
 
 #include <arpa/inet.h>
 
-#include "probe.h"
+#include "fixorigin/probe.h"
 
 /* OpenSSL's verify codes (X509_V_ERR_*), spelt out so this file needs no OpenSSL. */
 enum {

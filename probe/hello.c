@@ -1,7 +1,7 @@
 /* Hand-built ClientHellos and a strict ServerHello parser (see hello.h). */
 #include <string.h>
 
-#include "hello.h"
+#include "probe_hello.h"
 
 /* A bounded writer: once it overflows every later write is dropped and ok stays false. */
 struct writer {

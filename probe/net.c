@@ -14,7 +14,7 @@
 #include <arpa/inet.h>
 #include <netinet/tcp.h>
 
-#include "net.h"
+#include "probe_net.h"
 
 #define RESOLVER_STACK_SIZE (512u * 1024)
 

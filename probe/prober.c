@@ -10,10 +10,10 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include "certs.h"
-#include "net.h"
-#include "scan.h"
-#include "tls.h"
+#include "probe_certs.h"
+#include "probe_net.h"
+#include "probe_explain.h"
+#include "probe_tls.h"
 
 /* Distinct settings beyond this many get a context of their own that is not kept. */
 #define CTX_CACHE_MAX 64

@@ -7,7 +7,7 @@
 
 #include <arpa/inet.h>
 
-#include "probe.h"
+#include "fixorigin/probe.h"
 
 #define TARGETS_MAX_BYTES (16u << 20)
 #define CA_FILE_MAX_BYTES (1u << 20)

@@ -9,10 +9,10 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
-#include "certs.h"
-#include "hello.h"
-#include "net.h"
-#include "tls.h"
+#include "probe_certs.h"
+#include "probe_hello.h"
+#include "probe_net.h"
+#include "probe_tls.h"
 
 #define FIRST_BYTES 128
 #define REPLY_LINE_MAX 100

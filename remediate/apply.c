@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "remediate_int.h"
 
 #define MAX_COMMENT 480
 

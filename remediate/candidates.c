@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "internal.h"
+#include "remediate_int.h"
 
 typedef struct builder {
     fo_candidates *out;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "remediate_int.h"
 
 typedef enum slot { SLOT_STRING, SLOT_LONG, SLOT_BOOL } slot;
 

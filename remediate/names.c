@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "internal.h"
+#include "remediate_int.h"
 
 #define MAX_NAME 256
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "remediate_int.h"
 
 #define DEFAULT_CONCURRENCY 8
 #define MAX_CONCURRENCY 64

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "remediate_int.h"
 
 const char *fo_step_name(fo_step step)
 {

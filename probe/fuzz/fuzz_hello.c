@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "hello.h"
+#include "probe_hello.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

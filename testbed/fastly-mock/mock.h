@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "fo.h"
+#include "fixorigin/fo.h"
 
 /* ---- state ------------------------------------------------------------------ */
 

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "fo.h"
+#include "fixorigin/fo.h"
 
 typedef struct tb_run {
     int exit_code; /* -1 when killed at the deadline or by a signal */

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fo.h"
+#include "fixorigin/fo.h"
 
 /* ---- PKI (pki.c) ---- */
 

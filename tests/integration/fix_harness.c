@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fo.h"
+#include "fixorigin/fo.h"
 
 json_t *fix_case_backend(const fx_testbed *tb, const char *case_name, const char *name)
 {

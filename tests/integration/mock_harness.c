@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fo.h"
+#include "fixorigin/fo.h"
 
 static void sleep_ms(long ms)
 {

@@ -4,7 +4,7 @@ foreach(suite scan_docs scan_fleet serve_api serve_slack)
   fo_add_suite(${suite} INTEGRATION TIMEOUT 900
     SOURCES integration/test_${suite}.c integration/scanserve_fixture.c
     integration/fix_harness.c integration/mock_harness.c integration/testbed_fixture.c
-    LIBS fo_scanserve fo_testbed_harness PkgConfig::CURL PkgConfig::JANSSON PkgConfig::MHD
+    LIBS fo_serve fo_testbed_harness PkgConfig::CURL PkgConfig::JANSSON PkgConfig::MHD
     OpenSSL::Crypto Threads::Threads)
   target_link_libraries(test_${suite} PRIVATE util) # forkpty: questions on a terminal
   add_dependencies(test_${suite} fastly-mock testbed-origins fixorigin)

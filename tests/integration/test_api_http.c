@@ -18,7 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "api.h"
+#include "fixorigin/api.h"
 
 Suite *api_http_suite(void);
 

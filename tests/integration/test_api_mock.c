@@ -16,10 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "api.h"
+#include "fixorigin/api.h"
 #include "api_testcert.h"
 #include "testcert.h"
-#include "internal.h"
+#include "api_int.h"
 
 Suite *api_mock_suite(void);
 

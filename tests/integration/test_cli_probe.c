@@ -18,8 +18,8 @@
 
 #include <openssl/ssl.h>
 
-#include "fo.h"
-#include "probe.h"
+#include "fixorigin/fo.h"
+#include "fixorigin/probe.h"
 #include "testbed_fixture.h"
 #include "testcert.h"
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "fix_harness.h"
-#include "fo.h"
+#include "fixorigin/fo.h"
 
 Suite *fix_classes_suite(void);
 

@@ -21,7 +21,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "api.h"
+#include "fixorigin/api.h"
 
 Suite *hostile_api_suite(void);
 

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fo.h"
+#include "fixorigin/fo.h"
 #include "mock_harness.h"
 #include "testcert.h"
 

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fo.h"
+#include "fixorigin/fo.h"
 #include "probe_expect.h"
 #include "testbed_fixture.h"
 

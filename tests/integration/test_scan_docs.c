@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "fo.h"
+#include "fixorigin/fo.h"
 #include "mock_harness.h"
 #include "testbed_fixture.h"
 

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "scan.h"
+#include "fixorigin/scan.h"
 #include "scanserve_fixture.h"
 
 Suite *scan_fleet_suite(void);

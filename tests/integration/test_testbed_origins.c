@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "fo.h"
+#include "fixorigin/fo.h"
 #include "testbed_fixture.h"
 
 Suite *testbed_origins_suite(void);

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fo.h"
+#include "fixorigin/fo.h"
 
 enum { START_MS = 30000 };
 

@@ -9,10 +9,12 @@ target_link_libraries(fo_test_api_replay PUBLIC fo_api fo_test_cert PkgConfig::Y
 fo_target_setup(fo_test_api_replay)
 
 fo_add_suite(api_form SOURCES unit/test_api_form.c LIBS fo_test_api_replay)
+# White-box: the suite reads the api module's internal header (api_int.h).
+target_include_directories(test_api_form PRIVATE ${PROJECT_SOURCE_DIR}/api)
 fo_add_suite(api_model SOURCES unit/test_api_model.c LIBS fo_test_api_replay)
 fo_add_suite(api_writes SOURCES unit/test_api_writes.c LIBS fo_test_api_replay)
 fo_add_suite(api_client SOURCES unit/test_api_client.c LIBS fo_test_api_replay)
-# fixorigin show over recordings: the command's source is built into the suite.
-fo_add_suite(api_show SOURCES unit/test_api_show.c ${PROJECT_SOURCE_DIR}/cmd/show_cmd.c
-  ${PROJECT_SOURCE_DIR}/cmd/util.c LIBS fo_test_api_replay PkgConfig::JANSSON OpenSSL::Crypto)
+# fixorigin show over recordings, through its transport seam (fo_cmd_show_with).
+fo_add_suite(api_show SOURCES unit/test_api_show.c LIBS fo_cmd fo_test_api_replay
+  PkgConfig::JANSSON OpenSSL::Crypto)
 target_include_directories(test_api_show PRIVATE ${PROJECT_SOURCE_DIR}/cmd)

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "api.h"
+#include "fixorigin/api.h"
 
 /* The base URL the recordings were made against. */
 #define REPLAY_BASE_URL "https://api.fastly.com"

@@ -1,4 +1,4 @@
-# What the subcommands share (cmd/util.c): argument and output helpers. No sockets.
-fo_add_suite(cmd_util SOURCES unit/test_cmd_util.c ${PROJECT_SOURCE_DIR}/cmd/util.c
-  LIBS PkgConfig::JANSSON)
+# What the subcommands share: argument helpers (cmd/args.c) and output helpers
+# (report/output.c). No sockets.
+fo_add_suite(cmd_util SOURCES unit/test_cmd_util.c LIBS fo_cmd)
 target_include_directories(test_cmd_util PRIVATE ${PROJECT_SOURCE_DIR}/cmd)

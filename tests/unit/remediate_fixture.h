@@ -4,7 +4,7 @@
 #ifndef FO_REMEDIATE_FIXTURE_H
 #define FO_REMEDIATE_FIXTURE_H
 
-#include "remediate.h"
+#include "fixorigin/remediate.h"
 
 /* A small PKI: root -> intermediate -> leaves; and a self-signed leaf. PEM texts and facts
  * (from fo_probe_certs_parse). Made once per process. */

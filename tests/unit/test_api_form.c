@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "api_replay.h"
-#include "internal.h"
+#include "api_int.h"
 
 Suite *api_form_suite(void);
 

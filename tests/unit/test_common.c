@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fo.h"
+#include "fixorigin/fo.h"
 
 Suite *common_suite(void);
 

@@ -8,7 +8,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include "certs.h"
+#include "probe_certs.h"
 #include "testcert.h"
 
 Suite *probe_certs_suite(void);

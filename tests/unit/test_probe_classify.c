@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "probe.h"
+#include "fixorigin/probe.h"
 
 Suite *probe_classify_suite(void);
 

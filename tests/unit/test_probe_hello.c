@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hello.h"
+#include "probe_hello.h"
 
 Suite *probe_hello_suite(void);
 

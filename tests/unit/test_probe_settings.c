@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "probe.h"
+#include "fixorigin/probe.h"
 
 Suite *probe_settings_suite(void);
 

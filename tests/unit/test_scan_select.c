@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "scan.h"
+#include "fixorigin/scan.h"
 
 Suite *scan_select_suite(void);
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "serve.h"
+#include "fixorigin/serve.h"
 
 Suite *serve_auth_suite(void);
 

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "remediate.h"
-#include "serve.h"
+#include "fixorigin/remediate.h"
+#include "fixorigin/serve.h"
 
 Suite *serve_blocks_suite(void);
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "serve.h"
+#include "fixorigin/serve.h"
 
 Suite *serve_input_suite(void);
 

@@ -1,0 +1,99 @@
+/* api/api_int.h: what the api module's files share and nobody else sees.
+ * Still free of curl and jansson types: http.c and model.c keep those. */
+#ifndef FO_API_INTERNAL_H
+#define FO_API_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "fixorigin/api.h"
+
+struct fo_api {
+    char *base_url; /* without a trailing slash */
+    char *token;    /* a secret */
+    fo_api_config cfg;
+    fo_api_transport transport;
+    fo_api_stats stats;
+    char **write_checked; /* services whose write access /tokens/self confirmed */
+    size_t write_checked_count;
+    unsigned long long rng; /* jitter for backoff */
+};
+
+/* ---- form.c: encoding exactly as go-fastly's url.Values.Encode ---------- */
+
+typedef struct fo_form_field {
+    const char *key;
+    const char *value; /* NULL is sent as `key=` (clears the field) */
+} fo_form_field;
+
+/* Appends fields to out sorted by key, each key and value escaped as Go's
+ * url.QueryEscape does. FO_ENOMEM. */
+int fo_api_form_encode(fo_buf *out, const fo_form_field *fields, size_t count) FO_WARN_UNUSED;
+
+/* Appends a path built from fmt, where %s is a path segment escaped as Go's
+ * url.PathEscape does and %ld a long; nothing else is allowed. FO_ENOMEM. */
+int fo_api_path(fo_buf *out, const char *fmt, ...) FO_WARN_UNUSED;
+int fo_api_pathv(fo_buf *out, const char *fmt, va_list ap) FO_WARN_UNUSED;
+
+/* ---- model.c: JSON into the model (the only file with jansson) ---------- */
+
+int fo_api_parse_backend(fo_backend **out, const char *json, size_t len,
+                         fo_error *err) FO_WARN_UNUSED;
+int fo_api_parse_backend_list(fo_backend_list **out, const char *json, size_t len,
+                              fo_error *err) FO_WARN_UNUSED;
+int fo_api_parse_version(fo_version **out, const char *json, size_t len,
+                         fo_error *err) FO_WARN_UNUSED;
+int fo_api_parse_version_list(fo_version_list **out, const char *json, size_t len,
+                              fo_error *err) FO_WARN_UNUSED;
+int fo_api_parse_service_details(fo_service **out, const char *json, size_t len,
+                                 fo_error *err) FO_WARN_UNUSED;
+/* Frees what a service holds, not the struct itself (an element of a list). */
+void fo_api_service_clear(fo_service *s);
+/* Appends one page of GET /service to list. */
+int fo_api_parse_service_page(fo_service_list *list, const char *json, size_t len,
+                              fo_error *err) FO_WARN_UNUSED;
+int fo_api_parse_validation(fo_validation **out, const char *json, size_t len,
+                            fo_error *err) FO_WARN_UNUSED;
+int fo_api_parse_diff(fo_diff **out, const char *json, size_t len, fo_error *err) FO_WARN_UNUSED;
+int fo_api_parse_vcl(fo_vcl **out, const char *json, size_t len, fo_error *err) FO_WARN_UNUSED;
+int fo_api_parse_vcl_list(fo_vcl_list **out, const char *json, size_t len,
+                          fo_error *err) FO_WARN_UNUSED;
+int fo_api_parse_ip_list(fo_ip_list **out, const char *json, size_t len,
+                         fo_error *err) FO_WARN_UNUSED;
+int fo_api_parse_token(fo_token_info **out, const char *json, size_t len,
+                       fo_error *err) FO_WARN_UNUSED;
+
+/* Reads an error body ({"msg","detail"} or {"errors":[{"title","detail"}]})
+ * into out as "msg: detail"; false when the body is not one of those. */
+bool fo_api_error_text(char *out, size_t out_size, const char *json, size_t len);
+
+/* ---- client.c: one call with retries, error mapping, counters, logs ----- */
+
+typedef enum fo_api_method { FO_GET, FO_PUT } fo_api_method;
+
+/* Sends method path_query (form_body NULL: no body) and on a 2xx hands the
+ * response to the caller in *out (fo_api_response_clear it). Reads are
+ * retried; a 429 near its reset is waited out; other statuses become errors.
+ * For a write whose outcome is unknown, *out_unknown is set and the error
+ * returned. */
+int fo_api_call(fo_api *api, fo_api_method method, const char *path_query, const char *form_body,
+                fo_api_response *out, bool *out_unknown, fo_error *err) FO_WARN_UNUSED;
+
+/* GET of a path built as fo_api_path builds it. */
+int fo_api_get(fo_api *api, fo_api_response *out, fo_error *err, const char *fmt,
+               ...) FO_WARN_UNUSED;
+
+/* Checks what every call names: a service id, a version number, a record name. */
+int fo_api_check_args(const char *service_id, long version, const char *name,
+                      fo_error *err) FO_WARN_UNUSED;
+
+/* Redacts the token wherever it appears in err's message. */
+void fo_api_scrub_error(const fo_api *api, fo_error *err);
+
+/* True when the backend JSON already holds every change (tolerant
+ * comparison: 1 == true == "1", 443 == "443", null == "" == a clear). */
+bool fo_api_backend_matches(const char *json, size_t len, const fo_backend_change *changes,
+                            size_t count);
+
+#endif

@@ -1,0 +1,92 @@
+/* fixorigin/fo.h: what every fixorigin module shares: the error record, the log
+ * callback, a growable string buffer and secret wiping. Free of curl, OpenSSL
+ * and jansson types. */
+#ifndef FO_COMMON_H
+#define FO_COMMON_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define FO_VERSION "0.1.0"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define FO_WARN_UNUSED __attribute__((warn_unused_result))
+#define FO_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define FO_WARN_UNUSED
+#define FO_PRINTF(fmt, args)
+#endif
+
+/* Error codes: 0 is success, failures are negative. Pass them up unchanged. */
+enum {
+    FO_OK = 0,
+    FO_EINVAL = -1,      /* bad input: an argument, a file, a setting */
+    FO_ENOMEM = -2,      /* out of memory */
+    FO_EIO = -3,         /* a local file or system call failed */
+    FO_ERESOLVE = -4,    /* a host name did not resolve */
+    FO_ECONNECT = -5,    /* could not connect (refused, unreachable, reset) */
+    FO_ETIMEOUT = -6,    /* a deadline passed */
+    FO_ETLS = -7,        /* a TLS failure outside the origin being diagnosed */
+    FO_EHTTP = -8,       /* an HTTP error status not covered below */
+    FO_EAUTH = -9,       /* 401/403: token missing, invalid or not allowed */
+    FO_ENOTFOUND = -10,  /* 404, or Fastly's 400 for an unknown service */
+    FO_ELOCKED = -11,    /* 422: the version is locked or active */
+    FO_ERATELIMIT = -12, /* 429: the write budget is spent */
+    FO_ECONFLICT = -13,  /* 409, or the service changed under us */
+    FO_EPROTO = -14,     /* a malformed or unexpected response */
+    FO_EUNKNOWN = -15,   /* a write's outcome is unknown and could not be learned */
+    FO_ESTATE = -16,     /* the operation is not possible in the current state */
+};
+
+/* A caller-owned record of the first failure, with one line a user can act on. */
+typedef struct fo_error {
+    int code;         /* one of the FO_E* codes */
+    long http_status; /* 0 when not HTTP */
+    char msg[256];    /* "backend 'Host 1' not found in version 7" */
+} fo_error;
+
+/* Fills err (when not NULL) and returns code, so a failure reads
+ * `return fo_error_set(err, FO_EINVAL, "...", ...);`. */
+int fo_error_set(fo_error *err, int code, const char *fmt, ...) FO_PRINTF(3, 4);
+int fo_error_setv(fo_error *err, int code, const char *fmt, va_list ap) FO_PRINTF(3, 0);
+/* Clears err to "no error". */
+void fo_error_clear(fo_error *err);
+/* A short English name of a code ("timeout"); never NULL. */
+const char *fo_strerror(int code);
+
+typedef enum fo_log_level { FO_LOG_DEBUG, FO_LOG_INFO, FO_LOG_WARN } fo_log_level;
+/* Libraries never print: they report through this callback, when one is set. */
+typedef void (*fo_log_fn)(void *ctx, fo_log_level level, const char *msg);
+
+/* A growable NUL-terminated byte buffer. Zero-initialise, append, then free. */
+typedef struct fo_buf {
+    char *data; /* NULL until the first append */
+    size_t len;
+    size_t cap;
+} fo_buf;
+
+int fo_buf_append(fo_buf *b, const void *data, size_t len) FO_WARN_UNUSED;
+int fo_buf_puts(fo_buf *b, const char *s) FO_WARN_UNUSED;
+int fo_buf_printf(fo_buf *b, const char *fmt, ...) FO_PRINTF(2, 3) FO_WARN_UNUSED;
+/* Hands the buffer's string to the caller (never NULL: "" when empty) and resets b. */
+char *fo_buf_steal(fo_buf *b);
+void fo_buf_free(fo_buf *b);
+
+/* strdup that accepts NULL (returns NULL). */
+char *fo_strdup(const char *s);
+/* True when s is NULL or "". Fastly treats null and "" alike: unset. */
+bool fo_str_empty(const char *s);
+/* Wipes a secret string (OPENSSL_cleanse) and frees it; accepts NULL. */
+void fo_secret_free(char *s);
+/* Monotonic clock in milliseconds. */
+double fo_now_ms(void);
+
+/* Raises the soft RLIMIT_NOFILE to the hard limit: a fleet run needs a descriptor for every
+ * origin it waits on, and the usual soft limit (1024) is far below what the system allows.
+ * Returns the soft limit now in force (fo_fd_limit). Safe to call more than once. */
+long fo_fd_limit_raise(void);
+/* The soft RLIMIT_NOFILE in force; LONG_MAX when unlimited. */
+long fo_fd_limit(void);
+
+#endif

@@ -1,0 +1,375 @@
+/* fixorigin/remediate.h: the remediation's whole interface. It plans the smallest backend
+ * change that lets Fastly reach an origin over TLS, proves it by probing again with the
+ * changed settings, and applies it: clone, comment, update, read back, diff, validate,
+ * re-check, activate, verify, roll back.
+ *
+ * Three layers, each usable alone:
+ * - pure planning: fo_remediate_candidates turns (backend, diagnosis, service domains,
+ *   consent options, gathered evidence) into ordered candidate fixes with their safety.
+ *   No I/O; unit-tested without sockets.
+ * - fo_remediate_plan: one details read, then per backend (concurrently) probe, gather
+ *   (AIA fetches, extra probes), prove (the first candidate whose probe passes wins; a
+ *   change that does not pass is never offered). Writes nothing.
+ * - fo_remediate_apply: writes a plan's allowed fixes through the API client.
+ *
+ * Plain structs, no printing, no global state: callers print, through return values and
+ * the event callback. Nothing here ever holds or shows ssl_client_key beyond the backend
+ * copies (wiped when freed). */
+#ifndef FO_REMEDIATE_H
+#define FO_REMEDIATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "fixorigin/api.h"
+#include "fixorigin/fo.h"
+#include "fixorigin/probe.h"
+
+/* ---- Changes ---------------------------------------------------------------------- */
+
+/* How a backend field's value is spelt and shown. */
+typedef enum fo_field_kind {
+    FO_FIELD_TEXT,   /* a name or a string */
+    FO_FIELD_NUMBER, /* decimal: "1000" */
+    FO_FIELD_BOOL,   /* "true" / "false" */
+    FO_FIELD_PEM,    /* certificates: shown as subject and SHA-256, never whole */
+    FO_FIELD_SECRET, /* ssl_client_key: shown as set/unset only */
+} fo_field_kind;
+
+/* The kind of a backend field (FO_FIELD_TEXT for one fixorigin does not know). */
+fo_field_kind fo_remediate_field_kind(const char *field);
+
+/* A backend field as text, spelt as fo_change values are: numbers in decimal, booleans
+ * "true"/"false", strings as stored. Returns a new string, or NULL when the field is unset
+ * (or unknown); *nomem is set when allocation failed. */
+char *fo_remediate_field_text(const fo_backend *backend, const char *field, bool *nomem);
+
+/* One field's change. Values are spelt as the API takes them (see above); NULL is unset,
+ * and a NULL `to` clears the field. */
+typedef struct fo_change {
+    const char *field; /* static: "ssl_cert_hostname" */
+    fo_field_kind kind;
+    char *from;
+    char *to;
+    /* PEM fields: each certificate of from and to (subject, SHA-256), for display. */
+    fo_ca_summary *from_certs;
+    size_t from_cert_count;
+    fo_ca_summary *to_certs;
+    size_t to_cert_count;
+} fo_change;
+
+typedef enum fo_safety {
+    FO_SAFETY_SAFE,      /* written with --apply alone */
+    FO_SAFETY_CONSENT,   /* trusts what only the user can vouch for: needs a flag */
+    FO_SAFETY_DOWNGRADE, /* weakens the connection (TLS below 1.2, or no TLS) */
+} fo_safety;
+
+/* "safe", "consent", "downgrade". */
+const char *fo_safety_name(fo_safety safety);
+
+/* A fix for one backend: changes made together. */
+typedef struct fo_fix {
+    fo_change *changes;
+    size_t change_count;
+    fo_safety safety;
+    bool allowed;  /* safe, or the flag that consents to it was given */
+    char *consent; /* when not safe: the flag(s) that allow it ("--trust-presented-ca") */
+    char *summary; /* the change in words: "set ssl_cert_hostname to other.origin.test" */
+    char *reason;  /* why this change, and why it is or is not safe */
+    char *note;    /* what should change outside the service too, or NULL */
+} fo_fix;
+
+void fo_fix_clear(fo_fix *fix);
+
+/* The field diff of a fix, one line each: `- ssl_cert_hostname: "www.origin.test"` then
+ * `+ ssl_cert_hostname: "other.origin.test"`; numbers and booleans bare, unset as (unset),
+ * PEM as each certificate's subject and SHA-256, control characters as '?'. A new string
+ * (lines end with '\n'), or NULL when out of memory. */
+char *fo_remediate_fix_diff(const fo_fix *fix);
+
+/* ---- Pure planning ------------------------------------------------------------------ */
+
+/* Whether text is a SHA-256 fingerprint as users write them: 64 hex digits, any case, pairs
+ * optionally joined by ':'. */
+bool fo_remediate_fingerprint_valid(const char *text);
+
+/* The user's consent, given by flags. Strings are borrowed. */
+typedef struct fo_remediate_options {
+    bool trust_presented_ca;                  /* --trust-presented-ca */
+    const char *trust_presented_sha256;       /* --trust-presented-ca=SHA256: only that one
+                                                 (hex, any case, ':' allowed), or NULL */
+    const char *ca_file_pem;                  /* --ca-file's PEM text, or NULL */
+    const char *const *accept_cert_hostnames; /* --accept-cert-hostname NAME, repeatable */
+    size_t accept_count;
+    bool allow_downgrade; /* --allow-downgrade */
+} fo_remediate_options;
+
+/* Evidence gathered for one backend after the first planning asked for it. Borrowed. */
+typedef struct fo_gathered {
+    const fo_cert_facts *issuers; /* certificates fetched from AIA URLs, in fetch order */
+    size_t issuer_count;
+    const char *const *tried_urls; /* AIA URLs fetched (or failed): never asked for again */
+    size_t tried_url_count;
+    const fo_diagnosis *port80;          /* the address probed on port 80 without TLS */
+    const fo_diagnosis *without_ciphers; /* probed again with ssl_ciphers unset */
+} fo_gathered;
+
+/* What fo_remediate_candidates may ask the caller to gather. */
+enum {
+    FO_NEED_AIA = 1,             /* fetch aia_urls */
+    FO_NEED_PORT80 = 2,          /* probe the address on port 80 without TLS */
+    FO_NEED_WITHOUT_CIPHERS = 4, /* probe again with ssl_ciphers unset */
+};
+
+typedef struct fo_candidates_input {
+    const fo_backend *backend;     /* the settings probed */
+    const fo_diagnosis *diagnosis; /* the probe with those settings (class not ok) */
+    const char *const *domains;    /* the service's domains */
+    size_t domain_count;
+    const fo_remediate_options *options; /* NULL: no consent given */
+    const fo_gathered *gathered;         /* NULL: nothing gathered yet */
+} fo_candidates_input;
+
+typedef struct fo_candidates {
+    fo_fix *fixes; /* to prove in this order: allowed ones first */
+    size_t count;
+    unsigned needs;  /* FO_NEED_*: gathering that may add candidates */
+    char **aia_urls; /* FO_NEED_AIA: URLs not yet tried */
+    size_t aia_url_count;
+    char *advice; /* what a person must do when no candidate passes; never NULL on success */
+} fo_candidates;
+
+/* The candidate fixes for one broken backend, by the class table of README.md ("fixorigin
+ * --service ID"). Pure: no I/O, no clock. Returns 0 and fills out (clear it with
+ * fo_candidates_clear), FO_EINVAL (no diagnosis or backend), FO_ENOMEM. */
+int fo_remediate_candidates(fo_candidates *out, const fo_candidates_input *in,
+                            fo_error *err) FO_WARN_UNUSED;
+void fo_candidates_clear(fo_candidates *c);
+
+/* Whether the certificate covers name: its DNS subjectAltNames (a leftmost "*" label
+ * matches exactly one label, never a public suffix's child alone), IP subjectAltNames for an
+ * IP address, and the subject CN when there is no DNS subjectAltName. Case-insensitive. */
+bool fo_remediate_cert_covers(const fo_cert_facts *cert, const char *name);
+
+/* The registrable domain of a DNS name by the public suffix list (libpsl's built-in list):
+ * "www.example.co.uk" -> "example.co.uk". Writes "" for an IP address, a public suffix or
+ * a bad name. */
+void fo_remediate_registrable_domain(char *out, size_t out_size, const char *name);
+
+/* ---- The plan ------------------------------------------------------------------------ */
+
+typedef enum fo_backend_status {
+    FO_BACKEND_OK,      /* Fastly reaches it: nothing to do */
+    FO_BACKEND_FIX,     /* a proven, allowed fix: --apply writes it */
+    FO_BACKEND_BLOCKED, /* a proven fix that needs a flag not given */
+    FO_BACKEND_HUMAN,   /* no proven fix: the origin, DNS or a person must act */
+    FO_BACKEND_ERROR,   /* it could not be probed (error says why) */
+} fo_backend_status;
+
+/* "ok", "fix", "blocked", "needs_human", "error". */
+const char *fo_backend_status_name(fo_backend_status status);
+
+/* A candidate proven not to work. */
+typedef struct fo_attempt {
+    char *summary;
+    fo_class class; /* what the probe said with it */
+    char *detail;
+} fo_attempt;
+
+typedef struct fo_backend_plan {
+    fo_backend *backend;     /* as the active version holds it */
+    fo_diagnosis *diagnosis; /* the probe with its own settings; NULL on error */
+    fo_backend_status status;
+    fo_fix fix;           /* FIX, BLOCKED: every change, stages merged */
+    fo_diagnosis *proof;  /* FIX, BLOCKED: the probe with the fix applied (class ok) */
+    fo_attempt *attempts; /* candidates that did not pass, in order */
+    size_t attempt_count;
+    char *evidence; /* the diagnosis in one line */
+    char *advice;   /* BLOCKED, HUMAN, ERROR: what must be done, by whom */
+    fo_error error; /* ERROR */
+} fo_backend_plan;
+
+/* A draft an earlier run left: a version newer than the active one, unlocked, whose
+ * comment starts with "fixorigin:". Never activated; a fresh draft is cloned instead. */
+typedef struct fo_leftover {
+    long number;
+    char *comment;
+} fo_leftover;
+
+typedef struct fo_plan {
+    char *service_id;
+    char *service_name;
+    long active_version;  /* 0: no version is active (nothing is planned then) */
+    fo_version *versions; /* as the details read listed them (the clone's stale list) */
+    size_t version_count;
+    fo_leftover *leftovers;
+    size_t leftover_count;
+    char **domains;
+    size_t domain_count;
+    fo_backend_plan *backends; /* in the version's order; only those asked for */
+    size_t backend_count;
+    fo_ip_list *public_ips; /* read when a backend is refused: the ranges to allow */
+    char plan_id[65];       /* hex SHA-256 of service, active version and allowed changes */
+} fo_plan;
+
+/* Events as the work goes on: a step starts, then finishes with its record. */
+typedef enum fo_step {
+    FO_STEP_DETAILS,  /* read the active version (plan) */
+    FO_STEP_PROBE,    /* probe, gather and prove one backend */
+    FO_STEP_REREAD,   /* re-read the active version before cloning (stale plan) */
+    FO_STEP_CLONE,    /* clone the active version into a draft */
+    FO_STEP_COMMENT,  /* name the draft */
+    FO_STEP_UPDATE,   /* update one backend */
+    FO_STEP_READBACK, /* the update's answer against the plan */
+    FO_STEP_DIFF,     /* Fastly's diff active -> draft shows only planned fields */
+    FO_STEP_VALIDATE, /* the draft compiles */
+    FO_STEP_RECHECK,  /* the active version is still the one planned against */
+    FO_STEP_ACTIVATE,
+    FO_STEP_VERIFY,   /* read the active version back and probe its fixed backends */
+    FO_STEP_ROLLBACK, /* re-activate the previous version */
+} fo_step;
+
+/* "details", "probe", "reread", "clone", "comment", "update", "read-back", "diff",
+ * "validate", "recheck", "activate", "verify", "rollback". */
+const char *fo_step_name(fo_step step);
+
+typedef struct fo_step_record {
+    fo_step step;
+    char *backend; /* the backend it concerns, or NULL */
+    bool ok;
+    char *message; /* what it did, or why it failed */
+    char *diff;    /* the diff it saw (field lines, or Fastly's changed lines), or NULL */
+} fo_step_record;
+
+typedef struct fo_event {
+    fo_step step;
+    bool finished;                /* false: started; true: record is set */
+    const char *backend;          /* or NULL */
+    const fo_step_record *record; /* finished only */
+} fo_event;
+
+/* Called on the caller's thread, one event at a time. */
+typedef void (*fo_remediate_event_fn)(void *ctx, const fo_event *event);
+
+typedef struct fo_plan_options {
+    fo_remediate_options consent;
+    const char *const *backends; /* --backend NAME filters; none: every backend */
+    size_t backend_count;
+    int concurrency;        /* backends worked on at once; 0: 8 */
+    long fetch_timeout_ms;  /* one AIA fetch; 0: 5000 */
+    size_t fetch_max_bytes; /* one AIA fetch; 0: 64 KiB */
+    fo_remediate_event_fn event;
+    void *event_ctx;
+} fo_plan_options;
+
+/* Reads the active version (one details request; another, /public-ip-list, only when a
+ * backend's connection is refused) and works out every asked-for backend: probe with its own
+ * settings, plan, gather, prove. Talks to the API, the origins and AIA URLs; writes nothing.
+ * Returns 0 and a plan the caller frees (a broken origin is a plan, not an error), or
+ * FO_EINVAL (a --backend the version does not have; bad --ca-file text), FO_ENOMEM, or
+ * the API's code when the details read fails. */
+int fo_remediate_plan(fo_plan **out, fo_api *api, fo_prober *prober, const char *service_id,
+                      const fo_plan_options *opts, fo_error *err) FO_WARN_UNUSED;
+void fo_plan_free(fo_plan *plan);
+
+/* The plan's identity: hex SHA-256 over the service id, the active version and every
+ * allowed change (backend, field, new value). Pure; fo_remediate_plan fills plan_id. */
+void fo_remediate_plan_id(char out[65], const fo_plan *plan);
+
+/* The diagnosis in one line: where, how far it got, what the certificate says. Pure. */
+char *fo_remediate_evidence(const fo_diagnosis *d);
+
+/* ---- Apply ---------------------------------------------------------------------------- */
+
+typedef enum fo_activate_mode {
+    FO_ACTIVATE_AUTO, /* activate, verify, roll back when verification fails */
+    FO_ACTIVATE_NONE, /* stop at a validated draft */
+} fo_activate_mode;
+
+/* Parses --activate's value, "auto" or "none"; false for anything else. */
+bool fo_activate_mode_parse(const char *s, fo_activate_mode *out);
+
+typedef struct fo_apply_options {
+    fo_activate_mode activate;
+    bool reread_first;        /* re-read the active version before cloning: the plan is not fresh
+                                 (a person took time to confirm it) */
+    const char *run_id;       /* in the version comment; NULL: a random one */
+    const char *requested_by; /* who asked (a chat user id), in the comment; NULL: none */
+    fo_remediate_event_fn event;
+    void *event_ctx;
+} fo_apply_options;
+
+typedef enum fo_apply_outcome {
+    FO_APPLY_NOTHING,     /* no allowed fix: nothing written */
+    FO_APPLY_VERIFIED,    /* activated and verified */
+    FO_APPLY_DRAFT,       /* --activate=none: a validated draft waits */
+    FO_APPLY_FAILED,      /* stopped before activating: the active version is unchanged */
+    FO_APPLY_CONFLICT,    /* the service changed under us: nothing activated; retry */
+    FO_APPLY_ROLLED_BACK, /* activated, failed verification, the previous version is back */
+    FO_APPLY_UNKNOWN,     /* whether activation or rollback happened is unknown */
+} fo_apply_outcome;
+
+/* "nothing", "verified", "draft", "failed", "conflict", "rolled_back", "unknown". */
+const char *fo_apply_outcome_name(fo_apply_outcome outcome);
+
+typedef struct fo_apply_result {
+    fo_apply_outcome outcome;
+    long active_before;      /* the version the plan was made against */
+    long draft;              /* the draft created, 0 when none */
+    long active_after;       /* the version active at the end as last seen; 0 when unknown */
+    bool activation_pending; /* the activate request got no clear answer and the draft was not
+                                active when read back: it may still take effect */
+    fo_step_record *steps;
+    size_t step_count;
+    fo_diagnosis **verified; /* per plan backend: the probe after activation, or NULL */
+    size_t verified_count;
+    char run_id[17];
+    fo_error error; /* when not NOTHING/VERIFIED/DRAFT: the failure that decided it */
+} fo_apply_result;
+
+/* Applies plan's allowed fixes (status FIX) in one new version: (re-read) -> clone the
+ * planned active version -> comment "fixorigin: <backend>: <what> (run <id>)" -> update each
+ * backend -> read each back against the plan -> Fastly's diff shows nothing else -> validate
+ * -> re-read the active version -> activate -> read it back and probe the fixed backends ->
+ * roll back when a fix does not hold. Never activates a version it did not verify the way up;
+ * never retries a write blindly (the client reads back instead). Returns 0 and a result the
+ * caller frees whatever the outcome, or FO_EINVAL (no plan), FO_ENOMEM. */
+int fo_remediate_apply(fo_apply_result **out, fo_api *api, fo_prober *prober, const fo_plan *plan,
+                       const fo_apply_options *opts, fo_error *err) FO_WARN_UNUSED;
+void fo_apply_result_free(fo_apply_result *result);
+
+/* Checks an updated backend as read back: every changed field holds its new value, every
+ * other field its old one (PEM compared by certificate, ssl_client_key without showing it).
+ * Pure. Returns true, or false with the first difference in why. */
+bool fo_remediate_readback_matches(const fo_backend *before, const fo_backend *after,
+                                   const fo_fix *fix, char *why, size_t why_size);
+
+/* Checks Fastly's diff text of the active version against the draft: every changed line
+ * belongs to a planned field of a backend with status FIX, or to the version's comment, and
+ * every planned field shows a change. Pure. Returns true, or false with the first problem
+ * in why. *shown (when not NULL) gets the changed lines, certificate text folded to a line
+ * count, for display (caller frees; NULL when out of memory). */
+bool fo_remediate_diff_matches(const char *diff_text, const fo_plan *plan, char *why,
+                               size_t why_size, char **shown);
+
+/* ---- Results and exit codes --------------------------------------------------------------- */
+
+/* A run's result; the values are fixorigin's exit codes. */
+typedef enum fo_result {
+    FO_RESULT_OK = 0,          /* nothing to fix, or applied and verified */
+    FO_RESULT_ERROR = 1,       /* could not run, or stopped: nothing activated */
+    FO_RESULT_PLANNED = 2,     /* fixes planned (plan mode) */
+    FO_RESULT_ROLLED_BACK = 3, /* activated, failed verification, rolled back */
+    FO_RESULT_CONFLICT = 4,    /* the service changed under us, or a draft is in the way */
+    FO_RESULT_NEEDS_HUMAN = 5, /* problems found that need a person */
+} fo_result;
+
+/* "ok", "error", "fixes_planned", "rolled_back", "conflict", "needs_human". */
+const char *fo_result_name(fo_result result);
+/* The more severe of a and b, in the order 1 > 3 > 5 > 4 > 2 > 0 (how several backends, and
+ * several services, add up). */
+fo_result fo_remediate_result_worse(fo_result a, fo_result b);
+/* A run's result: the plan alone (applied NULL: plan mode), or after apply. */
+fo_result fo_remediate_result(const fo_plan *plan, const fo_apply_result *applied);
+
+#endif

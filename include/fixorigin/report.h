@@ -1,0 +1,65 @@
+/* fixorigin/report.h: what the fixorigin applications (the CLI, scan, serve) print with:
+ * text cleaned for a terminal, error lines, and the JSON objects they share — a diagnosis as
+ * "fixorigin.probe/v1" and a remediation run as "fixorigin.report/v1": the plan, each
+ * backend's probe, changes, safety, proof, what apply did at each step, the versions and the
+ * API requests spent. `scan` and `serve` print the same report object per service. */
+#ifndef FO_REPORT_H
+#define FO_REPORT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "fixorigin/api.h"
+#include "fixorigin/fo.h"
+#include "fixorigin/probe.h"
+#include "fixorigin/remediate.h"
+
+/* ---- output.c ---------------------------------------------------------------------- */
+
+/* True when colour should be used on this stream (a terminal, and NO_COLOR unset). */
+bool fo_cmd_use_color(FILE *stream);
+
+/* Prints s (NULL prints nothing) with every control character (C0, DEL, C1 whether UTF-8
+ * encoded or a lone byte) and every byte that is not UTF-8 as '?': text from an origin or
+ * the API must not drive the terminal. Valid UTF-8 text is printed as it is. */
+void fo_cmd_put_clean(FILE *out, const char *s);
+
+/* Prints "fixorigin: <message>" to stderr. */
+void fo_cmd_errorf(const char *fmt, ...) FO_PRINTF(1, 2);
+
+/* A JSON string of s, or when s is not UTF-8 (certificate fields need not be) of s with every
+ * byte above 0x7f as '?'; null for NULL. NULL when out of memory. */
+json_t *fo_cmd_json_string(const char *s);
+
+/* ---- probe_json.c ------------------------------------------------------------------ */
+
+#define FO_PROBE_SCHEMA "fixorigin.probe/v1"
+
+/* Compact, one line, times to the microsecond without float noise. */
+#define FO_CMD_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(12))
+
+/* A new "fixorigin.probe/v1" object for d (the caller owns the reference); line > 0 adds
+ * "line" (the --targets input line). NULL when out of memory. */
+json_t *fo_cmd_diagnosis_json(const fo_diagnosis *d, long line);
+
+/* ---- report_json.c ----------------------------------------------------------------- */
+
+#define FO_REPORT_SCHEMA "fixorigin.report/v1"
+
+/* What the report says about one run. plan is NULL when the run stopped before it had one
+ * (then error says why); applied is NULL in plan mode or when apply never started. */
+typedef struct fo_cmd_report {
+    const char *service_id;
+    const fo_plan *plan;
+    const fo_apply_result *applied;
+    bool apply_mode;
+    fo_result result;
+    const char *error; /* the run's failure, or NULL */
+    fo_api_stats stats;
+} fo_cmd_report;
+
+/* A new report object (the caller owns the reference), or NULL when out of memory. */
+json_t *fo_cmd_report_json(const fo_cmd_report *report);
+
+#endif

@@ -1,0 +1,126 @@
+/* fixorigin/scan.h: `fixorigin scan` over many services: the services a run takes
+ * (scan_select.c), per-service locks in the state directory (scan_lock.c, which serve uses
+ * too), the run itself (scan_run.c: workers, locks, budget) and its output (scan_output.c:
+ * text, json, ndjson). */
+#ifndef FO_SCAN_H
+#define FO_SCAN_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "fixorigin/api.h"
+#include "fixorigin/fo.h"
+#include "fixorigin/probe.h"
+#include "fixorigin/remediate.h"
+#include "fixorigin/report.h"
+
+#define FO_SCAN_MAX_SHARDS 10000
+#define FO_SCAN_PATH_MAX 1024
+
+/* ---- scan_select.c ---------------------------------------------------------------- */
+
+/* Service ids, each once, in the order first added. Zero-initialise; free with
+ * fo_scan_list_free. */
+typedef struct fo_scan_list {
+    char **ids;
+    size_t count;
+} fo_scan_list;
+
+void fo_scan_list_free(fo_scan_list *list);
+/* Adds id (id_len bytes) unless it is there already. 0 or FO_ENOMEM. */
+int fo_scan_list_add(fo_scan_list *list, const char *id, size_t id_len) FO_WARN_UNUSED;
+/* Adds the ids of a services file's text: one a line, '#' starts a comment, white space
+ * around is ignored. name is used in messages ("fleet.txt:3: ..."). 0, FO_EINVAL naming the
+ * line (not a service id), FO_ENOMEM. */
+int fo_scan_list_read(fo_scan_list *list, const char *text, const char *name,
+                      fo_error *err) FO_WARN_UNUSED;
+/* The same for a file (at most 16 MiB); FO_EIO when it cannot be read. */
+int fo_scan_list_load(fo_scan_list *list, const char *path, fo_error *err) FO_WARN_UNUSED;
+
+/* --shard I/N: this run takes the services whose shard is I, of N (1 <= I <= N). */
+typedef struct fo_scan_shard {
+    unsigned index;
+    unsigned count; /* 0: no sharding */
+} fo_scan_shard;
+
+int fo_scan_shard_parse(fo_scan_shard *out, const char *text, fo_error *err) FO_WARN_UNUSED;
+/* The shard (1..count) of a service: FNV-1a 64 of its id, mod count, plus one. */
+unsigned fo_scan_shard_of(const char *service_id, unsigned count);
+/* Keeps only the services of shard (order kept). */
+void fo_scan_list_shard(fo_scan_list *list, const fo_scan_shard *shard);
+
+/* ---- scan_lock.c -------------------------------------------------------------------- */
+
+/* The state directory: given (--state-dir) when set, else $XDG_STATE_HOME/fixorigin, else
+ * $HOME/.local/state/fixorigin. Nothing is created here. 0 or FO_EINVAL. */
+int fo_scan_state_dir(char *out, size_t size, const char *given, fo_error *err) FO_WARN_UNUSED;
+
+typedef struct fo_scan_lock fo_scan_lock;
+
+/* Takes the lock of service_id in state_dir/locks (created 0700 as needed) without waiting.
+ * Returns 0 and the lock, FO_ECONFLICT when another run (or thread) holds it (the message
+ * names the holder as its lock file says), FO_EIO, FO_ENOMEM. */
+int fo_scan_lock_acquire(fo_scan_lock **out, const char *state_dir, const char *service_id,
+                         fo_error *err) FO_WARN_UNUSED;
+/* Releases the lock (NULL is fine). The file stays. */
+void fo_scan_lock_release(fo_scan_lock *lock);
+
+/* ---- scan_run.c --------------------------------------------------------------------- */
+
+#define FO_SCAN_SCHEMA "fixorigin.scan/v1"
+
+typedef enum fo_scan_format { FO_SCAN_TEXT, FO_SCAN_JSON, FO_SCAN_NDJSON } fo_scan_format;
+
+typedef struct fo_scan_options {
+    fo_scan_format format;
+    int concurrency;
+    bool apply; /* --apply --only-safe */
+    bool only_safe;
+    bool yes;
+    long max_apply; /* services changed at most; -1: no limit */
+    fo_activate_mode activate;
+    char state_dir[FO_SCAN_PATH_MAX]; /* apply only */
+    const char *trust_bundle;
+    const fo_api_config *api; /* each worker makes its own client from it */
+    fo_scan_shard shard;
+    size_t selected;      /* services before --shard */
+    fo_api_stats listing; /* what --all spent */
+} fo_scan_options;
+
+/* Works on every service and prints as it goes; returns the exit code (the most severe
+ * service's result, 0 for none). */
+int fo_scan_run(const fo_scan_options *opts, const char *const *ids, size_t count);
+
+/* One service's outcome. */
+typedef struct fo_scan_item {
+    const char *service_id;
+    fo_plan *plan;            /* NULL when it stopped before planning */
+    fo_apply_result *applied; /* NULL unless apply ran */
+    fo_result result;
+    fo_error error;     /* code != 0: why it stopped, or why nothing was applied */
+    fo_api_stats stats; /* spent on this service */
+    double ms;
+} fo_scan_item;
+
+typedef struct fo_scan_summary {
+    size_t services;
+    size_t by_result[6]; /* indexed by fo_result */
+    size_t applied;      /* services where apply wrote something */
+    fo_result result;
+    unsigned requests, writes;
+    double elapsed_ms;
+} fo_scan_summary;
+
+/* ---- scan_output.c ---- */
+
+/* The item's fixorigin.report/v1 object (NULL when out of memory). */
+json_t *fo_scan_item_json(const fo_scan_options *opts, const fo_scan_item *item);
+/* A few lines about the item: service, result, each backend's class and fix. */
+void fo_scan_item_text(FILE *out, const fo_scan_item *item, bool color);
+/* The summary object ("services", "shard", "results", "applied", "exit_code", "api"...). */
+json_t *fo_scan_summary_json(const fo_scan_options *opts, const fo_scan_summary *summary);
+void fo_scan_summary_text(FILE *out, const fo_scan_options *opts, const fo_scan_summary *summary);
+
+#endif

@@ -1,0 +1,247 @@
+/* fixorigin/serve.h: what the files of `fixorigin serve` share. The HTTP plumbing
+ * (serve_http.c), who may ask (serve_auth.c), what a request asks for (serve_input.c),
+ * the routes (serve_routes.c), the work on a service (serve_work.c), Slack's side
+ * (serve_slack.c) and the command (serve_cmd.c). */
+#ifndef FO_CMD_SERVE_H
+#define FO_CMD_SERVE_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "fixorigin/api.h"
+#include "fixorigin/fo.h"
+#include "fixorigin/probe.h"
+#include "fixorigin/scan.h"
+
+#define FO_SERVE_DEFAULT_LISTEN "127.0.0.1:8080"
+#define FO_SERVE_DEFAULT_MAX_BODY (64 * 1024)
+#define FO_SERVE_DEFAULT_WORKERS 4
+#define FO_SERVE_QUEUE_MAX 64
+#define FO_SERVE_ID_MAX 64
+#define FO_SERVE_WORD_MAX 80
+/* Slack refuses requests signed more than five minutes away from now. */
+#define FO_SLACK_MAX_SKEW_S 300
+#define FO_SLACK_RESPONSE_PREFIX "https://hooks.slack.com/"
+
+/* ---- serve_http.c: the HTTP plumbing ----------------------------------------------- */
+
+struct MHD_Connection;
+
+/* A request read whole, as a handler sees it. Borrowed for the handler's call. */
+typedef struct fo_serve_request {
+    struct MHD_Connection *conn;
+    const char *method;
+    const char *path; /* without the query */
+    const char *body; /* NUL-terminated ("" when none); may hold NULs before body_len */
+    size_t body_len;
+} fo_serve_request;
+
+/* A request header's value, or NULL. */
+const char *fo_serve_header(const fo_serve_request *req, const char *name);
+
+/* The answer a handler fills. */
+typedef struct fo_serve_reply {
+    unsigned status;
+    char *body;               /* owned; sent and freed by the plumbing */
+    const char *content_type; /* NULL: application/json */
+    const char *allow;        /* the Allow header of a 405, or NULL */
+    const char *authenticate; /* the WWW-Authenticate header of a 401, or NULL */
+} fo_serve_reply;
+
+/* Sets status and a compact JSON body; takes the reference to body. */
+void fo_serve_reply_json(fo_serve_reply *out, unsigned status, json_t *body);
+/* {"error": code, "message": "..."} with status. */
+void fo_serve_reply_error(fo_serve_reply *out, unsigned status, const char *code, const char *fmt,
+                          ...) FO_PRINTF(4, 5);
+void fo_serve_reply_clear(fo_serve_reply *reply);
+
+/* Answers one request; runs on the connection's own thread, so it may take its time. */
+typedef void (*fo_serve_handler)(void *ctx, const fo_serve_request *req, fo_serve_reply *out);
+
+typedef struct fo_serve_http fo_serve_http;
+
+/* Listens on listen ("127.0.0.1:8080", "[::1]:0": a numeric address; port 0 lets the kernel
+ * choose) and answers every request with handler, bodies bounded to max_body bytes (413), at
+ * most max_per_ip connections from one address (0: no limit) so that one slow client cannot
+ * take every connection. Returns 0, FO_EINVAL (a bad address), FO_EIO (cannot listen),
+ * FO_ENOMEM. */
+int fo_serve_http_start(fo_serve_http **out, const char *listen, size_t max_body,
+                        unsigned max_per_ip, fo_serve_handler handler, void *ctx,
+                        fo_error *err) FO_WARN_UNUSED;
+/* The port listened on. */
+unsigned fo_serve_http_port(const fo_serve_http *http);
+/* Stops accepting, waits up to grace_ms for requests in progress, then closes everything
+ * and frees http (NULL is fine). */
+void fo_serve_http_stop(fo_serve_http *http, long grace_ms);
+
+/* ---- serve_perip.c: the per-address connection limit ----------------------------- */
+
+/* Connections counted per client address: from acceptance until libmicrohttpd lets go of
+ * them, leaving out those whose client has hung up (live connections only). */
+typedef struct fo_serve_perip fo_serve_perip;
+struct MHD_Connection;
+struct sockaddr;
+
+/* max_per_ip 0: no limit. Returns 0 or FO_ENOMEM. */
+int fo_serve_perip_new(fo_serve_perip **out, unsigned max_per_ip) FO_WARN_UNUSED;
+void fo_serve_perip_free(fo_serve_perip *limit);
+/* Whether one more connection from addr stays within the limit (the accept policy). */
+bool fo_serve_perip_admit(fo_serve_perip *limit, const struct sockaddr *addr);
+/* libmicrohttpd's connection notification (toe: MHD_CONNECTION_NOTIFY_STARTED or _CLOSED):
+ * tracks the connection in *socket_ctx. */
+void fo_serve_perip_notify(fo_serve_perip *limit, struct MHD_Connection *conn, void **socket_ctx,
+                           int toe);
+
+/* ---- serve_auth.c: pure checks ---------------------------------------------------- */
+
+/* Whether an Authorization header carries `Bearer <expected>`. Constant time in the
+ * token's content and length. False when expected is empty. */
+bool fo_serve_bearer_ok(const char *expected, const char *authorization);
+
+/* Checks Slack's v0 signature: X-Slack-Signature = "v0=" hex(HMAC-SHA256(secret,
+ * "v0:{timestamp}:{raw body}")), in constant time, and that the timestamp is within five
+ * minutes of now (either way). Returns 0, or FO_EAUTH with the reason (never a secret),
+ * FO_ENOMEM. */
+int fo_serve_slack_verify(const char *secret, const char *timestamp, const char *signature,
+                          const char *body, size_t body_len, long long now,
+                          fo_error *err) FO_WARN_UNUSED;
+
+/* Whether a reply URL may be called: it starts with https://hooks.slack.com/ or one of
+ * prefixes, and holds no white space, control character or backslash. */
+bool fo_serve_url_allowed(const char *url, const char *const *prefixes, size_t count);
+/* Whether an allow-list prefix names a whole scheme, host and port ("http://127.0.0.1:9/"). */
+bool fo_serve_prefix_valid(const char *prefix);
+
+/* Splits a list written with commas or white space ("U1,U2 U3") into new strings. Returns
+ * 0 (an empty list for NULL or ""), FO_ENOMEM. */
+int fo_serve_list_parse(char ***out, size_t *out_count, const char *text) FO_WARN_UNUSED;
+void fo_serve_list_free(char **items, size_t count);
+bool fo_serve_list_has(char *const *items, size_t count, const char *value);
+
+/* ---- serve_input.c: what a request asks for (pure) ---------------------------------- */
+
+typedef enum fo_serve_action {
+    FO_SERVE_DIAGNOSE,
+    FO_SERVE_PLAN,
+    FO_SERVE_APPLY,
+    FO_SERVE_HELP, /* Slack only: an empty or "help" command */
+} fo_serve_action;
+
+/* "diagnose", "plan", "apply", "help". */
+const char *fo_serve_action_name(fo_serve_action action);
+
+typedef struct fo_serve_command {
+    fo_serve_action action;
+    char service_id[FO_SERVE_ID_MAX + 1];
+    char plan_id[65]; /* apply only */
+} fo_serve_command;
+
+/* 1-64 letters, digits, '_' or '-'. */
+bool fo_serve_service_id_valid(const char *id);
+/* 64 lowercase hex digits, as fo_remediate_plan_id writes them. */
+bool fo_serve_plan_id_valid(const char *id);
+
+/* The decoded value of key in an application/x-www-form-urlencoded body: 0 and a new
+ * string in *out, or *out NULL when the key is absent; FO_EINVAL (bad %-escape or a NUL),
+ * FO_ENOMEM. */
+int fo_serve_form_value(char **out, const char *body, size_t len, const char *key,
+                        fo_error *err) FO_WARN_UNUSED;
+
+/* A slash command's text: "diagnose <service>", "plan <service>",
+ * "apply <service> <plan_id>", "help" or nothing. Returns 0, or FO_EINVAL with a message
+ * the user sees (usage, a bad id). */
+int fo_serve_command_parse(fo_serve_command *out, const char *text, fo_error *err) FO_WARN_UNUSED;
+
+/* A JSON API body: {"service_id": "...", "plan_id": "..." (apply only)}; other keys are
+ * ignored. Returns 0, or FO_EINVAL with the problem. */
+int fo_serve_json_parse(fo_serve_command *out, fo_serve_action action, const char *body, size_t len,
+                        fo_error *err) FO_WARN_UNUSED;
+
+/* ---- The server ------------------------------------------------------------------- */
+
+/* serve's settings: flags, and the environment for secrets (never a flag: `ps` shows
+ * flags). */
+typedef struct fo_serve_config {
+    const char *listen;
+    size_t max_body;
+    unsigned max_per_ip;     /* connections from one address at once; 0: no limit */
+    int workers;             /* Slack commands worked on at once */
+    int backend_concurrency; /* backends of one service probed at once */
+    long grace_ms;           /* on SIGTERM: how long requests in progress may take */
+    const char *trust_bundle;
+    const char *token_file; /* the Fastly API token's file, or NULL: the environment */
+    char *serve_token;      /* FIXORIGIN_SERVE_TOKEN: a secret; NULL: every /v1 call is 401 */
+    char *slack_secret;     /* SLACK_SIGNING_SECRET: a secret; NULL: /slack/command is 401 */
+    char **apply_users;     /* FIXORIGIN_APPLY_USERS: Slack user ids that may apply */
+    size_t apply_user_count;
+    char **url_allow; /* FIXORIGIN_RESPONSE_URL_ALLOW: reply-URL prefixes besides Slack's */
+    size_t url_allow_count;
+} fo_serve_config;
+
+typedef struct fo_serve_slack fo_serve_slack;
+
+typedef struct fo_serve {
+    fo_serve_config cfg;
+    fo_api_config api;  /* every request makes its own client from it (one per thread) */
+    char *fastly_token; /* the secret api.token points at */
+    char state_dir[FO_SCAN_PATH_MAX];
+    fo_prober *prober; /* shared: thread-safe */
+    fo_serve_slack *slack;
+} fo_serve;
+
+/* ---- serve_routes.c ---------------------------------------------------------------- */
+
+/* The fo_serve_handler of the server (ctx is the fo_serve): GET /healthz, POST /v1/diagnose,
+ * /v1/plan, /v1/apply (bearer token), POST /slack/command (Slack's signature). */
+void fo_serve_route(void *ctx, const fo_serve_request *req, fo_serve_reply *out);
+
+/* ---- serve_work.c: one service's diagnosis, plan or apply --------------------------- */
+
+struct fo_plan;
+struct fo_apply_result;
+
+typedef struct fo_serve_outcome {
+    int code; /* 0: the work ran; else FO_E* and error: it could not */
+    fo_error error;
+    struct fo_plan *plan;            /* the fresh plan */
+    struct fo_apply_result *applied; /* apply, when the plan id still matched */
+    bool stale;                      /* apply: the fresh plan has another id */
+    int exit_code;                   /* what `fixorigin --service` would exit with */
+    fo_api_stats stats;              /* API requests and writes the work spent */
+} fo_serve_outcome;
+
+/* Plans the service (a fresh details read and probes) and, for apply, applies the plan's
+ * safe fixes when its id is still cmd->plan_id, under the service's lock; requested_by
+ * (a chat user id, or NULL) goes into the version comment. Never applies a consent or
+ * downgrade fix: serve takes no consent flags. Fills out; clear it with
+ * fo_serve_outcome_clear. */
+void fo_serve_work(fo_serve *srv, fo_serve_outcome *out, const fo_serve_command *cmd,
+                   const char *requested_by);
+void fo_serve_outcome_clear(fo_serve_outcome *outcome);
+/* The JSON API's answer: the HTTP status and body for an outcome. */
+void fo_serve_outcome_reply(fo_serve_reply *out, const fo_serve_outcome *outcome,
+                            const fo_serve_command *cmd);
+
+/* ---- serve_slack.c: the slash command ------------------------------------------------ */
+
+/* Appends s to b escaped for Slack's mrkdwn (&, <, > as entities: no mention or link can be
+ * forged; control characters as '?'); in code (`...`) backticks become quotes. */
+void fo_serve_mrkdwn_append(fo_buf *b, const char *s, bool code);
+
+/* Starts workers threads that do Slack's commands and post their results. 0, FO_ENOMEM,
+ * FO_EIO (no thread). */
+int fo_serve_slack_start(fo_serve_slack **out, fo_serve *srv, int workers,
+                         fo_error *err) FO_WARN_UNUSED;
+/* Answers commands still queued with "not done: shutting down", waits for those in
+ * progress, frees (NULL is fine). */
+void fo_serve_slack_stop(fo_serve_slack *slack);
+/* POST /slack/command: verifies the signature, answers at once (an acknowledgement, help,
+ * or why not), and queues the work. */
+void fo_serve_slack_command(fo_serve *srv, const fo_serve_request *req, fo_serve_reply *out);
+/* The Block Kit message for a finished command (serve_blocks.c). NULL when out of memory. */
+json_t *fo_serve_slack_message(const fo_serve_command *cmd, const fo_serve_outcome *outcome,
+                               const char *user_id);
+
+#endif

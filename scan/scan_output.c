@@ -1,0 +1,146 @@
+/* fixorigin scan's output: per service the fixorigin.report/v1 object (json, ndjson) or a few
+ * lines (text), and a summary. Only data goes to stdout. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixorigin/report.h"
+#include "fixorigin/scan.h"
+
+#define GREEN "\033[32m"
+#define YELLOW "\033[33m"
+#define RED "\033[1;31m"
+#define RESET "\033[0m"
+
+json_t *fo_scan_item_json(const fo_scan_options *opts, const fo_scan_item *item)
+{
+    fo_cmd_report report = {
+        .service_id = item->service_id,
+        .plan = item->plan,
+        .applied = item->applied,
+        .apply_mode = opts->apply,
+        .result = item->result,
+        .error = item->error.code != 0 ? item->error.msg : NULL,
+        .stats = item->stats,
+    };
+    return fo_cmd_report_json(&report);
+}
+
+static const char *result_color(fo_result result)
+{
+    switch (result) {
+    case FO_RESULT_OK:
+        return GREEN;
+    case FO_RESULT_PLANNED:
+    case FO_RESULT_CONFLICT:
+        return YELLOW;
+    default:
+        return RED;
+    }
+}
+
+static void backend_line(FILE *out, const fo_backend_plan *bp)
+{
+    fo_class class = bp->diagnosis ? bp->diagnosis->verdict.class : FO_CLASS_OK;
+    fputs("  ", out);
+    fo_cmd_put_clean(out, bp->backend->name);
+    fprintf(out, "  %s", bp->status == FO_BACKEND_ERROR ? "error" : fo_class_id(class));
+    switch (bp->status) {
+    case FO_BACKEND_OK:
+        break;
+    case FO_BACKEND_FIX:
+        fprintf(out, "  fix (%s): ", fo_safety_name(bp->fix.safety));
+        fo_cmd_put_clean(out, bp->fix.summary);
+        break;
+    case FO_BACKEND_BLOCKED:
+        fputs("  not for scan (needs ", out);
+        fo_cmd_put_clean(out, bp->fix.consent ? bp->fix.consent : "consent");
+        fputs("): ", out);
+        fo_cmd_put_clean(out, bp->fix.summary);
+        break;
+    case FO_BACKEND_HUMAN:
+        fputs("  needs a person: ", out);
+        fo_cmd_put_clean(out, bp->advice);
+        break;
+    case FO_BACKEND_ERROR:
+        fputs(": ", out);
+        fo_cmd_put_clean(out, bp->error.msg);
+        break;
+    }
+    fputc('\n', out);
+}
+
+void fo_scan_item_text(FILE *out, const fo_scan_item *item, bool color)
+{
+    const fo_plan *plan = item->plan;
+    fo_cmd_put_clean(out, item->service_id);
+    if (plan && plan->service_name) {
+        fputs("  \"", out);
+        fo_cmd_put_clean(out, plan->service_name);
+        fputc('"', out);
+    }
+    fprintf(out, "  %s%s%s (%d)", color ? result_color(item->result) : "",
+            fo_result_name(item->result), color ? RESET : "", (int)item->result);
+    if (plan)
+        fprintf(out, "  active version %ld", plan->active_version);
+    if (item->ms < 1000)
+        fprintf(out, "  [%.0f ms", item->ms);
+    else
+        fprintf(out, "  [%.1f s", item->ms / 1000.0);
+    fprintf(out, ", %u API request%s]\n", item->stats.requests,
+            item->stats.requests == 1 ? "" : "s");
+    for (size_t i = 0; plan && i < plan->backend_count; i++)
+        backend_line(out, &plan->backends[i]);
+    if (item->applied) {
+        fprintf(out, "  apply: %s", fo_apply_outcome_name(item->applied->outcome));
+        if (item->applied->active_after > 0)
+            fprintf(out, ", active version %ld", item->applied->active_after);
+        if (item->applied->draft > 0 && item->applied->outcome != FO_APPLY_VERIFIED)
+            fprintf(out, ", draft %ld", item->applied->draft);
+        fprintf(out, " (run %s)\n", item->applied->run_id);
+    }
+    if (item->error.code != 0) {
+        fputs("  ", out);
+        fo_cmd_put_clean(out, item->error.msg);
+        fputc('\n', out);
+    }
+}
+
+json_t *fo_scan_summary_json(const fo_scan_options *opts, const fo_scan_summary *summary)
+{
+    char shard[48];
+    json_t *results = json_object();
+    for (int r = FO_RESULT_OK; r <= FO_RESULT_NEEDS_HUMAN; r++)
+        json_object_set_new(results, fo_result_name((fo_result)r),
+                            json_integer((json_int_t)summary->by_result[r]));
+    snprintf(shard, sizeof(shard), "%u/%u", opts->shard.index, opts->shard.count);
+    return json_pack("{s:I, s:I, s:o, s:o, s:I, s:s, s:i, s:{s:I, s:I}, s:f}", "services",
+                     (json_int_t)summary->services, "selected", (json_int_t)opts->selected, "shard",
+                     opts->shard.count > 0 ? json_string(shard) : json_null(), "results", results,
+                     "applied", (json_int_t)summary->applied, "result",
+                     fo_result_name(summary->result), "exit_code", (int)summary->result, "api",
+                     "requests", (json_int_t)summary->requests, "writes",
+                     (json_int_t)summary->writes, "elapsed_ms", summary->elapsed_ms);
+}
+
+void fo_scan_summary_text(FILE *out, const fo_scan_options *opts, const fo_scan_summary *summary)
+{
+    fprintf(out, "\nscan: %zu service%s", summary->services, summary->services == 1 ? "" : "s");
+    if (opts->shard.count > 0)
+        fprintf(out, " (shard %u/%u of %zu selected)", opts->shard.index, opts->shard.count,
+                opts->selected);
+    fprintf(out, " in %.1f s:", summary->elapsed_ms / 1000.0);
+    const char *sep = " ";
+    for (int r = FO_RESULT_OK; r <= FO_RESULT_NEEDS_HUMAN; r++) {
+        if (summary->by_result[r] == 0)
+            continue;
+        fprintf(out, "%s%zu %s", sep, summary->by_result[r], fo_result_name((fo_result)r));
+        sep = ", ";
+    }
+    if (summary->services == 0)
+        fputs(" nothing to do", out);
+    if (opts->apply)
+        fprintf(out, "; %zu changed", summary->applied);
+    fprintf(out, "; %u API request%s, %u write%s; exit %d\n", summary->requests,
+            summary->requests == 1 ? "" : "s", summary->writes, summary->writes == 1 ? "" : "s",
+            (int)summary->result);
+}

@@ -1,0 +1,329 @@
+/* fixorigin scan's run: a pool of workers over the selected services. Each worker owns an
+ * API client; the prober, the output and the apply budget are shared under one lock.
+ * Output is printed as each service finishes (ndjson, text) or once at the end in input
+ * order (json). */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fixorigin/report.h"
+#include "fixorigin/scan.h"
+
+/* Writes one apply may spend: clone, comment, one update per fixed backend, activate and a
+ * rollback. Reads are free. */
+enum { APPLY_FIXED_WRITES = 4 };
+
+typedef struct scan_state {
+    const fo_scan_options *opts;
+    const char *const *ids;
+    size_t count;
+    fo_prober *prober;
+    pthread_mutex_t lock; /* everything below */
+    size_t next;          /* the next service to take */
+    size_t done;
+    long applies_started;  /* toward --max-apply */
+    long long writes_left; /* the lowest Fastly-RateLimit-Remaining of this window, -1 unknown */
+    long long writes_reset;
+    long long writes_reserved; /* what the applies in flight may still write */
+    pthread_cond_t budget;     /* writes_reserved went down or writes_left became known */
+    json_t *reports;           /* json: the report objects in input order */
+    fo_scan_summary summary;
+    bool color;
+    bool progress;
+} scan_state;
+
+/* Drops every fix that is not safe to the status of a fix waiting for consent: --only-safe
+ * holds even if the planner ever allowed one without a flag. */
+static void keep_only_safe(fo_plan *plan)
+{
+    for (size_t i = 0; i < plan->backend_count; i++) {
+        fo_backend_plan *bp = &plan->backends[i];
+        if (bp->status == FO_BACKEND_FIX && bp->fix.safety != FO_SAFETY_SAFE)
+            bp->status = FO_BACKEND_BLOCKED;
+    }
+}
+
+static size_t fixes(const fo_plan *plan)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < plan->backend_count; i++)
+        n += plan->backends[i].status == FO_BACKEND_FIX;
+    return n;
+}
+
+/* Whether this service may be changed now: --max-apply and the write budget, less what the
+ * applies in flight may still spend. Reserves a place under --max-apply and the writes in
+ * *reserved when it may. Until the budget is known (it comes with the answers to writes),
+ * one apply runs at a time. */
+static bool may_apply(scan_state *st, const fo_plan *plan, long long *reserved, fo_error *why)
+{
+    long long needed = APPLY_FIXED_WRITES + (long long)fixes(plan);
+    bool ok = false;
+    pthread_mutex_lock(&st->lock);
+    while (st->writes_left < 0 && st->writes_reserved > 0)
+        pthread_cond_wait(&st->budget, &st->lock);
+    if (st->opts->max_apply >= 0 && st->applies_started >= st->opts->max_apply) {
+        fo_error_set(why, FO_ESTATE,
+                     "not applied: --max-apply %ld reached (services changed in this run)",
+                     st->opts->max_apply);
+    } else if (st->writes_left >= 0 && st->writes_left - st->writes_reserved < needed) {
+        char reset[32] = "?";
+        fo_probe_format_time(reset, sizeof(reset), st->writes_reset);
+        fo_error_set(why, FO_ERATELIMIT,
+                     "not applied: the API write budget has %lld writes left until %s (%lld "
+                     "of them held by applies in flight); this fix may need %lld",
+                     st->writes_left, reset, st->writes_reserved, needed);
+    } else {
+        st->applies_started++;
+        st->writes_reserved += needed;
+        *reserved = needed;
+        ok = true;
+    }
+    pthread_mutex_unlock(&st->lock);
+    return ok;
+}
+
+/* Gives back the place under --max-apply that may_apply reserved (a declined apply). */
+static void unreserve(scan_state *st)
+{
+    pthread_mutex_lock(&st->lock);
+    st->applies_started--;
+    pthread_mutex_unlock(&st->lock);
+}
+
+/* Learns the budget from what a client last saw, and gives back the writes reserved. The
+ * remaining count only falls within a window, and a worker's client may have seen it before
+ * others spent some: the lowest of a window stands. */
+static void settle_budget(scan_state *st, long long reserved, const fo_api_stats *seen)
+{
+    pthread_mutex_lock(&st->lock);
+    st->writes_reserved -= reserved;
+    if (seen->ratelimit_remaining >= 0) {
+        bool new_window = st->writes_left < 0 || seen->ratelimit_reset > st->writes_reset;
+        bool old_window = seen->ratelimit_reset < st->writes_reset;
+        if (new_window || (!old_window && seen->ratelimit_remaining < st->writes_left)) {
+            st->writes_left = seen->ratelimit_remaining;
+            st->writes_reset = seen->ratelimit_reset;
+        }
+    }
+    pthread_cond_broadcast(&st->budget);
+    pthread_mutex_unlock(&st->lock);
+}
+
+/* Asks on the terminal whether to apply (scan without --yes); one question at a time. */
+static bool confirm(scan_state *st, const fo_scan_item *item)
+{
+    char answer[16];
+    bool yes = false;
+    pthread_mutex_lock(&st->lock);
+    if (st->progress)
+        fputs("\r\033[K", stderr);
+    fo_scan_item_text(stderr, item, st->color);
+    fprintf(stderr, "Apply %zu safe fix%s to service %s? [y/N] ", fixes(item->plan),
+            fixes(item->plan) == 1 ? "" : "es", item->service_id);
+    fflush(stderr);
+    yes = fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y');
+    pthread_mutex_unlock(&st->lock);
+    return yes;
+}
+
+/* What item has spent since started, with the client's stats then in before. */
+static void take_stock(fo_scan_item *item, fo_api *api, const fo_api_stats *before, double started,
+                       fo_api_stats *now)
+{
+    fo_api_get_stats(api, now);
+    item->stats = *now;
+    item->stats.requests -= before->requests;
+    item->stats.writes -= before->writes;
+    item->stats.retries -= before->retries;
+    item->ms = fo_now_ms() - started;
+}
+
+/* Plans (and applies) one service into item. */
+static void work(scan_state *st, fo_api *api, fo_scan_item *item)
+{
+    const fo_scan_options *opts = st->opts;
+    fo_scan_lock *lock = NULL;
+    fo_api_stats before, after;
+    long long reserved = 0;
+    double started = fo_now_ms();
+    fo_api_get_stats(api, &before);
+    item->result = FO_RESULT_ERROR;
+    fo_error_clear(&item->error);
+    if (opts->apply &&
+        fo_scan_lock_acquire(&lock, opts->state_dir, item->service_id, &item->error) != 0) {
+        item->result = item->error.code == FO_ECONFLICT ? FO_RESULT_CONFLICT : FO_RESULT_ERROR;
+        goto out;
+    }
+    fo_plan_options popts = {0};
+    if (fo_remediate_plan(&item->plan, api, st->prober, item->service_id, &popts, &item->error) !=
+        0)
+        goto out;
+    if (opts->only_safe)
+        keep_only_safe(item->plan);
+    if (opts->apply && fixes(item->plan) > 0 &&
+        may_apply(st, item->plan, &reserved, &item->error)) {
+        /* After a question the plan may be old: the active version is read again first. */
+        fo_apply_options aopts = {.activate = opts->activate, .reread_first = !opts->yes};
+        /* The question shows the plan as it stands: planned, and what it cost so far. */
+        item->result = fo_remediate_result(item->plan, NULL);
+        take_stock(item, api, &before, started, &after);
+        if (!opts->yes && !confirm(st, item)) {
+            unreserve(st);
+            fo_error_set(&item->error, FO_ESTATE, "not applied: declined at the prompt");
+        } else if (fo_remediate_apply(&item->applied, api, st->prober, item->plan, &aopts,
+                                      &item->error) != 0) {
+            item->result = FO_RESULT_ERROR;
+            goto out;
+        }
+    }
+    item->result = fo_remediate_result(item->plan, item->applied);
+    if (item->applied)
+        item->error = item->applied->error;
+out:
+    fo_scan_lock_release(lock);
+    take_stock(item, api, &before, started, &after);
+    settle_budget(st, reserved, &after);
+}
+
+static void item_clear(fo_scan_item *item)
+{
+    fo_apply_result_free(item->applied);
+    fo_plan_free(item->plan);
+    item->applied = NULL;
+    item->plan = NULL;
+}
+
+/* Counts and prints a finished item (under the lock). */
+static void finish(scan_state *st, size_t index, fo_scan_item *item)
+{
+    fo_scan_summary *s = &st->summary;
+    pthread_mutex_lock(&st->lock);
+    s->services++;
+    s->by_result[item->result]++;
+    s->applied += item->applied && item->applied->draft > 0;
+    s->result = fo_remediate_result_worse(s->result, item->result);
+    s->requests += item->stats.requests;
+    s->writes += item->stats.writes;
+    st->done++;
+    if (st->progress)
+        fputs("\r\033[K", stderr);
+    if (st->opts->format == FO_SCAN_TEXT) {
+        fo_scan_item_text(stdout, item, st->color);
+    } else {
+        json_t *report = fo_scan_item_json(st->opts, item);
+        if (st->opts->format == FO_SCAN_JSON) {
+            json_array_set(st->reports, index, report ? report : json_null());
+        } else if (report) {
+            json_dumpf(report, stdout, FO_CMD_JSON_FLAGS | JSON_PRESERVE_ORDER);
+            fputc('\n', stdout);
+        }
+        json_decref(report);
+    }
+    fflush(stdout);
+    if (st->progress) {
+        fprintf(stderr, "scan: %zu/%zu services, last %s: %s", st->done, st->count,
+                item->service_id, fo_result_name(item->result));
+        fflush(stderr);
+    }
+    pthread_mutex_unlock(&st->lock);
+}
+
+static void *worker(void *arg)
+{
+    scan_state *st = arg;
+    fo_api *api = NULL;
+    fo_api_config cfg = *st->opts->api;
+    fo_error err;
+    cfg.transport = NULL;
+    int rc = fo_api_new(&api, &cfg, &err);
+    for (;;) {
+        pthread_mutex_lock(&st->lock);
+        size_t index = st->next < st->count ? st->next++ : st->count;
+        pthread_mutex_unlock(&st->lock);
+        if (index == st->count)
+            break;
+        fo_scan_item item = {.service_id = st->ids[index]};
+        if (rc != 0) {
+            item.error = err;
+            item.result = FO_RESULT_ERROR;
+        } else {
+            work(st, api, &item);
+        }
+        finish(st, index, &item);
+        item_clear(&item);
+    }
+    fo_api_free(api);
+    return NULL;
+}
+
+int fo_scan_run(const fo_scan_options *opts, const char *const *ids, size_t count)
+{
+    scan_state st;
+    fo_error err;
+    pthread_t threads[64];
+    int started = 0;
+    memset(&st, 0, sizeof(st));
+    st.opts = opts;
+    st.ids = ids;
+    st.count = count;
+    st.writes_left = -1;
+    st.summary.result = FO_RESULT_OK;
+    st.summary.requests = opts->listing.requests;
+    st.summary.writes = opts->listing.writes;
+    st.color = opts->format == FO_SCAN_TEXT && fo_cmd_use_color(stdout);
+    st.progress = isatty(STDERR_FILENO) == 1;
+    double began = fo_now_ms();
+    pthread_mutex_init(&st.lock, NULL);
+    pthread_cond_init(&st.budget, NULL);
+    if (fo_prober_new(&st.prober, opts->trust_bundle, &err) != 0) {
+        fo_cmd_errorf("%s", err.msg);
+        st.summary.result = FO_RESULT_ERROR;
+        goto out;
+    }
+    if (opts->format == FO_SCAN_JSON) {
+        st.reports = json_array();
+        for (size_t i = 0; st.reports && i < count; i++)
+            json_array_append_new(st.reports, json_null());
+    }
+    int workers = opts->concurrency < (int)count ? opts->concurrency : (int)count;
+    for (; started < workers; started++) {
+        if (pthread_create(&threads[started], NULL, worker, &st) != 0)
+            break;
+    }
+    if (started == 0 && count > 0)
+        worker(&st); /* no thread could start: work on this one */
+    for (int i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    if (st.progress && count > 0)
+        fputs("\r\033[K", stderr);
+    st.summary.elapsed_ms = fo_now_ms() - began;
+    if (opts->format == FO_SCAN_TEXT) {
+        fo_scan_summary_text(stdout, opts, &st.summary);
+    } else {
+        json_t *summary = fo_scan_summary_json(opts, &st.summary);
+        json_t *line = opts->format == FO_SCAN_JSON
+                           ? json_pack("{s:s, s:O, s:O}", "schema", FO_SCAN_SCHEMA, "services",
+                                       st.reports, "summary", summary)
+                           : json_pack("{s:s, s:O}", "schema", FO_SCAN_SCHEMA, "summary", summary);
+        if (line)
+            json_dumpf(line, stdout,
+                       (opts->format == FO_SCAN_JSON ? JSON_INDENT(2) : FO_CMD_JSON_FLAGS) |
+                           JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+        fputc('\n', stdout);
+        json_decref(line);
+        json_decref(summary);
+    }
+    if (fflush(stdout) != 0) {
+        fo_cmd_errorf("cannot write the output");
+        st.summary.result = FO_RESULT_ERROR;
+    }
+out:
+    json_decref(st.reports);
+    fo_prober_free(st.prober);
+    pthread_cond_destroy(&st.budget);
+    pthread_mutex_destroy(&st.lock);
+    return (int)st.summary.result;
+}

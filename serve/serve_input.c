@@ -1,0 +1,191 @@
+/* fixorigin serve: what a request asks for. The JSON API's bodies, Slack's form bodies and
+ * the text of a slash command, read strictly into a fo_serve_command. Pure: no I/O. */
+#include <ctype.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixorigin/serve.h"
+
+const char *fo_serve_action_name(fo_serve_action action)
+{
+    switch (action) {
+    case FO_SERVE_DIAGNOSE:
+        return "diagnose";
+    case FO_SERVE_PLAN:
+        return "plan";
+    case FO_SERVE_APPLY:
+        return "apply";
+    default:
+        return "help";
+    }
+}
+
+bool fo_serve_service_id_valid(const char *id)
+{
+    size_t len = id ? strlen(id) : 0;
+    /* Fastly's ids are 22 alphanumerics; allow what the API accepts in a path segment
+     * without escaping, and nothing a terminal or a chat message could misread. */
+    if (len == 0 || len > FO_SERVE_ID_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (!isalnum((unsigned char)id[i]) && id[i] != '_' && id[i] != '-')
+            return false;
+    }
+    return true;
+}
+
+bool fo_serve_plan_id_valid(const char *id)
+{
+    if (!id || strlen(id) != 64)
+        return false;
+    for (size_t i = 0; i < 64; i++) {
+        if (!isdigit((unsigned char)id[i]) && !(id[i] >= 'a' && id[i] <= 'f'))
+            return false;
+    }
+    return true;
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)tolower((unsigned char)c);
+    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}
+
+/* Decodes one form component (`+` is a space, %XX a byte) into a new string. */
+static int form_decode(char **out, const char *text, size_t len)
+{
+    char *s = malloc(len + 1);
+    size_t n = 0;
+    if (!s)
+        return FO_ENOMEM;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '+') {
+            s[n++] = ' ';
+        } else if (text[i] == '%') {
+            int hi = i + 2 < len ? hex_value(text[i + 1]) : -1;
+            int lo = i + 2 < len ? hex_value(text[i + 2]) : -1;
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+                free(s);
+                return FO_EINVAL;
+            }
+            s[n++] = (char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            s[n++] = text[i];
+        }
+    }
+    s[n] = '\0';
+    *out = s;
+    return 0;
+}
+
+int fo_serve_form_value(char **out, const char *body, size_t len, const char *key, fo_error *err)
+{
+    size_t key_len = strlen(key);
+    *out = NULL;
+    for (size_t at = 0; at < len;) {
+        const char *pair = body + at;
+        const char *amp = memchr(pair, '&', len - at);
+        size_t pair_len = amp ? (size_t)(amp - pair) : len - at;
+        at += pair_len + 1;
+        if (pair_len > key_len && pair[key_len] == '=' && memcmp(pair, key, key_len) == 0) {
+            int rc = form_decode(out, pair + key_len + 1, pair_len - key_len - 1);
+            if (rc == FO_EINVAL)
+                return fo_error_set(err, rc, "the form field %s is not URL-encoded", key);
+            if (rc != 0)
+                return fo_error_set(err, rc, "out of memory");
+            return 0;
+        }
+    }
+    return 0;
+}
+
+/* Splits text at runs of white space into at most max words of at most word_max bytes. */
+static int split_words(char words[][FO_SERVE_WORD_MAX], int max, const char *text)
+{
+    int count = 0;
+    for (const char *p = text; *p;) {
+        p += strspn(p, " \t\r\n");
+        size_t len = strcspn(p, " \t\r\n");
+        if (len == 0)
+            break;
+        if (count == max || len >= FO_SERVE_WORD_MAX)
+            return -1;
+        memcpy(words[count], p, len);
+        words[count][len] = '\0';
+        count++;
+        p += len;
+    }
+    return count;
+}
+
+int fo_serve_command_parse(fo_serve_command *out, const char *text, fo_error *err)
+{
+    char words[4][FO_SERVE_WORD_MAX];
+    memset(out, 0, sizeof(*out));
+    int count = split_words(words, 4, text ? text : "");
+    if (count < 0)
+        return fo_error_set(err, FO_EINVAL, "too many or too long words");
+    if (count == 0 || strcmp(words[0], "help") == 0) {
+        out->action = FO_SERVE_HELP;
+        return 0;
+    }
+    if (strcmp(words[0], "diagnose") == 0)
+        out->action = FO_SERVE_DIAGNOSE;
+    else if (strcmp(words[0], "plan") == 0)
+        out->action = FO_SERVE_PLAN;
+    else if (strcmp(words[0], "apply") == 0)
+        out->action = FO_SERVE_APPLY;
+    else
+        return fo_error_set(err, FO_EINVAL, "unknown command '%.40s'", words[0]);
+    int want = out->action == FO_SERVE_APPLY ? 3 : 2;
+    if (count != want)
+        return fo_error_set(err, FO_EINVAL, "usage: %s",
+                            out->action == FO_SERVE_APPLY  ? "apply <service> <plan_id>"
+                            : out->action == FO_SERVE_PLAN ? "plan <service>"
+                                                           : "diagnose <service>");
+    if (!fo_serve_service_id_valid(words[1]))
+        return fo_error_set(err, FO_EINVAL, "'%.40s' is not a service id", words[1]);
+    strcpy(out->service_id, words[1]);
+    if (out->action == FO_SERVE_APPLY) {
+        if (!fo_serve_plan_id_valid(words[2]))
+            return fo_error_set(err, FO_EINVAL,
+                                "'%.70s' is not a plan id (64 hex digits from 'plan')", words[2]);
+        strcpy(out->plan_id, words[2]);
+    }
+    return 0;
+}
+
+int fo_serve_json_parse(fo_serve_command *out, fo_serve_action action, const char *body, size_t len,
+                        fo_error *err)
+{
+    json_error_t jerr;
+    int rc = 0;
+    memset(out, 0, sizeof(*out));
+    out->action = action;
+    json_t *root = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root)
+        return fo_error_set(err, FO_EINVAL, "the body is not JSON: %s", jerr.text);
+    const char *service = json_string_value(json_object_get(root, "service_id"));
+    const char *plan = json_string_value(json_object_get(root, "plan_id"));
+    if (!json_is_object(root)) {
+        rc = fo_error_set(err, FO_EINVAL, "the body must be a JSON object");
+    } else if (!service) {
+        rc = fo_error_set(err, FO_EINVAL, "the body needs \"service_id\" (a string)");
+    } else if (!fo_serve_service_id_valid(service)) {
+        rc = fo_error_set(err, FO_EINVAL, "\"service_id\" is not a service id");
+    } else if (action == FO_SERVE_APPLY && !plan) {
+        rc = fo_error_set(err, FO_EINVAL, "the body needs \"plan_id\" (from /v1/plan)");
+    } else if (action == FO_SERVE_APPLY && !fo_serve_plan_id_valid(plan)) {
+        rc = fo_error_set(err, FO_EINVAL, "\"plan_id\" is not a plan id (64 hex digits)");
+    } else {
+        strcpy(out->service_id, service);
+        if (action == FO_SERVE_APPLY)
+            strcpy(out->plan_id, plan);
+    }
+    json_decref(root);
+    return rc;
+}

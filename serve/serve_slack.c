@@ -1,0 +1,308 @@
+/* fixorigin serve's Slack slash command. Slack waits 3 seconds for an answer, and a plan
+ * probes origins and reads the API for longer, so the request is only checked and
+ * acknowledged here; a small pool of workers does the work and posts the result to the
+ * request's response_url. The queue is bounded: when it is full the user is told to retry,
+ * rather than the server growing without limit. */
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fixorigin/report.h"
+#include "fixorigin/serve.h"
+
+enum { POST_TIMEOUT_MS = 10000, USER_ID_MAX = 40 };
+
+typedef struct slack_job {
+    fo_serve_command cmd;
+    char user_id[USER_ID_MAX + 1];
+    char *response_url;
+    struct slack_job *next;
+} slack_job;
+
+enum {
+    REPLAY_SLOTS = 1024,   /* signatures remembered: Slack's window holds fewer commands */
+    REPLAY_WINDOW_S = 300, /* Slack's: an older timestamp is refused anyway */
+    SIGNATURE_MAX = 80,    /* "v0=" and 64 hex digits */
+};
+
+struct fo_serve_slack {
+    fo_serve *srv;
+    pthread_mutex_t lock;
+    char seen[REPLAY_SLOTS][SIGNATURE_MAX]; /* signatures of the commands taken, recent first */
+    long long seen_at[REPLAY_SLOTS];
+    size_t seen_next;
+    pthread_cond_t wake;
+    slack_job *head, *tail;
+    size_t queued;
+    bool stopping;
+    pthread_t *threads;
+    int thread_count;
+};
+
+static const char HELP[] =
+    "*fixorigin* finds out why Fastly cannot reach an origin over TLS and fixes the service.\n"
+    "`diagnose <service>`: what Fastly sees at each backend\n"
+    "`plan <service>`: the smallest fix, proven, with its plan id\n"
+    "`apply <service> <plan_id>`: applies that plan if it is still current (allowed users)";
+
+static void ephemeral(fo_serve_reply *out, const char *text)
+{
+    /* The text may echo what the user typed: any bytes, not only UTF-8. */
+    fo_serve_reply_json(
+        out, MHD_HTTP_OK,
+        json_pack("{s:s, s:o}", "response_type", "ephemeral", "text", fo_cmd_json_string(text)));
+}
+
+static void job_free(slack_job *job)
+{
+    if (job) {
+        free(job->response_url);
+        free(job);
+    }
+}
+
+static void post(const slack_job *job, json_t *message)
+{
+    fo_error err;
+    char *body = message ? json_dumps(message, JSON_COMPACT) : NULL;
+    fo_error_clear(&err);
+    if (!body) {
+        fprintf(stderr, "fixorigin serve: slack: out of memory building the answer\n");
+    } else if (fo_api_post_url(job->response_url, "application/json", body, strlen(body),
+                               POST_TIMEOUT_MS, &err) != 0) {
+        fprintf(stderr, "fixorigin serve: slack: %s %s: cannot post the answer: %s\n",
+                fo_serve_action_name(job->cmd.action), job->cmd.service_id, err.msg);
+    }
+    free(body);
+    json_decref(message);
+}
+
+static void run_job(fo_serve *srv, const slack_job *job)
+{
+    fo_serve_outcome outcome;
+    char requested_by[USER_ID_MAX + 8];
+    /* Who asked, as the version comment shows it in Fastly's UI: "(run ..., by slack:U1)". */
+    snprintf(requested_by, sizeof(requested_by), "slack:%s", job->user_id);
+    fo_serve_work(srv, &outcome, &job->cmd, requested_by);
+    post(job, fo_serve_slack_message(&job->cmd, &outcome, job->user_id));
+    fo_serve_outcome_clear(&outcome);
+}
+
+static void *worker(void *arg)
+{
+    fo_serve_slack *slack = arg;
+    pthread_mutex_lock(&slack->lock);
+    for (;;) {
+        while (!slack->head && !slack->stopping)
+            pthread_cond_wait(&slack->wake, &slack->lock);
+        slack_job *job = slack->head;
+        if (!job)
+            break; /* stopping, and nothing left */
+        slack->head = job->next;
+        if (!slack->head)
+            slack->tail = NULL;
+        slack->queued--;
+        bool stopping = slack->stopping;
+        pthread_mutex_unlock(&slack->lock);
+        if (stopping)
+            post(job, json_pack("{s:s, s:s}", "response_type", "ephemeral", "text",
+                                "fixorigin is shutting down and did not get to this command: "
+                                "please send it again in a minute."));
+        else
+            run_job(slack->srv, job);
+        job_free(job);
+        pthread_mutex_lock(&slack->lock);
+    }
+    pthread_mutex_unlock(&slack->lock);
+    return NULL;
+}
+
+int fo_serve_slack_start(fo_serve_slack **out, fo_serve *srv, int workers, fo_error *err)
+{
+    fo_serve_slack *slack = calloc(1, sizeof(*slack));
+    *out = NULL;
+    if (!slack || !(slack->threads = calloc((size_t)workers, sizeof(pthread_t)))) {
+        free(slack);
+        return fo_error_set(err, FO_ENOMEM, "out of memory");
+    }
+    slack->srv = srv;
+    pthread_mutex_init(&slack->lock, NULL);
+    pthread_cond_init(&slack->wake, NULL);
+    for (int i = 0; i < workers; i++) {
+        if (pthread_create(&slack->threads[i], NULL, worker, slack) != 0) {
+            fo_serve_slack_stop(slack);
+            return fo_error_set(err, FO_EIO, "cannot start the Slack workers");
+        }
+        slack->thread_count++;
+    }
+    *out = slack;
+    return 0;
+}
+
+void fo_serve_slack_stop(fo_serve_slack *slack)
+{
+    if (!slack)
+        return;
+    pthread_mutex_lock(&slack->lock);
+    slack->stopping = true;
+    pthread_cond_broadcast(&slack->wake);
+    pthread_mutex_unlock(&slack->lock);
+    for (int i = 0; i < slack->thread_count; i++)
+        pthread_join(slack->threads[i], NULL);
+    /* Workers answer what was queued before they leave; with none started, drop it. */
+    while (slack->head) {
+        slack_job *job = slack->head;
+        slack->head = job->next;
+        job_free(job);
+    }
+    pthread_cond_destroy(&slack->wake);
+    pthread_mutex_destroy(&slack->lock);
+    free(slack->threads);
+    free(slack);
+}
+
+/* Queues job (taken over); false when the queue is full or stopping. */
+static bool enqueue(fo_serve_slack *slack, slack_job *job)
+{
+    bool queued = false;
+    pthread_mutex_lock(&slack->lock);
+    if (!slack->stopping && slack->queued < FO_SERVE_QUEUE_MAX) {
+        if (slack->tail)
+            slack->tail->next = job;
+        else
+            slack->head = job;
+        slack->tail = job;
+        slack->queued++;
+        queued = true;
+        pthread_cond_signal(&slack->wake);
+    }
+    pthread_mutex_unlock(&slack->lock);
+    if (!queued)
+        job_free(job);
+    return queued;
+}
+
+/* True the first time a signature is seen within Slack's window, and remembers it: a
+ * captured request sent again is refused (Slack signs every command anew; its retries carry
+ * X-Slack-Retry-Num and are dropped before this). */
+static bool first_time(fo_serve_slack *slack, const char *signature, long long now)
+{
+    bool first = true;
+    pthread_mutex_lock(&slack->lock);
+    for (size_t i = 0; first && i < REPLAY_SLOTS; i++)
+        first = !(slack->seen_at[i] > now - REPLAY_WINDOW_S &&
+                  strncmp(slack->seen[i], signature, SIGNATURE_MAX - 1) == 0);
+    if (first) {
+        size_t at = slack->seen_next++ % REPLAY_SLOTS;
+        snprintf(slack->seen[at], SIGNATURE_MAX, "%s", signature);
+        slack->seen_at[at] = now;
+    }
+    pthread_mutex_unlock(&slack->lock);
+    return first;
+}
+
+/* Reads the fields of a verified request into job; false (and out filled) when the request
+ * cannot be worked on. */
+static bool read_job(fo_serve *srv, const fo_serve_request *req, slack_job *job,
+                     fo_serve_reply *out)
+{
+    char *text = NULL, *user = NULL;
+    char answer[600];
+    fo_error err;
+    bool ok = false;
+    fo_error_clear(&err);
+    if (fo_serve_form_value(&text, req->body, req->body_len, "text", &err) != 0 ||
+        fo_serve_form_value(&user, req->body, req->body_len, "user_id", &err) != 0 ||
+        fo_serve_form_value(&job->response_url, req->body, req->body_len, "response_url", &err) !=
+            0) {
+        fo_serve_reply_error(out, MHD_HTTP_BAD_REQUEST, "bad_request", "%s", err.msg);
+        goto out;
+    }
+    if (!user || !fo_serve_service_id_valid(user) || strlen(user) > USER_ID_MAX) {
+        fo_serve_reply_error(out, MHD_HTTP_BAD_REQUEST, "bad_request",
+                             "the form has no valid user_id");
+        goto out;
+    }
+    strcpy(job->user_id, user);
+    if (fo_serve_command_parse(&job->cmd, text, &err) != 0) {
+        /* The message quotes the user's words: escaped, as everything else shown. */
+        fo_buf escaped = {0};
+        fo_serve_mrkdwn_append(&escaped, err.msg, false);
+        snprintf(answer, sizeof(answer), "%s\n\n%s", escaped.data ? escaped.data : "", HELP);
+        fo_buf_free(&escaped);
+        ephemeral(out, answer);
+        goto out;
+    }
+    if (job->cmd.action == FO_SERVE_HELP) {
+        ephemeral(out, HELP);
+        goto out;
+    }
+    if (job->cmd.action == FO_SERVE_APPLY &&
+        !fo_serve_list_has(srv->cfg.apply_users, srv->cfg.apply_user_count, job->user_id)) {
+        snprintf(answer, sizeof(answer),
+                 "<@%s> may not apply fixes: only the users listed in FIXORIGIN_APPLY_USERS may. "
+                 "Nothing was changed.",
+                 job->user_id);
+        ephemeral(out, answer);
+        goto out;
+    }
+    if (!fo_serve_url_allowed(job->response_url, (const char *const *)srv->cfg.url_allow,
+                              srv->cfg.url_allow_count)) {
+        fo_serve_reply_error(out, MHD_HTTP_BAD_REQUEST, "response_url_refused",
+                             "response_url is not a Slack URL (https://hooks.slack.com/) nor "
+                             "in FIXORIGIN_RESPONSE_URL_ALLOW");
+        goto out;
+    }
+    ok = true;
+out:
+    free(text);
+    free(user);
+    return ok;
+}
+
+void fo_serve_slack_command(fo_serve *srv, const fo_serve_request *req, fo_serve_reply *out)
+{
+    fo_error err;
+    char answer[200];
+    fo_error_clear(&err);
+    if (!srv->cfg.slack_secret) {
+        fo_serve_reply_error(out, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+                             "the Slack endpoint is off: SLACK_SIGNING_SECRET is not set");
+        return;
+    }
+    if (fo_serve_slack_verify(srv->cfg.slack_secret,
+                              fo_serve_header(req, "X-Slack-Request-Timestamp"),
+                              fo_serve_header(req, "X-Slack-Signature"), req->body, req->body_len,
+                              (long long)time(NULL), &err) != 0) {
+        fo_serve_reply_error(out, MHD_HTTP_UNAUTHORIZED, "unauthorized", "%s", err.msg);
+        return;
+    }
+    /* Slack sends a command again when our first answer was slow; the first is queued. */
+    if (fo_serve_header(req, "X-Slack-Retry-Num")) {
+        fo_serve_reply_json(out, MHD_HTTP_OK, json_object());
+        return;
+    }
+    if (!first_time(srv->slack, fo_serve_header(req, "X-Slack-Signature"), (long long)time(NULL))) {
+        fo_serve_reply_error(out, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+                             "this signed request was taken already (a replay)");
+        return;
+    }
+    slack_job *job = calloc(1, sizeof(*job));
+    if (!job) {
+        fo_serve_reply_error(out, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "out of memory");
+        return;
+    }
+    if (!read_job(srv, req, job, out)) {
+        job_free(job);
+        return;
+    }
+    snprintf(answer, sizeof(answer), "Working on `%s %s`; the answer follows here.",
+             fo_serve_action_name(job->cmd.action), job->cmd.service_id);
+    if (enqueue(srv->slack, job))
+        ephemeral(out, answer);
+    else
+        ephemeral(out, "fixorigin is busy with other commands (or shutting down): please try "
+                       "again in a minute. Nothing was changed.");
+}

@@ -1,0 +1,168 @@
+/* fixorigin serve's work on one service, the same engine as `fixorigin --service ID`: a
+ * fresh plan every time (a plan id handed out earlier is only a promise of what to change),
+ * and for apply the plan's safe fixes when the fresh plan still has the id the caller
+ * approved. Each call makes its own API client: a fo_api is not thread-safe, and requests
+ * run on threads of their own. */
+#include <microhttpd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixorigin/report.h"
+#include "fixorigin/remediate.h"
+#include "fixorigin/serve.h"
+
+void fo_serve_work(fo_serve *srv, fo_serve_outcome *out, const fo_serve_command *cmd,
+                   const char *requested_by)
+{
+    fo_api *api = NULL;
+    fo_scan_lock *lock = NULL;
+    fo_api_config cfg = srv->api;
+    memset(out, 0, sizeof(*out));
+    fo_error_clear(&out->error);
+    out->exit_code = FO_RESULT_ERROR;
+    cfg.transport = NULL; /* each client its own libcurl handle */
+    if ((out->code = fo_api_new(&api, &cfg, &out->error)) != 0)
+        goto out;
+    /* The lock is taken before planning, so that what is applied is what this run saw. */
+    if (cmd->action == FO_SERVE_APPLY &&
+        (out->code = fo_scan_lock_acquire(&lock, srv->state_dir, cmd->service_id, &out->error)) !=
+            0) {
+        if (out->code == FO_ECONFLICT)
+            out->exit_code = FO_RESULT_CONFLICT;
+        goto out;
+    }
+    fo_plan_options popts = {.concurrency = srv->cfg.backend_concurrency};
+    out->code =
+        fo_remediate_plan(&out->plan, api, srv->prober, cmd->service_id, &popts, &out->error);
+    if (out->code != 0)
+        goto out;
+    if (cmd->action == FO_SERVE_APPLY && strcmp(out->plan->plan_id, cmd->plan_id) != 0) {
+        /* The service, its origins or what can be fixed changed since the plan was shown:
+         * nothing is written, the caller gets the new plan to approve. */
+        out->stale = true;
+        out->exit_code = FO_RESULT_CONFLICT;
+        goto out;
+    }
+    if (cmd->action == FO_SERVE_APPLY) {
+        fo_apply_options aopts = {.activate = FO_ACTIVATE_AUTO, .requested_by = requested_by};
+        out->code =
+            fo_remediate_apply(&out->applied, api, srv->prober, out->plan, &aopts, &out->error);
+        if (out->code != 0)
+            goto out;
+    }
+    out->exit_code = (int)fo_remediate_result(out->plan, out->applied);
+out:
+    if (api)
+        fo_api_get_stats(api, &out->stats);
+    fo_scan_lock_release(lock);
+    fo_api_free(api);
+}
+
+void fo_serve_outcome_clear(fo_serve_outcome *outcome)
+{
+    fo_apply_result_free(outcome->applied);
+    fo_plan_free(outcome->plan);
+    outcome->applied = NULL;
+    outcome->plan = NULL;
+}
+
+/* The HTTP status and error id of work that could not run. */
+static unsigned failure_status(int code, const char **id)
+{
+    switch (code) {
+    case FO_EINVAL:
+        *id = "bad_request";
+        return MHD_HTTP_BAD_REQUEST;
+    case FO_ENOTFOUND:
+        *id = "not_found";
+        return MHD_HTTP_NOT_FOUND;
+    case FO_ECONFLICT:
+        *id = "locked";
+        return MHD_HTTP_CONFLICT;
+    case FO_ERATELIMIT:
+        *id = "rate_limited";
+        return MHD_HTTP_SERVICE_UNAVAILABLE;
+    case FO_ENOMEM:
+    case FO_EIO: /* the server's own files: the state directory, a lock */
+        *id = "internal";
+        return MHD_HTTP_INTERNAL_SERVER_ERROR;
+    default:
+        /* The Fastly API (or our token there) failed: we are a gateway to it. */
+        *id = code == FO_EAUTH ? "fastly_auth" : "fastly_api";
+        return MHD_HTTP_BAD_GATEWAY;
+    }
+}
+
+/* Each backend's diagnosis in brief: what /v1/diagnose answers. */
+static json_t *diagnoses_json(const fo_plan *plan)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < plan->backend_count; i++) {
+        const fo_backend_plan *bp = &plan->backends[i];
+        fo_class class = bp->diagnosis ? bp->diagnosis->verdict.class : FO_CLASS_OK;
+        const char *fastly =
+            bp->diagnosis ? fo_verdict_fastly_error(&bp->diagnosis->verdict) : NULL;
+        json_t *o = json_pack(
+            "{s:o, s:o, s:o, s:s, s:o, s:o, s:o}", "name", fo_cmd_json_string(bp->backend->name),
+            "address", fo_cmd_json_string(bp->backend->address), "port",
+            bp->backend->port >= 0 ? json_integer(bp->backend->port) : json_null(), "status",
+            fo_backend_status_name(bp->status), "class",
+            bp->diagnosis ? json_string(fo_class_id(class)) : json_null(), "fastly_error",
+            fastly ? json_string(fastly) : json_null(), "evidence",
+            fo_cmd_json_string(bp->status == FO_BACKEND_ERROR ? bp->error.msg : bp->evidence));
+        if (!o || json_array_append_new(list, o) != 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
+void fo_serve_outcome_reply(fo_serve_reply *out, const fo_serve_outcome *outcome,
+                            const fo_serve_command *cmd)
+{
+    const char *id = NULL;
+    if (!outcome->plan) {
+        unsigned status = failure_status(outcome->code, &id);
+        fo_serve_reply_error(out, status, id, "%s", outcome->error.msg);
+        return;
+    }
+    fo_cmd_report report = {
+        .service_id = cmd->service_id,
+        .plan = outcome->plan,
+        .applied = outcome->applied,
+        .apply_mode = cmd->action == FO_SERVE_APPLY && !outcome->stale,
+        /* A stale apply's answer carries the new plan: its report says what that plan is. */
+        .result = outcome->stale ? fo_remediate_result(outcome->plan, NULL)
+                                 : (fo_result)outcome->exit_code,
+        .error = outcome->code != 0 ? outcome->error.msg : NULL,
+        .stats = outcome->stats,
+    };
+    json_t *body = json_object();
+    json_object_set_new(body, "service_id", json_string(cmd->service_id));
+    json_object_set_new(body, "result", json_string(fo_result_name((fo_result)outcome->exit_code)));
+    json_object_set_new(body, "exit_code", json_integer(outcome->exit_code));
+    if (cmd->action == FO_SERVE_DIAGNOSE) {
+        json_object_set_new(body, "backends", diagnoses_json(outcome->plan));
+    } else {
+        json_object_set_new(body, "plan_id", json_string(outcome->plan->plan_id));
+        json_object_set_new(body, "report", fo_cmd_report_json(&report));
+    }
+    if (outcome->stale) {
+        json_object_set_new(body, "error", json_string("stale_plan"));
+        json_object_set_new(body, "message",
+                            json_string("the plan changed since it was made (the service, its "
+                                        "origins or what can be fixed): nothing was written; "
+                                        "this is the new plan"));
+        fo_serve_reply_json(out, MHD_HTTP_CONFLICT, body);
+        return;
+    }
+    if (outcome->code != 0) {
+        /* apply could not start (out of memory): the plan is what we know */
+        json_object_set_new(body, "error", json_string("internal"));
+        json_object_set_new(body, "message", json_string(outcome->error.msg));
+        fo_serve_reply_json(out, MHD_HTTP_INTERNAL_SERVER_ERROR, body);
+        return;
+    }
+    fo_serve_reply_json(out, MHD_HTTP_OK, body);
+}
