@@ -1,5 +1,6 @@
 /* Settings from the environment and a token file, named as the official
  * Fastly CLI names them. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,6 +17,20 @@
 
 /* A token goes into a header line: only visible ASCII, so a stray newline in
  * a file or variable can never add a header of its own. */
+bool fo_api_service_id_valid(const char *id)
+{
+    size_t len = id ? strlen(id) : 0;
+    /* Fastly's ids are 22 alphanumerics; allow what the API accepts in a path segment
+     * without escaping, and nothing a terminal or a chat message could misread. */
+    if (len == 0 || len > FO_API_ID_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (!isalnum((unsigned char)id[i]) && id[i] != '_' && id[i] != '-')
+            return false;
+    }
+    return true;
+}
+
 static bool token_is_clean(const char *token)
 {
     for (const unsigned char *p = (const unsigned char *)token; *p; p++) {

@@ -11,7 +11,6 @@
 
 #include "cmd.h"
 #include "fixorigin/scan.h"
-#include "fixorigin/serve.h"
 
 enum {
     DEFAULT_CONCURRENCY = 4,
@@ -120,7 +119,7 @@ static int parse_args(scan_args *a, fo_scan_list *cli_ids, int argc, char **argv
             a->all = true;
             break;
         case OPT_SERVICE:
-            if (!fo_serve_service_id_valid(optarg))
+            if (!fo_api_service_id_valid(optarg))
                 return usage_error("--service '%s' is not a service id", optarg);
             if (fo_scan_list_add(cli_ids, optarg, strlen(optarg)) != 0)
                 return usage_error("out of memory");
@@ -204,7 +203,7 @@ static int list_all(fo_scan_list *list, const fo_api_config *cfg, fo_api_stats *
         rc = fo_api_service_list(api, &services, err);
     for (size_t i = 0; rc == 0 && i < services->count; i++) {
         const char *id = services->items[i].id;
-        if (id && fo_serve_service_id_valid(id) && fo_scan_list_add(list, id, strlen(id)) != 0)
+        if (id && fo_api_service_id_valid(id) && fo_scan_list_add(list, id, strlen(id)) != 0)
             rc = fo_error_set(err, FO_ENOMEM, "out of memory");
     }
     if (api)

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "fixorigin/scan.h"
-#include "fixorigin/serve.h"
 
 enum { SERVICES_FILE_MAX = 16 * 1024 * 1024 };
 
@@ -56,13 +55,13 @@ int fo_scan_list_read(fo_scan_list *list, const char *text, const char *name, fo
         while (len > 0 && isspace((unsigned char)line[len - 1]))
             len--;
         if (len > 0) {
-            char id[FO_SERVE_ID_MAX + 1];
-            if (len > FO_SERVE_ID_MAX)
+            char id[FO_API_ID_MAX + 1];
+            if (len > FO_API_ID_MAX)
                 return fo_error_set(err, FO_EINVAL, "%s:%ld: a service id is at most %d characters",
-                                    name, line_no, FO_SERVE_ID_MAX);
+                                    name, line_no, FO_API_ID_MAX);
             memcpy(id, line, len);
             id[len] = '\0';
-            if (!fo_serve_service_id_valid(id))
+            if (!fo_api_service_id_valid(id))
                 return fo_error_set(err, FO_EINVAL,
                                     "%s:%ld: '%s' is not a service id (letters, digits, _ and -)",
                                     name, line_no, id);

@@ -21,20 +21,6 @@ const char *fo_serve_action_name(fo_serve_action action)
     }
 }
 
-bool fo_serve_service_id_valid(const char *id)
-{
-    size_t len = id ? strlen(id) : 0;
-    /* Fastly's ids are 22 alphanumerics; allow what the API accepts in a path segment
-     * without escaping, and nothing a terminal or a chat message could misread. */
-    if (len == 0 || len > FO_SERVE_ID_MAX)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        if (!isalnum((unsigned char)id[i]) && id[i] != '_' && id[i] != '-')
-            return false;
-    }
-    return true;
-}
-
 bool fo_serve_plan_id_valid(const char *id)
 {
     if (!id || strlen(id) != 64)
@@ -147,7 +133,7 @@ int fo_serve_command_parse(fo_serve_command *out, const char *text, fo_error *er
                             out->action == FO_SERVE_APPLY  ? "apply <service> <plan_id>"
                             : out->action == FO_SERVE_PLAN ? "plan <service>"
                                                            : "diagnose <service>");
-    if (!fo_serve_service_id_valid(words[1]))
+    if (!fo_api_service_id_valid(words[1]))
         return fo_error_set(err, FO_EINVAL, "'%.40s' is not a service id", words[1]);
     strcpy(out->service_id, words[1]);
     if (out->action == FO_SERVE_APPLY) {
@@ -175,7 +161,7 @@ int fo_serve_json_parse(fo_serve_command *out, fo_serve_action action, const cha
         rc = fo_error_set(err, FO_EINVAL, "the body must be a JSON object");
     } else if (!service) {
         rc = fo_error_set(err, FO_EINVAL, "the body needs \"service_id\" (a string)");
-    } else if (!fo_serve_service_id_valid(service)) {
+    } else if (!fo_api_service_id_valid(service)) {
         rc = fo_error_set(err, FO_EINVAL, "\"service_id\" is not a service id");
     } else if (action == FO_SERVE_APPLY && !plan) {
         rc = fo_error_set(err, FO_EINVAL, "the body needs \"plan_id\" (from /v1/plan)");

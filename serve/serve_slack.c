@@ -220,7 +220,7 @@ static bool read_job(fo_serve *srv, const fo_serve_request *req, slack_job *job,
         fo_serve_reply_error(out, MHD_HTTP_BAD_REQUEST, "bad_request", "%s", err.msg);
         goto out;
     }
-    if (!user || !fo_serve_service_id_valid(user) || strlen(user) > USER_ID_MAX) {
+    if (!user || !fo_api_service_id_valid(user) || strlen(user) > USER_ID_MAX) {
         fo_serve_reply_error(out, MHD_HTTP_BAD_REQUEST, "bad_request",
                              "the form has no valid user_id");
         goto out;

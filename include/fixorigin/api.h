@@ -103,6 +103,13 @@ typedef struct fo_api_config {
 /* Fills cfg with the defaults above (token NULL). */
 void fo_api_config_init(fo_api_config *cfg);
 
+/* The longest service id fixorigin accepts (Fastly's own are 22 characters). */
+#define FO_API_ID_MAX 64
+
+/* True when id is 1-FO_API_ID_MAX letters, digits, '_' or '-': a service id that can go into
+ * a URL path unescaped and that no terminal or chat message could misread. */
+bool fo_api_service_id_valid(const char *id);
+
 /* Reads the settings the official CLI reads: the token from token_file when
  * not NULL, else FASTLY_API_TOKEN, else FASTLY_API_KEY; the base URL from
  * FASTLY_API_ENDPOINT, else FASTLY_API_URL. On success *out_token is a copy the

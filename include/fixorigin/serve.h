@@ -19,7 +19,6 @@
 #define FO_SERVE_DEFAULT_MAX_BODY (64 * 1024)
 #define FO_SERVE_DEFAULT_WORKERS 4
 #define FO_SERVE_QUEUE_MAX 64
-#define FO_SERVE_ID_MAX 64
 #define FO_SERVE_WORD_MAX 80
 /* Slack refuses requests signed more than five minutes away from now. */
 #define FO_SLACK_MAX_SKEW_S 300
@@ -134,12 +133,10 @@ const char *fo_serve_action_name(fo_serve_action action);
 
 typedef struct fo_serve_command {
     fo_serve_action action;
-    char service_id[FO_SERVE_ID_MAX + 1];
+    char service_id[FO_API_ID_MAX + 1];
     char plan_id[65]; /* apply only */
 } fo_serve_command;
 
-/* 1-64 letters, digits, '_' or '-'. */
-bool fo_serve_service_id_valid(const char *id);
 /* 64 lowercase hex digits, as fo_remediate_plan_id writes them. */
 bool fo_serve_plan_id_valid(const char *id);
 

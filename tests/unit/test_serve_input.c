@@ -104,18 +104,18 @@ END_TEST
 
 START_TEST(ids_checked)
 {
-    char id[FO_SERVE_ID_MAX + 2];
-    ck_assert(fo_serve_service_id_valid("SVC0EXAMPLE"));
-    ck_assert(!fo_serve_service_id_valid(""));
-    ck_assert(!fo_serve_service_id_valid(NULL));
-    ck_assert(!fo_serve_service_id_valid("a/b"));
-    ck_assert(!fo_serve_service_id_valid("a%2Fb"));
-    memset(id, 'a', FO_SERVE_ID_MAX);
-    id[FO_SERVE_ID_MAX] = '\0';
-    ck_assert(fo_serve_service_id_valid(id));
-    id[FO_SERVE_ID_MAX] = 'a';
-    id[FO_SERVE_ID_MAX + 1] = '\0';
-    ck_assert(!fo_serve_service_id_valid(id));
+    char id[FO_API_ID_MAX + 2];
+    ck_assert(fo_api_service_id_valid("SVC0EXAMPLE"));
+    ck_assert(!fo_api_service_id_valid(""));
+    ck_assert(!fo_api_service_id_valid(NULL));
+    ck_assert(!fo_api_service_id_valid("a/b"));
+    ck_assert(!fo_api_service_id_valid("a%2Fb"));
+    memset(id, 'a', FO_API_ID_MAX);
+    id[FO_API_ID_MAX] = '\0';
+    ck_assert(fo_api_service_id_valid(id));
+    id[FO_API_ID_MAX] = 'a';
+    id[FO_API_ID_MAX + 1] = '\0';
+    ck_assert(!fo_api_service_id_valid(id));
     ck_assert(fo_serve_plan_id_valid(PLAN_ID));
     ck_assert(!fo_serve_plan_id_valid("0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789"
                                       "abcdef"));
