@@ -1,0 +1,53 @@
+# ctest's layout check (cmake -P): public headers compile on their own in a file that links
+# every library; each module's internal header is not found there; no module source reaches
+# into another directory with "../". Inputs: BIN (the build tree), SRC (the source tree),
+# PUBLIC and INTERNAL (header names, ','-separated).
+string(REPLACE "," ";" PUBLIC "${PUBLIC}")
+string(REPLACE "," ";" INTERNAL "${INTERNAL}")
+cmake_minimum_required(VERSION 3.18)
+set(failed 0)
+
+function(build_one header out_rc out_log)
+  string(MAKE_C_IDENTIFIER ${header} id)
+  execute_process(COMMAND ${CMAKE_COMMAND} --build ${BIN} --target fo_layout_${id}
+    RESULT_VARIABLE rc OUTPUT_VARIABLE log ERROR_VARIABLE log)
+  set(${out_rc} ${rc} PARENT_SCOPE)
+  set(${out_log} "${log}" PARENT_SCOPE)
+endfunction()
+
+foreach(header ${PUBLIC})
+  build_one(${header} rc log)
+  if(NOT rc EQUAL 0)
+    message(SEND_ERROR "public header ${header} does not compile on its own:\n${log}")
+    set(failed 1)
+  else()
+    message(STATUS "ok: ${header} compiles on its own")
+  endif()
+endforeach()
+foreach(header ${INTERNAL})
+  build_one(${header} rc log)
+  get_filename_component(base ${header} NAME)
+  if(rc EQUAL 0)
+    message(SEND_ERROR "internal header ${header} is reachable from outside its module")
+    set(failed 1)
+  elseif(NOT log MATCHES "${base}[^\n]*(No such file|not found)")
+    message(SEND_ERROR "including ${header} failed, but not because it was not found:\n${log}")
+    set(failed 1)
+  else()
+    message(STATUS "ok: ${header} is private to its module")
+  endif()
+endforeach()
+file(GLOB_RECURSE sources ${SRC}/common/*.[ch] ${SRC}/probe/*.[ch] ${SRC}/api/*.[ch]
+  ${SRC}/remediate/*.[ch] ${SRC}/report/*.[ch] ${SRC}/scan/*.[ch] ${SRC}/serve/*.[ch]
+  ${SRC}/cmd/*.[ch] ${SRC}/include/*.h)
+foreach(source ${sources})
+  file(STRINGS ${source} reach REGEX "^#[ \t]*include[ \t]*\"[^\"]*\\.\\./")
+  if(reach)
+    message(SEND_ERROR "${source} includes through '..': ${reach}")
+    set(failed 1)
+  endif()
+endforeach()
+if(failed)
+  message(FATAL_ERROR "layout check failed")
+endif()
+message(STATUS "layout ok")
