@@ -5,7 +5,7 @@
  * property. Positions are byte offsets into the caller's text, so the editor can splice
  * new values in without touching anything else. No recursion: a nested block is skipped
  * by counting braces, so hostile nesting costs no stack. */
-#include "vcl.h"
+#include "fixorigin/vcl.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -38,7 +38,7 @@ foreach(header ${INTERNAL})
   endif()
 endforeach()
 file(GLOB_RECURSE sources ${SRC}/common/*.[ch] ${SRC}/probe/*.[ch] ${SRC}/api/*.[ch]
-  ${SRC}/remediate/*.[ch] ${SRC}/report/*.[ch] ${SRC}/scan/*.[ch] ${SRC}/serve/*.[ch]
+  ${SRC}/vcl/*.[ch] ${SRC}/remediate/*.[ch] ${SRC}/report/*.[ch] ${SRC}/scan/*.[ch] ${SRC}/serve/*.[ch]
   ${SRC}/cmd/*.[ch] ${SRC}/include/*.h)
 foreach(source ${sources})
   file(STRINGS ${source} reach REGEX "^#[ \t]*include[ \t]*\"[^\"]*\\.\\./")

@@ -3,7 +3,7 @@
 # 1. Every library links on its own: a program that links one library whole
 #    (WHOLE_ARCHIVE) fails to build when any of its objects calls something the libraries it
 #    declares do not supply. Built with everything, so `make` itself fails.
-set(fo_layout_libraries fo_common fo_probe fo_api fo_remediate fo_report fo_scan fo_serve
+set(fo_layout_libraries fo_common fo_probe fo_api fo_vcl fo_remediate fo_report fo_scan fo_serve
   fo_cmd)
 foreach(lib ${fo_layout_libraries})
   add_executable(fo_layout_links_${lib} ${CMAKE_CURRENT_LIST_DIR}/layout_main.c)
@@ -16,7 +16,7 @@ endforeach()
 # 2. Public headers compile on their own; internal ones cannot be reached. One object per
 #    header, built only by the layout test, in a file that links every library.
 set(fo_layout_public fixorigin/fo.h fixorigin/probe.h fixorigin/api.h fixorigin/remediate.h
-  fixorigin/report.h fixorigin/scan.h fixorigin/serve.h)
+  fixorigin/report.h fixorigin/scan.h fixorigin/serve.h fixorigin/vcl.h)
 set(fo_layout_internal api_int.h remediate_int.h probe_tls.h probe_certs.h probe_net.h
   probe_hello.h probe_explain.h cmd.h)
 foreach(header ${fo_layout_public} ${fo_layout_internal})

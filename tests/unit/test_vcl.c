@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vcl.h"
+#include "fixorigin/vcl.h"
 
 Suite *vcl_suite(void);
 

@@ -1,4 +1,4 @@
-/* vcl/vcl.h: fixorigin's own reader and editor of `backend NAME { ... }` declarations in
+/* fixorigin/vcl.h: fixorigin's own reader and editor of `backend NAME { ... }` declarations in
  * Fastly VCL (custom VCL files and snippets), the whole interface of the vcl module.
  *
  * No C library parses Fastly VCL, so this is a small reader of just what a backend
@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "fo.h"
+#include "fixorigin/fo.h"
 
 /* How a property's value is written. */
 typedef enum fo_vcl_kind {
