@@ -10,7 +10,9 @@
 #
 # Usage: scripts/demo.sh BUILD_DIR [SAMPLES_DIR]
 # With SAMPLES_DIR, the reports of this run are also written there (the samples
-# in examples/reports/ come from it).
+# in examples/reports/ come from it). DEMO_DIFF_KEYS=sorted (or name-last) makes
+# the stand-in write Fastly's diff in that layout (default name-first, as
+# recorded): the fixes do not depend on it.
 # Each step is a function that main() calls.
 set -eu
 
@@ -24,6 +26,7 @@ SERVE_PID=""
 SAMPLES=${2:-}
 DEMO_SERVICE=SVC0DEMO
 DEMO_TOKEN=demo-token-not-secret
+DEMO_DIFF_KEYS=${DEMO_DIFF_KEYS:-name-first}
 
 die() {
     echo "demo: $*" >&2
@@ -138,7 +141,8 @@ start_stand_in() {
                   ssl_check_cert: true} + .settings]}]}]}' "$MANIFEST" >"$WORK/state.json"
     "$BIN/fastly-mock" --listen 127.0.0.1:0 --state "$WORK/state.json" \
         --port-file "$WORK/mock.port" --token "$DEMO_TOKEN" --log "$WORK/requests.jsonl" \
-        --write-state "$WORK/state-out.json" >"$WORK/mock.out" 2>&1 &
+        --write-state "$WORK/state-out.json" --diff-keys "$DEMO_DIFF_KEYS" \
+        >"$WORK/mock.out" 2>&1 &
     MOCK_PID=$!
     tries=0
     until [ -s "$WORK/mock.port" ]; do
@@ -154,7 +158,7 @@ start_stand_in() {
     export FASTLY_API_TOKEN FASTLY_API_ENDPOINT
     echo
     echo "== a stand-in Fastly service $DEMO_SERVICE on $FASTLY_API_ENDPOINT:" \
-        "5 backends on testbed origins"
+        "5 backends on testbed origins (diff layout: $DEMO_DIFF_KEYS)"
 }
 
 # Runs fixorigin on the demo service; expects one of the exit codes given.
@@ -240,7 +244,7 @@ start_fleet() {
         "$MANIFEST" >"$WORK/fleet.json"
     "$BIN/fastly-mock" --listen 127.0.0.1:0 --state "$WORK/fleet.json" \
         --port-file "$WORK/fleet.port" --token "$DEMO_TOKEN" --log "$WORK/fleet.jsonl" \
-        >"$WORK/fleet.out" 2>&1 &
+        --diff-keys "$DEMO_DIFF_KEYS" >"$WORK/fleet.out" 2>&1 &
     FLEET_PID=$!
     wait_for_file "$WORK/fleet.port" "$FLEET_PID" "fastly-mock (fleet)"
     FASTLY_API_ENDPOINT="http://127.0.0.1:$(cat "$WORK/fleet.port")"

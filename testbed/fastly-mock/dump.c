@@ -35,12 +35,51 @@ static bool needs_quotes(const char *s)
     return strstr(s, ": ") || strstr(s, " #") || strchr(s, '\t');
 }
 
+bool fo_mock_diff_keys_parse(fo_mock_dump_style *style, const char *value)
+{
+    if (strcmp(value, "name-first") == 0)
+        style->keys = FO_MOCK_KEYS_NAME_FIRST;
+    else if (strcmp(value, "sorted") == 0)
+        style->keys = FO_MOCK_KEYS_SORTED;
+    else if (strcmp(value, "name-last") == 0)
+        style->keys = FO_MOCK_KEYS_NAME_LAST;
+    else
+        return false;
+    return true;
+}
+
+bool fo_mock_diff_quotes_parse(fo_mock_dump_style *style, const char *value)
+{
+    if (strcmp(value, "minimal") != 0 && strcmp(value, "double") != 0)
+        return false;
+    style->double_quotes = strcmp(value, "double") == 0;
+    return true;
+}
+
+/* "...", every byte below a space escaped, as a YAML writer that always quotes spells it. */
+static int put_double_quoted(fo_buf *out, const char *s)
+{
+    int rc = fo_buf_puts(out, " \"");
+    for (const char *p = s; rc == 0 && *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"' || c == '\\')
+            rc = fo_buf_printf(out, "\\%c", c);
+        else if (c == '\n')
+            rc = fo_buf_puts(out, "\\n");
+        else if (c < 0x20 || c == 0x7f)
+            rc = fo_buf_printf(out, "\\x%02x", c);
+        else
+            rc = fo_buf_append(out, p, 1);
+    }
+    return rc == 0 ? fo_buf_puts(out, "\"\n") : rc;
+}
+
 /* Appends the value after "key:"; multi-line strings become literal blocks indented by
  * indent + 2. */
-static int put_scalar(fo_buf *out, const json_t *value, int indent)
+static int put_scalar(fo_buf *out, const json_t *value, int indent, const fo_mock_dump_style *style)
 {
     if (!value || json_is_null(value))
-        return fo_buf_puts(out, "\n");
+        return fo_buf_puts(out, style->double_quotes ? " null\n" : "\n");
     if (json_is_true(value))
         return fo_buf_puts(out, " true\n");
     if (json_is_false(value))
@@ -49,7 +88,9 @@ static int put_scalar(fo_buf *out, const json_t *value, int indent)
         return fo_buf_printf(out, " %lld\n", (long long)json_integer_value(value));
     const char *s = json_string_value(value);
     if (!s)
-        return fo_buf_puts(out, "\n");
+        return fo_buf_puts(out, style->double_quotes ? " null\n" : "\n");
+    if (style->double_quotes)
+        return put_double_quoted(out, s);
     if (strchr(s, '\n')) {
         size_t n = strlen(s);
         int rc = fo_buf_puts(out, s[n - 1] == '\n' ? " |\n" : " |-\n");
@@ -72,16 +113,55 @@ static int put_scalar(fo_buf *out, const json_t *value, int indent)
 }
 
 static int put_field(fo_buf *out, int indent, const char *lead, const char *key,
-                     const json_t *value)
+                     const json_t *value, const fo_mock_dump_style *style)
 {
     int rc = fo_buf_printf(out, "%*s%s%s:", indent, "", lead, key);
-    return rc == 0 ? put_scalar(out, value, indent + (int)strlen(lead)) : rc;
+    return rc == 0 ? put_scalar(out, value, indent + (int)strlen(lead), style) : rc;
 }
 
-/* A list of objects: "- name: x" then the other keys in the given order (NULL = all
- * remaining keys in the object's own order, which for backends is alphabetical). */
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+#define MAX_ITEM_KEYS 64
+
+/* The keys of one item in the style's order: name, then order (NULL = every key of the
+ * object but metadata, which for backends is alphabetical), name moved as the style says. */
+static size_t item_keys(const char **keys, const json_t *view, const char *const *order,
+                        const fo_mock_dump_style *style)
+{
+    static const char *const skip[] = {"name",       "service_id", "version",
+                                       "created_at", "updated_at", "deleted_at"};
+    size_t n = 0;
+    keys[n++] = "name";
+    if (order) {
+        for (size_t k = 0; order[k] && n < MAX_ITEM_KEYS; k++)
+            keys[n++] = order[k];
+    } else {
+        const char *field;
+        json_t *value;
+        json_object_foreach((json_t *)view, field, value)
+        {
+            bool skipped = n >= MAX_ITEM_KEYS;
+            for (size_t k = 0; k < sizeof(skip) / sizeof(skip[0]); k++)
+                skipped = skipped || strcmp(field, skip[k]) == 0;
+            if (!skipped)
+                keys[n++] = field;
+        }
+    }
+    if (style->keys == FO_MOCK_KEYS_SORTED) {
+        qsort(keys, n, sizeof(*keys), by_name);
+    } else if (style->keys == FO_MOCK_KEYS_NAME_LAST) {
+        memmove(keys, keys + 1, (n - 1) * sizeof(*keys));
+        keys[n - 1] = "name";
+    }
+    return n;
+}
+
+/* A list of objects, each item's keys in the style's order. */
 static int put_list(fo_buf *out, const char *key, const json_t *items, const char *const *order,
-                    const char *service_id, int version)
+                    const char *service_id, int version, const fo_mock_dump_style *style)
 {
     if (json_array_size(items) == 0)
         return fo_buf_printf(out, "%s: []\n", key);
@@ -93,70 +173,65 @@ static int put_list(fo_buf *out, const char *key, const json_t *items, const cha
         json_t *view = order ? json_incref(item) : fo_mock_backend_view(item, service_id, version);
         if (!view)
             return FO_ENOMEM;
-        if (rc == 0)
-            rc = put_field(out, 0, "- ", "name", json_object_get(view, "name"));
-        if (order) {
-            for (size_t k = 0; rc == 0 && order[k]; k++)
-                rc = put_field(out, 2, "", order[k], json_object_get(view, order[k]));
-        } else {
-            static const char *const skip[] = {"name",       "service_id", "version",
-                                               "created_at", "updated_at", "deleted_at"};
-            const char *field;
-            json_t *value;
-            json_object_foreach(view, field, value)
-            {
-                bool skipped = false;
-                for (size_t k = 0; k < sizeof(skip) / sizeof(skip[0]); k++)
-                    skipped = skipped || strcmp(field, skip[k]) == 0;
-                if (!skipped && rc == 0)
-                    rc = put_field(out, 2, "", field, value);
-            }
-        }
+        const char *keys[MAX_ITEM_KEYS];
+        size_t n = item_keys(keys, view, order, style);
+        for (size_t k = 0; rc == 0 && k < n; k++)
+            rc = put_field(out, k == 0 ? 0 : 2, k == 0 ? "- " : "", keys[k],
+                           json_object_get(view, keys[k]), style);
         json_decref(view);
     }
     return rc;
 }
 
-char *fo_mock_version_dump(const fo_mock_service *service, const fo_mock_version *version)
+char *fo_mock_version_dump(const fo_mock_service *service, const fo_mock_version *version,
+                           const fo_mock_dump_style *style)
 {
     static const char *const domain_order[] = {"comment", NULL};
     static const char *const vcl_order[] = {"content", "main", NULL};
+    static const fo_mock_dump_style recorded = {.keys = FO_MOCK_KEYS_NAME_FIRST};
     fo_buf out = {0};
     json_t *comment = json_string(version->comment);
     json_t *sid = json_string(service->id);
-    int rc = comment && sid ? 0 : FO_ENOMEM;
+    json_t *empty = json_string("");
+    int rc = comment && sid && empty ? 0 : FO_ENOMEM;
+    if (!style)
+        style = &recorded;
     if (rc == 0)
         rc = fo_buf_puts(&out, "acls: []\n");
     if (rc == 0)
-        rc = put_list(&out, "backends", version->backends, NULL, service->id, version->number);
+        rc = put_list(&out, "backends", version->backends, NULL, service->id, version->number,
+                      style);
     if (rc == 0)
         rc = fo_buf_puts(&out, "cache_settings: []\n");
     if (rc == 0)
-        rc = put_field(&out, 0, "", "comment", comment);
+        rc = put_field(&out, 0, "", "comment", comment, style);
     if (rc == 0)
         rc = fo_buf_puts(&out, "conditions: []\ndeployed: false\ndictionaries: []\n"
                                "directors: []\n");
     if (rc == 0)
-        rc = put_list(&out, "domains", version->domains, domain_order, NULL, 0);
+        rc = put_list(&out, "domains", version->domains, domain_order, NULL, 0, style);
     if (rc == 0)
         rc = fo_buf_puts(&out, "gzips: []\nheaders: []\nhealthchecks: []\n"
                                "request_settings: []\nresponse_objects: []\n");
     if (rc == 0)
-        rc = put_field(&out, 0, "", "service_id", sid);
+        rc = put_field(&out, 0, "", "service_id", sid, style);
     if (rc == 0)
-        rc = fo_buf_puts(&out, "settings:\n"
-                               "  general.default_host: ''\n"
-                               "  general.default_pci: 0\n"
+        rc = fo_buf_puts(&out, "settings:\n");
+    if (rc == 0)
+        rc = put_field(&out, 2, "", "general.default_host", empty, style);
+    if (rc == 0)
+        rc = fo_buf_puts(&out, "  general.default_pci: 0\n"
                                "  general.default_ttl: 3600\n"
                                "  general.stale_if_error: false\n"
                                "  general.stale_if_error_ttl: 43200\n"
                                "snippets: []\nstaging: false\ntesting: false\n");
     if (rc == 0)
-        rc = put_list(&out, "vcls", version->vcls, vcl_order, NULL, 0);
+        rc = put_list(&out, "vcls", version->vcls, vcl_order, NULL, 0, style);
     if (rc == 0)
         rc = fo_buf_puts(&out, "wordpress: []\n");
     json_decref(comment);
     json_decref(sid);
+    json_decref(empty);
     if (rc != 0) {
         fo_buf_free(&out);
         return NULL;

@@ -110,9 +110,32 @@ const char *fo_mock_backend_str(const json_t *backend, const char *field);
 
 /* ---- version dump, diff, validation, generated VCL ------------------------------------ */
 
+/* How the dump lays out a list item and spells a string. The one recorded diff with a list
+ * item (diff/get_again.yaml: a backend added) writes `- name:` first and the other keys
+ * sorted; how Fastly writes a changed item was never recorded, so the stand-in can write it
+ * the other ways a YAML writer might, and the tests run fixorigin against each. */
+typedef enum fo_mock_diff_keys {
+    FO_MOCK_KEYS_NAME_FIRST, /* as recorded: name, then the other keys sorted */
+    FO_MOCK_KEYS_SORTED,     /* every key sorted, name among them (a sorted hash's dump) */
+    FO_MOCK_KEYS_NAME_LAST,  /* the other keys sorted, name last */
+} fo_mock_diff_keys;
+
+typedef struct fo_mock_dump_style {
+    fo_mock_diff_keys keys;
+    bool double_quotes; /* every string "double-quoted" (escapes, no blocks), null as `null`;
+                           false: as recorded, quoted only when YAML needs it, null as nothing */
+} fo_mock_dump_style;
+
+/* Parses --diff-keys ("name-first", "sorted", "name-last") and --diff-quotes ("minimal",
+ * "double") values into style; false for anything else. */
+bool fo_mock_diff_keys_parse(fo_mock_dump_style *style, const char *value);
+bool fo_mock_diff_quotes_parse(fo_mock_dump_style *style, const char *value);
+
 /* Fastly's text dump of a version, the YAML-ish text the diff endpoint compares (without
- * the diff's one-character line prefix). Caller frees. NULL when out of memory. */
-char *fo_mock_version_dump(const fo_mock_service *service, const fo_mock_version *version);
+ * the diff's one-character line prefix), in style (NULL: as recorded). Caller frees. NULL
+ * when out of memory. */
+char *fo_mock_version_dump(const fo_mock_service *service, const fo_mock_version *version,
+                           const fo_mock_dump_style *style);
 /* A line diff of two dumps: unchanged lines keep their ' ' prefix, removed ones get '-',
  * added ones '+'. Identical inputs give the input unchanged. Caller frees. */
 char *fo_mock_diff(const char *from, const char *to);
@@ -183,6 +206,7 @@ typedef struct fo_mock_call {
     size_t token_index;   /* for /tokens/self */
     const char *base_url; /* "http://127.0.0.1:PORT" for Link headers */
     const char *user_agent;
+    const fo_mock_dump_style *diff_style; /* NULL: as recorded */
 } fo_mock_call;
 
 typedef struct fo_mock_reply {
@@ -211,6 +235,7 @@ typedef struct fo_mock_options {
     size_t nfaults;
     long rate_budget; /* writes per window */
     long rate_window; /* seconds */
+    fo_mock_dump_style diff_style;
 } fo_mock_options;
 
 /* Frees the tokens and faults the options own (not the strings, which are borrowed). */

@@ -27,6 +27,10 @@ static void usage(FILE *out)
             "  --write-state FILE    write the state after every change and at exit\n"
             "  --rate-limit N[/SECONDS]  writes allowed per window (default 1000/3600)\n"
             "  --port-file FILE      write the bound port there once listening\n"
+            "  --diff-keys LAYOUT    how the diff writes a list item: name-first (default, as\n"
+            "                        recorded), sorted (name among the sorted keys), name-last\n"
+            "  --diff-quotes STYLE   minimal (default: quoted only when needed, as recorded)\n"
+            "                        or double (every string double-quoted, null as null)\n"
             "  --example-state       print a valid example state and exit\n");
 }
 
@@ -93,6 +97,8 @@ int main(int argc, char **argv)
                                              {"write-state", required_argument, NULL, 'w'},
                                              {"rate-limit", required_argument, NULL, 'r'},
                                              {"port-file", required_argument, NULL, 'p'},
+                                             {"diff-keys", required_argument, NULL, 'k'},
+                                             {"diff-quotes", required_argument, NULL, 'q'},
                                              {"example-state", no_argument, NULL, 'e'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
@@ -136,6 +142,18 @@ int main(int argc, char **argv)
             break;
         case 'p':
             port_file = optarg;
+            break;
+        case 'k':
+            if (!fo_mock_diff_keys_parse(&opts.diff_style, optarg)) {
+                fprintf(stderr, "fastly-mock: --diff-keys takes name-first, sorted or name-last\n");
+                goto out;
+            }
+            break;
+        case 'q':
+            if (!fo_mock_diff_quotes_parse(&opts.diff_style, optarg)) {
+                fprintf(stderr, "fastly-mock: --diff-quotes takes minimal or double\n");
+                goto out;
+            }
             break;
         case 'e':
             fputs(fo_mock_example_state(), stdout);

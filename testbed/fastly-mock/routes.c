@@ -389,8 +389,8 @@ static void diff_versions(fo_mock_service *s, const fo_mock_call *call, fo_mock_
                  from ? to_n : from_n, s->id);
         return not_found(out, detail);
     }
-    char *a = fo_mock_version_dump(s, from);
-    char *b = fo_mock_version_dump(s, to);
+    char *a = fo_mock_version_dump(s, from, call->diff_style);
+    char *b = fo_mock_version_dump(s, to, call->diff_style);
     char *diff = a && b ? fo_mock_diff(a, b) : NULL;
     char from_s[16], to_s[16];
     snprintf(from_s, sizeof(from_s), "%d", from_n);

@@ -244,7 +244,7 @@ START_TEST(dump_quotes_yaml_scalars)
         v.backends,
         backend("{\"name\":\"yes\",\"address\":\"1.2\",\"override_host\":\"#x\","
                 "\"comment\":\"-----BEGIN\\nAB\\n-----END\\n\",\"ssl_ciphers\":\"HIGH\"}"));
-    char *dump = fo_mock_version_dump(&s, &v);
+    char *dump = fo_mock_version_dump(&s, &v, NULL);
     ck_assert_ptr_nonnull(strstr(dump, "comment: 'it''s: a test'\n"));
     ck_assert_ptr_nonnull(strstr(dump, "backends:\n- name: 'yes'\n  address: '1.2'\n"));
     ck_assert_ptr_nonnull(strstr(dump, "  override_host: '#x'\n"));
@@ -253,6 +253,50 @@ START_TEST(dump_quotes_yaml_scalars)
     ck_assert_ptr_nonnull(strstr(dump, "  ssl_cert_hostname:\n"));
     ck_assert_ptr_null(strstr(dump, "service_id: S\n  ")); /* backend metadata left out */
     free(dump);
+    json_decref(v.backends);
+    json_decref(v.domains);
+    json_decref(v.vcls);
+}
+END_TEST
+
+/* The layouts a YAML writer might choose for an item, and double quotes throughout. */
+START_TEST(dump_lays_items_out_as_asked)
+{
+    char id[] = "S", comment[] = "base";
+    fo_mock_service s = {.id = id};
+    fo_mock_version v = {.number = 1, .comment = comment};
+    v.backends = json_array();
+    v.domains = json_pack("[{s:s,s:s}]", "name", "www.shop.test", "comment", "");
+    v.vcls = json_array();
+    json_array_append_new(v.backends,
+                          backend("{\"name\":\"Host 1: it's\",\"address\":\"127.0.0.1\"}"));
+    fo_mock_dump_style style = {0};
+
+    char *dump = fo_mock_version_dump(&s, &v, &style);
+    ck_assert_ptr_nonnull(strstr(dump, "backends:\n- name: 'Host 1: it''s'\n  address: 127.0.0.1\n"
+                                       "  auto_loadbalance: false\n"));
+    ck_assert_ptr_nonnull(strstr(dump, "domains:\n- name: www.shop.test\n  comment: ''\n"));
+    free(dump);
+
+    ck_assert(fo_mock_diff_keys_parse(&style, "sorted"));
+    dump = fo_mock_version_dump(&s, &v, &style);
+    ck_assert_ptr_nonnull(strstr(dump, "backends:\n- address: 127.0.0.1\n"));
+    ck_assert_ptr_nonnull(strstr(dump, "  min_tls_version:\n  name: 'Host 1: it''s'\n"
+                                       "  override_host:\n"));
+    ck_assert_ptr_nonnull(strstr(dump, "domains:\n- comment: ''\n  name: www.shop.test\n"));
+    free(dump);
+
+    ck_assert(fo_mock_diff_keys_parse(&style, "name-last"));
+    ck_assert(fo_mock_diff_quotes_parse(&style, "double"));
+    dump = fo_mock_version_dump(&s, &v, &style);
+    ck_assert_ptr_nonnull(strstr(dump, "backends:\n- address: \"127.0.0.1\"\n"));
+    ck_assert_ptr_nonnull(strstr(dump, "  weight: 100\n  name: \"Host 1: it's\"\n"));
+    ck_assert_ptr_nonnull(strstr(dump, "  ssl_cert_hostname: null\n"));
+    ck_assert_ptr_nonnull(strstr(dump, "comment: \"base\"\n"));
+    free(dump);
+
+    ck_assert(!fo_mock_diff_keys_parse(&style, "alphabetical"));
+    ck_assert(!fo_mock_diff_quotes_parse(&style, "single"));
     json_decref(v.backends);
     json_decref(v.domains);
     json_decref(v.vcls);
@@ -341,6 +385,7 @@ Suite *mock_parts_suite(void)
     tcase_add_test(tc, forms_decode_like_fastly);
     tcase_add_test(tc, backend_rules);
     tcase_add_test(tc, dump_quotes_yaml_scalars);
+    tcase_add_test(tc, dump_lays_items_out_as_asked);
     tcase_add_test(tc, diff_marks_changes);
     tcase_add_test(tc, state_loads_sorts_and_clones);
     suite_add_tcase(s, tc);
