@@ -430,7 +430,138 @@ static int read_strings(char ***out, size_t *out_count, const json_t *arr, const
     return 0;
 }
 
-static void config_free(fo_version_config *c)
+/* ---- a version as plain data ---- */
+
+static void item_clear(fo_config_item *item)
+{
+    for (size_t i = 0; i < item->field_count; i++) {
+        free(item->fields[i].name);
+        fo_secret_free(item->fields[i].value); /* any field may be a key */
+    }
+    free(item->fields);
+}
+
+static void sections_free(fo_config_section *sections, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        for (size_t j = 0; j < sections[i].item_count; j++)
+            item_clear(&sections[i].items[j]);
+        free(sections[i].items);
+        free(sections[i].name);
+    }
+    free(sections);
+}
+
+/* A value as fo_config_field spells it: the text a tolerant comparison needs. */
+static int value_text(char **out, const json_t *v)
+{
+    char num[64];
+    *out = NULL;
+    if (!v || json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0))
+        return 0;
+    if (json_is_string(v))
+        *out = fo_strdup(json_string_value(v));
+    else if (json_is_boolean(v))
+        *out = fo_strdup(json_is_true(v) ? "true" : "false");
+    else if (json_is_integer(v))
+        *out = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v)) > 0
+                   ? fo_strdup(num)
+                   : NULL;
+    else if (json_is_real(v))
+        *out = snprintf(num, sizeof(num), "%.17g", json_real_value(v)) > 0 ? fo_strdup(num) : NULL;
+    else
+        *out = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    return *out ? 0 : FO_ENOMEM;
+}
+
+static int add_field(fo_config_item *item, const char *name, const json_t *value)
+{
+    fo_config_field *grown = realloc(item->fields, (item->field_count + 1) * sizeof(*grown));
+    if (!grown)
+        return FO_ENOMEM;
+    item->fields = grown;
+    fo_config_field *f = &grown[item->field_count];
+    f->name = fo_strdup(name);
+    if (!f->name)
+        return FO_ENOMEM;
+    if (value_text(&f->value, value) != 0) {
+        free(f->name);
+        return FO_ENOMEM;
+    }
+    item->field_count++;
+    return 0;
+}
+
+/* An item from an object (every key a field) or from any other value (one field ""). */
+static int read_item(fo_config_item *item, const json_t *v)
+{
+    const char *key;
+    json_t *value;
+    int rc = 0;
+    if (!json_is_object(v))
+        return add_field(item, "", v);
+    json_object_foreach((json_t *)v, key, value)
+    {
+        if (rc == 0)
+            rc = add_field(item, key, value);
+    }
+    return rc;
+}
+
+static fo_config_section *add_section(fo_version_config *c, const char *name, bool list,
+                                      size_t item_count)
+{
+    fo_config_section *grown = realloc(c->sections, (c->section_count + 1) * sizeof(*grown));
+    if (!grown)
+        return NULL;
+    c->sections = grown;
+    fo_config_section *s = &grown[c->section_count];
+    memset(s, 0, sizeof(*s));
+    s->name = fo_strdup(name);
+    s->list = list;
+    s->items = calloc(item_count ? item_count : 1, sizeof(*s->items));
+    if (!s->name || !s->items) {
+        free(s->name);
+        free(s->items);
+        return NULL;
+    }
+    c->section_count++;
+    return s;
+}
+
+/* Every key of the version object: arrays and objects become sections, scalars the fields of
+ * the section "version". Nothing here knows a section's shape, so nothing can be missed. */
+static int read_sections(fo_version_config *c, const json_t *obj)
+{
+    fo_config_section *own = add_section(c, "version", false, 1);
+    const char *key;
+    json_t *value;
+    int rc = own ? 0 : FO_ENOMEM;
+    if (rc == 0)
+        own->item_count = 1;
+    json_object_foreach((json_t *)obj, key, value)
+    {
+        if (rc != 0)
+            break;
+        if (!json_is_array(value) && !json_is_object(value)) {
+            rc = add_field(&c->sections[0].items[0], key, value);
+            continue;
+        }
+        size_t n = json_is_array(value) ? json_array_size(value) : 1;
+        fo_config_section *s = add_section(c, key, json_is_array(value), n);
+        if (!s) {
+            rc = FO_ENOMEM;
+            break;
+        }
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            rc = read_item(&s->items[i], json_is_array(value) ? json_array_get(value, i) : value);
+            s->item_count = i + 1; /* what holds memory is freed, also on failure */
+        }
+    }
+    return rc;
+}
+
+void fo_version_config_free(fo_version_config *c)
 {
     if (!c)
         return;
@@ -439,6 +570,7 @@ static void config_free(fo_version_config *c)
         backend_clear(&c->backends[i]);
     free(c->backends);
     free_strings(c->domains, c->domain_count);
+    sections_free(c->sections, c->section_count);
     free(c);
 }
 
@@ -455,11 +587,13 @@ static int read_config(fo_version_config **out, const json_t *obj, fo_error *err
     if (rc == 0)
         rc = read_strings(&c->domains, &c->domain_count, json_object_get(obj, "domains"),
                           "version's domains", err);
+    if (rc == 0 && read_sections(c, obj) != 0)
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory reading a Fastly version");
     if (rc == 0) {
         *out = c;
         c = NULL;
     }
-    config_free(c);
+    fo_version_config_free(c);
     return rc;
 }
 
@@ -472,8 +606,8 @@ void fo_api_service_clear(fo_service *s)
     for (size_t i = 0; i < s->version_count; i++)
         version_clear(&s->versions[i]);
     free(s->versions);
-    config_free(s->version);
-    config_free(s->active);
+    fo_version_config_free(s->version);
+    fo_version_config_free(s->active);
     memset(s, 0, sizeof(*s));
 }
 

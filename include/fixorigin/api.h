@@ -199,6 +199,30 @@ typedef struct fo_version_list {
 
 void fo_version_list_free(fo_version_list *l);
 
+/* A version's configuration read as plain data, without knowing any section's shape, so
+ * that two versions can be compared field by field whatever Fastly adds to them. */
+typedef struct fo_config_field {
+    char *name;
+    /* NULL for null and ""; "true"/"false"; numbers in decimal; strings as they are; objects
+     * and arrays as compact JSON with sorted keys. May hold a secret (ssl_client_key): wiped
+     * on free, never printed. */
+    char *value;
+} fo_config_field;
+
+typedef struct fo_config_item {
+    fo_config_field *fields; /* in the order Fastly sent them */
+    size_t field_count;
+} fo_config_item;
+
+typedef struct fo_config_section {
+    char *name; /* the key in the version object ("backends", "settings"), or "version" for
+                   the version's own scalar fields (number, comment, locked, ...) */
+    bool list;  /* a JSON array, one item per element (an element that is not an object is
+                   an item with one field named ""); false: one object, one item */
+    fo_config_item *items;
+    size_t item_count;
+} fo_config_section;
+
 /* A version with its configuration, as service details returns it. */
 typedef struct fo_version_config {
     fo_version version;
@@ -206,7 +230,12 @@ typedef struct fo_version_config {
     size_t backend_count;
     char **domains; /* domain names: candidates for a safe certificate hostname */
     size_t domain_count;
+    fo_config_section *sections; /* every key of the version object, in the order sent */
+    size_t section_count;
 } fo_version_config;
+
+/* Frees a version configuration (service details own theirs); accepts NULL. */
+void fo_version_config_free(fo_version_config *c);
 
 typedef struct fo_service {
     char *id;
