@@ -4,7 +4,7 @@
  * The invariant: at the end the active version is the one planned against, or a new one that
  * was verified; the only exception is an API that stops answering between activating and
  * reading back, which the outcome FO_APPLY_UNKNOWN says. Writes are never retried blindly:
- * the API client reads back instead. A one-backend fix costs 10 requests, 4 of them writes
+ * the API client reads back instead. A one-backend fix costs 11 requests, 4 of them writes
  * (clone, comment, update, activate); a rollback is a fifth write. */
 #include <openssl/rand.h>
 #include <pthread.h>
@@ -257,32 +257,75 @@ static int update_backend(apply_ctx *a, const fo_backend_plan *bp)
     return rc;
 }
 
-static int check_diff(apply_ctx *a)
+/* The check that decides: the draft read back as data (one details read) against the
+ * version it was cloned from as the plan read it. Fastly's text diff, read after it, is only
+ * shown. */
+static int compare_draft(apply_ctx *a)
 {
-    fo_diff *diff = NULL;
+    fo_service *svc = NULL;
     fo_error e;
     char why[400];
-    char *shown = NULL;
     fo_error_clear(&e);
-    fo_rem_step_start(&a->steps, FO_STEP_DIFF, NULL);
-    int rc = fo_api_diff(a->api, &diff, a->sid, a->plan->active_version, a->draft, &e);
-    if (rc != 0)
-        return draft_failed(a, FO_STEP_DIFF, NULL, rc, &e, NULL);
-    if (diff->from != a->plan->active_version || diff->to != a->draft) {
-        fo_error_set(&e, FO_EPROTO, "Fastly's diff compares versions %ld and %ld, not %ld and %ld",
-                     diff->from, diff->to, a->plan->active_version, a->draft);
-        rc = draft_failed(a, FO_STEP_DIFF, NULL, FO_EPROTO, &e, NULL);
-    } else if (!fo_remediate_diff_matches(diff->text, a->plan, why, sizeof(why), &shown)) {
-        fo_error_set(&e, FO_EPROTO, "%s", why);
-        rc = draft_failed(a, FO_STEP_DIFF, NULL, FO_EPROTO, &e, shown);
+    fo_rem_step_start(&a->steps, FO_STEP_COMPARE, NULL);
+    int rc = fo_api_service_details(a->api, &svc, a->sid, a->draft, &e);
+    const fo_version_config *draft = rc == 0 ? svc->version : NULL;
+    if (rc != 0) {
+        rc = draft_failed(a, FO_STEP_COMPARE, NULL, rc, &e, NULL);
+    } else if (!draft || draft->version.number != a->draft) {
+        fo_error_set(&e, FO_EPROTO, "Fastly's details of draft %ld describe version %ld", a->draft,
+                     draft ? draft->version.number : 0L);
+        rc = draft_failed(a, FO_STEP_COMPARE, NULL, FO_EPROTO, &e, NULL);
+    } else if (!fo_remediate_draft_matches(a->plan, draft, why, sizeof(why))) {
+        fo_error_set(&e, FO_EPROTO, "draft %ld holds a change nobody planned: %s", a->draft, why);
+        rc = draft_failed(a, FO_STEP_COMPARE, NULL, FO_EPROTO, &e, NULL);
     } else {
-        fo_rem_step_done(&a->steps, FO_STEP_DIFF, NULL, true, shown,
-                         "version %ld -> %ld changes only the planned fields (and the comment)",
-                         a->plan->active_version, a->draft);
+        fo_rem_step_done(&a->steps, FO_STEP_COMPARE, NULL, true, NULL,
+                         "draft %ld read back equals version %ld but for the planned fields "
+                         "(%zu sections compared)",
+                         a->draft, a->plan->active_version, draft->section_count);
     }
-    free(shown);
-    fo_diff_free(diff);
+    fo_service_free(svc);
     return rc;
+}
+
+/* Fastly's own diff, as evidence for a person: whatever it says or fails to say, the run
+ * goes on, since the comparison before it has decided. */
+static void show_diff(apply_ctx *a)
+{
+    fo_diff *diff = NULL;
+    fo_diff_view view;
+    fo_error e;
+    long from = a->plan->active_version;
+    fo_error_clear(&e);
+    memset(&view, 0, sizeof(view));
+    fo_rem_step_start(&a->steps, FO_STEP_DIFF, NULL);
+    int rc = fo_api_diff(a->api, &diff, a->sid, from, a->draft, &e);
+    if (rc != 0) {
+        fo_rem_step_done(&a->steps, FO_STEP_DIFF, NULL, true, NULL,
+                         "Fastly's diff of version %ld -> %ld could not be read (%s); it is "
+                         "evidence only, the comparison decided",
+                         from, a->draft, e.msg);
+    } else if (diff->from != from || diff->to != a->draft) {
+        fo_rem_step_done(&a->steps, FO_STEP_DIFF, NULL, true, NULL,
+                         "Fastly answered a diff of versions %ld and %ld, not %ld and %ld: not "
+                         "shown",
+                         diff->from, diff->to, from, a->draft);
+    } else if (fo_remediate_diff_read(&view, diff->text) != 0) {
+        fo_rem_step_done(&a->steps, FO_STEP_DIFF, NULL, true, NULL,
+                         "out of memory reading Fastly's diff: not shown");
+    } else if (!view.understood) {
+        fo_rem_step_done(&a->steps, FO_STEP_DIFF, NULL, true, view.shown,
+                         "Fastly's diff of version %ld -> %ld is not in a form fixorigin reads: "
+                         "shown as it came; the comparison decided",
+                         from, a->draft);
+    } else {
+        fo_rem_step_done(&a->steps, FO_STEP_DIFF, NULL, true, view.shown,
+                         "Fastly's diff of version %ld -> %ld shows %s%s%s", from, a->draft,
+                         view.places ? "changes to " : "no change", view.places ? view.places : "",
+                         view.unattributed ? " and lines it cannot place (shown as they are)" : "");
+    }
+    fo_diff_view_clear(&view);
+    fo_diff_free(diff);
 }
 
 static int validate_draft(apply_ctx *a)
@@ -556,7 +599,9 @@ int fo_remediate_apply(fo_apply_result **out, fo_api *api, fo_prober *prober, co
             rc = update_backend(&a, &plan->backends[i]);
     }
     if (rc == 0)
-        rc = check_diff(&a);
+        rc = compare_draft(&a);
+    if (rc == 0)
+        show_diff(&a);
     if (rc == 0)
         rc = validate_draft(&a);
     if (rc == 0 && opts->activate == FO_ACTIVATE_NONE) {

@@ -1,5 +1,5 @@
-/* The checks apply makes before trusting a write: the backend as read back, and Fastly's
- * own diff of the active version against the draft. Pure. */
+/* What apply reads after a write: the backend as read back (a check), and Fastly's own
+ * diff of the active version against the draft (shown, never trusted). Pure. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,26 +80,95 @@ bool fo_remediate_readback_matches(const fo_backend *before, const fo_backend *a
     return ok;
 }
 
-/* ---- Fastly's diff ---- */
+/* ---- Fastly's diff, shown and never trusted ----
+ *
+ * The text is Ruby's Diffy over a YAML dump of each version: every line marked ' ', '-' or
+ * '+'. How Fastly lays a changed list item out has never been recorded (which key comes
+ * first, how a name is quoted, how null is spelt), so nothing here depends on it: an item is
+ * named by its `name:` wherever that key sits, values may be plain, quoted, empty or blocks,
+ * and a line that fits nowhere is shown as it is. */
 
-/* Where a line of the YAML-ish dump stands: top-level key, list item name, item field. */
-typedef struct place {
+#define SHOW_MAX_LINE 300     /* characters of one line shown */
+#define SHOW_MAX_RAW_LINES 40 /* lines shown of a text not understood */
+#define MAX_PLACES 12         /* places named in the summary */
+
+typedef struct diff_item {
     char section[64];
-    char item[256];
-    char field[64];
-    bool continuation; /* a line of a multi-line value (block scalar) */
-} place;
+    char name[256];
+    bool named;
+} diff_item;
 
-/* A scalar as the dump spells it: bare, or in single quotes with '' for a quote. */
-static void unquote(char *out, size_t size, const char *s, size_t len)
+/* Where one side (before: ' ' and '-' lines; after: ' ' and '+') stands in the dump. */
+typedef struct side {
+    char section[64];
+    long item; /* index into the items, -1: none */
+    size_t field_indent;
+    char field[64];
+    long cont_indent; /* deeper lines continue the field's value; -1: they are structure */
+} side;
+
+/* What one line was found to be, on the side its mark puts it. */
+typedef struct diff_line {
+    char mark;
+    const char *text; /* after the mark */
+    size_t len;
+    char section[64];
+    long item;
+    char field[64];
+    bool continuation; /* a further line of field's value */
+    bool attributed;   /* false: shown as it is */
+} diff_line;
+
+typedef struct reader {
+    diff_item *items;
+    size_t item_count;
+    int rc;
+} reader;
+
+static long new_item(reader *r, const char *section)
+{
+    diff_item *grown = realloc(r->items, (r->item_count + 1) * sizeof(*grown));
+    if (!grown) {
+        r->rc = FO_ENOMEM;
+        return -1;
+    }
+    r->items = grown;
+    memset(&grown[r->item_count], 0, sizeof(*grown));
+    snprintf(grown[r->item_count].section, sizeof(grown->section), "%s", section);
+    return (long)r->item_count++;
+}
+
+/* A scalar as YAML spells it: plain, 'single' ('' is a quote), "double" (backslash escapes),
+ * ~ or null or nothing for null (out ""). Unclosed quotes keep what the line holds. */
+static void scalar(char *out, size_t size, const char *s, size_t len)
 {
     size_t n = 0;
     while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\r'))
         len--;
-    if (len >= 2 && s[0] == '\'' && s[len - 1] == '\'') {
-        for (size_t i = 1; i + 1 < len && n + 1 < size; i++) {
-            if (s[i] == '\'' && s[i + 1] == '\'')
+    while (len > 0 && *s == ' ') {
+        s++;
+        len--;
+    }
+    out[0] = '\0';
+    if ((len == 1 && s[0] == '~') || (len == 4 && strncmp(s, "null", 4) == 0))
+        return;
+    if (len > 0 && s[0] == '\'') {
+        for (size_t i = 1; i < len && n + 1 < size; i++) {
+            if (s[i] == '\'' && i + 1 < len && s[i + 1] == '\'')
                 i++;
+            else if (s[i] == '\'')
+                break;
+            out[n++] = s[i];
+        }
+    } else if (len > 0 && s[0] == '"') {
+        for (size_t i = 1; i < len && n + 1 < size; i++) {
+            if (s[i] == '"')
+                break;
+            if (s[i] == '\\' && i + 1 < len) {
+                char c = s[++i];
+                out[n++] = c == 'n' ? '\n' : c == 't' ? '\t' : c == '0' ? '?' : c;
+                continue;
+            }
             out[n++] = s[i];
         }
     } else {
@@ -109,190 +178,392 @@ static void unquote(char *out, size_t size, const char *s, size_t len)
     out[n] = '\0';
 }
 
-/* "key:" at the start of text: copies key and returns the value's start, or NULL. */
+/* A "key:" at the start of text (plain or quoted); copies the key and returns where its value
+ * starts, or NULL when the text is no key. */
 static const char *key_of(char *key, size_t size, const char *text, size_t len)
 {
-    size_t n = 0;
-    while (n < len && n + 1 < size &&
-           (text[n] == '_' || text[n] == '.' || text[n] == '-' ||
-            (text[n] >= 'a' && text[n] <= 'z') || (text[n] >= 'A' && text[n] <= 'Z') ||
-            (text[n] >= '0' && text[n] <= '9')))
-        n++;
-    if (n == 0 || n >= len || text[n] != ':')
+    size_t end = 0;
+    if (len == 0 || text[0] == '#' || text[0] == '-' || text[0] == ' ')
         return NULL;
-    memcpy(key, text, n);
-    key[n] = '\0';
-    return text + n + 1 + (n + 1 < len && text[n + 1] == ' ');
+    if (text[0] == '\'' || text[0] == '"') {
+        end = 1;
+        while (end < len && text[end] != text[0])
+            end++;
+        if (end >= len)
+            return NULL;
+        end++;
+        if (end >= len || text[end] != ':')
+            return NULL;
+    } else {
+        while (end < len && !(text[end] == ':' && (end + 1 == len || text[end + 1] == ' ')))
+            end++;
+        if (end >= len)
+            return NULL;
+    }
+    scalar(key, size, text, end);
+    return text + end + 1;
 }
 
-static void advance(place *p, const char *text, size_t len)
+/* A value that starts a block (|, |-, >, ...) or goes on: either way deeper lines are it. */
+static void read_line(reader *r, side *s, diff_line *d, const char *text, size_t len)
 {
     size_t indent = 0;
     char key[64];
     while (indent < len && text[indent] == ' ')
         indent++;
-    p->continuation = false;
-    if (indent == 0 && len >= 2 && text[0] == '-' && text[1] == ' ') {
-        const char *value = key_of(key, sizeof(key), text + 2, len - 2);
+    bool blank = indent == len;
+    d->attributed = true;
+    if (s->cont_indent >= 0 && (blank || (long)indent > s->cont_indent)) {
+        d->continuation = true;
+    } else if (blank) {
+        d->continuation = s->field[0] != '\0';
+    } else if (indent == 0 && (strncmp(text, "---", 3) == 0 || strncmp(text, "...", 3) == 0) &&
+               (len == 3 || text[3] == ' ')) {
+        s->section[0] = s->field[0] = '\0'; /* a YAML document marker */
+        s->item = -1;
+        s->cont_indent = -1;
+        d->attributed = false;
+        return;
+    } else if (s->section[0] &&
+               (text[indent] == '-' && (indent + 1 == len || text[indent + 1] == ' '))) {
+        /* A list item: its first key follows the dash on the same line. */
+        size_t at = indent + 1;
+        while (at < len && text[at] == ' ')
+            at++;
+        s->item = new_item(r, s->section);
+        s->field_indent = at;
+        s->field[0] = '\0';
+        s->cont_indent = (long)at;
+        const char *value = key_of(key, sizeof(key), text + at, len - at);
         if (value) {
-            unquote(p->item, sizeof(p->item), value, len - (size_t)(value - text));
-            snprintf(p->field, sizeof(p->field), "%s", key);
-        }
-    } else if (indent == 0 && key_of(key, sizeof(key), text, len)) {
-        snprintf(p->section, sizeof(p->section), "%s", key);
-        p->item[0] = p->field[0] = '\0';
-    } else if (indent == 2 && p->item[0] && key_of(key, sizeof(key), text + 2, len - 2)) {
-        snprintf(p->field, sizeof(p->field), "%s", key);
-    } else {
-        p->continuation = true;
-    }
-}
-
-/* Keys of the version itself that differ between any two versions. */
-static bool version_key(const char *key)
-{
-    static const char *const keys[] = {"comment",    "deployed",  "staging", "testing",
-                                       "locked",     "active",    "number",  "version",
-                                       "updated_at", "created_at"};
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        if (strcmp(keys[i], key) == 0)
-            return true;
-    }
-    return false;
-}
-
-/* Whether field of backend item is a planned change; *seen_index is its index in seen[]. */
-static bool planned(const fo_plan *plan, const char *item, const char *field, size_t *seen_index)
-{
-    size_t index = 0;
-    for (size_t i = 0; i < plan->backend_count; i++) {
-        const fo_backend_plan *bp = &plan->backends[i];
-        if (bp->status != FO_BACKEND_FIX)
-            continue;
-        for (size_t j = 0; j < bp->fix.change_count; j++, index++) {
-            if (bp->backend->name && strcmp(bp->backend->name, item) == 0 &&
-                strcmp(bp->fix.changes[j].field, field) == 0) {
-                *seen_index = index;
-                return true;
+            snprintf(s->field, sizeof(s->field), "%s", key);
+            if (strcmp(key, "name") == 0 && s->item >= 0) {
+                scalar(r->items[s->item].name, sizeof(r->items->name), value,
+                       len - (size_t)(value - text));
+                r->items[s->item].named = true;
             }
         }
-    }
-    return false;
-}
-
-static bool allowed(const fo_plan *plan, const place *p, bool *seen, char *why, size_t size)
-{
-    size_t index = 0;
-    if (!p->item[0] && version_key(p->section))
-        return true;
-    if (strcmp(p->section, "backends") == 0 && p->item[0] && strcmp(p->field, "name") != 0) {
-        if (planned(plan, p->item, p->field, &index)) {
-            seen[index] = true;
-            return true;
+    } else {
+        const char *value = key_of(key, sizeof(key), text + indent, len - indent);
+        size_t rest = value ? len - (size_t)(value - text) : 0;
+        bool nested = value && strspn(value, " ") == rest; /* "key:" and nothing after */
+        if (value && indent == 0) {
+            snprintf(s->section, sizeof(s->section), "%s", key);
+            s->item = -1;
+            s->field[0] = '\0';
+            s->cont_indent = nested ? -1 : 0;
+        } else if (value && s->item >= 0 && indent == s->field_indent) {
+            snprintf(s->field, sizeof(s->field), "%s", key);
+            s->cont_indent = (long)indent;
+            if (strcmp(key, "name") == 0) {
+                scalar(r->items[s->item].name, sizeof(r->items->name), value, rest);
+                r->items[s->item].named = true;
+            }
+        } else if (value && s->item < 0 && s->section[0]) {
+            snprintf(s->field, sizeof(s->field), "%s", key); /* a key of a map (settings) */
+            s->cont_indent = (long)indent;
+        } else if (s->field[0]) {
+            d->continuation = true;
+        } else {
+            d->attributed = false;
+            return;
         }
-        if (version_key(p->field) && strcmp(p->field, "comment") != 0)
+    }
+    snprintf(d->section, sizeof(d->section), "%s", s->section);
+    snprintf(d->field, sizeof(d->field), "%s", s->field);
+    d->item = s->item;
+    d->attributed = s->section[0] != '\0';
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), m = strlen(tail);
+    return n >= m && strcmp(s + n - m, tail) == 0;
+}
+
+static bool has_text(const diff_line *d, const char *needle)
+{
+    size_t m = strlen(needle);
+    for (size_t i = 0; i + m <= d->len; i++) {
+        if (memcmp(d->text + i, needle, m) == 0)
             return true;
     }
-    snprintf(why, size, "Fastly's diff shows a change nobody planned: %s%s%s%s%s", p->section,
-             p->item[0] ? " '" : "", p->item, p->item[0] ? "'" : "", p->field[0] ? " " : "");
-    if (p->field[0])
-        snprintf(why + strlen(why), size - strlen(why), "%s", p->field);
     return false;
 }
 
-/* Appends a changed line for display, folding certificate text to a count. */
+/* Key material: ssl_client_key (the client redacts it already), a pool's tls_client_key, or
+ * any text that says it is a private key, wherever it sits. */
+static bool is_key_field(const char *field)
+{
+    return fo_remediate_field_kind(field) == FO_FIELD_SECRET || ends_with(field, "_key");
+}
+
+static bool is_cert_field(const char *field)
+{
+    return fo_remediate_field_kind(field) == FO_FIELD_PEM || ends_with(field, "_cert");
+}
+
 typedef struct display {
     fo_buf out;
     char fold_mark;
     size_t fold_count;
+    const char *fold_what;
     char last_group[330];
+    bool in_private_key; /* between a BEGIN ... PRIVATE KEY line and its END */
     int rc;
 } display;
 
 static void flush_fold(display *d)
 {
     if (d->fold_count > 0 && d->rc == 0)
-        d->rc = fo_buf_printf(&d->out, "%c     (%zu lines of certificate text)\n", d->fold_mark,
-                              d->fold_count);
+        d->rc = fo_buf_printf(&d->out, "%c     (%zu line%s of %s)\n", d->fold_mark, d->fold_count,
+                              d->fold_count == 1 ? "" : "s", d->fold_what);
     d->fold_count = 0;
 }
 
-static void show_line(display *d, char mark, const place *p, const char *text, size_t len)
+static void fold(display *d, char mark, const char *what)
 {
-    char group[330];
-    snprintf(group, sizeof(group), "%s/%s", p->section, p->item);
-    if (p->continuation && fo_remediate_field_kind(p->field) == FO_FIELD_PEM) {
-        if (d->fold_count > 0 && d->fold_mark != mark)
-            flush_fold(d);
-        d->fold_mark = mark;
-        d->fold_count++;
-        return;
-    }
-    flush_fold(d);
-    if (d->rc == 0 && p->item[0] && strcmp(group, d->last_group) != 0)
-        d->rc = fo_buf_printf(&d->out, "  %s '%s':\n", p->section, p->item);
-    snprintf(d->last_group, sizeof(d->last_group), "%s", group);
-    if (d->rc == 0)
-        d->rc = fo_buf_printf(&d->out, "%c %.*s%s\n", mark, (int)(len > 300 ? 300 : len), text,
-                              len > 300 ? " [...]" : "");
+    if (d->fold_count > 0 && (d->fold_mark != mark || strcmp(d->fold_what, what) != 0))
+        flush_fold(d);
+    d->fold_mark = mark;
+    d->fold_what = what;
+    d->fold_count++;
 }
 
-bool fo_remediate_diff_matches(const char *diff_text, const fo_plan *plan, char *why,
-                               size_t why_size, char **shown_out)
+/* Appends text for a terminal: control characters (C0, DEL, C1) become '?'. */
+static void put_clean(display *d, const char *text, size_t len)
 {
-    place before, after;
-    size_t planned_count = 0;
-    memset(&before, 0, sizeof(before));
-    memset(&after, 0, sizeof(after));
-    display d = {.rc = 0};
-    bool ok = true;
-    for (size_t i = 0; i < plan->backend_count; i++)
-        planned_count +=
-            plan->backends[i].status == FO_BACKEND_FIX ? plan->backends[i].fix.change_count : 0;
-    bool *seen = calloc(planned_count ? planned_count : 1, sizeof(bool));
-    if (!seen) {
-        snprintf(why, why_size, "out of memory");
-        return false;
+    for (size_t i = 0; i < len && d->rc == 0; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == 0xc2 && i + 1 < len && (unsigned char)text[i + 1] >= 0x80 &&
+            (unsigned char)text[i + 1] <= 0x9f) {
+            d->rc = fo_buf_puts(&d->out, "?");
+            i++;
+        } else {
+            char shown = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+            d->rc = fo_buf_append(&d->out, &shown, 1);
+        }
     }
-    d.rc = fo_buf_puts(&d.out, "");
-    for (const char *line = diff_text ? diff_text : ""; *line;) {
+}
+
+static void show_text(display *d, char mark, const char *text, size_t len)
+{
+    if (d->rc == 0)
+        d->rc = fo_buf_printf(&d->out, "%c ", mark);
+    put_clean(d, text, len > SHOW_MAX_LINE ? SHOW_MAX_LINE : len);
+    if (d->rc == 0)
+        d->rc = fo_buf_puts(&d->out, len > SHOW_MAX_LINE ? " [...]\n" : "\n");
+}
+
+/* A changed line's key material never shows, whatever the layout; certificates fold. */
+static bool hidden(display *d, const diff_line *l)
+{
+    bool begins = has_text(l, "BEGIN") && has_text(l, "PRIVATE KEY");
+    if (begins)
+        d->in_private_key = true;
+    if (d->in_private_key || has_text(l, "PRIVATE KEY")) {
+        if (has_text(l, "END") && has_text(l, "PRIVATE KEY"))
+            d->in_private_key = false;
+        fold(d, l->mark, "private key text, not shown");
+        return true;
+    }
+    if (l->attributed && l->continuation && is_key_field(l->field)) {
+        fold(d, l->mark, "key text, not shown");
+        return true;
+    }
+    if (l->attributed && l->continuation &&
+        (is_cert_field(l->field) || has_text(l, "-----BEGIN") || has_text(l, "-----END"))) {
+        fold(d, l->mark, "certificate text");
+        return true;
+    }
+    return false;
+}
+
+static void show_line(display *d, const reader *r, const diff_line *l)
+{
+    if (hidden(d, l))
+        return;
+    flush_fold(d);
+    char group[330] = "";
+    if (l->attributed && l->item >= 0) {
+        const diff_item *item = &r->items[l->item];
+        snprintf(group, sizeof(group), "%s %s%s%s", item->section, item->named ? "'" : "",
+                 item->named ? item->name : "(an item without a name)", item->named ? "'" : "");
+        if (d->rc == 0 && strcmp(group, d->last_group) != 0) {
+            d->rc = fo_buf_puts(&d->out, "  ");
+            put_clean(d, group, strlen(group));
+            if (d->rc == 0)
+                d->rc = fo_buf_puts(&d->out, ":\n");
+        }
+    }
+    snprintf(d->last_group, sizeof(d->last_group), "%s", group);
+    bool inline_cert = is_cert_field(l->field) && has_text(l, "BEGIN");
+    if (l->attributed && !l->continuation && (is_key_field(l->field) || inline_cert)) {
+        /* "ssl_client_key: ..." on one line: the key's name, never its value; a certificate
+         * written on one line ("...\n...") is named like a folded one */
+        char text[128];
+        snprintf(text, sizeof(text), "%.*s: %s", (int)strcspn(l->text, ":"), l->text,
+                 inline_cert && !is_key_field(l->field) ? "(certificate text)" : "[redacted]");
+        show_text(d, l->mark, text, strlen(text));
+        return;
+    }
+    show_text(d, l->mark, l->text, l->len);
+}
+
+/* "backends 'origin' ssl_cert_hostname", "comment", "settings general.default_ttl". */
+static void place_of(char *out, size_t size, const reader *r, const diff_line *l)
+{
+    const diff_item *item = l->item >= 0 ? &r->items[l->item] : NULL;
+    snprintf(out, size, "%s%s%s%s%s%s", l->section, item ? " " : "", item && item->named ? "'" : "",
+             item ? (item->named ? item->name : "(an item without a name)") : "",
+             item && item->named ? "'" : "",
+             l->field[0] && strcmp(l->field, l->section) ? " " : "");
+    if (l->field[0] && strcmp(l->field, l->section) != 0)
+        snprintf(out + strlen(out), size - strlen(out), "%s", l->field);
+}
+
+static int add_place(fo_buf *places, size_t *count, const char *place)
+{
+    /* Each place once: a short list, searched as text. */
+    for (const char *p = places->data; p && *p;) {
+        size_t len = strcspn(p, "\n");
+        if (len == strlen(place) && strncmp(p, place, len) == 0)
+            return 0;
+        p += len + (p[len] == '\n');
+    }
+    (*count)++;
+    return *count > MAX_PLACES ? 0 : fo_buf_printf(places, "%s\n", place);
+}
+
+static char *join_places(fo_buf *places, size_t count)
+{
+    fo_buf out = {0};
+    int rc = fo_buf_puts(&out, "");
+    bool first = true;
+    for (const char *p = places->data; rc == 0 && p && *p; first = false) {
+        size_t len = strcspn(p, "\n");
+        rc = fo_buf_printf(&out, "%s%.*s", first ? "" : ", ", (int)len, p);
+        p += len + (p[len] == '\n');
+    }
+    if (rc == 0 && count > MAX_PLACES)
+        rc = fo_buf_printf(&out, " and %zu more", count - MAX_PLACES);
+    for (size_t i = 0; rc == 0 && i < out.len; i++) { /* names come from the API */
+        unsigned char c = (unsigned char)out.data[i];
+        if (c < 0x20 || c == 0x7f)
+            out.data[i] = '?';
+    }
+    char *joined = rc == 0 ? fo_buf_steal(&out) : NULL;
+    fo_buf_free(&out);
+    return joined;
+}
+
+void fo_diff_view_clear(fo_diff_view *view)
+{
+    if (!view)
+        return;
+    free(view->shown);
+    free(view->places);
+    memset(view, 0, sizeof(*view));
+}
+
+/* A text not understood: its first lines as they came (empty ones left out), key material
+ * still hidden. */
+static int show_raw(display *d, const diff_line *lines, size_t count)
+{
+    size_t shown = 0, i = 0;
+    for (; i < count && shown < SHOW_MAX_RAW_LINES && d->rc == 0; i++) {
+        diff_line whole = lines[i];
+        whole.attributed = false;
+        whole.text = lines[i].text - (lines[i].mark ? 1 : 0);
+        whole.len = lines[i].len + (lines[i].mark ? 1 : 0);
+        if (whole.len == 0 || hidden(d, &whole))
+            continue;
+        flush_fold(d);
+        show_text(d, ' ', whole.text, whole.len);
+        shown++;
+    }
+    flush_fold(d);
+    while (i < count && lines[count - 1].len == 0 && !lines[count - 1].mark)
+        count--;
+    if (d->rc == 0 && count > i)
+        d->rc = fo_buf_printf(&d->out, "  (%zu more lines not shown)\n", count - i);
+    return d->rc;
+}
+
+int fo_remediate_diff_read(fo_diff_view *out, const char *diff_text)
+{
+    reader r = {0};
+    display d = {.rc = 0};
+    fo_buf places = {0};
+    size_t place_count = 0, count = 0, bad_marks = 0, keys = 0;
+    side before = {.item = -1, .cont_indent = -1}, after = {.item = -1, .cont_indent = -1};
+    const char *text = diff_text ? diff_text : "";
+    memset(out, 0, sizeof(*out));
+    for (const char *p = text; *p; p++)
+        count += *p == '\n';
+    count++;
+    diff_line *lines = calloc(count, sizeof(*lines));
+    if (!lines)
+        return FO_ENOMEM;
+    count = 0;
+    for (const char *line = text; *line && r.rc == 0;) {
         size_t len = strcspn(line, "\n");
-        char mark = line[0];
-        const char *text = line + 1;
-        size_t text_len = len > 0 ? len - 1 : 0;
-        if (len > 0 && (mark == ' ' || mark == '-'))
-            advance(&before, text, text_len);
-        if (len > 0 && (mark == ' ' || mark == '+'))
-            advance(&after, text, text_len);
-        if (ok && len > 0 && (mark == '-' || mark == '+')) {
-            ok = allowed(plan, mark == '-' ? &before : &after, seen, why, why_size);
-            show_line(&d, mark, mark == '-' ? &before : &after, text, text_len);
+        diff_line *l = &lines[count++];
+        l->mark = line[0];
+        l->text = line + 1;
+        l->len = len > 0 ? len - 1 : 0;
+        l->item = -1;
+        if (len == 0 || (l->mark != ' ' && l->mark != '-' && l->mark != '+')) {
+            /* not a diff line (Diffy's "\ No newline at end of file" is one such) */
+            bad_marks += len > 0 && l->mark != '\\';
+            l->mark = 0;
+            l->text = line;
+            l->len = len;
+        } else {
+            diff_line seen_after = *l;
+            if (l->mark != '+')
+                read_line(&r, &before, l, l->text, l->len);
+            if (l->mark != '-')
+                read_line(&r, &after, l->mark == '+' ? l : &seen_after, l->text, l->len);
+            keys += l->attributed && l->item < 0 && !l->field[0] && !l->continuation;
         }
         line += len + (line[len] == '\n');
     }
-    flush_fold(&d);
-    size_t index = 0;
-    for (size_t i = 0; ok && i < plan->backend_count; i++) {
-        const fo_backend_plan *bp = &plan->backends[i];
-        for (size_t j = 0; bp->status == FO_BACKEND_FIX && j < bp->fix.change_count; j++, index++) {
-            if (ok && !seen[index]) {
-                snprintf(why, why_size,
-                         "Fastly's diff does not show the planned change of %s "
-                         "on backend '%s'",
-                         bp->fix.changes[j].field, bp->backend->name);
-                ok = false;
-            }
+    out->understood = r.rc == 0 && bad_marks == 0 && keys > 0;
+    d.rc = r.rc != 0 ? r.rc : fo_buf_puts(&d.out, "");
+    for (size_t i = 0; d.rc == 0 && out->understood && i < count; i++) {
+        const diff_line *l = &lines[i];
+        if (l->mark != '-' && l->mark != '+')
+            continue;
+        out->changed_lines++;
+        if (!l->attributed) {
+            out->unattributed++;
+            flush_fold(&d);
+            d.last_group[0] = '\0';
+            if (!hidden(&d, l))
+                show_text(&d, l->mark, l->text, l->len);
+            continue;
         }
+        char place[400];
+        place_of(place, sizeof(place), &r, l);
+        if (add_place(&places, &place_count, place) != 0)
+            d.rc = FO_ENOMEM;
+        show_line(&d, &r, l);
     }
-    free(seen);
-    if (shown_out) {
-        for (size_t i = 0; d.rc == 0 && i < d.out.len; i++) {
-            unsigned char c = (unsigned char)d.out.data[i];
-            if ((c < 0x20 && c != '\n') || c == 0x7f)
-                d.out.data[i] = '?';
-        }
-        *shown_out = d.rc == 0 ? fo_buf_steal(&d.out) : NULL;
-    }
+    if (d.rc == 0 && out->understood)
+        flush_fold(&d);
+    else if (d.rc == 0)
+        show_raw(&d, lines, count);
+    if (d.rc == 0 && place_count > 0 && !(out->places = join_places(&places, place_count)))
+        d.rc = FO_ENOMEM;
+    if (d.rc == 0 && d.out.len > 0)
+        out->shown = fo_buf_steal(&d.out);
+    int rc = d.rc;
     fo_buf_free(&d.out);
-    return ok;
+    fo_buf_free(&places);
+    free(lines);
+    free(r.items);
+    if (rc != 0)
+        fo_diff_view_clear(out);
+    return rc;
 }

@@ -588,6 +588,17 @@ int fo_remediate_plan(fo_plan **out, fo_api *api, fo_prober *prober, const char 
     rc = fo_api_service_details(api, &svc, service_id, 0, err);
     if (rc == 0)
         rc = plan_from_details(plan, svc, opts, err);
+    if (rc == 0) {
+        /* Kept whole: apply compares the draft with it, read the same way (details'
+         * "version" object, whose shape a recording pins; "active_version" has only ever
+         * been recorded as null). Details show the active version there unless asked for
+         * another; should they not, the active_version object stands in. */
+        fo_version_config **whole =
+            svc->version && svc->version->version.number == plan->active_version ? &svc->version
+                                                                                 : &svc->active;
+        plan->planned_from = *whole;
+        *whole = NULL;
+    }
     char read_words[] = "read the active version";
     fo_step_record details = {
         .step = FO_STEP_DETAILS, .ok = rc == 0, .message = rc == 0 ? read_words : e.msg};
@@ -664,6 +675,7 @@ void fo_plan_free(fo_plan *plan)
         backend_plan_clear(&plan->backends[i]);
     free(plan->backends);
     fo_ip_list_free(plan->public_ips);
+    fo_version_config_free(plan->planned_from);
     free(plan);
 }
 

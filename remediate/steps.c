@@ -13,10 +13,10 @@ const char *fo_step_name(fo_step step)
         [FO_STEP_DETAILS] = "details",    [FO_STEP_PROBE] = "probe",
         [FO_STEP_REREAD] = "reread",      [FO_STEP_CLONE] = "clone",
         [FO_STEP_COMMENT] = "comment",    [FO_STEP_UPDATE] = "update",
-        [FO_STEP_READBACK] = "read-back", [FO_STEP_DIFF] = "diff",
-        [FO_STEP_VALIDATE] = "validate",  [FO_STEP_RECHECK] = "recheck",
-        [FO_STEP_ACTIVATE] = "activate",  [FO_STEP_VERIFY] = "verify",
-        [FO_STEP_ROLLBACK] = "rollback",
+        [FO_STEP_READBACK] = "read-back", [FO_STEP_COMPARE] = "compare",
+        [FO_STEP_DIFF] = "diff",          [FO_STEP_VALIDATE] = "validate",
+        [FO_STEP_RECHECK] = "recheck",    [FO_STEP_ACTIVATE] = "activate",
+        [FO_STEP_VERIFY] = "verify",      [FO_STEP_ROLLBACK] = "rollback",
     };
     return (unsigned)step < sizeof(names) / sizeof(names[0]) ? names[step] : "?";
 }

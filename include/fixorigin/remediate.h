@@ -209,7 +209,9 @@ typedef struct fo_plan {
     fo_backend_plan *backends; /* in the version's order; only those asked for */
     size_t backend_count;
     fo_ip_list *public_ips; /* read when a backend is refused: the ranges to allow */
-    char plan_id[65];       /* hex SHA-256 of service, active version and allowed changes */
+    /* The active version as the plan read it, whole: what apply compares the draft with. */
+    fo_version_config *planned_from;
+    char plan_id[65]; /* hex SHA-256 of service, active version and allowed changes */
 } fo_plan;
 
 /* Events as the work goes on: a step starts, then finishes with its record. */
@@ -221,7 +223,8 @@ typedef enum fo_step {
     FO_STEP_COMMENT,  /* name the draft */
     FO_STEP_UPDATE,   /* update one backend */
     FO_STEP_READBACK, /* the update's answer against the plan */
-    FO_STEP_DIFF,     /* Fastly's diff active -> draft shows only planned fields */
+    FO_STEP_COMPARE,  /* the draft read back as data differs only by the planned fields */
+    FO_STEP_DIFF,     /* Fastly's own diff active -> draft, shown as evidence */
     FO_STEP_VALIDATE, /* the draft compiles */
     FO_STEP_RECHECK,  /* the active version is still the one planned against */
     FO_STEP_ACTIVATE,
@@ -229,7 +232,7 @@ typedef enum fo_step {
     FO_STEP_ROLLBACK, /* re-activate the previous version */
 } fo_step;
 
-/* "details", "probe", "reread", "clone", "comment", "update", "read-back", "diff",
+/* "details", "probe", "reread", "clone", "comment", "update", "read-back", "compare", "diff",
  * "validate", "recheck", "activate", "verify", "rollback". */
 const char *fo_step_name(fo_step step);
 
@@ -344,13 +347,57 @@ void fo_apply_result_free(fo_apply_result *result);
 bool fo_remediate_readback_matches(const fo_backend *before, const fo_backend *after,
                                    const fo_fix *fix, char *why, size_t why_size);
 
-/* Checks Fastly's diff text of the active version against the draft: every changed line
- * belongs to a planned field of a backend with status FIX, or to the version's comment, and
- * every planned field shows a change. Pure. Returns true, or false with the first problem
- * in why. *shown (when not NULL) gets the changed lines, certificate text folded to a line
- * count, for display (caller frees; NULL when out of memory). */
-bool fo_remediate_diff_matches(const char *diff_text, const fo_plan *plan, char *why,
-                               size_t why_size, char **shown);
+/* A difference a plan allows between a draft and the version it was cloned from: the field
+ * `field` of the item of `section` whose identity (its name) is `item`. Borrowed strings. */
+typedef struct fo_planned_field {
+    const char *section; /* "backends" */
+    const char *item;    /* "origin" */
+    const char *field;   /* "ssl_cert_hostname" */
+} fo_planned_field;
+
+/* Compares a draft as read back (service details of the draft) with the version it was
+ * cloned from, as data: every section details returns (backends, domains, VCLs, snippets,
+ * conditions, headers, settings, the version's own fields, and any section Fastly adds),
+ * items paired by their identity (remediate/structure.c's table), every field equal except
+ * the planned ones and those that differ between any version and its clone (item version
+ * numbers, timestamps, the version's number, flags and comment). Values compare tolerantly:
+ * null == "", 1 == "1", true == "1". The planned fields' new values are not checked here.
+ * Pure. Returns true, or false with the first unplanned difference in why, naming section,
+ * item and field ("backends 'api' port is \"80\", was \"443\"", "domains 'x' is gone",
+ * "vcls 'main' content changed"); certificates, VCL and keys are never printed. */
+bool fo_remediate_config_matches(const fo_version_config *before, const fo_version_config *draft,
+                                 const fo_planned_field *planned, size_t planned_count, char *why,
+                                 size_t why_size);
+
+/* The check apply makes after its updates: fo_remediate_config_matches of plan->planned_from
+ * and the draft with the plan's backend changes allowed, then each fixed backend of the draft
+ * against its plan (fo_remediate_readback_matches: PEM by certificate, the key unseen). Pure.
+ * Returns true, or false with the first problem in why. */
+bool fo_remediate_draft_matches(const fo_plan *plan, const fo_version_config *draft, char *why,
+                                size_t why_size);
+
+/* Fastly's text diff of the active version against the draft, read for a person to see and
+ * trusted for nothing (the draft check, fo_remediate_draft_matches, decides). */
+typedef struct fo_diff_view {
+    /* The changed lines grouped by section and item ("  backends 'origin':"), certificate
+     * text folded to a line count, key text never shown, lines cut at 300 characters, control
+     * characters as '?'; lines that belong nowhere as they are. When the text was not
+     * understood: its first 40 lines as they came (key text still hidden). NULL: nothing. */
+    char *shown;
+    /* Where the changes are: "backends 'origin' ssl_cert_hostname, comment" (at most 12,
+     * then "and N more"); NULL when no line changed or the text was not understood. */
+    char *places;
+    size_t changed_lines; /* '-' and '+' lines */
+    size_t unattributed;  /* of those, shown as they are: no section could be told */
+    bool understood;      /* false: not a line-marked YAML dump fixorigin can read at all */
+} fo_diff_view;
+
+/* Reads Fastly's diff text tolerantly: a list item is named by its `name:` wherever that key
+ * sits in the item; keys and values plain, 'single' or "double" quoted, empty (null) or
+ * blocks; sections at any indentation. Never fails on content. Pure. Returns 0 and fills out
+ * (clear it with fo_diff_view_clear), or FO_ENOMEM. */
+int fo_remediate_diff_read(fo_diff_view *out, const char *diff_text) FO_WARN_UNUSED;
+void fo_diff_view_clear(fo_diff_view *view);
 
 /* ---- Results and exit codes --------------------------------------------------------------- */
 

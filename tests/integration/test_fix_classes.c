@@ -114,8 +114,8 @@ START_TEST(a_safe_fix_is_planned_proven_applied_and_then_nothing_is_left)
     ck_assert_uint_eq(requests, 1);
     json_decref(plan);
 
-    /* Apply: exit 0, verified, version 2 active with the change; at most 10 requests and 4
-     * writes. */
+    /* Apply: exit 0, verified, version 2 active with the change; at most 11 requests (one of
+     * them the draft read back as data) and 4 writes. */
     size_t before = fix_log_lines(&env);
     json_t *applied = report(0, apply_args);
     json_t *apply = json_object_get(applied, "apply");
@@ -128,7 +128,7 @@ START_TEST(a_safe_fix_is_planned_proven_applied_and_then_nothing_is_left)
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(b, "verify"), "class")),
                      "ok");
     fix_log_count(&env, before, &requests, &writes);
-    ck_assert_msg(requests <= 10 && writes <= 4, "%zu requests, %zu writes", requests, writes);
+    ck_assert_msg(requests <= 11 && writes <= 4, "%zu requests, %zu writes", requests, writes);
     ck_assert_int_eq(
         json_integer_value(json_object_get(json_object_get(applied, "api"), "requests")),
         (json_int_t)requests);
@@ -489,6 +489,104 @@ START_TEST(several_backends_are_fixed_in_one_version_and_the_rest_explained)
 }
 END_TEST
 
+/* ---- the apply story in every diff layout ---- */
+
+/* How the stand-in writes Fastly's diff: the layout recorded (name first), every key sorted,
+ * and name last with every string double-quoted. Fastly's own layout of a changed item was
+ * never recorded: fixorigin must fix the service whichever it is. */
+static const char *const diff_layouts[][5] = {
+    {"--diff-keys", "name-first", NULL, NULL},
+    {"--diff-keys", "sorted", NULL, NULL},
+    {"--diff-keys", "name-last", "--diff-quotes", "double"},
+};
+
+/* The report's step `name` (borrowed), or NULL. */
+static json_t *step_of(const json_t *report, const char *name)
+{
+    size_t i;
+    json_t *step;
+    json_array_foreach(json_object_get(json_object_get(report, "apply"), "steps"), i, step)
+    {
+        if (strcmp(json_string_value(json_object_get(step, "step")), name) == 0)
+            return step;
+    }
+    return NULL;
+}
+
+START_TEST(the_apply_story_holds_in_every_diff_layout)
+{
+    /* Names YAML must quote (": ", a quote, a leading "-", a space), a certificate to add,
+     * and a fix that needs consent. */
+    const fix_backend backends[] = {
+        {"hostname_mismatch", "{\"name\":\"Host 1: it's\"}"},
+        {"unable_to_verify_first_certificate", "{\"name\":\"-chain\"}"},
+        {"self_signed_certificate", "{\"name\":\"self signed\"}"},
+        {"healthy", NULL},
+    };
+    ck_assert_msg(fx_tb_ready, "testbed-origins did not start");
+    fix_start(&env, &fx_tb, backends, 4, NULL, diff_layouts[_i]);
+
+    /* Plan: two safe fixes, one waiting for consent; nothing written. */
+    json_t *plan = report(5, NULL);
+    ck_assert_str_eq(
+        json_string_value(json_object_get(fix_report_backend(plan, "Host 1: it's"), "status")),
+        "fix");
+    ck_assert_str_eq(
+        json_string_value(json_object_get(fix_report_backend(plan, "self signed"), "status")),
+        "blocked");
+    json_decref(plan);
+
+    /* Apply: the safe fixes, verified; the draft compared as data; Fastly's diff shown and
+     * read whatever its layout. */
+    json_t *applied = report(5, apply_args);
+    ck_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(applied, "apply"), "outcome")),
+        "verified");
+    json_t *compare = step_of(applied, "compare");
+    ck_assert_ptr_nonnull(compare);
+    ck_assert(json_is_true(json_object_get(compare, "ok")));
+    json_t *diff = step_of(applied, "diff");
+    const char *message = json_string_value(json_object_get(diff, "message"));
+    ck_assert_msg(strstr(message, "backends 'Host 1: it's' ssl_cert_hostname") &&
+                      strstr(message, "backends '-chain' ssl_ca_cert") &&
+                      !strstr(message, "self signed") && !strstr(message, "healthy"),
+                  "%s: %s", diff_layouts[_i][1], message);
+    const char *shown = json_string_value(json_object_get(diff, "diff"));
+    ck_assert_ptr_nonnull(strstr(shown, "certificate text)"));
+    ck_assert_ptr_null(strstr(shown, "BEGIN CERTIFICATE"));
+    json_decref(applied);
+    json_t *state = fix_written(&env);
+    ck_assert_int_eq(fix_active_version(state), 2);
+    ck_assert_str_eq(fix_field(fix_backend_in(state, 2, "Host 1: it's"), "ssl_cert_hostname"),
+                     "other.origin.test");
+    ck_assert_ptr_nonnull(
+        strstr(fix_field(fix_backend_in(state, 2, "-chain"), "ssl_ca_cert"), "BEGIN CERTIFICATE"));
+    json_decref(state);
+
+    /* Again: nothing safe is left to do; nothing is written. */
+    size_t before = fix_log_lines(&env), requests, writes;
+    json_t *again = report(5, apply_args);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(again, "apply"), "outcome")),
+                     "nothing");
+    json_decref(again);
+    fix_log_count(&env, before, &requests, &writes);
+    ck_assert_uint_eq(writes, 0);
+
+    /* With consent: the last fix, verified in version 3. */
+    const char *consent[] = {"--trust-presented-ca", "--apply", "--yes", NULL};
+    applied = report(0, consent);
+    ck_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(applied, "apply"), "outcome")),
+        "verified");
+    message = json_string_value(json_object_get(step_of(applied, "diff"), "message"));
+    ck_assert_msg(strstr(message, "backends 'self signed' ssl_ca_cert"), "%s", message);
+    json_decref(applied);
+    state = fix_written(&env);
+    ck_assert_int_eq(fix_active_version(state), 3);
+    json_decref(state);
+}
+END_TEST
+
 Suite *fix_classes_suite(void)
 {
     Suite *s = suite_create("fix_classes");
@@ -508,6 +606,8 @@ Suite *fix_classes_suite(void)
     tcase_add_loop_test(tc, a_hostile_origin_gets_an_answer_and_no_change, 0,
                         sizeof(hostile_cases) / sizeof(hostile_cases[0]));
     tcase_add_test(tc, several_backends_are_fixed_in_one_version_and_the_rest_explained);
+    tcase_add_loop_test(tc, the_apply_story_holds_in_every_diff_layout, 0,
+                        sizeof(diff_layouts) / sizeof(diff_layouts[0]));
     suite_add_tcase(s, tc);
     return s;
 }

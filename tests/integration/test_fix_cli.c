@@ -380,9 +380,9 @@ START_TEST(a_fix_that_stops_holding_is_rolled_back)
              r.port);
     fix_backend backend = {"healthy", extra};
     /* Hold the verification's read long enough to swap the origin behind the relay. */
-    const char *mock_args[] = {"--fail", "GET:/service/*/details:2:delay=1500", NULL};
+    const char *mock_args[] = {"--fail", "GET:/service/*/details:3:delay=1500", NULL};
     fix_start(&env, &fx_tb, &backend, 1, NULL, mock_args);
-    switcher s = {.relay = &r, .after = 9, .to_port = mismatch};
+    switcher s = {.relay = &r, .after = 10, .to_port = mismatch};
     pthread_t thread;
     ck_assert_int_eq(pthread_create(&thread, NULL, switch_later, &s), 0);
     const char *args[] = {"--service", FIX_SERVICE, "--apply", "--yes", NULL};
@@ -447,7 +447,7 @@ START_TEST(on_a_terminal_apply_asks_first)
     ck_assert_ptr_nonnull(strstr(out, "result: applied and verified; active version 2"));
     free(out);
     fix_log_count(&env, before, &requests, &writes);
-    ck_assert_uint_eq(requests, 11);
+    ck_assert_uint_eq(requests, 12);
     ck_assert_uint_eq(writes, 4);
 }
 END_TEST

@@ -47,8 +47,10 @@ typedef struct fault_case {
 } fault_case;
 
 /* The requests of a clean run, in order: 1 details, 2 tokens/self, 3 clone, 4 comment,
- * 5 update, 6 diff, 7 validate, 8 version list (re-check), 9 activate, 10 details (verify). */
+ * 5 update, 6 details of the draft (compare), 7 diff, 8 validate, 9 version list (re-check),
+ * 10 activate, 11 details (verify). */
 #define DETAILS "GET:/service/*/details:"
+#define COMPARE DETAILS "2:"
 #define CLONE "PUT:/service/*/version/*/clone:"
 #define COMMENT "PUT:/service/*/version/3:"
 #define UPDATE "PUT:/service/*/version/*/backend/*:"
@@ -102,11 +104,16 @@ static const fault_case cases[] = {
      ORIGINAL,
      "failed",
      "update"},
-    /* diff */
+    /* the draft read back as data: what decides */
+    {"compare read 500 once", {COMPARE "500"}, 0, 0, DRAFT, "verified", NULL},
+    {"compare read 429", {COMPARE "429"}, 0, 1, ORIGINAL, "failed", "compare"},
+    {"compare read dropped", {COMPARE "drop-before"}, 0, 0, DRAFT, "verified", NULL},
+    {"compare read malformed", {COMPARE "malformed"}, 0, 1, ORIGINAL, "failed", "compare"},
+    /* diff: shown, never decisive; a diff that cannot be read is said and the run goes on */
     {"diff 500 once", {DIFF "1:500"}, 0, 0, DRAFT, "verified", NULL},
-    {"diff 429", {DIFF "1:429"}, 0, 1, ORIGINAL, "failed", "diff"},
+    {"diff 429", {DIFF "1:429"}, 0, 0, DRAFT, "verified", NULL},
     {"diff dropped", {DIFF "1:drop-before"}, 0, 0, DRAFT, "verified", NULL},
-    {"diff malformed", {DIFF "1:malformed"}, 0, 1, ORIGINAL, "failed", "diff"},
+    {"diff malformed", {DIFF "1:malformed"}, 0, 0, DRAFT, "verified", NULL},
     /* validate */
     {"validate 500 once", {VALIDATE "1:500"}, 0, 0, DRAFT, "verified", NULL},
     {"validate 429", {VALIDATE "1:429"}, 0, 1, ORIGINAL, "failed", "validate"},
@@ -114,7 +121,7 @@ static const fault_case cases[] = {
     {"validate malformed", {VALIDATE "1:malformed"}, 0, 1, ORIGINAL, "failed", "validate"},
     {"another version activated during validate",
      {VALIDATE "1:delay=2500"},
-     6,
+     7,
      4,
      OTHER,
      "conflict",
@@ -194,34 +201,34 @@ static const fault_case cases[] = {
      "activate"},
     /* ... and when what happened fails verification, it is rolled back */
     {"activate 422 after it happened, then verification fails",
-     {ACTIVATE "1:422-after", DETAILS "2:malformed"},
+     {ACTIVATE "1:422-after", DETAILS "3:malformed"},
      0,
      3,
      ORIGINAL,
      "rolled_back",
      "activate"},
     /* verification: what cannot be verified is rolled back */
-    {"verify read 500 once", {DETAILS "2:500"}, 0, 0, DRAFT, "verified", NULL},
+    {"verify read 500 once", {DETAILS "3:500"}, 0, 0, DRAFT, "verified", NULL},
     {"verify read 500 always",
-     {DETAILS "2:500", DETAILS "3:500", DETAILS "4:500", DETAILS "5:500", DETAILS "6:500"},
+     {DETAILS "3:500", DETAILS "4:500", DETAILS "5:500", DETAILS "6:500", DETAILS "7:500"},
      0,
      3,
      ORIGINAL,
      "rolled_back",
      "verify"},
-    {"verify read 429", {DETAILS "2:429"}, 0, 3, ORIGINAL, "rolled_back", "verify"},
-    {"verify read dropped", {DETAILS "2:drop-before"}, 0, 0, DRAFT, "verified", NULL},
-    {"verify read malformed", {DETAILS "2:malformed"}, 0, 3, ORIGINAL, "rolled_back", "verify"},
+    {"verify read 429", {DETAILS "3:429"}, 0, 3, ORIGINAL, "rolled_back", "verify"},
+    {"verify read dropped", {DETAILS "3:drop-before"}, 0, 0, DRAFT, "verified", NULL},
+    {"verify read malformed", {DETAILS "3:malformed"}, 0, 3, ORIGINAL, "rolled_back", "verify"},
     {"another version activated before verifying",
-     {DETAILS "2:delay=2500"},
-     9,
+     {DETAILS "3:delay=2500"},
+     10,
      4,
      OTHER,
      "conflict",
      "verify"},
     /* the rollback itself fails: the one case the invariant cannot hold, and says so */
     {"rollback fails too",
-     {DETAILS "2:malformed", ACTIVATE "2:500"},
+     {DETAILS "3:malformed", ACTIVATE "2:500"},
      0,
      1,
      DRAFT,
@@ -258,11 +265,19 @@ static const char *failed_step(const json_t *report, bool last)
     return found;
 }
 
+#define CASE_COUNT (sizeof(cases) / sizeof(cases[0]))
+
+/* Each case runs against the stand-in writing its diff in each layout: the invariant must
+ * not depend on how Fastly lays a changed item out. */
+static const char *const layouts[] = {"name-first", "sorted"};
+
 START_TEST(a_fault_at_each_step_keeps_the_invariant)
 {
-    const fault_case *c = &cases[_i];
+    const fault_case *c = &cases[(size_t)_i % CASE_COUNT];
     const char *mock_args[16];
     size_t n = 0;
+    mock_args[n++] = "--diff-keys";
+    mock_args[n++] = layouts[(size_t)_i / CASE_COUNT];
     for (size_t i = 0; i < 6 && c->fails[i]; i++) {
         mock_args[n++] = "--fail";
         mock_args[n++] = c->fails[i];
@@ -336,7 +351,7 @@ START_TEST(a_fault_at_each_step_keeps_the_invariant)
 }
 END_TEST
 
-START_TEST(a_one_backend_fix_costs_ten_requests_and_four_writes)
+START_TEST(a_one_backend_fix_costs_eleven_requests_and_four_writes)
 {
     ck_assert_msg(fx_tb_ready, "testbed-origins did not start");
     fix_start(&env, &fx_tb, &broken, 1, NULL, NULL);
@@ -344,7 +359,7 @@ START_TEST(a_one_backend_fix_costs_ten_requests_and_four_writes)
     tb_run run;
     fix_run(&run, NULL, &env, args);
     ck_assert_msg(run.exit_code == 0, "exit %d: %s", run.exit_code, run.err);
-    ck_assert_ptr_nonnull(strstr(run.out, "result: applied and verified; active version 2 (10 API "
+    ck_assert_ptr_nonnull(strstr(run.out, "result: applied and verified; active version 2 (11 API "
                                           "requests, 4 writes)"));
     tb_run_free(&run);
     json_t *log = mock_log(&env.mock);
@@ -354,15 +369,16 @@ START_TEST(a_one_backend_fix_costs_ten_requests_and_four_writes)
         {"PUT", "/service/SVC1/version/1/clone"},
         {"PUT", "/service/SVC1/version/2"},
         {"PUT", "/service/SVC1/version/2/backend/hostname_mismatch"},
+        {"GET", "/service/SVC1/details"}, /* ?version=2: the draft, compared */
         {"GET", "/service/SVC1/diff/from/1/to/2"},
         {"GET", "/service/SVC1/version/2/validate"},
         {"GET", "/service/SVC1/version"},
         {"PUT", "/service/SVC1/version/2/activate"},
         {"GET", "/service/SVC1/details"},
     };
-    ck_assert_uint_eq(json_array_size(log), 10);
+    ck_assert_uint_eq(json_array_size(log), 11);
     size_t writes = 0;
-    for (size_t i = 0; i < 10; i++) {
+    for (size_t i = 0; i < 11; i++) {
         json_t *line = json_array_get(log, i);
         ck_assert_str_eq(json_string_value(json_object_get(line, "method")), want[i][0]);
         ck_assert_str_eq(json_string_value(json_object_get(line, "path")), want[i][1]);
@@ -370,6 +386,8 @@ START_TEST(a_one_backend_fix_costs_ten_requests_and_four_writes)
         writes += strcmp(want[i][0], "GET") != 0;
     }
     ck_assert_uint_eq(writes, 4);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(log, 5), "query")),
+                     "version=2");
     /* The update sent exactly the planned field. */
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(log, 4), "body")),
                      "ssl_cert_hostname=other.origin.test");
@@ -384,9 +402,9 @@ Suite *fix_faults_suite(void)
     tcase_add_unchecked_fixture(tc, fx_setup, fx_teardown);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, a_one_backend_fix_costs_ten_requests_and_four_writes);
+    tcase_add_test(tc, a_one_backend_fix_costs_eleven_requests_and_four_writes);
     tcase_add_loop_test(tc, a_fault_at_each_step_keeps_the_invariant, 0,
-                        sizeof(cases) / sizeof(cases[0]));
+                        (int)(CASE_COUNT * (sizeof(layouts) / sizeof(layouts[0]))));
     suite_add_tcase(s, tc);
     return s;
 }

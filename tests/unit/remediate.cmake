@@ -8,3 +8,6 @@ foreach(suite candidates names checks results)
   fo_add_suite(remediate_${suite} SOURCES unit/test_remediate_${suite}.c
     LIBS fo_test_remediate_fixture)
 endforeach()
+# The draft check over details read through the client (replayed, no sockets).
+fo_add_suite(remediate_structure SOURCES unit/test_remediate_structure.c
+  LIBS fo_test_remediate_fixture fo_test_api_replay PkgConfig::JANSSON)
