@@ -2,17 +2,20 @@
  * (flags; secrets only from the environment), starts the HTTP server and the Slack workers,
  * prints the address it listens on, and runs until SIGTERM or SIGINT, then stops accepting,
  * lets what is in progress finish and exits 0. */
+#include <errno.h>
 #include <getopt.h>
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "cmd.h"
 #include "fixorigin/serve.h"
 
 enum {
-    MIN_SERVE_TOKEN = 16,
     OPT_LISTEN = 256,
     OPT_MAX_BODY,
     OPT_WORKERS,
@@ -22,6 +25,7 @@ enum {
     OPT_TRUST_BUNDLE,
     OPT_TOKEN_FILE,
     OPT_STATE_DIR,
+    OPT_ALLOW_HTTP_REPLY,
 };
 
 static void usage(FILE *out)
@@ -53,15 +57,19 @@ static void usage(FILE *out)
             "  --state-dir DIR         per-service locks shared with scan (default\n"
             "                          $XDG_STATE_HOME/fixorigin, else ~/.local/state/fixorigin)\n"
             "  --token-file FILE       the Fastly API token's file (default: FASTLY_API_TOKEN)\n"
+            "  --allow-http-response-url  let FIXORIGIN_RESPONSE_URL_ALLOW name plain-http\n"
+            "                          prefixes (a local relay; replies then travel unencrypted)\n"
             "  -h, --help              this help\n"
             "\n"
             "environment (secrets are never flags):\n"
             "  FIXORIGIN_SERVE_TOKEN          bearer token of the JSON API (16+ characters;\n"
             "                                 unset: the JSON API answers 401)\n"
-            "  SLACK_SIGNING_SECRET           Slack app's signing secret (unset: Slack is off)\n"
+            "  SLACK_SIGNING_SECRET           Slack app's signing secret (16+ characters;\n"
+            "                                 unset: Slack is off)\n"
             "  FIXORIGIN_APPLY_USERS          Slack user ids that may apply, comma-separated\n"
             "  FIXORIGIN_RESPONSE_URL_ALLOW   reply-URL prefixes allowed besides\n"
-            "                                 " FO_SLACK_RESPONSE_PREFIX "\n"
+            "                                 " FO_SLACK_RESPONSE_PREFIX " (https only, unless\n"
+            "                                 --allow-http-response-url)\n"
             "  FASTLY_API_TOKEN, FASTLY_API_ENDPOINT   as for every command\n"
             "\n"
             "exit: 0 stopped by SIGTERM/SIGINT, 1 cannot start, 64 usage error\n");
@@ -77,6 +85,7 @@ static const struct option long_options[] = {
     {"trust-bundle", required_argument, NULL, OPT_TRUST_BUNDLE},
     {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
     {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+    {"allow-http-response-url", no_argument, NULL, OPT_ALLOW_HTTP_REPLY},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -142,6 +151,9 @@ static int parse_args(fo_serve_config *cfg, const char **state_dir, int argc, ch
         case OPT_STATE_DIR:
             *state_dir = optarg;
             break;
+        case OPT_ALLOW_HTTP_REPLY:
+            cfg->allow_http_reply = true;
+            break;
         case 'h':
             usage(stdout);
             return FO_EXIT_OK;
@@ -160,9 +172,16 @@ static int read_environment(fo_serve_config *cfg)
 {
     const char *token = getenv("FIXORIGIN_SERVE_TOKEN");
     const char *secret = getenv("SLACK_SIGNING_SECRET");
-    if (!fo_str_empty(token) && strlen(token) < MIN_SERVE_TOKEN) {
+    if (!fo_str_empty(token) && strlen(token) < FO_SERVE_MIN_SECRET) {
         fo_cmd_errorf("FIXORIGIN_SERVE_TOKEN is too short: use at least %d random characters",
-                      MIN_SERVE_TOKEN);
+                      FO_SERVE_MIN_SECRET);
+        return FO_EXIT_USAGE;
+    }
+    /* Slack's secrets are 32 hex digits; a short one is a mistake or a guess away. */
+    if (!fo_str_empty(secret) && strlen(secret) < FO_SERVE_MIN_SECRET) {
+        fo_cmd_errorf("SLACK_SIGNING_SECRET is too short (under %d characters): copy the "
+                      "signing secret from the Slack app's Basic Information page",
+                      FO_SERVE_MIN_SECRET);
         return FO_EXIT_USAGE;
     }
     if (fo_str_empty(token) && fo_str_empty(secret)) {
@@ -186,8 +205,40 @@ static int read_environment(fo_serve_config *cfg)
                           cfg->url_allow[i]);
             return FO_EXIT_USAGE;
         }
+        /* A reply carries the plan and who asked: not over plain http unless told so. */
+        if (strncmp(cfg->url_allow[i], "http://", 7) == 0 && !cfg->allow_http_reply) {
+            fo_cmd_errorf("FIXORIGIN_RESPONSE_URL_ALLOW: '%s' is plain http: replies would "
+                          "travel unencrypted; use https, or pass --allow-http-response-url "
+                          "(a relay on this machine)",
+                          cfg->url_allow[i]);
+            return FO_EXIT_USAGE;
+        }
     }
     return -1;
+}
+
+/* Wipes a secret's value in the environment block itself (what /proc/PID/environ and a
+ * core dump show), then drops the variable: serve runs for weeks, its secrets read once. */
+static void forget_env(const char *name)
+{
+    char *value = getenv(name);
+    if (value)
+        OPENSSL_cleanse(value, strlen(value));
+    unsetenv(name);
+}
+
+/* No core dump of a process that holds the Fastly token and serve's secrets, and no other
+ * user's debugger attached to it (PR_SET_DUMPABLE 0 does both). Returns 0, or -1 with a
+ * message printed. */
+static int no_core_dumps(void)
+{
+    struct rlimit none = {0, 0};
+    if (setrlimit(RLIMIT_CORE, &none) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+        fo_cmd_errorf("cannot turn off core dumps (they would hold the secrets): %s",
+                      strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 static void config_clear(fo_serve_config *cfg)
@@ -208,6 +259,8 @@ int fo_cmd_serve(int argc, char **argv)
     int signal_number = 0;
     memset(&srv, 0, sizeof(srv));
     fo_error_clear(&err);
+    if (no_core_dumps() != 0)
+        return FO_EXIT_ERROR;
     int exit_code = parse_args(&srv.cfg, &state_dir, argc, argv);
     if (exit_code >= 0 || (exit_code = read_environment(&srv.cfg)) >= 0)
         goto out;
@@ -219,6 +272,11 @@ int fo_cmd_serve(int argc, char **argv)
         exit_code = err.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR;
         goto out;
     }
+    /* Read and copied: from here on the secrets live only in memory we wipe. */
+    static const char *const secrets[] = {"FIXORIGIN_SERVE_TOKEN", "SLACK_SIGNING_SECRET",
+                                          "FASTLY_API_TOKEN", "FASTLY_API_KEY"};
+    for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
+        forget_env(secrets[i]);
     exit_code = FO_EXIT_ERROR;
     if (fo_prober_new(&srv.prober, srv.cfg.trust_bundle, &err) != 0) {
         fo_cmd_errorf("%s", err.msg);

@@ -56,11 +56,16 @@ int fo_serve_slack_verify(const char *secret, const char *timestamp, const char 
     long long sent = strtoll(timestamp, &end, 10);
     if (!isdigit((unsigned char)timestamp[0]) || *end != '\0' || strlen(timestamp) > 12)
         return fo_error_set(err, FO_EAUTH, "X-Slack-Request-Timestamp is not a Unix time");
-    /* Slack's advice: refuse requests more than five minutes away from now, either way,
-     * so a captured request cannot be replayed later. */
-    if (sent < now - FO_SLACK_MAX_SKEW_S || sent > now + FO_SLACK_MAX_SKEW_S)
+    /* Slack's advice: refuse requests more than five minutes old, so a captured request
+     * cannot be replayed later. One from the future is only a clock a little ahead: five
+     * minutes there would stretch the window a replay memory must cover to ten. */
+    if (sent < now - FO_SLACK_MAX_SKEW_S)
+        return fo_error_set(err, FO_EAUTH, "X-Slack-Request-Timestamp is more than 5 minutes old");
+    if (sent > now + FO_SLACK_FUTURE_SKEW_S)
         return fo_error_set(err, FO_EAUTH,
-                            "X-Slack-Request-Timestamp is more than 5 minutes from now");
+                            "X-Slack-Request-Timestamp is more than %d s ahead of this "
+                            "server's clock",
+                            FO_SLACK_FUTURE_SKEW_S);
     if (fo_buf_printf(&base, "v0:%s:", timestamp) != 0 ||
         (body_len > 0 && fo_buf_append(&base, body, body_len) != 0)) {
         rc = fo_error_set(err, FO_ENOMEM, "out of memory");
@@ -78,6 +83,29 @@ int fo_serve_slack_verify(const char *secret, const char *timestamp, const char 
 out:
     fo_buf_free(&base);
     return rc;
+}
+
+fo_serve_replay_result fo_serve_replay_check(fo_serve_replay *r, const char *signature,
+                                             long long timestamp, long long now)
+{
+    /* Remembered for as long as the timestamp is accepted: through the very second
+     * timestamp + FO_SLACK_MAX_SKEW_S, whenever it arrived. */
+    long long until = timestamp + FO_SLACK_MAX_SKEW_S;
+    size_t free_slot = FO_SLACK_REPLAY_SLOTS;
+    for (size_t i = 0; i < FO_SLACK_REPLAY_SLOTS; i++) {
+        size_t at = (r->next + i) % FO_SLACK_REPLAY_SLOTS;
+        bool live = r->until[at] != 0 && r->until[at] >= now;
+        if (live && strncmp(r->signature[at], signature, FO_SLACK_SIGNATURE_MAX - 1) == 0)
+            return FO_REPLAY_SEEN;
+        if (!live && free_slot == FO_SLACK_REPLAY_SLOTS)
+            free_slot = at;
+    }
+    if (free_slot == FO_SLACK_REPLAY_SLOTS)
+        return FO_REPLAY_FULL;
+    snprintf(r->signature[free_slot], FO_SLACK_SIGNATURE_MAX, "%s", signature);
+    r->until[free_slot] = until < now ? now : until;
+    r->next = (free_slot + 1) % FO_SLACK_REPLAY_SLOTS;
+    return FO_REPLAY_NEW;
 }
 
 bool fo_serve_url_allowed(const char *url, const char *const *prefixes, size_t count)

@@ -21,18 +21,10 @@ typedef struct slack_job {
     struct slack_job *next;
 } slack_job;
 
-enum {
-    REPLAY_SLOTS = 1024,   /* signatures remembered: Slack's window holds fewer commands */
-    REPLAY_WINDOW_S = 300, /* Slack's: an older timestamp is refused anyway */
-    SIGNATURE_MAX = 80,    /* "v0=" and 64 hex digits */
-};
-
 struct fo_serve_slack {
     fo_serve *srv;
     pthread_mutex_t lock;
-    char seen[REPLAY_SLOTS][SIGNATURE_MAX]; /* signatures of the commands taken, recent first */
-    long long seen_at[REPLAY_SLOTS];
-    size_t seen_next;
+    fo_serve_replay seen; /* signatures of the commands taken (under lock) */
     pthread_cond_t wake;
     slack_job *head, *tail;
     size_t queued;
@@ -184,23 +176,17 @@ static bool enqueue(fo_serve_slack *slack, slack_job *job)
     return queued;
 }
 
-/* True the first time a signature is seen within Slack's window, and remembers it: a
- * captured request sent again is refused (Slack signs every command anew; its retries carry
- * X-Slack-Retry-Num and are dropped before this). */
-static bool first_time(fo_serve_slack *slack, const char *signature, long long now)
+/* Whether a signature is new within Slack's window, remembering it: a captured request sent
+ * again is refused (Slack signs every command anew; its retries carry X-Slack-Retry-Num and
+ * are dropped before this). */
+static fo_serve_replay_result first_time(fo_serve_slack *slack, const char *signature,
+                                         const char *timestamp, long long now)
 {
-    bool first = true;
     pthread_mutex_lock(&slack->lock);
-    for (size_t i = 0; first && i < REPLAY_SLOTS; i++)
-        first = !(slack->seen_at[i] > now - REPLAY_WINDOW_S &&
-                  strncmp(slack->seen[i], signature, SIGNATURE_MAX - 1) == 0);
-    if (first) {
-        size_t at = slack->seen_next++ % REPLAY_SLOTS;
-        snprintf(slack->seen[at], SIGNATURE_MAX, "%s", signature);
-        slack->seen_at[at] = now;
-    }
+    fo_serve_replay_result seen =
+        fo_serve_replay_check(&slack->seen, signature, strtoll(timestamp, NULL, 10), now);
     pthread_mutex_unlock(&slack->lock);
-    return first;
+    return seen;
 }
 
 /* Reads the fields of a verified request into job; false (and out filled) when the request
@@ -284,9 +270,17 @@ void fo_serve_slack_command(fo_serve *srv, const fo_serve_request *req, fo_serve
         fo_serve_reply_json(out, MHD_HTTP_OK, json_object());
         return;
     }
-    if (!first_time(srv->slack, fo_serve_header(req, "X-Slack-Signature"), (long long)time(NULL))) {
+    fo_serve_replay_result seen =
+        first_time(srv->slack, fo_serve_header(req, "X-Slack-Signature"),
+                   fo_serve_header(req, "X-Slack-Request-Timestamp"), (long long)time(NULL));
+    if (seen == FO_REPLAY_SEEN) {
         fo_serve_reply_error(out, MHD_HTTP_UNAUTHORIZED, "unauthorized",
                              "this signed request was taken already (a replay)");
+        return;
+    }
+    if (seen == FO_REPLAY_FULL) {
+        ephemeral(out, "fixorigin has taken too many commands in the last minutes: please try "
+                       "again in a few minutes. Nothing was changed.");
         return;
     }
     slack_job *job = calloc(1, sizeof(*job));

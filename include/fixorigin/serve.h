@@ -20,8 +20,15 @@
 #define FO_SERVE_DEFAULT_WORKERS 4
 #define FO_SERVE_QUEUE_MAX 64
 #define FO_SERVE_WORD_MAX 80
-/* Slack refuses requests signed more than five minutes away from now. */
+/* Slack refuses requests signed more than five minutes ago; one signed in the future is a
+ * clock out of step, allowed a minute (a replay memory must cover the whole window). */
 #define FO_SLACK_MAX_SKEW_S 300
+#define FO_SLACK_FUTURE_SKEW_S 60
+/* Signed requests remembered at once; past it new commands are refused, never forgotten. */
+#define FO_SLACK_REPLAY_SLOTS 4096
+#define FO_SLACK_SIGNATURE_MAX 80 /* "v0=" and 64 hex digits */
+/* Secrets shorter than this are refused at start (a guessable secret is no secret). */
+#define FO_SERVE_MIN_SECRET 16
 #define FO_SLACK_RESPONSE_PREFIX "https://hooks.slack.com/"
 
 /* ---- serve_http.c: the HTTP plumbing ----------------------------------------------- */
@@ -100,12 +107,31 @@ void fo_serve_perip_notify(fo_serve_perip *limit, struct MHD_Connection *conn, v
 bool fo_serve_bearer_ok(const char *expected, const char *authorization);
 
 /* Checks Slack's v0 signature: X-Slack-Signature = "v0=" hex(HMAC-SHA256(secret,
- * "v0:{timestamp}:{raw body}")), in constant time, and that the timestamp is within five
- * minutes of now (either way). Returns 0, or FO_EAUTH with the reason (never a secret),
- * FO_ENOMEM. */
+ * "v0:{timestamp}:{raw body}")), in constant time, and that the timestamp is at most five
+ * minutes old and at most FO_SLACK_FUTURE_SKEW_S ahead of now. Returns 0, or FO_EAUTH with
+ * the reason (never a secret), FO_ENOMEM. */
 int fo_serve_slack_verify(const char *secret, const char *timestamp, const char *signature,
                           const char *body, size_t body_len, long long now,
                           fo_error *err) FO_WARN_UNUSED;
+
+/* The signatures of Slack requests taken, each remembered until its timestamp leaves the
+ * window in which fo_serve_slack_verify accepts it. Not locked: the caller serialises. */
+typedef struct fo_serve_replay {
+    char signature[FO_SLACK_REPLAY_SLOTS][FO_SLACK_SIGNATURE_MAX];
+    long long until[FO_SLACK_REPLAY_SLOTS]; /* last second it is accepted; 0 = free */
+    size_t next;
+} fo_serve_replay;
+
+typedef enum fo_serve_replay_result {
+    FO_REPLAY_NEW,  /* first time: remembered */
+    FO_REPLAY_SEEN, /* taken before: refuse it */
+    FO_REPLAY_FULL, /* every slot holds a live signature: refuse, try later */
+} fo_serve_replay_result;
+
+/* Checks and remembers a verified request's signature; timestamp is its signed
+ * X-Slack-Request-Timestamp, now the time it arrived. */
+fo_serve_replay_result fo_serve_replay_check(fo_serve_replay *r, const char *signature,
+                                             long long timestamp, long long now);
 
 /* Whether a reply URL may be called: it starts with https://hooks.slack.com/ or one of
  * prefixes, and holds no white space, control character or backslash. */
@@ -175,6 +201,7 @@ typedef struct fo_serve_config {
     size_t apply_user_count;
     char **url_allow; /* FIXORIGIN_RESPONSE_URL_ALLOW: reply-URL prefixes besides Slack's */
     size_t url_allow_count;
+    bool allow_http_reply; /* --allow-http-response-url: plain-http prefixes may be allowed */
 } fo_serve_config;
 
 typedef struct fo_serve_slack fo_serve_slack;

@@ -2,6 +2,7 @@
  * bearer tokens, diagnose/plan/apply with a stale and a current plan id, bodies that are
  * too large or malformed, concurrent requests while one waits on a slow API, SIGTERM in
  * the middle of a request, start-up errors, and the token never in any output. */
+#define _GNU_SOURCE /* memmem */
 #include <check.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -497,6 +498,46 @@ START_TEST(token_never_in_output)
 }
 END_TEST
 
+/* A core dump of serve once held the Fastly token and the serve token: no core is written
+ * (RLIMIT_CORE 0, and not dumpable), and the environment block (what /proc/PID/environ and
+ * a dump show) no longer holds the secrets once read. */
+START_TEST(no_secrets_in_a_core_dump_or_the_environment)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%ld/limits", (long)srv.proc.pid);
+    char *limits = read_file(path);
+    ck_assert_ptr_nonnull(limits);
+    const char *core = strstr(limits, "Max core file size");
+    ck_assert_ptr_nonnull(core);
+    long soft = -1, hard = -1;
+    ck_assert_int_eq(sscanf(core + strlen("Max core file size"), " %ld %ld", &soft, &hard), 2);
+    ck_assert_int_eq(soft, 0);
+    ck_assert_int_eq(hard, 0);
+    free(limits);
+
+    snprintf(path, sizeof(path), "/proc/%ld/environ", (long)srv.proc.pid);
+    FILE *env = fopen(path, "rb");
+    if (env) { /* readable by root only once serve is not dumpable */
+        fo_buf block = {0};
+        char buf[4096];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof(buf), env)) > 0)
+            ck_assert_int_eq(fo_buf_append(&block, buf, n), 0);
+        fclose(env);
+        ck_assert_uint_gt(block.len, 0);
+        ck_assert_ptr_null(memmem(block.data, block.len, SERVE_TOKEN, strlen(SERVE_TOKEN)));
+        ck_assert_ptr_null(memmem(block.data, block.len, MOCK_TOKEN, strlen(MOCK_TOKEN)));
+        fo_buf_free(&block);
+    }
+    /* And it still works with what it read. */
+    http_resp r;
+    const char *headers[] = {AUTH, "Content-Type: application/json", NULL};
+    ss_http(&r, srv.port, "POST", "/v1/diagnose", headers, "{\"service_id\":\"OK_A\"}", false);
+    ck_assert_int_eq(r.status, 200);
+    http_free(&r);
+}
+END_TEST
+
 /* ---- start-up ---- */
 
 START_TEST(start_errors)
@@ -510,6 +551,10 @@ START_TEST(start_errors)
     static const char *const bad_allow[] = {"FIXORIGIN_SERVE_TOKEN=" SERVE_TOKEN,
                                             "FIXORIGIN_RESPONSE_URL_ALLOW=http://127.0.0.1:9",
                                             NULL};
+    static const char *const short_secret[] = {"SLACK_SIGNING_SECRET=x", NULL};
+    static const char *const http_allow[] = {"FIXORIGIN_SERVE_TOKEN=" SERVE_TOKEN,
+                                             "FIXORIGIN_RESPONSE_URL_ALLOW=http://127.0.0.1:9/",
+                                             NULL};
     static const char *const no_fastly[] = {"FIXORIGIN_SERVE_TOKEN=" SERVE_TOKEN,
                                             "FASTLY_API_TOKEN=", "FASTLY_API_KEY=", NULL};
     const struct {
@@ -521,6 +566,14 @@ START_TEST(start_errors)
         {{"serve", "--listen", "127.0.0.1:0", NULL}, no_secrets, 64, "nothing to serve"},
         {{"serve", "--listen", "127.0.0.1:0", NULL}, short_token, 64, "too short"},
         {{"serve", "--listen", "127.0.0.1:0", NULL}, bad_allow, 64, "must be http(s)://HOST"},
+        {{"serve", "--listen", "127.0.0.1:0", NULL},
+         short_secret,
+         64,
+         "SLACK_SIGNING_SECRET is too short"},
+        {{"serve", "--listen", "127.0.0.1:0", NULL},
+         http_allow,
+         64,
+         "is plain http: replies would travel unencrypted"},
         {{"serve", "--listen", "127.0.0.1:0", NULL}, no_fastly, 64, "no Fastly API token"},
         {{"serve", "--listen", "localhost:80", NULL}, serve_env, 64, "numeric address"},
         {{"serve", "--listen", "127.0.0.1", NULL}, serve_env, 64, "ADDRESS:PORT"},
@@ -558,6 +611,7 @@ Suite *serve_api_suite(void)
     tcase_add_test(tc, exactly_the_limit_is_never_refused);
     tcase_add_test(tc, a_local_failure_is_the_server_s_not_fastly_s);
     tcase_add_test(tc, token_never_in_output);
+    tcase_add_test(tc, no_secrets_in_a_core_dump_or_the_environment);
     tcase_add_test(tc, start_errors);
     suite_add_tcase(s, tc);
     return s;

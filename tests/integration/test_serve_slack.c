@@ -149,7 +149,9 @@ static void setup(void)
              rx.port);
     const char *env[] = {"SLACK_SIGNING_SECRET=" SECRET, "FIXORIGIN_APPLY_USERS=UADMIN1, UADMIN2",
                          allow_env, "FIXORIGIN_SERVE_TOKEN=", NULL};
-    ss_serve_start(&srv, &f, NULL, env);
+    /* The receiver is plain http on this machine: serve must be told that is meant. */
+    const char *args[] = {"--allow-http-response-url", NULL};
+    ss_serve_start(&srv, &f, args, env);
 }
 
 static void teardown(void)

@@ -47,12 +47,12 @@ START_TEST(slack_signature_of_slacks_example)
     ck_assert_int_eq(fo_serve_slack_verify(SLACK_SECRET, SLACK_TS, SLACK_SIG, SLACK_BODY,
                                            strlen(SLACK_BODY), SLACK_NOW, &err),
                      0);
-    /* Within five minutes either way. */
+    /* Up to five minutes old, up to a minute ahead (a clock a little fast). */
     ck_assert_int_eq(fo_serve_slack_verify(SLACK_SECRET, SLACK_TS, SLACK_SIG, SLACK_BODY,
                                            strlen(SLACK_BODY), SLACK_NOW + 300, &err),
                      0);
     ck_assert_int_eq(fo_serve_slack_verify(SLACK_SECRET, SLACK_TS, SLACK_SIG, SLACK_BODY,
-                                           strlen(SLACK_BODY), SLACK_NOW - 300, &err),
+                                           strlen(SLACK_BODY), SLACK_NOW - 60, &err),
                      0);
 }
 END_TEST
@@ -92,15 +92,74 @@ START_TEST(slack_signature_forged)
 }
 END_TEST
 
+/* The replay memory covers every second in which fo_serve_slack_verify accepts the
+ * timestamp, wherever in that window the request first arrived. */
+START_TEST(replays_are_refused_for_the_whole_window)
+{
+    static fo_serve_replay memory; /* large: not on the stack */
+    const long long ts = SLACK_NOW;
+    memset(&memory, 0, sizeof(memory));
+    ck_assert_int_eq(fo_serve_replay_check(&memory, SLACK_SIG, ts, ts), FO_REPLAY_NEW);
+    ck_assert_int_eq(fo_serve_replay_check(&memory, SLACK_SIG, ts, ts + 1), FO_REPLAY_SEEN);
+    /* Exactly 300 s after the timestamp it is still accepted as fresh: still remembered. */
+    ck_assert_int_eq(fo_serve_replay_check(&memory, SLACK_SIG, ts, ts + FO_SLACK_MAX_SKEW_S),
+                     FO_REPLAY_SEEN);
+    /* Signed ahead (within the skew), taken at once, replayed 302 s later: remembered from
+     * the timestamp, not from the arrival. */
+    const char *ahead = "v0=1111111111111111111111111111111111111111111111111111111111111111";
+    long long arrival = ts - FO_SLACK_FUTURE_SKEW_S;
+    ck_assert_int_eq(fo_serve_replay_check(&memory, ahead, ts, arrival), FO_REPLAY_NEW);
+    ck_assert_int_eq(fo_serve_replay_check(&memory, ahead, ts, arrival + 302), FO_REPLAY_SEEN);
+    /* Each verify-accepted moment of a replay is refused by one or the other. */
+    fo_error err;
+    for (long long now = ts - 70; now <= ts + 310; now++) {
+        bool fresh = fo_serve_slack_verify(SLACK_SECRET, SLACK_TS, SLACK_SIG, SLACK_BODY,
+                                           strlen(SLACK_BODY), now, &err) == 0;
+        if (fresh)
+            ck_assert_msg(fo_serve_replay_check(&memory, SLACK_SIG, ts, now) == FO_REPLAY_SEEN,
+                          "a replay at %+lld s was taken", now - ts);
+    }
+    /* A slot is reused only once its timestamp is out of the window. */
+    ck_assert_int_eq(fo_serve_replay_check(&memory, SLACK_SIG, ts, ts + 301), FO_REPLAY_NEW);
+}
+END_TEST
+
+START_TEST(a_full_replay_memory_refuses_rather_than_forgets)
+{
+    static fo_serve_replay memory;
+    char sig[FO_SLACK_SIGNATURE_MAX];
+    memset(&memory, 0, sizeof(memory));
+    for (int i = 0; i < FO_SLACK_REPLAY_SLOTS; i++) {
+        snprintf(sig, sizeof(sig), "v0=%064d", i);
+        ck_assert_int_eq(fo_serve_replay_check(&memory, sig, SLACK_NOW, SLACK_NOW), FO_REPLAY_NEW);
+    }
+    ck_assert_int_eq(fo_serve_replay_check(&memory, "v0=new", SLACK_NOW, SLACK_NOW + 10),
+                     FO_REPLAY_FULL);
+    snprintf(sig, sizeof(sig), "v0=%064d", 0);
+    ck_assert_int_eq(fo_serve_replay_check(&memory, sig, SLACK_NOW, SLACK_NOW + 10),
+                     FO_REPLAY_SEEN);
+    /* Once the first ones leave the window, room again. */
+    ck_assert_int_eq(fo_serve_replay_check(&memory, "v0=new", SLACK_NOW + 400, SLACK_NOW + 400),
+                     FO_REPLAY_NEW);
+}
+END_TEST
+
 START_TEST(slack_signature_stale_or_missing)
 {
     fo_error err;
     ck_assert_int_eq(fo_serve_slack_verify(SLACK_SECRET, SLACK_TS, SLACK_SIG, SLACK_BODY,
                                            strlen(SLACK_BODY), SLACK_NOW + 301, &err),
                      FO_EAUTH);
-    ck_assert_str_eq(err.msg, "X-Slack-Request-Timestamp is more than 5 minutes from now");
+    ck_assert_str_eq(err.msg, "X-Slack-Request-Timestamp is more than 5 minutes old");
+    /* Signed 290 s ahead of this clock: once accepted, which stretched the window a replay
+     * memory had to cover to ten minutes. */
     ck_assert_int_eq(fo_serve_slack_verify(SLACK_SECRET, SLACK_TS, SLACK_SIG, SLACK_BODY,
-                                           strlen(SLACK_BODY), SLACK_NOW - 301, &err),
+                                           strlen(SLACK_BODY), SLACK_NOW - 290, &err),
+                     FO_EAUTH);
+    ck_assert_str_eq(err.msg, "X-Slack-Request-Timestamp is more than 60 s ahead of this "
+                              "server's clock");
+    ck_assert_int_eq(fo_serve_slack_verify(SLACK_SECRET, SLACK_TS, SLACK_SIG, SLACK_BODY,
+                                           strlen(SLACK_BODY), SLACK_NOW - 61, &err),
                      FO_EAUTH);
     ck_assert_int_eq(fo_serve_slack_verify(SLACK_SECRET, NULL, SLACK_SIG, SLACK_BODY,
                                            strlen(SLACK_BODY), SLACK_NOW, &err),
@@ -182,6 +241,8 @@ Suite *serve_auth_suite(void)
     tcase_add_test(tc, slack_signature_of_slacks_example);
     tcase_add_test(tc, slack_signature_forged);
     tcase_add_test(tc, slack_signature_stale_or_missing);
+    tcase_add_test(tc, replays_are_refused_for_the_whole_window);
+    tcase_add_test(tc, a_full_replay_memory_refuses_rather_than_forgets);
     tcase_add_test(tc, reply_urls_allowed);
     tcase_add_test(tc, allow_prefixes_must_name_a_host);
     tcase_add_test(tc, lists_split_on_commas_and_spaces);
