@@ -26,6 +26,8 @@ enum {
     OPT_TOKEN_FILE,
     OPT_STATE_DIR,
     OPT_ALLOW_HTTP_REPLY,
+    OPT_RECEIVE_TIMEOUT,
+    OPT_MAX_RECEIVING,
 };
 
 static void usage(FILE *out)
@@ -49,6 +51,10 @@ static void usage(FILE *out)
             "  --max-body BYTES        largest request body (default 65536)\n"
             "  --max-per-ip N          connections from one address at once (default 32;\n"
             "                          0: no limit, e.g. behind a proxy that buffers requests)\n"
+            "  --receive-timeout SECONDS  a request's headers and body must arrive within\n"
+            "                          this (default 10), else the connection is closed\n"
+            "  --max-receiving N       connections sending a request at once (default 128,\n"
+            "                          at most 192); past it the slowest sender is closed\n"
             "  --workers N             Slack commands worked on at once (default 4)\n"
             "  --concurrency N         backends of a service probed at once (default 8)\n"
             "  --grace SECONDS         on SIGTERM, time for requests in progress (default 60)\n"
@@ -86,6 +92,8 @@ static const struct option long_options[] = {
     {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
     {"state-dir", required_argument, NULL, OPT_STATE_DIR},
     {"allow-http-response-url", no_argument, NULL, OPT_ALLOW_HTTP_REPLY},
+    {"receive-timeout", required_argument, NULL, OPT_RECEIVE_TIMEOUT},
+    {"max-receiving", required_argument, NULL, OPT_MAX_RECEIVING},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -110,6 +118,8 @@ static int parse_args(fo_serve_config *cfg, const char **state_dir, int argc, ch
     cfg->workers = FO_SERVE_DEFAULT_WORKERS;
     cfg->backend_concurrency = 8;
     cfg->grace_ms = 60000;
+    cfg->receive_ms = FO_SERVE_DEFAULT_RECEIVE_S * 1000L;
+    cfg->max_receiving = FO_SERVE_DEFAULT_RECEIVING;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
@@ -153,6 +163,16 @@ static int parse_args(fo_serve_config *cfg, const char **state_dir, int argc, ch
             break;
         case OPT_ALLOW_HTTP_REPLY:
             cfg->allow_http_reply = true;
+            break;
+        case OPT_RECEIVE_TIMEOUT:
+            if (!number_option(&n, "--receive-timeout", 1, 600))
+                return FO_EXIT_USAGE;
+            cfg->receive_ms = n * 1000;
+            break;
+        case OPT_MAX_RECEIVING:
+            if (!number_option(&n, "--max-receiving", 1, FO_SERVE_MAX_RECEIVING))
+                return FO_EXIT_USAGE;
+            cfg->max_receiving = (unsigned)n;
             break;
         case 'h':
             usage(stdout);
@@ -291,7 +311,8 @@ int fo_cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (fo_serve_slack_start(&srv.slack, &srv, srv.cfg.workers, &err) != 0 ||
         fo_serve_http_start(&http, srv.cfg.listen, srv.cfg.max_body, srv.cfg.max_per_ip,
-                            fo_serve_route, &srv, &err) != 0) {
+                            srv.cfg.receive_ms, srv.cfg.max_receiving, fo_serve_route, &srv,
+                            &err) != 0) {
         fo_cmd_errorf("%s", err.msg);
         exit_code = err.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR;
         goto out;

@@ -19,7 +19,8 @@
 
 enum {
     IDLE_TIMEOUT_S = 30,    /* a connection silent this long is closed (slow clients) */
-    CONNECTION_LIMIT = 256, /* threads at most; more wait in the backlog */
+    CONNECTION_LIMIT = 256, /* threads at most; more wait in the backlog (the budget of
+                               connections still sending, FO_SERVE_MAX_RECEIVING, is below) */
     MAX_PATH_SHOWN = 120,   /* of a request path in the access log */
     DISCARD_MAX = 4 << 20,  /* of a body over the limit, read and dropped before a 413 */
 };
@@ -178,6 +179,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_NO;
         return MHD_YES;
     }
+    fo_serve_perip_received(http->perip, conn); /* read whole: its deadline stops */
     if (req->answered)
         return MHD_YES;
     if (req->too_large)
@@ -236,6 +238,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     else
         fprintf(stderr, "fixorigin serve: %s %s closed before an answer (%s)\n", method, path,
                 code == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout" : "client");
+    fo_serve_perip_answered(http->perip, conn);
     request_end(http);
     fo_buf_free(&req->body);
     free(req->method);
@@ -289,7 +292,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 }
 
 int fo_serve_http_start(fo_serve_http **out, const char *listen, size_t max_body,
-                        unsigned max_per_ip, fo_serve_handler handler, void *ctx, fo_error *err)
+                        unsigned max_per_ip, long receive_ms, unsigned receive_budget,
+                        fo_serve_handler handler, void *ctx, fo_error *err)
 {
     struct sockaddr_storage addr;
     socklen_t addr_len = 0;
@@ -305,7 +309,8 @@ int fo_serve_http_start(fo_serve_http **out, const char *listen, size_t max_body
     http->ctx = ctx;
     pthread_mutex_init(&http->lock, NULL);
     pthread_cond_init(&http->idle, NULL);
-    if (fo_serve_perip_new(&http->perip, max_per_ip) != 0) {
+    if (fo_serve_perip_new(&http->perip, max_per_ip) != 0 ||
+        fo_serve_perip_bound(http->perip, receive_ms, receive_budget) != 0) {
         fo_serve_http_stop(http, 0);
         return fo_error_set(err, FO_ENOMEM, "out of memory");
     }

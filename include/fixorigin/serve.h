@@ -18,6 +18,11 @@
 #define FO_SERVE_DEFAULT_LISTEN "127.0.0.1:8080"
 #define FO_SERVE_DEFAULT_MAX_BODY (64 * 1024)
 #define FO_SERVE_DEFAULT_WORKERS 4
+/* A request's headers and body must arrive within this (slowloris), and at most this many
+ * connections may be sending one at once (the one sending longest makes room). */
+#define FO_SERVE_DEFAULT_RECEIVE_S 10
+#define FO_SERVE_DEFAULT_RECEIVING 128
+#define FO_SERVE_MAX_RECEIVING 192
 #define FO_SERVE_QUEUE_MAX 64
 #define FO_SERVE_WORD_MAX 80
 /* Slack refuses requests signed more than five minutes ago; one signed in the future is a
@@ -71,11 +76,12 @@ typedef struct fo_serve_http fo_serve_http;
 /* Listens on listen ("127.0.0.1:8080", "[::1]:0": a numeric address; port 0 lets the kernel
  * choose) and answers every request with handler, bodies bounded to max_body bytes (413), at
  * most max_per_ip connections from one address (0: no limit) so that one slow client cannot
- * take every connection. Returns 0, FO_EINVAL (a bad address), FO_EIO (cannot listen),
+ * take every connection, each request read whole within receive_ms and at most
+ * receive_budget connections sending one at once (fo_serve_perip_bound). Returns 0, FO_EINVAL (a bad address), FO_EIO (cannot listen),
  * FO_ENOMEM. */
 int fo_serve_http_start(fo_serve_http **out, const char *listen, size_t max_body,
-                        unsigned max_per_ip, fo_serve_handler handler, void *ctx,
-                        fo_error *err) FO_WARN_UNUSED;
+                        unsigned max_per_ip, long receive_ms, unsigned receive_budget,
+                        fo_serve_handler handler, void *ctx, fo_error *err) FO_WARN_UNUSED;
 /* The port listened on. */
 unsigned fo_serve_http_port(const fo_serve_http *http);
 /* Stops accepting, waits up to grace_ms for requests in progress, then closes everything
@@ -95,6 +101,17 @@ int fo_serve_perip_new(fo_serve_perip **out, unsigned max_per_ip) FO_WARN_UNUSED
 void fo_serve_perip_free(fo_serve_perip *limit);
 /* Whether one more connection from addr stays within the limit (the accept policy). */
 bool fo_serve_perip_admit(fo_serve_perip *limit, const struct sockaddr *addr);
+/* Bounds the receipt of requests: a connection whose request (headers and body) is not read
+ * whole within receive_ms of its first byte is cut (0: no deadline; a sweeper thread runs
+ * until fo_serve_perip_free), and at most budget connections may be sending a request at
+ * once: a new one cuts the one sending longest (0: no budget). 0 or FO_ENOMEM. */
+int fo_serve_perip_bound(fo_serve_perip *limit, long receive_ms, unsigned budget) FO_WARN_UNUSED;
+/* The connection's request was read whole: its deadline no longer runs. */
+void fo_serve_perip_received(fo_serve_perip *limit, struct MHD_Connection *conn);
+/* Its answer went out: a kept-alive connection starts waiting for its next request. */
+void fo_serve_perip_answered(fo_serve_perip *limit, struct MHD_Connection *conn);
+/* Connections cut so far, by the deadline or the budget. */
+unsigned long fo_serve_perip_cut(fo_serve_perip *limit);
 /* libmicrohttpd's connection notification (toe: MHD_CONNECTION_NOTIFY_STARTED or _CLOSED):
  * tracks the connection in *socket_ctx. */
 void fo_serve_perip_notify(fo_serve_perip *limit, struct MHD_Connection *conn, void **socket_ctx,
@@ -202,6 +219,8 @@ typedef struct fo_serve_config {
     char **url_allow; /* FIXORIGIN_RESPONSE_URL_ALLOW: reply-URL prefixes besides Slack's */
     size_t url_allow_count;
     bool allow_http_reply; /* --allow-http-response-url: plain-http prefixes may be allowed */
+    long receive_ms;        /* --receive-timeout: a request's headers and body arrive by then */
+    unsigned max_receiving; /* --max-receiving: connections sending a request at once */
 } fo_serve_config;
 
 typedef struct fo_serve_slack fo_serve_slack;

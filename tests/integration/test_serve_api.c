@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -409,6 +410,141 @@ START_TEST(one_address_cannot_take_every_connection)
 }
 END_TEST
 
+/* ---- slow clients from many addresses (slowloris) ---- */
+
+enum { SLOW_ADDRESSES = 10, SLOW_PER_ADDRESS = 30, SLOW_CONNS = SLOW_ADDRESSES * SLOW_PER_ADDRESS };
+
+typedef struct slow_attack {
+    unsigned port;
+    int fds[SLOW_CONNS];
+    int reopened; /* connections the server closed, opened again */
+    volatile int stop;
+} slow_attack;
+
+/* A non-blocking connection from 127.0.0.(2 + i / 30) that has sent the start of a request. */
+static int slow_open(unsigned port, int i)
+{
+    struct sockaddr_in from = {.sin_family = AF_INET};
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    from.sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1 + (uint32_t)(i / SLOW_PER_ADDRESS));
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -1;
+    if (bind(fd, (struct sockaddr *)&from, sizeof(from)) != 0 ||
+        (connect(fd, (struct sockaddr *)&to, sizeof(to)) != 0 && errno != EINPROGRESS)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Holds 300 connections, each sending its request a byte every 200 ms; one the server
+ * closes is opened again at once, so the pressure never lets up. */
+static void *slow_attack_run(void *arg)
+{
+    slow_attack *a = arg;
+    static const char start[] = "POST /v1/plan HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+    bool started[SLOW_CONNS] = {false};
+    for (int i = 0; i < SLOW_CONNS; i++)
+        a->fds[i] = slow_open(a->port, i);
+    while (!a->stop) {
+        for (int i = 0; i < SLOW_CONNS && !a->stop; i++) {
+            char c;
+            ssize_t sent = -1;
+            errno = 0;
+            if (a->fds[i] >= 0 && recv(a->fds[i], &c, 1, MSG_DONTWAIT) != 0) {
+                sent = started[i] ? send(a->fds[i], "a", 1, MSG_NOSIGNAL | MSG_DONTWAIT)
+                                  : send(a->fds[i], start, sizeof(start) - 1,
+                                         MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (sent > 0)
+                    started[i] = true;
+            }
+            else
+                errno = ECONNRESET; /* the server closed it */
+            if (sent < 0 && a->fds[i] >= 0 &&
+                (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOTCONN))
+                continue; /* still connecting, or the buffer is full */
+            if (sent < 0) {
+                if (a->fds[i] >= 0) {
+                    close(a->fds[i]);
+                    a->reopened++;
+                }
+                a->fds[i] = slow_open(a->port, i);
+                started[i] = false;
+            }
+        }
+        for (int waited = 0; waited < 200 && !a->stop; waited += 20)
+            usleep(20 * 1000);
+    }
+    for (int i = 0; i < SLOW_CONNS; i++) {
+        if (a->fds[i] >= 0)
+            close(a->fds[i]);
+    }
+    return NULL;
+}
+
+/* 256 slow connections from 8 addresses once kept /healthz unanswerable for as long as they
+ * were held. With 300 from 10 addresses (each under --max-per-ip), every health check is
+ * answered within a second: the slowest senders make room (--max-receiving) and none keeps
+ * sending past --receive-timeout. */
+START_TEST(healthz_answers_under_300_slow_connections)
+{
+    ss_serve_stop(&srv);
+    const char *const args[] = {"--max-body", "4096", "--receive-timeout", "3", NULL};
+    ss_serve_start(&srv, &f, args, serve_env);
+    static slow_attack attack;
+    memset(&attack, 0, sizeof(attack));
+    attack.port = srv.port;
+    pthread_t thread;
+    ck_assert_int_eq(pthread_create(&thread, NULL, slow_attack_run, &attack), 0);
+    ss_sleep_ms(1500); /* all 300 open and sending */
+    double worst = 0;
+    for (int i = 0; i < 20; i++) {
+        http_resp r;
+        double start = fo_now_ms();
+        http_request(&r, srv.port, "GET", "/healthz", NULL, NULL, false, 1000);
+        double took = fo_now_ms() - start;
+        worst = took > worst ? took : worst;
+        ck_assert_msg(r.curl_code == 0 && r.status == 200 && took < 1000,
+                      "check %d: curl %d, status %ld after %.0f ms", i, r.curl_code, r.status,
+                      took);
+        http_free(&r);
+        ss_sleep_ms(250);
+    }
+    attack.stop = 1;
+    ck_assert_int_eq(pthread_join(thread, NULL), 0);
+    /* The server closed slow senders (budget and deadline) and the attack kept opening. */
+    ck_assert_int_gt(attack.reopened, SLOW_CONNS - 128 /* --max-receiving's default */);
+    fprintf(stderr, "healthz under 300 slow connections: worst %.0f ms, %d reopened\n", worst,
+            attack.reopened);
+}
+END_TEST
+
+/* One client sending its headers a byte at a time never trips the idle timeout; the whole
+ * request must still arrive within --receive-timeout. */
+START_TEST(a_request_must_arrive_within_the_receive_timeout)
+{
+    ss_serve_stop(&srv);
+    const char *const args[] = {"--max-body", "4096", "--receive-timeout", "2", NULL};
+    ss_serve_start(&srv, &f, args, serve_env);
+    int fd = slow_client(srv.port);
+    double start = fo_now_ms();
+    bool closed = false;
+    while (!closed && fo_now_ms() - start < 8000) {
+        ss_sleep_ms(200);
+        char c;
+        closed = send(fd, "a", 1, MSG_NOSIGNAL) < 0 || recv(fd, &c, 1, MSG_DONTWAIT) == 0;
+    }
+    double took = fo_now_ms() - start;
+    close(fd);
+    ck_assert_msg(closed && took >= 1800 && took < 3500, "closed %d after %.0f ms", closed, took);
+    /* A request sent at once is not touched by it. */
+    json_t *plan = post("/v1/diagnose", "{\"service_id\":\"OK_A\"}", 200);
+    json_decref(plan);
+}
+END_TEST
+
 struct reuser {
     unsigned port;
     int failed;
@@ -608,6 +744,8 @@ Suite *serve_api_suite(void)
     tcase_add_test(tc, sigterm_lets_a_request_finish);
     tcase_add_test(tc, past_the_grace_period_work_under_way_still_answers);
     tcase_add_test(tc, one_address_cannot_take_every_connection);
+    tcase_add_test(tc, healthz_answers_under_300_slow_connections);
+    tcase_add_test(tc, a_request_must_arrive_within_the_receive_timeout);
     tcase_add_test(tc, exactly_the_limit_is_never_refused);
     tcase_add_test(tc, a_local_failure_is_the_server_s_not_fastly_s);
     tcase_add_test(tc, token_never_in_output);
