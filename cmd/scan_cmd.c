@@ -234,7 +234,8 @@ int fo_cmd_scan(int argc, char **argv)
     fo_api_config_init(&cfg);
     if (fo_api_config_from_env(&cfg, &token, a.token_file, &err) != 0 ||
         (a.opts.apply &&
-         fo_scan_state_dir(a.opts.state_dir, sizeof(a.opts.state_dir), a.state_dir, &err) != 0)) {
+         (fo_scan_state_dir(a.opts.state_dir, sizeof(a.opts.state_dir), a.state_dir, &err) != 0 ||
+          fo_scan_state_dir_ready(a.opts.state_dir, &err) != 0))) {
         fo_cmd_errorf("%s", err.msg);
         code = err.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR;
         goto out;

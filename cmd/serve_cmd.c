@@ -287,7 +287,8 @@ int fo_cmd_serve(int argc, char **argv)
     exit_code = FO_EXIT_USAGE;
     fo_api_config_init(&srv.api);
     if (fo_api_config_from_env(&srv.api, &srv.fastly_token, srv.cfg.token_file, &err) != 0 ||
-        fo_scan_state_dir(srv.state_dir, sizeof(srv.state_dir), state_dir, &err) != 0) {
+        fo_scan_state_dir(srv.state_dir, sizeof(srv.state_dir), state_dir, &err) != 0 ||
+        fo_scan_state_dir_ready(srv.state_dir, &err) != 0) {
         fo_cmd_errorf("%s", err.msg);
         exit_code = err.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR;
         goto out;

@@ -20,6 +20,35 @@ struct fo_scan_lock {
     int fd;
 };
 
+/* A directory whose files decide who may change a service must be ours alone, as ssh
+ * wants of ~/.ssh: not a symbolic link (someone could point it elsewhere), owned by this
+ * user (or root), writable by no one else. FO_EIO (the program's own files) with what to
+ * do. */
+static int check_private_dir(const char *path, fo_error *err)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return fo_error_set(err, FO_EIO, "cannot read %s: %s", path, strerror(errno));
+    if (S_ISLNK(st.st_mode))
+        return fo_error_set(err, FO_EIO,
+                            "refusing the state directory %s: it is a symbolic link; give the "
+                            "directory it names with --state-dir",
+                            path);
+    if (!S_ISDIR(st.st_mode))
+        return fo_error_set(err, FO_EIO, "%s is not a directory", path);
+    if (st.st_uid != geteuid() && st.st_uid != 0)
+        return fo_error_set(err, FO_EIO,
+                            "refusing the state directory %s: it belongs to uid %ld, not to this "
+                            "user (uid %ld)",
+                            path, (long)st.st_uid, (long)geteuid());
+    if (st.st_mode & (S_IWGRP | S_IWOTH))
+        return fo_error_set(err, FO_EIO,
+                            "refusing the state directory %s: other users may write to it (mode "
+                            "%04o); run chmod go-w %s",
+                            path, (unsigned)(st.st_mode & 07777), path);
+    return 0;
+}
+
 /* mkdir -p with mode 0700 for what it creates. */
 static int make_dirs(const char *path, fo_error *err)
 {
@@ -37,10 +66,20 @@ static int make_dirs(const char *path, fo_error *err)
             return fo_error_set(err, FO_EIO, "cannot create %s: %s", partial, strerror(errno));
         partial[i] = saved;
     }
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-        return fo_error_set(err, FO_EIO, "%s is not a directory", path);
     return 0;
+}
+
+int fo_scan_state_dir_ready(const char *state_dir, fo_error *err)
+{
+    char locks[FO_SCAN_PATH_MAX];
+    if ((size_t)snprintf(locks, sizeof(locks), "%s/locks", state_dir) >= sizeof(locks))
+        return fo_error_set(err, FO_EINVAL, "state directory path too long");
+    int rc = make_dirs(locks, err);
+    if (rc == 0)
+        rc = check_private_dir(state_dir, err);
+    if (rc == 0)
+        rc = check_private_dir(locks, err);
+    return rc;
 }
 
 int fo_scan_state_dir(char *out, size_t size, const char *given, fo_error *err)
@@ -86,7 +125,7 @@ int fo_scan_lock_acquire(fo_scan_lock **out, const char *state_dir, const char *
         rc = fo_error_set(err, FO_EINVAL, "state directory path too long");
         goto out;
     }
-    if ((rc = make_dirs(dir, err)) != 0)
+    if ((rc = fo_scan_state_dir_ready(state_dir, err)) != 0)
         goto out;
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {

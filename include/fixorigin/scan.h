@@ -57,6 +57,11 @@ void fo_scan_list_shard(fo_scan_list *list, const fo_scan_shard *shard);
  * $HOME/.local/state/fixorigin. Nothing is created here. 0 or FO_EINVAL. */
 int fo_scan_state_dir(char *out, size_t size, const char *given, fo_error *err) FO_WARN_UNUSED;
 
+/* Creates state_dir/locks (0700) as needed and checks that both are this user's alone: no
+ * symbolic link, owned by this user or root, writable by no one else (as ssh checks ~/.ssh).
+ * 0, FO_EIO (with what to do), FO_EINVAL (a path too long). */
+int fo_scan_state_dir_ready(const char *state_dir, fo_error *err) FO_WARN_UNUSED;
+
 typedef struct fo_scan_lock fo_scan_lock;
 
 /* Takes the lock of service_id in state_dir/locks (created 0700 as needed) without waiting.

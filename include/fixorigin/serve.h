@@ -77,8 +77,8 @@ typedef struct fo_serve_http fo_serve_http;
  * choose) and answers every request with handler, bodies bounded to max_body bytes (413), at
  * most max_per_ip connections from one address (0: no limit) so that one slow client cannot
  * take every connection, each request read whole within receive_ms and at most
- * receive_budget connections sending one at once (fo_serve_perip_bound). Returns 0, FO_EINVAL (a bad address), FO_EIO (cannot listen),
- * FO_ENOMEM. */
+ * receive_budget connections sending one at once (fo_serve_perip_bound). Returns 0, FO_EINVAL (a
+ * bad address), FO_EIO (cannot listen), FO_ENOMEM. */
 int fo_serve_http_start(fo_serve_http **out, const char *listen, size_t max_body,
                         unsigned max_per_ip, long receive_ms, unsigned receive_budget,
                         fo_serve_handler handler, void *ctx, fo_error *err) FO_WARN_UNUSED;
@@ -218,7 +218,7 @@ typedef struct fo_serve_config {
     size_t apply_user_count;
     char **url_allow; /* FIXORIGIN_RESPONSE_URL_ALLOW: reply-URL prefixes besides Slack's */
     size_t url_allow_count;
-    bool allow_http_reply; /* --allow-http-response-url: plain-http prefixes may be allowed */
+    bool allow_http_reply;  /* --allow-http-response-url: plain-http prefixes may be allowed */
     long receive_ms;        /* --receive-timeout: a request's headers and body arrive by then */
     unsigned max_receiving; /* --max-receiving: connections sending a request at once */
 } fo_serve_config;

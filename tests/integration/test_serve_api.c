@@ -15,6 +15,7 @@
 #include <string.h>
 #include <errno.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "scanserve_fixture.h"
@@ -454,13 +455,12 @@ static void *slow_attack_run(void *arg)
             ssize_t sent = -1;
             errno = 0;
             if (a->fds[i] >= 0 && recv(a->fds[i], &c, 1, MSG_DONTWAIT) != 0) {
-                sent = started[i] ? send(a->fds[i], "a", 1, MSG_NOSIGNAL | MSG_DONTWAIT)
-                                  : send(a->fds[i], start, sizeof(start) - 1,
-                                         MSG_NOSIGNAL | MSG_DONTWAIT);
+                sent = started[i]
+                           ? send(a->fds[i], "a", 1, MSG_NOSIGNAL | MSG_DONTWAIT)
+                           : send(a->fds[i], start, sizeof(start) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
                 if (sent > 0)
                     started[i] = true;
-            }
-            else
+            } else
                 errno = ECONNRESET; /* the server closed it */
             if (sent < 0 && a->fds[i] >= 0 &&
                 (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOTCONN))
@@ -591,17 +591,19 @@ END_TEST
 
 START_TEST(a_local_failure_is_the_server_s_not_fastly_s)
 {
-    /* The state directory cannot be made (a file stands in its path): the lock of an apply
-     * fails here, not at Fastly, so the answer is 500 internal, not 502. */
-    char file[300], dir[320];
-    snprintf(file, sizeof(file), "%s/not-a-dir", f.dir);
-    snprintf(dir, sizeof(dir), "%s/state", file);
-    FILE *fp = fopen(file, "w");
-    ck_assert_ptr_nonnull(fp);
-    fclose(fp);
+    /* The state directory breaks while serve runs (a file takes the place of its locks
+     * directory): the lock of an apply fails here, not at Fastly, so the answer is 500
+     * internal, not 502. */
+    char dir[300], locks[320];
+    snprintf(dir, sizeof(dir), "%s/not-a-dir", f.dir);
+    snprintf(locks, sizeof(locks), "%s/locks", dir);
     ss_serve_stop(&srv);
     const char *const args[] = {"--max-body", "4096", "--state-dir", dir, NULL};
     ss_serve_start(&srv, &f, args, serve_env);
+    ck_assert_int_eq(rmdir(locks), 0);
+    FILE *fp = fopen(locks, "w");
+    ck_assert_ptr_nonnull(fp);
+    fclose(fp);
     json_t *plan = post("/v1/plan", "{\"service_id\":\"FIX_A\"}", 200);
     char body[200];
     snprintf(body, sizeof(body), "{\"service_id\":\"FIX_A\",\"plan_id\":\"%s\"}",
@@ -612,6 +614,55 @@ START_TEST(a_local_failure_is_the_server_s_not_fastly_s)
     ck_assert_ptr_nonnull(strstr(str(failed, "message"), "not-a-dir"));
     json_decref(failed);
     ck_assert_uint_eq(ss_log_count(&f, "PUT", "/service/FIX_A/version/*/clone"), 0);
+}
+END_TEST
+
+/* Like ssh with loose key files: a state directory (the locks that keep two runs off one
+ * service) that others may write to, or that is a symbolic link, is refused at start. */
+START_TEST(a_loose_state_directory_is_refused)
+{
+    char open_dir[300], link_path[300], real[300];
+    snprintf(open_dir, sizeof(open_dir), "%s/open-state", f.dir);
+    snprintf(real, sizeof(real), "%s/real-state", f.dir);
+    snprintf(link_path, sizeof(link_path), "%s/linked-state", f.dir);
+    ck_assert_int_eq(mkdir(open_dir, 0700), 0);
+    ck_assert_int_eq(chmod(open_dir, 0777), 0);
+    ck_assert_int_eq(mkdir(real, 0700), 0);
+    ck_assert_int_eq(symlink(real, link_path), 0);
+    char locks_link[320], locks_target[320], locks_parent[300];
+    snprintf(locks_parent, sizeof(locks_parent), "%s/locks-linked", f.dir);
+    snprintf(locks_link, sizeof(locks_link), "%s/locks", locks_parent);
+    snprintf(locks_target, sizeof(locks_target), "%s/elsewhere", f.dir);
+    ck_assert_int_eq(mkdir(locks_parent, 0700), 0);
+    ck_assert_int_eq(mkdir(locks_target, 0700), 0);
+    ck_assert_int_eq(symlink(locks_target, locks_link), 0);
+    const struct {
+        const char *dir;
+        const char *says;
+    } cases[] = {
+        {open_dir, "other users may write to it (mode 0777); run chmod go-w"},
+        {link_path, "it is a symbolic link"},
+        {locks_link, "it is a symbolic link"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *args[] = {
+            "serve", "--listen", "127.0.0.1:0", "--state-dir", i == 2 ? locks_parent : cases[i].dir,
+            NULL};
+        tb_run run;
+        int code = ss_fixorigin(&run, &f, args, serve_env, 30000);
+        ck_assert_msg(code == 1 && strstr(run.err, "refusing the state directory") &&
+                          strstr(run.err, cases[i].says),
+                      "case %zu: exit %d: %s", i, code, run.err);
+        tb_run_free(&run);
+        const char *scan[] = {"scan",      "--apply",     "--only-safe",
+                              "--yes",     "--state-dir", i == 2 ? locks_parent : cases[i].dir,
+                              "--service", "OK_A",        NULL};
+        code = ss_fixorigin(&run, &f, scan, NULL, 30000);
+        ck_assert_msg(code == 1 && strstr(run.err, cases[i].says), "scan case %zu: exit %d: %s", i,
+                      code, run.err);
+        tb_run_free(&run);
+    }
+    ck_assert_uint_eq(ss_log_count(&f, "PUT", "/service/*/version/*/clone"), 0);
 }
 END_TEST
 
@@ -748,6 +799,7 @@ Suite *serve_api_suite(void)
     tcase_add_test(tc, a_request_must_arrive_within_the_receive_timeout);
     tcase_add_test(tc, exactly_the_limit_is_never_refused);
     tcase_add_test(tc, a_local_failure_is_the_server_s_not_fastly_s);
+    tcase_add_test(tc, a_loose_state_directory_is_refused);
     tcase_add_test(tc, token_never_in_output);
     tcase_add_test(tc, no_secrets_in_a_core_dump_or_the_environment);
     tcase_add_test(tc, start_errors);
