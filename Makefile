@@ -8,7 +8,7 @@ JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DFO_SANITIZE=$(SANITIZE) -DFO_WERROR=$(WERROR)
 
 .PHONY: all build deps configure test unit integration format format-check demo bench clean install \
-	package test-package
+	package image test-package test-image
 
 all: build
 
@@ -54,9 +54,18 @@ package: build
 	@cd $(BUILD) && cpack -G DEB >cpack.log 2>&1 || { cat cpack.log; exit 1; }
 	@ls $(BUILD)/fixorigin_*.deb
 
-# Slow, so CI runs it after `make test`: the package installed into a clean Debian 12 root.
+# The container image of the Containerfile, made offline from Debian's packages with
+# mmdebstrap and umoci: build/fixorigin-image (OCI layout), build/fixorigin_*.oci.tar.
+image: package
+	@./scripts/image.sh $(BUILD)
+
+# Slow, so CI runs them after `make test`: the package installed into a clean Debian 12 root,
+# the image's fixorigin run as the image says.
 test-package: deps package
 	@./tests/deploy/package-test.sh $(BUILD)
+
+test-image: deps image
+	@./tests/deploy/image-test.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
