@@ -116,9 +116,14 @@ echo "ok: the image's fixorigin serve answers /healthz (its state directory from
 # podman, where it can start a container (on this machine crun cannot set rlimits: then the
 # chroot above is the run, and this says so).
 if command -v podman >/dev/null 2>&1; then
+    id=$(basename "$config") # the image's id is its config's digest
     status=0
-    podman run --rm --pull=never --network=host "oci-archive:$archive" --version \
-        >"$WORK/podman.out" 2>"$WORK/podman.err" || status=$?
+    podman load -q -i "$archive" >/dev/null 2>"$WORK/podman.err" || status=125
+    if [ "$status" = 0 ]; then
+        podman run --rm --pull=never --network=host "$id" --version \
+            >"$WORK/podman.out" 2>"$WORK/podman.err" || status=$?
+        podman rmi -f "$id" >/dev/null 2>&1 || true
+    fi
     if [ "$status" -ge 125 ]; then
         echo "note: podman cannot start containers here: $(tail -1 "$WORK/podman.err")"
     elif [ "$(cat "$WORK/podman.out")" = "fixorigin $version" ]; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""The Kubernetes examples (ctest deploy_kubernetes): every object parses and is of a known
-kind; every pod meets the "restricted" Pod Security Standard field by field (as the
+"""The Kubernetes examples (ctest deploy_kubernetes): every object parses, is of a known
+kind and is valid against the Kubernetes API's schema (npm kubernetes-models, installed once
+into the cache, validating offline; tests/deploy/kubernetes-schema.mjs); every pod meets the "restricted" Pod Security Standard field by field (as the
 PodSecurity admission controller checks it, baseline included); the image is the one this
 build makes; every Secret reference resolves; serve is probed on /healthz and has resources;
 and each container's command runs as written against the stand-in Fastly API, the mounts
@@ -9,6 +10,7 @@ serve answering its probes' path.
 
     tests/deploy/kubernetes-test.py BUILD
 """
+import fcntl
 import json
 import os
 import re
@@ -46,7 +48,7 @@ def pod_spec(obj):
     return None
 
 
-# Pod Security Standards, "restricted" (which includes "baseline"), as of Kubernetes 1.30.
+# Pod Security Standards, "restricted" (which includes "baseline"), as Kubernetes documents them.
 RESTRICTED_VOLUMES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral",
                       "persistentVolumeClaim", "projected", "secret"}
 BASELINE_SYSCTLS = {"kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range",
@@ -129,6 +131,29 @@ def load_all():
                     fail(name, f"unexpected {doc.get('apiVersion')} {doc.get('kind')}")
                 objs.append((name, doc))
     return objs
+
+
+MODELS = "kubernetes-models@5.1.0"  # pinned, so a new release cannot change the verdict
+
+
+def validate_schemas(objs):
+    cache = os.environ.get("FO_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "fixorigin")
+    d = os.path.join(cache, MODELS.replace("@", "-"))
+    os.makedirs(cache, exist_ok=True)
+    with open(os.path.join(cache, ".kubernetes-models.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # parallel runs share the cache
+        if not os.path.exists(os.path.join(d, "node_modules", "kubernetes-models")):
+            r = subprocess.run(["npm", "install", "--prefix", d, "--no-audit", "--no-fund",
+                                "--silent", MODELS], capture_output=True, text=True)
+            if r.returncode != 0:
+                fail("npm", f"could not install {MODELS}: {r.stderr[-300:]}")
+                return
+    r = subprocess.run(["node", os.path.join(SRC, "tests", "deploy", "kubernetes-schema.mjs"), d],
+                       input=json.dumps([o for _, o in objs]), capture_output=True, text=True)
+    print(r.stdout, end="")
+    if r.returncode != 0:
+        fail("schema", r.stderr.strip() or "objects invalid against the Kubernetes API schema")
 
 
 def wait_for(predicate, what, proc, seconds=30):
@@ -251,6 +276,7 @@ def run_serve(where, c, env, paths, work):
 
 def main():
     objs = load_all()
+    validate_schemas(objs)
     image = f"registry.example.com/fixorigin:{project_version()}"
     secrets = {}
     for name, obj in objs:
