@@ -243,6 +243,37 @@ static int connect_error(int fd)
     return error;
 }
 
+/* Failures that come from this machine, not from the origin or the network in between:
+ * no source address for the family, no route out, no file descriptors or buffers left, a
+ * local firewall. Fastly's edge would not see them: they are the prober's own failure, and
+ * calling them a refusal would send the user to the origin's firewall. */
+static bool local_failure(int error)
+{
+    switch (error) {
+    case EADDRNOTAVAIL:
+    case ENETUNREACH:
+    case ENETDOWN:
+    case EMFILE:
+    case ENFILE:
+    case ENOBUFS:
+    case ENOMEM:
+    case EAFNOSUPPORT:
+    case EPERM:
+    case EACCES:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static int local_problem(fo_connect_result *out, const fo_net_addr *addr, int error)
+{
+    snprintf(out->problem, sizeof(out->problem),
+             "this machine cannot connect to %s: %s (the prober's own failure, not the origin's)",
+             addr->text, strerror(error));
+    return FO_EIO;
+}
+
 int fo_net_connect(fo_connect_result *out, const fo_net_addr *addr, double timeout_ms,
                    double patience_ms)
 {
@@ -250,10 +281,8 @@ int fo_net_connect(fo_connect_result *out, const fo_net_addr *addr, double timeo
     out->fd = -1;
     out->late_ms = -1;
     int fd = socket(addr->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        snprintf(out->problem, sizeof(out->problem), "cannot make a socket: %s", strerror(errno));
-        return FO_EIO;
-    }
+    if (fd < 0)
+        return local_problem(out, addr, errno);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
@@ -276,6 +305,10 @@ int fo_net_connect(fo_connect_result *out, const fo_net_addr *addr, double timeo
     }
     /* Reset before we looked: the connection was made, then the origin dropped it. That
      * is the handshake's failure to name, not a refusal; the first send will see it. */
+    if (error != 0 && local_failure(error)) {
+        close(fd);
+        return local_problem(out, addr, error);
+    }
     if (error != 0 && error != ECONNRESET) {
         out->status = FO_CONNECT_REFUSED;
         snprintf(out->problem, sizeof(out->problem), "%s", strerror(error));

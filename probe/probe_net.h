@@ -42,12 +42,13 @@ typedef struct fo_connect_result {
     int fd;            /* connected socket (non-blocking) when OK, else -1 */
     double connect_ms; /* when OK */
     double late_ms;    /* after a timeout: when the connect did complete, else < 0 */
-    char problem[128];
+    char problem[256];
 } fo_connect_result;
 
 /* Connects to addr, giving up after timeout_ms; after a timeout it keeps waiting until
- * patience_ms (when larger) to learn late_ms, then closes that socket. Returns 0 or
- * FO_EIO when no socket could be made (problem says why). */
+ * patience_ms (when larger) to learn late_ms, then closes that socket. Returns 0, or FO_EIO
+ * when this machine could not try (no socket, no source address or route, a local
+ * firewall: problem says so), which is the prober's failure, never the origin's. */
 int fo_net_connect(fo_connect_result *out, const fo_net_addr *addr, double timeout_ms,
                    double patience_ms);
 
