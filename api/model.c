@@ -181,6 +181,10 @@ static int read_backend(fo_backend *b, const json_t *obj, fo_error *err)
     b->max_tls_version = rd_str(&r, obj, "max_tls_version");
     b->override_host = rd_str(&r, obj, "override_host");
     b->connect_timeout = rd_int(&r, obj, "connect_timeout", -1);
+    const json_t *prefer_ipv6 = json_object_get(obj, "prefer_ipv6");
+    b->prefer_ipv6 = !prefer_ipv6 || json_is_null(prefer_ipv6) ? -1
+                     : rd_bool(&r, obj, "prefer_ipv6", false)  ? 1
+                                                               : 0;
     b->first_byte_timeout = rd_int(&r, obj, "first_byte_timeout", -1);
     b->between_bytes_timeout = rd_int(&r, obj, "between_bytes_timeout", -1);
     b->shield = rd_str(&r, obj, "shield");
@@ -645,6 +649,14 @@ static int read_service(fo_service *s, const json_t *obj, bool details, fo_error
         rc = read_config(&s->active, active, err);
     if (rc != 0)
         return rc;
+    /* prefer_ipv6 defaults to true for Compute services: a backend that does not say has it. */
+    for (int c = 0; s->type && strcmp(s->type, "wasm") == 0 && c < 2; c++) {
+        fo_version_config *config = c == 0 ? s->version : s->active;
+        for (size_t i = 0; config && i < config->backend_count; i++) {
+            if (config->backends[i].prefer_ipv6 < 0)
+                config->backends[i].prefer_ipv6 = 1;
+        }
+    }
 
     /* The active and latest numbers from whatever the response carries. */
     for (size_t i = 0; i < s->version_count; i++) {

@@ -13,33 +13,39 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: fixorigin probe [options] HOST[:PORT]\n"
-            "       fixorigin probe --targets FILE [--concurrency N] [--trust-bundle FILE]\n"
-            "\n"
-            "Connects to an origin the way Fastly does and names the error Fastly would\n"
-            "report, with the evidence. PORT defaults to 443; IPv6 as [::1]:8443.\n"
-            "\n"
-            "options (Fastly's backend fields):\n"
-            "  --sni NAME               ssl_sni_hostname (without it no SNI is sent)\n"
-            "  --cert-hostname NAME     ssl_cert_hostname\n"
-            "  --ca-file PEM            ssl_ca_cert (a file of PEM CA certificates)\n"
-            "  --no-check-cert          ssl_check_cert off\n"
-            "  --min-tls V, --max-tls V min/max_tls_version: 1.0 1.1 1.2 1.3\n"
-            "  --ciphers STR            ssl_ciphers (OpenSSL cipher string, TLS <= 1.2)\n"
-            "  --connect-timeout MS     connect_timeout (default 1000)\n"
-            "  --no-tls                 use_ssl off (plain TCP and an HTTP HEAD request)\n"
-            "other options:\n"
-            "  --trust-bundle FILE      CAs standing for Fastly's trust store (default: the\n"
-            "                           system's; env FIXORIGIN_TRUST_BUNDLE)\n"
-            "  --json                   print one JSON object (schema fixorigin.probe/v1)\n"
-            "  --targets FILE           probe every target of FILE (`host:port key=value ...`\n"
-            "                           a line) and print one JSON object a line\n"
-            "  --concurrency N          parallel probes with --targets (default 32; fewer,\n"
-            "                           with a warning, when the file limit cannot hold them)\n"
-            "  -h, --help               this help\n"
-            "\n"
-            "exit: 0 ok, 2 a problem was found, 1 the probe could not run, 64 usage error\n");
+    fprintf(
+        out,
+        "usage: fixorigin probe [options] HOST[:PORT]\n"
+        "       fixorigin probe --targets FILE [--concurrency N] [--trust-bundle FILE]\n"
+        "\n"
+        "Connects to an origin the way Fastly does and names the error Fastly would\n"
+        "report, with the evidence. PORT defaults to 443; IPv6 as [::1]:8443.\n"
+        "\n"
+        "options (Fastly's backend fields):\n"
+        "  --sni NAME               ssl_sni_hostname (without it no SNI is sent)\n"
+        "  --cert-hostname NAME     ssl_cert_hostname\n"
+        "  --ca-file PEM            ssl_ca_cert (a file of PEM CA certificates)\n"
+        "  --no-check-cert          ssl_check_cert off\n"
+        "  --min-tls V, --max-tls V min/max_tls_version: 1.0 1.1 1.2 1.3\n"
+        "  --ciphers STR            ssl_ciphers (OpenSSL cipher string, TLS <= 1.2)\n"
+        "  --connect-timeout MS     connect_timeout (default 1000)\n"
+        "  --no-tls                 use_ssl off (plain TCP and an HTTP HEAD request)\n"
+        "  --prefer-ipv6            prefer_ipv6: a name's IPv6 addresses first (Compute's\n"
+        "                           default); else IPv4 first, as Fastly does\n"
+        "other options:\n"
+        "  --trust-bundle FILE      CAs standing for Fastly's trust store (default: the\n"
+        "                           system's; env FIXORIGIN_TRUST_BUNDLE)\n"
+        "  --hosts FILE             resolve names from FILE (hosts(5) format: ADDRESS NAME...)\n"
+        "                           instead of DNS; a name on several lines has several\n"
+        "                           addresses\n"
+        "  --json                   print one JSON object (schema fixorigin.probe/v1)\n"
+        "  --targets FILE           probe every target of FILE (`host:port key=value ...`\n"
+        "                           a line) and print one JSON object a line\n"
+        "  --concurrency N          parallel probes with --targets (default 32; fewer,\n"
+        "                           with a warning, when the file limit cannot hold them)\n"
+        "  -h, --help               this help\n"
+        "\n"
+        "exit: 0 ok, 2 a problem was found, 1 the probe could not run, 64 usage error\n");
 }
 
 enum {
@@ -52,7 +58,9 @@ enum {
     OPT_CIPHERS,
     OPT_CONNECT_TIMEOUT,
     OPT_NO_TLS,
+    OPT_PREFER_IPV6,
     OPT_TRUST_BUNDLE,
+    OPT_HOSTS,
     OPT_JSON,
     OPT_TARGETS,
     OPT_CONCURRENCY,
@@ -68,6 +76,8 @@ static const struct option long_options[] = {
     {"ciphers", required_argument, NULL, OPT_CIPHERS},
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
     {"no-tls", no_argument, NULL, OPT_NO_TLS},
+    {"prefer-ipv6", no_argument, NULL, OPT_PREFER_IPV6},
+    {"hosts", required_argument, NULL, OPT_HOSTS},
     {"trust-bundle", required_argument, NULL, OPT_TRUST_BUNDLE},
     {"json", no_argument, NULL, OPT_JSON},
     {"targets", required_argument, NULL, OPT_TARGETS},
@@ -80,6 +90,7 @@ struct probe_args {
     fo_probe_settings settings;
     const char *ca_file;
     const char *trust_bundle;
+    const char *hosts_file;
     const char *targets_file;
     const char *hostport;
     bool json;
@@ -100,7 +111,7 @@ static int parse_args(struct probe_args *a, int argc, char **argv)
     int opt;
     while ((opt = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
         long number = 0;
-        a->target_options |= opt >= OPT_SNI && opt <= OPT_NO_TLS; /* backend fields */
+        a->target_options |= opt >= OPT_SNI && opt <= OPT_PREFER_IPV6; /* backend fields */
         switch (opt) {
         case 'h':
             usage(stdout);
@@ -136,6 +147,12 @@ static int parse_args(struct probe_args *a, int argc, char **argv)
             break;
         case OPT_NO_TLS:
             a->settings.use_ssl = false;
+            break;
+        case OPT_PREFER_IPV6:
+            a->settings.prefer_ipv6 = true;
+            break;
+        case OPT_HOSTS:
+            a->hosts_file = optarg;
             break;
         case OPT_TRUST_BUNDLE:
             a->trust_bundle = optarg;
@@ -221,6 +238,16 @@ static void print_text(const fo_diagnosis *d)
         if (f->connect_ms >= 0 && f->handshake_ms >= 0)
             printf(", handshake %.2f ms", f->handshake_ms);
         printf("%s\n", f->connect_ms >= 0 ? ")" : "");
+    }
+    for (size_t i = 0; f->address_result_count > 1 && i < f->address_result_count; i++) {
+        const fo_address_result *r = &f->address_results[i];
+        printf("  %-10s %s%s  %s", i == 0 ? "addresses" : "", r->address,
+               i == 0 ? " (Fastly's choice)" : "", r->probed ? fo_class_id(r->class) : "not tried");
+        if (!r->probed || (r->class != FO_CLASS_OK && r->problem[0])) {
+            printf(": ");
+            fo_cmd_put_clean(stdout, r->problem);
+        }
+        putchar('\n');
     }
     if (f->late_answer_ms >= 0)
         printf("  %-10s answered after %.0f ms\n", "late", f->late_answer_ms);
@@ -374,8 +401,10 @@ int fo_cmd_probe(int argc, char **argv)
         return code;
     fo_prober *prober = NULL;
     fo_error err = {0};
-    if (fo_prober_new(&prober, args.trust_bundle, &err) != 0) {
+    if (fo_prober_new(&prober, args.trust_bundle, &err) != 0 ||
+        (args.hosts_file && fo_prober_set_hosts(prober, args.hosts_file, &err) != 0)) {
         fo_cmd_errorf("%s", err.msg);
+        fo_prober_free(prober);
         return FO_EXIT_ERROR;
     }
     code = args.targets_file ? probe_many(prober, &args) : probe_one(prober, &args);

@@ -36,6 +36,7 @@ enum {
 };
 
 #define ALERT_INTERNAL_ERROR 80
+#define MAX_ADDRESS_RESULTS 16 /* as many addresses as the prober keeps of a name */
 #define EXPIRY_WARNING_DAYS 30
 
 void fo_probe_facts_init(fo_probe_facts *facts)
@@ -613,6 +614,51 @@ static void warn_expiry(fo_verdict *out, const fo_probe_facts *facts, int64_t no
     }
 }
 
+/* When a name's addresses disagree: each other class found goes to also, and a warning
+ * says which addresses give it. Fastly's first choice (the first result) decides the class. */
+static void say_addresses(fo_verdict *out, bool *seen, bool *have_primary,
+                          const fo_probe_facts *facts)
+{
+    const fo_address_result *results = facts->address_results;
+    size_t count = facts->address_result_count;
+    if (count < 2)
+        return;
+    /* The first address's own classes are in: an ok there stays the class. */
+    *have_primary = true;
+    bool done[MAX_ADDRESS_RESULTS] = {false};
+    for (size_t i = 1; i < count && i < MAX_ADDRESS_RESULTS; i++) {
+        if (done[i] || !results[i].probed)
+            continue;
+        fo_class c = results[i].class;
+        if (c == results[0].class)
+            continue;
+        char list[160] = "";
+        size_t used = 0, n = 0;
+        for (size_t j = i; j < count && j < MAX_ADDRESS_RESULTS; j++) {
+            if (!results[j].probed || results[j].class != c)
+                continue;
+            done[j] = true;
+            n++;
+            if (used < sizeof(list))
+                used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
+                                         n > 1 ? ", " : "", results[j].address);
+        }
+        if (c == FO_CLASS_OK) {
+            warn(out, "%zu of %zu addresses answer ok (%s), but Fastly tries %s first", n, count,
+                 list, results[0].address);
+            continue;
+        }
+        add_class(out, seen, have_primary, c, results[i].fastly_error);
+        warn(out, "%zu of %zu addresses give%s %s (%s): %s", n, count, n == 1 ? "s" : "",
+             fo_class_id(c), results[i].fastly_error, list);
+    }
+    for (size_t i = 1; i < count; i++) {
+        if (!results[i].probed)
+            warn(out, "address %s could not be tried from here: %s", results[i].address,
+                 results[i].problem);
+    }
+}
+
 void fo_probe_classify(fo_verdict *out, const fo_probe_target *target, const fo_probe_facts *facts,
                        int64_t now)
 {
@@ -644,6 +690,7 @@ void fo_probe_classify(fo_verdict *out, const fo_probe_target *target, const fo_
     }
     if (certificate_first)
         add_class(out, seen, &have_primary, outcome_class(facts), NULL);
+    say_addresses(out, seen, &have_primary, facts);
     warn_expiry(out, facts, now);
     if (facts->client_cert_requested)
         warn(out, "the origin asks for a client certificate (mutual TLS); Fastly sends one only "

@@ -10,6 +10,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "probe_addrs.h"
 #include "probe_certs.h"
 #include "probe_net.h"
 #include "probe_explain.h"
@@ -58,6 +59,7 @@ struct fo_prober {
     size_t context_count;
     struct ca_entry *ca_texts;
     size_t ca_text_count;
+    fo_hosts *hosts; /* names resolved from a hosts file instead of DNS; NULL: none */
 };
 
 static int add_cert_dir(X509_STORE *store, const char *dir)
@@ -141,6 +143,7 @@ void fo_prober_free(fo_prober *p)
         free(e);
     }
     X509_STORE_free(p->trust);
+    fo_hosts_free(p->hosts);
     sk_X509_pop_free(p->bundle, X509_free);
     free(p->cert_dir);
     pthread_mutex_destroy(&p->lock);
@@ -304,8 +307,20 @@ out:
     return rc;
 }
 
-static void facts_clear(fo_probe_facts *facts)
+int fo_prober_set_hosts(fo_prober *p, const char *path, fo_error *err)
 {
+    fo_hosts *hosts = NULL;
+    int rc = fo_hosts_load(&hosts, path, err);
+    if (rc != 0)
+        return rc;
+    fo_hosts_free(p->hosts);
+    p->hosts = hosts;
+    return 0;
+}
+
+void fo_prober_facts_clear(fo_probe_facts *facts)
+{
+    free(facts->address_results);
     free(facts->problem);
     for (size_t i = 0; i < facts->address_count; i++)
         free(facts->addresses[i]);
@@ -329,7 +344,7 @@ void fo_diagnosis_free(fo_diagnosis *d)
     free((char *)d->target.settings.ca_cert_pem);
     free((char *)d->target.settings.ciphers);
     summaries_free(d->ca_certs, d->ca_cert_count);
-    facts_clear(&d->facts);
+    fo_prober_facts_clear(&d->facts);
     free(d);
 }
 
@@ -419,16 +434,16 @@ static int try_with_sni(fo_prober *p, fo_probe_facts *facts, SSL_CTX *ctx,
         facts->needs_sni =
             (again.outcome == FO_OUTCOME_OK && !first_ok) || other_cert ? FO_YES : FO_NO;
     }
-    facts_clear(&again);
+    fo_prober_facts_clear(&again);
     return rc;
 }
 
 /* Extra connections, only to explain a failure: the healthy path stays one handshake. */
-static int explain(fo_prober *p, fo_diagnosis *d, SSL_CTX *ctx, const fo_net_addr *addr)
+static int explain(fo_prober *p, const fo_probe_target *target, fo_probe_facts *facts, SSL_CTX *ctx,
+                   const fo_net_addr *addr)
 {
-    const fo_probe_settings *s = &d->target.settings;
-    fo_probe_facts *facts = &d->facts;
-    const char *retry = sni_retry_name(&d->target);
+    const fo_probe_settings *s = &target->settings;
+    const char *retry = sni_retry_name(target);
     bool failed = handshake_failed(facts->outcome);
     int rc = 0;
 
@@ -460,39 +475,27 @@ static int record_addresses(fo_probe_facts *facts, const fo_net_addr *addrs, int
     return 0;
 }
 
-/* Resolve, connect, handshake (or HTTP without TLS), explain. Fails only for local
- * reasons; what the origin does is recorded in d->facts. */
-static int attempt(fo_prober *p, fo_diagnosis *d, SSL_CTX *ctx, fo_error *err)
+/* What the single-address path needs, for fo_addrs_probe_all. */
+struct address_probe {
+    fo_prober *prober;
+    const fo_probe_target *target;
+    SSL_CTX *ctx;
+};
+
+/* One address: connect, handshake (or HTTP without TLS), explain. Fails only for local
+ * reasons; what the origin does is recorded in facts. */
+static int probe_address(void *arg, fo_probe_facts *facts, const fo_net_addr *addr, fo_error *err)
 {
-    const fo_probe_target *target = &d->target;
+    const struct address_probe *job = arg;
+    const fo_probe_target *target = job->target;
     const fo_probe_settings *s = &target->settings;
-    fo_probe_facts *facts = &d->facts;
-    fo_net_addr addrs[FO_NET_MAX_ADDRESSES];
-    char problem[256];
     fo_connect_result conn = {.fd = -1};
-    const fo_net_addr *used = NULL;
     double timeout = (double)s->connect_timeout_ms;
     int rc = 0;
 
-    int count = fo_net_resolve(addrs, target->host, target->port, problem, sizeof(problem));
-    if (count == FO_ENOMEM)
-        return fo_error_set(err, FO_ENOMEM, "out of memory");
-    if (count < 0) {
-        facts->outcome = FO_OUTCOME_DNS_FAILURE;
-        rc = set_string(&facts->problem, problem);
-        goto out;
-    }
-    if (record_addresses(facts, addrs, count) != 0)
-        return fo_error_set(err, FO_ENOMEM, "out of memory");
-    /* Like a client with several addresses: go on to the next one only when refused. */
-    for (int i = 0; i < count; i++) {
-        used = &addrs[i];
-        if (fo_net_connect(&conn, used, timeout, fo_net_patience_ms(timeout)) != 0)
-            return fo_error_set(err, FO_EIO, "%s", conn.problem);
-        if (conn.status != FO_CONNECT_REFUSED)
-            break;
-    }
-    if ((rc = set_string(&facts->address, used->text)) != 0)
+    if (fo_net_connect(&conn, addr, timeout, fo_net_patience_ms(timeout)) != 0)
+        return fo_error_set(err, FO_EIO, "%s", conn.problem);
+    if ((rc = set_string(&facts->address, addr->text)) != 0)
         goto out;
     if (conn.status == FO_CONNECT_REFUSED) {
         facts->outcome = FO_OUTCOME_CONNECT_REFUSED;
@@ -511,13 +514,13 @@ static int attempt(fo_prober *p, fo_diagnosis *d, SSL_CTX *ctx, fo_error *err)
         fo_scan_http(facts, conn.fd, target->host, target->port, timeout);
         goto out;
     }
-    fo_tls_params params = tls_params(p, ctx, s, s->sni_hostname);
+    fo_tls_params params = tls_params(job->prober, job->ctx, s, s->sni_hostname);
     params.patience_ms = fo_net_patience_ms(timeout);
     if ((rc = fo_tls_handshake(facts, conn.fd, &params)) != 0)
         goto out;
     close(conn.fd);
     conn.fd = -1;
-    rc = explain(p, d, ctx, used);
+    rc = explain(job->prober, target, facts, job->ctx, addr);
 out:
     if (conn.fd >= 0)
         close(conn.fd);
@@ -526,6 +529,32 @@ out:
     else if (rc != 0)
         fo_error_set(err, rc, "out of memory");
     return rc;
+}
+
+/* Resolve, then every address in Fastly's order (see probe_addrs.h). Fails only for local
+ * reasons; what the origin does is recorded in d->facts. */
+static int attempt(fo_prober *p, fo_diagnosis *d, SSL_CTX *ctx, fo_error *err)
+{
+    const fo_probe_target *target = &d->target;
+    fo_probe_facts *facts = &d->facts;
+    fo_net_addr addrs[FO_NET_MAX_ADDRESSES];
+    char problem[256];
+
+    int count =
+        fo_addrs_resolve(addrs, p->hosts, target->host, target->port, problem, sizeof(problem));
+    if (count == FO_ENOMEM)
+        return fo_error_set(err, FO_ENOMEM, "out of memory");
+    if (count < 0) {
+        facts->outcome = FO_OUTCOME_DNS_FAILURE;
+        if (set_string(&facts->problem, problem) != 0)
+            return fo_error_set(err, FO_ENOMEM, "out of memory");
+        return 0;
+    }
+    fo_addrs_order(addrs, count, target->settings.prefer_ipv6);
+    if (record_addresses(facts, addrs, count) != 0)
+        return fo_error_set(err, FO_ENOMEM, "out of memory");
+    struct address_probe job = {.prober = p, .target = target, .ctx = ctx};
+    return fo_addrs_probe_all(facts, target, addrs, count, probe_address, &job, err);
 }
 
 int fo_probe_run(fo_prober *p, fo_diagnosis **out, const fo_probe_target *target, fo_error *err)

@@ -58,6 +58,11 @@ int fo_probe_settings_set(fo_probe_settings *s, const char *key, const char *val
             s->use_ssl = defaults.use_ssl;
         else
             return parse_bool(&s->use_ssl, key, value, err);
+    } else if (strcmp(key, "prefer_ipv6") == 0) {
+        if (*value == '\0')
+            s->prefer_ipv6 = defaults.prefer_ipv6;
+        else
+            return parse_bool(&s->prefer_ipv6, key, value, err);
     } else if (strcmp(key, "min_tls_version") == 0 || strcmp(key, "max_tls_version") == 0) {
         fo_tls_version *field = strcmp(key, "min_tls_version") == 0 ? &s->min_tls : &s->max_tls;
         if (fo_tls_version_parse(field, value) != 0)
@@ -79,7 +84,7 @@ int fo_probe_settings_set(fo_probe_settings *s, const char *key, const char *val
         return fo_error_set(err, FO_EINVAL,
                             "unknown setting '%s' (known: ssl_sni_hostname, ssl_cert_hostname, "
                             "ssl_ca_cert, ssl_check_cert, min_tls_version, max_tls_version, "
-                            "ssl_ciphers, connect_timeout, use_ssl)",
+                            "ssl_ciphers, connect_timeout, use_ssl, prefer_ipv6)",
                             key);
     }
     return 0;

@@ -199,6 +199,7 @@ int fo_rem_target(fo_probe_target *out, const fo_backend *b, fo_error *err)
         !fo_str_empty(b->ssl_cert_hostname) ? b->ssl_cert_hostname : b->ssl_hostname;
     t.settings.ca_cert_pem = fo_str_empty(b->ssl_ca_cert) ? NULL : b->ssl_ca_cert;
     t.settings.ciphers = fo_str_empty(b->ssl_ciphers) ? NULL : b->ssl_ciphers;
+    t.settings.prefer_ipv6 = b->prefer_ipv6 == 1;
     if (fo_tls_version_parse(&t.settings.min_tls, b->min_tls_version) != 0)
         return fo_error_set(err, FO_EINVAL, "min_tls_version '%s' is not a TLS version",
                             b->min_tls_version);

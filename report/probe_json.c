@@ -65,6 +65,7 @@ static json_t *settings_json(const fo_diagnosis *d, bool *ok)
     put(o, "max_tls_version", fo_cmd_json_string(fo_tls_version_name(s->max_tls)), ok);
     put(o, "ssl_ciphers", fo_cmd_json_string(s->ciphers), ok);
     put(o, "connect_timeout", json_integer(s->connect_timeout_ms), ok);
+    put(o, "prefer_ipv6", json_boolean(s->prefer_ipv6), ok);
     return o;
 }
 
@@ -118,6 +119,32 @@ static json_t *cert_json(const fo_cert_facts *c, bool *ok)
     return o;
 }
 
+/* Each address of the name in Fastly's order, with what it gave. */
+static json_t *per_address_json(const fo_probe_facts *f, bool *ok)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < f->address_result_count; i++) {
+        const fo_address_result *r = &f->address_results[i];
+        json_t *o = json_object();
+        if (o) {
+            put(o, "address", json_string(r->address), ok);
+            put(o, "probed", json_boolean(r->probed), ok);
+            put(o, "class", r->probed ? json_string(fo_class_id(r->class)) : json_null(), ok);
+            put(o, "fastly_error",
+                r->probed && r->class != FO_CLASS_OK ? fo_cmd_json_string(r->fastly_error)
+                                                     : json_null(),
+                ok);
+            put(o, "connect_ms", ms(r->connect_ms), ok);
+            put(o, "handshake_ms", ms(r->handshake_ms), ok);
+            put(o, "leaf_sha256", r->leaf_sha256[0] ? json_string(r->leaf_sha256) : json_null(),
+                ok);
+            put(o, "problem", r->problem[0] ? fo_cmd_json_string(r->problem) : json_null(), ok);
+        }
+        push(list, o, ok);
+    }
+    return list;
+}
+
 static json_t *evidence_json(const fo_probe_facts *f, bool *ok)
 {
     json_t *o = json_object();
@@ -132,6 +159,7 @@ static json_t *evidence_json(const fo_probe_facts *f, bool *ok)
         return NULL;
     }
     put(o, "address", fo_cmd_json_string(f->address), ok);
+    put(o, "per_address", per_address_json(f, ok), ok);
     put(o, "connect_ms", ms(f->connect_ms), ok);
     put(o, "handshake_ms", ms(f->handshake_ms), ok);
     put(o, "late_answer_ms", ms(f->late_answer_ms), ok);

@@ -74,6 +74,7 @@ probe_all() {
     started=$(date +%s%N)
     status=0
     "$BIN/fixorigin" probe --targets "$(jq -r .targets_file "$MANIFEST")" \
+        --hosts "$(jq -r .hosts_file "$MANIFEST")" \
         --trust-bundle "$(jq -r .trust_bundle "$MANIFEST")" >"$WORK/probe.ndjson" || status=$?
     [ "$status" -le 2 ] || die "fixorigin probe failed (exit $status)"
     PROBE_MS=$((($(date +%s%N) - started) / 1000000))
@@ -96,7 +97,11 @@ print_table() {
             (if $e.needs_sni == true then "needs SNI" else empty end),
             (if $e.plain_http == true then "speaks plain HTTP" else empty end),
             (if $e.rc4_only == true then "picks RC4" else empty end),
-            (if (.also | length) > 0 then "also \(.also | join(","))" else empty end)
+            (if ($e.per_address | length) > 1
+             then "addresses \([$e.per_address[] | "\(.address) \(.class // "not tried")"] | join(", "))"
+             else empty end),
+            (if (.also | length) > 0 then "also \(.also | join(","))" else empty end),
+            (if (.warnings | length) > 0 then "\(.warnings | length) warning(s)" else empty end)
           ] | join("; ");
       (map({key: (.line | tostring), value: .}) | from_entries) as $by_line
       | $manifest[0].cases[]

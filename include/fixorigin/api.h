@@ -161,6 +161,8 @@ typedef struct fo_backend {
     char *max_tls_version;
     char *override_host;
     long connect_timeout; /* milliseconds */
+    int prefer_ipv6;      /* 1 or 0 as the response says, -1 when it does not; read only:
+                           * service details make it 1 for Compute services, their default */
     long first_byte_timeout;
     long between_bytes_timeout;
     char *shield;

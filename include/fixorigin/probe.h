@@ -87,6 +87,8 @@ typedef struct fo_probe_settings {
     fo_tls_version max_tls;    /* max_tls_version */
     const char *ciphers;       /* ssl_ciphers: OpenSSL cipher string, TLS <= 1.2 */
     long connect_timeout_ms;   /* connect_timeout (default 1000) */
+    bool prefer_ipv6;          /* prefer_ipv6: a name's IPv6 addresses first (default false;
+                                * true for Compute services) */
 } fo_probe_settings;
 
 #define FO_DEFAULT_CONNECT_TIMEOUT_MS 1000
@@ -95,7 +97,7 @@ typedef struct fo_probe_settings {
 /* Fastly's defaults: TLS on, certificate check on, nothing else set, 1000 ms. */
 void fo_probe_settings_init(fo_probe_settings *s);
 /* Sets one field by its Fastly name (ssl_sni_hostname, ssl_cert_hostname, ssl_ca_cert
- * (PEM text), ssl_check_cert, use_ssl (0|1|true|false), min_tls_version,
+ * (PEM text), ssl_check_cert, use_ssl, prefer_ipv6 (0|1|true|false), min_tls_version,
  * max_tls_version, ssl_ciphers, connect_timeout (ms)). "" (or NULL) unsets the field: back
  * to Fastly's default. value is borrowed and must outlive s. Returns 0, or FO_EINVAL
  * naming the key or the bad value. */
@@ -223,6 +225,19 @@ typedef enum fo_outcome {
     FO_OUTCOME_TLS_ERROR,         /* our side gave up: no common version/cipher, bad data */
 } fo_outcome;
 
+/* What one address of a name gave, when the name has several: each is probed, in the order
+ * Fastly would try them (the first is Fastly's choice, whose facts are the diagnosis's). */
+typedef struct fo_address_result {
+    char address[64]; /* "127.0.0.1", "::1" */
+    bool probed;      /* false: it could not be tried from here (problem says why) */
+    fo_class class;   /* what Fastly would report, connecting to this address */
+    char fastly_error[96];
+    double connect_ms; /* < 0 when not reached */
+    double handshake_ms;
+    char leaf_sha256[65]; /* the certificate it presented, "" when none */
+    char problem[128];    /* the low-level reason, when it failed */
+} fo_address_result;
+
 /* Everything the probe learnt: the input of classification and the JSON "evidence".
  * Times are milliseconds, negative when the step was not reached. In a diagnosis the
  * strings are owned by it; tests may build facts from literals. */
@@ -249,7 +264,9 @@ typedef struct fo_probe_facts {
     fo_tristate rc4_only;
     fo_tristate needs_sni;
     fo_tristate plain_http;
-    bool client_cert_requested; /* the origin sent a CertificateRequest (mutual TLS) */
+    bool client_cert_requested;         /* the origin sent a CertificateRequest (mutual TLS) */
+    fo_address_result *address_results; /* one per address, in Fastly's order */
+    size_t address_result_count;
 } fo_probe_facts;
 
 /* Sets every field of facts to "nothing learnt" (no pointers owned). */
@@ -308,6 +325,12 @@ typedef struct fo_prober fo_prober;
  * FO_EIO/FO_EINVAL when the bundle cannot be read or holds no certificate, FO_ENOMEM. */
 int fo_prober_new(fo_prober **out, const char *trust_bundle, fo_error *err) FO_WARN_UNUSED;
 void fo_prober_free(fo_prober *prober);
+
+/* Resolves names from path, a hosts(5)-style file ("ADDRESS NAME..." a line; a name on
+ * several lines has several addresses, in file order), instead of DNS: for tests on
+ * loopback, and for probing an origin before its DNS changes. Call before probing.
+ * Returns 0, FO_EIO/FO_EINVAL naming the file and line, FO_ENOMEM. */
+int fo_prober_set_hosts(fo_prober *prober, const char *path, fo_error *err) FO_WARN_UNUSED;
 
 /* Probes one target. Returns 0 and a diagnosis the caller frees — a broken origin is a
  * diagnosis, not an error — or a negative code when the probe could not run: FO_EINVAL

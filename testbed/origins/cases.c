@@ -137,7 +137,12 @@ static const struct ident_def {
 
 /* Where an origin listens: the testbed's host, its own loopback address (for
  * unknown_protocol, whose fix is port 80 on the same host), or nowhere. */
-enum place { ON_HOST, ON_PLAIN_HOST, ON_PLAIN_HOST_80, NOWHERE };
+/* Where an origin listens: the testbed's host, its own loopback address (for
+ * unknown_protocol, whose fix is port 80 on the same host), IPv6 loopback, a second
+ * IPv4 loopback address, or nowhere. */
+enum place { ON_HOST, ON_PLAIN_HOST, ON_PLAIN_HOST_80, ON_V6, ON_HOST_2, NOWHERE };
+#define V6_HOST "::1"
+#define HOST_2 "127.0.0.2"
 
 static const struct origin_def {
     const char *name;
@@ -153,6 +158,9 @@ static const struct origin_def {
     int min_version, max_version; /* 0: OpenSSL's defaults */
     const char *ciphers;          /* TLS <= 1.2 cipher list; NULL: OpenSSL's */
     bool legacy;                  /* security level 0, so TLS 1.0 and 1.1 work */
+    /* Several origins behind one name (the hosts file maps it to each one's address, in
+     * table order), all on the port of the first of them. */
+    const char *dns_name;
 } origin_defs[] = {
     {.name = "healthy", .behaviour = TB_TLS, .leaf = LEAF_WWW, .chain = {PUBLIC_INT}},
     {.name = "healthy_all_versions",
@@ -255,6 +263,49 @@ static const struct origin_def {
      .leaf = LEAF_IP_AS_DNS,
      .chain = {PUBLIC_INT}},
     {.name = "expires_soon", .behaviour = TB_TLS, .leaf = LEAF_EXPIRES_SOON, .chain = {PUBLIC_INT}},
+    {.name = "ipv6_healthy",
+     .behaviour = TB_TLS,
+     .place = ON_V6,
+     .leaf = LEAF_WWW,
+     .chain = {PUBLIC_INT}},
+    /* dual.origin.test: IPv4 serves the wrong certificate, IPv6 the right one. */
+    {.name = "dual_v4_wrong_certificate",
+     .behaviour = TB_TLS,
+     .leaf = LEAF_OTHER,
+     .chain = {PUBLIC_INT},
+     .dns_name = "dual.origin.test"},
+    {.name = "dual_v6_right_certificate",
+     .behaviour = TB_TLS,
+     .place = ON_V6,
+     .leaf = LEAF_WWW,
+     .chain = {PUBLIC_INT},
+     .dns_name = "dual.origin.test"},
+    /* v6silent.origin.test: IPv6 accepts and never answers, IPv4 is healthy. */
+    {.name = "v6silent_v4_healthy",
+     .behaviour = TB_TLS,
+     .leaf = LEAF_WWW,
+     .chain = {PUBLIC_INT},
+     .dns_name = "v6silent.origin.test"},
+    {.name = "v6silent_v6_silent",
+     .behaviour = TB_SILENT,
+     .place = ON_V6,
+     .dns_name = "v6silent.origin.test"},
+    /* three.origin.test: two healthy addresses and one that refuses. */
+    {.name = "three_v4_healthy",
+     .behaviour = TB_TLS,
+     .leaf = LEAF_WWW,
+     .chain = {PUBLIC_INT},
+     .dns_name = "three.origin.test"},
+    {.name = "three_v4_refused",
+     .behaviour = TB_REFUSED,
+     .place = ON_HOST_2,
+     .dns_name = "three.origin.test"},
+    {.name = "three_v6_healthy",
+     .behaviour = TB_TLS,
+     .place = ON_V6,
+     .leaf = LEAF_WWW,
+     .chain = {PUBLIC_INT},
+     .dns_name = "three.origin.test"},
     {.name = "rc4_cipher", .behaviour = TB_RC4},
     {.name = "hostile_garbage", .behaviour = TB_GARBAGE},
     {.name = "hostile_slow_drip", .behaviour = TB_DRIP},
@@ -273,6 +324,8 @@ static const struct case_def {
     const char *expected_detail;  /* a part of the detail sentence, or NULL */
     const char *expected_warning; /* a part of some warning, or NULL */
     const char *cert_hostname;    /* instead of WWW */
+    bool by_name;                 /* probe the origin's dns_name, not its address */
+    bool prefer_ipv6;             /* prefer_ipv6=true */
     bool robustness;              /* hostile: any defined class in bounded time is right */
     const char *description;
     bool no_sni;
@@ -459,6 +512,40 @@ static const struct case_def {
      .expected_class = "ok",
      .expected_warning = "certificate expires in ",
      .description = "healthy public chain whose leaf expires in 10 days"},
+    {.name = "ipv6_healthy",
+     .origin = "ipv6_healthy",
+     .expected_class = "ok",
+     .description = "healthy origin on ::1, probed by address"},
+    {.name = "addresses_ipv4_first",
+     .origin = "dual_v4_wrong_certificate",
+     .expected_class = "hostname_mismatch",
+     .expected_warning = "1 of 2 addresses answer ok (::1), but Fastly tries 127.0.0.1 first",
+     .description = "dual.origin.test: 127.0.0.1 serves other.origin.test, ::1 the right "
+                    "certificate; Fastly connects over IPv4",
+     .by_name = true},
+    {.name = "addresses_prefer_ipv6",
+     .origin = "dual_v4_wrong_certificate",
+     .expected_class = "ok",
+     .expected_also = "hostname_mismatch",
+     .expected_warning = "1 of 2 addresses gives hostname_mismatch (Hostname mismatch): 127.0.0.1",
+     .description = "dual.origin.test with prefer_ipv6: ::1 first, and it is right",
+     .by_name = true,
+     .prefer_ipv6 = true},
+    {.name = "addresses_ipv6_silent",
+     .origin = "v6silent_v4_healthy",
+     .expected_class = "ok",
+     .expected_also = "connection_timeout",
+     .expected_warning = "1 of 2 addresses gives connection_timeout (Connection timeout): ::1",
+     .description = "v6silent.origin.test: ::1 never answers, 127.0.0.1 is healthy",
+     .by_name = true},
+    {.name = "addresses_one_refuses",
+     .origin = "three_v4_healthy",
+     .expected_class = "ok",
+     .expected_also = "connection_refused",
+     .expected_warning =
+         "1 of 3 addresses gives connection_refused (Connection refused): 127.0.0.2",
+     .description = "three.origin.test: 127.0.0.1 and ::1 healthy, 127.0.0.2 refuses",
+     .by_name = true},
     {.name = "rc4_cipher",
      .origin = "rc4_cipher",
      .expected_class = "rc4_cipher",
@@ -533,6 +620,61 @@ static void open_port_80(tb_testbed *tb, tb_origin *o)
     }
 }
 
+static const char *origin_host(const tb_testbed *tb, const struct origin_def *def)
+{
+    switch (def->place) {
+    case ON_PLAIN_HOST:
+    case ON_PLAIN_HOST_80:
+        return tb->plain_host;
+    case ON_V6:
+        return V6_HOST;
+    case ON_HOST_2:
+        return HOST_2;
+    case NOWHERE:
+        return DNS_FAILURE_HOST;
+    case ON_HOST:
+        break;
+    }
+    return tb->host;
+}
+
+/* The first origin of def's name group (def itself when it leads, or has no name). */
+static size_t group_leader(size_t index)
+{
+    const char *name = origin_defs[index].dns_name;
+    for (size_t i = 0; name && i < index; i++) {
+        if (origin_defs[i].dns_name && strcmp(origin_defs[i].dns_name, name) == 0)
+            return i;
+    }
+    return index;
+}
+
+/* Opens the origins of the group led by leader: the leader on a port the kernel picks,
+ * the others on that same port of their own addresses. A port free on one address may be
+ * taken on another: then the whole group tries again. */
+static int open_group(tb_testbed *tb, size_t leader, fo_error *err)
+{
+    int rc = FO_OK;
+    for (int attempt = 0; attempt < 8; attempt++) {
+        const struct origin_def *def = &origin_defs[leader];
+        rc = tb_origin_open(&tb->origins[leader], origin_host(tb, def), 0, err);
+        if (rc != FO_OK)
+            return rc;
+        for (size_t i = leader + 1; rc == FO_OK && i < ORIGIN_COUNT; i++) {
+            if (group_leader(i) == leader && i != leader)
+                rc = tb_origin_open(&tb->origins[i], origin_host(tb, &origin_defs[i]),
+                                    tb->origins[leader].port, err);
+        }
+        if (rc == FO_OK)
+            return FO_OK;
+        for (size_t i = leader; i < ORIGIN_COUNT; i++) {
+            if (group_leader(i) == leader)
+                tb_origin_close(&tb->origins[i]);
+        }
+    }
+    return rc;
+}
+
 static int open_origins(tb_testbed *tb, fo_error *err)
 {
     for (size_t i = 0; i < ORIGIN_COUNT; i++) {
@@ -545,10 +687,12 @@ static int open_origins(tb_testbed *tb, fo_error *err)
         const struct origin_def *def = &origin_defs[i];
         if (def->place == ON_PLAIN_HOST_80)
             continue;
-        const char *host = def->place == ON_PLAIN_HOST ? tb->plain_host
-                           : def->place == NOWHERE     ? DNS_FAILURE_HOST
-                                                       : tb->host;
-        int rc = tb_origin_open(&tb->origins[i], host, def->place == NOWHERE ? 443 : 0, err);
+        int rc;
+        if (def->dns_name)
+            rc = group_leader(i) == i ? open_group(tb, i, err) : FO_OK;
+        else
+            rc = tb_origin_open(&tb->origins[i], origin_host(tb, def),
+                                def->place == NOWHERE ? 443 : 0, err);
         if (rc != FO_OK)
             return rc;
     }
@@ -839,6 +983,8 @@ static json_t *settings_json(const tb_testbed *tb, const struct case_def *c)
         json_object_set_new(s, "ssl_ciphers", json_string(c->ciphers));
     if (c->connect_timeout)
         json_object_set_new(s, "connect_timeout", json_integer(c->connect_timeout));
+    if (c->prefer_ipv6)
+        json_object_set_new(s, "prefer_ipv6", json_true());
     return s;
 }
 
@@ -847,7 +993,8 @@ static void write_target_line(FILE *f, const char *host, int port, json_t *setti
 {
     const char *key;
     json_t *value;
-    fprintf(f, "%s:%d", host, port);
+    bool v6 = strchr(host, ':') != NULL;
+    fprintf(f, "%s%s%s:%d", v6 ? "[" : "", host, v6 ? "]" : "", port);
     json_object_foreach(settings, key, value)
     {
         if (json_is_string(value))
@@ -879,9 +1026,10 @@ static json_t *case_json(const tb_testbed *tb, const struct case_def *c, int lin
     json_t *also = json_array();
     if (c->expected_also)
         json_array_append_new(also, json_string(c->expected_also));
+    const char *host = c->by_name ? def->dns_name : o->host;
     json_t *entry =
         json_pack("{s:s, s:s, s:s, s:i, s:o, s:s, s:o, s:b, s:s, s:i}", "case", c->name, "origin",
-                  c->origin, "host", o->host, "port", o->port, "settings", settings_json(tb, c),
+                  c->origin, "host", host, "port", o->port, "settings", settings_json(tb, c),
                   "expected_class", c->expected_class, "expected_also", also, "robustness",
                   c->robustness, "description", c->description, "targets_line", line);
     bool files = def->leaf != NONE;
@@ -890,6 +1038,7 @@ static json_t *case_json(const tb_testbed *tb, const struct case_def *c, int lin
                         files && chain_length(def) > 0 ? dir_path(tb, def->name, "-chain.pem")
                                                        : json_null());
     json_object_set_new(entry, "key_file", files ? dir_path(tb, def->name, ".key") : json_null());
+    json_object_set_new(entry, "hosts_file", c->by_name ? dir_path(tb, "hosts", "") : json_null());
     json_object_set_new(entry, "expected_detail",
                         c->expected_detail ? json_string(c->expected_detail) : json_null());
     json_object_set_new(entry, "expected_warning",
@@ -900,6 +1049,24 @@ static json_t *case_json(const tb_testbed *tb, const struct case_def *c, int lin
 static bool case_available(const tb_testbed *tb, const struct case_def *c)
 {
     return strcmp(c->origin, "plain_http_port_80") != 0 || tb->port_80;
+}
+
+/* DIR/hosts: each name of a group of origins, with their addresses in table order. */
+static int write_hosts(const tb_testbed *tb, fo_error *err)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/hosts", tb->dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return fo_error_set(err, FO_EIO, "cannot write %s", path);
+    fprintf(f, "# testbed-origins: names with several addresses (fixorigin probe --hosts)\n");
+    for (size_t i = 0; i < ORIGIN_COUNT; i++) {
+        if (origin_defs[i].dns_name)
+            fprintf(f, "%s %s\n", tb->origins[i].host, origin_defs[i].dns_name);
+    }
+    if (fclose(f) != 0)
+        return fo_error_set(err, FO_EIO, "cannot write %s", path);
+    return FO_OK;
 }
 
 static int write_targets(const tb_testbed *tb, json_t *cases, json_t *bulk, fo_error *err)
@@ -961,13 +1128,15 @@ int tb_testbed_write(const tb_testbed *tb, char *manifest_path, size_t cap, fo_e
                              dir_path(tb, "targets.txt", ""), "plain_http_host", tb->plain_host,
                              "plain_http_port_80", tb->port_80, "aia_base_url", tb->aia_base,
                              "files", files, "cases", cases, "bulk", bulk_json(tb));
+    json_object_set_new(root, "hosts_file", dir_path(tb, "hosts", ""));
     char tmp[sizeof(tb->manifest) + 8];
     snprintf(tmp, sizeof(tmp), "%s.tmp", tb->manifest);
     if (!root) {
         rc = fo_error_set(err, FO_ENOMEM, "cannot build the manifest");
         goto out;
     }
-    if ((rc = write_targets(tb, cases, json_object_get(root, "bulk"), err)) != FO_OK)
+    if ((rc = write_targets(tb, cases, json_object_get(root, "bulk"), err)) != FO_OK ||
+        (rc = write_hosts(tb, err)) != FO_OK)
         goto out;
     /* Readers wait for the manifest: it appears whole, by rename. */
     if (json_dump_file(root, tmp, JSON_INDENT(2)) != 0 || rename(tmp, tb->manifest) != 0) {

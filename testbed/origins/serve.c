@@ -36,17 +36,33 @@ static int set_nonblocking(int fd)
     return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
+/* A socket bound to host (an IPv4 or IPv6 address; IPv6 only, so ::1 and 127.0.0.1 may
+ * share a port) and port. */
 static int socket_bound(const char *host, int port, fo_error *err)
 {
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
-        fo_error_set(err, FO_EINVAL, "'%s' is not an IPv4 address", host);
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    memset(&addr, 0, sizeof(addr));
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&addr;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&addr;
+    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+        addr_len = sizeof(*v4);
+    } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        addr_len = sizeof(*v6);
+    } else {
+        fo_error_set(err, FO_EINVAL, "'%s' is not an IP address", host);
         return -1;
     }
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-        bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+        (addr.ss_family == AF_INET6 &&
+         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
+        bind(fd, (struct sockaddr *)&addr, addr_len) != 0) {
         fo_error_set(err, FO_EIO, "cannot bind %s:%d: %s", host, port, strerror(errno));
         if (fd >= 0)
             close(fd);
@@ -57,11 +73,13 @@ static int socket_bound(const char *host, int port, fo_error *err)
 
 static int bound_port(int fd)
 {
-    struct sockaddr_in addr;
+    struct sockaddr_storage addr;
     socklen_t len = sizeof(addr);
     if (getsockname(fd, (struct sockaddr *)&addr, &len) != 0)
         return -1;
-    return ntohs(addr.sin_port);
+    if (addr.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&addr)->sin6_port);
+    return ntohs(((struct sockaddr_in *)&addr)->sin_port);
 }
 
 /* Connects to port without waiting; true once connected within wait_ms. */

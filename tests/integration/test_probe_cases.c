@@ -106,6 +106,11 @@ static const struct probe_case {
     {"wrong_intermediate", 2, 21, NUL, true, 0, 0, 0},
     {"dns_typed_ip_san", 2, 64, NUL, true, 0, 0, 0},
     {"expires_soon", 2, 0, NUL, true, 0, 0, 0},
+    {"ipv6_healthy", 2, 0, NUL, true, 0, 0, 0},
+    {"addresses_ipv4_first", 2, 62, NUL, true, 0, 0, 0},
+    {"addresses_prefer_ipv6", 2, 0, NUL, true, 0, 0, 0},
+    {"addresses_ipv6_silent", 2, 0, NUL, true, 0, 0, 0},
+    {"addresses_one_refuses", 2, 0, NUL, true, 0, 0, 0},
 };
 
 static void check_flag(const json_t *evidence, const char *key, int want, const char *name)
@@ -436,6 +441,59 @@ START_TEST(san_entries_carry_their_types)
 }
 END_TEST
 
+/* The address of a per_address entry, and its class. */
+static const char *per_address(const json_t *result, size_t i, const char **class_id)
+{
+    json_t *entry =
+        json_array_get(json_object_get(json_object_get(result, "evidence"), "per_address"), i);
+    *class_id = json_str(entry, "class");
+    return json_str(entry, "address");
+}
+
+/* Every address of a name is probed, in Fastly's order; the first decides the class. */
+START_TEST(every_address_is_probed_in_fastly_order)
+{
+    const char *class_id = NULL;
+    tb_run run;
+    json_t *result = probe_json("addresses_ipv4_first", &run);
+    ck_assert_str_eq(json_str(json_object_get(result, "evidence"), "address"), "127.0.0.1");
+    ck_assert_str_eq(per_address(result, 0, &class_id), "127.0.0.1");
+    ck_assert_str_eq(class_id, "hostname_mismatch");
+    ck_assert_str_eq(per_address(result, 1, &class_id), "::1");
+    ck_assert_str_eq(class_id, "ok");
+    ck_assert(json_is_false(json_object_get(
+        json_object_get(json_object_get(result, "target"), "settings"), "prefer_ipv6")));
+    json_decref(result);
+    tb_run_free(&run);
+
+    result = probe_json("addresses_prefer_ipv6", &run);
+    ck_assert_str_eq(json_str(json_object_get(result, "evidence"), "address"), "::1");
+    ck_assert_str_eq(per_address(result, 0, &class_id), "::1");
+    ck_assert_str_eq(per_address(result, 1, &class_id), "127.0.0.1");
+    ck_assert_str_eq(class_id, "hostname_mismatch");
+    ck_assert_int_eq(run.exit_code, 0);
+    json_decref(result);
+    tb_run_free(&run);
+
+    /* A silent IPv6 address costs the time of one timeout, not one per address. */
+    result = probe_json("addresses_ipv6_silent", &run);
+    ck_assert_str_eq(per_address(result, 1, &class_id), "::1");
+    ck_assert_str_eq(class_id, "connection_timeout");
+    ck_assert_msg(run.ms < 8000, "took %.0f ms", run.ms);
+    json_decref(result);
+    tb_run_free(&run);
+
+    result = probe_json("addresses_one_refuses", &run);
+    ck_assert_uint_eq(
+        json_array_size(json_object_get(json_object_get(result, "target"), "addresses")), 3);
+    ck_assert_str_eq(per_address(result, 1, &class_id), "127.0.0.2");
+    ck_assert_str_eq(class_id, "connection_refused");
+    ck_assert_str_eq(per_address(result, 2, &class_id), "::1");
+    json_decref(result);
+    tb_run_free(&run);
+}
+END_TEST
+
 Suite *probe_cases_suite(void)
 {
     Suite *s = suite_create("probe_cases");
@@ -456,6 +514,7 @@ Suite *probe_cases_suite(void)
     tcase_add_test(tc, no_check_cert_accepts_what_the_verifier_refuses);
     tcase_add_test(tc, certificate_error_comes_before_a_client_certificate_refusal);
     tcase_add_test(tc, san_entries_carry_their_types);
+    tcase_add_test(tc, every_address_is_probed_in_fastly_order);
     suite_add_tcase(s, tc);
     return s;
 }

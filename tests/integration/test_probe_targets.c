@@ -49,6 +49,8 @@ START_TEST(targets_file_names_every_case)
                           fx_tb.trust_bundle,
                           "--concurrency",
                           "16",
+                          "--hosts",
+                          json_str(fx_tb.manifest, "hosts_file"),
                           NULL};
     tb_run run;
     probe(&run, args, NULL);

@@ -474,6 +474,11 @@ START_TEST(manifest_covers_every_class)
         "handshake_failure",
         "tlsv1_alert_internal_error",
         "rc4_cipher",
+        "certificate_not_yet_valid",
+        "unsuitable_certificate_purpose",
+        "name_constraints_violation",
+        "invalid_ca",
+        "unhandled_critical_extension",
     };
     ck_assert(tb_ready);
     json_t *cases = json_object_get(tb.manifest, "cases");
@@ -504,7 +509,9 @@ START_TEST(manifest_covers_every_class)
             if (json_integer_value(json_object_get(entry, "targets_line")) != number)
                 continue;
             char target[320];
-            snprintf(target, sizeof(target), "%s:%d ", fx_case_host(entry), fx_case_port(entry));
+            bool v6 = strchr(fx_case_host(entry), ':') != NULL;
+            snprintf(target, sizeof(target), "%s%s%s:%d ", v6 ? "[" : "", fx_case_host(entry),
+                     v6 ? "]" : "", fx_case_port(entry));
             ck_assert_msg(strncmp(line, target, strlen(target)) == 0, "line %d: %s", number, line);
             matched++;
         }

@@ -138,7 +138,17 @@ void fx_probe_args(fx_args *a, const json_t *entry)
         fx_args_add(a, "--no-check-cert");
     if (json_is_false(json_object_get(settings, "use_ssl")))
         fx_args_add(a, "--no-tls");
-    snprintf(a->target, sizeof(a->target), "%s:%d", fx_case_host(entry), fx_case_port(entry));
+    if (json_is_true(json_object_get(settings, "prefer_ipv6")))
+        fx_args_add(a, "--prefer-ipv6");
+    /* A name with several addresses resolves through the testbed's hosts file. */
+    const char *hosts = json_string_value(json_object_get(entry, "hosts_file"));
+    if (hosts) {
+        fx_args_add(a, "--hosts");
+        fx_args_add(a, hosts);
+    }
+    bool v6 = strchr(fx_case_host(entry), ':') != NULL;
+    snprintf(a->target, sizeof(a->target), "%s%s%s:%d", v6 ? "[" : "", fx_case_host(entry),
+             v6 ? "]" : "", fx_case_port(entry));
     fx_args_add(a, a->target);
 }
 

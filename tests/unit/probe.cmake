@@ -6,3 +6,5 @@ fo_add_suite(probe_certs SOURCES unit/test_probe_certs.c LIBS fo_probe fo_test_c
 # White-box: these read the probe's internal headers (probe_hello.h, probe_certs.h).
 target_include_directories(test_probe_hello PRIVATE ${PROJECT_SOURCE_DIR}/probe)
 target_include_directories(test_probe_certs PRIVATE ${PROJECT_SOURCE_DIR}/probe)
+fo_add_suite(probe_addrs SOURCES unit/test_probe_addrs.c LIBS fo_probe)
+target_include_directories(test_probe_addrs PRIVATE ${PROJECT_SOURCE_DIR}/probe)

@@ -466,6 +466,36 @@ START_TEST(ssl_check_cert_defaults_to_true)
 }
 END_TEST
 
+/* prefer_ipv6 as the response says; a Compute service's backend that does not say has
+ * Compute's default (true), a VCL service's has Fastly's (false). */
+START_TEST(prefer_ipv6_defaults_by_service_type)
+{
+    fo_backend *b = NULL;
+    replay_add(r, "GET", "/service/S/version/1/backend/a", 200,
+               "{\"name\":\"a\",\"prefer_ipv6\":\"1\"}");
+    ck_assert_int_eq(fo_api_backend_get(api, &b, "S", 1, "a", &err), 0);
+    ck_assert_int_eq(b->prefer_ipv6, 1);
+    fo_backend_free(b);
+    static const char *const types[] = {"wasm", "vcl"};
+    for (int i = 0; i < 2; i++) {
+        char body[400];
+        snprintf(body, sizeof(body),
+                 "{\"id\":\"S%d\",\"type\":\"%s\",\"version\":{\"number\":1,\"backends\":"
+                 "[{\"name\":\"a\"},{\"name\":\"b\",\"prefer_ipv6\":false}]}}",
+                 i, types[i]);
+        char path[64];
+        snprintf(path, sizeof(path), "/service/S%d/details", i);
+        replay_add(r, "GET", path, 200, body);
+        fo_service *s = NULL;
+        snprintf(path, sizeof(path), "S%d", i);
+        ck_assert_int_eq(fo_api_service_details(api, &s, path, 0, &err), 0);
+        ck_assert_int_eq(s->version->backends[0].prefer_ipv6, i == 0 ? 1 : -1);
+        ck_assert_int_eq(s->version->backends[1].prefer_ipv6, 0);
+        fo_service_free(s);
+    }
+}
+END_TEST
+
 START_TEST(types_no_spelling_covers_are_malformed)
 {
     static const char *bodies[] = {
@@ -565,6 +595,7 @@ Suite *api_model_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, numbers_and_booleans_in_every_spelling);
     tcase_add_test(tc, ssl_check_cert_defaults_to_true);
+    tcase_add_test(tc, prefer_ipv6_defaults_by_service_type);
     tcase_add_test(tc, types_no_spelling_covers_are_malformed);
     tcase_add_test(tc, malformed_lists_and_objects);
     tcase_add_test(tc, bad_arguments_send_nothing);

@@ -762,6 +762,42 @@ START_TEST(alert_names)
 }
 END_TEST
 
+/* Fastly's first choice decides; the other addresses go to also and a warning. */
+START_TEST(addresses_that_disagree_are_named)
+{
+    fo_address_result results[3] = {
+        {.address = "127.0.0.1", .probed = true, .class = FO_CLASS_OK},
+        {.address = "192.0.2.7",
+         .probed = true,
+         .class = FO_CLASS_CONNECTION_REFUSED,
+         .fastly_error = "Connection refused"},
+        {.address = "::1", .probed = true, .class = FO_CLASS_OK},
+    };
+    chain[0].san[0] = TEXT("www.origin.test");
+    facts.address_results = results;
+    facts.address_result_count = 3;
+    classify();
+    assert_class(FO_CLASS_OK);
+    assert_also(1, (fo_class[]){FO_CLASS_CONNECTION_REFUSED});
+    ck_assert(warning_has("1 of 3 addresses gives connection_refused (Connection refused): "
+                          "192.0.2.7"));
+    /* The first choice fails where another answers: that is said too, not hidden. */
+    memset(&verdict, 0, sizeof(verdict));
+    results[0].class = FO_CLASS_HOSTNAME_MISMATCH;
+    results[1].probed = false;
+    snprintf(results[1].problem, sizeof(results[1].problem), "cannot make a socket");
+    chain[0].san[0] = TEXT("other.origin.test");
+    add_error(0, 62, "hostname mismatch");
+    classify();
+    assert_class(FO_CLASS_HOSTNAME_MISMATCH);
+    assert_also(0, NULL);
+    ck_assert(warning_has("1 of 3 addresses answer ok (::1), but Fastly tries 127.0.0.1 first"));
+    ck_assert(warning_has("address 192.0.2.7 could not be tried from here: cannot make a socket"));
+    facts.address_results = NULL;
+    facts.address_result_count = 0;
+}
+END_TEST
+
 Suite *probe_classify_suite(void)
 {
     Suite *s = suite_create("probe_classify");
@@ -780,6 +816,7 @@ Suite *probe_classify_suite(void)
     tcase_add_test(tc, leaf_alone_without_aia_may_be_from_a_private_root);
     tcase_add_test(tc, wrong_intermediate_is_not_a_missing_one);
     tcase_add_test(tc, dns_typed_ip_san_is_named_as_such);
+    tcase_add_test(tc, addresses_that_disagree_are_named);
     tcase_add_test(tc, leaf_alone_with_unknown_issuer_is_unable_to_verify_first);
     tcase_add_test(tc, leaf_alone_and_mismatch_keeps_verifier_order);
     tcase_add_test(tc, untrusted_issuer_above_the_leaf_is_local_issuer);

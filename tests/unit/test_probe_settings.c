@@ -30,6 +30,7 @@ START_TEST(defaults_are_fastlys)
     ck_assert_int_eq(s.min_tls, FO_TLS_UNSET);
     ck_assert_int_eq(s.max_tls, FO_TLS_UNSET);
     ck_assert_int_eq(s.connect_timeout_ms, 1000);
+    ck_assert(!s.prefer_ipv6); /* Fastly connects over IPv4 unless told otherwise */
 }
 END_TEST
 
@@ -60,6 +61,11 @@ START_TEST(every_field_by_its_fastly_name)
     ck_assert(s.check_cert && s.use_ssl);
     ck_assert_int_eq(fo_probe_settings_set(&s, "max_tls_version", "", &err), 0);
     ck_assert_int_eq(s.max_tls, FO_TLS_UNSET);
+    ck_assert_int_eq(fo_probe_settings_set(&s, "prefer_ipv6", "true", &err), 0);
+    ck_assert(s.prefer_ipv6);
+    ck_assert_int_eq(fo_probe_settings_set(&s, "prefer_ipv6", "", &err), 0);
+    ck_assert(!s.prefer_ipv6);
+    ck_assert_int_eq(fo_probe_settings_set(&s, "prefer_ipv6", "yes", &err), FO_EINVAL);
 }
 END_TEST
 
