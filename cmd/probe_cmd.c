@@ -8,7 +8,6 @@
 #include "fixorigin/probe.h"
 #include "fixorigin/report.h"
 
-#define CA_FILE_MAX_BYTES (1u << 20)
 #define DEFAULT_CONCURRENCY 32
 
 static void usage(FILE *out)
@@ -43,6 +42,8 @@ static void usage(FILE *out)
         "                           a line) and print one JSON object a line\n"
         "  --concurrency N          parallel probes with --targets (default 32; fewer,\n"
         "                           with a warning, when the file limit cannot hold them)\n"
+        "  --expiry-warning DAYS    warn when a certificate expires within DAYS (default 30;\n"
+        "                           0: never)\n"
         "  -h, --help               this help\n"
         "\n"
         "exit: 0 ok, 2 a problem was found, 1 the probe could not run, 64 usage error\n");
@@ -64,6 +65,7 @@ enum {
     OPT_JSON,
     OPT_TARGETS,
     OPT_CONCURRENCY,
+    OPT_EXPIRY_WARNING,
 };
 
 static const struct option long_options[] = {
@@ -82,6 +84,7 @@ static const struct option long_options[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"targets", required_argument, NULL, OPT_TARGETS},
     {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
+    {"expiry-warning", required_argument, NULL, OPT_EXPIRY_WARNING},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -162,6 +165,12 @@ static int parse_args(struct probe_args *a, int argc, char **argv)
             break;
         case OPT_TARGETS:
             a->targets_file = optarg;
+            break;
+        case OPT_EXPIRY_WARNING:
+            if (!fo_cmd_parse_int(optarg, 0, FO_MAX_EXPIRY_WARNING_DAYS, &number))
+                return usage_error("--expiry-warning takes days from 0 to %d, not '%s'",
+                                   FO_MAX_EXPIRY_WARNING_DAYS, optarg);
+            a->settings.expiry_warning_days = (int)number;
             break;
         case OPT_CONCURRENCY:
             if (!fo_cmd_parse_int(optarg, 1, 1024, &a->concurrency))
@@ -313,7 +322,7 @@ static int probe_one(fo_prober *prober, struct probe_args *a)
     }
     target.host = host;
     if (a->ca_file) {
-        if (fo_probe_read_file(&ca_pem, a->ca_file, CA_FILE_MAX_BYTES, &err) != 0) {
+        if (fo_probe_read_ca_file(&ca_pem, a->ca_file, &err) != 0) {
             fo_cmd_errorf("--ca-file: %s", err.msg);
             goto out;
         }
@@ -377,6 +386,9 @@ static int probe_many(fo_prober *prober, const struct probe_args *a)
         fo_cmd_errorf("%s", err.msg);
         return FO_EXIT_ERROR;
     }
+    /* Not a backend field: it applies to every line alike. */
+    for (size_t i = 0; i < list->count; i++)
+        list->targets[i].settings.expiry_warning_days = a->settings.expiry_warning_days;
     struct many_state state = {.list = list};
     int code = FO_EXIT_OK;
     int concurrency = fo_cmd_fit_concurrency(a->concurrency, a->concurrency_given, "--concurrency");

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <arpa/inet.h>
@@ -37,7 +38,6 @@ enum {
 
 #define ALERT_INTERNAL_ERROR 80
 #define MAX_ADDRESS_RESULTS 16 /* as many addresses as the prober keeps of a name */
-#define EXPIRY_WARNING_DAYS 30
 
 void fo_probe_facts_init(fo_probe_facts *facts)
 {
@@ -592,12 +592,15 @@ static void say_class(fo_verdict *out, fo_class c, const fo_probe_target *target
         say(out, "; the certificate is not checked (ssl_check_cert off).");
 }
 
-static void warn_expiry(fo_verdict *out, const fo_probe_facts *facts, int64_t now)
+static void warn_expiry(fo_verdict *out, const fo_probe_settings *s, const fo_probe_facts *facts,
+                        int64_t now)
 {
+    int days_ahead =
+        s->expiry_warning_days >= 0 ? s->expiry_warning_days : FO_DEFAULT_EXPIRY_WARNING_DAYS;
     for (size_t i = 0; i < facts->chain_count; i++) {
         const fo_cert_facts *cert = &facts->chain[i];
         int64_t left = cert->not_after - now;
-        if (left < 0 || left >= (int64_t)EXPIRY_WARNING_DAYS * 86400)
+        if (left < 0 || left >= (int64_t)days_ahead * 86400)
             continue;
         char when[32];
         fo_probe_format_time(when, sizeof(when), cert->not_after);
@@ -659,6 +662,44 @@ static void say_addresses(fo_verdict *out, bool *seen, bool *have_primary,
     }
 }
 
+/* What is about to break: Fastly's own security level is not published, so these are
+ * warnings, never classes. OpenSSL 3 at its default level 1 refuses each of them. */
+static void warn_strength(fo_verdict *out, const fo_probe_settings *s, const fo_probe_facts *facts)
+{
+    if (!s->use_ssl)
+        return;
+    for (size_t i = 0; i < facts->chain_count; i++) {
+        const fo_cert_facts *cert = &facts->chain[i];
+        const char *which = i == 0 ? "certificate" : "chain certificate";
+        const char *digest = cert->signature_digest;
+        /* A self-signed certificate's own signature is never checked: only what it signs. */
+        bool weak_digest = strcasecmp(digest, "SHA1") == 0 || strcasecmp(digest, "MD5") == 0;
+        if (weak_digest && !cert->self_signed)
+            warn(out, "%s %s is signed with %s; OpenSSL 3 at its default security level refuses it",
+                 which, subject_of(cert), strcasecmp(digest, "SHA1") == 0 ? "SHA-1" : "MD5");
+        bool rsa = strcmp(cert->key_type, "RSA") == 0 || strcmp(cert->key_type, "DSA") == 0;
+        if (rsa && cert->key_bits > 0 && cert->key_bits < 2048)
+            warn(out,
+                 "%s %s has a %d-bit %s key (under 2048); OpenSSL 3 at its default security "
+                 "level refuses it",
+                 which, subject_of(cert), cert->key_bits, cert->key_type);
+        if (strcmp(cert->key_type, "EC") == 0 && cert->key_bits > 0 && cert->key_bits < 224)
+            warn(out,
+                 "%s %s has a %d-bit EC key (under 224); OpenSSL 3 at its default security "
+                 "level refuses it",
+                 which, subject_of(cert), cert->key_bits);
+    }
+    /* Only when 1.2 was offered: a max_tls_version of 1.1 would explain an old version. */
+    bool old = facts->protocol &&
+               (strcmp(facts->protocol, "TLSv1") == 0 || strcmp(facts->protocol, "TLSv1.1") == 0);
+    if (facts->outcome == FO_OUTCOME_OK && old &&
+        (s->max_tls == FO_TLS_UNSET || s->max_tls >= FO_TLS_1_2))
+        warn(out,
+             "the origin speaks %s at most, though TLS 1.2 was offered; OpenSSL 3 at its "
+             "default security level refuses TLS 1.0 and 1.1",
+             strcmp(facts->protocol, "TLSv1") == 0 ? "TLS 1.0" : "TLS 1.1");
+}
+
 void fo_probe_classify(fo_verdict *out, const fo_probe_target *target, const fo_probe_facts *facts,
                        int64_t now)
 {
@@ -691,7 +732,8 @@ void fo_probe_classify(fo_verdict *out, const fo_probe_target *target, const fo_
     if (certificate_first)
         add_class(out, seen, &have_primary, outcome_class(facts), NULL);
     say_addresses(out, seen, &have_primary, facts);
-    warn_expiry(out, facts, now);
+    warn_expiry(out, s, facts, now);
+    warn_strength(out, s, facts);
     if (facts->client_cert_requested)
         warn(out, "the origin asks for a client certificate (mutual TLS); Fastly sends one only "
                   "with ssl_client_cert and ssl_client_key set");

@@ -18,6 +18,7 @@ void fo_probe_settings_init(fo_probe_settings *s)
     s->use_ssl = true;
     s->check_cert = true;
     s->connect_timeout_ms = FO_DEFAULT_CONNECT_TIMEOUT_MS;
+    s->expiry_warning_days = FO_DEFAULT_EXPIRY_WARNING_DAYS;
 }
 
 static int parse_bool(bool *out, const char *key, const char *value, fo_error *err)
@@ -95,23 +96,48 @@ bool fo_probe_sni_name_ok(const char *name)
     size_t len = name ? strlen(name) : 0;
     if (len == 0 || len > FO_SNI_NAME_MAX)
         return false;
+    size_t label = 0;
     for (size_t i = 0; i < len; i++) {
         char c = name[i];
+        if (c == '.') {
+            if (label == 0) /* an empty label: "a..b", ".a" or "a." */
+                return false;
+            label = 0;
+            continue;
+        }
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '-' || c == '_'))
+              c == '-' || c == '_'))
+            return false;
+        if (++label > 63)
             return false;
     }
-    return true;
+    return label > 0;
 }
+
+static bool is_ip_literal(const char *text)
+{
+    unsigned char buf[16];
+    return inet_pton(AF_INET, text, buf) == 1 || inet_pton(AF_INET6, text, buf) == 1;
+}
+
+/* "'www.exa...' (300 bytes)": a name quoted short enough for one line. */
+#define NAME_QUOTE(name) (name), strlen(name) > 40 ? "..." : "", strlen(name)
 
 int fo_probe_settings_check(const fo_probe_settings *s, fo_error *err)
 {
     if (!fo_str_empty(s->sni_hostname) && !fo_probe_sni_name_ok(s->sni_hostname))
         return fo_error_set(err, FO_EINVAL,
                             "ssl_sni_hostname '%.40s%s' (%zu bytes) is not a name SNI can carry "
-                            "(a DNS name of 1 to %d letters, digits, '.', '-', '_')",
-                            s->sni_hostname, strlen(s->sni_hostname) > 40 ? "..." : "",
-                            strlen(s->sni_hostname), FO_SNI_NAME_MAX);
+                            "(a DNS name of 1 to %d letters, digits, '.', '-', '_', labels of "
+                            "1 to 63)",
+                            NAME_QUOTE(s->sni_hostname), FO_SNI_NAME_MAX);
+    if (!fo_str_empty(s->cert_hostname) && !is_ip_literal(s->cert_hostname) &&
+        !fo_probe_sni_name_ok(s->cert_hostname))
+        return fo_error_set(err, FO_EINVAL,
+                            "ssl_cert_hostname '%.40s%s' (%zu bytes) is neither a host name (a "
+                            "DNS name of 1 to %d letters, digits, '.', '-', '_', labels of 1 to "
+                            "63) nor an IP address",
+                            NAME_QUOTE(s->cert_hostname), FO_SNI_NAME_MAX);
     if (s->min_tls != FO_TLS_UNSET && s->max_tls != FO_TLS_UNSET && s->min_tls > s->max_tls)
         return fo_error_set(err, FO_EINVAL, "min_tls_version %s is above max_tls_version %s",
                             fo_tls_version_name(s->min_tls), fo_tls_version_name(s->max_tls));
@@ -178,8 +204,17 @@ int fo_probe_parse_hostport(char **host_out, int *port_out, const char *text, in
     if (host_len == 0 || host_len > 253)
         return fo_error_set(err, FO_EINVAL, "'%s': the host name is empty or too long", text);
     for (size_t i = 0; i < host_len; i++) {
-        if (!host_char_ok(host[i]))
-            return fo_error_set(err, FO_EINVAL, "'%s': bad character in the host name", text);
+        unsigned char c = (unsigned char)host[i];
+        if (!host_char_ok((char)c)) {
+            if (c < 0x20 || c >= 0x7f)
+                return fo_error_set(err, FO_EINVAL,
+                                    "'%.*s': bad character in the host name: byte 0x%02X at "
+                                    "position %zu%s",
+                                    (int)i, host, c, i + 1,
+                                    c == 0xEF ? " (a UTF-8 byte order mark?)" : "");
+            return fo_error_set(err, FO_EINVAL, "'%s': bad character '%c' in the host name", text,
+                                (char)c);
+        }
     }
     if (port_text && parse_port(&port, port_text, text, err) != 0)
         return FO_EINVAL;
@@ -280,6 +315,21 @@ struct parse_state {
     size_t ca_file_count;
 };
 
+int fo_probe_read_ca_file(char **out, const char *path, fo_error *err)
+{
+    char *pem = NULL;
+    int rc = fo_probe_read_file(&pem, path, CA_FILE_MAX_BYTES, err);
+    if (rc != 0)
+        return rc;
+    /* An empty file is no "unset": the user named CAs to trust, and there are none. */
+    if (pem[strspn(pem, " \t\r\n")] == '\0') {
+        free(pem);
+        return fo_error_set(err, FO_EINVAL, "%s is empty: it holds no PEM certificate", path);
+    }
+    *out = pem;
+    return 0;
+}
+
 /* The PEM text of path, read on first use. */
 static int ca_file_text(const char **out, struct parse_state *st, const char *path, fo_error *err)
 {
@@ -290,7 +340,7 @@ static int ca_file_text(const char **out, struct parse_state *st, const char *pa
         }
     }
     char *pem = NULL;
-    int rc = fo_probe_read_file(&pem, path, CA_FILE_MAX_BYTES, err);
+    int rc = fo_probe_read_ca_file(&pem, path, err);
     if (rc != 0)
         return rc;
     struct ca_file *grown = realloc(st->ca_files, (st->ca_file_count + 1) * sizeof(*grown));
@@ -328,16 +378,46 @@ static int parse_line(struct parse_state *st, char *line, long line_no, fo_error
         return fo_error_set(err, FO_ENOMEM, "out of memory");
     target.host = host;
 
+    const char *seen[32];
+    size_t seen_count = 0;
+    const char *last_key = NULL;
     while ((token = strtok_r(NULL, " \t\r", &save)) != NULL) {
         if (token[0] == '#')
             break;
         char *eq = strchr(token, '=');
+        if (!eq && last_key)
+            return fo_error_set(err, FO_EINVAL,
+                                "%s:%ld: '%s' is not key=value: a value cannot contain spaces "
+                                "(is it part of %s?)",
+                                name, line_no, token, last_key);
         if (!eq)
             return fo_error_set(err, FO_EINVAL, "%s:%ld: '%s' is not key=value", name, line_no,
                                 token);
         *eq = '\0';
         const char *key = token;
-        char *value = list_keep(list, fo_strdup(eq + 1));
+        for (size_t i = 0; i < seen_count; i++) {
+            if (strcmp(seen[i], key) == 0)
+                return fo_error_set(err, FO_EINVAL,
+                                    "%s:%ld: %s is given twice (which one is meant?)", name,
+                                    line_no, key);
+        }
+        if (seen_count < sizeof(seen) / sizeof(seen[0]))
+            seen[seen_count++] = key;
+        last_key = key;
+        char *raw = eq + 1;
+        size_t raw_len = strlen(raw);
+        /* Quotes around a whole value are stripped (a shell habit); a lone one is refused,
+         * since a quoted value with spaces was split here. */
+        if (raw[0] == '"' || raw[0] == '\'') {
+            if (raw_len < 2 || raw[raw_len - 1] != raw[0])
+                return fo_error_set(err, FO_EINVAL,
+                                    "%s:%ld: the value of %s has an unmatched quote (a value "
+                                    "cannot contain spaces, quoted or not)",
+                                    name, line_no, key);
+            raw[raw_len - 1] = '\0';
+            raw++;
+        }
+        char *value = list_keep(list, fo_strdup(raw));
         if (!value)
             return fo_error_set(err, FO_ENOMEM, "out of memory");
         const char *setting = value;
@@ -371,7 +451,11 @@ int fo_probe_targets_parse(fo_probe_target_list **out, const char *text, const c
         goto out;
     }
     long line_no = 1;
-    for (char *line = copy; line; line_no++) {
+    char *start = copy;
+    /* A UTF-8 byte order mark (what some editors write first) is no part of the text. */
+    if (start && strncmp(start, "\xEF\xBB\xBF", 3) == 0)
+        start += 3;
+    for (char *line = start; line; line_no++) {
         char *next = strchr(line, '\n');
         if (next)
             *next++ = '\0';

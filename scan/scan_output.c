@@ -113,13 +113,14 @@ json_t *fo_scan_summary_json(const fo_scan_options *opts, const fo_scan_summary 
         json_object_set_new(results, fo_result_name((fo_result)r),
                             json_integer((json_int_t)summary->by_result[r]));
     snprintf(shard, sizeof(shard), "%u/%u", opts->shard.index, opts->shard.count);
-    return json_pack("{s:I, s:I, s:o, s:o, s:I, s:s, s:i, s:{s:I, s:I}, s:f}", "services",
+    return json_pack("{s:I, s:I, s:o, s:o, s:I, s:I, s:s, s:i, s:{s:I, s:I}, s:f}", "services",
                      (json_int_t)summary->services, "selected", (json_int_t)opts->selected, "shard",
                      opts->shard.count > 0 ? json_string(shard) : json_null(), "results", results,
-                     "applied", (json_int_t)summary->applied, "result",
-                     fo_result_name(summary->result), "exit_code", (int)summary->result, "api",
-                     "requests", (json_int_t)summary->requests, "writes",
-                     (json_int_t)summary->writes, "elapsed_ms", summary->elapsed_ms);
+                     "applied", (json_int_t)summary->applied, "warnings",
+                     (json_int_t)summary->warnings, "result", fo_result_name(summary->result),
+                     "exit_code", (int)summary->result, "api", "requests",
+                     (json_int_t)summary->requests, "writes", (json_int_t)summary->writes,
+                     "elapsed_ms", summary->elapsed_ms);
 }
 
 void fo_scan_summary_text(FILE *out, const fo_scan_options *opts, const fo_scan_summary *summary)
@@ -140,6 +141,8 @@ void fo_scan_summary_text(FILE *out, const fo_scan_options *opts, const fo_scan_
         fputs(" nothing to do", out);
     if (opts->apply)
         fprintf(out, "; %zu changed", summary->applied);
+    if (summary->warnings > 0)
+        fprintf(out, "; %zu warning%s", summary->warnings, summary->warnings == 1 ? "" : "s");
     fprintf(out, "; %u API request%s, %u write%s; exit %d\n", summary->requests,
             summary->requests == 1 ? "" : "s", summary->writes, summary->writes == 1 ? "" : "s",
             (int)summary->result);

@@ -204,6 +204,10 @@ static void finish(scan_state *st, size_t index, fo_scan_item *item)
     s->services++;
     s->by_result[item->result]++;
     s->applied += item->applied && item->applied->draft > 0;
+    for (size_t i = 0; item->plan && i < item->plan->backend_count; i++) {
+        const fo_diagnosis *d = item->plan->backends[i].diagnosis;
+        s->warnings += d ? d->verdict.warning_count : 0;
+    }
     s->result = fo_remediate_result_worse(s->result, item->result);
     s->requests += item->stats.requests;
     s->writes += item->stats.writes;

@@ -89,9 +89,13 @@ typedef struct fo_probe_settings {
     long connect_timeout_ms;   /* connect_timeout (default 1000) */
     bool prefer_ipv6;          /* prefer_ipv6: a name's IPv6 addresses first (default false;
                                 * true for Compute services) */
+    int expiry_warning_days;   /* no Fastly field: warn when a certificate expires within this
+                                * many days (default 30; 0 never warns) */
 } fo_probe_settings;
 
 #define FO_DEFAULT_CONNECT_TIMEOUT_MS 1000
+#define FO_DEFAULT_EXPIRY_WARNING_DAYS 30
+#define FO_MAX_EXPIRY_WARNING_DAYS 3650
 #define FO_MAX_CONNECT_TIMEOUT_MS 60000
 
 /* Fastly's defaults: TLS on, certificate check on, nothing else set, 1000 ms. */
@@ -107,11 +111,13 @@ int fo_probe_settings_set(fo_probe_settings *s, const char *key, const char *val
 /* The longest name sent as SNI: a DNS name's limit (and OpenSSL's is 255). */
 #define FO_SNI_NAME_MAX 253
 
-/* Whether name can be sent as SNI: 1 to FO_SNI_NAME_MAX letters, digits, '.', '-', '_'. */
+/* Whether name can be sent as SNI: a DNS name of 1 to FO_SNI_NAME_MAX letters, digits, '.',
+ * '-', '_', in labels of 1 to 63 (no empty label, no trailing dot). */
 bool fo_probe_sni_name_ok(const char *name);
 
 /* Checks settings that are each valid but cannot be probed: an SNI name that cannot be
- * sent, min_tls_version above max_tls_version, a connect_timeout outside 1-60000 ms.
+ * sent, a certificate hostname that is neither such a name nor an IP address,
+ * min_tls_version above max_tls_version, a connect_timeout outside 1-60000 ms.
  * Returns 0, or FO_EINVAL saying which. Pure. */
 int fo_probe_settings_check(const fo_probe_settings *s, fo_error *err) FO_WARN_UNUSED;
 
@@ -147,6 +153,11 @@ int fo_probe_targets_parse(fo_probe_target_list **out, const char *text, const c
 int fo_probe_targets_load(fo_probe_target_list **out, const char *path,
                           fo_error *err) FO_WARN_UNUSED;
 void fo_probe_target_list_free(fo_probe_target_list *list);
+
+/* Reads a file of PEM CA certificates (ssl_ca_cert), at most 1 MiB, into a new string the
+ * caller frees. Returns 0, FO_EINVAL when the file is empty or blank (no CA is not "unset"),
+ * or what fo_probe_read_file returns. */
+int fo_probe_read_ca_file(char **out, const char *path, fo_error *err) FO_WARN_UNUSED;
 
 /* Reads a whole text file of at most max_bytes into a new NUL-terminated string the
  * caller frees. Returns 0, FO_EIO naming the path and the reason, FO_EINVAL naming the
@@ -272,7 +283,7 @@ typedef struct fo_probe_facts {
 /* Sets every field of facts to "nothing learnt" (no pointers owned). */
 void fo_probe_facts_init(fo_probe_facts *facts);
 
-#define FO_MAX_WARNINGS 8
+#define FO_MAX_WARNINGS 16
 
 /* The conclusion drawn from the facts. */
 typedef struct fo_verdict {

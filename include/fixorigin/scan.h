@@ -113,6 +113,7 @@ typedef struct fo_scan_summary {
     size_t services;
     size_t by_result[6]; /* indexed by fo_result */
     size_t applied;      /* services where apply wrote something */
+    size_t warnings;     /* warnings of every backend's diagnosis: what is about to break */
     fo_result result;
     unsigned requests, writes;
     double elapsed_ms;

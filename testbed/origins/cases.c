@@ -41,6 +41,8 @@ enum ident {
     LEAF_FROM_PRIVATE_ROOT,
     LEAF_IP_AS_DNS,
     LEAF_EXPIRES_SOON,
+    LEAF_SHA1,
+    LEAF_RSA1024,
     IDENT_COUNT
 };
 
@@ -133,6 +135,23 @@ static const struct ident_def {
     {.id = LEAF_FROM_PRIVATE_ROOT, .spec = LEAF(WWW, -1, 365), .issuer = PRIVATE_ROOT},
     {.id = LEAF_IP_AS_DNS, .spec = LEAF("127.0.0.1", -1, 365), .issuer = PUBLIC_INT},
     {.id = LEAF_EXPIRES_SOON, .spec = LEAF(WWW, -300, 10), .issuer = PUBLIC_INT, .aia = AIA_INT},
+    {.id = LEAF_SHA1,
+     .spec = {.common_name = WWW,
+              .san_dns = WWW,
+              .valid_from_days = -1,
+              .valid_to_days = 365,
+              .sha1 = true},
+     .issuer = PUBLIC_INT,
+     .aia = AIA_INT},
+    {.id = LEAF_RSA1024,
+     .spec = {.common_name = WWW,
+              .san_dns = WWW,
+              .valid_from_days = -1,
+              .valid_to_days = 365,
+              .rsa_bits = 1024},
+     .issuer = PUBLIC_INT,
+     .rsa = true,
+     .aia = AIA_INT},
 };
 
 /* Where an origin listens: the testbed's host, its own loopback address (for
@@ -263,6 +282,24 @@ static const struct origin_def {
      .leaf = LEAF_IP_AS_DNS,
      .chain = {PUBLIC_INT}},
     {.name = "expires_soon", .behaviour = TB_TLS, .leaf = LEAF_EXPIRES_SOON, .chain = {PUBLIC_INT}},
+    /* What OpenSSL 3 at its default level refuses: served at level 0, as old stacks do. */
+    {.name = "weak_sha1_leaf",
+     .behaviour = TB_TLS,
+     .leaf = LEAF_SHA1,
+     .chain = {PUBLIC_INT},
+     .legacy = true},
+    {.name = "weak_rsa1024_leaf",
+     .behaviour = TB_TLS,
+     .leaf = LEAF_RSA1024,
+     .chain = {PUBLIC_INT},
+     .legacy = true},
+    {.name = "tls10_only",
+     .behaviour = TB_TLS,
+     .leaf = LEAF_WWW_RSA,
+     .chain = {PUBLIC_INT},
+     .min_version = TLS1_VERSION,
+     .max_version = TLS1_VERSION,
+     .legacy = true},
     {.name = "ipv6_healthy",
      .behaviour = TB_TLS,
      .place = ON_V6,
@@ -512,6 +549,21 @@ static const struct case_def {
      .expected_class = "ok",
      .expected_warning = "certificate expires in ",
      .description = "healthy public chain whose leaf expires in 10 days"},
+    {.name = "weak_sha1_leaf",
+     .origin = "weak_sha1_leaf",
+     .expected_class = "ok",
+     .expected_warning = "is signed with SHA-1",
+     .description = "public chain whose leaf is signed with SHA-1"},
+    {.name = "weak_rsa1024_leaf",
+     .origin = "weak_rsa1024_leaf",
+     .expected_class = "ok",
+     .expected_warning = "has a 1024-bit RSA key (under 2048)",
+     .description = "public chain whose leaf has an RSA-1024 key"},
+    {.name = "tls10_only",
+     .origin = "tls10_only",
+     .expected_class = "ok",
+     .expected_warning = "the origin speaks TLS 1.0 at most",
+     .description = "healthy RSA chain, TLS 1.0 only"},
     {.name = "ipv6_healthy",
      .origin = "ipv6_healthy",
      .expected_class = "ok",
@@ -817,14 +869,16 @@ static SSL_CTX *make_ctx(const tb_testbed *tb, const struct origin_def *def, enu
     /* Serve exactly the chain the case names: never complete it from a store. */
     SSL_CTX_set_mode(ctx, SSL_MODE_NO_AUTO_CHAIN);
     SSL_CTX_set_num_tickets(ctx, 0);
-    bool ok = SSL_CTX_use_certificate(ctx, tb->ids[leaf].cert) == 1 &&
-              SSL_CTX_use_PrivateKey(ctx, tb->ids[leaf].key) == 1;
-    for (size_t i = 0; ok && i < chain_length(def); i++)
-        ok = SSL_CTX_add1_chain_cert(ctx, tb->ids[def->chain[i]].cert) == 1;
-    if (ok && def->legacy) {
+    bool ok = true;
+    /* First: the level also decides which certificates the context accepts (SHA-1, RSA-1024). */
+    if (def->legacy) {
         SSL_CTX_set_security_level(ctx, 0);
         ok = SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0") == 1;
     }
+    ok = ok && SSL_CTX_use_certificate(ctx, tb->ids[leaf].cert) == 1 &&
+         SSL_CTX_use_PrivateKey(ctx, tb->ids[leaf].key) == 1;
+    for (size_t i = 0; ok && i < chain_length(def); i++)
+        ok = SSL_CTX_add1_chain_cert(ctx, tb->ids[def->chain[i]].cert) == 1;
     if (ok && def->min_version)
         ok = SSL_CTX_set_min_proto_version(ctx, def->min_version) == 1;
     if (ok && def->max_version)

@@ -225,6 +225,11 @@ START_TEST(files_that_cannot_be_used_exit_1)
                       (const char *const[]){"--cert-hostname", "www.origin.test", "--ca-file",
                                             garbage, healthy, NULL},
                       "garbage.pem: ssl_ca_cert holds no PEM certificate");
+    /* An empty CA file is not "no ssl_ca_cert": the user meant to trust something. */
+    assert_cannot_run(NULL, (const char *const[]){"--ca-file", "/dev/null", healthy, NULL},
+                      "--ca-file: /dev/null is empty: it holds no PEM certificate");
+    assert_cannot_run(NULL, (const char *const[]){"--hosts", "/nonexistent/hosts", healthy, NULL},
+                      "cannot read /nonexistent/hosts");
     assert_cannot_run(
         NULL, (const char *const[]){"--trust-bundle", "/nonexistent/trust.pem", healthy, NULL},
         "cannot read /nonexistent/trust.pem");
@@ -242,20 +247,32 @@ START_TEST(files_that_cannot_be_used_exit_1)
 }
 END_TEST
 
-/* A certificate hostname may be any text; only the SNI retry needs a name SNI can carry. */
+/* A certificate hostname follows DNS name rules or is an IP address: anything else (a
+ * 300-byte label, spaces) is a usage error naming it. An address is no name SNI can carry:
+ * the SNI retry is skipped then, not a failure. */
 START_TEST(long_cert_hostname_is_still_a_hostname_mismatch)
 {
     ck_assert(tb_up);
     char long_name[320];
     memset(long_name, 'a', 290);
     snprintf(long_name + 290, sizeof(long_name) - 290, ".origin.test");
-    /* No SNI: the retry with the certificate hostname is skipped, not a failure. */
+    tb_run run;
+    probe(&run, NULL,
+          (const char *const[]){"--json", "--trust-bundle", tb.trust_bundle, "--cert-hostname",
+                                long_name, hostport("hostname_mismatch"), NULL});
+    ck_assert_msg(run.exit_code == 64, "exit %d: %s", run.exit_code, run.err);
+    ck_assert_ptr_nonnull(strstr(run.err, "(302 bytes) is neither a host name"));
+    tb_run_free(&run);
+    probe(&run, NULL,
+          (const char *const[]){"--json", "--trust-bundle", tb.trust_bundle, "--cert-hostname",
+                                "www origin.test", hostport("hostname_mismatch"), NULL});
+    ck_assert_msg(run.exit_code == 64, "exit %d: %s", run.exit_code, run.err);
+    tb_run_free(&run);
     const char *const cases[] = {"hostname_mismatch", "client_cert_required"};
     for (size_t i = 0; i < 2; i++) {
-        tb_run run;
         probe(&run, NULL,
               (const char *const[]){"--json", "--trust-bundle", tb.trust_bundle, "--cert-hostname",
-                                    long_name, hostport(cases[i]), NULL});
+                                    "192.0.2.1", hostport(cases[i]), NULL});
         ck_assert_msg(run.exit_code == 2, "%s: exit %d: %s", cases[i], run.exit_code, run.err);
         json_t *result = json_loads(run.out, 0, NULL);
         ck_assert_ptr_nonnull(result);
@@ -445,6 +462,10 @@ START_TEST(run_many_diagnoses_every_case_once)
     ck_assert_msg(fo_probe_targets_load(&list, path, &err) == 0, "%s", err.msg);
     ck_assert_uint_le(list->count, 128);
     ck_assert_int_eq(fo_prober_new(&prober, tb.trust_bundle, &err), 0);
+    ck_assert_int_eq(
+        fo_prober_set_hosts(prober, json_string_value(json_object_get(tb.manifest, "hosts_file")),
+                            &err),
+        0);
 
     struct collected c = {0};
     ck_assert_int_eq(fo_probe_run_many(prober, list->targets, list->count, 8, collect, &c, &err),

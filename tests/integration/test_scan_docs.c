@@ -90,7 +90,7 @@ START_TEST(every_option_is_in_the_man_page)
         tb_run_free(&alias);
         size_t options = 0;
         for (const char *p = strstr(r.out, "--"); p; p = strstr(p + 2, "--")) {
-            size_t len = 2 + strspn(p + 2, "abcdefghijklmnopqrstuvwxyz-");
+            size_t len = 2 + strspn(p + 2, "abcdefghijklmnopqrstuvwxyz0123456789-");
             if (len < 4 || (p > r.out && isalnum((unsigned char)p[-1])))
                 continue;
             while (p[len - 1] == '-')

@@ -73,7 +73,7 @@ static const ss_service fifty[] = {
     {"OK_05", {"sni_required_fail_with_sni"}},
     {"OK_06", {"healthy"}},
     {"OK_07", {"healthy_all_versions"}},
-    {"OK_08", {"healthy"}},
+    {"OK_08", {"healthy", "expires_soon"}},
     {"OK_09", {"sni_required_cert_with_sni"}},
     {"OK_10", {"healthy", "healthy_all_versions"}},
     {"FIX_01", {"hostname_mismatch"}},
@@ -185,6 +185,22 @@ START_TEST(fifty_services_every_one_reported)
     ck_assert_int_eq(summary_count(lines, "error"), 7);
     ck_assert_int_eq(json_integer_value(json_object_get(summary, "exit_code")), 1);
     ck_assert_int_eq(code, 1);
+    /* Warnings (what is about to break) are counted over every backend's probe. */
+    size_t warnings = 0, i;
+    json_t *line;
+    json_array_foreach(lines, i, line)
+    {
+        size_t k;
+        json_t *backend;
+        json_array_foreach(json_object_get(line, "backends"), k, backend)
+        {
+            warnings +=
+                json_array_size(json_object_get(json_object_get(backend, "probe"), "warnings"));
+        }
+    }
+    ck_assert_uint_ge(warnings, 1); /* OK_08's certificate expires in 10 days */
+    ck_assert_int_eq(json_integer_value(json_object_get(summary, "warnings")),
+                     (json_int_t)warnings);
     /* A plan writes nothing. */
     ck_assert_uint_eq(ss_log_count(&f, "PUT", "*"), 0);
     ck_assert_uint_eq(ss_log_count(&f, "PUT", "/service/*/version/*/*"), 0);

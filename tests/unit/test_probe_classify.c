@@ -729,6 +729,63 @@ START_TEST(expiring_soon_is_a_warning)
 }
 END_TEST
 
+START_TEST(expiry_warning_days_are_the_users)
+{
+    chain[0].san[0] = TEXT("www.origin.test");
+    chain[0].not_after = NOW + 40 * DAY;
+    target.settings.expiry_warning_days = 60;
+    classify();
+    ck_assert(warning_has("certificate expires in 40 days"));
+    target.settings.expiry_warning_days = 0; /* never */
+    chain[0].not_after = NOW + DAY;
+    classify();
+    ck_assert_uint_eq(verdict.warning_count, 0);
+    chain[0].not_after = NOW + 300 * DAY;
+    chain[0].san[0] = TEXT("other.origin.test");
+}
+END_TEST
+
+/* What OpenSSL 3 at its default level refuses is a warning, never a class. */
+START_TEST(weak_certificates_and_old_protocols_are_warnings)
+{
+    chain[0].san[0] = TEXT("www.origin.test");
+    snprintf(chain[0].signature_digest, sizeof(chain[0].signature_digest), "SHA1");
+    snprintf(chain[0].key_type, sizeof(chain[0].key_type), "RSA");
+    chain[0].key_bits = 1024;
+    snprintf(chain[1].key_type, sizeof(chain[1].key_type), "EC");
+    chain[1].key_bits = 160;
+    facts.protocol = TEXT("TLSv1");
+    classify();
+    assert_class(FO_CLASS_OK);
+    assert_also(0, NULL);
+    ck_assert(warning_has("certificate CN=other.origin.test is signed with SHA-1; OpenSSL 3 at "
+                          "its default security level refuses it"));
+    ck_assert(warning_has("has a 1024-bit RSA key (under 2048)"));
+    ck_assert(warning_has("chain certificate CN=Testbed Intermediate CA has a 160-bit EC key "
+                          "(under 224)"));
+    ck_assert(warning_has("the origin speaks TLS 1.0 at most, though TLS 1.2 was offered"));
+    /* Strong enough, or limited by the backend's own max_tls_version: nothing to say. */
+    snprintf(chain[0].signature_digest, sizeof(chain[0].signature_digest), "SHA256");
+    chain[0].key_bits = 2048;
+    chain[1].key_bits = 256;
+    target.settings.max_tls = FO_TLS_1_0;
+    classify();
+    ck_assert_uint_eq(verdict.warning_count, 0);
+    /* A self-signed root's own SHA-1 signature is never checked. */
+    snprintf(chain[1].signature_digest, sizeof(chain[1].signature_digest), "SHA1");
+    chain[1].self_signed = true;
+    classify();
+    ck_assert_uint_eq(verdict.warning_count, 0);
+    memset(chain[0].signature_digest, 0, sizeof(chain[0].signature_digest));
+    memset(chain[1].signature_digest, 0, sizeof(chain[1].signature_digest));
+    memset(chain[0].key_type, 0, sizeof(chain[0].key_type));
+    memset(chain[1].key_type, 0, sizeof(chain[1].key_type));
+    chain[0].key_bits = chain[1].key_bits = 0;
+    chain[1].self_signed = false;
+    chain[0].san[0] = TEXT("other.origin.test");
+}
+END_TEST
+
 START_TEST(client_certificate_request_is_a_warning)
 {
     chain[0].san[0] = TEXT("www.origin.test");
@@ -817,6 +874,8 @@ Suite *probe_classify_suite(void)
     tcase_add_test(tc, wrong_intermediate_is_not_a_missing_one);
     tcase_add_test(tc, dns_typed_ip_san_is_named_as_such);
     tcase_add_test(tc, addresses_that_disagree_are_named);
+    tcase_add_test(tc, expiry_warning_days_are_the_users);
+    tcase_add_test(tc, weak_certificates_and_old_protocols_are_warnings);
     tcase_add_test(tc, leaf_alone_with_unknown_issuer_is_unable_to_verify_first);
     tcase_add_test(tc, leaf_alone_and_mismatch_keeps_verifier_order);
     tcase_add_test(tc, untrusted_issuer_above_the_leaf_is_local_issuer);

@@ -122,6 +122,8 @@ START_TEST(settings_that_cannot_be_probed)
     fo_probe_settings_init(&s);
     ck_assert_int_eq(fo_probe_settings_check(&s, &err), 0);
     memset(name, 'a', sizeof(name));
+    for (size_t i = 60; i < sizeof(name); i += 61) /* labels of 60 */
+        name[i] = '.';
     name[253] = '\0';
     s.sni_hostname = name;
     ck_assert_int_eq(fo_probe_settings_check(&s, &err), 0);
@@ -305,6 +307,88 @@ START_TEST(bad_targets_name_the_line)
 }
 END_TEST
 
+/* What a targets file means is never guessed silently. */
+START_TEST(targets_values_are_refused_or_stripped_clearly)
+{
+    assert_bad_targets("127.0.0.1 ssl_sni_hostname=a ssl_sni_hostname=b\n", FO_EINVAL,
+                       "t.txt:1: ssl_sni_hostname is given twice");
+    assert_bad_targets("127.0.0.1 ssl_sni_hostname=a b\n", FO_EINVAL,
+                       "t.txt:1: 'b' is not key=value: a value cannot contain spaces (is it "
+                       "part of ssl_sni_hostname?)");
+    assert_bad_targets("127.0.0.1 ssl_sni_hostname=\"a b\"\n", FO_EINVAL,
+                       "t.txt:1: the value of ssl_sni_hostname has an unmatched quote");
+    assert_bad_targets("127.0.0.1 ssl_cert_hostname=\"a\n", FO_EINVAL, "unmatched quote");
+    /* A byte order mark anywhere but the start is named, not invisible. */
+    assert_bad_targets("127.0.0.1:1\n\xEF\xBB\xBForigin.test\n", FO_EINVAL,
+                       "t.txt:2: '': bad character in the host name: byte 0xEF at position 1 "
+                       "(a UTF-8 byte order mark?)");
+    /* Quotes around a whole value are stripped; a BOM at the start is skipped. */
+    fo_probe_target_list *list = NULL;
+    ck_assert_int_eq(fo_probe_targets_parse(&list,
+                                            "\xEF\xBB\xBForigin.test ssl_sni_hostname=\"a.test\" "
+                                            "ssl_cert_hostname='b.test'\n",
+                                            "t.txt", &err),
+                     0);
+    ck_assert_uint_eq(list->count, 1);
+    ck_assert_str_eq(list->targets[0].host, "origin.test");
+    ck_assert_str_eq(list->targets[0].settings.sni_hostname, "a.test");
+    ck_assert_str_eq(list->targets[0].settings.cert_hostname, "b.test");
+    fo_probe_target_list_free(list);
+}
+END_TEST
+
+START_TEST(names_follow_dns_rules)
+{
+    fo_probe_settings s;
+    fo_probe_settings_init(&s);
+    static const char *const good[] = {"www.origin.test", "a", "_acme.x-y.test", "A1.B2"};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+        ck_assert_msg(fo_probe_sni_name_ok(good[i]), "%s refused", good[i]);
+    char long_label[80];
+    memset(long_label, 'a', 64);
+    long_label[64] = '\0';
+    static const char *const bad[] = {"",
+                                      "a..b",
+                                      ".a",
+                                      "a.",
+                                      "a b",
+                                      "a/b",
+                                      "\xEF\xBB\xBF"
+                                      "a"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(!fo_probe_sni_name_ok(bad[i]), "'%s' accepted", bad[i]);
+    ck_assert(!fo_probe_sni_name_ok(long_label));
+    /* The certificate hostname: the same rules, or an IP address. */
+    s.cert_hostname = "127.0.0.1";
+    ck_assert_int_eq(fo_probe_settings_check(&s, &err), 0);
+    s.cert_hostname = "::1";
+    ck_assert_int_eq(fo_probe_settings_check(&s, &err), 0);
+    s.cert_hostname = "www.origin.test";
+    ck_assert_int_eq(fo_probe_settings_check(&s, &err), 0);
+    s.cert_hostname = "www origin";
+    ck_assert_int_eq(fo_probe_settings_check(&s, &err), FO_EINVAL);
+    assert_error_has("ssl_cert_hostname 'www origin' (10 bytes) is neither a host name");
+    s.cert_hostname = "a\x1b[31m";
+    ck_assert_int_eq(fo_probe_settings_check(&s, &err), FO_EINVAL);
+}
+END_TEST
+
+START_TEST(an_empty_ca_file_is_no_ca)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/empty.pem", tmp_dir);
+    write_file(path, " \n\n");
+    char *pem = NULL;
+    ck_assert_int_eq(fo_probe_read_ca_file(&pem, path, &err), FO_EINVAL);
+    assert_error_has("empty.pem is empty: it holds no PEM certificate");
+    ck_assert_int_eq(fo_probe_read_ca_file(&pem, "/dev/null", &err), FO_EINVAL);
+    assert_error_has("/dev/null is empty");
+    char text[400];
+    snprintf(text, sizeof(text), "127.0.0.1 ssl_ca_cert=@%s\n", path);
+    assert_bad_targets(text, FO_EINVAL, "t.txt:1: ssl_ca_cert: ");
+}
+END_TEST
+
 START_TEST(reading_files_is_bounded)
 {
     char path[256];
@@ -404,6 +488,9 @@ Suite *probe_settings_suite(void)
     TCase *files = tcase_create("files");
     tcase_add_checked_fixture(files, make_tmp, remove_tmp);
     tcase_add_test(files, targets_file_lines);
+    tcase_add_test(files, targets_values_are_refused_or_stripped_clearly);
+    tcase_add_test(files, names_follow_dns_rules);
+    tcase_add_test(files, an_empty_ca_file_is_no_ca);
     tcase_add_test(files, bad_targets_name_the_line);
     tcase_add_test(files, reading_files_is_bounded);
     tcase_add_test(files, nul_byte_is_an_error_naming_its_line);
