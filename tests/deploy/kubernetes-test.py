@@ -173,6 +173,8 @@ def mounts_map(spec, container, work):
     paths = {}
     for m in container.get("volumeMounts") or []:
         d = tempfile.mkdtemp(dir=work)
+        if "emptyDir" in volumes[m["name"]]:
+            os.chmod(d, 0o777)  # as the kubelet makes an emptyDir
         secret = volumes[m["name"]].get("secret")
         if secret:
             for item in secret.get("items") or []:
@@ -332,6 +334,12 @@ def main():
         work = tempfile.mkdtemp(prefix="fixorigin-k8s-test.")
         try:
             run_containers(objs, work, secrets)
+        except (RuntimeError, subprocess.SubprocessError) as e:
+            fail("run", str(e))
+            out = os.path.join(work, "serve.out")
+            if os.path.exists(out):
+                with open(out) as f:
+                    print(f.read(), file=sys.stderr)
         finally:
             shutil.rmtree(work)
     for f in failures:
