@@ -59,6 +59,13 @@ int fo_api_parse_diff(fo_diff **out, const char *json, size_t len, fo_error *err
 int fo_api_parse_vcl(fo_vcl **out, const char *json, size_t len, fo_error *err) FO_WARN_UNUSED;
 int fo_api_parse_vcl_list(fo_vcl_list **out, const char *json, size_t len,
                           fo_error *err) FO_WARN_UNUSED;
+/* Snippets and pools: one object (list false) or a bare array of them. */
+int fo_api_parse_snippets(fo_snippet_list **out, const char *json, size_t len, bool list,
+                          fo_error *err) FO_WARN_UNUSED;
+int fo_api_parse_pools(fo_pool_list **out, const char *json, size_t len, bool list,
+                       fo_error *err) FO_WARN_UNUSED;
+int fo_api_parse_pool_servers(fo_pool_server_list **out, const char *json, size_t len,
+                              fo_error *err) FO_WARN_UNUSED;
 int fo_api_parse_ip_list(fo_ip_list **out, const char *json, size_t len,
                          fo_error *err) FO_WARN_UNUSED;
 int fo_api_parse_token(fo_token_info **out, const char *json, size_t len,

@@ -594,6 +594,12 @@ static int read_config(fo_version_config **out, const json_t *obj, fo_error *err
     if (rc == 0 && read_sections(c, obj) != 0)
         rc = fo_error_set(err, FO_ENOMEM, "out of memory reading a Fastly version");
     if (rc == 0) {
+        const json_t *vcls = json_object_get(obj, "vcls");
+        const json_t *snippets = json_object_get(obj, "snippets");
+        c->vcl_count = json_is_array(vcls) ? (long)json_array_size(vcls) : -1;
+        c->snippet_count = json_is_array(snippets) ? (long)json_array_size(snippets) : -1;
+    }
+    if (rc == 0) {
         *out = c;
         c = NULL;
     }
@@ -630,6 +636,8 @@ static int read_service(fo_service *s, const json_t *obj, bool details, fo_error
     if (rc != 0)
         return rc;
     s->id = rd_str(&r, obj, "id");
+    if (!s->id) /* the versionless answer calls it snippet_id */
+        s->id = rd_str(&r, obj, "snippet_id");
     s->name = rd_str(&r, obj, "name");
     s->type = rd_str(&r, obj, "type");
     s->comment = rd_str(&r, obj, "comment");
@@ -1078,4 +1086,215 @@ bool fo_api_error_text(char *out, size_t out_size, const char *json, size_t len)
 out:
     json_decref(root);
     return found;
+}
+
+/* ---- snippets and pools: strings for numbers, "0"/"1" for booleans ---- */
+
+static void snippet_clear(fo_snippet *s)
+{
+    free(s->id);
+    free(s->name);
+    free(s->type);
+    free(s->content);
+    memset(s, 0, sizeof(*s));
+}
+
+void fo_snippet_free(fo_snippet *s)
+{
+    if (!s)
+        return;
+    snippet_clear(s);
+    free(s);
+}
+
+void fo_snippet_list_free(fo_snippet_list *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->count; i++)
+        snippet_clear(&l->items[i]);
+    free(l->items);
+    free(l);
+}
+
+static int read_snippet(void *item, const json_t *obj, fo_error *err)
+{
+    fo_snippet *s = item;
+    reader r = {.what = "snippet"};
+    int rc = expect(obj, JSON_OBJECT, "snippet", err);
+    if (rc != 0)
+        return rc;
+    s->id = rd_str(&r, obj, "id");
+    s->name = rd_str(&r, obj, "name");
+    s->type = rd_str(&r, obj, "type");
+    /* null is "not shown here" (a dynamic snippet in the versioned list); "" is empty. */
+    const json_t *content = json_object_get(obj, "content");
+    if (json_is_string(content))
+        s->content = dup_or_nomem(&r, json_string_value(content));
+    else if (content && !json_is_null(content))
+        mark_bad(&r, "content");
+    s->dynamic = rd_bool(&r, obj, "dynamic", false);
+    s->priority = rd_int(&r, obj, "priority", -1);
+    if (!r.bad_field && !r.nomem && !s->name && !s->id)
+        mark_bad(&r, "name");
+    return reader_result(&r, err);
+}
+
+static void pool_clear(fo_pool *p)
+{
+    free(p->id);
+    free(p->name);
+    free(p->tls_cert_hostname);
+    free(p->tls_sni_hostname);
+    free(p->tls_ca_cert);
+    free(p->tls_client_cert);
+    fo_secret_free(p->tls_client_key);
+    free(p->tls_ciphers);
+    free(p->min_tls_version);
+    free(p->max_tls_version);
+    free(p->override_host);
+    memset(p, 0, sizeof(*p));
+}
+
+void fo_pool_free(fo_pool *p)
+{
+    if (!p)
+        return;
+    pool_clear(p);
+    free(p);
+}
+
+void fo_pool_list_free(fo_pool_list *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->count; i++)
+        pool_clear(&l->items[i]);
+    free(l->items);
+    free(l);
+}
+
+static int read_pool(void *item, const json_t *obj, fo_error *err)
+{
+    fo_pool *p = item;
+    reader r = {.what = "pool"};
+    int rc = expect(obj, JSON_OBJECT, "pool", err);
+    if (rc != 0)
+        return rc;
+    p->id = rd_str(&r, obj, "id");
+    p->name = rd_str(&r, obj, "name");
+    p->use_tls = rd_bool(&r, obj, "use_tls", false);
+    p->tls_check_cert = rd_bool(&r, obj, "tls_check_cert", true);
+    p->tls_cert_hostname = rd_str(&r, obj, "tls_cert_hostname");
+    p->tls_sni_hostname = rd_str(&r, obj, "tls_sni_hostname");
+    p->tls_ca_cert = rd_str(&r, obj, "tls_ca_cert");
+    p->tls_client_cert = rd_str(&r, obj, "tls_client_cert");
+    p->tls_client_key = rd_str(&r, obj, "tls_client_key");
+    p->tls_ciphers = rd_str(&r, obj, "tls_ciphers");
+    p->min_tls_version = rd_str(&r, obj, "min_tls_version");
+    p->max_tls_version = rd_str(&r, obj, "max_tls_version");
+    p->override_host = rd_str(&r, obj, "override_host");
+    p->connect_timeout = rd_int(&r, obj, "connect_timeout", -1);
+    p->first_byte_timeout = rd_int(&r, obj, "first_byte_timeout", -1);
+    p->between_bytes_timeout = rd_int(&r, obj, "between_bytes_timeout", -1);
+    if (!r.bad_field && !r.nomem && !p->name)
+        mark_bad(&r, "name");
+    return reader_result(&r, err);
+}
+
+void fo_pool_server_list_free(fo_pool_server_list *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->count; i++) {
+        free(l->items[i].id);
+        free(l->items[i].address);
+    }
+    free(l->items);
+    free(l);
+}
+
+static int read_pool_server(void *item, const json_t *obj, fo_error *err)
+{
+    fo_pool_server *s = item;
+    reader r = {.what = "pool server"};
+    int rc = expect(obj, JSON_OBJECT, "pool server", err);
+    if (rc != 0)
+        return rc;
+    s->id = rd_str(&r, obj, "id");
+    s->address = rd_str(&r, obj, "address");
+    s->port = rd_int(&r, obj, "port", -1);
+    s->disabled = rd_bool(&r, obj, "disabled", false);
+    if (!r.bad_field && !r.nomem && !s->address)
+        mark_bad(&r, "address");
+    return reader_result(&r, err);
+}
+
+/* One object, or a bare array of them, into items of item_size bytes. */
+static int parse_items(void **items, size_t *count, size_t item_size, const char *json, size_t len,
+                       const char *what, bool list, int (*read)(void *, const json_t *, fo_error *),
+                       fo_error *err)
+{
+    json_t *root = NULL;
+    *items = NULL;
+    *count = 0;
+    int rc = load(&root, json, len, what, err);
+    if (rc == 0 && list)
+        rc = expect(root, JSON_ARRAY, what, err);
+    size_t n = list ? json_array_size(root) : 1;
+    if (rc == 0) {
+        *items = calloc(n ? n : 1, item_size);
+        if (!*items)
+            rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        rc = read((char *)*items + i * item_size, list ? json_array_get(root, i) : root, err);
+        *count = i + 1;
+    }
+    json_decref(root);
+    return rc;
+}
+
+int fo_api_parse_snippets(fo_snippet_list **out, const char *json, size_t len, bool list,
+                          fo_error *err)
+{
+    fo_snippet_list *l = calloc(1, sizeof(*l));
+    if (!l)
+        return fo_error_set(err, FO_ENOMEM, "out of memory");
+    int rc = parse_items((void **)&l->items, &l->count, sizeof(fo_snippet), json, len,
+                         list ? "snippet list" : "snippet", list, read_snippet, err);
+    if (rc == 0)
+        *out = l;
+    else
+        fo_snippet_list_free(l);
+    return rc;
+}
+
+int fo_api_parse_pools(fo_pool_list **out, const char *json, size_t len, bool list, fo_error *err)
+{
+    fo_pool_list *l = calloc(1, sizeof(*l));
+    if (!l)
+        return fo_error_set(err, FO_ENOMEM, "out of memory");
+    int rc = parse_items((void **)&l->items, &l->count, sizeof(fo_pool), json, len,
+                         list ? "pool list" : "pool", list, read_pool, err);
+    if (rc == 0)
+        *out = l;
+    else
+        fo_pool_list_free(l);
+    return rc;
+}
+
+int fo_api_parse_pool_servers(fo_pool_server_list **out, const char *json, size_t len,
+                              fo_error *err)
+{
+    fo_pool_server_list *l = calloc(1, sizeof(*l));
+    if (!l)
+        return fo_error_set(err, FO_ENOMEM, "out of memory");
+    int rc = parse_items((void **)&l->items, &l->count, sizeof(fo_pool_server), json, len,
+                         "pool server list", true, read_pool_server, err);
+    if (rc == 0)
+        *out = l;
+    else
+        fo_pool_server_list_free(l);
+    return rc;
 }

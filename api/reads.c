@@ -411,3 +411,116 @@ int fo_api_token_self(fo_api *api, fo_token_info **out, fo_error *err)
     fo_api_response_clear(&resp);
     return rc;
 }
+
+/* ---- snippets and pools ---- */
+
+/* One snippet from a single-object answer. */
+static int one_snippet(fo_snippet **out, fo_api_response *resp, fo_error *err)
+{
+    fo_snippet_list *list = NULL;
+    int rc = fo_api_parse_snippets(&list, resp->body.data, resp->body.len, false, err);
+    if (rc == 0) {
+        fo_snippet *s = malloc(sizeof(*s));
+        if (!s) {
+            rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+        } else {
+            *s = list->items[0];
+            list->count = 0;
+            *out = s;
+        }
+    }
+    fo_snippet_list_free(list);
+    return rc;
+}
+
+int fo_api_snippet_list(fo_api *api, fo_snippet_list **out, const char *service_id, long version,
+                        fo_error *err)
+{
+    fo_api_response resp = {0};
+    int rc = fo_api_check_args(service_id, version, NULL, err);
+    if (rc == 0)
+        rc = fo_api_get(api, &resp, err, "/service/%s/version/%ld/snippet", service_id, version);
+    if (rc == 0)
+        rc = fo_api_parse_snippets(out, resp.body.data, resp.body.len, true, err);
+    fo_api_response_clear(&resp);
+    return rc;
+}
+
+int fo_api_snippet_get(fo_api *api, fo_snippet **out, const char *service_id, long version,
+                       const char *name, fo_error *err)
+{
+    fo_api_response resp = {0};
+    int rc = fo_api_check_args(service_id, version, name ? name : "", err);
+    if (rc == 0)
+        rc = fo_api_get(api, &resp, err, "/service/%s/version/%ld/snippet/%s", service_id, version,
+                        name);
+    if (rc == 0)
+        rc = one_snippet(out, &resp, err);
+    fo_api_response_clear(&resp);
+    return rc;
+}
+
+int fo_api_dynamic_snippet_get(fo_api *api, fo_snippet **out, const char *service_id,
+                               const char *snippet_id, fo_error *err)
+{
+    fo_api_response resp = {0};
+    int rc = fo_api_check_args(service_id, 1, snippet_id ? snippet_id : "", err);
+    if (rc == 0)
+        rc = fo_api_get(api, &resp, err, "/service/%s/snippet/%s", service_id, snippet_id);
+    if (rc == 0)
+        rc = one_snippet(out, &resp, err);
+    fo_api_response_clear(&resp);
+    return rc;
+}
+
+int fo_api_pool_list(fo_api *api, fo_pool_list **out, const char *service_id, long version,
+                     fo_error *err)
+{
+    fo_api_response resp = {0};
+    int rc = fo_api_check_args(service_id, version, NULL, err);
+    if (rc == 0)
+        rc = fo_api_get(api, &resp, err, "/service/%s/version/%ld/pool", service_id, version);
+    if (rc == 0)
+        rc = fo_api_parse_pools(out, resp.body.data, resp.body.len, true, err);
+    fo_api_response_clear(&resp);
+    return rc;
+}
+
+int fo_api_pool_get(fo_api *api, fo_pool **out, const char *service_id, long version,
+                    const char *name, fo_error *err)
+{
+    fo_api_response resp = {0};
+    fo_pool_list *list = NULL;
+    int rc = fo_api_check_args(service_id, version, name ? name : "", err);
+    if (rc == 0)
+        rc = fo_api_get(api, &resp, err, "/service/%s/version/%ld/pool/%s", service_id, version,
+                        name);
+    if (rc == 0)
+        rc = fo_api_parse_pools(&list, resp.body.data, resp.body.len, false, err);
+    if (rc == 0) {
+        fo_pool *p = malloc(sizeof(*p));
+        if (!p) {
+            rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+        } else {
+            *p = list->items[0];
+            list->count = 0;
+            *out = p;
+        }
+    }
+    fo_pool_list_free(list);
+    fo_api_response_clear(&resp);
+    return rc;
+}
+
+int fo_api_pool_server_list(fo_api *api, fo_pool_server_list **out, const char *service_id,
+                            const char *pool_id, fo_error *err)
+{
+    fo_api_response resp = {0};
+    int rc = fo_api_check_args(service_id, 1, pool_id ? pool_id : "", err);
+    if (rc == 0)
+        rc = fo_api_get(api, &resp, err, "/service/%s/pool/%s/servers", service_id, pool_id);
+    if (rc == 0)
+        rc = fo_api_parse_pool_servers(out, resp.body.data, resp.body.len, err);
+    fo_api_response_clear(&resp);
+    return rc;
+}

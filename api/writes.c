@@ -524,3 +524,180 @@ int fo_api_vcl_update(fo_api *api, fo_vcl **out, const char *service_id, long ve
     fo_api_response_clear(&resp);
     return rc;
 }
+
+/* ---- snippets and pools ---- */
+
+/* PUT content=... to a snippet's path; on an unknown outcome the snippet is read back and
+ * its content compared. version 0: a dynamic snippet (versionless). */
+static int snippet_write(fo_api *api, fo_snippet **out, const char *service_id, long version,
+                         const char *name_or_id, const char *content, fo_error *err)
+{
+    fo_buf path = {0}, form = {0};
+    fo_api_response resp = {0};
+    fo_snippet_list *list = NULL;
+    bool unknown = false;
+    const fo_form_field field = {"content", content ? content : ""};
+    int rc =
+        fo_api_check_args(service_id, version ? version : 1, name_or_id ? name_or_id : "", err);
+    if (rc == 0 &&
+        ((version ? fo_api_path(&path, "/service/%s/version/%ld/snippet/%s", service_id, version,
+                                name_or_id)
+                  : fo_api_path(&path, "/service/%s/snippet/%s", service_id, name_or_id)) != 0 ||
+         fo_api_form_encode(&form, &field, 1) != 0))
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = send_write(api, service_id, path.data, form.data, &resp, &unknown, err);
+    if (rc == 0) {
+        rc = fo_api_parse_snippets(&list, resp.body.data, resp.body.len, false, err);
+        unknown = rc == FO_EPROTO; /* made, but the answer is unreadable */
+    }
+    if (rc != 0 && unknown) {
+        fo_error read_err;
+        fo_error_clear(&read_err);
+        fo_snippet *now = NULL;
+        int read_rc =
+            version ? fo_api_snippet_get(api, &now, service_id, version, name_or_id, &read_err)
+                    : fo_api_dynamic_snippet_get(api, &now, service_id, name_or_id, &read_err);
+        int happened = read_rc != 0                                             ? -1
+                       : now->content && strcmp(now->content, field.value) == 0 ? 1
+                                                                                : 0;
+        rc = settle(api, rc, happened, &read_err, err);
+        if (rc == 0) {
+            *out = now;
+            now = NULL;
+        }
+        fo_snippet_free(now);
+    } else if (rc == 0) {
+        fo_snippet *s = malloc(sizeof(*s));
+        if (!s) {
+            rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+        } else {
+            *s = list->items[0];
+            list->count = 0;
+            *out = s;
+        }
+    }
+    fo_snippet_list_free(list);
+    fo_buf_free(&path);
+    fo_buf_free(&form);
+    fo_api_response_clear(&resp);
+    return rc;
+}
+
+int fo_api_snippet_update(fo_api *api, fo_snippet **out, const char *service_id, long version,
+                          const char *name, const char *content, fo_error *err)
+{
+    if (version <= 0)
+        return fo_error_set(err, FO_EINVAL, "a versioned snippet needs a version");
+    return snippet_write(api, out, service_id, version, name, content, err);
+}
+
+int fo_api_dynamic_snippet_update(fo_api *api, fo_snippet **out, const char *service_id,
+                                  const char *snippet_id, const char *content, fo_error *err)
+{
+    return snippet_write(api, out, service_id, 0, snippet_id, content, err);
+}
+
+/* The pool fields fixorigin may write, and whether each is a boolean. */
+static const struct {
+    const char *name;
+    bool boolean;
+} pool_fields[] = {
+    {"max_tls_version", false},
+    {"min_tls_version", false},
+    {"override_host", false},
+    {"tls_ca_cert", false},
+    {"tls_cert_hostname", false},
+    {"tls_check_cert", true},
+    {"tls_ciphers", false},
+    {"tls_client_cert", false},
+    {"tls_client_key", false},
+    {"tls_sni_hostname", false},
+    {"use_tls", true},
+};
+
+int fo_api_pool_update(fo_api *api, fo_pool **out, const char *service_id, long version,
+                       const char *name, const fo_backend_change *changes, size_t change_count,
+                       fo_error *err)
+{
+    fo_buf path = {0}, form = {0};
+    fo_api_response resp = {0}, reread = {0};
+    fo_pool_list *list = NULL;
+    bool unknown = false;
+    fo_backend_change *fields = calloc(change_count ? change_count : 1, sizeof(*fields));
+    fo_form_field *form_fields = calloc(change_count ? change_count : 1, sizeof(*form_fields));
+    int rc = fo_api_check_args(service_id, version, name ? name : "", err);
+    if (rc == 0 && (!fields || !form_fields))
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+    if (rc == 0 && change_count == 0)
+        rc = fo_error_set(err, FO_EINVAL, "a pool update needs at least one change");
+    for (size_t i = 0; rc == 0 && i < change_count; i++) {
+        size_t f = 0, nf = sizeof(pool_fields) / sizeof(pool_fields[0]);
+        while (f < nf && (!changes[i].field || strcmp(pool_fields[f].name, changes[i].field) != 0))
+            f++;
+        if (f == nf) {
+            rc = fo_error_set(err, FO_EINVAL, "'%s' is not a pool field fixorigin writes",
+                              changes[i].field ? changes[i].field : "(null)");
+            break;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(fields[j].field, pool_fields[f].name) == 0)
+                rc = fo_error_set(err, FO_EINVAL, "pool field '%s' is changed twice",
+                                  pool_fields[f].name);
+        const char *value = changes[i].value;
+        if (rc == 0 && pool_fields[f].boolean && value) {
+            if (strcmp(value, "1") == 0 || strcmp(value, "true") == 0)
+                value = "1";
+            else if (strcmp(value, "0") == 0 || strcmp(value, "false") == 0)
+                value = "0";
+            else
+                rc = fo_error_set(err, FO_EINVAL, "pool field '%s' takes true or false",
+                                  pool_fields[f].name);
+        }
+        fields[i] = (fo_backend_change){pool_fields[f].name, value};
+        form_fields[i] = (fo_form_field){pool_fields[f].name, value};
+    }
+    if (rc == 0 &&
+        (fo_api_path(&path, "/service/%s/version/%ld/pool/%s", service_id, version, name) != 0 ||
+         fo_api_form_encode(&form, form_fields, change_count) != 0))
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = send_write(api, service_id, path.data, form.data, &resp, &unknown, err);
+    if (rc == 0) {
+        rc = fo_api_parse_pools(&list, resp.body.data, resp.body.len, false, err);
+        unknown = rc == FO_EPROTO;
+    }
+    if (rc != 0 && unknown) {
+        fo_error read_err;
+        fo_error_clear(&read_err);
+        fo_pool_list_free(list);
+        list = NULL;
+        int read_rc = fo_api_get(api, &reread, &read_err, "/service/%s/version/%ld/pool/%s",
+                                 service_id, version, name);
+        int happened = read_rc != 0 ? -1
+                                    : fo_api_backend_matches(reread.body.data, reread.body.len,
+                                                             fields, change_count);
+        rc = settle(api, rc, happened, &read_err, err);
+        if (rc == 0)
+            rc = fo_api_parse_pools(&list, reread.body.data, reread.body.len, false, err);
+    }
+    if (rc == 0) {
+        fo_pool *p = malloc(sizeof(*p));
+        if (!p) {
+            rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+        } else {
+            *p = list->items[0];
+            list->count = 0;
+            *out = p;
+        }
+    }
+    fo_pool_list_free(list);
+    if (form.data)
+        fo_secret_free(fo_buf_steal(&form)); /* it may carry tls_client_key */
+    fo_buf_free(&path);
+    fo_api_response_clear(&resp);
+    fo_api_response_clear(&reread);
+    free(fields);
+    free(form_fields);
+    return rc;
+}

@@ -40,6 +40,10 @@ static void usage(FILE *out)
         "  --accept-cert-hostname NAME check the certificate against NAME (repeatable)\n"
         "  --allow-downgrade           allow weakening TLS: a lower min_tls_version, TLS\n"
         "                              below 1.2, a weak cipher, or TLS off\n"
+        "  --allow-dynamic-snippet     edit a backend declared in a dynamic snippet: it\n"
+        "                              takes effect at once, with no version to roll back\n"
+        "                              to (the old text is kept and written back if the\n"
+        "                              fix does not verify)\n"
         "other options:\n"
         "  --trust-bundle FILE         CAs standing for Fastly's trust store (default: the\n"
         "                              system's; env FIXORIGIN_TRUST_BUNDLE)\n"
@@ -64,6 +68,7 @@ enum {
     OPT_CA_FILE,
     OPT_ACCEPT_CERT_HOSTNAME,
     OPT_ALLOW_DOWNGRADE,
+    OPT_ALLOW_DYNAMIC_SNIPPET,
     OPT_TRUST_BUNDLE,
     OPT_TOKEN_FILE,
 };
@@ -79,6 +84,7 @@ static const struct option long_options[] = {
     {"ca-file", required_argument, NULL, OPT_CA_FILE},
     {"accept-cert-hostname", required_argument, NULL, OPT_ACCEPT_CERT_HOSTNAME},
     {"allow-downgrade", no_argument, NULL, OPT_ALLOW_DOWNGRADE},
+    {"allow-dynamic-snippet", no_argument, NULL, OPT_ALLOW_DYNAMIC_SNIPPET},
     {"trust-bundle", required_argument, NULL, OPT_TRUST_BUNDLE},
     {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
     {"help", no_argument, NULL, 'h'},
@@ -91,7 +97,7 @@ typedef struct fix_args {
     size_t backend_count;
     const char *accept[MAX_LIST];
     size_t accept_count;
-    bool apply, yes, json, trust_presented_ca, allow_downgrade;
+    bool apply, yes, json, trust_presented_ca, allow_downgrade, allow_dynamic_snippet;
     const char *trust_presented_sha256;
     fo_activate_mode activate;
     const char *ca_file;
@@ -158,6 +164,9 @@ static int parse_args(fix_args *a, int argc, char **argv)
             break;
         case OPT_ALLOW_DOWNGRADE:
             a->allow_downgrade = true;
+            break;
+        case OPT_ALLOW_DYNAMIC_SNIPPET:
+            a->allow_dynamic_snippet = true;
             break;
         case OPT_TRUST_BUNDLE:
             a->trust_bundle = optarg;
@@ -231,7 +240,12 @@ static void print_backend(const out_ctx *o, const fo_backend_plan *bp)
     fo_cmd_put_clean(stdout, bp->backend->address);
     if (bp->backend->port > 0)
         printf(":%ld", bp->backend->port);
-    printf(")\n");
+    printf(")");
+    if (bp->origin.kind != FO_ORIGIN_BACKEND) {
+        printf(" in ");
+        fo_cmd_put_clean(stdout, fo_origin_source(&bp->origin));
+    }
+    printf("\n");
     if (d) {
         const char *fastly = fo_verdict_fastly_error(&d->verdict);
         printf("  %s%s%s%s%s\n", paint(o, class == FO_CLASS_OK ? BOLD_GREEN : BOLD_RED),
@@ -255,6 +269,8 @@ static void print_backend(const out_ctx *o, const fo_backend_plan *bp)
         char *diff = fo_remediate_fix_diff(&bp->fix);
         print_diff(o, diff, 13);
         free(diff);
+        if (bp->origin.text_diff) /* where the fix is written: the declaration's own text */
+            print_diff(o, bp->origin.text_diff, 13);
         print_label("why", bp->fix.reason);
         if (bp->proof) {
             char *evidence = fo_remediate_evidence(bp->proof);
@@ -296,6 +312,11 @@ static void print_plan(const out_ctx *o, const fo_plan *plan)
                plan->leftovers[i].number);
         fo_cmd_put_clean(stdout, plan->leftovers[i].comment);
         printf("\" (a fresh draft is cloned from version %ld)\n", plan->active_version);
+    }
+    for (size_t i = 0; i < plan->note_count; i++) {
+        printf("  note: ");
+        fo_cmd_put_clean(stdout, plan->notes[i]);
+        putchar('\n');
     }
     for (size_t i = 0; i < plan->backend_count; i++)
         print_backend(o, &plan->backends[i]);
@@ -473,7 +494,8 @@ int fo_cmd_fix(int argc, char **argv)
                     .ca_file_pem = ca_pem,
                     .accept_cert_hostnames = a.accept,
                     .accept_count = a.accept_count,
-                    .allow_downgrade = a.allow_downgrade},
+                    .allow_downgrade = a.allow_downgrade,
+                    .allow_dynamic_snippet = a.allow_dynamic_snippet},
         .backends = a.backends,
         .backend_count = a.backend_count,
     };

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fixorigin/api.h"
+#include "fixorigin/remediate.h"
 #include "cmd.h"
 
 #define SHOW_SCHEMA "fixorigin.show/v1"
@@ -140,7 +141,10 @@ static void put_timeout(FILE *out, const char *label, long ms)
         fprintf(out, "  %-22s%ld ms\n", label, ms);
 }
 
-static void print_text(FILE *out, const fo_service *s, const fo_version_config *shown)
+static void print_backend_text(FILE *out, const fo_backend *b, const char *source);
+
+static void print_text(FILE *out, const fo_service *s, const fo_version_config *shown,
+                       const fo_origin_list *origins, const char *origins_error)
 {
     fputs("service   ", out);
     fo_cmd_put_clean(out, s->id);
@@ -181,12 +185,45 @@ static void print_text(FILE *out, const fo_service *s, const fo_version_config *
     fputs(shown->domain_count ? "\n" : "(none)\n", out);
     if (shown->backend_count == 0)
         fputs("\nno backends\n", out);
-    for (size_t i = 0; i < shown->backend_count; i++) {
-        const fo_backend *b = &shown->backends[i];
+    for (size_t i = 0; origins && i < origins->note_count; i++) {
+        fputs("note      ", out);
+        fo_cmd_put_clean(out, origins->notes[i]);
+        fputc('\n', out);
+    }
+    if (origins_error) {
+        fputs("note      origins in custom VCL, snippets and pools cannot be read: ", out);
+        fo_cmd_put_clean(out, origins_error);
+        fputc('\n', out);
+    }
+    for (size_t i = 0; i < shown->backend_count; i++)
+        print_backend_text(out, &shown->backends[i], NULL);
+    for (size_t i = 0; origins && i < origins->count; i++) {
+        const fo_origin_entry *o = &origins->items[i];
+        if (o->problem) {
+            fputs("\nbackend ", out);
+            fo_cmd_put_clean(out, o->backend->name);
+            fputs(" in ", out);
+            fo_cmd_put_clean(out, fo_origin_source(&o->origin));
+            fputs("\n  not understood: ", out);
+            fo_cmd_put_clean(out, o->problem);
+            fputc('\n', out);
+            continue;
+        }
+        print_backend_text(out, o->backend, fo_origin_source(&o->origin));
+    }
+}
+
+static void print_backend_text(FILE *out, const fo_backend *b, const char *source)
+{
+    {
         char port[24];
         snprintf(port, sizeof(port), "%ld", b->port);
         fputs("\nbackend ", out);
         fo_cmd_put_clean(out, b->name);
+        if (source) {
+            fputs(" in ", out);
+            fo_cmd_put_clean(out, source);
+        }
         fputc('\n', out);
         put_field(out, "address", b->address);
         put_field(out, "port", b->port >= 0 ? port : NULL);
@@ -231,10 +268,11 @@ static json_t *certs_json(const char *pem)
     return arr;
 }
 
-static json_t *backend_json(const fo_backend *b)
+static json_t *backend_json(const fo_backend *b, const char *source)
 {
     json_t *o = json_object();
     json_object_set_new(o, "name", fo_cmd_json_string(b->name));
+    json_object_set_new(o, "source", json_string(source ? source : "backend"));
     json_object_set_new(o, "address", fo_cmd_json_string(b->address));
     json_object_set_new(o, "port", int_or_null(b->port));
     json_object_set_new(o, "use_ssl", json_boolean(b->use_ssl));
@@ -255,13 +293,25 @@ static json_t *backend_json(const fo_backend *b)
     return o;
 }
 
-static int print_json(FILE *out, const fo_service *s, const fo_version_config *shown)
+static int print_json(FILE *out, const fo_service *s, const fo_version_config *shown,
+                      const fo_origin_list *origins, const char *origins_error)
 {
     json_t *root = json_object();
     json_t *backends = json_array();
     json_t *domains = json_array();
+    json_t *notes = json_array();
     for (size_t i = 0; i < shown->backend_count; i++)
-        json_array_append_new(backends, backend_json(&shown->backends[i]));
+        json_array_append_new(backends, backend_json(&shown->backends[i], NULL));
+    for (size_t i = 0; origins && i < origins->count; i++) {
+        const fo_origin_entry *e = &origins->items[i];
+        json_t *o = backend_json(e->backend, fo_origin_source(&e->origin));
+        json_object_set_new(o, "not_understood", fo_cmd_json_string(e->problem));
+        json_array_append_new(backends, o);
+    }
+    for (size_t i = 0; origins && i < origins->note_count; i++)
+        json_array_append_new(notes, fo_cmd_json_string(origins->notes[i]));
+    if (origins_error)
+        json_array_append_new(notes, fo_cmd_json_string(origins_error));
     for (size_t i = 0; i < shown->domain_count; i++)
         json_array_append_new(domains, json_string(shown->domains[i]));
     json_object_set_new(root, "schema", json_string(SHOW_SCHEMA));
@@ -279,6 +329,7 @@ static int print_json(FILE *out, const fo_service *s, const fo_version_config *s
                   shown->version.locked, "comment", fo_cmd_json_string(shown->version.comment)));
     json_object_set_new(root, "domains", domains);
     json_object_set_new(root, "backends", backends);
+    json_object_set_new(root, "notes", notes);
     int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     fputc('\n', out);
     json_decref(root);
@@ -348,6 +399,7 @@ int fo_cmd_show_with(int argc, char **argv, const fo_api_transport *transport, F
     fo_error e;
     fo_api *api = NULL;
     fo_service *service = NULL;
+    fo_origin_list *origins = NULL;
     char *token = NULL;
     int exit_code = parse_args(&opts, argc, argv, out, err);
     if (exit_code >= 0)
@@ -377,10 +429,19 @@ int fo_cmd_show_with(int argc, char **argv, const fo_api_transport *transport, F
         exit_code = FO_EXIT_ERROR;
         goto out;
     }
+    /* Origins defined outside the API backends: shown with their source; when they cannot
+     * be read, a note says so and the rest is still shown. */
+    fo_error oe;
+    fo_error_clear(&oe);
+    if (fo_remediate_origins(&origins, api, service->id ? service->id : opts.service_id,
+                             service->type, shown, &oe) != 0)
+        origins = NULL;
+    const char *origins_error = origins ? NULL : oe.msg;
     if (opts.json) {
-        exit_code = print_json(out, service, shown) == 0 ? FO_EXIT_OK : FO_EXIT_ERROR;
+        exit_code = print_json(out, service, shown, origins, origins_error) == 0 ? FO_EXIT_OK
+                                                                                 : FO_EXIT_ERROR;
     } else {
-        print_text(out, service, shown);
+        print_text(out, service, shown, origins, origins_error);
         exit_code = FO_EXIT_OK;
     }
     if (fflush(out) != 0) {
@@ -390,6 +451,7 @@ int fo_cmd_show_with(int argc, char **argv, const fo_api_transport *transport, F
 out:
     if (transport && transport->destroy)
         transport->destroy(transport->ctx);
+    fo_origin_list_free(origins);
     fo_service_free(service);
     fo_api_free(api);
     fo_secret_free(token);

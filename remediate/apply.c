@@ -257,6 +257,17 @@ static int update_backend(apply_ctx *a, const fo_backend_plan *bp)
     return rc;
 }
 
+/* The fixes of origins defined in VCL files, versioned snippets and pools. */
+static int update_origins(apply_ctx *a)
+{
+    fo_error e;
+    fo_step failed = FO_STEP_UPDATE;
+    const char *who = NULL;
+    fo_error_clear(&e);
+    int rc = fo_rem_origins_write(&a->steps, a->api, a->plan, a->draft, &e, &failed, &who);
+    return rc == 0 ? 0 : draft_failed(a, failed, who, rc, &e, NULL);
+}
+
 /* The check that decides: the draft read back as data (one details read) against the
  * version it was cloned from as the plan read it. Fastly's text diff, read after it, is only
  * shown. */
@@ -374,20 +385,30 @@ static const fo_backend *find_backend(const fo_version_config *config, const cha
 
 /* Probes every fixed backend as the active version now holds it. Returns whether each
  * holds its planned change and passes; why names the first that does not. */
-static bool verify_backends(apply_ctx *a, const fo_version_config *active, char *why,
-                            size_t why_size, fo_buf *report)
+static bool verify_backends(apply_ctx *a, const fo_service *svc, char *why, size_t why_size,
+                            fo_buf *report)
 {
+    const fo_version_config *active = svc->active;
     size_t count = a->plan->backend_count, n = 0;
     fo_probe_target *targets = calloc(count, sizeof(*targets));
     size_t *index = calloc(count, sizeof(*index));
+    fo_backend **lives = NULL;
+    fo_error live_err;
     bool ok = targets && index;
     if (!ok)
         snprintf(why, why_size, "out of memory");
+    if (ok && fo_rem_origins_live(&lives, a->api, a->plan, svc, &live_err) != 0) {
+        snprintf(why, why_size, "the active version's VCL and pools cannot be read back: %s",
+                 live_err.msg);
+        ok = false;
+    }
     for (size_t i = 0; ok && i < count; i++) {
         const fo_backend_plan *bp = &a->plan->backends[i];
-        if (bp->status != FO_BACKEND_FIX)
+        if (bp->status != FO_BACKEND_FIX || bp->origin.kind == FO_ORIGIN_DYNAMIC_SNIPPET)
             continue;
-        const fo_backend *live = find_backend(active, bp->backend->name);
+        const fo_backend *live = bp->origin.kind == FO_ORIGIN_BACKEND
+                                     ? find_backend(active, bp->backend->name)
+                                     : lives[i];
         fo_error e;
         char mismatch[300];
         if (!live) {
@@ -428,6 +449,7 @@ static bool verify_backends(apply_ctx *a, const fo_version_config *active, char 
     }
     free(targets);
     free(index);
+    fo_rem_origins_live_free(lives, count);
     return ok;
 }
 
@@ -511,7 +533,7 @@ static void activate_and_verify(apply_ctx *a)
         a->result->active_after = now;
         if (failed)
             fo_error_clear(&e); /* it happened: the answer was wrong, not the activation */
-        if (verify_backends(a, svc->active, why, sizeof(why), &report)) {
+        if (verify_backends(a, svc, why, sizeof(why), &report)) {
             fo_rem_step_done(&a->steps, FO_STEP_VERIFY, NULL, true, NULL,
                              "version %ld is active%s and its fixed backends pass: %s", now,
                              failed ? " (despite the activate request's answer)" : "",
@@ -583,21 +605,31 @@ int fo_remediate_apply(fo_apply_result **out, fo_api *api, fo_prober *prober, co
                    .result = result,
                    .steps = {.event = opts->event, .event_ctx = opts->event_ctx},
                    .sid = plan->service_id};
-    size_t fixes = 0;
-    for (size_t i = 0; i < plan->backend_count; i++)
-        fixes += plan->backends[i].status == FO_BACKEND_FIX;
+    size_t fixes = 0, dynamic = 0;
+    for (size_t i = 0; i < plan->backend_count; i++) {
+        bool fix = plan->backends[i].status == FO_BACKEND_FIX;
+        bool versionless = plan->backends[i].origin.kind == FO_ORIGIN_DYNAMIC_SNIPPET;
+        fixes += fix && !versionless;
+        dynamic += fix && versionless;
+    }
     int rc = 0;
     if (fixes == 0) {
         finish(&a, FO_APPLY_NOTHING, NULL);
+        if (dynamic > 0)
+            fo_rem_dynamic_apply(&a.steps, api, prober, plan, opts->activate == FO_ACTIVATE_NONE,
+                                 result);
         goto out;
     }
     rc = clone_draft(&a);
     if (rc == 0)
         rc = comment_draft(&a);
     for (size_t i = 0; rc == 0 && i < plan->backend_count; i++) {
-        if (plan->backends[i].status == FO_BACKEND_FIX)
+        if (plan->backends[i].status == FO_BACKEND_FIX &&
+            plan->backends[i].origin.kind == FO_ORIGIN_BACKEND)
             rc = update_backend(&a, &plan->backends[i]);
     }
+    if (rc == 0)
+        rc = update_origins(&a);
     if (rc == 0)
         rc = compare_draft(&a);
     if (rc == 0)
@@ -612,6 +644,9 @@ int fo_remediate_apply(fo_apply_result **out, fo_api *api, fo_prober *prober, co
         rc = check_still_active(&a, FO_STEP_RECHECK, NULL);
     if (rc == 0)
         activate_and_verify(&a);
+    /* Versionless changes only on top of a verified version (or with none to make). */
+    if (dynamic > 0 && result->outcome == FO_APPLY_VERIFIED)
+        fo_rem_dynamic_apply(&a.steps, api, prober, plan, false, result);
 out:
     result->steps = a.steps.items;
     result->step_count = a.steps.count;

@@ -357,6 +357,8 @@ static int prove(const plan_ctx *ctx, fo_backend_plan *bp)
 static void work_backend(const plan_ctx *ctx, fo_backend_plan *bp)
 {
     fo_probe_target target;
+    if (bp->advice)
+        return; /* discovery decided already: a declaration that cannot be read */
     int rc = fo_rem_target(&target, bp->backend, &bp->error);
     if (rc == 0)
         rc = fo_probe_run(ctx->prober, &bp->diagnosis, &target, &bp->error);
@@ -492,15 +494,6 @@ static int plan_from_details(fo_plan *plan, const fo_service *svc, const fo_plan
         if (!(plan->domains[plan->domain_count++] = fo_strdup(active->domains[i])))
             return fo_error_set(err, FO_ENOMEM, "out of memory");
     }
-    for (size_t i = 0; i < opts->backend_count; i++) {
-        bool found = false;
-        for (size_t j = 0; j < active->backend_count; j++)
-            found = found || (active->backends[j].name &&
-                              strcmp(active->backends[j].name, opts->backends[i]) == 0);
-        if (!found)
-            return fo_error_set(err, FO_EINVAL, "backend '%s' is not in version %ld of service %s",
-                                opts->backends[i], plan->active_version, plan->service_id);
-    }
     for (size_t i = 0; i < active->backend_count; i++) {
         if (!wanted(opts, active->backends[i].name))
             continue;
@@ -547,9 +540,9 @@ static void emit_backend(const fo_plan_options *opts, const fo_backend_plan *bp)
     fo_step_record record = {.step = FO_STEP_PROBE,
                              .backend = bp->backend->name,
                              .ok = bp->status == FO_BACKEND_OK || bp->status == FO_BACKEND_FIX};
-    char *diff = bp->status == FO_BACKEND_FIX || bp->status == FO_BACKEND_BLOCKED
-                     ? fo_remediate_fix_diff(&bp->fix)
-                     : NULL;
+    char *diff = bp->status != FO_BACKEND_FIX && bp->status != FO_BACKEND_BLOCKED ? NULL
+                 : bp->origin.text_diff ? fo_strdup(bp->origin.text_diff)
+                                        : fo_remediate_fix_diff(&bp->fix);
     char *message = fo_rem_strdupf(
         "%s: %s%s%s", fo_class_id(bp->diagnosis ? bp->diagnosis->verdict.class : FO_CLASS_OK),
         fo_backend_status_name(bp->status), bp->fix.summary ? ", " : "",
@@ -588,6 +581,17 @@ int fo_remediate_plan(fo_plan **out, fo_api *api, fo_prober *prober, const char 
     rc = fo_api_service_details(api, &svc, service_id, 0, err);
     if (rc == 0)
         rc = plan_from_details(plan, svc, opts, err);
+    /* Before the version is taken whole below: discovery reads it. */
+    if (rc == 0)
+        rc = fo_rem_origins_discover(plan, api, svc, opts, err);
+    for (size_t i = 0; rc == 0 && i < opts->backend_count; i++) {
+        bool found = false;
+        for (size_t j = 0; j < plan->backend_count; j++)
+            found = found || strcmp(plan->backends[j].backend->name, opts->backends[i]) == 0;
+        if (!found)
+            rc = fo_error_set(err, FO_EINVAL, "backend '%s' is not in version %ld of service %s",
+                              opts->backends[i], plan->active_version, plan->service_id);
+    }
     if (rc == 0) {
         /* Kept whole: apply compares the draft with it, read the same way (details'
          * "version" object, whose shape a recording pins; "active_version" has only ever
@@ -620,6 +624,10 @@ int fo_remediate_plan(fo_plan **out, fo_api *api, fo_prober *prober, const char 
         emit(opts, FO_STEP_PROBE, plan->backends[i].backend->name, NULL);
     work_all(&ctx, concurrency);
     pthread_mutex_destroy(&ctx.lock);
+    if (fo_rem_origins_settle(plan, &opts->consent) != 0) {
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+        goto out;
+    }
     for (size_t i = 0; i < plan->backend_count; i++) {
         if (plan->backends[i].status == FO_BACKEND_ERROR &&
             plan->backends[i].error.code == FO_ENOMEM) {
@@ -643,6 +651,7 @@ out:
 
 static void backend_plan_clear(fo_backend_plan *bp)
 {
+    fo_rem_origin_clear(&bp->origin);
     fo_backend_free(bp->backend);
     fo_diagnosis_free(bp->diagnosis);
     fo_fix_clear(&bp->fix);
@@ -676,6 +685,10 @@ void fo_plan_free(fo_plan *plan)
     free(plan->backends);
     fo_ip_list_free(plan->public_ips);
     fo_version_config_free(plan->planned_from);
+    for (size_t i = 0; i < plan->note_count; i++)
+        free(plan->notes[i]);
+    free(plan->notes);
+    free(plan->service_type);
     free(plan);
 }
 
@@ -707,6 +720,8 @@ void fo_remediate_plan_id(char out[65], const fo_plan *plan)
         if (bp->status != FO_BACKEND_FIX)
             continue;
         hash_text(md, bp->backend->name);
+        if (bp->origin.kind != FO_ORIGIN_BACKEND)
+            hash_text(md, bp->origin.source);
         for (size_t j = 0; j < bp->fix.change_count; j++) {
             hash_text(md, bp->fix.changes[j].field);
             hash_text(md, bp->fix.changes[j].to ? bp->fix.changes[j].to : "\x01(unset)");

@@ -58,4 +58,54 @@ bool fo_rem_step_done(fo_rem_steps *steps, fo_step step, const char *backend, bo
                       const char *diff, const char *fmt, ...) FO_PRINTF(6, 7);
 void fo_rem_step_records_free(fo_step_record *items, size_t count);
 
+/* ---- origins.c: origins defined in VCL, snippets and pools ---- */
+
+void fo_rem_origin_clear(fo_origin *o);
+/* Adds to plan every origin of the service's active version (svc: a details read) that is
+ * not an API backend: declarations in custom VCL files and snippets (dynamic ones read at
+ * their own path), the servers of its pools; and notes what cannot be checked (a Compute
+ * service's dynamic backends, VCL that cannot be read). Reads only. opts filters by name
+ * (NULL: all). The API's codes, FO_ENOMEM. */
+int fo_rem_origins_discover(fo_plan *plan, fo_api *api, const fo_service *svc,
+                            const fo_plan_options *opts, fo_error *err) FO_WARN_UNUSED;
+/* The same for one version (config) of a service of type (NULL: unknown). */
+int fo_rem_origins_discover_in(fo_plan *plan, fo_api *api, const char *type,
+                               const fo_version_config *config, const fo_plan_options *opts,
+                               fo_error *err) FO_WARN_UNUSED;
+/* After proving: works out each VCL-declared fix as an edit of its declaration (the text and
+ * a unified diff), keeps a pool's fix only when every server of the pool wants it, holds a
+ * dynamic snippet's fix back unless consent allows it. A fix that cannot be written where
+ * its origin is defined becomes advice. FO_ENOMEM. */
+int fo_rem_origins_settle(fo_plan *plan, const fo_remediate_options *consent) FO_WARN_UNUSED;
+/* content with backend's declaration edited by fix. FO_EINVAL (a field no property holds,
+ * a declaration the editor refuses), FO_ENOMEM. */
+int fo_rem_vcl_edit_fix(char **out, const char *content, const char *backend, const fo_fix *fix,
+                        fo_error *err) FO_WARN_UNUSED;
+/* A unified diff (---/+++/@@) of two texts differing in one region; NULL when out of
+ * memory, "" when they are equal. */
+char *fo_rem_unified_diff(const char *label, const char *from, const char *to);
+/* The pool field a backend field maps to ("ssl_cert_hostname" -> "tls_cert_hostname"), or
+ * NULL. */
+const char *fo_rem_pool_field(const char *backend_field);
+/* Writes the plan's fixes of VCL files, versioned snippets and pools into draft, reads each
+ * back, and checks the written VCL: the planned text, changed only inside the fixed
+ * declarations. Records steps. On failure returns the code with e filled, *failed the
+ * step and *who (borrowed from plan) what it concerns. */
+int fo_rem_origins_write(fo_rem_steps *steps, fo_api *api, const fo_plan *plan, long draft,
+                         fo_error *e, fo_step *failed, const char **who) FO_WARN_UNUSED;
+/* Per plan backend (plan->backend_count entries): the origin as version now holds it, for
+ * the fixed origins not defined as API backends (NULL elsewhere, or when gone). The caller
+ * frees with fo_rem_origins_live_free. svc: a details read of the service. */
+int fo_rem_origins_live(fo_backend ***out, fo_api *api, const fo_plan *plan, const fo_service *svc,
+                        fo_error *err) FO_WARN_UNUSED;
+void fo_rem_origins_live_free(fo_backend **live, size_t count);
+
+/* Applies the plan's allowed fixes of dynamic snippets (versionless, so only with consent):
+ * each is read again and left alone when another writer changed it, written, read back, its
+ * fixed backends probed; when one fails its old text is written back (there is no version to
+ * roll back to). dry: nothing is written (--activate=none). Raises result->outcome to what
+ * happened (VERIFIED, CONFLICT, ROLLED_BACK, FAILED, UNKNOWN) and fills result->verified. */
+void fo_rem_dynamic_apply(fo_rem_steps *steps, fo_api *api, fo_prober *prober, const fo_plan *plan,
+                          bool dry, fo_apply_result *result);
+
 #endif

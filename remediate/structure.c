@@ -303,9 +303,31 @@ bool fo_remediate_draft_matches(const fo_plan *plan, const fo_version_config *dr
     size_t n = 0;
     for (size_t i = 0; i < plan->backend_count; i++) {
         const fo_backend_plan *bp = &plan->backends[i];
-        for (size_t j = 0; bp->status == FO_BACKEND_FIX && j < bp->fix.change_count; j++)
-            planned[n++] =
-                (fo_planned_field){"backends", bp->backend->name, bp->fix.changes[j].field};
+        if (bp->status != FO_BACKEND_FIX)
+            continue;
+        /* Where the fix is written: a backend's fields, a VCL file's or snippet's content
+         * (its declarations are checked by remediate/origins.c), a pool's tls_* fields; a
+         * dynamic snippet is not in the version at all. */
+        switch (bp->origin.kind) {
+        case FO_ORIGIN_BACKEND:
+            for (size_t j = 0; j < bp->fix.change_count; j++)
+                planned[n++] =
+                    (fo_planned_field){"backends", bp->backend->name, bp->fix.changes[j].field};
+            break;
+        case FO_ORIGIN_VCL:
+            planned[n++] = (fo_planned_field){"vcls", bp->origin.container, "content"};
+            break;
+        case FO_ORIGIN_SNIPPET:
+            planned[n++] = (fo_planned_field){"snippets", bp->origin.container, "content"};
+            break;
+        case FO_ORIGIN_POOL:
+            for (size_t j = 0; j < bp->fix.change_count; j++)
+                planned[n++] = (fo_planned_field){"pools", bp->origin.container,
+                                                  fo_rem_pool_field(bp->fix.changes[j].field)};
+            break;
+        case FO_ORIGIN_DYNAMIC_SNIPPET:
+            break;
+        }
     }
     bool ok = fo_remediate_config_matches(plan->planned_from, draft, planned, n, why, why_size);
     free(planned);
@@ -313,7 +335,7 @@ bool fo_remediate_draft_matches(const fo_plan *plan, const fo_version_config *dr
      * certificate, the key without showing it). */
     for (size_t i = 0; ok && i < plan->backend_count; i++) {
         const fo_backend_plan *bp = &plan->backends[i];
-        if (bp->status != FO_BACKEND_FIX)
+        if (bp->status != FO_BACKEND_FIX || bp->origin.kind != FO_ORIGIN_BACKEND)
             continue;
         const fo_backend *now = find_backend(draft, bp->backend->name);
         char mismatch[300];

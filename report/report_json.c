@@ -89,6 +89,7 @@ static json_t *backend_json(const fo_backend_plan *bp, const fo_diagnosis *verif
     }
     bool has_fix = bp->status == FO_BACKEND_FIX || bp->status == FO_BACKEND_BLOCKED;
     put(o, "name", fo_cmd_json_string(bp->backend->name), ok);
+    put(o, "source", json_string(fo_origin_source(&bp->origin)), ok);
     put(o, "address", fo_cmd_json_string(bp->backend->address), ok);
     put(o, "port", bp->backend->port >= 0 ? json_integer(bp->backend->port) : json_null(), ok);
     put(o, "status", json_string(fo_backend_status_name(bp->status)), ok);
@@ -98,6 +99,7 @@ static json_t *backend_json(const fo_backend_plan *bp, const fo_diagnosis *verif
     put(o, "probe", probe_or_null(bp->diagnosis), ok);
     put(o, "summary", fo_cmd_json_string(has_fix ? bp->fix.summary : NULL), ok);
     put(o, "changes", has_fix ? changes_json(&bp->fix, ok) : json_array(), ok);
+    put(o, "text_diff", fo_cmd_json_string(has_fix ? bp->origin.text_diff : NULL), ok);
     put(o, "safety", has_fix ? json_string(fo_safety_name(bp->fix.safety)) : json_null(), ok);
     put(o, "consent", fo_cmd_json_string(has_fix ? bp->fix.consent : NULL), ok);
     put(o, "allowed", json_boolean(bp->status == FO_BACKEND_FIX), ok);
@@ -209,6 +211,7 @@ json_t *fo_cmd_report_json(const fo_cmd_report *report)
         push(leftovers, draft, &ok);
     }
     put(o, "leftover_drafts", leftovers, &ok);
+    put(o, "notes", plan ? strings_json(plan->notes, plan->note_count, &ok) : json_array(), &ok);
     put(o, "domains", plan ? strings_json(plan->domains, plan->domain_count, &ok) : json_array(),
         &ok);
     for (size_t i = 0; plan && i < plan->backend_count; i++) {

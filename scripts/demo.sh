@@ -131,11 +131,14 @@ print_table() {
 }
 
 # Starts fastly-mock with one service whose version 1 points its backends at
-# testbed origins that fail in ways fixorigin fixes, and one it cannot.
+# testbed origins that fail in ways fixorigin fixes, and one it cannot. One of them
+# is declared in the service's custom VCL, not as an API backend: fixorigin finds it
+# there, plans a VCL edit and writes it.
 start_stand_in() {
     jq --arg svc "$DEMO_SERVICE" '
-      ["hostname_mismatch", "sni_required_fail", "unable_to_verify_first_certificate",
+      ["hostname_mismatch", "unable_to_verify_first_certificate",
        "handshake_failure_tls13_only", "certificate_expired"] as $wanted
+      | (.cases[] | select(.case == "sni_required_fail")) as $vcl
       | {customer_id: "CUST0DEMO",
          services: [{id: $svc, name: "demo shop", comment: "", type: "vcl",
            versions: [{number: 1, active: true, locked: true,
@@ -143,7 +146,16 @@ start_stand_in() {
              domains: [{name: "www.origin.test", comment: ""}],
              backends: [.cases[] | select(.case as $c | $wanted | index($c))
                | {name: .case, address: .host, port: .port, use_ssl: true,
-                  ssl_check_cert: true} + .settings]}]}]}' "$MANIFEST" >"$WORK/state.json"
+                  ssl_check_cert: true} + .settings],
+             vcls: [{name: "main", main: true, content: (
+               "# The shop'"'"'s own VCL: an origin declared here, not as an API backend\n"
+               + "backend sni_origin_in_vcl {\n"
+               + "    .host = \"\($vcl.host)\";\n"
+               + "    .port = \"\($vcl.port)\";\n"
+               + "    .ssl = true;\n"
+               + "    .ssl_cert_hostname = \"www.origin.test\";\n"
+               + "}\n\nsub vcl_recv {\n#FASTLY recv\n  return(lookup);\n}\n")}]}]}]}' \
+        "$MANIFEST" >"$WORK/state.json"
     "$BIN/fastly-mock" --listen 127.0.0.1:0 --state "$WORK/state.json" \
         --port-file "$WORK/mock.port" --token "$DEMO_TOKEN" --log "$WORK/requests.jsonl" \
         --write-state "$WORK/state-out.json" --diff-keys "$DEMO_DIFF_KEYS" \
@@ -163,7 +175,8 @@ start_stand_in() {
     export FASTLY_API_TOKEN FASTLY_API_ENDPOINT
     echo
     echo "== a stand-in Fastly service $DEMO_SERVICE on $FASTLY_API_ENDPOINT:" \
-        "5 backends on testbed origins (diff layout: $DEMO_DIFF_KEYS)"
+        "4 API backends and 1 declared in its custom VCL, on testbed origins" \
+        "(diff layout: $DEMO_DIFF_KEYS)"
 }
 
 # Runs fixorigin on the demo service; expects one of the exit codes given.

@@ -234,6 +234,10 @@ typedef struct fo_version_config {
     size_t domain_count;
     fo_config_section *sections; /* every key of the version object, in the order sent */
     size_t section_count;
+    /* How many custom VCL files and snippets details lists: -1 when it does not say (an
+     * absent or null key), so only a said 0 spares reading them. */
+    long vcl_count;
+    long snippet_count;
 } fo_version_config;
 
 /* Frees a version configuration (service details own theirs); accepts NULL. */
@@ -292,6 +296,70 @@ typedef struct fo_vcl_list {
 } fo_vcl_list;
 
 void fo_vcl_list_free(fo_vcl_list *l);
+
+/* A VCL snippet. Versioned ones belong to a version; dynamic ones (dynamic true) are
+ * versionless: the versioned listing shows them with content NULL, and their content is
+ * read and written at /service/{id}/snippet/{id}, taking effect at once. */
+typedef struct fo_snippet {
+    char *id;
+    char *name;
+    char *type;    /* init, recv, ..., none */
+    char *content; /* NULL when the listing leaves it out (dynamic snippets) */
+    bool dynamic;
+    long priority; /* -1 when absent */
+} fo_snippet;
+
+void fo_snippet_free(fo_snippet *s);
+
+typedef struct fo_snippet_list {
+    fo_snippet *items;
+    size_t count;
+} fo_snippet_list;
+
+void fo_snippet_list_free(fo_snippet_list *l);
+
+/* A load-balancer pool: its servers (versionless) inherit its TLS settings. */
+typedef struct fo_pool {
+    char *id;
+    char *name;
+    bool use_tls;
+    bool tls_check_cert; /* Fastly's default is true */
+    char *tls_cert_hostname;
+    char *tls_sni_hostname;
+    char *tls_ca_cert;
+    char *tls_client_cert;
+    char *tls_client_key; /* a secret: wiped on free, never print it */
+    char *tls_ciphers;
+    char *min_tls_version;
+    char *max_tls_version;
+    char *override_host;
+    long connect_timeout; /* milliseconds, -1 when absent */
+    long first_byte_timeout;
+    long between_bytes_timeout;
+} fo_pool;
+
+void fo_pool_free(fo_pool *p);
+
+typedef struct fo_pool_list {
+    fo_pool *items;
+    size_t count;
+} fo_pool_list;
+
+void fo_pool_list_free(fo_pool_list *l);
+
+typedef struct fo_pool_server {
+    char *id;
+    char *address;
+    long port; /* -1 when absent */
+    bool disabled;
+} fo_pool_server;
+
+typedef struct fo_pool_server_list {
+    fo_pool_server *items;
+    size_t count;
+} fo_pool_server_list;
+
+void fo_pool_server_list_free(fo_pool_server_list *l);
 
 typedef struct fo_ip_list {
     char **ipv4; /* CIDRs an origin firewall must allow */
@@ -352,6 +420,23 @@ int fo_api_vcl_get(fo_api *api, fo_vcl **out, const char *service_id, long versi
 /* The VCL the edge really runs; *out->name is NULL. */
 int fo_api_generated_vcl(fo_api *api, fo_vcl **out, const char *service_id, long version,
                          fo_error *err) FO_WARN_UNUSED;
+/* GET .../version/{n}/snippet: versioned and dynamic snippets alike (a dynamic one's
+ * content is NULL here). */
+int fo_api_snippet_list(fo_api *api, fo_snippet_list **out, const char *service_id, long version,
+                        fo_error *err) FO_WARN_UNUSED;
+int fo_api_snippet_get(fo_api *api, fo_snippet **out, const char *service_id, long version,
+                       const char *name, fo_error *err) FO_WARN_UNUSED;
+/* GET /service/{id}/snippet/{snippet_id}: a dynamic snippet's current content. */
+int fo_api_dynamic_snippet_get(fo_api *api, fo_snippet **out, const char *service_id,
+                               const char *snippet_id, fo_error *err) FO_WARN_UNUSED;
+/* GET .../version/{n}/pool. */
+int fo_api_pool_list(fo_api *api, fo_pool_list **out, const char *service_id, long version,
+                     fo_error *err) FO_WARN_UNUSED;
+int fo_api_pool_get(fo_api *api, fo_pool **out, const char *service_id, long version,
+                    const char *name, fo_error *err) FO_WARN_UNUSED;
+/* GET /service/{id}/pool/{pool_id}/servers (versionless). */
+int fo_api_pool_server_list(fo_api *api, fo_pool_server_list **out, const char *service_id,
+                            const char *pool_id, fo_error *err) FO_WARN_UNUSED;
 int fo_api_public_ip_list(fo_api *api, fo_ip_list **out, fo_error *err) FO_WARN_UNUSED;
 int fo_api_token_self(fo_api *api, fo_token_info **out, fo_error *err) FO_WARN_UNUSED;
 
@@ -407,6 +492,20 @@ int fo_api_backend_update(fo_api *api, fo_backend **out, const char *service_id,
 /* PUT .../vcl/{name} content=... */
 int fo_api_vcl_update(fo_api *api, fo_vcl **out, const char *service_id, long version,
                       const char *name, const char *content, fo_error *err) FO_WARN_UNUSED;
+
+/* PUT .../version/{n}/snippet/{name} content=... (a versioned snippet). */
+int fo_api_snippet_update(fo_api *api, fo_snippet **out, const char *service_id, long version,
+                          const char *name, const char *content, fo_error *err) FO_WARN_UNUSED;
+/* PUT /service/{id}/snippet/{snippet_id} content=...: a dynamic snippet, which takes effect
+ * at once with no version to roll back to; the caller keeps the old content. */
+int fo_api_dynamic_snippet_update(fo_api *api, fo_snippet **out, const char *service_id,
+                                  const char *snippet_id, const char *content,
+                                  fo_error *err) FO_WARN_UNUSED;
+/* PUT .../version/{n}/pool/{name}: a partial update of the pool's fields (tls_cert_hostname,
+ * use_tls, ...), sent like fo_api_backend_update. */
+int fo_api_pool_update(fo_api *api, fo_pool **out, const char *service_id, long version,
+                       const char *name, const fo_backend_change *changes, size_t change_count,
+                       fo_error *err) FO_WARN_UNUSED;
 
 /* ---- Other fetches ---------------------------------------------------- */
 

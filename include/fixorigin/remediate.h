@@ -101,7 +101,9 @@ typedef struct fo_remediate_options {
     const char *ca_file_pem;                  /* --ca-file's PEM text, or NULL */
     const char *const *accept_cert_hostnames; /* --accept-cert-hostname NAME, repeatable */
     size_t accept_count;
-    bool allow_downgrade; /* --allow-downgrade */
+    bool allow_downgrade;       /* --allow-downgrade */
+    bool allow_dynamic_snippet; /* --allow-dynamic-snippet: edit a dynamic snippet, which
+                                   has no version to roll back to (never scan or serve) */
 } fo_remediate_options;
 
 /* Evidence gathered for one backend after the first planning asked for it. Borrowed. */
@@ -176,7 +178,53 @@ typedef struct fo_attempt {
     char *detail;
 } fo_attempt;
 
+/* Where the service defines an origin. */
+typedef enum fo_origin_kind {
+    FO_ORIGIN_BACKEND,         /* an API backend object */
+    FO_ORIGIN_VCL,             /* a `backend NAME { ... }` declaration in a custom VCL file */
+    FO_ORIGIN_SNIPPET,         /* ... in a versioned snippet */
+    FO_ORIGIN_DYNAMIC_SNIPPET, /* ... in a dynamic snippet: versionless, no rollback */
+    FO_ORIGIN_POOL,            /* a server of a load-balancer pool, with the pool's TLS */
+} fo_origin_kind;
+
+typedef struct fo_origin {
+    fo_origin_kind kind;
+    char *source;       /* "backend", "vcl:<file>", "snippet:<name>", "dynamic_snippet:<name>",
+                           "pool:<name>/<server>"; NULL means "backend" */
+    char *container;    /* the VCL file, snippet or pool name; NULL for an API backend */
+    char *container_id; /* a dynamic snippet's or a pool's id, else NULL */
+    char *content;      /* VCL kinds: the file or snippet text as read */
+    char *edited;       /* VCL kinds with a fix: content with this declaration's fix made */
+    char *text_diff;    /* VCL kinds with a fix: a unified diff of content -> edited */
+} fo_origin;
+
+/* "backend" for an API backend (source NULL), else origin->source. */
+const char *fo_origin_source(const fo_origin *origin);
+
+/* Origins a version defines outside its API backends, for callers that only show them. */
+typedef struct fo_origin_entry {
+    fo_origin origin;
+    fo_backend *backend; /* the settings as declared (name only when not understood) */
+    char *problem;       /* a declaration fixorigin does not understand: why; else NULL */
+} fo_origin_entry;
+
+typedef struct fo_origin_list {
+    fo_origin_entry *items;
+    size_t count;
+    char **notes; /* what cannot be checked: a Compute service's dynamic backends, broken VCL */
+    size_t note_count;
+} fo_origin_list;
+
+/* Reads the custom VCL, snippets and pools of version config of a service (type "vcl",
+ * "wasm" or NULL) and lists the origins they define. Reads only. Returns 0 and a list the
+ * caller frees, or the API's codes, FO_ENOMEM. */
+int fo_remediate_origins(fo_origin_list **out, fo_api *api, const char *service_id,
+                         const char *service_type, const fo_version_config *config,
+                         fo_error *err) FO_WARN_UNUSED;
+void fo_origin_list_free(fo_origin_list *list);
+
 typedef struct fo_backend_plan {
+    fo_origin origin;        /* where it is defined (zero: an API backend) */
     fo_backend *backend;     /* as the active version holds it */
     fo_diagnosis *diagnosis; /* the probe with its own settings; NULL on error */
     fo_backend_status status;
@@ -211,6 +259,10 @@ typedef struct fo_plan {
     fo_ip_list *public_ips; /* read when a backend is refused: the ranges to allow */
     /* The active version as the plan read it, whole: what apply compares the draft with. */
     fo_version_config *planned_from;
+    char *service_type; /* "vcl", "wasm" (Compute), or NULL when not said */
+    char **notes;       /* what discovery saw but could not plan: a Compute service's
+                           dynamic backends, VCL it could not read */
+    size_t note_count;
     char plan_id[65]; /* hex SHA-256 of service, active version and allowed changes */
 } fo_plan;
 

@@ -211,8 +211,11 @@ char *fo_mock_version_dump(const fo_mock_service *service, const fo_mock_version
     if (rc == 0)
         rc = put_list(&out, "domains", version->domains, domain_order, NULL, 0, style);
     if (rc == 0)
-        rc = fo_buf_puts(&out, "gzips: []\nheaders: []\nhealthchecks: []\n"
-                               "request_settings: []\nresponse_objects: []\n");
+        rc = fo_buf_puts(&out, "gzips: []\nheaders: []\nhealthchecks: []\n");
+    if (rc == 0)
+        rc = fo_mock_origins_dump(&out, version, "pools");
+    if (rc == 0)
+        rc = fo_buf_puts(&out, "request_settings: []\nresponse_objects: []\n");
     if (rc == 0)
         rc = put_field(&out, 0, "", "service_id", sid, style);
     if (rc == 0)
@@ -224,7 +227,11 @@ char *fo_mock_version_dump(const fo_mock_service *service, const fo_mock_version
                                "  general.default_ttl: 3600\n"
                                "  general.stale_if_error: false\n"
                                "  general.stale_if_error_ttl: 43200\n"
-                               "snippets: []\nstaging: false\ntesting: false\n");
+                               "");
+    if (rc == 0)
+        rc = fo_mock_origins_dump(&out, version, "snippets");
+    if (rc == 0)
+        rc = fo_buf_puts(&out, "staging: false\ntesting: false\n");
     if (rc == 0)
         rc = put_list(&out, "vcls", version->vcls, vcl_order, NULL, 0, style);
     if (rc == 0)

@@ -24,6 +24,8 @@ typedef struct fo_mock_version {
     json_t *backends; /* array of stored backend objects (see backend.c), in order */
     json_t *domains;  /* array of {"name","comment"} */
     json_t *vcls;     /* array of {"name","main","content"} */
+    json_t *snippets; /* array of {"id","name","type","content","dynamic","priority"} */
+    json_t *pools;    /* array of pool objects (origins.c) */
 } fo_mock_version;
 
 typedef struct fo_mock_service {
@@ -35,6 +37,8 @@ typedef struct fo_mock_service {
     char *updated_at;
     fo_mock_version *versions; /* ascending by number; realloc'd by clone */
     size_t nversions;
+    json_t *dynamic_snippets; /* {snippet id: content}: versionless */
+    json_t *pool_servers;     /* {pool id: [{"id","address","port"}]}: versionless */
 } fo_mock_service;
 
 typedef struct fo_mock_state {
@@ -222,6 +226,33 @@ void fo_mock_route(fo_mock_state *state, const fo_mock_call *call, fo_mock_reply
 /* Fills out with Fastly's {"msg","detail"} error body. detail may be NULL. */
 void fo_mock_reply_error(fo_mock_reply *out, unsigned status, const char *msg, const char *detail);
 void fo_mock_reply_clear(fo_mock_reply *reply);
+
+/* ---- snippets and pools (origins.c) ---------------------------------------------- */
+
+/* The optional "snippets" and "pools" of a version, and "dynamic_snippets" (id -> content)
+ * and "pool_servers" (pool id -> servers) of a service, from a state file. */
+int fo_mock_origins_load_version(fo_mock_version *v, const json_t *obj, const char *where,
+                                 fo_error *err) FO_WARN_UNUSED;
+int fo_mock_origins_load_service(fo_mock_service *s, const json_t *obj, const char *where,
+                                 fo_error *err) FO_WARN_UNUSED;
+/* Adds them to a state file object (only when there are some). */
+void fo_mock_origins_save_version(json_t *obj, const fo_mock_version *v);
+void fo_mock_origins_save_service(json_t *obj, const fo_mock_service *s);
+/* The versioned snippet list as the API shows it (dynamic content null). New reference. */
+json_t *fo_mock_snippets_view(const fo_mock_service *s, const fo_mock_version *v);
+/* NULL when every VCL file and snippet compiles, else Fastly's message with the file and
+ * line in detail: a broken text, an unreadable backend declaration, an unknown property, a
+ * .port that is not a string. */
+const char *fo_mock_validate_vcl(const fo_mock_service *s, const fo_mock_version *v, char *detail,
+                                 size_t len);
+/* .../version/{n}/snippet[/name] and .../pool[/name]; false when the call is not one. */
+bool fo_mock_origins_version_route(fo_mock_service *s, fo_mock_version *v, const fo_mock_call *call,
+                                   fo_mock_reply *out);
+/* /service/{id}/snippet/{snippet_id} and /service/{id}/pool/{pool_id}/servers. */
+bool fo_mock_origins_service_route(fo_mock_service *s, const fo_mock_call *call,
+                                   fo_mock_reply *out);
+/* The "pools:" or "snippets:" section of the version dump. */
+int fo_mock_origins_dump(fo_buf *out, const fo_mock_version *v, const char *section) FO_WARN_UNUSED;
 
 /* ---- the server ---------------------------------------------------------------------- */
 

@@ -143,14 +143,14 @@ static json_t *version_detail_json(const fo_mock_service *s, const fo_mock_versi
     if (!obj)
         return NULL;
     static const char *const empty[] = {
-        "acls",     "cache_settings", "conditions",   "dictionaries",     "directors",
-        "gzips",    "headers",        "healthchecks", "request_settings", "response_objects",
-        "snippets", "wordpress"};
+        "acls",    "cache_settings", "conditions",       "dictionaries",     "directors", "gzips",
+        "headers", "healthchecks",   "request_settings", "response_objects", "wordpress"};
     for (size_t i = 0; i < sizeof(empty) / sizeof(empty[0]); i++)
         json_object_set_new(obj, empty[i], json_array());
     json_object_set_new(obj, "backends", list_json(s, v, v->backends, backend_json));
     json_object_set_new(obj, "domains", list_json(s, v, v->domains, domain_json));
     json_object_set_new(obj, "vcls", list_json(s, v, v->vcls, vcl_json));
+    json_object_set_new(obj, "snippets", fo_mock_snippets_view(s, v));
     json_object_set_new(obj, "settings",
                         json_pack("{s:s,s:i,s:i,s:b,s:i}", "general.default_host", "",
                                   "general.default_pci", 0, "general.default_ttl", 3600,
@@ -360,10 +360,12 @@ static void version_action(fo_mock_service *s, fo_mock_version *v, const char *a
     out->changed = out->status == 200;
 }
 
-static void validate_version(const fo_mock_version *v, fo_mock_reply *out)
+static void validate_version(const fo_mock_service *s, const fo_mock_version *v, fo_mock_reply *out)
 {
     char detail[512];
     const char *problem = fo_mock_validate(v, detail, sizeof(detail));
+    if (!problem)
+        problem = fo_mock_validate_vcl(s, v, detail, sizeof(detail));
     if (problem)
         reply_json(out, json_pack("{s:s,s:s,s:[s],s:[],s:[]}", "status", "error", "msg", problem,
                                   "errors", detail, "warnings", "messages"));
@@ -541,7 +543,7 @@ static void version_route(fo_mock_service *s, fo_mock_version *v, const fo_mock_
     if (n == 4 && get)
         return reply_json(out, version_json(s, v));
     if (n == 5 && get && strcmp(what, "validate") == 0)
-        return validate_version(v, out);
+        return validate_version(s, v, out);
     if (n == 5 && get && strcmp(what, "generated_vcl") == 0) {
         char *text = fo_mock_generated_vcl(s, v);
         reply_json(out, text
@@ -570,6 +572,8 @@ static void version_route(fo_mock_service *s, fo_mock_version *v, const fo_mock_
         item_view view = what[0] == 'b' ? backend_json : what[0] == 'd' ? domain_json : vcl_json;
         return reply_json(out, view(s, v, item));
     }
+    if (fo_mock_origins_version_route(s, v, call, out))
+        return;
     if (n == 5 && put &&
         (strcmp(what, "clone") == 0 || strcmp(what, "lock") == 0 || strcmp(what, "activate") == 0 ||
          strcmp(what, "deactivate") == 0))
@@ -687,6 +691,8 @@ void fo_mock_route(fo_mock_state *st, const fo_mock_call *call, fo_mock_reply *o
             if (n == 7 && get && strcmp(seg[2], "diff") == 0 && strcmp(seg[3], "from") == 0 &&
                 strcmp(seg[5], "to") == 0)
                 return diff_versions(s, call, out);
+            if (fo_mock_origins_service_route(s, call, out))
+                return;
             if (n >= 4 && n <= 6 && strcmp(seg[2], "version") == 0) {
                 int number;
                 if (!parse_number(&number, seg[3], 1000000))

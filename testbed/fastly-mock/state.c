@@ -30,6 +30,8 @@ static void version_clear(fo_mock_version *v)
     json_decref(v->backends);
     json_decref(v->domains);
     json_decref(v->vcls);
+    json_decref(v->snippets);
+    json_decref(v->pools);
     memset(v, 0, sizeof(*v));
 }
 
@@ -44,6 +46,8 @@ static void service_clear(fo_mock_service *s)
     for (size_t i = 0; i < s->nversions; i++)
         version_clear(&s->versions[i]);
     free(s->versions);
+    json_decref(s->dynamic_snippets);
+    json_decref(s->pool_servers);
     memset(s, 0, sizeof(*s));
 }
 
@@ -209,8 +213,9 @@ static int load_vcls(fo_mock_version *v, const json_t *list, const char *where, 
 static int load_version(fo_mock_version *v, const json_t *obj, const char *where,
                         const char *service_created, fo_error *err)
 {
-    static const char *const keys[] = {"number",     "active",   "locked",  "comment", "created_at",
-                                       "updated_at", "backends", "domains", "vcls",    NULL};
+    static const char *const keys[] = {"number",     "active",     "locked",   "comment",
+                                       "created_at", "updated_at", "backends", "domains",
+                                       "vcls",       "snippets",   "pools",    NULL};
     const json_t *backends, *domains, *vcls;
     int rc = check_keys(obj, where, keys, err);
     if (rc != 0)
@@ -256,7 +261,9 @@ static int load_version(fo_mock_version *v, const json_t *obj, const char *where
     }
     if ((rc = load_domains(v, domains, where, err)) != 0)
         return rc;
-    return load_vcls(v, vcls, where, err);
+    if ((rc = load_vcls(v, vcls, where, err)) != 0)
+        return rc;
+    return fo_mock_origins_load_version(v, obj, where, err);
 }
 
 static int compare_versions(const void *a, const void *b)
@@ -267,8 +274,9 @@ static int compare_versions(const void *a, const void *b)
 
 static int load_service(fo_mock_service *s, const json_t *obj, const char *where, fo_error *err)
 {
-    static const char *const keys[] = {"id",         "name",       "comment",  "type",
-                                       "created_at", "updated_at", "versions", NULL};
+    static const char *const keys[] = {"id",           "name",       "comment",  "type",
+                                       "created_at",   "updated_at", "versions", "dynamic_snippets",
+                                       "pool_servers", NULL};
     const json_t *versions;
     int rc = check_keys(obj, where, keys, err);
     if (rc != 0)
@@ -283,6 +291,8 @@ static int load_service(fo_mock_service *s, const json_t *obj, const char *where
         return rc;
     if (!valid_id(s->id))
         return fo_error_set(err, FO_EINVAL, "%s.id: 1 to 64 letters, digits, '_' or '-'", where);
+    if ((rc = fo_mock_origins_load_service(s, obj, where, err)) != 0)
+        return rc;
     size_t n = json_array_size(versions);
     if (n == 0)
         return fo_error_set(err, FO_EINVAL, "%s.versions: a service has at least one version",
@@ -385,10 +395,13 @@ static json_t *version_to_json(const fo_mock_version *v)
     {
         json_array_append_new(backends, fo_mock_backend_stored(item));
     }
-    return json_pack("{s:i,s:b,s:b,s:s,s:s,s:s,s:o,s:O,s:O}", "number", v->number, "active",
-                     v->active, "locked", v->locked, "comment", v->comment, "created_at",
-                     v->created_at, "updated_at", v->updated_at, "backends", backends, "domains",
-                     v->domains, "vcls", v->vcls);
+    json_t *obj = json_pack("{s:i,s:b,s:b,s:s,s:s,s:s,s:o,s:O,s:O}", "number", v->number, "active",
+                            v->active, "locked", v->locked, "comment", v->comment, "created_at",
+                            v->created_at, "updated_at", v->updated_at, "backends", backends,
+                            "domains", v->domains, "vcls", v->vcls);
+    if (obj)
+        fo_mock_origins_save_version(obj, v);
+    return obj;
 }
 
 json_t *fo_mock_state_to_json(const fo_mock_state *state)
@@ -399,10 +412,12 @@ json_t *fo_mock_state_to_json(const fo_mock_state *state)
         json_t *versions = json_array();
         for (size_t j = 0; j < s->nversions; j++)
             json_array_append_new(versions, version_to_json(&s->versions[j]));
-        json_array_append_new(
-            services, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o}", "id", s->id, "name", s->name,
+        json_t *obj = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o}", "id", s->id, "name", s->name,
                                 "comment", s->comment, "type", s->type, "created_at", s->created_at,
-                                "updated_at", s->updated_at, "versions", versions));
+                                "updated_at", s->updated_at, "versions", versions);
+        if (obj)
+            fo_mock_origins_save_service(obj, s);
+        json_array_append_new(services, obj);
     }
     return json_pack("{s:s,s:o}", "customer_id", state->customer_id, "services", services);
 }
@@ -475,8 +490,10 @@ fo_mock_version *fo_mock_version_clone(fo_mock_service *service, int from, const
     copy->backends = json_deep_copy(source->backends);
     copy->domains = json_deep_copy(source->domains);
     copy->vcls = json_deep_copy(source->vcls);
+    copy->snippets = json_deep_copy(source->snippets);
+    copy->pools = json_deep_copy(source->pools);
     if (!copy->comment || !copy->created_at || !copy->updated_at || !copy->backends ||
-        !copy->domains || !copy->vcls) {
+        !copy->domains || !copy->vcls || !copy->snippets || !copy->pools) {
         version_clear(copy);
         return NULL;
     }

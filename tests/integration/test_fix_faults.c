@@ -46,9 +46,9 @@ typedef struct fault_case {
     const char *failed;  /* the step recorded as failed, or NULL */
 } fault_case;
 
-/* The requests of a clean run, in order: 1 details, 2 tokens/self, 3 clone, 4 comment,
- * 5 update, 6 details of the draft (compare), 7 diff, 8 validate, 9 version list (re-check),
- * 10 activate, 11 details (verify). */
+/* The requests of a clean run, in order: 1 details, 2 pools, 3 tokens/self, 4 clone,
+ * 5 comment, 6 update, 7 details of the draft (compare), 8 diff, 9 validate, 10 version list
+ * (re-check), 11 activate, 12 details (verify). */
 #define DETAILS "GET:/service/*/details:"
 #define COMPARE DETAILS "2:"
 #define CLONE "PUT:/service/*/version/*/clone:"
@@ -351,7 +351,7 @@ START_TEST(a_fault_at_each_step_keeps_the_invariant)
 }
 END_TEST
 
-START_TEST(a_one_backend_fix_costs_eleven_requests_and_four_writes)
+START_TEST(a_one_backend_fix_costs_twelve_requests_and_four_writes)
 {
     ck_assert_msg(fx_tb_ready, "testbed-origins did not start");
     fix_start(&env, &fx_tb, &broken, 1, NULL, NULL);
@@ -359,12 +359,14 @@ START_TEST(a_one_backend_fix_costs_eleven_requests_and_four_writes)
     tb_run run;
     fix_run(&run, NULL, &env, args);
     ck_assert_msg(run.exit_code == 0, "exit %d: %s", run.exit_code, run.err);
-    ck_assert_ptr_nonnull(strstr(run.out, "result: applied and verified; active version 2 (11 API "
+    ck_assert_ptr_nonnull(strstr(run.out, "result: applied and verified; active version 2 (12 API "
                                           "requests, 4 writes)"));
     tb_run_free(&run);
     json_t *log = mock_log(&env.mock);
     static const char *const want[][2] = {
         {"GET", "/service/SVC1/details"},
+        /* Pools are not in details; VCL and snippets are (none here, so not read). */
+        {"GET", "/service/SVC1/version/1/pool"},
         {"GET", "/tokens/self"},
         {"PUT", "/service/SVC1/version/1/clone"},
         {"PUT", "/service/SVC1/version/2"},
@@ -376,9 +378,9 @@ START_TEST(a_one_backend_fix_costs_eleven_requests_and_four_writes)
         {"PUT", "/service/SVC1/version/2/activate"},
         {"GET", "/service/SVC1/details"},
     };
-    ck_assert_uint_eq(json_array_size(log), 11);
+    ck_assert_uint_eq(json_array_size(log), 12);
     size_t writes = 0;
-    for (size_t i = 0; i < 11; i++) {
+    for (size_t i = 0; i < 12; i++) {
         json_t *line = json_array_get(log, i);
         ck_assert_str_eq(json_string_value(json_object_get(line, "method")), want[i][0]);
         ck_assert_str_eq(json_string_value(json_object_get(line, "path")), want[i][1]);
@@ -386,10 +388,10 @@ START_TEST(a_one_backend_fix_costs_eleven_requests_and_four_writes)
         writes += strcmp(want[i][0], "GET") != 0;
     }
     ck_assert_uint_eq(writes, 4);
-    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(log, 5), "query")),
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(log, 6), "query")),
                      "version=2");
     /* The update sent exactly the planned field. */
-    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(log, 4), "body")),
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(log, 5), "body")),
                      "ssl_cert_hostname=other.origin.test");
     json_decref(log);
 }
@@ -402,7 +404,7 @@ Suite *fix_faults_suite(void)
     tcase_add_unchecked_fixture(tc, fx_setup, fx_teardown);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, a_one_backend_fix_costs_eleven_requests_and_four_writes);
+    tcase_add_test(tc, a_one_backend_fix_costs_twelve_requests_and_four_writes);
     tcase_add_loop_test(tc, a_fault_at_each_step_keeps_the_invariant, 0,
                         (int)(CASE_COUNT * (sizeof(layouts) / sizeof(layouts[0]))));
     suite_add_tcase(s, tc);

@@ -240,6 +240,90 @@ START_TEST(official_cli_sees_fastly_refusals)
 }
 END_TEST
 
+/* Writes text to a file in the stand-in's directory for a CLI --content flag; returns
+ * "--content=PATH" (static, one at a time). */
+static const char *content_flag(const char *name, const char *text)
+{
+    static char flag[700];
+    const char *path = mock_path(&mock, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+    snprintf(flag, sizeof(flag), "--content=%s", path);
+    return flag;
+}
+
+START_TEST(official_cli_edits_custom_vcl_and_snippets)
+{
+    start_with("{\"services\":[{\"id\":\"SVCV\",\"name\":\"vcl-service\",\"versions\":[{"
+               "\"number\":1,\"active\":true,\"locked\":true,"
+               "\"vcls\":[{\"name\":\"main\",\"main\":true,\"content\":"
+               "\"backend a { .host = \\\"a.test\\\"; .port = \\\"443\\\"; }\\n\"}],"
+               "\"snippets\":[{\"name\":\"backends\",\"type\":\"init\",\"content\":"
+               "\"backend b { .host = \\\"b.test\\\"; }\\n\"},"
+               "{\"name\":\"live\",\"type\":\"recv\",\"dynamic\":true,\"id\":\"DYN1\"}]}],"
+               "\"dynamic_snippets\":{\"DYN1\":\"set req.http.x-a = \\\"1\\\";\\n\"}}]}");
+    expect_output((const char *[]){"vcl", "custom", "list", "-s", "SVCV", "--version", "1", NULL},
+                  0, "main");
+    expect_output(
+        (const char *[]){"service", "version", "clone", "-s", "SVCV", "--version", "active", NULL},
+        0, "Cloned service SVCV version 1 to version 2");
+    const char *fixed = "backend a { .host = \"a.test\"; .port = \"443\"; "
+                        ".ssl_cert_hostname = \"a.test\"; }\n";
+    expect_output((const char *[]){"vcl", "custom", "update", "-s", "SVCV", "--version", "2",
+                                   "--name", "main", content_flag("main.vcl", fixed), NULL},
+                  0, "main");
+    expect_output((const char *[]){"vcl", "custom", "describe", "-s", "SVCV", "--version", "2",
+                                   "--name", "main", NULL},
+                  0, ".ssl_cert_hostname = \"a.test\";");
+    expect_output((const char *[]){"vcl", "snippet", "list", "-s", "SVCV", "--version", "2", NULL},
+                  0, "live");
+    expect_output((const char *[]){"vcl", "snippet", "update", "-s", "SVCV", "--version", "2",
+                                   "--name", "backends",
+                                   content_flag("b.vcl", "backend b { .host = \"b2.test\"; }\n"),
+                                   NULL},
+                  0, "backends");
+    expect_output((const char *[]){"vcl", "snippet", "describe", "-s", "SVCV", "--version", "2",
+                                   "--name", "backends", NULL},
+                  0, "b2.test");
+    expect_output((const char *[]){"vcl", "snippet", "describe", "-s", "SVCV", "--version", "2",
+                                   "--dynamic", "--snippet-id", "DYN1", NULL},
+                  0, "set req.http.x-a");
+    expect_output((const char *[]){"vcl", "snippet", "update", "-s", "SVCV", "--version", "2",
+                                   "--dynamic", "--snippet-id", "DYN1",
+                                   content_flag("d.vcl", "set req.http.x-b = \"2\";\n"), NULL},
+                  0, "DYN1");
+    expect_output(
+        (const char *[]){"service", "version", "validate", "-s", "SVCV", "--version", "2", NULL}, 0,
+        "Service SVCV version 2 is valid");
+    /* What Fastly's compiler refuses, the stand-in refuses with a message. */
+    expect_output((const char *[]){"vcl", "custom", "update", "-s", "SVCV", "--version", "2",
+                                   "--name", "main",
+                                   content_flag("bad.vcl", "backend a { .host = \"a.test\"; "
+                                                           ".port = 443; }\n"),
+                                   NULL},
+                  0, "main");
+    expect_output(
+        (const char *[]){"service", "version", "validate", "-s", "SVCV", "--version", "2", NULL}, 0,
+        "Service SVCV version 2 is not valid: VCL compilation failed");
+    json_t *v = api(&mock, "GET", "/service/SVCV/version/2/validate", NULL, 200);
+    ck_assert_str_eq(json_string_value(json_object_get(v, "status")), "error");
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_array_get(json_object_get(v, "errors"), 0)),
+                                 "Expected a STRING for '.port' in backend a"));
+    json_decref(v);
+
+    json_t *d = api(&mock, "GET", "/service/SVCV/snippet/DYN1", NULL, 200);
+    ck_assert_str_eq(json_string_value(json_object_get(d, "content")),
+                     "set req.http.x-b = \"2\";\n");
+    json_decref(d);
+    d = api(&mock, "GET", "/service/SVCV/version/1/vcl/main", NULL, 200);
+    ck_assert_str_eq(json_string_value(json_object_get(d, "content")),
+                     "backend a { .host = \"a.test\"; .port = \"443\"; }\n");
+    json_decref(d);
+}
+END_TEST
+
 START_TEST(official_cli_pages_through_services)
 {
     /* 130 services: the CLI asks for 100 a page and must follow the Link header. */
@@ -282,6 +366,7 @@ Suite *mock_cli_suite(void)
     tcase_add_test(tc, official_cli_applies_a_tls_fix);
     tcase_add_test(tc, official_cli_sees_fastly_refusals);
     tcase_add_test(tc, official_cli_pages_through_services);
+    tcase_add_test(tc, official_cli_edits_custom_vcl_and_snippets);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -597,7 +597,7 @@ START_TEST(text_and_json_formats)
                                       "ssl_cert_hostname to other.origin.test") &&
                       strstr(run.out, "OK_A  \"OK_A\"  ok (0)") &&
                       strstr(run.out, "scan: 2 services in ") &&
-                      strstr(run.out, "1 ok, 1 fixes_planned; 2 API requests, 0 writes; exit 2"),
+                      strstr(run.out, "1 ok, 1 fixes_planned; 4 API requests, 0 writes; exit 2"),
                   "%s", run.out);
     tb_run_free(&run);
     ss_fleet_stop(&f);

@@ -61,9 +61,21 @@ static int show(const char *arg, ...)
     return rc;
 }
 
+/* The VCL, snippet and pool listings of a version that has none (show reads them). */
+static void no_origins(const char *service, int version)
+{
+    static const char *const what[] = {"vcl", "snippet", "pool"};
+    for (size_t i = 0; i < 3; i++) {
+        char path[160];
+        snprintf(path, sizeof(path), "/service/%s/version/%d/%s", service, version, what[i]);
+        replay_add(r, "GET", path, 200, "[]");
+    }
+}
+
 START_TEST(recorded_details_it_has_not_seen)
 {
     replay_load(r, "services/details.yaml");
+    no_origins("FPkmJNp1fH8CnWbdi21Wf3", 1);
     ck_assert_int_eq(show("--service", "FPkmJNp1fH8CnWbdi21Wf3", NULL), FO_EXIT_OK);
     ck_assert_str_eq(replay_sent_at(r, 0)->path, "/service/FPkmJNp1fH8CnWbdi21Wf3/details");
     ck_assert_str_eq(out_text, "service   FPkmJNp1fH8CnWbdi21Wf3  \"test-service\" (vcl)\n"
@@ -82,6 +94,7 @@ START_TEST(recorded_details_as_json)
     json_error_t jerr;
     replay_load(r, "versions_activate_deactivate/details_staged_filter/staged_filter.yaml");
     setenv("FASTLY_SERVICE_ID", "yjiS959rX92xW0DLIb3pQ9", 1);
+    no_origins("yjiS959rX92xW0DLIb3pQ9", 2);
     ck_assert_int_eq(show("--json", NULL), FO_EXIT_OK);
     json_t *root = json_loads(out_text, 0, &jerr);
     ck_assert_msg(root != NULL, "%s", jerr.text);
@@ -140,6 +153,7 @@ START_TEST(tls_backend_with_certificates)
     strcat(bundle, inter_pem);
     char *details = tls_details(bundle, client_pem);
     replay_add(r, "GET", "/service/SVC0EXAMPLE/details", 200, details);
+    no_origins("SVC0EXAMPLE", 1);
     ck_assert_int_eq(show("--service", "SVC0EXAMPLE", NULL), FO_EXIT_OK);
 
     char expected[4096];
@@ -186,6 +200,7 @@ START_TEST(tls_backend_with_certificates)
 
     /* The same in JSON. */
     replay_add(r, "GET", "/service/SVC0EXAMPLE/details", 200, details);
+    no_origins("SVC0EXAMPLE", 1);
     ck_assert_int_eq(show("--service", "SVC0EXAMPLE", "--json", NULL), FO_EXIT_OK);
     ck_assert_ptr_null(strstr(out_text, key_line));
     json_t *root = json_loads(out_text, 0, NULL);
@@ -215,11 +230,65 @@ START_TEST(unreadable_ca_cert_is_said_so)
 {
     char *details = tls_details("-----BEGIN CERTIFICATE-----\nnot base64!\n", "");
     replay_add(r, "GET", "/service/SVC0EXAMPLE/details?version=1", 200, details);
+    no_origins("SVC0EXAMPLE", 1);
     ck_assert_int_eq(show("--service", "SVC0EXAMPLE", "--version", "1", NULL), FO_EXIT_OK);
     ck_assert_ptr_nonnull(strstr(out_text, "  ssl_ca_cert           set, but holds no readable "
                                            "PEM certificate (40 bytes)\n"));
     ck_assert_ptr_nonnull(strstr(out_text, "  ssl_client_cert       (unset)\n"));
     free(details);
+}
+END_TEST
+
+START_TEST(origins_in_vcl_snippets_and_pools_are_shown_with_their_source)
+{
+    replay_add(r, "GET", "/service/S1/details", 200,
+               "{\"id\":\"S1\",\"name\":\"n\",\"type\":\"vcl\",\"versions\":[{\"number\":3,"
+               "\"active\":true,\"locked\":true}],\"version\":{\"number\":3,\"active\":true,"
+               "\"locked\":true,\"backends\":[],\"vcls\":[{\"name\":\"main\"}],\"snippets\":[]},"
+               "\"active_version\":{\"number\":3,\"active\":true,\"locked\":true}}");
+    replay_add(r, "GET", "/service/S1/version/3/vcl", 200,
+               "[{\"name\":\"main\",\"main\":true,\"content\":\"backend from_vcl { .host = "
+               "\\\"a.test\\\"; .port = \\\"443\\\"; .ssl = true; }\\nbackend odd { .host = "
+               "\\\"b.test\\\"; .port = 443; }\\n\"}]");
+    replay_add(r, "GET", "/service/S1/version/3/pool", 200,
+               "[{\"id\":\"P1\",\"name\":\"lb\",\"use_tls\":\"1\",\"tls_cert_hostname\":"
+               "\"www.lb.test\",\"connect_timeout\":\"2000\"}]");
+    replay_add(r, "GET", "/service/S1/pool/P1/servers", 200,
+               "[{\"id\":\"X\",\"address\":\"10.0.0.9\",\"port\":\"8443\"}]");
+    ck_assert_int_eq(show("--service", "S1", NULL), FO_EXIT_OK);
+    ck_assert_msg(strstr(out_text, "\nbackend from_vcl in vcl:main\n"
+                                   "  address               a.test\n"
+                                   "  port                  443\n"
+                                   "  use_ssl               yes\n"),
+                  "%s", out_text);
+    ck_assert_ptr_nonnull(strstr(out_text, "\nbackend odd in vcl:main\n  not understood: "));
+    ck_assert_ptr_nonnull(strstr(out_text, ".port is not a string"));
+    ck_assert_msg(strstr(out_text, "\nbackend lb/10.0.0.9:8443 in pool:lb/10.0.0.9:8443\n"
+                                   "  address               10.0.0.9\n"
+                                   "  port                  8443\n"
+                                   "  use_ssl               yes\n"
+                                   "  ssl_check_cert        yes\n"
+                                   "  ssl_cert_hostname     www.lb.test\n"),
+                  "%s", out_text);
+    ck_assert_ptr_nonnull(strstr(out_text, "  connect_timeout       2000 ms\n"));
+}
+END_TEST
+
+START_TEST(a_compute_service_without_static_backends_says_so)
+{
+    replay_add(r, "GET", "/service/C1/details", 200,
+               "{\"id\":\"C1\",\"name\":\"edge app\",\"type\":\"wasm\",\"versions\":[{\"number\":1,"
+               "\"active\":true,\"locked\":true}],\"version\":{\"number\":1,\"active\":true,"
+               "\"locked\":true,\"backends\":[]},\"active_version\":{\"number\":1,"
+               "\"active\":true,\"locked\":true}}");
+    ck_assert_int_eq(show("--service", "C1", "--json", NULL), FO_EXIT_OK);
+    json_t *root = json_loads(out_text, 0, NULL);
+    ck_assert_ptr_nonnull(root);
+    const char *note = json_string_value(json_array_get(json_object_get(root, "notes"), 0));
+    ck_assert_ptr_nonnull(note);
+    ck_assert_ptr_nonnull(strstr(note, "dynamic backends"));
+    ck_assert_uint_eq(replay_sent_count(r), 1); /* Compute: no VCL, no snippets, no pools */
+    json_decref(root);
 }
 END_TEST
 
@@ -278,6 +347,8 @@ Suite *api_show_suite(void)
     tcase_add_test(tc, tls_backend_with_certificates);
     tcase_add_test(tc, unreadable_ca_cert_is_said_so);
     tcase_add_test(tc, api_errors_exit_1);
+    tcase_add_test(tc, origins_in_vcl_snippets_and_pools_are_shown_with_their_source);
+    tcase_add_test(tc, a_compute_service_without_static_backends_says_so);
     tcase_add_test(tc, usage_errors_exit_64);
     suite_add_tcase(s, tc);
     return s;
