@@ -91,6 +91,7 @@ bool fo_remediate_readback_matches(const fo_backend *before, const fo_backend *a
 #define SHOW_MAX_LINE 300     /* characters of one line shown */
 #define SHOW_MAX_RAW_LINES 40 /* lines shown of a text not understood */
 #define MAX_PLACES 12         /* places named in the summary */
+#define MAX_LINES 200000      /* lines read: a longer text is shown raw, not read */
 
 typedef struct diff_item {
     char section[64];
@@ -468,7 +469,7 @@ void fo_diff_view_clear(fo_diff_view *view)
 
 /* A text not understood: its first lines as they came (empty ones left out), key material
  * still hidden. */
-static int show_raw(display *d, const diff_line *lines, size_t count)
+static int show_raw(display *d, const diff_line *lines, size_t count, size_t total)
 {
     size_t shown = 0, i = 0;
     for (; i < count && shown < SHOW_MAX_RAW_LINES && d->rc == 0; i++) {
@@ -483,8 +484,10 @@ static int show_raw(display *d, const diff_line *lines, size_t count)
         shown++;
     }
     flush_fold(d);
-    while (i < count && lines[count - 1].len == 0 && !lines[count - 1].mark)
+    while (count == total && i < count && lines[count - 1].len == 0 && !lines[count - 1].mark)
         count--;
+    if (count < total)
+        count = total; /* lines past MAX_LINES were never read */
     if (d->rc == 0 && count > i)
         d->rc = fo_buf_printf(&d->out, "  (%zu more lines not shown)\n", count - i);
     return d->rc;
@@ -495,18 +498,17 @@ int fo_remediate_diff_read(fo_diff_view *out, const char *diff_text)
     reader r = {0};
     display d = {.rc = 0};
     fo_buf places = {0};
-    size_t place_count = 0, count = 0, bad_marks = 0, keys = 0;
+    size_t place_count = 0, count = 0, total = 0, bad_marks = 0, keys = 0;
     side before = {.item = -1, .cont_indent = -1}, after = {.item = -1, .cont_indent = -1};
     const char *text = diff_text ? diff_text : "";
     memset(out, 0, sizeof(*out));
     for (const char *p = text; *p; p++)
-        count += *p == '\n';
-    count++;
-    diff_line *lines = calloc(count, sizeof(*lines));
+        total += *p == '\n';
+    total += text[0] && text[strlen(text) - 1] != '\n';
+    diff_line *lines = calloc(total < MAX_LINES ? total + 1 : MAX_LINES, sizeof(*lines));
     if (!lines)
         return FO_ENOMEM;
-    count = 0;
-    for (const char *line = text; *line && r.rc == 0;) {
+    for (const char *line = text; *line && r.rc == 0 && count < MAX_LINES;) {
         size_t len = strcspn(line, "\n");
         diff_line *l = &lines[count++];
         l->mark = line[0];
@@ -529,7 +531,7 @@ int fo_remediate_diff_read(fo_diff_view *out, const char *diff_text)
         }
         line += len + (line[len] == '\n');
     }
-    out->understood = r.rc == 0 && bad_marks == 0 && keys > 0;
+    out->understood = r.rc == 0 && bad_marks == 0 && keys > 0 && total <= MAX_LINES;
     d.rc = r.rc != 0 ? r.rc : fo_buf_puts(&d.out, "");
     for (size_t i = 0; d.rc == 0 && out->understood && i < count; i++) {
         const diff_line *l = &lines[i];
@@ -553,7 +555,7 @@ int fo_remediate_diff_read(fo_diff_view *out, const char *diff_text)
     if (d.rc == 0 && out->understood)
         flush_fold(&d);
     else if (d.rc == 0)
-        show_raw(&d, lines, count);
+        show_raw(&d, lines, count, total);
     if (d.rc == 0 && place_count > 0 && !(out->places = join_places(&places, place_count)))
         d.rc = FO_ENOMEM;
     if (d.rc == 0 && d.out.len > 0)

@@ -339,6 +339,16 @@ START_TEST(text_that_is_no_diff_is_shown_as_it_came)
     ck_assert_ptr_nonnull(strstr(view.shown, "  line 39\n  (60 more lines not shown)\n"));
     fo_diff_view_clear(&view);
     fo_buf_free(&many);
+    /* A dump too long to read in bounded memory is shown like one not understood. */
+    int rc = 0;
+    for (int i = 0; i < 200001; i++) /* no check per line: each is a message to the runner */
+        rc |= fo_buf_puts(&many, i ? " a: 1\n" : "+a: 2\n");
+    ck_assert_int_eq(rc, 0);
+    ck_assert_int_eq(fo_remediate_diff_read(&view, many.data), 0);
+    ck_assert(!view.understood);
+    ck_assert_ptr_nonnull(strstr(view.shown, "  (199961 more lines not shown)\n"));
+    fo_diff_view_clear(&view);
+    fo_buf_free(&many);
 }
 END_TEST
 
