@@ -75,8 +75,7 @@ bool fo_remediate_readback_matches(const fo_backend *before, const fo_backend *a
         }
     }
     if (!ok) /* values come from the API: keep control characters off the terminal */
-        for (char *p = why; *p; p++)
-            *p = ((unsigned char)*p < 0x20 || *p == 0x7f) ? '?' : *p;
+        fo_rem_clean(why);
     return ok;
 }
 
@@ -448,11 +447,8 @@ static char *join_places(fo_buf *places, size_t count)
     }
     if (rc == 0 && count > MAX_PLACES)
         rc = fo_buf_printf(&out, " and %zu more", count - MAX_PLACES);
-    for (size_t i = 0; rc == 0 && i < out.len; i++) { /* names come from the API */
-        unsigned char c = (unsigned char)out.data[i];
-        if (c < 0x20 || c == 0x7f)
-            out.data[i] = '?';
-    }
+    if (rc == 0)
+        fo_rem_clean(out.data); /* names come from the API */
     char *joined = rc == 0 ? fo_buf_steal(&out) : NULL;
     fo_buf_free(&out);
     return joined;

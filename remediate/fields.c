@@ -377,6 +377,12 @@ const char *fo_safety_name(fo_safety safety)
     return "?";
 }
 
+void fo_rem_clean(char *s)
+{
+    for (; s && *s; s++)
+        *s = ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s;
+}
+
 /* Text for a terminal: control characters become '?'. */
 static int put_clean(fo_buf *b, const char *s)
 {

@@ -36,6 +36,9 @@ int fo_rem_fix_merge(fo_fix *into, const fo_fix *later) FO_WARN_UNUSED;
 int fo_rem_pem_summaries(fo_ca_summary **out, size_t *count, const char *pem) FO_WARN_UNUSED;
 void fo_rem_summaries_free(fo_ca_summary *list, size_t count);
 
+/* Replaces control characters (below space, DEL) in s with '?': text from the API or an
+ * origin on its way to a terminal. */
+void fo_rem_clean(char *s);
 /* A new string built like printf; NULL when out of memory. */
 char *fo_rem_strdupf(const char *fmt, ...) FO_PRINTF(1, 2);
 /* Appends ", "-separated (or sep-separated) text to *s, which may be NULL. FO_ENOMEM. */

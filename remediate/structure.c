@@ -274,8 +274,7 @@ bool fo_remediate_config_matches(const fo_version_config *before, const fo_versi
             ok = compare_section(&c, NULL, &draft->sections[i]);
     }
     if (!ok) /* names and values come from the API: keep control characters off the terminal */
-        for (char *p = why; *p; p++)
-            *p = ((unsigned char)*p < 0x20 || *p == 0x7f) ? '?' : *p;
+        fo_rem_clean(why);
     return ok;
 }
 

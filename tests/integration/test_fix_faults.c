@@ -6,6 +6,7 @@
  * the cost of a clean one-backend fix from the stand-in's request log. */
 #include <check.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -278,6 +279,8 @@ START_TEST(a_fault_at_each_step_keeps_the_invariant)
     size_t n = 0;
     mock_args[n++] = "--diff-keys";
     mock_args[n++] = layouts[(size_t)_i / CASE_COUNT];
+    char name[160]; /* the case, and the layout it failed in */
+    snprintf(name, sizeof(name), "%s (diff %s)", c->name, layouts[(size_t)_i / CASE_COUNT]);
     for (size_t i = 0; i < 6 && c->fails[i]; i++) {
         mock_args[n++] = "--fail";
         mock_args[n++] = c->fails[i];
@@ -296,20 +299,20 @@ START_TEST(a_fault_at_each_step_keeps_the_invariant)
     fix_run(&run, &report, &env, args);
     if (c->conflict_after) {
         pthread_join(thread, NULL);
-        ck_assert_msg(act.done, "%s: the other activation did not happen", c->name);
+        ck_assert_msg(act.done, "%s: the other activation did not happen", name);
     }
-    ck_assert_msg(run.exit_code == c->exit_code, "%s: exit %d, not %d: %s", c->name, run.exit_code,
+    ck_assert_msg(run.exit_code == c->exit_code, "%s: exit %d, not %d: %s", name, run.exit_code,
                   c->exit_code, run.err);
-    ck_assert_msg(report != NULL, "%s: no report: %s", c->name, run.out);
+    ck_assert_msg(report != NULL, "%s: no report: %s", name, run.out);
     ck_assert_int_eq(json_integer_value(json_object_get(report, "exit_code")), c->exit_code);
 
     /* The invariant, in the stand-in's own state. */
     json_t *state = fix_written(&env);
     long active = fix_active_version(state);
-    ck_assert_msg(active == c->active, "%s: version %ld is active, not %ld", c->name, active,
+    ck_assert_msg(active == c->active, "%s: version %ld is active, not %ld", name, active,
                   c->active);
     if (active == DRAFT) {
-        ck_assert_msg(!strstr(run.out, "never activated"), "%s: says never activated: %s", c->name,
+        ck_assert_msg(!strstr(run.out, "never activated"), "%s: says never activated: %s", name,
                       run.out);
         /* Ours and active: it holds the fix (verified, or in the one unknown case). */
         ck_assert_str_eq(
@@ -320,7 +323,7 @@ START_TEST(a_fault_at_each_step_keeps_the_invariant)
 
     json_t *apply = json_object_get(report, "apply");
     if (!c->outcome) {
-        ck_assert_msg(json_is_null(apply), "%s: apply ran", c->name);
+        ck_assert_msg(json_is_null(apply), "%s: apply ran", name);
         ck_assert_ptr_nonnull(json_string_value(json_object_get(report, "error")));
         size_t requests, writes;
         fix_log_count(&env, 0, &requests, &writes);
@@ -330,9 +333,9 @@ START_TEST(a_fault_at_each_step_keeps_the_invariant)
         const char *failed = failed_step(report, false);
         if (c->failed)
             ck_assert_msg(failed && strcmp(failed, c->failed) == 0, "%s: failed step %s, not %s",
-                          c->name, failed ? failed : "none", c->failed);
+                          name, failed ? failed : "none", c->failed);
         else
-            ck_assert_msg(!failed, "%s: step %s failed", c->name, failed);
+            ck_assert_msg(!failed, "%s: step %s failed", name, failed);
         json_t *versions = json_object_get(report, "versions");
         ck_assert_int_eq(json_integer_value(json_object_get(versions, "active_before")), ORIGINAL);
         if (strcmp(c->outcome, "unknown") != 0)
