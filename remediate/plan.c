@@ -639,6 +639,13 @@ int fo_remediate_plan(fo_plan **out, fo_api *api, fo_prober *prober, const char 
     for (size_t i = 0; i < plan->backend_count; i++)
         emit_backend(opts, &plan->backends[i]);
     fo_remediate_plan_id(plan->plan_id, plan);
+    bool fixes = false;
+    for (size_t i = 0; i < plan->backend_count; i++)
+        fixes = fixes || plan->backends[i].status == FO_BACKEND_FIX;
+    if (!fixes) { /* nothing to apply, so nothing to compare with: a scan keeps many plans */
+        fo_version_config_free(plan->planned_from);
+        plan->planned_from = NULL;
+    }
     *out = plan;
     plan = NULL;
 out:

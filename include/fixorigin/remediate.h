@@ -257,7 +257,8 @@ typedef struct fo_plan {
     fo_backend_plan *backends; /* in the version's order; only those asked for */
     size_t backend_count;
     fo_ip_list *public_ips; /* read when a backend is refused: the ranges to allow */
-    /* The active version as the plan read it, whole: what apply compares the draft with. */
+    /* The active version as the plan read it, whole: what apply compares the draft with.
+     * NULL when no backend has a fix to apply. */
     fo_version_config *planned_from;
     char *service_type; /* "vcl", "wasm" (Compute), or NULL when not said */
     char **notes;       /* what discovery saw but could not plan: a Compute service's

@@ -191,6 +191,32 @@ START_TEST(every_layout_names_the_item_by_its_name)
 }
 END_TEST
 
+/* One dump whose items disagree on where name sits. */
+START_TEST(a_mixed_layout_names_each_item)
+{
+    static const char mixed[] = " backends:\n"
+                                " - name: api\n"
+                                "-  port: 80\n"
+                                "+  port: 443\n"
+                                " - address: 10.0.0.3\n"
+                                "-  connect_timeout: 1000\n"
+                                "+  connect_timeout: 2500\n"
+                                "   name: edge\n"
+                                "   weight: 100\n"
+                                " - address: 127.0.0.1\n"
+                                "-  ssl_cert_hostname: www.origin.test\n"
+                                "+  ssl_cert_hostname: other.origin.test\n"
+                                "   name: origin\n"
+                                " comment: ''\n";
+    fo_diff_view view;
+    ck_assert_int_eq(fo_remediate_diff_read(&view, mixed), 0);
+    ck_assert(view.understood);
+    ck_assert_str_eq(view.places, "backends 'api' port, backends 'edge' connect_timeout, backends "
+                                  "'origin' ssl_cert_hostname");
+    fo_diff_view_clear(&view);
+}
+END_TEST
+
 START_TEST(the_shown_lines_are_grouped_and_folded)
 {
     fo_diff_view view;
@@ -436,6 +462,7 @@ Suite *remediate_checks_suite(void)
     tcase_add_test(tc, readback_never_shows_the_client_key);
     tcase_add_test(tc, readback_compares_pem_by_certificate);
     tcase_add_test(tc, every_layout_names_the_item_by_its_name);
+    tcase_add_test(tc, a_mixed_layout_names_each_item);
     tcase_add_test(tc, the_shown_lines_are_grouped_and_folded);
     tcase_add_test(tc, names_are_read_however_they_are_quoted);
     tcase_add_test(tc, null_and_empty_values_are_values);
