@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -28,6 +29,7 @@ enum {
     OPT_STATE_DIR,
     OPT_TRUST_BUNDLE,
     OPT_TOKEN_FILE,
+    OPT_ACK,
 };
 
 static void usage(FILE *out)
@@ -49,6 +51,9 @@ static void usage(FILE *out)
             "                         one " FO_REPORT_SCHEMA " object a line as each service\n"
             "                         finishes, then a summary line\n"
             "  --concurrency N        services worked on at once (default 4, at most 64)\n"
+            "  --ack FILE             known problems: reported, but left out of the exit code\n"
+            "                         until they expire (lines: SERVICE BACKEND CLASS EXPIRES\n"
+            "                         REASON; see docs/unattended.md)\n"
             "apply:\n"
             "  --apply --only-safe    write the fixes the plan calls safe, never one that needs\n"
             "                         consent or downgrades TLS\n"
@@ -84,6 +89,7 @@ static const struct option long_options[] = {
     {"state-dir", required_argument, NULL, OPT_STATE_DIR},
     {"trust-bundle", required_argument, NULL, OPT_TRUST_BUNDLE},
     {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+    {"ack", required_argument, NULL, OPT_ACK},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -97,6 +103,7 @@ typedef struct scan_args {
     const char *shard_text;
     const char *state_dir;
     const char *token_file;
+    const char *ack_file;
 } scan_args;
 
 /* Returns -1 when the arguments are good, else the exit code. */
@@ -172,6 +179,9 @@ static int parse_args(scan_args *a, fo_scan_list *cli_ids, int argc, char **argv
         case OPT_TOKEN_FILE:
             a->token_file = optarg;
             break;
+        case OPT_ACK:
+            a->ack_file = optarg;
+            break;
         default:
             return fo_cmd_option_error("scan", opt, argv);
         }
@@ -221,6 +231,8 @@ int fo_cmd_scan(int argc, char **argv)
     fo_error err;
     char *token = NULL;
     fo_scan_shard shard = {0, 0};
+    fo_scan_acks acks = {0};
+    double began = fo_now_ms();
     memset(&a, 0, sizeof(a));
     fo_error_clear(&err);
     int code = parse_args(&a, &ids, argc, argv);
@@ -241,12 +253,18 @@ int fo_cmd_scan(int argc, char **argv)
         goto out;
     }
     code = FO_EXIT_ERROR;
-    if (a.services_file && fo_scan_list_load(&ids, a.services_file, &err) != 0) {
+    if ((a.services_file && fo_scan_list_load(&ids, a.services_file, &err) != 0) ||
+        (a.ack_file && fo_scan_acks_load(&acks, a.ack_file, &err) != 0)) {
         fo_cmd_errorf("%s", err.msg);
         goto out;
     }
+    a.opts.acks = a.ack_file ? &acks : NULL;
+    a.opts.now = (long long)time(NULL);
     if (a.all && list_all(&ids, &cfg, &a.opts.listing, &err) != 0) {
+        char message[sizeof(err.msg) + 48];
+        snprintf(message, sizeof(message), "the service listing (--all) failed: %s", err.msg);
         fo_cmd_errorf("--all: %s", err.msg);
+        code = fo_scan_fail(&a.opts, message, fo_now_ms() - began);
         goto out;
     }
     a.opts.selected = ids.count;
@@ -255,6 +273,7 @@ int fo_cmd_scan(int argc, char **argv)
     a.opts.api = &cfg;
     code = fo_scan_run(&a.opts, (const char *const *)ids.ids, ids.count);
 out:
+    fo_scan_acks_free(&acks);
     fo_scan_list_free(&ids);
     fo_secret_free(token);
     return code;

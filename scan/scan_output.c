@@ -105,6 +105,83 @@ void fo_scan_item_text(FILE *out, const fo_scan_item *item, bool color)
     }
 }
 
+/* "2026-12-31 23:59:59 UTC" for an expiry, "never" for none. */
+static void expiry_text(char *out, size_t size, long long expires)
+{
+    if (expires == 0)
+        snprintf(out, size, "never");
+    else
+        fo_probe_format_time(out, size, expires);
+}
+
+/* Calls fn for each problem of item an acknowledgement names, live or expired. */
+typedef void (*ack_fn)(void *ctx, const char *backend, const char *class_id, const fo_scan_ack *ack,
+                       bool expired);
+
+static void each_ack(const fo_scan_options *opts, const fo_scan_item *item, ack_fn fn, void *ctx)
+{
+    bool expired = false;
+    const fo_scan_ack *ack = NULL;
+    if (!opts->acks || opts->acks->count == 0 || item->applied)
+        return;
+    if (!item->plan) {
+        if (item->result != FO_RESULT_OK &&
+            (ack = fo_scan_acks_find(opts->acks, item->service_id, NULL, "error", opts->now,
+                                     &expired)))
+            fn(ctx, NULL, "error", ack, expired);
+        return;
+    }
+    for (size_t i = 0; i < item->plan->backend_count; i++) {
+        const fo_backend_plan *bp = &item->plan->backends[i];
+        const char *class_id = fo_scan_ack_backend_class(bp);
+        if (bp->status != FO_BACKEND_OK &&
+            (ack = fo_scan_acks_find(opts->acks, item->service_id, bp->backend->name, class_id,
+                                     opts->now, &expired)))
+            fn(ctx, bp->backend->name, class_id, ack, expired);
+    }
+}
+
+static void ack_line(void *ctx, const char *backend, const char *class_id, const fo_scan_ack *ack,
+                     bool expired)
+{
+    FILE *out = ctx;
+    char until[40];
+    expiry_text(until, sizeof(until), ack->expires);
+    fputs(expired ? "  acknowledgement expired " : "  acknowledged ", out);
+    fprintf(out, "%s%s: ", expired ? "" : "until ", until);
+    fo_cmd_put_clean(out, backend ? backend : "(the service)");
+    fprintf(out, " %s: ", class_id);
+    fo_cmd_put_clean(out, ack->reason);
+    fputs(expired ? " (counted again)\n" : "\n", out);
+}
+
+void fo_scan_acks_text(FILE *out, const fo_scan_options *opts, const fo_scan_item *item)
+{
+    each_ack(opts, item, ack_line, out);
+}
+
+static void ack_object(void *ctx, const char *backend, const char *class_id, const fo_scan_ack *ack,
+                       bool expired)
+{
+    json_t **list = ctx;
+    char until[40];
+    expiry_text(until, sizeof(until), ack->expires);
+    if (!*list)
+        *list = json_array();
+    json_array_append_new(
+        *list, json_pack("{s:o, s:s, s:o, s:o, s:b}", "backend",
+                         backend ? fo_cmd_json_string(backend) : json_null(), "class", class_id,
+                         "reason", fo_cmd_json_string(ack->reason), "expires",
+                         ack->expires ? json_string(until) : json_null(), "expired", expired));
+}
+
+json_t *fo_scan_acks_json(const fo_scan_options *opts, const fo_scan_item *item)
+{
+    json_t *list = NULL;
+    each_ack(opts, item, ack_object, &list);
+    return list;
+}
+
 json_t *fo_scan_summary_json(const fo_scan_options *opts, const fo_scan_summary *summary)
 {
     char shard[48];
@@ -113,14 +190,19 @@ json_t *fo_scan_summary_json(const fo_scan_options *opts, const fo_scan_summary 
         json_object_set_new(results, fo_result_name((fo_result)r),
                             json_integer((json_int_t)summary->by_result[r]));
     snprintf(shard, sizeof(shard), "%u/%u", opts->shard.index, opts->shard.count);
-    return json_pack("{s:I, s:I, s:o, s:o, s:I, s:I, s:s, s:i, s:{s:I, s:I}, s:f}", "services",
-                     (json_int_t)summary->services, "selected", (json_int_t)opts->selected, "shard",
-                     opts->shard.count > 0 ? json_string(shard) : json_null(), "results", results,
-                     "applied", (json_int_t)summary->applied, "warnings",
-                     (json_int_t)summary->warnings, "result", fo_result_name(summary->result),
-                     "exit_code", (int)summary->result, "api", "requests",
-                     (json_int_t)summary->requests, "writes", (json_int_t)summary->writes,
-                     "elapsed_ms", summary->elapsed_ms);
+    json_t *o = json_pack("{s:I, s:I, s:o, s:o, s:I, s:I, s:s, s:i, s:{s:I, s:I}, s:f}", "services",
+                          (json_int_t)summary->services, "selected", (json_int_t)opts->selected,
+                          "shard", opts->shard.count > 0 ? json_string(shard) : json_null(),
+                          "results", results, "applied", (json_int_t)summary->applied, "warnings",
+                          (json_int_t)summary->warnings, "result", fo_result_name(summary->result),
+                          "exit_code", (int)summary->result, "api", "requests",
+                          (json_int_t)summary->requests, "writes", (json_int_t)summary->writes,
+                          "elapsed_ms", summary->elapsed_ms);
+    if (o && opts->acks)
+        json_object_set_new(o, "acknowledged", json_integer((json_int_t)summary->acknowledged));
+    if (o && summary->error)
+        json_object_set_new(o, "error", fo_cmd_json_string(summary->error));
+    return o;
 }
 
 void fo_scan_summary_text(FILE *out, const fo_scan_options *opts, const fo_scan_summary *summary)
@@ -137,8 +219,14 @@ void fo_scan_summary_text(FILE *out, const fo_scan_options *opts, const fo_scan_
         fprintf(out, "%s%zu %s", sep, summary->by_result[r], fo_result_name((fo_result)r));
         sep = ", ";
     }
-    if (summary->services == 0)
+    if (summary->error) {
+        fputs(" ", out);
+        fo_cmd_put_clean(out, summary->error);
+    } else if (summary->services == 0) {
         fputs(" nothing to do", out);
+    }
+    if (summary->acknowledged > 0)
+        fprintf(out, "; %zu acknowledged", summary->acknowledged);
     if (opts->apply)
         fprintf(out, "; %zu changed", summary->applied);
     if (summary->warnings > 0)

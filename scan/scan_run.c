@@ -200,6 +200,9 @@ static void item_clear(fo_scan_item *item)
 static void finish(scan_state *st, size_t index, fo_scan_item *item)
 {
     fo_scan_summary *s = &st->summary;
+    size_t acknowledged = 0;
+    /* Acknowledged problems are reported but left out of the exit code until they expire. */
+    fo_result counted = fo_scan_acks_result(st->opts->acks, item, st->opts->now, &acknowledged);
     pthread_mutex_lock(&st->lock);
     s->services++;
     s->by_result[item->result]++;
@@ -208,7 +211,8 @@ static void finish(scan_state *st, size_t index, fo_scan_item *item)
         const fo_diagnosis *d = item->plan->backends[i].diagnosis;
         s->warnings += d ? d->verdict.warning_count : 0;
     }
-    s->result = fo_remediate_result_worse(s->result, item->result);
+    s->acknowledged += acknowledged;
+    s->result = fo_remediate_result_worse(s->result, counted);
     s->requests += item->stats.requests;
     s->writes += item->stats.writes;
     st->done++;
@@ -216,8 +220,12 @@ static void finish(scan_state *st, size_t index, fo_scan_item *item)
         fputs("\r\033[K", stderr);
     if (st->opts->format == FO_SCAN_TEXT) {
         fo_scan_item_text(stdout, item, st->color);
+        fo_scan_acks_text(stdout, st->opts, item);
     } else {
         json_t *report = fo_scan_item_json(st->opts, item);
+        json_t *acks = report ? fo_scan_acks_json(st->opts, item) : NULL;
+        if (acks)
+            json_object_set_new(report, "acknowledged", acks);
         if (st->opts->format == FO_SCAN_JSON) {
             json_array_set(st->reports, index, report ? report : json_null());
         } else if (report) {
@@ -263,6 +271,50 @@ static void *worker(void *arg)
     return NULL;
 }
 
+/* The summary (text), or the closing object (json: with every report; ndjson: the summary
+ * line); with summary->error, also an "error" object naming what failed. */
+static void print_summary(const fo_scan_options *opts, fo_scan_summary *summary, json_t *reports)
+{
+    if (opts->format == FO_SCAN_TEXT) {
+        fo_scan_summary_text(stdout, opts, summary);
+    } else {
+        json_t *summary_json = fo_scan_summary_json(opts, summary);
+        json_t *line = json_pack("{s:s}", "schema", FO_SCAN_SCHEMA);
+        if (line && summary->error)
+            json_object_set_new(line, "error",
+                                json_pack("{s:s, s:o}", "stage", "listing", "message",
+                                          fo_cmd_json_string(summary->error)));
+        if (line && opts->format == FO_SCAN_JSON)
+            json_object_set_new(line, "services", reports ? json_incref(reports) : json_array());
+        if (line)
+            json_object_set(line, "summary", summary_json);
+        if (line && summary_json)
+            json_dumpf(line, stdout,
+                       (opts->format == FO_SCAN_JSON ? JSON_INDENT(2) : FO_CMD_JSON_FLAGS) |
+                           JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+        fputc('\n', stdout);
+        json_decref(line);
+        json_decref(summary_json);
+    }
+    if (fflush(stdout) != 0) {
+        fo_cmd_errorf("cannot write the output");
+        summary->result = FO_RESULT_ERROR;
+    }
+}
+
+int fo_scan_fail(const fo_scan_options *opts, const char *message, double elapsed_ms)
+{
+    fo_scan_summary summary;
+    memset(&summary, 0, sizeof(summary));
+    summary.error = message;
+    summary.result = FO_RESULT_ERROR;
+    summary.requests = opts->listing.requests;
+    summary.writes = opts->listing.writes;
+    summary.elapsed_ms = elapsed_ms;
+    print_summary(opts, &summary, NULL);
+    return (int)FO_RESULT_ERROR;
+}
+
 int fo_scan_run(const fo_scan_options *opts, const char *const *ids, size_t count)
 {
     scan_state st;
@@ -304,26 +356,7 @@ int fo_scan_run(const fo_scan_options *opts, const char *const *ids, size_t coun
     if (st.progress && count > 0)
         fputs("\r\033[K", stderr);
     st.summary.elapsed_ms = fo_now_ms() - began;
-    if (opts->format == FO_SCAN_TEXT) {
-        fo_scan_summary_text(stdout, opts, &st.summary);
-    } else {
-        json_t *summary = fo_scan_summary_json(opts, &st.summary);
-        json_t *line = opts->format == FO_SCAN_JSON
-                           ? json_pack("{s:s, s:O, s:O}", "schema", FO_SCAN_SCHEMA, "services",
-                                       st.reports, "summary", summary)
-                           : json_pack("{s:s, s:O}", "schema", FO_SCAN_SCHEMA, "summary", summary);
-        if (line)
-            json_dumpf(line, stdout,
-                       (opts->format == FO_SCAN_JSON ? JSON_INDENT(2) : FO_CMD_JSON_FLAGS) |
-                           JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
-        fputc('\n', stdout);
-        json_decref(line);
-        json_decref(summary);
-    }
-    if (fflush(stdout) != 0) {
-        fo_cmd_errorf("cannot write the output");
-        st.summary.result = FO_RESULT_ERROR;
-    }
+    print_summary(opts, &st.summary, st.reports);
 out:
     json_decref(st.reports);
     fo_prober_free(st.prober);

@@ -72,6 +72,32 @@ int fo_scan_lock_acquire(fo_scan_lock **out, const char *state_dir, const char *
 /* Releases the lock (NULL is fine). The file stays. */
 void fo_scan_lock_release(fo_scan_lock *lock);
 
+/* ---- scan_ack.c: acknowledged problems (scan --ack FILE) ----------------------------- */
+
+typedef struct fo_scan_ack {
+    char *service_id;
+    char *backend;     /* a backend name, or "*" */
+    char *class_id;    /* a class id, "error", or "*" */
+    long long expires; /* last second it holds (epoch s); 0: never expires */
+    char *reason;
+} fo_scan_ack;
+
+typedef struct fo_scan_acks {
+    fo_scan_ack *items;
+    size_t count;
+} fo_scan_acks;
+
+/* Reads an acknowledgement file (format in scan_ack.c and docs/unattended.md). Expired ones
+ * are kept: they are reported as expired. 0, FO_EINVAL naming the file and line, FO_EIO,
+ * FO_ENOMEM. fo_scan_acks_free it. */
+int fo_scan_acks_load(fo_scan_acks *out, const char *path, fo_error *err) FO_WARN_UNUSED;
+void fo_scan_acks_free(fo_scan_acks *acks);
+/* The acknowledgement of a backend's problem (backend NULL: the service as a whole), live
+ * ones first; *out_expired when the only match has expired. NULL when none. */
+const fo_scan_ack *fo_scan_acks_find(const fo_scan_acks *acks, const char *service_id,
+                                     const char *backend, const char *class_id, long long now,
+                                     bool *out_expired);
+
 /* ---- scan_run.c --------------------------------------------------------------------- */
 
 #define FO_SCAN_SCHEMA "fixorigin.scan/v1"
@@ -90,13 +116,20 @@ typedef struct fo_scan_options {
     const char *trust_bundle;
     const fo_api_config *api; /* each worker makes its own client from it */
     fo_scan_shard shard;
-    size_t selected;      /* services before --shard */
-    fo_api_stats listing; /* what --all spent */
+    size_t selected;          /* services before --shard */
+    fo_api_stats listing;     /* what --all spent */
+    const fo_scan_acks *acks; /* --ack: problems left out of the exit code; NULL: none */
+    long long now;            /* the time acknowledgements are judged at (epoch s) */
 } fo_scan_options;
 
 /* Works on every service and prints as it goes; returns the exit code (the most severe
  * service's result, 0 for none). */
 int fo_scan_run(const fo_scan_options *opts, const char *const *ids, size_t count);
+
+/* When the run cannot get to its services (the service listing failed): prints the summary
+ * anyway, with message as its error (json, ndjson: an "error" object too), so a scheduler
+ * always gets its closing line. Returns the exit code (1). */
+int fo_scan_fail(const fo_scan_options *opts, const char *message, double elapsed_ms);
 
 /* One service's outcome. */
 typedef struct fo_scan_item {
@@ -110,6 +143,8 @@ typedef struct fo_scan_item {
 } fo_scan_item;
 
 typedef struct fo_scan_summary {
+    const char *error;   /* the run could not get to its services (the listing failed) */
+    size_t acknowledged; /* backends (or services) whose problem an --ack entry covers */
     size_t services;
     size_t by_result[6]; /* indexed by fo_result */
     size_t applied;      /* services where apply wrote something */
@@ -119,13 +154,26 @@ typedef struct fo_scan_summary {
     double elapsed_ms;
 } fo_scan_summary;
 
+/* The result that counts toward the exit code: item's, less the problems a live
+ * acknowledgement covers (an apply's outcome is never acknowledged). *out_acknowledged gets
+ * how many were covered. */
+fo_result fo_scan_acks_result(const fo_scan_acks *acks, const fo_scan_item *item, long long now,
+                              size_t *out_acknowledged);
+/* The class a backend's problem is acknowledged under: its class id, or "error". */
+const char *fo_scan_ack_backend_class(const fo_backend_plan *bp);
+
 /* ---- scan_output.c ---- */
 
 /* The item's fixorigin.report/v1 object (NULL when out of memory). */
 json_t *fo_scan_item_json(const fo_scan_options *opts, const fo_scan_item *item);
 /* A few lines about the item: service, result, each backend's class and fix. */
 void fo_scan_item_text(FILE *out, const fo_scan_item *item, bool color);
-/* The summary object ("services", "shard", "results", "applied", "exit_code", "api"...). */
+/* Lines naming the item's acknowledged problems (and expired acknowledgements). */
+void fo_scan_acks_text(FILE *out, const fo_scan_options *opts, const fo_scan_item *item);
+/* The same as an array of {"backend","class","reason","expires","expired"}, or NULL. */
+json_t *fo_scan_acks_json(const fo_scan_options *opts, const fo_scan_item *item);
+/* The summary object ("services", "shard", "results", "applied", "exit_code", "api"...;
+ * "acknowledged" with --ack, "error" when the run could not get to its services). */
 json_t *fo_scan_summary_json(const fo_scan_options *opts, const fo_scan_summary *summary);
 void fo_scan_summary_text(FILE *out, const fo_scan_options *opts, const fo_scan_summary *summary);
 

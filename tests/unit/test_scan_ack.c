@@ -1,0 +1,102 @@
+/* scan --ack's file: fields, quoted backend names, expiry forms, and how an entry is found
+ * for a backend's problem (exact name or *, class or *, live before expired). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fixorigin/scan.h"
+
+Suite *scan_ack_suite(void);
+
+static char path[64];
+
+static void load(fo_scan_acks *acks, const char *text, int expect)
+{
+    snprintf(path, sizeof(path), "/tmp/fo-acks-XXXXXX");
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    fo_error err;
+    int rc = fo_scan_acks_load(acks, path, &err);
+    unlink(path);
+    ck_assert_msg(rc == expect, "rc %d: %s", rc, rc ? err.msg : "");
+}
+
+START_TEST(fields_quotes_and_expiry)
+{
+    fo_scan_acks acks;
+    load(&acks,
+         "# comment\n"
+         "SVC1 \"Host 1\" hostname_mismatch 2030-06-30 the reason, with   spaces\r\n"
+         "SVC1 \"say \\\"hi\\\" \\\\\" * 2030-06-30T12:00:00Z quoted quotes\n"
+         "SVC2 * error - gone for good\n",
+         0);
+    ck_assert_uint_eq(acks.count, 3);
+    ck_assert_str_eq(acks.items[0].backend, "Host 1");
+    ck_assert_str_eq(acks.items[0].reason, "the reason, with   spaces");
+    ck_assert_int_eq(acks.items[0].expires, 1909094399); /* 2030-06-30 23:59:59 UTC */
+    ck_assert_str_eq(acks.items[1].backend, "say \"hi\" \\");
+    ck_assert_int_eq(acks.items[1].expires, 1909051200);
+    ck_assert_int_eq(acks.items[2].expires, 0);
+    bool expired = false;
+    const long long before = 1900000000, after = 1950000000;
+    ck_assert_ptr_eq(
+        fo_scan_acks_find(&acks, "SVC1", "Host 1", "hostname_mismatch", before, &expired),
+        &acks.items[0]);
+    ck_assert(!expired);
+    ck_assert_ptr_null(
+        fo_scan_acks_find(&acks, "SVC1", "Host 2", "hostname_mismatch", before, &expired));
+    ck_assert_ptr_null(
+        fo_scan_acks_find(&acks, "SVC1", "Host 1", "certificate_expired", before, &expired));
+    ck_assert_ptr_eq(
+        fo_scan_acks_find(&acks, "SVC1", "say \"hi\" \\", "connection_refused", before, &expired),
+        &acks.items[1]);
+    /* Past the expiry it is found, but as expired. */
+    ck_assert_ptr_eq(
+        fo_scan_acks_find(&acks, "SVC1", "Host 1", "hostname_mismatch", after, &expired),
+        &acks.items[0]);
+    ck_assert(expired);
+    /* A service-wide error entry covers the service as a whole and any backend's error. */
+    ck_assert_ptr_eq(fo_scan_acks_find(&acks, "SVC2", NULL, "error", after, &expired),
+                     &acks.items[2]);
+    ck_assert(!expired);
+    ck_assert_ptr_null(
+        fo_scan_acks_find(&acks, "SVC2", "b0", "hostname_mismatch", after, &expired));
+    fo_scan_acks_free(&acks);
+}
+END_TEST
+
+START_TEST(bad_lines_are_refused)
+{
+    static const char *const bad[] = {
+        "SVC1 b0 hostname_mismatch -\n",
+        "SVC1 b0 hostname_mismatch\n",
+        "SVC1 b0 bogus_class - r\n",
+        "SVC1 b0 * 2030-13-01 r\n",
+        "SVC1 b0 * 2030-1-1 r\n",
+        "SVC1 \"b0 * - r\n",
+        "SVC1 \"b0\"x * - r\n",
+        "S V C * * - r\n",
+        "SVC1 b0 * 2030-06-30T12:00:00 r\n",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        fo_scan_acks acks;
+        load(&acks, bad[i], FO_EINVAL);
+        ck_assert_uint_eq(acks.count, 0);
+        ck_assert_ptr_null(acks.items);
+    }
+}
+END_TEST
+
+Suite *scan_ack_suite(void)
+{
+    Suite *s = suite_create("scan_ack");
+    TCase *tc = tcase_create("ack");
+    tcase_add_test(tc, fields_quotes_and_expiry);
+    tcase_add_test(tc, bad_lines_are_refused);
+    suite_add_tcase(s, tc);
+    return s;
+}
