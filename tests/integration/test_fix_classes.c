@@ -344,6 +344,11 @@ static const struct human_case {
     {"tlsv1_alert_internal_error", "tlsv1_alert_internal_error", "internal_error alert"},
     {"rc4_cipher", "rc4_cipher", "offers only RC4"},
     {"client_cert_required", "handshake_failure", "requires a client certificate (mutual TLS)"},
+    {"certificate_not_yet_valid", "certificate_not_yet_valid", "renewing will not help"},
+    {"unsuitable_certificate_purpose", "unsuitable_certificate_purpose", "get one with serverAuth"},
+    {"name_constraints_violation", "name_constraints_violation", "may not certify its names"},
+    {"invalid_ca", "invalid_ca", "is not a CA certificate"},
+    {"unhandled_critical_extension", "unhandled_critical_extension", "reissued without it"},
 };
 
 START_TEST(a_problem_for_a_person_is_explained_and_nothing_written)
