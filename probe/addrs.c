@@ -270,7 +270,7 @@ int fo_addrs_probe_all(fo_probe_facts *primary, const fo_probe_target *target,
          * is not the origin's failure: it is said, not classified. */
         if (job->rc == FO_EIO && i > 0) {
             snprintf(results[i].address, sizeof(results[i].address), "%s", addrs[i].text);
-            snprintf(results[i].problem, sizeof(results[i].problem), "%s", job->err.msg);
+            snprintf(results[i].problem, sizeof(results[i].problem), "%.127s", job->err.msg);
             results[i].connect_ms = results[i].handshake_ms = -1;
             continue;
         }
