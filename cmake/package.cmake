@@ -5,8 +5,8 @@
 # page by cmd/.
 include(GNUInstallDirs)
 
-# The systemd units, disabled: the package runs no maintainer script, so nothing is enabled
-# or started until the administrator says so (docs/install.md).
+# The systemd units, disabled: the package's one maintainer script (debian/postinst) only
+# makes the user fixorigin; nothing is enabled or started until the administrator says so.
 install(FILES
   ${PROJECT_SOURCE_DIR}/examples/systemd/fixorigin-scan.service
   ${PROJECT_SOURCE_DIR}/examples/systemd/fixorigin-scan.timer
@@ -34,8 +34,10 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# Not a library the binary links, but every probe and API call checks certificates
-# against the system's trust store.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "ca-certificates")
+# Not libraries the binary links: every probe and API call checks certificates against the
+# system's trust store, and postinst makes the user fixorigin with adduser.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "ca-certificates, adduser")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${CMAKE_CURRENT_LIST_DIR}/debian/postinst)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_STRIP_FILES ON)
 include(CPack)

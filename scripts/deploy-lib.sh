@@ -64,6 +64,11 @@ in_root() {
         exec chroot ${IN_ROOT_USER:+--userspec="$IN_ROOT_USER"} "$r" "$@"' in_root "$r" "$@"
 }
 
+# unit_exec_start UNIT_FILE: the unit's ExecStart= command, continuation lines joined.
+unit_exec_start() {
+    sed -n '/^ExecStart=/,/[^\\]$/p' "$1" | sed 's/^ExecStart=//; s/\\$//' | tr '\n' ' '
+}
+
 # start_testbed DIR: serves the testbed origins from DIR; sets TESTBED_PID and MANIFEST.
 start_testbed() {
     "$BUILD/bin/testbed-origins" --dir "$1/testbed" >"$1/testbed.out" 2>"$1/testbed.err" &

@@ -49,8 +49,8 @@ echo "ok: every file in examples/ is checked and named in examples/README.md"
 
 shellcheck -s sh examples/bot.sh
 # And the scripts that build and test the package and the image.
-shellcheck -x scripts/deploy-lib.sh scripts/image.sh tests/deploy/*.sh
-echo "ok: shellcheck bot.sh, scripts/image.sh, tests/deploy/"
+shellcheck -x scripts/deploy-lib.sh scripts/image.sh cmake/debian/postinst tests/deploy/*.sh
+echo "ok: shellcheck bot.sh, scripts/image.sh, the package's postinst, tests/deploy/"
 
 # The cron lines: five time fields, a user, a command; the command passes shellcheck and runs.
 grep -v -e '^#' -e '^$' examples/cron/fixorigin >"$WORK/cron.lines"

@@ -2,7 +2,8 @@
 # The Debian package in a clean Debian 12 root (`make test-package`, run by .ci/run; slow, so
 # not part of `make test`): apt installs build/fixorigin_<version>_<arch>.deb into a root made
 # from Debian's packages (Essential and apt only), pulling in exactly its Depends; then
-# fixorigin runs there: --version, and probes of testbed origins served from this machine.
+# fixorigin runs there: --version, probes of testbed origins served from this machine, and
+# the scan unit's command as the user the package made, against the stand-in Fastly API.
 # A library missing from Depends fails the probe (the loader cannot start the binary).
 #
 #   tests/deploy/package-test.sh [BUILD]      (needs root: chroot, mount)
@@ -19,7 +20,8 @@ started=$(date +%s)
 base=$(debian_root apt apt)
 
 WORK=$(mktemp -d /tmp/fixorigin-package-test.XXXXXX)
-trap 'stop_testbed; rm -rf "$WORK"' EXIT
+MOCK_PID=""
+trap 'stop_testbed; [ -z "$MOCK_PID" ] || kill "$MOCK_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
 root="$WORK/root"
 mkdir "$root"
 tar -C "$root" -xf "$base"
@@ -55,6 +57,46 @@ out=$(in_root "$root" fixorigin --version)
 echo "ok: $out"
 in_root "$root" man -w fixorigin >/dev/null 2>&1 || [ -s "$root/usr/share/man/man1/fixorigin.1" ] ||
     die "no man page"
+
+# The user postinst made, and its state directory, as the units and the cron line use them.
+user=$(in_root "$root" getent passwd fixorigin) || die "postinst made no user fixorigin"
+home=$(echo "$user" | cut -d: -f6)
+uid=$(echo "$user" | cut -d: -f3) # the root's uid: this machine's names differ
+[ "$home" = /var/lib/fixorigin ] || die "fixorigin's home is $home"
+[ "$(stat -c %u "$root$home")" = "$uid" ] || die "$home is not fixorigin's (uid $uid)"
+echo "ok: user fixorigin, state directory $home ($(stat -c %a "$root$home"))"
+
+# The scan unit's command, as that user, against the stand-in Fastly API on this machine.
+"$BUILD/bin/fastly-mock" --example-state >"$WORK/mock-state.json"
+"$BUILD/bin/fastly-mock" --listen 127.0.0.1:0 --state "$WORK/mock-state.json" \
+    --port-file "$WORK/mock.port" >"$WORK/mock.out" 2>&1 &
+MOCK_PID=$!
+tries=0
+until [ -s "$WORK/mock.port" ]; do
+    tries=$((tries + 1))
+    if [ "$tries" -ge 300 ] || ! kill -0 "$MOCK_PID" 2>/dev/null; then
+        die "fastly-mock did not start"
+    fi
+    sleep 0.1
+done
+echo package-test-token >"$root/tmp/fastly-token"
+chmod 0444 "$root/tmp/fastly-token"
+# shellcheck disable=SC2016 # systemd's variables, replaced as systemd would
+cmd=$(unit_exec_start "$root/usr/lib/systemd/system/fixorigin-scan.service" |
+    sed 's#${STATE_DIRECTORY}#/var/lib/fixorigin#g; s#${CREDENTIALS_DIRECTORY}#/tmp#g')
+status=0
+IN_ROOT_USER=fixorigin:fixorigin in_root "$root" env -i \
+    FASTLY_API_ENDPOINT="http://127.0.0.1:$(cat "$WORK/mock.port")" sh -c "$cmd" \
+    >"$WORK/scan.ndjson" 2>"$WORK/scan.err" || status=$?
+kill "$MOCK_PID" 2>/dev/null || true
+MOCK_PID=""
+case $status in
+0 | 2 | 3 | 4 | 5) ;;
+*) cat "$WORK/scan.err" >&2; die "the scan unit's command exited $status as fixorigin" ;;
+esac
+jq -e -s --argjson s "$status" 'last | .summary.exit_code == $s' "$WORK/scan.ndjson" >/dev/null ||
+    die "the scan as fixorigin printed no summary"
+echo "ok: the scan unit's command runs as fixorigin in the root (exit $status)"
 
 start_testbed "$WORK"
 probe_case "$root" healthy ok 0

@@ -51,7 +51,12 @@ for u in fixorigin-scan.service fixorigin-serve.service; do
         { grep '✗' "$WORK/security"; die "$u: exposure $score, above $MAX_EXPOSURE"; }
     echo "ok: $u exposure $score (at most $MAX_EXPOSURE)"
     # What the issue asks of every unit, beyond the score.
-    for d in '^DynamicUser=yes$' '^ProtectSystem=strict$' '^PrivateTmp=yes$' \
+    # A dedicated user: DynamicUser= would make the state directory a symbolic link, which
+    # fixorigin refuses.
+    if grep -q '^DynamicUser=yes' "$file"; then
+        die "$u: DynamicUser=yes makes \$STATE_DIRECTORY a symbolic link fixorigin refuses"
+    fi
+    for d in '^User=fixorigin$' '^ProtectSystem=strict$' '^PrivateTmp=yes$' \
         '^NoNewPrivileges=yes$' '^RestrictAddressFamilies=' '^SystemCallFilter=@system-service$' \
         '^CapabilityBoundingSet=$' '^StateDirectory=fixorigin$' \
         '^LoadCredential=fastly-token:/etc/fixorigin/fastly-token$' '^StandardOutput=journal$'; do
@@ -70,8 +75,7 @@ grep -q '^Unit=\|^OnCalendar=' "$root/usr/lib/systemd/system/fixorigin-scan.time
 # ExecStart VARIABLES: the unit's command (continuation lines joined), with the directories
 # systemd would set and the binary of this build.
 exec_start() {
-    sed -n '/^ExecStart=/,/[^\\]$/p' "examples/systemd/$1" | sed 's/^ExecStart=//; s/\\$//' |
-        tr '\n' ' ' | sed "s#\${STATE_DIRECTORY}#$WORK/state#g;
+    unit_exec_start "examples/systemd/$1" | sed "s#\${STATE_DIRECTORY}#$WORK/state#g;
             s#\${CREDENTIALS_DIRECTORY}#$WORK/credentials#g; s#^/usr/bin/fixorigin#$BUILD/bin/fixorigin#"
 }
 mkdir -p "$WORK/state" "$WORK/credentials"
