@@ -1,7 +1,7 @@
 # shellcheck shell=sh
 # Shared by `make image` and the package and image tests (tests/deploy/): a cached Debian 12
-# root made by mmdebstrap from Debian's packages, a chroot into an unpacked root, and the
-# testbed origins.
+# root made by mmdebstrap from Debian's packages, a chroot into an unpacked root, the testbed
+# origins and the stand-in Fastly API.
 # Sourced (POSIX sh); the caller sets -eu.
 
 die() {
@@ -91,6 +91,25 @@ stop_testbed() {
         wait "$TESTBED_PID" 2>/dev/null || true
         TESTBED_PID=
     fi
+}
+
+# start_mock DIR: serves the stand-in Fastly API (fastly-mock's example services) from DIR;
+# sets MOCK_PID and FASTLY_API_ENDPOINT (not exported).
+start_mock() {
+    "$BUILD/bin/fastly-mock" --example-state >"$1/mock-state.json"
+    "$BUILD/bin/fastly-mock" --listen 127.0.0.1:0 --state "$1/mock-state.json" \
+        --port-file "$1/mock.port" >"$1/mock.out" 2>&1 &
+    MOCK_PID=$!
+    tries=0
+    until [ -s "$1/mock.port" ]; do
+        tries=$((tries + 1))
+        if [ "$tries" -ge 300 ] || ! kill -0 "$MOCK_PID" 2>/dev/null; then
+            die "fastly-mock did not start"
+        fi
+        sleep 0.1
+    done
+    # shellcheck disable=SC2034 # for the caller
+    FASTLY_API_ENDPOINT="http://127.0.0.1:$(cat "$1/mock.port")"
 }
 
 # probe_case ROOT CASE CLASS EXIT: copies the testbed's trust bundle into ROOT and

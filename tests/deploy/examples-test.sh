@@ -65,19 +65,7 @@ while read -r m h dom mon dow user cmd; do
     echo "ok: shellcheck the cron command"
 done <"$WORK/cron.lines"
 
-"$BUILD/bin/fastly-mock" --example-state >"$WORK/mock-state.json"
-"$BUILD/bin/fastly-mock" --listen 127.0.0.1:0 --state "$WORK/mock-state.json" \
-    --port-file "$WORK/mock.port" >"$WORK/mock.out" 2>&1 &
-MOCK_PID=$!
-tries=0
-until [ -s "$WORK/mock.port" ]; do
-    tries=$((tries + 1))
-    if [ "$tries" -ge 300 ] || ! kill -0 "$MOCK_PID" 2>/dev/null; then
-        die "fastly-mock did not start"
-    fi
-    sleep 0.1
-done
-FASTLY_API_ENDPOINT="http://127.0.0.1:$(cat "$WORK/mock.port")"
+start_mock "$WORK"
 export FASTLY_API_ENDPOINT
 unset FASTLY_API_TOKEN
 mkdir -p "$WORK/var/lib/fixorigin" "$WORK/var/log/fixorigin" "$WORK/etc/fixorigin"

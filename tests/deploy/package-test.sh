@@ -67,18 +67,7 @@ uid=$(echo "$user" | cut -d: -f3) # the root's uid: this machine's names differ
 echo "ok: user fixorigin, state directory $home ($(stat -c %a "$root$home"))"
 
 # The scan unit's command, as that user, against the stand-in Fastly API on this machine.
-"$BUILD/bin/fastly-mock" --example-state >"$WORK/mock-state.json"
-"$BUILD/bin/fastly-mock" --listen 127.0.0.1:0 --state "$WORK/mock-state.json" \
-    --port-file "$WORK/mock.port" >"$WORK/mock.out" 2>&1 &
-MOCK_PID=$!
-tries=0
-until [ -s "$WORK/mock.port" ]; do
-    tries=$((tries + 1))
-    if [ "$tries" -ge 300 ] || ! kill -0 "$MOCK_PID" 2>/dev/null; then
-        die "fastly-mock did not start"
-    fi
-    sleep 0.1
-done
+start_mock "$WORK"
 echo package-test-token >"$root/tmp/fastly-token"
 chmod 0444 "$root/tmp/fastly-token"
 # shellcheck disable=SC2016 # systemd's variables, replaced as systemd would
@@ -86,7 +75,7 @@ cmd=$(unit_exec_start "$root/usr/lib/systemd/system/fixorigin-scan.service" |
     sed 's#${STATE_DIRECTORY}#/var/lib/fixorigin#g; s#${CREDENTIALS_DIRECTORY}#/tmp#g')
 status=0
 IN_ROOT_USER=fixorigin:fixorigin in_root "$root" env -i \
-    FASTLY_API_ENDPOINT="http://127.0.0.1:$(cat "$WORK/mock.port")" sh -c "$cmd" \
+    FASTLY_API_ENDPOINT="$FASTLY_API_ENDPOINT" sh -c "$cmd" \
     >"$WORK/scan.ndjson" 2>"$WORK/scan.err" || status=$?
 kill "$MOCK_PID" 2>/dev/null || true
 MOCK_PID=""

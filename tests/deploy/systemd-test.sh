@@ -81,19 +81,7 @@ exec_start() {
 mkdir -p "$WORK/state" "$WORK/credentials"
 chmod 0700 "$WORK/state"
 printf 'unit-test-token-0123456789\n' >"$WORK/credentials/fastly-token"
-"$BUILD/bin/fastly-mock" --example-state >"$WORK/mock-state.json"
-"$BUILD/bin/fastly-mock" --listen 127.0.0.1:0 --state "$WORK/mock-state.json" \
-    --port-file "$WORK/mock.port" >"$WORK/mock.out" 2>&1 &
-MOCK_PID=$!
-tries=0
-until [ -s "$WORK/mock.port" ]; do
-    tries=$((tries + 1))
-    if [ "$tries" -ge 300 ] || ! kill -0 "$MOCK_PID" 2>/dev/null; then
-        die "fastly-mock did not start"
-    fi
-    sleep 0.1
-done
-FASTLY_API_ENDPOINT="http://127.0.0.1:$(cat "$WORK/mock.port")"
+start_mock "$WORK"
 export FASTLY_API_ENDPOINT
 unset FASTLY_API_TOKEN
 
