@@ -4,7 +4,7 @@
  * The invariant: at the end the active version is the one planned against, or a new one that
  * was verified; the only exception is an API that stops answering between activating and
  * reading back, which the outcome FO_APPLY_UNKNOWN says. Writes are never retried blindly:
- * the API client reads back instead. A one-backend fix costs 11 requests, 4 of them writes
+ * the API client reads back instead. A one-backend fix costs 12 requests, 4 of them writes
  * (clone, comment, update, activate); a rollback is a fifth write. */
 #include <openssl/rand.h>
 #include <pthread.h>

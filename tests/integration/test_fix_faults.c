@@ -354,6 +354,67 @@ START_TEST(a_fault_at_each_step_keeps_the_invariant)
 }
 END_TEST
 
+typedef struct draft_writer {
+    size_t after; /* log lines seen before writing */
+    bool done;
+} draft_writer;
+
+/* Someone else writes into fixorigin's draft once its update is done. */
+static void *write_draft_later(void *arg)
+{
+    draft_writer *w = arg;
+    if (fix_wait_log(&env, w->after, 60000)) {
+        json_decref(api(&env.mock, "PUT",
+                        "/service/" FIX_SERVICE "/version/3/backend/hostname_mismatch",
+                        "override_host=evil.example", 200));
+        w->done = true;
+    }
+    return NULL;
+}
+
+START_TEST(a_change_nobody_planned_in_the_draft_stops_before_validate)
+{
+    ck_assert_msg(fx_tb_ready, "testbed-origins did not start");
+    /* The comparison's read waits until the other write is in. */
+    const char *mock_args[] = {"--fail", COMPARE "delay=2500", NULL};
+    fix_start(&env, &fx_tb, &broken, 1, other_version, mock_args);
+    draft_writer w = {.after = 6}; /* details, pools, tokens/self, clone, comment, update */
+    pthread_t thread;
+    ck_assert_int_eq(pthread_create(&thread, NULL, write_draft_later, &w), 0);
+    const char *args[] = {"--service", FIX_SERVICE, "--apply", "--yes", "--json", NULL};
+    tb_run run;
+    json_t *report = NULL;
+    fix_run(&run, &report, &env, args);
+    pthread_join(thread, NULL);
+    ck_assert(w.done);
+    ck_assert_msg(run.exit_code == 1, "exit %d: %s", run.exit_code, run.out);
+    json_t *apply = json_object_get(report, "apply");
+    ck_assert_str_eq(json_string_value(json_object_get(apply, "outcome")), "failed");
+    ck_assert_str_eq(failed_step(report, false), "compare");
+    ck_assert_str_eq(json_string_value(json_object_get(apply, "error")),
+                     "draft 3 holds a change nobody planned: backends 'hostname_mismatch' "
+                     "override_host is \"evil.example\", was (unset)");
+    /* Nothing validated or activated; the draft stays as it is. */
+    json_t *log = mock_log(&env.mock);
+    size_t i;
+    json_t *line;
+    json_array_foreach(log, i, line)
+    {
+        const char *path = json_string_value(json_object_get(line, "path"));
+        ck_assert_ptr_null(strstr(path, "/validate"));
+        ck_assert_ptr_null(strstr(path, "/activate"));
+    }
+    json_decref(log);
+    json_t *state = fix_written(&env);
+    ck_assert_int_eq(fix_active_version(state), ORIGINAL);
+    ck_assert_str_eq(fix_field(fix_backend_in(state, DRAFT, "hostname_mismatch"), "override_host"),
+                     "evil.example");
+    json_decref(state);
+    json_decref(report);
+    tb_run_free(&run);
+}
+END_TEST
+
 START_TEST(a_one_backend_fix_costs_twelve_requests_and_four_writes)
 {
     ck_assert_msg(fx_tb_ready, "testbed-origins did not start");
@@ -408,6 +469,7 @@ Suite *fix_faults_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, a_one_backend_fix_costs_twelve_requests_and_four_writes);
+    tcase_add_test(tc, a_change_nobody_planned_in_the_draft_stops_before_validate);
     tcase_add_loop_test(tc, a_fault_at_each_step_keeps_the_invariant, 0,
                         (int)(CASE_COUNT * (sizeof(layouts) / sizeof(layouts[0]))));
     suite_add_tcase(s, tc);
