@@ -64,6 +64,10 @@ int fo_api_parse_snippets(fo_snippet_list **out, const char *json, size_t len, b
                           fo_error *err) FO_WARN_UNUSED;
 int fo_api_parse_pools(fo_pool_list **out, const char *json, size_t len, bool list,
                        fo_error *err) FO_WARN_UNUSED;
+/* One snippet or pool object. */
+int fo_api_parse_snippet(fo_snippet **out, const char *json, size_t len,
+                         fo_error *err) FO_WARN_UNUSED;
+int fo_api_parse_pool(fo_pool **out, const char *json, size_t len, fo_error *err) FO_WARN_UNUSED;
 int fo_api_parse_pool_servers(fo_pool_server_list **out, const char *json, size_t len,
                               fo_error *err) FO_WARN_UNUSED;
 int fo_api_parse_ip_list(fo_ip_list **out, const char *json, size_t len,

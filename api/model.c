@@ -636,8 +636,6 @@ static int read_service(fo_service *s, const json_t *obj, bool details, fo_error
     if (rc != 0)
         return rc;
     s->id = rd_str(&r, obj, "id");
-    if (!s->id) /* the versionless answer calls it snippet_id */
-        s->id = rd_str(&r, obj, "snippet_id");
     s->name = rd_str(&r, obj, "name");
     s->type = rd_str(&r, obj, "type");
     s->comment = rd_str(&r, obj, "comment");
@@ -1125,6 +1123,8 @@ static int read_snippet(void *item, const json_t *obj, fo_error *err)
     if (rc != 0)
         return rc;
     s->id = rd_str(&r, obj, "id");
+    if (!s->id) /* the versionless answer calls it snippet_id */
+        s->id = rd_str(&r, obj, "snippet_id");
     s->name = rd_str(&r, obj, "name");
     s->type = rd_str(&r, obj, "type");
     /* null is "not shown here" (a dynamic snippet in the versioned list); "" is empty. */
@@ -1296,5 +1296,36 @@ int fo_api_parse_pool_servers(fo_pool_server_list **out, const char *json, size_
         *out = l;
     else
         fo_pool_server_list_free(l);
+    return rc;
+}
+
+/* The first item of a one-object parse, moved out of its list. */
+static void *take_first(void **items, size_t *count, size_t item_size)
+{
+    void *one = malloc(item_size);
+    if (one) {
+        memcpy(one, *items, item_size);
+        *count = 0;
+    }
+    return one;
+}
+
+int fo_api_parse_snippet(fo_snippet **out, const char *json, size_t len, fo_error *err)
+{
+    fo_snippet_list *l = NULL;
+    int rc = fo_api_parse_snippets(&l, json, len, false, err);
+    if (rc == 0 && !(*out = take_first((void **)&l->items, &l->count, sizeof(fo_snippet))))
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+    fo_snippet_list_free(l);
+    return rc;
+}
+
+int fo_api_parse_pool(fo_pool **out, const char *json, size_t len, fo_error *err)
+{
+    fo_pool_list *l = NULL;
+    int rc = fo_api_parse_pools(&l, json, len, false, err);
+    if (rc == 0 && !(*out = take_first((void **)&l->items, &l->count, sizeof(fo_pool))))
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+    fo_pool_list_free(l);
     return rc;
 }

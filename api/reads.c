@@ -414,25 +414,6 @@ int fo_api_token_self(fo_api *api, fo_token_info **out, fo_error *err)
 
 /* ---- snippets and pools ---- */
 
-/* One snippet from a single-object answer. */
-static int one_snippet(fo_snippet **out, fo_api_response *resp, fo_error *err)
-{
-    fo_snippet_list *list = NULL;
-    int rc = fo_api_parse_snippets(&list, resp->body.data, resp->body.len, false, err);
-    if (rc == 0) {
-        fo_snippet *s = malloc(sizeof(*s));
-        if (!s) {
-            rc = fo_error_set(err, FO_ENOMEM, "out of memory");
-        } else {
-            *s = list->items[0];
-            list->count = 0;
-            *out = s;
-        }
-    }
-    fo_snippet_list_free(list);
-    return rc;
-}
-
 int fo_api_snippet_list(fo_api *api, fo_snippet_list **out, const char *service_id, long version,
                         fo_error *err)
 {
@@ -455,7 +436,7 @@ int fo_api_snippet_get(fo_api *api, fo_snippet **out, const char *service_id, lo
         rc = fo_api_get(api, &resp, err, "/service/%s/version/%ld/snippet/%s", service_id, version,
                         name);
     if (rc == 0)
-        rc = one_snippet(out, &resp, err);
+        rc = fo_api_parse_snippet(out, resp.body.data, resp.body.len, err);
     fo_api_response_clear(&resp);
     return rc;
 }
@@ -468,7 +449,7 @@ int fo_api_dynamic_snippet_get(fo_api *api, fo_snippet **out, const char *servic
     if (rc == 0)
         rc = fo_api_get(api, &resp, err, "/service/%s/snippet/%s", service_id, snippet_id);
     if (rc == 0)
-        rc = one_snippet(out, &resp, err);
+        rc = fo_api_parse_snippet(out, resp.body.data, resp.body.len, err);
     fo_api_response_clear(&resp);
     return rc;
 }
@@ -490,24 +471,12 @@ int fo_api_pool_get(fo_api *api, fo_pool **out, const char *service_id, long ver
                     const char *name, fo_error *err)
 {
     fo_api_response resp = {0};
-    fo_pool_list *list = NULL;
     int rc = fo_api_check_args(service_id, version, name ? name : "", err);
     if (rc == 0)
         rc = fo_api_get(api, &resp, err, "/service/%s/version/%ld/pool/%s", service_id, version,
                         name);
     if (rc == 0)
-        rc = fo_api_parse_pools(&list, resp.body.data, resp.body.len, false, err);
-    if (rc == 0) {
-        fo_pool *p = malloc(sizeof(*p));
-        if (!p) {
-            rc = fo_error_set(err, FO_ENOMEM, "out of memory");
-        } else {
-            *p = list->items[0];
-            list->count = 0;
-            *out = p;
-        }
-    }
-    fo_pool_list_free(list);
+        rc = fo_api_parse_pool(out, resp.body.data, resp.body.len, err);
     fo_api_response_clear(&resp);
     return rc;
 }

@@ -534,7 +534,6 @@ static int snippet_write(fo_api *api, fo_snippet **out, const char *service_id, 
 {
     fo_buf path = {0}, form = {0};
     fo_api_response resp = {0};
-    fo_snippet_list *list = NULL;
     bool unknown = false;
     const fo_form_field field = {"content", content ? content : ""};
     int rc =
@@ -548,7 +547,7 @@ static int snippet_write(fo_api *api, fo_snippet **out, const char *service_id, 
     if (rc == 0)
         rc = send_write(api, service_id, path.data, form.data, &resp, &unknown, err);
     if (rc == 0) {
-        rc = fo_api_parse_snippets(&list, resp.body.data, resp.body.len, false, err);
+        rc = fo_api_parse_snippet(out, resp.body.data, resp.body.len, err);
         unknown = rc == FO_EPROTO; /* made, but the answer is unreadable */
     }
     if (rc != 0 && unknown) {
@@ -567,17 +566,7 @@ static int snippet_write(fo_api *api, fo_snippet **out, const char *service_id, 
             now = NULL;
         }
         fo_snippet_free(now);
-    } else if (rc == 0) {
-        fo_snippet *s = malloc(sizeof(*s));
-        if (!s) {
-            rc = fo_error_set(err, FO_ENOMEM, "out of memory");
-        } else {
-            *s = list->items[0];
-            list->count = 0;
-            *out = s;
-        }
     }
-    fo_snippet_list_free(list);
     fo_buf_free(&path);
     fo_buf_free(&form);
     fo_api_response_clear(&resp);
@@ -622,7 +611,6 @@ int fo_api_pool_update(fo_api *api, fo_pool **out, const char *service_id, long 
 {
     fo_buf path = {0}, form = {0};
     fo_api_response resp = {0}, reread = {0};
-    fo_pool_list *list = NULL;
     bool unknown = false;
     fo_backend_change *fields = calloc(change_count ? change_count : 1, sizeof(*fields));
     fo_form_field *form_fields = calloc(change_count ? change_count : 1, sizeof(*form_fields));
@@ -664,14 +652,12 @@ int fo_api_pool_update(fo_api *api, fo_pool **out, const char *service_id, long 
     if (rc == 0)
         rc = send_write(api, service_id, path.data, form.data, &resp, &unknown, err);
     if (rc == 0) {
-        rc = fo_api_parse_pools(&list, resp.body.data, resp.body.len, false, err);
+        rc = fo_api_parse_pool(out, resp.body.data, resp.body.len, err);
         unknown = rc == FO_EPROTO;
     }
     if (rc != 0 && unknown) {
         fo_error read_err;
         fo_error_clear(&read_err);
-        fo_pool_list_free(list);
-        list = NULL;
         int read_rc = fo_api_get(api, &reread, &read_err, "/service/%s/version/%ld/pool/%s",
                                  service_id, version, name);
         int happened = read_rc != 0 ? -1
@@ -679,19 +665,8 @@ int fo_api_pool_update(fo_api *api, fo_pool **out, const char *service_id, long 
                                                              fields, change_count);
         rc = settle(api, rc, happened, &read_err, err);
         if (rc == 0)
-            rc = fo_api_parse_pools(&list, reread.body.data, reread.body.len, false, err);
+            rc = fo_api_parse_pool(out, reread.body.data, reread.body.len, err);
     }
-    if (rc == 0) {
-        fo_pool *p = malloc(sizeof(*p));
-        if (!p) {
-            rc = fo_error_set(err, FO_ENOMEM, "out of memory");
-        } else {
-            *p = list->items[0];
-            list->count = 0;
-            *out = p;
-        }
-    }
-    fo_pool_list_free(list);
     if (form.data)
         fo_secret_free(fo_buf_steal(&form)); /* it may carry tls_client_key */
     fo_buf_free(&path);

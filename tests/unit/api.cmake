@@ -18,3 +18,4 @@ fo_add_suite(api_client SOURCES unit/test_api_client.c LIBS fo_test_api_replay)
 fo_add_suite(api_show SOURCES unit/test_api_show.c LIBS fo_cmd fo_test_api_replay
   PkgConfig::JANSSON OpenSSL::Crypto)
 target_include_directories(test_api_show PRIVATE ${PROJECT_SOURCE_DIR}/cmd)
+fo_add_suite(api_origins SOURCES unit/test_api_origins.c LIBS fo_test_api_replay)
