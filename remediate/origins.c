@@ -587,7 +587,23 @@ static int demote(fo_backend_plan *bp, const char *why)
     return 0;
 }
 
-int fo_rem_origins_settle(fo_plan *plan, const fo_remediate_options *consent)
+/* Whether a pool server the probe found fine still passes with fix applied to the pool's
+ * settings (its settings are the pool's, so the fix reaches it too). */
+static bool still_passes(fo_prober *prober, const fo_backend *server, const fo_fix *fix)
+{
+    fo_backend *trial = NULL;
+    fo_diagnosis *d = NULL;
+    fo_probe_target target;
+    fo_error e;
+    bool ok = prober && fo_rem_backend_copy(&trial, server) == 0 &&
+              fo_rem_backend_apply(trial, fix) == 0 && fo_rem_target(&target, trial, &e) == 0 &&
+              fo_probe_run(prober, &d, &target, &e) == 0 && d->verdict.class == FO_CLASS_OK;
+    fo_diagnosis_free(d);
+    fo_backend_free(trial);
+    return ok;
+}
+
+int fo_rem_origins_settle(fo_plan *plan, const fo_remediate_options *consent, fo_prober *prober)
 {
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < plan->backend_count; i++) {
@@ -606,12 +622,17 @@ int fo_rem_origins_settle(fo_plan *plan, const fo_remediate_options *consent)
                 if (j == i || other->origin.kind != FO_ORIGIN_POOL ||
                     strcmp(other->origin.container, bp->origin.container) != 0)
                     continue;
+                /* A server that needs the same change agrees; one that is fine agrees when
+                 * it still passes with the change (probed again); any other does not. */
                 bool agrees =
-                    (other->status == FO_BACKEND_FIX || other->status == FO_BACKEND_BLOCKED) &&
-                    same_changes(&other->fix, &bp->fix);
+                    (other->status == FO_BACKEND_FIX || other->status == FO_BACKEND_BLOCKED)
+                        ? same_changes(&other->fix, &bp->fix)
+                        : other->status == FO_BACKEND_OK &&
+                              still_passes(prober, other->backend, &bp->fix);
                 if (!agrees)
-                    rc = demote(bp, "the pool's servers need different changes (or none), and "
-                                    "they share the pool's TLS settings");
+                    rc = demote(bp, "the pool's servers need different changes, or one of them "
+                                    "would not pass with this one, and they share the pool's "
+                                    "TLS settings");
             }
             continue;
         }

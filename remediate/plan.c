@@ -624,7 +624,7 @@ int fo_remediate_plan(fo_plan **out, fo_api *api, fo_prober *prober, const char 
         emit(opts, FO_STEP_PROBE, plan->backends[i].backend->name, NULL);
     work_all(&ctx, concurrency);
     pthread_mutex_destroy(&ctx.lock);
-    if (fo_rem_origins_settle(plan, &opts->consent) != 0) {
+    if (fo_rem_origins_settle(plan, &opts->consent, prober) != 0) {
         rc = fo_error_set(err, FO_ENOMEM, "out of memory");
         goto out;
     }

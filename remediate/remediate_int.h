@@ -76,10 +76,12 @@ int fo_rem_origins_discover_in(fo_plan *plan, fo_api *api, const char *type,
                                const fo_version_config *config, const fo_plan_options *opts,
                                fo_error *err) FO_WARN_UNUSED;
 /* After proving: works out each VCL-declared fix as an edit of its declaration (the text and
- * a unified diff), keeps a pool's fix only when every server of the pool wants it, holds a
+ * a unified diff), keeps a pool's fix only when every server of the pool wants it or still
+ * passes with it (probed again with prober), holds a
  * dynamic snippet's fix back unless consent allows it. A fix that cannot be written where
  * its origin is defined becomes advice. FO_ENOMEM. */
-int fo_rem_origins_settle(fo_plan *plan, const fo_remediate_options *consent) FO_WARN_UNUSED;
+int fo_rem_origins_settle(fo_plan *plan, const fo_remediate_options *consent,
+                          fo_prober *prober) FO_WARN_UNUSED;
 /* content with backend's declaration edited by fix. FO_EINVAL (a field no property holds,
  * a declaration the editor refuses), FO_ENOMEM. */
 int fo_rem_vcl_edit_fix(char **out, const char *content, const char *backend, const fo_fix *fix,

@@ -19,8 +19,11 @@ static char main_vcl[512], init_snippet[512], dynamic_text[512];
 
 /* The service: API backend hostname_mismatch; vcl_origin in main VCL on sni_required_cert;
  * init_origin in snippet "backends" on unable_to_verify_first_certificate; dyn_origin in
- * dynamic snippet "live" on handshake_failure_tls13_only; pool "lb" on sni_required_cert and
- * sni_required_fail (both want the SNI name the pool lacks). */
+ * dynamic snippet "live" on handshake_failure_tls13_only; pool "lb" of three servers on
+ * sni_required_cert and sni_required_fail (both want the SNI name the pool lacks) and healthy
+ * (fine, and still fine with that name: the pool's fix is proven on it too). */
+static const char *third_server = "healthy"; /* the pool's third server's testbed case */
+
 static void start(const char *broken_vcl, const char *const *mock_args)
 {
     ck_assert_msg(fx_tb_ready, "testbed-origins did not start");
@@ -36,6 +39,7 @@ static void start(const char *broken_vcl, const char *const *mock_args)
     long fail_port = fx_case_port(fx_case(&fx_tb, "sni_required_fail"));
     long chain_port = fx_case_port(fx_case(&fx_tb, "unable_to_verify_first_certificate"));
     long tls13_port = fx_case_port(fx_case(&fx_tb, "handshake_failure_tls13_only"));
+    long healthy_port = fx_case_port(fx_case(&fx_tb, third_server));
     snprintf(main_vcl, sizeof(main_vcl),
              "# main VCL { \"not a string\n"
              "backend vcl_origin {\n"
@@ -78,9 +82,10 @@ static void start(const char *broken_vcl, const char *const *mock_args)
                                   "tls_cert_hostname", "www.origin.test"));
     json_object_set_new(service, "dynamic_snippets", json_pack("{s:s}", "DYN1", dynamic_text));
     json_object_set_new(service, "pool_servers",
-                        json_pack("{s:[{s:s,s:i},{s:s,s:i}]}", "POOL1", "address", "127.0.0.1",
-                                  "port", (int)sni_port, "address", "127.0.0.1", "port",
-                                  (int)fail_port));
+                        json_pack("{s:[{s:s,s:i},{s:s,s:i},{s:s,s:i}]}", "POOL1", "address",
+                                  "127.0.0.1", "port", (int)sni_port, "address", "127.0.0.1",
+                                  "port", (int)fail_port, "address", "127.0.0.1", "port",
+                                  (int)healthy_port));
     text = json_dumps(state, JSON_INDENT(1));
     json_decref(state);
     memset(&env, 0, sizeof(env));
@@ -94,6 +99,7 @@ static void start(const char *broken_vcl, const char *const *mock_args)
 static void setup(void)
 {
     memset(&env, 0, sizeof(env));
+    third_server = "healthy";
 }
 
 static void teardown(void)
@@ -154,7 +160,7 @@ START_TEST(each_origin_is_found_with_its_source_and_planned_where_it_is_defined)
     start(NULL, NULL);
     json_t *plan = report(5, NULL); /* the dynamic snippet's fix waits for its consent */
     json_t *backends = json_object_get(plan, "backends");
-    ck_assert_uint_eq(json_array_size(backends), 6);
+    ck_assert_uint_eq(json_array_size(backends), 7);
     struct {
         const char *name, *source, *status, *field;
     } want[] = {
@@ -164,8 +170,9 @@ START_TEST(each_origin_is_found_with_its_source_and_planned_where_it_is_defined)
         {"dyn_origin", "dynamic_snippet:live", "blocked", "max_tls_version"},
         {NULL, "pool:lb/127.0.0.1:", "fix", "ssl_sni_hostname"},
         {NULL, "pool:lb/127.0.0.1:", "fix", "ssl_sni_hostname"},
+        {NULL, "pool:lb/127.0.0.1:", "ok", NULL},
     };
-    for (size_t i = 0; i < 6; i++) {
+    for (size_t i = 0; i < 7; i++) {
         json_t *b = json_array_get(backends, i);
         if (want[i].name)
             ck_assert_str_eq(field(b, "name"), want[i].name);
@@ -173,8 +180,9 @@ START_TEST(each_origin_is_found_with_its_source_and_planned_where_it_is_defined)
                       "%zu: source %s", i, field(b, "source"));
         ck_assert_msg(strcmp(field(b, "status"), want[i].status) == 0, "%s: %s (%s)",
                       field(b, "source"), field(b, "status"), field(b, "advice"));
-        ck_assert_str_eq(field(json_array_get(json_object_get(b, "changes"), 0), "field"),
-                         want[i].field);
+        if (want[i].field)
+            ck_assert_str_eq(field(json_array_get(json_object_get(b, "changes"), 0), "field"),
+                             want[i].field);
     }
     /* The VCL-declared fixes come with a unified diff of their file: one added line. */
     const char *diff = field(json_array_get(backends, 1), "text_diff");
@@ -313,6 +321,30 @@ START_TEST(a_compile_error_stops_the_run_and_is_shown)
 }
 END_TEST
 
+START_TEST(a_pool_whose_servers_want_different_changes_is_left_to_a_person)
+{
+    /* The third server's certificate names another host: it wants ssl_cert_hostname, the
+     * others the SNI name, and they all share the pool's settings. */
+    third_server = "hostname_mismatch";
+    start(NULL, NULL);
+    json_t *plan = report(5, NULL);
+    json_t *backends = json_object_get(plan, "backends");
+    size_t pool_servers = 0;
+    size_t i;
+    json_t *b;
+    json_array_foreach(backends, i, b)
+    {
+        if (strncmp(field(b, "source"), "pool:lb/", 8) != 0)
+            continue;
+        pool_servers++;
+        ck_assert_str_eq(field(b, "status"), "needs_human");
+        ck_assert_ptr_nonnull(strstr(field(b, "advice"), "share the pool's TLS settings"));
+    }
+    ck_assert_uint_eq(pool_servers, 3);
+    json_decref(plan);
+}
+END_TEST
+
 START_TEST(scan_only_safe_fixes_each_origin_but_never_a_dynamic_snippet)
 {
     start(NULL, NULL);
@@ -363,6 +395,7 @@ Suite *fix_origins_suite(void)
     tcase_add_test(tc, a_dynamic_snippet_that_does_not_verify_gets_its_old_text_back);
     tcase_add_test(tc, a_compile_error_stops_the_run_and_is_shown);
     tcase_add_test(tc, scan_only_safe_fixes_each_origin_but_never_a_dynamic_snippet);
+    tcase_add_test(tc, a_pool_whose_servers_want_different_changes_is_left_to_a_person);
     suite_add_tcase(s, tc);
     return s;
 }
