@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fix_harness.h"
+#include "scanserve_fixture.h"
 #include "fixorigin/fo.h"
 
 Suite *fix_origins_suite(void);
@@ -382,6 +383,65 @@ START_TEST(scan_only_safe_fixes_each_origin_but_never_a_dynamic_snippet)
 }
 END_TEST
 
+#define SERVE_TOKEN "serve-token-origins-0123456789"
+
+/* serve answers a chat bot's plan and apply: each origin is planned and fixed where it is
+ * defined, and the dynamic snippet's fix is never applied through it. */
+START_TEST(serve_plans_and_applies_each_origin_but_never_a_dynamic_snippet)
+{
+    start(NULL, NULL);
+    ss_fleet fleet;
+    memset(&fleet, 0, sizeof(fleet));
+    /* serve's files go in the stand-in's directory, which the test removes. */
+    ck_assert_uint_lt(strlen(env.mock.dir), 60);
+    snprintf(fleet.dir, sizeof(fleet.dir), "%.63s", env.mock.dir);
+    snprintf(fleet.state_dir, sizeof(fleet.state_dir), "%.63s/serve-state", env.mock.dir);
+    snprintf(fleet.env_endpoint, sizeof(fleet.env_endpoint), "%s", env.endpoint_env);
+    snprintf(fleet.env_token, sizeof(fleet.env_token), "%s", env.token_env);
+    snprintf(fleet.env_trust, sizeof(fleet.env_trust), "FIXORIGIN_TRUST_BUNDLE=%s",
+             fx_tb.trust_bundle);
+    fleet.env[0] = fleet.env_endpoint;
+    fleet.env[1] = fleet.env_token;
+    fleet.env[2] = fleet.env_trust;
+    ss_serve srv;
+    const char *const serve_env[] = {"FIXORIGIN_SERVE_TOKEN=" SERVE_TOKEN, NULL};
+    ss_serve_start(&srv, &fleet, NULL, serve_env);
+    const char *headers[] = {"Authorization: Bearer " SERVE_TOKEN, "Content-Type: application/json",
+                             NULL};
+    http_resp r;
+    ss_http(&r, srv.port, "POST", "/v1/plan", headers, "{\"service_id\":\"" FIX_SERVICE "\"}",
+            false);
+    ck_assert_msg(r.status == 200 && r.json, "plan: %ld %s", r.status, r.body);
+    json_t *report = json_object_get(r.json, "report");
+    json_t *backends = json_object_get(report, "backends");
+    ck_assert_str_eq(field(json_array_get(backends, 1), "source"), "vcl:main");
+    ck_assert_str_eq(field(json_array_get(backends, 2), "source"), "snippet:backends");
+    ck_assert_str_eq(field(json_array_get(backends, 3), "status"), "blocked");
+    char body[200];
+    snprintf(body, sizeof(body), "{\"service_id\":\"%s\",\"plan_id\":\"%s\"}", FIX_SERVICE,
+             field(r.json, "plan_id"));
+    http_free(&r);
+    ss_http(&r, srv.port, "POST", "/v1/apply", headers, body, false);
+    ck_assert_msg(r.status == 200 && r.json, "apply: %ld %s", r.status, r.body);
+    ck_assert_str_eq(field(json_object_get(json_object_get(r.json, "report"), "apply"), "outcome"),
+                     "verified");
+    http_free(&r);
+    ss_serve_stop(&srv);
+
+    json_t *state = fix_written(&env);
+    ck_assert_int_eq(fix_active_version(state), 2);
+    ck_assert_ptr_nonnull(
+        strstr(stored_text(state, 2, "vcls", "main"), ".ssl_sni_hostname = \"www.origin.test\";"));
+    ck_assert_ptr_nonnull(strstr(stored_text(state, 2, "snippets", "backends"), ".ssl_ca_cert"));
+    ck_assert_str_eq(
+        field(named(json_object_get(fix_version(state, 2), "pools"), "lb"), "tls_sni_hostname"),
+        "www.origin.test");
+    ck_assert_str_eq(field(json_object_get(service_of(state), "dynamic_snippets"), "DYN1"),
+                     dynamic_text);
+    json_decref(state);
+}
+END_TEST
+
 Suite *fix_origins_suite(void)
 {
     Suite *s = suite_create("fix_origins");
@@ -396,6 +456,7 @@ Suite *fix_origins_suite(void)
     tcase_add_test(tc, a_compile_error_stops_the_run_and_is_shown);
     tcase_add_test(tc, scan_only_safe_fixes_each_origin_but_never_a_dynamic_snippet);
     tcase_add_test(tc, a_pool_whose_servers_want_different_changes_is_left_to_a_person);
+    tcase_add_test(tc, serve_plans_and_applies_each_origin_but_never_a_dynamic_snippet);
     suite_add_tcase(s, tc);
     return s;
 }
