@@ -43,6 +43,11 @@ static void backend_line(FILE *out, const fo_backend_plan *bp)
     fo_class class = bp->diagnosis ? bp->diagnosis->verdict.class : FO_CLASS_OK;
     fputs("  ", out);
     fo_cmd_put_clean(out, bp->backend->name);
+    if (bp->origin.kind != FO_ORIGIN_BACKEND) { /* where it is defined, when not the API */
+        fputs(" (", out);
+        fo_cmd_put_clean(out, fo_origin_source(&bp->origin));
+        fputc(')', out);
+    }
     fprintf(out, "  %s", bp->status == FO_BACKEND_ERROR ? "error" : fo_class_id(class));
     switch (bp->status) {
     case FO_BACKEND_OK:

@@ -372,6 +372,15 @@ START_TEST(scan_only_safe_fixes_each_origin_but_never_a_dynamic_snippet)
     json_decref(doc);
     tb_run_free(&run);
 
+    /* The text says where each origin is defined too. */
+    const char *text_argv[] = {fx_bin("fixorigin"), "scan", "--service", FIX_SERVICE, NULL};
+    fx_run_argv(&run, text_argv, envp, 120000);
+    ck_assert_msg(strstr(run.out, "  vcl_origin (vcl:main)  ok") &&
+                      strstr(run.out, "  dyn_origin (dynamic_snippet:live)  handshake_failure  "
+                                      "not for scan (needs --allow-dynamic-snippet)"),
+                  "%s", run.out);
+    tb_run_free(&run);
+
     json_t *state = fix_written(&env);
     ck_assert_int_eq(fix_active_version(state), 2);
     ck_assert_ptr_nonnull(
