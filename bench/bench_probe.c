@@ -17,12 +17,35 @@ typedef struct options {
     int timeout_runs; /* runs for cases that wait out a timeout */
     int bulk;         /* origins for the --targets run */
     int concurrency;
-    bool strict; /* exit 1 when a target is missed */
+    int mix;         /* targets of the fleet mix (0: not run) */
+    int mix_compare; /* targets of the silent/none-silent pair (0: not run) */
+    int fd_limit;    /* ulimit -n for the mix runs */
+    bool strict;     /* exit 1 when a target is missed */
 } options;
 
 /* The issue's targets. */
 static const double HEALTHY_RATIO = 3.0, BROKEN_RATIO = 10.0;
 static const double BULK_SECONDS = 5.0, BULK_MIB = 100.0;
+static const double MIX_SECONDS = 15.0, MIX_MIB = 100.0, SILENT_RATIO = 2.0;
+
+/* The fleet mix: of every 100 targets, this many refused and broken; silent ones as asked;
+ * the rest healthy. */
+enum { MIX_REFUSED = 5, MIX_BROKEN = 10 };
+static const char *const broken_cases[] = {
+    "hostname_mismatch",
+    "self_signed_certificate",
+    "certificate_expired",
+    "unable_to_verify_first_certificate",
+    "unable_to_get_local_issuer_certificate",
+    "self_signed_certificate_in_chain",
+    "handshake_failure_tls13_only",
+    "tlsv1_alert_internal_error",
+    "missing_cert_hostname",
+    "rc4_cipher",
+};
+/* Silent: one drops the SYN (a full backlog), one accepts and never says a word. */
+static const char *const silent_cases[] = {"connection_timeout_backlog",
+                                           "connection_timeout_silent"};
 
 static int compare_doubles(const void *a, const void *b)
 {
@@ -238,6 +261,170 @@ static int bench_bulk(const options *o, const json_t *manifest, const char *fixo
     return met ? 0 : 1;
 }
 
+static json_t *find_case(const json_t *manifest, const char *name)
+{
+    size_t i;
+    json_t *entry;
+    json_array_foreach(json_object_get(manifest, "cases"), i, entry)
+    {
+        if (strcmp(json_string_value(json_object_get(entry, "case")), name) == 0)
+            return entry;
+    }
+    return NULL;
+}
+
+/* One targets-file line for a testbed case: its host, port and Fastly settings. */
+static void write_case_line(FILE *f, const json_t *entry)
+{
+    fprintf(f, "%s:%lld", json_string_value(json_object_get(entry, "host")),
+            (long long)json_integer_value(json_object_get(entry, "port")));
+    const char *key;
+    json_t *value;
+    json_object_foreach(json_object_get(entry, "settings"), key, value)
+    {
+        if (json_is_string(value))
+            fprintf(f, " %s=%s%s", key, strcmp(key, "ssl_ca_cert") == 0 ? "@" : "",
+                    json_string_value(value));
+        else if (json_is_integer(value))
+            fprintf(f, " %s=%lld", key, (long long)json_integer_value(value));
+        else if (json_is_boolean(value))
+            fprintf(f, " %s=%s", key, json_is_true(value) ? "true" : "false");
+    }
+    fputc('\n', f);
+}
+
+typedef struct mix_result {
+    double seconds, mib;
+    size_t answers, expected, errors;
+    int exit_code;
+} mix_result;
+
+/* Writes `count` targets of the mix (silent_pct of every 100 silent) spread evenly through
+ * the file, and the class each should get into expected (count entries). */
+static bool write_mix(const char *path, const json_t *manifest, int count, int silent_pct,
+                      const char **expected)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return false;
+    json_t *bulk = json_object_get(manifest, "bulk");
+    json_t *ports = json_object_get(bulk, "ports");
+    json_t *healthy_settings = json_object_get(bulk, "settings");
+    const json_t *refused = find_case(manifest, "connection_refused");
+    size_t n_broken = sizeof(broken_cases) / sizeof(broken_cases[0]);
+    for (int i = 0; i < count; i++) {
+        int slot = (i * 37) % 100; /* 37 is prime to 100: every slot once in each 100 */
+        const json_t *entry = NULL;
+        if (slot < silent_pct)
+            entry = find_case(manifest, silent_cases[i % 2]);
+        else if (slot < silent_pct + MIX_REFUSED)
+            entry = refused;
+        else if (slot < silent_pct + MIX_REFUSED + MIX_BROKEN)
+            entry = find_case(manifest, broken_cases[(size_t)i % n_broken]);
+        if (entry) {
+            write_case_line(f, entry);
+            expected[i] = json_string_value(json_object_get(entry, "expected_class"));
+            continue;
+        }
+        json_t *healthy =
+            json_pack("{s:O, s:O, s:O}", "host", json_object_get(bulk, "host"), "port",
+                      json_array_get(ports, (size_t)i % json_array_size(ports)), "settings",
+                      healthy_settings);
+        write_case_line(f, healthy);
+        json_decref(healthy);
+        expected[i] = "ok";
+    }
+    return fclose(f) == 0;
+}
+
+/* `fixorigin probe --targets` over the mix at default settings, under ulimit -n. */
+static bool run_mix(mix_result *out, const options *o, const json_t *manifest,
+                    const char *fixorigin, const char *dir, int count, int silent_pct)
+{
+    char path[600], limit[16];
+    snprintf(path, sizeof(path), "%s/mix-%d-%d.txt", dir, count, silent_pct);
+    snprintf(limit, sizeof(limit), "%d", o->fd_limit);
+    const char **expected = calloc((size_t)count, sizeof(*expected));
+    *out = (mix_result){.exit_code = -1};
+    if (!expected || !write_mix(path, manifest, count, silent_pct, expected)) {
+        free(expected);
+        return false;
+    }
+    const char *argv[] = {"/bin/sh",
+                          "-c",
+                          "ulimit -n \"$1\" && shift && exec \"$@\"",
+                          "sh",
+                          limit,
+                          fixorigin,
+                          "probe",
+                          "--targets",
+                          path,
+                          "--trust-bundle",
+                          json_string_value(json_object_get(manifest, "trust_bundle")),
+                          NULL};
+    tb_run run;
+    tb_harness_run(&run, argv, NULL, true, 600000);
+    for (const char *p = run.out; p && *p;) {
+        size_t len = strcspn(p, "\n");
+        json_t *answer = json_loadb(p, len, 0, NULL);
+        json_int_t line = json_integer_value(json_object_get(answer, "line"));
+        const char *class_id = json_string_value(json_object_get(answer, "class"));
+        out->answers++;
+        out->errors += json_object_get(answer, "error") != NULL;
+        out->expected +=
+            class_id && line >= 1 && line <= count && strcmp(class_id, expected[line - 1]) == 0;
+        json_decref(answer);
+        p += len + (p[len] == '\n');
+    }
+    out->seconds = run.ms / 1000.0;
+    out->mib = run.max_rss_kib / 1024.0;
+    out->exit_code = run.exit_code;
+    if (run.err && run.err[0])
+        printf("  stderr: %.300s\n", run.err);
+    tb_run_free(&run);
+    free(expected);
+    return true;
+}
+
+static void print_mix(const mix_result *r, int count, int silent_pct)
+{
+    printf("%6d targets, %2d%% silent: %6.2f s wall, peak RSS %5.1f MiB, %zu answers, %zu as "
+           "expected, %zu errors, exit %d\n",
+           count, silent_pct, r->seconds, r->mib, r->answers, r->expected, r->errors, r->exit_code);
+}
+
+static int bench_mix(const options *o, const json_t *manifest, const char *fixorigin,
+                     const char *dir)
+{
+    int missed = 0;
+    mix_result r;
+    printf("\nThe fleet mix (%d%% broken, %d%% refused, silent as shown, the rest healthy), "
+           "`fixorigin probe --targets` at default settings under ulimit -n %d\n\n",
+           MIX_BROKEN, MIX_REFUSED, o->fd_limit);
+    if (o->mix > 0 && run_mix(&r, o, manifest, fixorigin, dir, o->mix, 5)) {
+        print_mix(&r, o->mix, 5);
+        bool met = r.seconds <= MIX_SECONDS && r.mib <= MIX_MIB && r.errors == 0 &&
+                   r.expected == (size_t)o->mix && r.answers == (size_t)o->mix;
+        printf("  target: <= %.0f s, <= %.0f MiB, 0 errors, every class as expected: %s\n",
+               MIX_SECONDS, MIX_MIB, met ? "met" : "MISSED");
+        missed += !met;
+    }
+    mix_result none, many;
+    if (o->mix_compare > 0 && run_mix(&none, o, manifest, fixorigin, dir, o->mix_compare, 0) &&
+        run_mix(&many, o, manifest, fixorigin, dir, o->mix_compare, 20)) {
+        print_mix(&none, o->mix_compare, 0);
+        print_mix(&many, o->mix_compare, 20);
+        double ratio = many.seconds / none.seconds;
+        bool met = ratio <= SILENT_RATIO && none.errors == 0 && many.errors == 0 &&
+                   none.expected == (size_t)o->mix_compare &&
+                   many.expected == (size_t)o->mix_compare;
+        printf("  20%% silent / none silent: %.2fx (target <= %.0fx): %s\n", ratio, SILENT_RATIO,
+               met ? "met" : "MISSED");
+        missed += !met;
+    }
+    return missed;
+}
+
 static bool parse_int(const char *s, int min, int max, int *out)
 {
     char *end = NULL;
@@ -267,11 +454,18 @@ static int parse_args(int argc, char **argv, options *o)
             ok = parse_int(value, 1, 5000, &o->bulk);
         else if (strcmp(argv[i], "--concurrency") == 0)
             ok = parse_int(value, 1, 4096, &o->concurrency);
+        else if (strcmp(argv[i], "--mix") == 0)
+            ok = parse_int(value, 0, 100000, &o->mix);
+        else if (strcmp(argv[i], "--mix-compare") == 0)
+            ok = parse_int(value, 0, 100000, &o->mix_compare);
+        else if (strcmp(argv[i], "--fd-limit") == 0)
+            ok = parse_int(value, 64, 1 << 20, &o->fd_limit);
         else
             ok = false;
         if (!ok) {
             fprintf(stderr, "usage: bench-probe [--bin-dir DIR] [--runs N] [--timeout-runs N] "
-                            "[--bulk N] [--concurrency N] [--strict]\n");
+                            "[--bulk N] [--concurrency N] [--mix N] [--mix-compare N] "
+                            "[--fd-limit N] [--strict]\n");
             return EXIT_USAGE;
         }
         i++;
@@ -281,8 +475,14 @@ static int parse_args(int argc, char **argv, options *o)
 
 int main(int argc, char **argv)
 {
-    options o = {
-        .bin_dir = "build/bin", .runs = 15, .timeout_runs = 3, .bulk = 1000, .concurrency = 256};
+    options o = {.bin_dir = "build/bin",
+                 .runs = 15,
+                 .timeout_runs = 3,
+                 .bulk = 1000,
+                 .concurrency = 256,
+                 .mix = 10000,
+                 .mix_compare = 5000,
+                 .fd_limit = 1024};
     int status = parse_args(argc, argv, &o);
     if (status >= 0)
         return status;
@@ -306,6 +506,7 @@ int main(int argc, char **argv)
     }
     int missed = bench_cases(&o, manifest, fixorigin);
     missed += bench_bulk(&o, manifest, fixorigin);
+    missed += bench_mix(&o, manifest, fixorigin, tb.dir);
     json_decref(manifest);
     if (tb_harness_stop(&tb) != 0)
         fprintf(stderr, "bench-probe: testbed-origins did not stop cleanly\n");

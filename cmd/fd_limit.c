@@ -14,7 +14,6 @@ int fo_cmd_fit_concurrency(long requested, bool explicit, const char *option)
         fprintf(stderr,
                 "fixorigin: warning: %s %ld needs up to %ld file descriptors, but the file limit "
                 "is %ld (ulimit -n): probing %d at once\n",
-                option, requested, requested * FO_PROBE_FDS_PER_PROBE + FO_PROBE_FD_RESERVE, limit,
-                cap);
+                option, requested, fo_probe_fds_needed((int)requested, limit), limit, cap);
     return cap;
 }

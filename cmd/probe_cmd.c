@@ -8,7 +8,9 @@
 #include "fixorigin/probe.h"
 #include "fixorigin/report.h"
 
-#define DEFAULT_CONCURRENCY 32
+/* Waiting on an origin costs a descriptor and a parked stack, not a thread: by default as
+ * many as the file limit allows. */
+#define DEFAULT_CONCURRENCY FO_PROBE_MAX_CONCURRENCY
 
 static void usage(FILE *out)
 {
@@ -40,8 +42,8 @@ static void usage(FILE *out)
         "  --json                   print one JSON object (schema fixorigin.probe/v1)\n"
         "  --targets FILE           probe every target of FILE (`host:port key=value ...`\n"
         "                           a line) and print one JSON object a line\n"
-        "  --concurrency N          parallel probes with --targets (default 32; fewer,\n"
-        "                           with a warning, when the file limit cannot hold them)\n"
+        "  --concurrency N          probes at once with --targets, 1-1024 (default: as\n"
+        "                           many as the file limit allows, at most 1024)\n"
         "  --expiry-warning DAYS    warn when a certificate expires within DAYS (default 30;\n"
         "                           0: never)\n"
         "  -h, --help               this help\n"

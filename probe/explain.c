@@ -1,6 +1,7 @@
 /* Extra connections that explain a failure (see probe_explain.h). */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <netinet/tcp.h>
 #include <sys/random.h>
 
+#include "probe_co.h"
 #include "probe_hello.h"
 #include "probe_explain.h"
 
@@ -102,7 +104,7 @@ static void run_slots(struct slot *slots, const fo_net_addr *addr, double deadli
         double left = deadline - fo_now_ms();
         if (n == 0 || left <= 0)
             break;
-        int ready = poll(pfds, (nfds_t)n, (int)(left + 0.999));
+        int ready = fo_co_poll(pfds, (nfds_t)n, deadline, NULL);
         if (ready < 0 && errno != EINTR)
             break;
         for (int k = 0; ready > 0 && k < n; k++) {
@@ -119,6 +121,42 @@ static void run_slots(struct slot *slots, const fo_net_addr *addr, double deadli
         if (slots[i].state != SLOT_DONE)
             slot_finish(&slots[i], false);
     }
+}
+
+/* How many probes are sending hellos right now, process-wide. */
+static int explaining;
+static pthread_mutex_t explaining_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static long explain_slots(long fd_limit)
+{
+    long slots = (fd_limit - FO_PROBE_FD_RESERVE) / 8 / FO_SCAN_HELLO_FDS;
+    return slots < 1 ? 1 : slots > 32 ? 32 : slots;
+}
+
+long fo_scan_explain_fds(long fd_limit)
+{
+    return explain_slots(fd_limit) * FO_SCAN_HELLO_FDS;
+}
+
+/* Waits (letting other probes run on a probe loop) for a place among the probes explaining. */
+static void explain_enter(void)
+{
+    for (;;) {
+        pthread_mutex_lock(&explaining_lock);
+        bool room = explaining < explain_slots(fo_fd_limit());
+        explaining += room;
+        pthread_mutex_unlock(&explaining_lock);
+        if (room)
+            return;
+        fo_co_poll(NULL, 0, fo_now_ms() + 2, NULL);
+    }
+}
+
+static void explain_leave(void)
+{
+    pthread_mutex_lock(&explaining_lock);
+    explaining--;
+    pthread_mutex_unlock(&explaining_lock);
 }
 
 static fo_tristate version_verdict(const struct slot *slot, fo_tls_version version)
@@ -151,7 +189,9 @@ int fo_scan_hellos(fo_probe_facts *facts, const fo_net_addr *addr, const char *s
             fo_hello_build(slots[i].hello, sizeof(slots[i].hello), offer,
                            (fo_tls_version)(FO_TLS_1_0 + (i % SLOT_RC4)), sni, entropy);
     }
+    explain_enter();
     run_slots(slots, addr, fo_now_ms() + timeout_ms);
+    explain_leave();
     for (int v = 0; v < FO_TLS_VERSION_COUNT; v++)
         facts->protocols[v] = version_verdict(&slots[v], (fo_tls_version)(FO_TLS_1_0 + v));
     const struct slot *rc4 = &slots[SLOT_RC4];

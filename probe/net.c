@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <netinet/tcp.h>
 
+#include "probe_co.h"
 #include "probe_net.h"
 
 #define RESOLVER_STACK_SIZE (512u * 1024)
@@ -120,6 +121,19 @@ static int resolve_name(struct addrinfo **out, const char *host, const char *por
     clock_gettime(CLOCK_MONOTONIC, &deadline);
     deadline.tv_sec += FO_NET_RESOLVE_TIMEOUT_MS / 1000;
     int rc = EAI_AGAIN;
+    if (fo_co_inside()) {
+        /* On a probe loop: look in now and then, letting the other probes run meanwhile. */
+        double until = fo_now_ms() + FO_NET_RESOLVE_TIMEOUT_MS;
+        for (double pause = 1;; pause = pause < 32 ? pause * 2 : pause) {
+            pthread_mutex_lock(&job->lock);
+            bool done = job->done;
+            pthread_mutex_unlock(&job->lock);
+            double now = fo_now_ms();
+            if (done || now >= until)
+                break;
+            fo_co_poll(NULL, 0, now + pause < until ? now + pause : until, NULL);
+        }
+    }
     pthread_mutex_lock(&job->lock);
     while (!job->done) {
         if (pthread_cond_timedwait(&job->done_cond, &job->lock, &deadline) == ETIMEDOUT)
@@ -191,19 +205,20 @@ int fo_net_resolve(fo_net_addr addrs[FO_NET_MAX_ADDRESSES], const char *host, in
     return count;
 }
 
+int fo_net_wait_queued(int fd, short events, double deadline_ms, double *queued_ms)
+{
+    if (queued_ms)
+        *queued_ms = 0;
+    if (deadline_ms - fo_now_ms() <= 0)
+        return 0;
+    struct pollfd pfd = {.fd = fd, .events = events};
+    int rc = fo_co_poll(&pfd, 1, deadline_ms, queued_ms);
+    return rc > 0 ? 1 : rc;
+}
+
 int fo_net_wait(int fd, short events, double deadline_ms)
 {
-    for (;;) {
-        double left = deadline_ms - fo_now_ms();
-        if (left <= 0)
-            return 0;
-        struct pollfd pfd = {.fd = fd, .events = events};
-        int rc = poll(&pfd, 1, (int)(left + 0.999));
-        if (rc > 0)
-            return 1;
-        if (rc < 0 && errno != EINTR)
-            return -1;
-    }
+    return fo_net_wait_queued(fd, events, deadline_ms, NULL);
 }
 
 int fo_net_send_all(int fd, const void *data, size_t len, double deadline_ms)
@@ -286,12 +301,13 @@ int fo_net_connect(fo_connect_result *out, const fo_net_addr *addr, double timeo
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
-    double start = fo_now_ms();
+    double start = fo_now_ms(), queued = 0;
     int error = 0;
     if (connect(fd, (const struct sockaddr *)&addr->sa, addr->len) != 0) {
         error = errno;
         if (error == EINPROGRESS) {
-            int ready = fo_net_wait(fd, POLLOUT, start + timeout_ms);
+            /* Time a probe loop took to come back to us is ours, not the origin's. */
+            int ready = fo_net_wait_queued(fd, POLLOUT, start + timeout_ms, &queued);
             if (ready == 0) {
                 out->status = FO_CONNECT_TIMEOUT;
                 if (patience_ms > timeout_ms &&
@@ -317,6 +333,6 @@ int fo_net_connect(fo_connect_result *out, const fo_net_addr *addr, double timeo
     }
     out->status = FO_CONNECT_OK;
     out->fd = fd;
-    out->connect_ms = fo_now_ms() - start;
+    out->connect_ms = fo_now_ms() - start - queued;
     return 0;
 }

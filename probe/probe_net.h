@@ -52,9 +52,12 @@ typedef struct fo_connect_result {
 int fo_net_connect(fo_connect_result *out, const fo_net_addr *addr, double timeout_ms,
                    double patience_ms);
 
-/* Waits until fd is ready for events or the monotonic deadline passes. Returns 1 when
- * ready, 0 on the deadline, -1 on error. */
+/* Waits until fd is ready for events or the monotonic deadline passes (on a probe loop the
+ * probe is parked meanwhile: co.h). Returns 1 when ready, 0 on the deadline, -1 on error. */
 int fo_net_wait(int fd, short events, double deadline_ms);
+/* fo_net_wait that also gives the time the probe, though ready, waited for its loop
+ * (fo_co_poll): our own queueing, not the origin's time. */
+int fo_net_wait_queued(int fd, short events, double deadline_ms, double *queued_ms);
 
 /* Sends all of data before the deadline. Returns 0, or -1 (closed, reset, deadline). */
 int fo_net_send_all(int fd, const void *data, size_t len, double deadline_ms);

@@ -12,6 +12,7 @@
 
 #include "probe_addrs.h"
 #include "probe_certs.h"
+#include "probe_co.h"
 #include "probe_net.h"
 #include "probe_explain.h"
 #include "probe_tls.h"
@@ -21,19 +22,6 @@
 /* Fastly's certificate chains are small; this bounds what an origin can make us parse. */
 #define MAX_CERT_LIST (100 * 1024)
 #define TRUST_BUNDLE_MAX_BYTES (16u << 20)
-#define WORKER_STACK_SIZE (256u * 1024)
-
-#if defined(__SANITIZE_ADDRESS__)
-#define WORKER_STACK (4 * WORKER_STACK_SIZE) /* sanitizers need more stack */
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define WORKER_STACK (4 * WORKER_STACK_SIZE)
-#endif
-#endif
-#ifndef WORKER_STACK
-#define WORKER_STACK WORKER_STACK_SIZE
-#endif
-
 struct ctx_entry {
     char *key;
     SSL_CTX *ctx;
@@ -592,9 +580,14 @@ out:
     return rc;
 }
 
+long fo_probe_fds_needed(int concurrency, long fd_limit)
+{
+    return FO_PROBE_FD_RESERVE + concurrency + fo_scan_explain_fds(fd_limit);
+}
+
 int fo_probe_concurrency_cap(long fd_limit)
 {
-    long probes = (fd_limit - FO_PROBE_FD_RESERVE) / FO_PROBE_FDS_PER_PROBE;
+    long probes = fd_limit - FO_PROBE_FD_RESERVE - fo_scan_explain_fds(fd_limit);
     if (probes < 1)
         return 1;
     return probes < FO_PROBE_MAX_CONCURRENCY ? (int)probes : FO_PROBE_MAX_CONCURRENCY;
@@ -603,32 +596,22 @@ int fo_probe_concurrency_cap(long fd_limit)
 struct run_many {
     fo_prober *prober;
     const fo_probe_target *targets;
-    size_t count;
-    size_t next;
-    pthread_mutex_t take_lock;
     pthread_mutex_t done_lock;
     fo_probe_done_fn done;
     void *ctx;
 };
 
-static void *worker(void *arg)
+/* One target: a unit of work a probe loop runs many of at once (co.h). */
+static void probe_task(void *arg, size_t index)
 {
     struct run_many *job = arg;
-    for (;;) {
-        pthread_mutex_lock(&job->take_lock);
-        size_t index = job->next < job->count ? job->next++ : job->count;
-        pthread_mutex_unlock(&job->take_lock);
-        if (index == job->count)
-            break;
-        fo_diagnosis *d = NULL;
-        fo_error err = {0};
-        if (fo_probe_run(job->prober, &d, &job->targets[index], &err) != 0)
-            d = NULL;
-        pthread_mutex_lock(&job->done_lock);
-        job->done(job->ctx, index, d, &err);
-        pthread_mutex_unlock(&job->done_lock);
-    }
-    return NULL;
+    fo_diagnosis *d = NULL;
+    fo_error err = {0};
+    if (fo_probe_run(job->prober, &d, &job->targets[index], &err) != 0)
+        d = NULL;
+    pthread_mutex_lock(&job->done_lock);
+    job->done(job->ctx, index, d, &err);
+    pthread_mutex_unlock(&job->done_lock);
 }
 
 int fo_probe_run_many(fo_prober *p, const fo_probe_target *targets, size_t count, int concurrency,
@@ -642,27 +625,14 @@ int fo_probe_run_many(fo_prober *p, const fo_probe_target *targets, size_t count
     int cap = fo_probe_concurrency_cap(fo_fd_limit());
     if (concurrency > cap)
         concurrency = cap;
-    struct run_many job = {
-        .prober = p, .targets = targets, .count = count, .done = done, .ctx = ctx};
-    size_t workers = (size_t)concurrency < count ? (size_t)concurrency : count;
-    pthread_t *threads = calloc(workers, sizeof(*threads));
-    if (!threads)
-        return fo_error_set(err, FO_ENOMEM, "out of memory");
-    pthread_mutex_init(&job.take_lock, NULL);
+    struct run_many job = {.prober = p, .targets = targets, .done = done, .ctx = ctx};
     pthread_mutex_init(&job.done_lock, NULL);
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, WORKER_STACK);
-    size_t started = 0;
-    while (started < workers && pthread_create(&threads[started], &attr, worker, &job) == 0)
-        started++;
-    pthread_attr_destroy(&attr);
-    if (started == 0) /* not even one thread: probe here, one at a time */
-        worker(&job);
-    for (size_t i = 0; i < started; i++)
-        pthread_join(threads[i], NULL);
-    pthread_mutex_destroy(&job.take_lock);
+    /* Waiting probes are parked on a loop; computing ones are bounded by the loop threads,
+     * one per processor. */
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int rc = fo_co_run(count, concurrency, cpus > 0 ? (int)cpus : 1, probe_task, &job);
     pthread_mutex_destroy(&job.done_lock);
-    free(threads);
+    if (rc != 0)
+        return fo_error_set(err, rc, "out of memory");
     return 0;
 }

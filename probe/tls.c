@@ -136,9 +136,11 @@ static void set_problem(fo_probe_facts *facts, const char *text)
     facts->problem = fo_strdup(text);
 }
 
-/* Names how a failed handshake ended, from what was seen on the wire. */
+/* Names how a failed handshake ended, from what was seen on the wire. reason is OpenSSL's,
+ * read as the handshake failed (the error queue is the thread's, and other probes share a
+ * thread on a probe loop). */
 static void record_failure(fo_probe_facts *facts, const struct handshake_state *state, bool closed,
-                           const unsigned char *first, size_t first_len)
+                           const unsigned char *first, size_t first_len, const char *reason)
 {
     fo_hello_reply reply;
     fo_hello_parse(&reply, first, first_len);
@@ -155,7 +157,6 @@ static void record_failure(fo_probe_facts *facts, const struct handshake_state *
         set_problem(facts, "the origin closed the connection");
     } else {
         facts->outcome = FO_OUTCOME_TLS_ERROR;
-        const char *reason = ERR_reason_error_string(ERR_peek_last_error());
         set_problem(facts, reason ? reason : "the handshake failed");
     }
 }
@@ -214,6 +215,7 @@ int fo_tls_handshake(fo_probe_facts *facts, int fd, const fo_tls_params *params)
     size_t first_len = 0, total = 0;
     bool timed_out = false;
     enum loop_end end = END_FAILED;
+    const char *reason = NULL; /* OpenSSL's, when the handshake failed on our side */
     BIO *rbio = BIO_new(BIO_s_mem());
     BIO *wbio = BIO_new(BIO_s_mem());
     SSL *ssl = SSL_new(params->ctx);
@@ -254,6 +256,11 @@ int fo_tls_handshake(fo_probe_facts *facts, int fd, const fo_tls_params *params)
         deadline += queued;
         ERR_clear_error();
         int r = SSL_do_handshake(ssl);
+        /* Read at once: the error queue is the thread's, and sending may let another probe
+         * run on this thread. */
+        int ssl_error = r == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl, r);
+        if (ssl_error != SSL_ERROR_NONE && ssl_error != SSL_ERROR_WANT_READ)
+            reason = ERR_reason_error_string(ERR_peek_last_error());
         if (params->cpu_slots)
             sem_post(params->cpu_slots);
         if (flush_output(wbio, fd, deadline) != 0) {
@@ -264,11 +271,14 @@ int fo_tls_handshake(fo_probe_facts *facts, int fd, const fo_tls_params *params)
             end = END_DONE;
             break;
         }
-        if (SSL_get_error(ssl, r) != SSL_ERROR_WANT_READ) {
+        if (ssl_error != SSL_ERROR_WANT_READ) {
             end = END_FAILED;
             break;
         }
-        int ready = fo_net_wait(fd, POLLIN, deadline);
+        /* Time the probe loop took to come back to a ready socket stops the clock too. */
+        int ready = fo_net_wait_queued(fd, POLLIN, deadline, &queued);
+        start += queued;
+        deadline += queued;
         if (ready == 0 && !timed_out) {
             /* Past the deadline Fastly gives up; keep listening to learn how late it is. */
             timed_out = true;
@@ -328,7 +338,7 @@ int fo_tls_handshake(fo_probe_facts *facts, int fd, const fo_tls_params *params)
         facts->outcome = FO_OUTCOME_TLS_ERROR;
         set_problem(facts, "the origin sent more than 256 KiB during the handshake");
     } else {
-        record_failure(facts, &state, end == END_CLOSED, first, first_len);
+        record_failure(facts, &state, end == END_CLOSED, first, first_len, reason);
     }
     facts->plain_http = first_len == 0                                     ? FO_UNTESTED
                         : first_len >= 5 && memcmp(first, "HTTP/", 5) == 0 ? FO_YES

@@ -353,14 +353,15 @@ int fo_probe_run(fo_prober *prober, fo_diagnosis **out, const fo_probe_target *t
 
 /* The most probes run at once. */
 #define FO_PROBE_MAX_CONCURRENCY 1024
-/* Descriptors one probe holds at most at once: its connection, or the parallel hellos that
- * explain a failure, and its resolver's socket. */
-#define FO_PROBE_FDS_PER_PROBE 6
 /* Descriptors left for the rest of the program: API connections, files, standard streams. */
 #define FO_PROBE_FD_RESERVE 64
 
-/* The most probes that can run at once within a file limit of fd_limit descriptors (see
- * fo_fd_limit): at least 1, at most FO_PROBE_MAX_CONCURRENCY. Pure. */
+/* A probe holds one descriptor at a time (its connection, or its resolver's socket), except
+ * while it explains a failure with parallel hellos: those few probes share a pool of their
+ * own, an eighth of the budget. The descriptors fo_probe_run_many may hold within a file
+ * limit of fd_limit (see fo_fd_limit), and the most probes it then runs at once: at least 1,
+ * at most FO_PROBE_MAX_CONCURRENCY. Pure. */
+long fo_probe_fds_needed(int concurrency, long fd_limit);
 int fo_probe_concurrency_cap(long fd_limit);
 
 /* Called once per target as it finishes, one call at a time (under a lock), in completion
