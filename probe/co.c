@@ -29,6 +29,7 @@
 #endif
 #define LOOP_THREAD_STACK CO_STACK_SIZE /* a task that got no coroutine runs right here */
 #define MAX_EVENTS 256
+#define SOURCE_POLL_MS 5 /* how often a loop looks for tasks a source does not have yet */
 
 #ifdef CO_ASAN
 void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom, size_t size);
@@ -55,6 +56,7 @@ struct shared {
     pthread_mutex_t lock;
     size_t count;
     size_t next;
+    fo_co_source source; /* NULL: the indices 0 .. count-1 */
     fo_co_task task;
     void *ctx;
 };
@@ -94,14 +96,17 @@ static int plain_poll(struct pollfd *fds, nfds_t n, double deadline_ms)
     }
 }
 
-static bool take(struct shared *shared, size_t *index)
+/* The next task: 1, 0 when there is none yet (more may come), -1 when there are no more. */
+static int take(struct shared *shared, size_t *index)
 {
+    if (shared->source)
+        return shared->source(shared->ctx, index);
     pthread_mutex_lock(&shared->lock);
     bool got = shared->next < shared->count;
     if (got)
         *index = shared->next++;
     pthread_mutex_unlock(&shared->lock);
-    return got;
+    return got ? 1 : -1;
 }
 
 /* From the loop's stack into co, until co parks or finishes. */
@@ -236,15 +241,22 @@ static void run_loop(struct loop *loop)
     struct epoll_event events[MAX_EVENTS];
     size_t index;
     this_loop = loop;
+    bool drained = false; /* the source has no more tasks */
     for (;;) {
-        while (loop->active_count < loop->slots && take(loop->shared, &index)) {
+        int got = 0;
+        while (loop->active_count < loop->slots && (got = take(loop->shared, &index)) > 0) {
             start(loop, index);
             if (loop->active_count > 0)
                 settle(loop, loop->active_count - 1);
         }
-        if (loop->active_count == 0)
+        drained |= got < 0;
+        if (loop->active_count == 0 && drained)
             break;
-        int n = epoll_wait(loop->epfd, events, MAX_EVENTS, wait_ms(loop, fo_now_ms()));
+        /* Nothing to take yet: look again soon. */
+        int wait = wait_ms(loop, fo_now_ms());
+        if (got == 0 && loop->active_count < loop->slots && wait > SOURCE_POLL_MS)
+            wait = SOURCE_POLL_MS;
+        int n = epoll_wait(loop->epfd, events, MAX_EVENTS, wait);
         double now = fo_now_ms();
         for (int i = 0; i < n; i++) {
             struct co *co = events[i].data.ptr;
@@ -270,8 +282,12 @@ static void run_loop(struct loop *loop)
 static void run_direct(struct shared *shared)
 {
     size_t index;
-    while (take(shared, &index))
-        shared->task(shared->ctx, index);
+    for (int got; (got = take(shared, &index)) >= 0;) {
+        if (got > 0)
+            shared->task(shared->ctx, index);
+        else
+            fo_co_poll(NULL, 0, fo_now_ms() + SOURCE_POLL_MS, NULL);
+    }
 }
 
 static void *loop_thread(void *arg)
@@ -338,19 +354,18 @@ static void loop_clear(struct loop *loop)
     free(loop->active);
 }
 
-int fo_co_run(size_t count, int concurrency, int threads, fo_co_task task, void *ctx)
+static int run(size_t count, fo_co_source source, int concurrency, int threads, fo_co_task task,
+               void *ctx)
 {
-    if (count == 0)
-        return 0;
     if (concurrency < 1)
         concurrency = 1;
-    if ((size_t)concurrency > count)
+    if (!source && (size_t)concurrency > count)
         concurrency = (int)count;
     if (threads < 1)
         threads = 1;
     if (threads > concurrency)
         threads = concurrency;
-    struct shared shared = {.count = count, .task = task, .ctx = ctx};
+    struct shared shared = {.count = count, .source = source, .task = task, .ctx = ctx};
     struct loop *loops = calloc((size_t)threads, sizeof(*loops));
     pthread_t *ids = calloc((size_t)threads, sizeof(*ids));
     int rc = 0;
@@ -387,4 +402,14 @@ out:
     free(loops);
     free(ids);
     return rc;
+}
+
+int fo_co_run(size_t count, int concurrency, int threads, fo_co_task task, void *ctx)
+{
+    return count == 0 ? 0 : run(count, NULL, concurrency, threads, task, ctx);
+}
+
+int fo_co_run_source(fo_co_source source, int concurrency, int threads, fo_co_task task, void *ctx)
+{
+    return run(0, source, concurrency, threads, task, ctx);
 }

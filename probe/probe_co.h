@@ -21,6 +21,14 @@ typedef void (*fo_co_task)(void *ctx, size_t index);
  * still correct). Returns 0 once every task has returned, or FO_ENOMEM before any started. */
 int fo_co_run(size_t count, int concurrency, int threads, fo_co_task task, void *ctx);
 
+/* Tasks that come in over time: 1 and the next task's index in *index, 0 when there is none
+ * yet (more may come: asked again within a few ms), -1 when there will be no more. Called
+ * from every loop thread: it locks what it shares. */
+typedef int (*fo_co_source)(void *ctx, size_t *index);
+
+/* fo_co_run over the tasks source hands out, until it says there are no more. */
+int fo_co_run_source(fo_co_source source, int concurrency, int threads, fo_co_task task, void *ctx);
+
 /* Like poll(fds, n, ...) until the monotonic deadline_ms: returns the number of fds with
  * revents set, 0 when the deadline passed first, -1 on error. Inside a task of fo_co_run the
  * caller is parked and other tasks run; anywhere else it is poll(). When queued_ms is not

@@ -595,8 +595,13 @@ int fo_probe_concurrency_cap(long fd_limit)
 
 struct run_many {
     fo_prober *prober;
-    const fo_probe_target *targets;
-    pthread_mutex_t done_lock;
+    const fo_probe_target *targets; /* run_many */
+    fo_probe_next_fn next;          /* run_stream */
+    pthread_mutex_t lock;           /* taking from next, and done */
+    const fo_probe_target **taken;  /* run_stream: by task index */
+    size_t *tokens;
+    size_t *free_tasks; /* task indices not in use */
+    size_t free_count;
     fo_probe_done_fn done;
     void *ctx;
 };
@@ -607,11 +612,64 @@ static void probe_task(void *arg, size_t index)
     struct run_many *job = arg;
     fo_diagnosis *d = NULL;
     fo_error err = {0};
-    if (fo_probe_run(job->prober, &d, &job->targets[index], &err) != 0)
+    const fo_probe_target *target = job->next ? job->taken[index] : &job->targets[index];
+    if (fo_probe_run(job->prober, &d, target, &err) != 0)
         d = NULL;
-    pthread_mutex_lock(&job->done_lock);
-    job->done(job->ctx, index, d, &err);
-    pthread_mutex_unlock(&job->done_lock);
+    pthread_mutex_lock(&job->lock);
+    job->done(job->ctx, job->next ? job->tokens[index] : index, d, &err);
+    if (job->next)
+        job->free_tasks[job->free_count++] = index;
+    pthread_mutex_unlock(&job->lock);
+}
+
+/* A stream's next target, in a task slot of its own (at most concurrency are in use). */
+static int take_next(void *arg, size_t *index)
+{
+    struct run_many *job = arg;
+    const fo_probe_target *target = NULL;
+    size_t token = 0;
+    pthread_mutex_lock(&job->lock);
+    int got = job->free_count > 0 ? job->next(job->ctx, &target, &token) : 0;
+    if (got > 0) {
+        *index = job->free_tasks[--job->free_count];
+        job->taken[*index] = target;
+        job->tokens[*index] = token;
+    }
+    pthread_mutex_unlock(&job->lock);
+    return got;
+}
+
+static int loop_threads(void)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return cpus > 0 ? (int)cpus : 1;
+}
+
+int fo_probe_run_stream(fo_prober *p, fo_probe_next_fn next, int concurrency, fo_probe_done_fn done,
+                        void *ctx, fo_error *err)
+{
+    if (concurrency < 1 || concurrency > FO_PROBE_MAX_CONCURRENCY)
+        return fo_error_set(err, FO_EINVAL, "concurrency must be 1 to %d",
+                            FO_PROBE_MAX_CONCURRENCY);
+    int cap = fo_probe_concurrency_cap(fo_fd_limit());
+    if (concurrency > cap)
+        concurrency = cap;
+    struct run_many job = {.prober = p, .next = next, .done = done, .ctx = ctx};
+    size_t slots = (size_t)concurrency;
+    job.taken = calloc(slots, sizeof(*job.taken));
+    job.tokens = calloc(slots, sizeof(*job.tokens));
+    job.free_tasks = calloc(slots, sizeof(*job.free_tasks));
+    int rc = job.taken && job.tokens && job.free_tasks ? 0 : FO_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < slots; i++)
+        job.free_tasks[job.free_count++] = slots - 1 - i;
+    pthread_mutex_init(&job.lock, NULL);
+    if (rc == 0)
+        rc = fo_co_run_source(take_next, concurrency, loop_threads(), probe_task, &job);
+    pthread_mutex_destroy(&job.lock);
+    free(job.taken);
+    free(job.tokens);
+    free(job.free_tasks);
+    return rc != 0 ? fo_error_set(err, rc, "out of memory") : 0;
 }
 
 int fo_probe_run_many(fo_prober *p, const fo_probe_target *targets, size_t count, int concurrency,
@@ -626,12 +684,11 @@ int fo_probe_run_many(fo_prober *p, const fo_probe_target *targets, size_t count
     if (concurrency > cap)
         concurrency = cap;
     struct run_many job = {.prober = p, .targets = targets, .done = done, .ctx = ctx};
-    pthread_mutex_init(&job.done_lock, NULL);
+    pthread_mutex_init(&job.lock, NULL);
     /* Waiting probes are parked on a loop; computing ones are bounded by the loop threads,
      * one per processor. */
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    int rc = fo_co_run(count, concurrency, cpus > 0 ? (int)cpus : 1, probe_task, &job);
-    pthread_mutex_destroy(&job.done_lock);
+    int rc = fo_co_run(count, concurrency, loop_threads(), probe_task, &job);
+    pthread_mutex_destroy(&job.lock);
     if (rc != 0)
         return fo_error_set(err, rc, "out of memory");
     return 0;

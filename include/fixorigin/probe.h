@@ -377,4 +377,16 @@ int fo_probe_run_many(fo_prober *prober, const fo_probe_target *targets, size_t 
                       int concurrency, fo_probe_done_fn done, void *ctx,
                       fo_error *err) FO_WARN_UNUSED;
 
+/* Targets that come in over time (scan probes every service's backends in one pool as their
+ * details are read). next returns 1 with the next target and a token naming it for done, 0
+ * when there is none yet (asked again within a few ms), -1 when there will be no more. The
+ * target must stay valid until done is called with its token. Called from several threads
+ * (one call at a time is not promised): it locks what it shares. */
+typedef int (*fo_probe_next_fn)(void *ctx, const fo_probe_target **target, size_t *token);
+
+/* fo_probe_run_many over the targets next hands out, until it says there are no more; done is
+ * called with each token. Returns 0, FO_EINVAL for a bad concurrency, FO_ENOMEM. */
+int fo_probe_run_stream(fo_prober *prober, fo_probe_next_fn next, int concurrency,
+                        fo_probe_done_fn done, void *ctx, fo_error *err) FO_WARN_UNUSED;
+
 #endif
