@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "probe_co.h"
-#include "fo.h"
+#include "fixorigin/fo.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define CO_ASAN 1

@@ -354,13 +354,23 @@ static int prove(const plan_ctx *ctx, fo_backend_plan *bp)
     return rc;
 }
 
+int fo_remediate_target(fo_probe_target *out, const fo_backend *b, fo_error *err)
+{
+    return fo_rem_target(out, b, err);
+}
+
 static void work_backend(const plan_ctx *ctx, fo_backend_plan *bp)
 {
     fo_probe_target target;
     if (bp->advice)
         return; /* discovery decided already: a declaration that cannot be read */
-    int rc = fo_rem_target(&target, bp->backend, &bp->error);
-    if (rc == 0)
+    const fo_plan_options *opts = ctx->opts;
+    int rc = opts->diagnosed
+                 ? opts->diagnosed(opts->diagnosed_ctx, bp->backend, &bp->diagnosis, &bp->error)
+                 : 0;
+    if (rc == 1) /* probed beforehand, in the fleet's pool */
+        rc = 0;
+    else if (rc == 0 && (rc = fo_rem_target(&target, bp->backend, &bp->error)) == 0)
         rc = fo_probe_run(ctx->prober, &bp->diagnosis, &target, &bp->error);
     if (rc != 0) {
         /* Settings the probe refuses (a broken ssl_ca_cert, a cipher string OpenSSL rejects)
@@ -578,7 +588,8 @@ int fo_remediate_plan(fo_plan **out, fo_api *api, fo_prober *prober, const char 
             goto out;
     }
     emit(opts, FO_STEP_DETAILS, NULL, NULL);
-    rc = fo_api_service_details(api, &svc, service_id, 0, err);
+    svc = opts->details; /* read beforehand (scan): taken over */
+    rc = svc ? 0 : fo_api_service_details(api, &svc, service_id, 0, err);
     if (rc == 0)
         rc = plan_from_details(plan, svc, opts, err);
     /* Before the version is taken whole below: discovery reads it. */

@@ -316,7 +316,20 @@ typedef struct fo_plan_options {
     size_t fetch_max_bytes; /* one AIA fetch; 0: 64 KiB */
     fo_remediate_event_fn event;
     void *event_ctx;
+    /* A fleet is read and probed in one pool first (scan), then each service planned:
+     * details is the service's details already read (not read again; the plan takes it
+     * over and frees it, whatever it returns), and
+     * diagnosed, called for each backend to plan, returns 1 with the diagnosis made
+     * beforehand in *out (the plan owns it), a negative code with err when that probe could
+     * not run, or 0 to probe here. */
+    fo_service *details;
+    int (*diagnosed)(void *ctx, const fo_backend *backend, fo_diagnosis **out, fo_error *err);
+    void *diagnosed_ctx;
 } fo_plan_options;
+
+/* The probe target for a backend's settings, as fo_remediate_plan probes it (strings borrowed
+ * from b). Returns 0, or FO_EINVAL naming the field when b cannot be probed. */
+int fo_remediate_target(fo_probe_target *out, const fo_backend *b, fo_error *err) FO_WARN_UNUSED;
 
 /* Reads the active version (one details request; another, /public-ip-list, only when a
  * backend's connection is refused) and works out every asked-for backend: probe with its own
