@@ -21,6 +21,7 @@ enum {
     OPT_SHARD,
     OPT_FORMAT,
     OPT_CONCURRENCY,
+    OPT_PROBE_CONCURRENCY,
     OPT_APPLY,
     OPT_ONLY_SAFE,
     OPT_YES,
@@ -50,7 +51,10 @@ static void usage(FILE *out)
             "  --format text|json|ndjson  text (default); json: one object at the end; ndjson:\n"
             "                         one " FO_REPORT_SCHEMA " object a line as each service\n"
             "                         finishes, then a summary line\n"
-            "  --concurrency N        services worked on at once (default 4, at most 64)\n"
+            "  --concurrency N        services read, planned and applied at once: API work\n"
+            "                         (default 4, at most 64)\n"
+            "  --probe-concurrency N  backends of the whole fleet probed at once, in one pool\n"
+            "                         (1-1024; default: as many as the file limit allows)\n"
             "  --ack FILE             known problems: reported, but left out of the exit code\n"
             "                         until they expire (lines: SERVICE BACKEND CLASS EXPIRES\n"
             "                         REASON; see docs/unattended.md)\n"
@@ -81,6 +85,7 @@ static const struct option long_options[] = {
     {"shard", required_argument, NULL, OPT_SHARD},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
+    {"probe-concurrency", required_argument, NULL, OPT_PROBE_CONCURRENCY},
     {"apply", no_argument, NULL, OPT_APPLY},
     {"only-safe", no_argument, NULL, OPT_ONLY_SAFE},
     {"yes", no_argument, NULL, OPT_YES},
@@ -151,6 +156,12 @@ static int parse_args(scan_args *a, fo_scan_list *cli_ids, int argc, char **argv
             if (!fo_cmd_parse_int(optarg, 1, 64, &n))
                 return usage_error("--concurrency takes 1 to 64, not '%s'", optarg);
             o->concurrency = (int)n;
+            break;
+        case OPT_PROBE_CONCURRENCY:
+            if (!fo_cmd_parse_int(optarg, 1, FO_PROBE_MAX_CONCURRENCY, &n))
+                return usage_error("--probe-concurrency takes 1 to %d, not '%s'",
+                                   FO_PROBE_MAX_CONCURRENCY, optarg);
+            o->probe_concurrency = fo_cmd_fit_concurrency(n, true, "--probe-concurrency");
             break;
         case OPT_APPLY:
             o->apply = true;

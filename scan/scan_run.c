@@ -10,6 +10,7 @@
 
 #include "fixorigin/report.h"
 #include "fixorigin/scan.h"
+#include "scan_pool.h"
 
 /* Writes one apply may spend: clone, comment, one update per fixed backend, activate and a
  * rollback. Reads are free. */
@@ -20,8 +21,8 @@ typedef struct scan_state {
     const char *const *ids;
     size_t count;
     fo_prober *prober;
+    scan_pool *pool;      /* reads and probes the fleet; workers plan what it hands out */
     pthread_mutex_t lock; /* everything below */
-    size_t next;          /* the next service to take */
     size_t done;
     long applies_started;  /* toward --max-apply */
     long long writes_left; /* the lowest Fastly-RateLimit-Remaining of this window, -1 unknown */
@@ -129,47 +130,50 @@ static bool confirm(scan_state *st, const fo_scan_item *item)
     return yes;
 }
 
-/* What item has spent since started, with the client's stats then in before. */
-static void take_stock(fo_scan_item *item, fo_api *api, const fo_api_stats *before, double started,
-                       fo_api_stats *now)
+/* What item has spent since started, with the client's stats then in before, and its
+ * details read (a reader's client) in read. */
+static void take_stock(fo_scan_item *item, fo_api *api, const fo_api_stats *before,
+                       const fo_api_stats *read, double started, fo_api_stats *now)
 {
     fo_api_get_stats(api, now);
     item->stats = *now;
-    item->stats.requests -= before->requests;
-    item->stats.writes -= before->writes;
-    item->stats.retries -= before->retries;
+    item->stats.requests += read->requests - before->requests;
+    item->stats.writes += read->writes - before->writes;
+    item->stats.retries += read->retries - before->retries;
     item->ms = fo_now_ms() - started;
 }
 
-/* Plans (and applies) one service into item. */
-static void work(scan_state *st, fo_api *api, fo_scan_item *item)
+/* Plans (and applies) one service into item, from its details and diagnoses in the pool. */
+static void work(scan_state *st, fo_api *api, fo_scan_item *item, size_t index)
 {
     const fo_scan_options *opts = st->opts;
     fo_scan_lock *lock = NULL;
-    fo_api_stats before, after;
+    fo_api_stats before, after, read = scan_pool_read_stats(st->pool, index);
     long long reserved = 0;
     double started = fo_now_ms();
     fo_api_get_stats(api, &before);
     item->result = FO_RESULT_ERROR;
     fo_error_clear(&item->error);
-    if (opts->apply &&
-        fo_scan_lock_acquire(&lock, opts->state_dir, item->service_id, &item->error) != 0) {
+    if (opts->apply && scan_pool_take_lock(st->pool, index, &lock, &item->error) != 0) {
         item->result = item->error.code == FO_ECONFLICT ? FO_RESULT_CONFLICT : FO_RESULT_ERROR;
         goto out;
     }
     fo_plan_options popts = {0};
-    if (fo_remediate_plan(&item->plan, api, st->prober, item->service_id, &popts, &item->error) !=
-        0)
+    if (scan_pool_plan_options(st->pool, index, &popts, &item->error) != 0 ||
+        fo_remediate_plan(&item->plan, api, st->prober, item->service_id, &popts, &item->error) !=
+            0)
         goto out;
     if (opts->only_safe)
         keep_only_safe(item->plan);
     if (opts->apply && fixes(item->plan) > 0 &&
         may_apply(st, item->plan, &reserved, &item->error)) {
-        /* After a question the plan may be old: the active version is read again first. */
+        /* After a question the plan may be old: the active version is read again first. (The
+         * details were read before the lock was taken; apply checks again that the version
+         * planned against is still active before it activates.) */
         fo_apply_options aopts = {.activate = opts->activate, .reread_first = !opts->yes};
         /* The question shows the plan as it stands: planned, and what it cost so far. */
         item->result = fo_remediate_result(item->plan, NULL);
-        take_stock(item, api, &before, started, &after);
+        take_stock(item, api, &before, &read, started, &after);
         if (!opts->yes && !confirm(st, item)) {
             unreserve(st);
             fo_error_set(&item->error, FO_ESTATE, "not applied: declined at the prompt");
@@ -184,7 +188,7 @@ static void work(scan_state *st, fo_api *api, fo_scan_item *item)
         item->error = item->applied->error;
 out:
     fo_scan_lock_release(lock);
-    take_stock(item, api, &before, started, &after);
+    take_stock(item, api, &before, &read, started, &after);
     settle_budget(st, reserved, &after);
 }
 
@@ -251,19 +255,16 @@ static void *worker(void *arg)
     fo_error err;
     cfg.transport = NULL;
     int rc = fo_api_new(&api, &cfg, &err);
-    for (;;) {
-        pthread_mutex_lock(&st->lock);
-        size_t index = st->next < st->count ? st->next++ : st->count;
-        pthread_mutex_unlock(&st->lock);
-        if (index == st->count)
-            break;
+    size_t index;
+    while (scan_pool_next(st->pool, &index)) {
         fo_scan_item item = {.service_id = st->ids[index]};
         if (rc != 0) {
             item.error = err;
             item.result = FO_RESULT_ERROR;
         } else {
-            work(st, api, &item);
+            work(st, api, &item, index);
         }
+        scan_pool_done(st->pool, index);
         finish(st, index, &item);
         item_clear(&item);
     }
@@ -344,6 +345,11 @@ int fo_scan_run(const fo_scan_options *opts, const char *const *ids, size_t coun
         for (size_t i = 0; st.reports && i < count; i++)
             json_array_append_new(st.reports, json_null());
     }
+    if (scan_pool_start(&st.pool, opts, st.prober, ids, count) != 0) {
+        fo_cmd_errorf("out of memory");
+        st.summary.result = FO_RESULT_ERROR;
+        goto out;
+    }
     int workers = opts->concurrency < (int)count ? opts->concurrency : (int)count;
     for (; started < workers; started++) {
         if (pthread_create(&threads[started], NULL, worker, &st) != 0)
@@ -353,6 +359,7 @@ int fo_scan_run(const fo_scan_options *opts, const char *const *ids, size_t coun
         worker(&st); /* no thread could start: work on this one */
     for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
+    scan_pool_stop(st.pool);
     if (st.progress && count > 0)
         fputs("\r\033[K", stderr);
     st.summary.elapsed_ms = fo_now_ms() - began;

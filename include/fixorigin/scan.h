@@ -106,8 +106,10 @@ typedef enum fo_scan_format { FO_SCAN_TEXT, FO_SCAN_JSON, FO_SCAN_NDJSON } fo_sc
 
 typedef struct fo_scan_options {
     fo_scan_format format;
-    int concurrency;
-    bool apply; /* --apply --only-safe */
+    int concurrency;       /* services read, planned and applied at once (API work) */
+    int probe_concurrency; /* backends of the whole fleet probed at once; 0: what the file
+                            * limit allows */
+    bool apply;            /* --apply --only-safe */
     bool only_safe;
     bool yes;
     long max_apply; /* services changed at most; -1: no limit */
