@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "probe_addrs.h"
+#include "probe_co.h"
 
 #define HOSTS_MAX_BYTES (1u << 20)
 #define HOSTS_MAX_NAMES 4096
@@ -182,13 +183,24 @@ struct address_job {
     fo_probe_facts facts;
     fo_error err;
     int rc;
+    int done; /* set (atomically) when the thread is through */
 };
 
 static void *address_thread(void *arg)
 {
     struct address_job *job = arg;
     job->rc = job->probe(job->ctx, &job->facts, job->addr, &job->err);
+    __atomic_store_n(&job->done, 1, __ATOMIC_RELEASE);
     return NULL;
+}
+
+/* Joins an address's thread. On a probe loop (probe_co.h) it first waits without blocking
+ * the loop, so the other probes of the loop run meanwhile. */
+static void join_address(pthread_t thread, struct address_job *job)
+{
+    while (fo_co_inside() && !__atomic_load_n(&job->done, __ATOMIC_ACQUIRE))
+        fo_co_poll(NULL, 0, fo_now_ms() + 2, NULL);
+    pthread_join(thread, NULL);
 }
 
 /* Runs jobs, at most FO_ADDRS_PARALLEL at once; on the caller's thread when no thread can
@@ -207,7 +219,7 @@ static void run_jobs(struct address_job *jobs, int count)
         address_thread(&jobs[start]); /* the first one here: one thread fewer */
         for (int i = 1; i < n; i++) {
             if (started[i])
-                pthread_join(threads[i], NULL);
+                join_address(threads[i], &jobs[start + i]);
             else
                 address_thread(&jobs[start + i]);
         }

@@ -235,9 +235,12 @@ static int diagnosed(void *ctx, const fo_backend *backend, fo_diagnosis **out, f
 {
     pool_service *s = ctx;
     for (size_t b = 0; b < s->backend_count; b++) {
-        const char *name = s->backends[b].name;
-        if (s->probed[b] == 0 || s->probed[b] == NOT_POOLED || !name || !backend->name ||
-            strcmp(name, backend->name) != 0)
+        /* The same backend: name, address and port (an origin found elsewhere, in VCL say,
+         * may share a name but is probed by the plan). */
+        const fo_backend *pooled = &s->backends[b];
+        if (s->probed[b] == 0 || s->probed[b] == NOT_POOLED || !pooled->name || !backend->name ||
+            strcmp(pooled->name, backend->name) != 0 || !pooled->address || !backend->address ||
+            strcmp(pooled->address, backend->address) != 0 || pooled->port != backend->port)
             continue;
         int rc = s->probed[b];
         s->probed[b] = 0; /* given: a second backend of the same name is probed by the plan */
