@@ -3,11 +3,18 @@
 #ifndef FO_API_INTERNAL_H
 #define FO_API_INTERNAL_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "fixorigin/api.h"
+
+struct fo_api_token_cache {
+    pthread_mutex_t lock;
+    fo_token_info *token; /* NULL until read */
+    bool shared;          /* made by fo_api_token_cache_new (its lock initialised) */
+};
 
 struct fo_api {
     char *base_url; /* without a trailing slash */
@@ -17,7 +24,8 @@ struct fo_api {
     fo_api_stats stats;
     char **write_checked; /* services whose write access /tokens/self confirmed */
     size_t write_checked_count;
-    unsigned long long rng; /* jitter for backoff */
+    fo_api_token_cache own_token; /* when cfg.token_cache is NULL */
+    unsigned long long rng;       /* jitter for backoff */
 };
 
 /* ---- form.c: encoding exactly as go-fastly's url.Values.Encode ---------- */

@@ -184,6 +184,7 @@ void fo_api_free(fo_api *api)
     for (size_t i = 0; i < api->write_checked_count; i++)
         free(api->write_checked[i]);
     free(api->write_checked);
+    fo_token_info_free(api->own_token.token);
     free(api);
 }
 

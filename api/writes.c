@@ -8,9 +8,46 @@
 
 #include "api_int.h"
 
+int fo_api_token_cache_new(fo_api_token_cache **out)
+{
+    fo_api_token_cache *cache = calloc(1, sizeof(*cache));
+    if (!cache)
+        return FO_ENOMEM;
+    pthread_mutex_init(&cache->lock, NULL);
+    cache->shared = true;
+    *out = cache;
+    return 0;
+}
+
+void fo_api_token_cache_free(fo_api_token_cache *cache)
+{
+    if (!cache)
+        return;
+    fo_token_info_free(cache->token);
+    if (cache->shared)
+        pthread_mutex_destroy(&cache->lock);
+    free(cache);
+}
+
+/* GET /tokens/self, once per cache: the run's (cfg.token_cache) or the client's own. The
+ * answer is borrowed from the cache, which outlives the client's use of it. */
+static int token_info(fo_api *api, const fo_token_info **out, fo_error *err)
+{
+    fo_api_token_cache *cache = api->cfg.token_cache ? api->cfg.token_cache : &api->own_token;
+    int rc = 0;
+    if (cache->shared)
+        pthread_mutex_lock(&cache->lock);
+    if (!cache->token)
+        rc = fo_api_token_self(api, &cache->token, err);
+    *out = cache->token;
+    if (cache->shared)
+        pthread_mutex_unlock(&cache->lock);
+    return rc;
+}
+
 int fo_api_check_write_access(fo_api *api, const char *service_id, fo_error *err)
 {
-    fo_token_info *token = NULL;
+    const fo_token_info *token = NULL;
     int rc = fo_api_check_args(service_id, 1, NULL, err);
     if (rc != 0)
         return rc;
@@ -18,7 +55,7 @@ int fo_api_check_write_access(fo_api *api, const char *service_id, fo_error *err
         if (strcmp(api->write_checked[i], service_id) == 0)
             return 0;
     }
-    rc = fo_api_token_self(api, &token, err);
+    rc = token_info(api, &token, err);
     if (rc != 0)
         goto out;
     bool global = false;
@@ -56,7 +93,6 @@ int fo_api_check_write_access(fo_api *api, const char *service_id, fo_error *err
     }
     api->write_checked[api->write_checked_count++] = copy;
 out:
-    fo_token_info_free(token);
     return rc;
 }
 

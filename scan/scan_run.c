@@ -316,12 +316,20 @@ int fo_scan_fail(const fo_scan_options *opts, const char *message, double elapse
     return (int)FO_RESULT_ERROR;
 }
 
-int fo_scan_run(const fo_scan_options *opts, const char *const *ids, size_t count)
+int fo_scan_run(const fo_scan_options *given, const char *const *ids, size_t count)
 {
     scan_state st;
     fo_error err;
     pthread_t threads[64];
     int started = 0;
+    /* Every client of the run shares one answer to GET /tokens/self: read once per run. */
+    fo_api_config api_cfg = *given->api;
+    fo_scan_options run_opts = *given;
+    const fo_scan_options *opts = &run_opts;
+    fo_api_token_cache *token_cache = NULL;
+    if (fo_api_token_cache_new(&token_cache) == 0)
+        api_cfg.token_cache = token_cache;
+    run_opts.api = &api_cfg;
     memset(&st, 0, sizeof(st));
     st.opts = opts;
     st.ids = ids;
@@ -369,5 +377,6 @@ out:
     fo_prober_free(st.prober);
     pthread_cond_destroy(&st.budget);
     pthread_mutex_destroy(&st.lock);
+    fo_api_token_cache_free(token_cache);
     return (int)st.summary.result;
 }

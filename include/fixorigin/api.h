@@ -92,7 +92,10 @@ typedef struct fo_api_config {
     long list_max_pages;   /* pages of GET /service; default 1000 */
     size_t list_max_items; /* services in that listing; default 100000 */
     long list_deadline_ms; /* the whole listing; default 600000 */
-    fo_log_fn log;         /* method, path, status, ms: never headers or bodies */
+    /* What GET /tokens/self said, shared by the clients of one run (scan's readers and
+     * workers), so the token is read once per run; NULL: once per client. Not owned. */
+    struct fo_api_token_cache *token_cache;
+    fo_log_fn log; /* method, path, status, ms: never headers or bodies */
     void *log_ctx;
     const fo_api_transport *transport; /* NULL: the curl transport; else taken over */
     fo_api_sleep_fn sleep;             /* NULL: nanosleep */
@@ -380,6 +383,12 @@ typedef struct fo_token_info {
 
 void fo_token_info_free(fo_token_info *t);
 
+/* A run's memory of GET /tokens/self, for fo_api_config.token_cache: thread-safe. A failed
+ * read is not remembered (the next write asks again). Returns 0 or FO_ENOMEM. */
+typedef struct fo_api_token_cache fo_api_token_cache;
+int fo_api_token_cache_new(fo_api_token_cache **out) FO_WARN_UNUSED;
+void fo_api_token_cache_free(fo_api_token_cache *cache);
+
 /* One field of a backend update: value NULL clears the field (`key=`). */
 typedef struct fo_backend_change {
     const char *field; /* a backend form field: "ssl_cert_hostname", "port", ... */
@@ -440,7 +449,8 @@ int fo_api_pool_server_list(fo_api *api, fo_pool_server_list **out, const char *
 int fo_api_public_ip_list(fo_api *api, fo_ip_list **out, fo_error *err) FO_WARN_UNUSED;
 int fo_api_token_self(fo_api *api, fo_token_info **out, fo_error *err) FO_WARN_UNUSED;
 
-/* Checks once per service (GET /tokens/self, remembered) that the token may
+/* Checks once per service (GET /tokens/self, read once per client, or once per run with
+ * fo_api_config.token_cache) that the token may
  * write to service_id: FO_EAUTH for a read-only token ("global:read", no
  * "global" scope) or one whose services list leaves this service out. Every
  * write below calls it first, so nothing changes with a token that cannot

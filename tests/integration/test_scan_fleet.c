@@ -529,6 +529,8 @@ START_TEST(concurrent_applies_share_the_write_budget)
     /* Every clone became the active version: no draft was left. */
     ck_assert_uint_eq(ss_log_count(&f, "PUT", "/service/*/version/*/clone"), (size_t)ok);
     ck_assert_uint_eq(ss_log_count(&f, "PUT", "/service/*/version/*/activate"), (size_t)ok);
+    /* The token's scope was read once for the whole run, not once per service or worker. */
+    ck_assert_uint_eq(ss_log_count(&f, "GET", "/tokens/self"), 1);
     json_decref(lines);
     ss_fleet_stop(&f);
 }
