@@ -29,8 +29,14 @@ typedef struct options {
     int concurrency;
     int runs;
     int broken_every; /* every Nth service has one fixable backend; 0: none */
+    int silent_pct;   /* --compare-silent: this many of every 100 backends silent; 0: not run */
     bool apply;
 } options;
+
+/* The target: a fleet with silent backends takes at most this many times as long. */
+static const double SILENT_RATIO = 2.0;
+/* Bulk origins at most (the testbed serves 5000): backends beyond share them. */
+enum { MAX_ORIGINS = 2000 };
 
 typedef struct mock {
     pid_t pid;
@@ -56,18 +62,23 @@ static json_t *backend(const char *name, const char *host, json_int_t port, cons
 
 /* The mock's state: services of `backends` healthy bulk origins each, every Nth with its
  * first backend on the hostname_mismatch origin. */
-static json_t *fleet_state(const options *o, const json_t *manifest)
+static json_t *fleet_state(const options *o, const json_t *manifest, int silent_pct)
 {
     const json_t *bulk = json_object_get(manifest, "bulk");
     const json_t *ports = json_object_get(bulk, "ports");
     const char *host = json_string_value(json_object_get(bulk, "host"));
-    const json_t *mismatch = NULL;
+    const json_t *mismatch = NULL, *silent[2] = {NULL, NULL};
     size_t i;
     json_t *entry;
     json_array_foreach(json_object_get(manifest, "cases"), i, entry)
     {
-        if (strcmp(json_string_value(json_object_get(entry, "case")), "hostname_mismatch") == 0)
+        const char *name = json_string_value(json_object_get(entry, "case"));
+        if (strcmp(name, "hostname_mismatch") == 0)
             mismatch = entry;
+        else if (strcmp(name, "connection_timeout_backlog") == 0)
+            silent[0] = entry;
+        else if (strcmp(name, "connection_timeout_silent") == 0)
+            silent[1] = entry;
     }
     json_t *services = json_array();
     for (int s = 0; s < o->services; s++) {
@@ -75,14 +86,19 @@ static json_t *fleet_state(const options *o, const json_t *manifest)
         for (int b = 0; b < o->backends; b++) {
             char name[24];
             snprintf(name, sizeof(name), "origin%d", b);
+            int k = s * o->backends + b;
             bool broken = b == 0 && mismatch && o->broken_every > 0 && s % o->broken_every == 0;
-            const json_t *from = broken ? mismatch : bulk;
+            /* Silent ones spread evenly: 37 is prime to 100, so each 100 has silent_pct. */
+            const json_t *quiet = !broken && (k * 37) % 100 < silent_pct ? silent[k % 2] : NULL;
+            const json_t *from = broken ? mismatch : quiet ? quiet : bulk;
             json_int_t port =
-                broken ? json_integer_value(json_object_get(mismatch, "port"))
-                       : json_integer_value(json_array_get(ports, (size_t)(s * o->backends + b)));
+                from != bulk
+                    ? json_integer_value(json_object_get(from, "port"))
+                    : json_integer_value(json_array_get(ports, (size_t)k % json_array_size(ports)));
             json_array_append_new(
                 list,
-                backend(name, broken ? json_string_value(json_object_get(mismatch, "host")) : host,
+                backend(name,
+                        from != bulk ? json_string_value(json_object_get(from, "host")) : host,
                         port, json_object_get(from, "settings")));
         }
         char id[32];
@@ -167,7 +183,7 @@ static int scan(figures *out, const options *o, const mock *m, const char *trust
     const char *env[] = {endpoint, "FASTLY_API_TOKEN=" TOKEN, trust_env, NULL};
     const char *argv[16] = {fixorigin, "scan",          "--all",    "--format",
                             "ndjson",  "--concurrency", concurrency};
-    int n = 7;
+    int n = o->concurrency > 0 ? 7 : 5; /* 0: scan's own default */
     if (apply) {
         const char *more[] = {"--apply", "--only-safe", "--yes", "--state-dir", state_dir};
         for (int i = 0; i < 5; i++)
@@ -238,10 +254,15 @@ static bool number(int *out, int min, int max)
 static int parse_args(int argc, char **argv, options *o)
 {
     static const struct option longopts[] = {
-        {"bin-dir", required_argument, NULL, 'b'},  {"services", required_argument, NULL, 's'},
-        {"backends", required_argument, NULL, 'k'}, {"concurrency", required_argument, NULL, 'c'},
-        {"runs", required_argument, NULL, 'r'},     {"broken-every", required_argument, NULL, 'e'},
-        {"no-apply", no_argument, NULL, 'n'},       {NULL, 0, NULL, 0},
+        {"bin-dir", required_argument, NULL, 'b'},
+        {"services", required_argument, NULL, 's'},
+        {"backends", required_argument, NULL, 'k'},
+        {"concurrency", required_argument, NULL, 'c'},
+        {"runs", required_argument, NULL, 'r'},
+        {"broken-every", required_argument, NULL, 'e'},
+        {"no-apply", no_argument, NULL, 'n'},
+        {"compare-silent", required_argument, NULL, 'q'},
+        {NULL, 0, NULL, 0},
     };
     int c;
     bool ok = true;
@@ -252,13 +273,13 @@ static int parse_args(int argc, char **argv, options *o)
             o->bin_dir = optarg;
             break;
         case 's':
-            ok = number(&o->services, 1, 2000);
+            ok = number(&o->services, 1, 10000);
             break;
         case 'k':
             ok = number(&o->backends, 1, 20);
             break;
         case 'c':
-            ok = number(&o->concurrency, 1, 64);
+            ok = number(&o->concurrency, 0, 64);
             break;
         case 'r':
             ok = number(&o->runs, 1, MAX_RUNS);
@@ -269,17 +290,56 @@ static int parse_args(int argc, char **argv, options *o)
         case 'n':
             o->apply = false;
             break;
+        case 'q':
+            ok = number(&o->silent_pct, 0, 50);
+            break;
         default:
             ok = false;
         }
     }
-    if (!ok || optind < argc || o->services * o->backends > 5000) {
+    if (!ok || optind < argc) {
         fprintf(stderr, "usage: bench-scan [--bin-dir DIR] [--services N] [--backends N] "
-                        "[--concurrency N] [--runs N] [--broken-every N] [--no-apply]\n"
-                        "       (services x backends at most 5000)\n");
+                        "[--concurrency N (0: scan's default)] [--runs N] [--broken-every N] "
+                        "[--no-apply] [--compare-silent PCT]\n");
         return EXIT_USAGE;
     }
     return -1;
+}
+
+/* The same fleet at scan's default settings, with none and with silent_pct% of its backends
+ * silent: a silent backend should hold up its own service, not the fleet. */
+static int compare_silent(const options *o, mock *m, const char *dir, const json_t *manifest,
+                          const char *trust, const json_t *none_state)
+{
+    options defaults = *o;
+    defaults.concurrency = 0;
+    json_t *silent_state = fleet_state(o, manifest, o->silent_pct);
+    figures none, silent;
+    int failed = !silent_state;
+    printf("\nscan --all at default settings, none and %d%% of the backends silent:\n",
+           o->silent_pct);
+    tb_harness_terminate(m->pid, 10000);
+    m->pid = 0;
+    failed = failed || mock_start(m, o->bin_dir, dir, none_state) != 0 ||
+             scan(&none, &defaults, m, trust, false) != 0;
+    if (!failed)
+        print_figures("none", &none);
+    tb_harness_terminate(m->pid, 10000);
+    m->pid = 0;
+    failed = failed || mock_start(m, o->bin_dir, dir, silent_state) != 0 ||
+             scan(&silent, &defaults, m, trust, false) != 0;
+    json_decref(silent_state);
+    if (failed)
+        return 1;
+    char label[32];
+    snprintf(label, sizeof(label), "%d%% sil.", o->silent_pct);
+    print_figures(label, &silent);
+    double ratio = silent.seconds / none.seconds;
+    bool met =
+        ratio <= SILENT_RATIO && silent.services == o->services && none.services == o->services;
+    printf("  %d%% silent / none silent: %.2fx (target <= %.0fx): %s\n", o->silent_pct, ratio,
+           SILENT_RATIO, met ? "met" : "MISSED");
+    return met ? 0 : 1;
 }
 
 int main(int argc, char **argv)
@@ -296,7 +356,8 @@ int main(int argc, char **argv)
         return status;
     char testbed[600], count[16];
     snprintf(testbed, sizeof(testbed), "%s/testbed-origins", o.bin_dir);
-    snprintf(count, sizeof(count), "%d", o.services * o.backends);
+    int origins = o.services * o.backends < MAX_ORIGINS ? o.services * o.backends : MAX_ORIGINS;
+    snprintf(count, sizeof(count), "%d", origins);
     const char *const testbed_args[] = {"--count", count, NULL};
     tb_harness tb;
     fo_error err;
@@ -309,7 +370,7 @@ int main(int argc, char **argv)
     }
     json_error_t jerr;
     manifest = json_load_file(tb.manifest, 0, &jerr);
-    if (!manifest || !(state = fleet_state(&o, manifest)) ||
+    if (!manifest || !(state = fleet_state(&o, manifest, 0)) ||
         mock_start(&m, o.bin_dir, tb.dir, state) != 0) {
         fprintf(stderr, "bench-scan: cannot set up the fleet (%s)\n",
                 manifest ? "fastly-mock" : jerr.text);
@@ -320,7 +381,7 @@ int main(int argc, char **argv)
     const char *trust = json_string_value(json_object_get(manifest, "trust_bundle"));
     printf("fixorigin scan --all --concurrency %d: %d stand-in services x %d backends on %d "
            "loopback origins (%d services with a fixable backend)\n\n",
-           o.concurrency, o.services, o.backends, o.services * o.backends, broken);
+           o.concurrency, o.services, o.backends, origins, broken);
     double seconds[MAX_RUNS];
     figures f;
     for (int r = 0; r < o.runs; r++) {
@@ -349,6 +410,8 @@ int main(int argc, char **argv)
                f.applied == 1 ? "" : "s");
         failed |= f.applied != broken || f.ok != o.services || f.exit_code != 0;
     }
+    if (o.silent_pct > 0)
+        failed |= compare_silent(&o, &m, tb.dir, manifest, trust, state);
 out:
     if (m.pid > 0)
         tb_harness_terminate(m.pid, 10000);
