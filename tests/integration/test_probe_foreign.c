@@ -161,7 +161,11 @@ static bool start_gnutls(server *s, const struct foreign_case *c)
             fx_args_add(&a, base[i]);
         if (c->tls13_only)
             fx_args_add(&a, "--priority=NORMAL:-VERS-ALL:+VERS-TLS1.3");
-        if (server_start(s, a.argv, "IPv4", atoi(port)))
+        /* gnutls-serv prints "listening on IPv4 ... port N..." before it listens and
+         * "done" after: wait for the whole line, or a probe can come too early. */
+        char ready[64];
+        snprintf(ready, sizeof(ready), "IPv4 0.0.0.0 port %s...done", port);
+        if (server_start(s, a.argv, ready, atoi(port)))
             return true;
         server_stop(s); /* the port was taken meanwhile: try another */
     }
