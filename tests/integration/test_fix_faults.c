@@ -76,7 +76,7 @@ static const fault_case cases[] = {
     {"clone malformed", {CLONE "1:malformed"}, 0, 0, DRAFT, "verified", NULL},
     {"another version activated during clone",
      {CLONE "1:delay=2500"},
-     2,
+     3, /* tokens/self is in: the clone waits */
      4,
      OTHER,
      "conflict",
@@ -122,7 +122,7 @@ static const fault_case cases[] = {
     {"validate malformed", {VALIDATE "1:malformed"}, 0, 1, ORIGINAL, "failed", "validate"},
     {"another version activated during validate",
      {VALIDATE "1:delay=2500"},
-     7,
+     8, /* the diff is in: validate waits */
      4,
      OTHER,
      "conflict",
@@ -222,7 +222,7 @@ static const fault_case cases[] = {
     {"verify read malformed", {DETAILS "3:malformed"}, 0, 3, ORIGINAL, "rolled_back", "verify"},
     {"another version activated before verifying",
      {DETAILS "3:delay=2500"},
-     10,
+     11, /* our activate is in: theirs comes while verification waits */
      4,
      OTHER,
      "conflict",
