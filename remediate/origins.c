@@ -70,6 +70,7 @@ static int decl_backend(fo_backend **out, const fo_vcl_decl *d, char *why, size_
         b->port = -1;
         b->connect_timeout = b->first_byte_timeout = b->between_bytes_timeout = -1;
         b->ssl_check_cert = true; /* Fastly's default: always */
+        b->prefer_ipv6 = -1;      /* not said: the service type's default */
     }
     static const struct {
         const char *prop;
@@ -113,6 +114,14 @@ static int decl_backend(fo_backend **out, const fo_vcl_decl *d, char *why, size_
             rc = FO_EINVAL;
         }
         b->use_ssl = rc == 0 && strcmp(p->value, "true") == 0;
+    }
+    if (rc == 0 && (p = fo_vcl_decl_prop(d, "prefer_ipv6"))) {
+        if (p->kind != FO_VCL_WORD ||
+            (strcmp(p->value, "true") != 0 && strcmp(p->value, "false") != 0)) {
+            snprintf(why, size, ".prefer_ipv6 is neither true nor false");
+            rc = FO_EINVAL;
+        }
+        b->prefer_ipv6 = rc == 0 && strcmp(p->value, "true") == 0;
     }
     if (rc == 0 && (p = fo_vcl_decl_prop(d, "ssl_check_cert"))) {
         if (p->kind != FO_VCL_WORD ||
@@ -265,6 +274,7 @@ static int pool_backend(fo_backend **out, const fo_pool *pool, const fo_pool_ser
     b->name = fo_rem_strdupf("%s/%s:%ld", pool->name, server->address, server->port);
     b->address = fo_strdup(server->address);
     b->port = server->port;
+    b->prefer_ipv6 = -1; /* a pool does not say */
     b->use_ssl = pool->use_tls;
     b->ssl_check_cert = pool->tls_check_cert;
     b->connect_timeout = pool->connect_timeout;

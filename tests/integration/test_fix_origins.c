@@ -62,6 +62,7 @@ static void start(const char *broken_vcl, const char *const *mock_args)
              "\t.ssl = true;\r\n"
              "\t.ssl_cert_hostname = \"www.origin.test\";\r\n"
              "\t.ssl_sni_hostname = \"www.origin.test\";\r\n"
+             "\t.prefer_ipv6 = true;\r\n"
              "}\r\n",
              chain_port);
     snprintf(dynamic_text, sizeof(dynamic_text),
@@ -193,6 +194,16 @@ START_TEST(each_origin_is_found_with_its_source_and_planned_where_it_is_defined)
     diff = field(json_array_get(backends, 2), "text_diff");
     ck_assert_ptr_nonnull(strstr(diff, "+\t.ssl_ca_cert = {\"-----BEGIN CERTIFICATE-----\n"));
     ck_assert_str_eq(field(json_array_get(backends, 3), "consent"), "--allow-dynamic-snippet");
+    /* The declaration's .prefer_ipv6 reaches the probe; one that does not say is false on a
+     * VCL service. */
+    json_t *settings = json_object_get(
+        json_object_get(json_object_get(json_array_get(backends, 2), "probe"), "target"),
+        "settings");
+    ck_assert(json_is_true(json_object_get(settings, "prefer_ipv6")));
+    settings = json_object_get(
+        json_object_get(json_object_get(json_array_get(backends, 1), "probe"), "target"),
+        "settings");
+    ck_assert(json_is_false(json_object_get(settings, "prefer_ipv6")));
     ck_assert_str_eq(field(json_array_get(backends, 0), "text_diff"), "");
     ck_assert_uint_eq(json_array_size(json_object_get(plan, "notes")), 0);
     json_decref(plan);
@@ -226,7 +237,7 @@ START_TEST(apply_fixes_each_origin_where_it_is_defined_and_a_second_run_finds_no
     ck_assert_str_eq(stored_text(state, 1, "vcls", "main"), main_vcl);
     /* init snippet: the PEM, in the file's CRLF, indented with its tab. */
     const char *snippet = stored_text(state, 2, "snippets", "backends");
-    ck_assert_ptr_nonnull(strstr(snippet, "\t.ssl_sni_hostname = \"www.origin.test\";\r\n"
+    ck_assert_ptr_nonnull(strstr(snippet, "\t.prefer_ipv6 = true;\r\n"
                                           "\t.ssl_ca_cert = {\"-----BEGIN CERTIFICATE-----\r\n"));
     ck_assert_ptr_nonnull(strstr(snippet, "-----END CERTIFICATE-----\r\n\"};\r\n}\r\n"));
     ck_assert_int_eq(strncmp(snippet, init_snippet, strlen(init_snippet) - 3), 0);
