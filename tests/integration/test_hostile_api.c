@@ -432,6 +432,8 @@ static void commands_end_in_time(hostile_mode mode, long bound_ms, long rss_cap_
                       commands[i][0], commands[i][1], r.status, r.ms, bound_ms, r.max_rss_kb,
                       rss_cap_kb, r.output);
         ck_assert_msg(!strstr(r.output, TOKEN), "the token in the output:\n%s", r.output);
+        fprintf(stderr, "hostile_api mode %d: fixorigin %s %s: exit %d in %.0f ms, %ld KiB\n",
+                (int)mode, commands[i][0], commands[i][1], r.status, r.ms, r.max_rss_kb);
         free(r.output);
     }
 }
@@ -467,6 +469,8 @@ START_TEST(scan_all_against_endless_pages)
                       r.output);
         ck_assert_msg(strstr(r.output, m == 0 ? "repeats itself" : "past 50 pages"), "%s",
                       r.output);
+        fprintf(stderr, "hostile_api endless pages (%s): scan --all exit %d in %.0f ms, %ld KiB\n",
+                m == 0 ? "the same page" : "new services", r.status, r.ms, r.max_rss_kb);
         free(r.output);
         teardown();
         setup();
