@@ -44,6 +44,20 @@ bool fo_cmd_parse_int(const char *s, long min, long max, long *out);
  * (explicit), a warning naming both goes to stderr. option names the flag in the warning. */
 int fo_cmd_fit_concurrency(long requested, bool explicit, const char *option);
 
+/* ---- signals.c: SIGINT/SIGTERM/SIGHUP and SIGPIPE for the commands that write ---- */
+
+/* Ignores SIGPIPE and hands SIGINT, SIGTERM and SIGHUP to a thread of their own: the first
+ * asks the run to stop (fo_cmd_stop_requested), and a second one, or the end of the grace
+ * ($FIXORIGIN_GRACE_S, default 20 s), cuts the run short with exit 1 after printing the
+ * state line to stderr. Call before starting any thread. 0 or FO_EIO. */
+int fo_cmd_signals_start(void);
+/* Whether a stop was asked for (an fo_apply_stop_fn; ctx unused). */
+bool fo_cmd_stop_requested(void *ctx);
+/* The signal that asked to stop, 0 when none did. */
+int fo_cmd_stop_signal(void);
+/* Sets what a run cut short says about the state it leaves. */
+void fo_cmd_signals_state(const char *fmt, ...) FO_PRINTF(1, 2);
+
 /* The subcommands (cmd/<name>_cmd.c). */
 int fo_cmd_probe(int argc, char **argv);
 int fo_cmd_show(int argc, char **argv);

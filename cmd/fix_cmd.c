@@ -8,8 +8,9 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "fixorigin/report.h"
 #include "fixorigin/remediate.h"
+#include "fixorigin/report.h"
+#include "fixorigin/scan.h"
 
 #define CA_FILE_MAX_BYTES (1u << 20)
 #define MAX_LIST 64
@@ -49,11 +50,15 @@ static void usage(FILE *out)
         "                              system's; env FIXORIGIN_TRUST_BUNDLE)\n"
         "  --token-file FILE           read the API token from FILE (default:\n"
         "                              $FASTLY_API_TOKEN, then $FASTLY_API_KEY)\n"
+        "  --state-dir DIR             per-service locks and intent records, shared with\n"
+        "                              scan and serve (default $XDG_STATE_HOME/fixorigin,\n"
+        "                              else ~/.local/state/fixorigin)\n"
         "  -h, --help                  this help\n"
         "\n"
         "exit: 0 nothing to fix, or applied and verified; 1 error, nothing activated;\n"
         "      2 fixes planned; 3 activated, failed verification, rolled back;\n"
-        "      4 conflict (the service changed meanwhile), safe to retry;\n"
+        "      4 conflict (the service changed meanwhile, or another writer is at work\n"
+        "        on it), safe to retry;\n"
         "      5 problems that need a person; 64 usage\n");
 }
 
@@ -71,6 +76,7 @@ enum {
     OPT_ALLOW_DYNAMIC_SNIPPET,
     OPT_TRUST_BUNDLE,
     OPT_TOKEN_FILE,
+    OPT_STATE_DIR,
 };
 
 static const struct option long_options[] = {
@@ -87,6 +93,7 @@ static const struct option long_options[] = {
     {"allow-dynamic-snippet", no_argument, NULL, OPT_ALLOW_DYNAMIC_SNIPPET},
     {"trust-bundle", required_argument, NULL, OPT_TRUST_BUNDLE},
     {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+    {"state-dir", required_argument, NULL, OPT_STATE_DIR},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -103,6 +110,7 @@ typedef struct fix_args {
     const char *ca_file;
     const char *trust_bundle;
     const char *token_file;
+    const char *state_dir;
 } fix_args;
 
 #define usage_error(...) fo_cmd_usage_error(NULL, __VA_ARGS__)
@@ -174,6 +182,9 @@ static int parse_args(fix_args *a, int argc, char **argv)
         case OPT_TOKEN_FILE:
             a->token_file = optarg;
             break;
+        case OPT_STATE_DIR:
+            a->state_dir = optarg;
+            break;
         default:
             return fo_cmd_option_error(NULL, opt, argv);
         }
@@ -197,6 +208,8 @@ static int parse_args(fix_args *a, int argc, char **argv)
 
 typedef struct out_ctx {
     bool color;
+    bool quiet;         /* --json: steps are not printed */
+    long draft, before; /* the apply's draft and the version it was cloned from */
 } out_ctx;
 
 static const char *paint(const out_ctx *o, const char *code)
@@ -345,11 +358,51 @@ static void print_plan_summary(const fo_plan *plan, bool apply)
            !apply && n[FO_BACKEND_FIX] ? " Nothing was written; --apply writes the fixes." : "");
 }
 
+/* What a run cut short by a signal leaves, as of this event. */
+static void note_state(out_ctx *o, const fo_event *ev)
+{
+    long from = 0, draft = 0;
+    if (ev->finished && ev->step == FO_STEP_CLONE && ev->record->ok &&
+        sscanf(ev->record->message, "version %ld -> draft %ld", &from, &draft) == 2) {
+        o->draft = draft;
+        o->before = from;
+    }
+    if (o->draft == 0)
+        return;
+    switch (ev->step) {
+    case FO_STEP_ACTIVATE:
+    case FO_STEP_VERIFY:
+        if (ev->step == FO_STEP_VERIFY && ev->finished && ev->record->ok) {
+            fo_cmd_signals_state("draft %ld is active and verified", o->draft);
+            break;
+        }
+        fo_cmd_signals_state("draft %ld may be active, unverified (version %ld was active "
+                             "before); the intent record stays, and the next run for this "
+                             "service verifies it or rolls back to version %ld",
+                             o->draft, o->before, o->before);
+        break;
+    case FO_STEP_ROLLBACK:
+        if (ev->finished && ev->record->ok)
+            fo_cmd_signals_state("rolled back: version %ld is active again", o->before);
+        else
+            fo_cmd_signals_state("rolling back from draft %ld to version %ld: unknown which is "
+                                 "active; the intent record stays for the next run",
+                                 o->draft, o->before);
+        break;
+    default:
+        fo_cmd_signals_state("nothing was activated: version %ld is active; draft %ld is left, "
+                             "never activated",
+                             o->before, o->draft);
+        break;
+    }
+}
+
 /* Prints each apply step as it finishes. */
 static void on_event(void *ctx, const fo_event *ev)
 {
-    const out_ctx *o = ctx;
-    if (!ev->finished || ev->step == FO_STEP_DETAILS || ev->step == FO_STEP_PROBE)
+    out_ctx *o = ctx;
+    note_state(o, ev);
+    if (o->quiet || !ev->finished || ev->step == FO_STEP_DETAILS || ev->step == FO_STEP_PROBE)
         return;
     const fo_step_record *r = ev->record;
     printf("  %-10s %s%-6s%s ", fo_step_name(r->step), paint(o, r->ok ? GREEN : BOLD_RED),
@@ -453,10 +506,17 @@ int fo_cmd_fix(int argc, char **argv)
     fo_apply_result *applied = NULL;
     char *token = NULL, *ca_pem = NULL;
     fo_cmd_report report = {0};
+    fo_writer w;
+    memset(&w, 0, sizeof(w));
     int code = parse_args(&a, argc, argv);
     if (code >= 0)
         return code;
-    out_ctx o = {.color = !a.json && fo_cmd_use_color(stdout)};
+    out_ctx o = {.color = !a.json && fo_cmd_use_color(stdout), .quiet = a.json};
+    /* Only a run that may write needs them: a plan run stays an ordinary process. */
+    if (a.apply && fo_cmd_signals_start() != 0) {
+        fo_cmd_errorf("cannot set up signal handling");
+        return FO_EXIT_ERROR;
+    }
     fo_error_clear(&e);
     report.service_id = a.service_id;
     report.apply_mode = a.apply;
@@ -487,6 +547,32 @@ int fo_cmd_fix(int argc, char **argv)
         fo_cmd_errorf("%s", e.msg);
         code = FO_EXIT_ERROR;
         goto out;
+    }
+    if (a.apply) {
+        /* One writer per service on this machine (the lock), and what an earlier run here
+         * left is finished first. */
+        char dir[FO_SCAN_PATH_MAX];
+        if (fo_scan_state_dir(dir, sizeof(dir), a.state_dir, &e) != 0 ||
+            fo_writer_begin(&w, dir, a.service_id, &e) != 0) {
+            fo_cmd_errorf("%s", e.msg);
+            report.error = e.msg;
+            code = e.code == FO_ECONFLICT ? FO_EXIT_CONFLICT : FO_EXIT_ERROR;
+            report.result = (fo_result)code;
+            goto report;
+        }
+        int recovered = fo_writer_recover(&w, api, prober, &e);
+        report.earlier_run = fo_writer_earlier(&w);
+        if (report.earlier_run && !a.json) {
+            printf("earlier run: ");
+            fo_cmd_put_clean(stdout, report.earlier_run);
+            putchar('\n');
+        }
+        if (recovered != 0) {
+            fo_cmd_errorf("%s; nothing was written", e.msg);
+            report.error = e.msg;
+            code = FO_EXIT_ERROR;
+            goto report;
+        }
     }
     fo_plan_options popts = {
         .consent = {.trust_presented_ca = a.trust_presented_ca,
@@ -523,8 +609,10 @@ int fo_cmd_fix(int argc, char **argv)
     if (go) {
         fo_apply_options aopts = {.activate = a.activate,
                                   .reread_first = interactive,
-                                  .event = a.json ? NULL : on_event,
-                                  .event_ctx = &o};
+                                  .event = on_event,
+                                  .event_ctx = &o,
+                                  .stop = fo_cmd_stop_requested};
+        fo_writer_apply_options(&w, &aopts);
         if (!a.json && n[FO_BACKEND_FIX] > 0)
             printf("\napply\n");
         rc = fo_remediate_apply(&applied, api, prober, plan, &aopts, &e);
@@ -550,11 +638,15 @@ report:
         goto out;
     if (a.json)
         print_report(&report);
-    if (fflush(stdout) != 0) {
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        /* A reader that went away (SIGPIPE is ignored) does not change what was done: the
+         * exit code still says it. */
         fo_cmd_errorf("cannot write the output");
-        code = FO_EXIT_ERROR;
+        if (!applied)
+            code = FO_EXIT_ERROR;
     }
 out:
+    fo_writer_end(&w);
     fo_apply_result_free(applied);
     fo_plan_free(plan);
     fo_prober_free(prober);

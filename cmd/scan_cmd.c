@@ -249,6 +249,11 @@ int fo_cmd_scan(int argc, char **argv)
     int code = parse_args(&a, &ids, argc, argv);
     if (code >= 0)
         goto out;
+    if (fo_cmd_signals_start() != 0) {
+        fo_cmd_errorf("cannot set up signal handling");
+        code = FO_EXIT_ERROR;
+        goto out;
+    }
     code = FO_EXIT_USAGE;
     if (a.shard_text && fo_scan_shard_parse(&shard, a.shard_text, &err) != 0) {
         usage_error("%s", err.msg);
@@ -282,6 +287,11 @@ int fo_cmd_scan(int argc, char **argv)
     fo_scan_list_shard(&ids, &shard);
     a.opts.shard = shard;
     a.opts.api = &cfg;
+    a.opts.stop = fo_cmd_stop_requested;
+    if (a.opts.apply)
+        fo_cmd_signals_state("an apply under way may leave a draft active and unverified: its "
+                             "record in %s/intents names it, and the next scan finishes it",
+                             a.opts.state_dir);
     code = fo_scan_run(&a.opts, (const char *const *)ids.ids, ids.count);
 out:
     fo_scan_acks_free(&acks);

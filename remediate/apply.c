@@ -4,13 +4,16 @@
  * The invariant: at the end the active version is the one planned against, or a new one that
  * was verified; the only exception is an API that stops answering between activating and
  * reading back, which the outcome FO_APPLY_UNKNOWN says. Writes are never retried blindly:
- * the API client reads back instead. A one-backend fix costs 12 requests, 4 of them writes
- * (clone, comment, update, activate); a rollback is a fifth write. */
+ * the API client reads back instead. A one-backend fix costs 13 requests, 4 of them writes
+ * (clone, comment, update, activate); a rollback is a fifth write, and so is marking a draft
+ * released when a run stops after cloning. One writer per service: see FO_TICKET_LEASE_S. */
+#define _GNU_SOURCE /* timegm */
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "remediate_int.h"
 
@@ -25,6 +28,10 @@ typedef struct apply_ctx {
     fo_rem_steps steps;
     const char *sid;
     long draft;
+    long long draft_made; /* Fastly's created_at of our draft, epoch s; -1 unknown */
+    double cloned_ms;     /* monotonic, just before the clone went out */
+    long lease_s;
+    bool journal_open; /* the journal has a record of this run's draft */
 } apply_ctx;
 
 bool fo_activate_mode_parse(const char *s, fo_activate_mode *out)
@@ -80,16 +87,16 @@ static void random_run_id(char out[17])
         snprintf(out + 2 * i, 3, "%02x", bytes[i]);
 }
 
-/* "fixorigin: origin: set ssl_cert_hostname to x; api: ... (run ID, by U1)": a later run
- * knows its drafts by the prefix. */
-static char *version_comment(const apply_ctx *a)
+/* "fixorigin: origin: set ssl_cert_hostname to x; api: ... (run ID, by U1)" after head: a
+ * later run knows its drafts by the prefix, and by the head whether one is still a ticket. */
+static char *version_comment(const apply_ctx *a, const char *head)
 {
     fo_buf b = {0};
     char tail[160];
     snprintf(tail, sizeof(tail), " (run %s%s%.64s)", a->result->run_id,
              a->opts->requested_by ? ", by " : "",
              a->opts->requested_by ? a->opts->requested_by : "");
-    int rc = fo_buf_puts(&b, "fixorigin: ");
+    int rc = fo_buf_puts(&b, head);
     bool first = true;
     for (size_t i = 0; rc == 0 && i < a->plan->backend_count; i++) {
         const fo_backend_plan *bp = &a->plan->backends[i];
@@ -122,6 +129,175 @@ static long active_in(const fo_version_list *list)
     return 0;
 }
 
+/* Marks the draft as one no fixorigin run will activate, so that it stops being a ticket
+ * at once rather than when its lease ends. One write; when it fails the draft is still
+ * never activated, and the journal keeps the record so this machine's next run knows. */
+static void release_draft(apply_ctx *a, const char *why)
+{
+    fo_version *v = NULL;
+    fo_error e;
+    char head[160];
+    fo_error_clear(&e);
+    snprintf(head, sizeof(head), FO_COMMENT_RELEASED " (%.100s): ", why);
+    char *comment = version_comment(a, head);
+    fo_rem_step_start(&a->steps, FO_STEP_RELEASE, NULL);
+    int rc = comment ? fo_api_version_comment(a->api, &v, a->sid, a->draft, comment, &e)
+                     : fo_error_set(&e, FO_ENOMEM, "out of memory");
+    if (rc == 0) {
+        fo_rem_step_done(&a->steps, FO_STEP_RELEASE, NULL, true, NULL,
+                         "draft %ld is marked released: no fixorigin run activates it", a->draft);
+    } else {
+        fo_rem_step_done(&a->steps, FO_STEP_RELEASE, NULL, false, NULL,
+                         "%s: draft %ld still counts as a ticket until its lease ends", e.msg,
+                         a->draft);
+        a->result->record_open = true;
+    }
+    fo_version_free(v);
+    free(comment);
+}
+
+/* A step that failed after the clone: the draft stays, never activated. */
+static int draft_failed(apply_ctx *a, fo_step step, const char *backend, int rc, const fo_error *e,
+                        const char *diff)
+{
+    fo_rem_step_done(&a->steps, step, backend, false, diff,
+                     "%s; draft %ld is left as it is and never activated", e->msg, a->draft);
+    finish(a, rc == FO_ECONFLICT ? FO_APPLY_CONFLICT : FO_APPLY_FAILED, e);
+    release_draft(a, fo_step_name(step));
+    return rc ? rc : FO_ESTATE;
+}
+
+/* ---- the ticket ---- */
+
+/* "2022-11-04T17:45:17Z" (anything after the seconds is ignored) as epoch seconds, -1 when
+ * it is not that. */
+static long long parse_utc(const char *s)
+{
+    int year, month, day, hour, minute, second;
+    if (!s ||
+        sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &year, &month, &day, &hour, &minute, &second) != 6)
+        return -1;
+    struct tm tm = {.tm_year = year - 1900,
+                    .tm_mon = month - 1,
+                    .tm_mday = day,
+                    .tm_hour = hour,
+                    .tm_min = minute,
+                    .tm_sec = second};
+    time_t t = timegm(&tm);
+    return t == (time_t)-1 ? -1 : (long long)t;
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+    return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static bool known_dead(const apply_ctx *a, long number)
+{
+    for (size_t i = 0; i < a->opts->dead_draft_count; i++) {
+        if (a->opts->dead_drafts[i] == number)
+            return true;
+    }
+    return false;
+}
+
+/* The first draft in list that may be an earlier writer's ticket ahead of ours: numbered
+ * between the planned version and our draft, neither locked nor active, not marked released
+ * or for review, not known to be over, and made less than the lease before ours. A draft of
+ * unknown age counts: no safety decision rests on a field that may be missing. */
+static const fo_version *ticket_ahead(const apply_ctx *a, const fo_version_list *list)
+{
+    long long ours = a->draft_made;
+    for (size_t i = 0; i < list->count && ours < 0; i++) {
+        if (list->items[i].number == a->draft)
+            ours = parse_utc(list->items[i].created_at);
+    }
+    for (size_t i = 0; i < list->count; i++) {
+        const fo_version *v = &list->items[i];
+        if (v->number <= a->plan->active_version || v->number >= a->draft || v->locked ||
+            v->active || starts_with(v->comment, FO_COMMENT_RELEASED) ||
+            starts_with(v->comment, FO_COMMENT_REVIEW) || known_dead(a, v->number))
+            continue;
+        long long made = parse_utc(v->created_at);
+        if (made >= 0 && ours >= 0 && made < ours - a->lease_s)
+            continue;
+        return v;
+    }
+    return NULL;
+}
+
+/* Stands down for the earlier writer's draft: nothing of ours is activated. */
+static int stand_down(apply_ctx *a, fo_step step, const fo_version *ahead)
+{
+    fo_error e;
+    char comment[120];
+    snprintf(comment, sizeof(comment), "%s", ahead->comment ? ahead->comment : "");
+    fo_error_set(&e, FO_ECONFLICT,
+                 "draft %ld (made %s, comment \"%.80s\") came before ours (%ld): another writer "
+                 "may be about to activate it, so this run stands down and activates nothing; "
+                 "run again later (a draft stops counting %ld minutes after it was made, or "
+                 "once fixorigin marks it released)",
+                 ahead->number, ahead->created_at ? ahead->created_at : "at an unknown time",
+                 comment, a->draft, (a->lease_s + 59) / 60);
+    a->result->ticket_ahead = ahead->number;
+    fo_rem_step_done(&a->steps, step, NULL, false, NULL, "%s", e.msg);
+    finish(a, FO_APPLY_CONFLICT, &e);
+    release_draft(a, "stood down for an earlier draft");
+    return FO_ECONFLICT;
+}
+
+/* After cloning: the version list decides whether this run holds the lowest ticket. */
+static int check_ticket(apply_ctx *a)
+{
+    fo_version_list *list = NULL;
+    fo_error e;
+    fo_error_clear(&e);
+    fo_rem_step_start(&a->steps, FO_STEP_TICKET, NULL);
+    int rc = fo_api_version_list(a->api, &list, a->sid, &e);
+    if (rc != 0)
+        return draft_failed(a, FO_STEP_TICKET, NULL, rc, &e, NULL);
+    const fo_version *ahead = ticket_ahead(a, list);
+    if (ahead)
+        rc = stand_down(a, FO_STEP_TICKET, ahead);
+    else
+        fo_rem_step_done(&a->steps, FO_STEP_TICKET, NULL, true, NULL,
+                         "draft %ld is the first since version %ld: no other writer is ahead",
+                         a->draft, a->plan->active_version);
+    fo_version_list_free(list);
+    return rc;
+}
+
+/* Asks the caller whether to stop; before activating only. */
+static int maybe_stop(apply_ctx *a)
+{
+    if (!a->opts->stop || !a->opts->stop(a->opts->stop_ctx))
+        return 0;
+    fo_error e;
+    a->result->interrupted = true;
+    if (a->draft > 0) {
+        fo_error_set(&e, FO_ESTATE,
+                     "interrupted before activating: nothing was activated; draft %ld is left "
+                     "as it is",
+                     a->draft);
+        finish(a, FO_APPLY_FAILED, &e);
+        release_draft(a, "interrupted");
+    } else {
+        fo_error_set(&e, FO_ESTATE, "interrupted before writing anything");
+        finish(a, FO_APPLY_FAILED, &e);
+    }
+    return FO_ESTATE;
+}
+
+static int journal(apply_ctx *a, fo_journal_phase phase, fo_error *e)
+{
+    if (!a->opts->journal)
+        return 0;
+    int rc = a->opts->journal(a->opts->journal_ctx, phase, a->plan, a->result, e);
+    if (rc == 0)
+        a->journal_open = phase != FO_JOURNAL_SETTLED;
+    return rc;
+}
+
 /* Reads the version list and checks the planned version is still active. Returns 0, a
  * failure to read (FAILED), or FO_ECONFLICT. */
 static int check_still_active(apply_ctx *a, fo_step step, fo_version_list **out_list)
@@ -146,7 +322,30 @@ static int check_still_active(apply_ctx *a, fo_step step, fo_version_list **out_
         finish(a, FO_APPLY_CONFLICT, &e);
         a->result->active_after = now;
         fo_version_list_free(list);
+        if (a->draft > 0)
+            release_draft(a, "the service changed meanwhile");
         return FO_ECONFLICT;
+    }
+    if (a->draft > 0) {
+        /* Right before activating: still the lowest ticket, and well within its lease. */
+        const fo_version *ahead = ticket_ahead(a, list);
+        double held_s = (fo_now_ms() - a->cloned_ms) / 1000.0;
+        if (ahead) {
+            rc = stand_down(a, step, ahead);
+            fo_version_list_free(list);
+            return rc;
+        }
+        if (held_s > (double)a->lease_s / 2) {
+            fo_error_set(&e, FO_ECONFLICT,
+                         "draft %ld was cloned %.0f s ago, more than half its %ld s lease: other "
+                         "writers may soon count it as lapsed, so it is not activated; run again",
+                         a->draft, held_s, a->lease_s);
+            fo_rem_step_done(&a->steps, step, NULL, false, NULL, "%s", e.msg);
+            finish(a, FO_APPLY_CONFLICT, &e);
+            fo_version_list_free(list);
+            release_draft(a, "its lease ran short");
+            return FO_ECONFLICT;
+        }
     }
     fo_rem_step_done(&a->steps, step, NULL, true, NULL, "version %ld is still active", now);
     if (out_list)
@@ -167,7 +366,25 @@ static int clone_draft(apply_ctx *a)
         rc = check_still_active(a, FO_STEP_REREAD, &fresh);
     if (rc != 0)
         return rc;
+    const fo_version *known = fresh ? fresh->items : a->plan->versions;
+    size_t known_count = fresh ? fresh->count : a->plan->version_count;
+    for (size_t i = 0; i < known_count; i++) {
+        if (known[i].number > a->result->highest_before)
+            a->result->highest_before = known[i].number;
+    }
     fo_rem_step_start(&a->steps, FO_STEP_CLONE, NULL);
+    /* On record before the request: a run killed while cloning leaves a draft the next run
+     * can still tell from other writers' (numbered above highest_before, never commented). */
+    if ((rc = journal(a, FO_JOURNAL_CLONING, &e)) != 0) {
+        char first[sizeof(e.msg)];
+        snprintf(first, sizeof(first), "%s", e.msg);
+        fo_error_set(&e, rc, "cannot record the run's intent: %s; nothing was written", first);
+        fo_rem_step_done(&a->steps, FO_STEP_CLONE, NULL, false, NULL, "%s", e.msg);
+        finish(a, FO_APPLY_FAILED, &e);
+        fo_version_list_free(fresh);
+        return rc;
+    }
+    a->cloned_ms = fo_now_ms();
     rc = fresh ? fo_api_version_clone_known(a->api, &draft, a->sid, a->plan->active_version,
                                             fresh->items, fresh->count, &e)
                : fo_api_version_clone_known(a->api, &draft, a->sid, a->plan->active_version,
@@ -177,24 +394,23 @@ static int clone_draft(apply_ctx *a)
         fo_rem_step_done(&a->steps, FO_STEP_CLONE, NULL, false, NULL, "%s%s", e.msg,
                          rc == FO_EUNKNOWN ? " (a draft may have been made: a later run names it)"
                                            : "");
+        a->result->record_open = rc == FO_EUNKNOWN;
         finish(a, rc == FO_ECONFLICT ? FO_APPLY_CONFLICT : FO_APPLY_FAILED, &e);
         return rc;
     }
     a->draft = a->result->draft = draft->number;
-    fo_rem_step_done(&a->steps, FO_STEP_CLONE, NULL, true, NULL, "version %ld -> draft %ld",
-                     a->plan->active_version, draft->number);
+    a->draft_made = parse_utc(draft->created_at);
     fo_version_free(draft);
+    /* Recorded at once, so that this machine's next run knows the draft whatever happens. */
+    if ((rc = journal(a, FO_JOURNAL_DRAFT, &e)) != 0) {
+        char first[sizeof(e.msg)];
+        snprintf(first, sizeof(first), "%s", e.msg);
+        fo_error_set(&e, rc, "cannot record the run's intent: %s", first);
+        return draft_failed(a, FO_STEP_CLONE, NULL, rc, &e, NULL);
+    }
+    fo_rem_step_done(&a->steps, FO_STEP_CLONE, NULL, true, NULL, "version %ld -> draft %ld",
+                     a->plan->active_version, a->draft);
     return 0;
-}
-
-/* A step that failed after the clone: the draft stays, never activated. */
-static int draft_failed(apply_ctx *a, fo_step step, const char *backend, int rc, const fo_error *e,
-                        const char *diff)
-{
-    fo_rem_step_done(&a->steps, step, backend, false, diff,
-                     "%s; draft %ld is left as it is and never activated", e->msg, a->draft);
-    finish(a, rc == FO_ECONFLICT ? FO_APPLY_CONFLICT : FO_APPLY_FAILED, e);
-    return rc ? rc : FO_ESTATE;
 }
 
 static int comment_draft(apply_ctx *a)
@@ -202,7 +418,8 @@ static int comment_draft(apply_ctx *a)
     fo_version *v = NULL;
     fo_error e;
     fo_error_clear(&e);
-    char *comment = version_comment(a);
+    char *comment = version_comment(
+        a, a->opts->activate == FO_ACTIVATE_NONE ? FO_COMMENT_REVIEW ": " : FO_COMMENT_PREFIX);
     if (!comment)
         return FO_ENOMEM;
     fo_rem_step_start(&a->steps, FO_STEP_COMMENT, NULL);
@@ -475,6 +692,7 @@ static void rollback(apply_ctx *a, const char *why)
                      "%s: version %ld may still be active, unverified: check the service", e.msg,
                      a->draft);
     a->result->active_after = 0;
+    a->result->record_open = true; /* the next run for the service looks again */
     char first[sizeof(e.msg)];
     snprintf(first, sizeof(first), "%s", e.msg);
     fo_error_set(&e, FO_EUNKNOWN,
@@ -546,6 +764,7 @@ static void activate_and_verify(apply_ctx *a)
     } else if (failed && now == a->plan->active_version) {
         a->result->active_after = now;
         a->result->activation_pending = !answered(&e);
+        a->result->record_open = a->result->activation_pending;
         char first[sizeof(e.msg)];
         snprintf(first, sizeof(first), "%s", e.msg);
         if (a->result->activation_pending)
@@ -561,6 +780,8 @@ static void activate_and_verify(apply_ctx *a)
                          first, now, a->draft);
         fo_rem_step_done(&a->steps, FO_STEP_VERIFY, NULL, false, NULL, "%s", e.msg);
         finish(a, act_rc == FO_ECONFLICT ? FO_APPLY_CONFLICT : FO_APPLY_FAILED, &e);
+        if (!a->result->activation_pending)
+            release_draft(a, "not activated");
     } else {
         /* Someone activated another version after ours (or instead): theirs stays. */
         a->result->active_after = now;
@@ -598,7 +819,9 @@ int fo_remediate_apply(fo_apply_result **out, fo_api *api, fo_prober *prober, co
         snprintf(result->run_id, sizeof(result->run_id), "%.16s", opts->run_id);
     else
         random_run_id(result->run_id);
-    apply_ctx a = {.api = api,
+    apply_ctx a = {.draft_made = -1,
+                   .lease_s = opts->ticket_lease_s > 0 ? opts->ticket_lease_s : FO_TICKET_LEASE_S,
+                   .api = api,
                    .prober = prober,
                    .plan = plan,
                    .opts = opts,
@@ -620,20 +843,32 @@ int fo_remediate_apply(fo_apply_result **out, fo_api *api, fo_prober *prober, co
                                  result);
         goto out;
     }
-    rc = clone_draft(&a);
+    rc = maybe_stop(&a);
+    if (rc == 0)
+        rc = clone_draft(&a);
+    if (rc == 0)
+        rc = check_ticket(&a);
+    if (rc == 0)
+        rc = maybe_stop(&a);
     if (rc == 0)
         rc = comment_draft(&a);
     for (size_t i = 0; rc == 0 && i < plan->backend_count; i++) {
         if (plan->backends[i].status == FO_BACKEND_FIX &&
-            plan->backends[i].origin.kind == FO_ORIGIN_BACKEND)
+            plan->backends[i].origin.kind == FO_ORIGIN_BACKEND && (rc = maybe_stop(&a)) == 0)
             rc = update_backend(&a, &plan->backends[i]);
     }
     if (rc == 0)
+        rc = maybe_stop(&a);
+    if (rc == 0)
         rc = update_origins(&a);
+    if (rc == 0)
+        rc = maybe_stop(&a);
     if (rc == 0)
         rc = compare_draft(&a);
     if (rc == 0)
         show_diff(&a);
+    if (rc == 0)
+        rc = maybe_stop(&a);
     if (rc == 0)
         rc = validate_draft(&a);
     if (rc == 0 && opts->activate == FO_ACTIVATE_NONE) {
@@ -641,13 +876,35 @@ int fo_remediate_apply(fo_apply_result **out, fo_api *api, fo_prober *prober, co
         goto out;
     }
     if (rc == 0)
+        rc = maybe_stop(&a);
+    if (rc == 0)
         rc = check_still_active(&a, FO_STEP_RECHECK, NULL);
+    if (rc == 0)
+        rc = maybe_stop(&a); /* the last chance: from here on the run finishes */
+    if (rc == 0) {
+        fo_error e;
+        fo_error_clear(&e);
+        /* The intent goes on record before the request: a run killed from here on leaves a
+         * record the next run for this service follows up. */
+        if ((rc = journal(&a, FO_JOURNAL_ACTIVATING, &e)) != 0) {
+            char first[sizeof(e.msg)];
+            snprintf(first, sizeof(first), "%s", e.msg);
+            fo_error_set(&e, rc, "cannot record the run's intent to activate: %s", first);
+            rc = draft_failed(&a, FO_STEP_ACTIVATE, NULL, rc, &e, NULL);
+        }
+    }
     if (rc == 0)
         activate_and_verify(&a);
     /* Versionless changes only on top of a verified version (or with none to make). */
     if (dynamic > 0 && result->outcome == FO_APPLY_VERIFIED)
         fo_rem_dynamic_apply(&a.steps, api, prober, plan, false, result);
 out:
+    if (a.journal_open && !result->record_open) {
+        fo_error e;
+        /* A record that cannot be cleared only makes the next run look again. */
+        (void)journal(&a, FO_JOURNAL_SETTLED, &e);
+    }
+    result->record_open = a.journal_open;
     result->steps = a.steps.items;
     result->step_count = a.steps.count;
     if (fixes > 0 && result->outcome == FO_APPLY_NOTHING) {
@@ -657,6 +914,138 @@ out:
         result->outcome = FO_APPLY_FAILED;
     }
     *out = result;
+    return 0;
+}
+
+/* Probes each named backend as config holds it; true when all pass, else why says which
+ * does not. */
+static bool earlier_fixes_pass(fo_prober *prober, const fo_version_config *config,
+                               const fo_earlier_run *run, char *why, size_t why_size)
+{
+    size_t n = run->fixed_count;
+    fo_probe_target *targets = calloc(n ? n : 1, sizeof(*targets));
+    fo_diagnosis **found = calloc(n ? n : 1, sizeof(*found));
+    size_t *index = calloc(n ? n : 1, sizeof(*index));
+    bool ok = targets && found && index;
+    fo_error e;
+    if (!ok)
+        snprintf(why, why_size, "out of memory");
+    for (size_t i = 0; ok && i < n; i++) {
+        const fo_backend *live = find_backend(config, run->fixed[i]);
+        if (!live) {
+            snprintf(why, why_size, "backend '%s' is missing from the active version",
+                     run->fixed[i]);
+            ok = false;
+        } else if (fo_rem_target(&targets[i], live, &e) != 0) {
+            snprintf(why, why_size, "backend '%s': %s", run->fixed[i], e.msg);
+            ok = false;
+        }
+        index[i] = i;
+    }
+    verify_state state = {.out = found, .index = index};
+    if (ok && n > 0 &&
+        fo_probe_run_many(prober, targets, n, (int)n, verify_done, &state, &e) != 0) {
+        snprintf(why, why_size, "cannot probe: %s", e.msg);
+        ok = false;
+    }
+    for (size_t i = 0; ok && i < n; i++) {
+        if (!found[i] || found[i]->verdict.class != FO_CLASS_OK) {
+            snprintf(why, why_size, "backend '%s' does not pass: %s", run->fixed[i],
+                     found[i] ? fo_class_id(found[i]->verdict.class) : "the probe could not run");
+            ok = false;
+        }
+    }
+    for (size_t i = 0; found && i < n; i++)
+        fo_diagnosis_free(found[i]);
+    free(found);
+    free(targets);
+    free(index);
+    return ok;
+}
+
+int fo_remediate_recover(fo_recovery *out, fo_api *api, fo_prober *prober, const char *service_id,
+                         const fo_earlier_run *run, fo_error *err)
+{
+    fo_service *svc = NULL;
+    fo_version *v = NULL;
+    fo_error e;
+    char why[400];
+    memset(out, 0, sizeof(*out));
+    if (!run || !api || !prober || !service_id)
+        return fo_error_set(err, FO_EINVAL, "nothing to recover");
+    const char *id = run->run_id ? run->run_id : "?";
+    if (!run->activating) {
+        out->outcome = FO_RECOVER_DRAFT_ONLY;
+        out->settled = true;
+        snprintf(out->message, sizeof(out->message),
+                 "run %s stopped before activating: its draft %ld was never activated and "
+                 "never will be",
+                 id, run->draft);
+        return 0;
+    }
+    fo_error_clear(&e);
+    if (fo_api_service_details(api, &svc, service_id, 0, &e) != 0) {
+        out->outcome = FO_RECOVER_UNKNOWN;
+        snprintf(out->message, sizeof(out->message),
+                 "run %s may have activated draft %ld (version %ld was active before) and it "
+                 "cannot be read now: %.200s; the record stays for the next run",
+                 id, run->draft, run->active_before, e.msg);
+        return 0;
+    }
+    out->active = svc->active ? svc->active->version.number : 0;
+    out->settled = true;
+    if (out->active == run->active_before) {
+        out->outcome = FO_RECOVER_NOT_ACTIVATED;
+        snprintf(out->message, sizeof(out->message),
+                 "run %s did not activate its draft %ld: version %ld is active, as before", id,
+                 run->draft, out->active);
+    } else if (out->active != run->draft) {
+        out->outcome = FO_RECOVER_OTHER;
+        snprintf(out->message, sizeof(out->message),
+                 "run %s left draft %ld; version %ld is active now (someone else's), and is "
+                 "left alone",
+                 id, run->draft, out->active);
+    } else if (earlier_fixes_pass(prober, svc->active, run, why, sizeof(why))) {
+        out->outcome = FO_RECOVER_VERIFIED;
+        snprintf(out->message, sizeof(out->message),
+                 "run %s activated draft %ld and stopped before verifying it: verified now, "
+                 "its fixed backends pass",
+                 id, run->draft);
+    } else {
+        /* Read again right before: a version someone activated meanwhile stays. */
+        fo_service_free(svc);
+        svc = NULL;
+        long now = fo_api_service_details(api, &svc, service_id, 0, &e) == 0 && svc->active
+                       ? svc->active->version.number
+                       : 0;
+        if (now != run->draft) {
+            out->outcome = now ? FO_RECOVER_OTHER : FO_RECOVER_UNKNOWN;
+            out->settled = now != 0;
+            out->active = now;
+            snprintf(out->message, sizeof(out->message),
+                     "run %s activated draft %ld, which fails verification (%.200s), but version "
+                     "%ld is active now: nothing is rolled back",
+                     id, run->draft, why, now);
+        } else if (fo_api_version_activate(api, &v, service_id, run->active_before, &e) == 0) {
+            out->outcome = FO_RECOVER_ROLLED_BACK;
+            out->active = run->active_before;
+            snprintf(out->message, sizeof(out->message),
+                     "run %s activated draft %ld and stopped before verifying it; it fails "
+                     "verification (%.200s): version %ld is active again",
+                     id, run->draft, why, run->active_before);
+        } else {
+            out->outcome = FO_RECOVER_UNKNOWN;
+            out->settled = false;
+            out->active = 0;
+            snprintf(out->message, sizeof(out->message),
+                     "run %s activated draft %ld, which fails verification (%.200s), and rolling "
+                     "back to version %ld failed: %.150s; unknown whether %ld or %ld is active",
+                     id, run->draft, why, run->active_before, e.msg, run->draft,
+                     run->active_before);
+        }
+    }
+    fo_version_free(v);
+    fo_service_free(svc);
     return 0;
 }
 

@@ -17,6 +17,7 @@ const char *fo_step_name(fo_step step)
         [FO_STEP_DIFF] = "diff",          [FO_STEP_VALIDATE] = "validate",
         [FO_STEP_RECHECK] = "recheck",    [FO_STEP_ACTIVATE] = "activate",
         [FO_STEP_VERIFY] = "verify",      [FO_STEP_ROLLBACK] = "rollback",
+        [FO_STEP_TICKET] = "ticket",      [FO_STEP_RELEASE] = "release",
     };
     return (unsigned)step < sizeof(names) / sizeof(names[0]) ? names[step] : "?";
 }

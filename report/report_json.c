@@ -196,6 +196,7 @@ json_t *fo_cmd_report_json(const fo_cmd_report *report)
     put(o, "result", json_string(fo_result_name(report->result)), &ok);
     put(o, "exit_code", json_integer((json_int_t)report->result), &ok);
     put(o, "error", fo_cmd_json_string(report->error), &ok);
+    put(o, "earlier_run", fo_cmd_json_string(report->earlier_run), &ok);
     put(o, "plan_id", plan ? json_string(plan->plan_id) : json_null(), &ok);
     long before = plan ? plan->active_version : 0;
     put(versions, "active_before", version_or_null(before), &ok);

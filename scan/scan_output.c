@@ -20,6 +20,7 @@ json_t *fo_scan_item_json(const fo_scan_options *opts, const fo_scan_item *item)
         .apply_mode = opts->apply,
         .result = item->result,
         .error = item->error.code != 0 ? item->error.msg : NULL,
+        .earlier_run = item->earlier_run[0] ? item->earlier_run : NULL,
         .stats = item->stats,
     };
     return fo_cmd_report_json(&report);
@@ -102,6 +103,11 @@ void fo_scan_item_text(FILE *out, const fo_scan_item *item, bool color)
         if (item->applied->draft > 0 && item->applied->outcome != FO_APPLY_VERIFIED)
             fprintf(out, ", draft %ld", item->applied->draft);
         fprintf(out, " (run %s)\n", item->applied->run_id);
+    }
+    if (item->earlier_run[0]) {
+        fputs("  earlier run: ", out);
+        fo_cmd_put_clean(out, item->earlier_run);
+        fputc('\n', out);
     }
     if (item->error.code != 0) {
         fputs("  ", out);

@@ -148,16 +148,26 @@ static void work(scan_state *st, fo_api *api, fo_scan_item *item, size_t index)
 {
     const fo_scan_options *opts = st->opts;
     fo_scan_lock *lock = NULL;
+    fo_writer guard;
     fo_api_stats before, after, read = scan_pool_read_stats(st->pool, index);
     long long reserved = 0;
     double started = fo_now_ms();
     fo_api_get_stats(api, &before);
     item->result = FO_RESULT_ERROR;
     fo_error_clear(&item->error);
-    if (opts->apply && scan_pool_take_lock(st->pool, index, &lock, &item->error) != 0) {
+    memset(&guard, 0, sizeof(guard));
+    if (opts->apply &&
+        (scan_pool_take_lock(st->pool, index, &lock, &item->error) != 0 ||
+         fo_writer_adopt(&guard, opts->state_dir, item->service_id, lock, &item->error) != 0)) {
         item->result = item->error.code == FO_ECONFLICT ? FO_RESULT_CONFLICT : FO_RESULT_ERROR;
         goto out;
     }
+    /* What an earlier run left on this service is finished before anything else. */
+    int recovered = opts->apply ? fo_writer_recover(&guard, api, st->prober, &item->error) : 0;
+    if (fo_writer_earlier(&guard))
+        snprintf(item->earlier_run, sizeof(item->earlier_run), "%s", fo_writer_earlier(&guard));
+    if (recovered != 0)
+        goto out;
     fo_plan_options popts = {0};
     if (scan_pool_plan_options(st->pool, index, &popts, &item->error) != 0 ||
         fo_remediate_plan(&item->plan, api, st->prober, item->service_id, &popts, &item->error) !=
@@ -170,7 +180,9 @@ static void work(scan_state *st, fo_api *api, fo_scan_item *item, size_t index)
         /* After a question the plan may be old: the active version is read again first. (The
          * details were read before the lock was taken; apply checks again that the version
          * planned against is still active before it activates.) */
-        fo_apply_options aopts = {.activate = opts->activate, .reread_first = !opts->yes};
+        fo_apply_options aopts = {
+            .activate = opts->activate, .reread_first = !opts->yes, .stop = opts->stop};
+        fo_writer_apply_options(&guard, &aopts);
         /* The question shows the plan as it stands: planned, and what it cost so far. */
         item->result = fo_remediate_result(item->plan, NULL);
         take_stock(item, api, &before, &read, started, &after);
@@ -187,7 +199,7 @@ static void work(scan_state *st, fo_api *api, fo_scan_item *item, size_t index)
     if (item->applied)
         item->error = item->applied->error;
 out:
-    fo_scan_lock_release(lock);
+    fo_writer_end(&guard);
     take_stock(item, api, &before, &read, started, &after);
     settle_budget(st, reserved, &after);
 }
@@ -256,7 +268,7 @@ static void *worker(void *arg)
     cfg.transport = NULL;
     int rc = fo_api_new(&api, &cfg, &err);
     size_t index;
-    while (scan_pool_next(st->pool, &index)) {
+    while (!(st->opts->stop && st->opts->stop(NULL)) && scan_pool_next(st->pool, &index)) {
         fo_scan_item item = {.service_id = st->ids[index]};
         if (rc != 0) {
             item.error = err;

@@ -15,8 +15,9 @@ void fo_serve_work(fo_serve *srv, fo_serve_outcome *out, const fo_serve_command 
                    const char *requested_by)
 {
     fo_api *api = NULL;
-    fo_scan_lock *lock = NULL;
+    fo_writer guard;
     fo_api_config cfg = srv->api;
+    memset(&guard, 0, sizeof(guard));
     memset(out, 0, sizeof(*out));
     fo_error_clear(&out->error);
     out->exit_code = FO_RESULT_ERROR;
@@ -25,12 +26,15 @@ void fo_serve_work(fo_serve *srv, fo_serve_outcome *out, const fo_serve_command 
         goto out;
     /* The lock is taken before planning, so that what is applied is what this run saw. */
     if (cmd->action == FO_SERVE_APPLY &&
-        (out->code = fo_scan_lock_acquire(&lock, srv->state_dir, cmd->service_id, &out->error)) !=
-            0) {
+        (out->code = fo_writer_begin(&guard, srv->state_dir, cmd->service_id, &out->error)) != 0) {
         if (out->code == FO_ECONFLICT)
             out->exit_code = FO_RESULT_CONFLICT;
         goto out;
     }
+    /* What an earlier run left on this service is finished before planning. */
+    if (cmd->action == FO_SERVE_APPLY &&
+        (out->code = fo_writer_recover(&guard, api, srv->prober, &out->error)) != 0)
+        goto out;
     fo_plan_options popts = {.concurrency = srv->cfg.backend_concurrency};
     out->code =
         fo_remediate_plan(&out->plan, api, srv->prober, cmd->service_id, &popts, &out->error);
@@ -45,6 +49,7 @@ void fo_serve_work(fo_serve *srv, fo_serve_outcome *out, const fo_serve_command 
     }
     if (cmd->action == FO_SERVE_APPLY) {
         fo_apply_options aopts = {.activate = FO_ACTIVATE_AUTO, .requested_by = requested_by};
+        fo_writer_apply_options(&guard, &aopts);
         out->code =
             fo_remediate_apply(&out->applied, api, srv->prober, out->plan, &aopts, &out->error);
         if (out->code != 0)
@@ -54,7 +59,7 @@ void fo_serve_work(fo_serve *srv, fo_serve_outcome *out, const fo_serve_command 
 out:
     if (api)
         fo_api_get_stats(api, &out->stats);
-    fo_scan_lock_release(lock);
+    fo_writer_end(&guard);
     fo_api_free(api);
 }
 

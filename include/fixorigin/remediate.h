@@ -283,10 +283,12 @@ typedef enum fo_step {
     FO_STEP_ACTIVATE,
     FO_STEP_VERIFY,   /* read the active version back and probe its fixed backends */
     FO_STEP_ROLLBACK, /* re-activate the previous version */
+    FO_STEP_TICKET,   /* after the clone: no earlier writer's draft is ahead of ours */
+    FO_STEP_RELEASE,  /* a draft that will not be activated is marked so in its comment */
 } fo_step;
 
 /* "details", "probe", "reread", "clone", "comment", "update", "read-back", "compare", "diff",
- * "validate", "recheck", "activate", "verify", "rollback". */
+ * "validate", "recheck", "activate", "verify", "rollback", "ticket", "release". */
 const char *fo_step_name(fo_step step);
 
 typedef struct fo_step_record {
@@ -358,6 +360,39 @@ typedef enum fo_activate_mode {
 /* Parses --activate's value, "auto" or "none"; false for anything else. */
 bool fo_activate_mode_parse(const char *s, fo_activate_mode *out);
 
+/* One writer per service, across machines, with nothing but Fastly's version list: a clone
+ * is a ticket. Fastly numbers versions one at a time, so after cloning a run lists the
+ * versions, and an unlocked draft numbered between the planned active version and its own,
+ * made less than the lease before its own (by Fastly's created_at: one clock), is an earlier
+ * writer's ticket: the run stands down (conflict, exit 4) and marks its draft released. The
+ * lowest ticket proceeds, and activates within half the lease of cloning or stands down too,
+ * so a ticket older than the lease is one nobody will activate any more: a killed run's draft
+ * stops blocking others once its lease ends. docs/reliability.md has the argument. */
+#define FO_TICKET_LEASE_S 900
+/* Version comments: a run's draft "fixorigin: <fixes> (run ID[, by WHO])"; one that no
+ * fixorigin run will activate starts with one of the two markers below. */
+#define FO_COMMENT_PREFIX "fixorigin: "
+#define FO_COMMENT_RELEASED "fixorigin: released"
+#define FO_COMMENT_REVIEW "fixorigin: for review"
+
+struct fo_apply_result;
+
+/* What a run tells its journal (the intent record in the state directory, cmd/intent.c). */
+typedef enum fo_journal_phase {
+    FO_JOURNAL_CLONING,    /* the clone is about to go out (result->highest_before) */
+    FO_JOURNAL_DRAFT,      /* a draft was cloned (result->draft, result->run_id) */
+    FO_JOURNAL_ACTIVATING, /* the activate request is about to go out */
+    FO_JOURNAL_SETTLED,    /* nothing this run did can still change what is active */
+} fo_journal_phase;
+
+/* Records phase; a failure (err set) before activating stops the run: a run that cannot
+ * record its intent does not activate. */
+typedef int (*fo_apply_journal_fn)(void *ctx, fo_journal_phase phase, const struct fo_plan *plan,
+                                   const struct fo_apply_result *result, fo_error *err);
+/* Whether the run should stop (a signal): asked between the steps before activating only,
+ * since from the activation on the run must finish verifying or rolling back. */
+typedef bool (*fo_apply_stop_fn)(void *ctx);
+
 typedef struct fo_apply_options {
     fo_activate_mode activate;
     bool reread_first;        /* re-read the active version before cloning: the plan is not fresh
@@ -366,6 +401,14 @@ typedef struct fo_apply_options {
     const char *requested_by; /* who asked (a chat user id), in the comment; NULL: none */
     fo_remediate_event_fn event;
     void *event_ctx;
+    fo_apply_journal_fn journal; /* NULL: no record kept */
+    void *journal_ctx;
+    fo_apply_stop_fn stop; /* NULL: never asked to stop */
+    void *stop_ctx;
+    const long *dead_drafts; /* drafts whose runs are known to be over (this machine's
+                                records, with the service's lock held): no tickets */
+    size_t dead_draft_count;
+    long ticket_lease_s; /* 0: FO_TICKET_LEASE_S */
 } fo_apply_options;
 
 typedef enum fo_apply_outcome {
@@ -388,6 +431,10 @@ typedef struct fo_apply_result {
     long active_after;       /* the version active at the end as last seen; 0 when unknown */
     bool activation_pending; /* the activate request got no clear answer and the draft was not
                                 active when read back: it may still take effect */
+    bool record_open;        /* the journal keeps this run's record: a later run must look */
+    bool interrupted;        /* stopped by the stop callback before activating */
+    long ticket_ahead;       /* the earlier writer's draft this run stood down for, or 0 */
+    long highest_before;     /* the highest version number before the clone */
     fo_step_record *steps;
     size_t step_count;
     fo_diagnosis **verified; /* per plan backend: the probe after activation, or NULL */
@@ -406,6 +453,40 @@ typedef struct fo_apply_result {
 int fo_remediate_apply(fo_apply_result **out, fo_api *api, fo_prober *prober, const fo_plan *plan,
                        const fo_apply_options *opts, fo_error *err) FO_WARN_UNUSED;
 void fo_apply_result_free(fo_apply_result *result);
+
+/* What a run's record says it left (cmd/intent.c keeps records in the state directory). */
+typedef struct fo_earlier_run {
+    const char *run_id;
+    long draft;
+    long active_before;
+    bool activating;          /* the activate request may have gone out */
+    const char *const *fixed; /* the backends the draft fixes */
+    size_t fixed_count;
+} fo_earlier_run;
+
+typedef enum fo_recovery_outcome {
+    FO_RECOVER_DRAFT_ONLY,    /* it never asked to activate: its draft is named, nothing to do */
+    FO_RECOVER_VERIFIED,      /* its draft is active and the fixed backends pass now */
+    FO_RECOVER_ROLLED_BACK,   /* its draft was active and failed: the version before is back */
+    FO_RECOVER_NOT_ACTIVATED, /* the version before is still active */
+    FO_RECOVER_OTHER,         /* another version is active: someone else's, left alone */
+    FO_RECOVER_UNKNOWN,       /* the service could not be read, or the rollback failed */
+} fo_recovery_outcome;
+
+typedef struct fo_recovery {
+    fo_recovery_outcome outcome;
+    long active;  /* the active version as read, 0 when unknown */
+    bool settled; /* the record can be cleared */
+    char message[600];
+} fo_recovery;
+
+/* Finishes what an earlier run left, the caller holding the service's lock: reads the active
+ * version; when it is the earlier run's draft, probes its fixed backends and rolls back to
+ * the version before when one fails (reading the active version again first, so another
+ * writer's version is never replaced). Never activates the draft. 0 with *out filled, or
+ * FO_EINVAL. */
+int fo_remediate_recover(fo_recovery *out, fo_api *api, fo_prober *prober, const char *service_id,
+                         const fo_earlier_run *run, fo_error *err) FO_WARN_UNUSED;
 
 /* Checks an updated backend as read back: every changed field holds its new value, every
  * other field its old one (PEM compared by certificate, ssl_client_key without showing it).

@@ -55,7 +55,8 @@ typedef struct fo_cmd_report {
     const fo_apply_result *applied;
     bool apply_mode;
     fo_result result;
-    const char *error; /* the run's failure, or NULL */
+    const char *error;       /* the run's failure, or NULL */
+    const char *earlier_run; /* what an earlier, killed run left and this one finished */
     fo_api_stats stats;
 } fo_cmd_report;
 

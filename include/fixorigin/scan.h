@@ -98,6 +98,65 @@ const fo_scan_ack *fo_scan_acks_find(const fo_scan_acks *acks, const char *servi
                                      const char *backend, const char *class_id, long long now,
                                      bool *out_expired);
 
+/* ---- intent.c: intent records and the writer guard ---------------------------------- */
+
+/* A run's record: STATE_DIR/intents/<service>.json. */
+typedef struct fo_intent {
+    char run_id[17];
+    long draft; /* 0 while cloning */
+    long active_before;
+    long highest_before; /* the highest version number before the clone */
+    bool cloning;        /* written right before the clone request */
+    bool activating;     /* written right before the activate request */
+    char **fixed;        /* the backends the draft fixes */
+    size_t fixed_count;
+} fo_intent;
+
+/* The service's record, or *out NULL when there is none. FO_EIO (unreadable or damaged,
+ * the message names the file), FO_ENOMEM. */
+int fo_intent_read(fo_intent **out, const char *state_dir, const char *service_id,
+                   fo_error *err) FO_WARN_UNUSED;
+/* Replaces the record atomically with the run's phase ("cloning", "draft", "activating"). */
+int fo_intent_write(const char *state_dir, const fo_plan *plan, const fo_apply_result *result,
+                    fo_journal_phase phase, fo_error *err) FO_WARN_UNUSED;
+/* Removes the record (none is fine). */
+int fo_intent_clear(const char *state_dir, const char *service_id, fo_error *err) FO_WARN_UNUSED;
+void fo_intent_free(fo_intent *intent);
+
+/* What a writing path (fix --apply, scan --apply, serve apply) holds for one service: its
+ * lock, the record an earlier run left, and what following it up found. */
+typedef struct fo_writer {
+    char state_dir[FO_SCAN_PATH_MAX];
+    const char *service_id; /* borrowed */
+    fo_scan_lock *lock;
+    fo_intent *earlier;
+    bool recovered;
+    fo_recovery recovery;
+    long dead_drafts[8]; /* drafts of this machine's earlier, finished runs */
+    size_t dead_count;
+} fo_writer;
+
+/* Takes the service's lock and reads its record. FO_ECONFLICT (another run holds the lock),
+ * FO_EIO, FO_ENOMEM; nothing is held on failure. */
+int fo_writer_begin(fo_writer *w, const char *state_dir, const char *service_id,
+                    fo_error *err) FO_WARN_UNUSED;
+/* The same with a lock already held (scan's pool takes it before reading the service),
+ * which the guard takes over, also on failure. */
+int fo_writer_adopt(fo_writer *w, const char *state_dir, const char *service_id, fo_scan_lock *lock,
+                    fo_error *err) FO_WARN_UNUSED;
+/* Finishes what the earlier run left, if anything (fo_remediate_recover; for a run stopped
+ * while cloning, finds its draft), and clears its record. FO_EUNKNOWN when the service's
+ * state cannot be known (the record stays: do not apply), FO_EIO. */
+int fo_writer_recover(fo_writer *w, fo_api *api, fo_prober *prober, fo_error *err) FO_WARN_UNUSED;
+/* Points opts at the guard: the journal that keeps this run's record, the earlier runs'
+ * drafts as ones whose runs are over, and FIXORIGIN_TICKET_LEASE_S when set (2..86400). The
+ * guard must outlive the apply. */
+void fo_writer_apply_options(fo_writer *w, fo_apply_options *opts);
+/* What following up the earlier run found, in one line, or NULL when there was none. */
+const char *fo_writer_earlier(const fo_writer *w);
+/* Releases the lock (the record stays as the apply left it). */
+void fo_writer_end(fo_writer *w);
+
 /* ---- scan_run.c --------------------------------------------------------------------- */
 
 #define FO_SCAN_SCHEMA "fixorigin.scan/v1"
@@ -122,6 +181,7 @@ typedef struct fo_scan_options {
     fo_api_stats listing;     /* what --all spent */
     const fo_scan_acks *acks; /* --ack: problems left out of the exit code; NULL: none */
     long long now;            /* the time acknowledgements are judged at (epoch s) */
+    fo_apply_stop_fn stop;    /* a signal asked to stop: no new service, applies stop early */
 } fo_scan_options;
 
 /* Works on every service and prints as it goes; returns the exit code (the most severe
@@ -142,6 +202,7 @@ typedef struct fo_scan_item {
     fo_error error;     /* code != 0: why it stopped, or why nothing was applied */
     fo_api_stats stats; /* spent on this service */
     double ms;
+    char earlier_run[600]; /* what an earlier run left and this one finished, or "" */
 } fo_scan_item;
 
 typedef struct fo_scan_summary {

@@ -81,6 +81,7 @@ void fix_start(fix_env *f, const fx_testbed *tb, const fix_backend *backends, si
     snprintf(f->token_env, sizeof(f->token_env), "FASTLY_API_TOKEN=%s", MOCK_TOKEN);
     snprintf(f->endpoint_env, sizeof(f->endpoint_env), "FASTLY_API_ENDPOINT=http://127.0.0.1:%u",
              f->mock.port);
+    snprintf(f->state_env, sizeof(f->state_env), "XDG_STATE_HOME=%s", mock_path(&f->mock, "state"));
 }
 
 void fix_stop(fix_env *f)
@@ -110,13 +111,9 @@ void fix_run(tb_run *run, json_t **json, const fix_env *f, const char *const *ar
     fx_args_add(&a, fx_tb.trust_bundle);
     for (size_t i = 0; args && args[i]; i++)
         fx_args_add(&a, args[i]);
-    const char *env[] = {f->token_env,
-                         f->endpoint_env,
-                         "FASTLY_API_KEY=",
-                         "FASTLY_SERVICE_ID=",
-                         "FIXORIGIN_TRUST_BUNDLE=",
-                         "NO_COLOR=",
-                         NULL};
+    const char *env[] = {
+        f->token_env,         f->endpoint_env,           f->state_env, "FASTLY_API_KEY=",
+        "FASTLY_SERVICE_ID=", "FIXORIGIN_TRUST_BUNDLE=", "NO_COLOR=",  NULL};
     fx_run_argv(run, a.argv, env, 120000);
     ck_assert_msg(!run->timed_out, "fixorigin timed out: %s", run->err ? run->err : "");
     assert_clean("stdout", run->out);

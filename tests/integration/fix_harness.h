@@ -34,6 +34,7 @@ typedef struct fix_env {
     mock_proc mock;
     char token_env[96];
     char endpoint_env[96];
+    char state_env[400]; /* XDG_STATE_HOME in the stand-in's directory: locks and records */
 } fix_env;
 
 /* Starts the stand-in with fix_state(...) and extra mock arguments (may be NULL). */

@@ -1,6 +1,6 @@
 # fixorigin scan and serve against fastly-mock and testbed-origins, over loopback (serve_slack
 # also runs the response_url receiver, on libmicrohttpd).
-foreach(suite scan_docs scan_fleet serve_api serve_slack)
+foreach(suite scan_docs scan_fleet serve_api serve_slack writers)
   fo_add_suite(${suite} INTEGRATION TIMEOUT 900
     SOURCES integration/test_${suite}.c integration/scanserve_fixture.c
     integration/fix_harness.c integration/mock_harness.c integration/testbed_fixture.c

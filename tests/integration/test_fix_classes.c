@@ -128,7 +128,7 @@ START_TEST(a_safe_fix_is_planned_proven_applied_and_then_nothing_is_left)
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(b, "verify"), "class")),
                      "ok");
     fix_log_count(&env, before, &requests, &writes);
-    ck_assert_msg(requests <= 12 && writes <= 4, "%zu requests, %zu writes", requests, writes);
+    ck_assert_msg(requests <= 13 && writes <= 4, "%zu requests, %zu writes", requests, writes);
     ck_assert_int_eq(
         json_integer_value(json_object_get(json_object_get(applied, "api"), "requests")),
         (json_int_t)requests);

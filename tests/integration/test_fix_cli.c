@@ -192,7 +192,7 @@ START_TEST(a_draft_is_left_for_a_person_and_never_activated_later)
                      2);
     ck_assert_int_eq(
         strncmp(json_string_value(json_object_get(json_array_get(leftovers, 0), "comment")),
-                "fixorigin: hostname_mismatch: ", 30),
+                "fixorigin: for review: hostname_mismatch: ", 41),
         0);
     ck_assert_int_eq(
         json_integer_value(json_object_get(json_object_get(report, "versions"), "draft")), 3);
@@ -416,7 +416,7 @@ static char *run_on_terminal(const char *answer, int *status)
 {
     const char *argv[] = {fx_bin("fixorigin"),      "--trust-bundle", fx_tb.trust_bundle,
                           "--service=" FIX_SERVICE, "--apply",        NULL};
-    const char *environment[] = {env.token_env, env.endpoint_env, NULL};
+    const char *environment[] = {env.token_env, env.endpoint_env, env.state_env, NULL};
     const char *answers[] = {answer, NULL};
     int asked = 0;
     char *out = fix_run_on_terminal(argv, environment, answers, 60000, status, &asked);
@@ -447,7 +447,7 @@ START_TEST(on_a_terminal_apply_asks_first)
     ck_assert_ptr_nonnull(strstr(out, "result: applied and verified; active version 2"));
     free(out);
     fix_log_count(&env, before, &requests, &writes);
-    ck_assert_uint_eq(requests, 13); /* the plan's details and pools, then the apply */
+    ck_assert_uint_eq(requests, 14); /* the plan's details and pools, then the apply */
     ck_assert_uint_eq(writes, 4);
 }
 END_TEST

@@ -48,8 +48,8 @@ typedef struct fault_case {
 } fault_case;
 
 /* The requests of a clean run, in order: 1 details, 2 pools, 3 tokens/self, 4 clone,
- * 5 comment, 6 update, 7 details of the draft (compare), 8 diff, 9 validate, 10 version list
- * (re-check), 11 activate, 12 details (verify). */
+ * 5 version list (ticket), 6 comment, 7 update, 8 details of the draft (compare), 9 diff,
+ * 10 validate, 11 version list (re-check), 12 activate, 13 details (verify). */
 #define DETAILS "GET:/service/*/details:"
 #define COMPARE DETAILS "2:"
 #define CLONE "PUT:/service/*/version/*/clone:"
@@ -58,7 +58,7 @@ typedef struct fault_case {
 #define BACKEND_GET "GET:/service/*/version/*/backend/*:"
 #define DIFF "GET:/service/*/diff/from/*/to/*:"
 #define VALIDATE "GET:/service/*/version/*/validate:"
-#define RECHECK "GET:/service/*/version:"
+#define VERSIONS "GET:/service/*/version:"
 #define ACTIVATE "PUT:/service/*/version/*/activate:"
 
 static const fault_case cases[] = {
@@ -122,16 +122,21 @@ static const fault_case cases[] = {
     {"validate malformed", {VALIDATE "1:malformed"}, 0, 1, ORIGINAL, "failed", "validate"},
     {"another version activated during validate",
      {VALIDATE "1:delay=2500"},
-     8, /* the diff is in: validate waits */
+     9, /* the diff is in: validate waits */
      4,
      OTHER,
      "conflict",
      "recheck"},
+    /* the ticket after cloning */
+    {"ticket 500 once", {VERSIONS "1:500"}, 0, 0, DRAFT, "verified", NULL},
+    {"ticket 429", {VERSIONS "1:429"}, 0, 1, ORIGINAL, "failed", "ticket"},
+    {"ticket dropped", {VERSIONS "1:drop-before"}, 0, 0, DRAFT, "verified", NULL},
+    {"ticket malformed", {VERSIONS "1:malformed"}, 0, 1, ORIGINAL, "failed", "ticket"},
     /* the re-check before activating */
-    {"recheck 500 once", {RECHECK "1:500"}, 0, 0, DRAFT, "verified", NULL},
-    {"recheck 429", {RECHECK "1:429"}, 0, 1, ORIGINAL, "failed", "recheck"},
-    {"recheck dropped", {RECHECK "1:drop-before"}, 0, 0, DRAFT, "verified", NULL},
-    {"recheck malformed", {RECHECK "1:malformed"}, 0, 1, ORIGINAL, "failed", "recheck"},
+    {"recheck 500 once", {VERSIONS "2:500"}, 0, 0, DRAFT, "verified", NULL},
+    {"recheck 429", {VERSIONS "2:429"}, 0, 1, ORIGINAL, "failed", "recheck"},
+    {"recheck dropped", {VERSIONS "2:drop-before"}, 0, 0, DRAFT, "verified", NULL},
+    {"recheck malformed", {VERSIONS "2:malformed"}, 0, 1, ORIGINAL, "failed", "recheck"},
     /* activate: a lost answer is read back */
     {"activate 500", {ACTIVATE "1:500"}, 0, 1, ORIGINAL, "failed", "activate"},
     {"activate 500 after it happened", {ACTIVATE "1:500-after"}, 0, 0, DRAFT, "verified", NULL},
@@ -222,7 +227,7 @@ static const fault_case cases[] = {
     {"verify read malformed", {DETAILS "3:malformed"}, 0, 3, ORIGINAL, "rolled_back", "verify"},
     {"another version activated before verifying",
      {DETAILS "3:delay=2500"},
-     11, /* our activate is in: theirs comes while verification waits */
+     12, /* our activate is in: theirs comes while verification waits */
      4,
      OTHER,
      "conflict",
@@ -378,7 +383,7 @@ START_TEST(a_change_nobody_planned_in_the_draft_stops_before_validate)
     /* The comparison's read waits until the other write is in. */
     const char *mock_args[] = {"--fail", COMPARE "delay=2500", NULL};
     fix_start(&env, &fx_tb, &broken, 1, other_version, mock_args);
-    draft_writer w = {.after = 6}; /* details, pools, tokens/self, clone, comment, update */
+    draft_writer w = {.after = 7}; /* details, pools, tokens/self, clone, ticket, comment, update */
     pthread_t thread;
     ck_assert_int_eq(pthread_create(&thread, NULL, write_draft_later, &w), 0);
     const char *args[] = {"--service", FIX_SERVICE, "--apply", "--yes", "--json", NULL};
@@ -415,7 +420,7 @@ START_TEST(a_change_nobody_planned_in_the_draft_stops_before_validate)
 }
 END_TEST
 
-START_TEST(a_one_backend_fix_costs_twelve_requests_and_four_writes)
+START_TEST(a_one_backend_fix_costs_thirteen_requests_and_four_writes)
 {
     ck_assert_msg(fx_tb_ready, "testbed-origins did not start");
     fix_start(&env, &fx_tb, &broken, 1, NULL, NULL);
@@ -423,7 +428,7 @@ START_TEST(a_one_backend_fix_costs_twelve_requests_and_four_writes)
     tb_run run;
     fix_run(&run, NULL, &env, args);
     ck_assert_msg(run.exit_code == 0, "exit %d: %s", run.exit_code, run.err);
-    ck_assert_ptr_nonnull(strstr(run.out, "result: applied and verified; active version 2 (12 API "
+    ck_assert_ptr_nonnull(strstr(run.out, "result: applied and verified; active version 2 (13 API "
                                           "requests, 4 writes)"));
     tb_run_free(&run);
     json_t *log = mock_log(&env.mock);
@@ -433,6 +438,7 @@ START_TEST(a_one_backend_fix_costs_twelve_requests_and_four_writes)
         {"GET", "/service/SVC1/version/1/pool"},
         {"GET", "/tokens/self"},
         {"PUT", "/service/SVC1/version/1/clone"},
+        {"GET", "/service/SVC1/version"},
         {"PUT", "/service/SVC1/version/2"},
         {"PUT", "/service/SVC1/version/2/backend/hostname_mismatch"},
         {"GET", "/service/SVC1/details"}, /* ?version=2: the draft, compared */
@@ -442,9 +448,9 @@ START_TEST(a_one_backend_fix_costs_twelve_requests_and_four_writes)
         {"PUT", "/service/SVC1/version/2/activate"},
         {"GET", "/service/SVC1/details"},
     };
-    ck_assert_uint_eq(json_array_size(log), 12);
+    ck_assert_uint_eq(json_array_size(log), 13);
     size_t writes = 0;
-    for (size_t i = 0; i < 12; i++) {
+    for (size_t i = 0; i < 13; i++) {
         json_t *line = json_array_get(log, i);
         ck_assert_str_eq(json_string_value(json_object_get(line, "method")), want[i][0]);
         ck_assert_str_eq(json_string_value(json_object_get(line, "path")), want[i][1]);
@@ -452,10 +458,10 @@ START_TEST(a_one_backend_fix_costs_twelve_requests_and_four_writes)
         writes += strcmp(want[i][0], "GET") != 0;
     }
     ck_assert_uint_eq(writes, 4);
-    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(log, 6), "query")),
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(log, 7), "query")),
                      "version=2");
     /* The update sent exactly the planned field. */
-    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(log, 5), "body")),
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(log, 6), "body")),
                      "ssl_cert_hostname=other.origin.test");
     json_decref(log);
 }
@@ -468,7 +474,7 @@ Suite *fix_faults_suite(void)
     tcase_add_unchecked_fixture(tc, fx_setup, fx_teardown);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, a_one_backend_fix_costs_twelve_requests_and_four_writes);
+    tcase_add_test(tc, a_one_backend_fix_costs_thirteen_requests_and_four_writes);
     tcase_add_test(tc, a_change_nobody_planned_in_the_draft_stops_before_validate);
     tcase_add_loop_test(tc, a_fault_at_each_step_keeps_the_invariant, 0,
                         (int)(CASE_COUNT * (sizeof(layouts) / sizeof(layouts[0]))));

@@ -1,0 +1,692 @@
+/* One writer per service, activation outcomes as facts, signals and killed runs: the real
+ * fixorigin (fix, scan, serve) against fastly-mock and testbed-origins on loopback.
+ *
+ * Concurrent applies on one service (fix+fix with different state directories standing for
+ * two machines, fix+fix sharing one, fix+serve, scan+serve): at most one activation, the
+ * other exits 4 with its draft marked released. Activations that happen but are answered
+ * late or never: read back and verified, or followed up by the next run. SIGTERM, SIGINT,
+ * SIGHUP and a closed pipe at each apply step; a second signal and the end of the grace; and
+ * kill -9 at random points of 40 runs, each followed by a second run that finishes the job.
+ * After each, the stand-in's own state shows the invariant: the active version is the
+ * original one or a verified new one. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "scanserve_fixture.h"
+
+Suite *writers_suite(void);
+
+#define SERVE_TOKEN "serve-token-0123456789abcdef"
+#define AUTH "Authorization: Bearer " SERVE_TOKEN
+#define FIXED_HOST "other.origin.test"
+
+static ss_fleet f;
+static bool started;
+
+static void teardown(void)
+{
+    if (started)
+        ss_fleet_stop(&f);
+    started = false;
+}
+
+static void start(const ss_service *services, size_t count, const char *const *mock_args)
+{
+    ss_fleet_start(&f, services, count, mock_args);
+    started = true;
+}
+
+/* ---- reading the stand-in ---- */
+
+static json_t *versions_of(const char *service)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "/service/%s/version", service);
+    return api(&f.mock, "GET", path, NULL, 200);
+}
+
+static long active_of(const char *service)
+{
+    json_t *list = versions_of(service);
+    size_t i;
+    json_t *v;
+    long active = 0;
+    json_array_foreach(list, i, v)
+    {
+        if (json_is_true(json_object_get(v, "active")))
+            active = (long)json_integer_value(json_object_get(v, "number"));
+    }
+    json_decref(list);
+    return active;
+}
+
+static const char *comment_of(const char *service, long number, char *buf, size_t size)
+{
+    json_t *list = versions_of(service);
+    size_t i;
+    json_t *v;
+    buf[0] = '\0';
+    json_array_foreach(list, i, v)
+    {
+        if (json_integer_value(json_object_get(v, "number")) == number)
+            snprintf(buf, size, "%s", json_string_value(json_object_get(v, "comment")) ?: "");
+    }
+    json_decref(list);
+    return buf;
+}
+
+/* The invariant: version 1 is active, or a version whose backend holds the fix. */
+static long assert_invariant(const char *service)
+{
+    long active = active_of(service);
+    ck_assert_msg(active >= 1, "%s: no active version", service);
+    if (active != 1) {
+        char path[160];
+        snprintf(path, sizeof(path), "/service/%s/version/%ld/backend/b0", service, active);
+        json_t *b = api(&f.mock, "GET", path, NULL, 200);
+        ck_assert_str_eq(json_string_value(json_object_get(b, "ssl_cert_hostname")), FIXED_HOST);
+        json_decref(b);
+    }
+    return active;
+}
+
+static size_t activations(const char *service)
+{
+    char glob[128];
+    snprintf(glob, sizeof(glob), "/service/%.40s/version/*/activate", service);
+    return ss_log_count(&f, "PUT", glob);
+}
+
+static size_t log_lines(void)
+{
+    json_t *log = mock_log(&f.mock);
+    size_t n = json_array_size(log);
+    json_decref(log);
+    return n;
+}
+
+static bool wait_lines(size_t n, int timeout_ms)
+{
+    for (int waited = 0; waited < timeout_ms; waited += 10) {
+        if (log_lines() >= n)
+            return true;
+        ss_sleep_ms(10);
+    }
+    return false;
+}
+
+static void add_fault(const char *rule)
+{
+    http_resp r;
+    http(&r, &f.mock, "POST", "/__mock/fail", NULL, rule, "text/plain");
+    ck_assert_int_eq(r.status, 200);
+    http_free(&r);
+}
+
+static bool record_exists(const char *state_dir, const char *service)
+{
+    char path[400];
+    struct stat st;
+    snprintf(path, sizeof(path), "%.300s/intents/%.40s.json", state_dir, service);
+    return stat(path, &st) == 0;
+}
+
+static json_t *json_file(const char *path)
+{
+    json_error_t jerr;
+    return json_load_file(path, 0, &jerr);
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+/* The report's first failed step, or NULL. */
+static const char *failed_step(const json_t *report)
+{
+    size_t i;
+    json_t *step;
+    json_array_foreach(json_object_get(json_object_get(report, "apply"), "steps"), i, step)
+    {
+        if (json_is_false(json_object_get(step, "ok")))
+            return str(step, "step");
+    }
+    return NULL;
+}
+
+static void fix_args(const char **argv, const char *service, const char *state_dir)
+{
+    size_t n = 0;
+    argv[n++] = "--service";
+    argv[n++] = service;
+    argv[n++] = "--apply";
+    argv[n++] = "--yes";
+    argv[n++] = "--json";
+    argv[n++] = "--state-dir";
+    argv[n++] = state_dir;
+    argv[n] = NULL;
+}
+
+/* Runs `fixorigin --service S --apply --yes --json` with the fleet's state directory and
+ * extra_env; asserts the exit code and returns the report (caller decrefs). */
+static json_t *apply_once(const char *service, const char *const *extra_env, int expect)
+{
+    const char *args[12];
+    fix_args(args, service, f.state_dir);
+    tb_run run;
+    int code = ss_fixorigin(&run, &f, args, extra_env, 60000);
+    ck_assert_msg(code == expect, "%s: exit %d, not %d: %s %s", service, code, expect, run.out,
+                  run.err);
+    json_t *report = json_loads(run.out, 0, NULL);
+    ck_assert_msg(report != NULL, "%s: no report: %s", service, run.out);
+    ck_assert_ptr_null(strstr(run.out, "never activated"));
+    tb_run_free(&run);
+    return report;
+}
+
+/* ---- concurrent writers ---- */
+
+static const char *const slow_clones[] = {"--fail", "PUT:/service/*/version/*/clone:*:delay=700",
+                                          NULL};
+/* ... and slow version lists, so that without the ticket both would pass the re-check. */
+static const char *const slow_clones_validations[] = {
+    "--fail", "PUT:/service/*/version/*/clone:*:delay=700", "--fail",
+    "GET:/service/*/version:*:delay=800", NULL};
+
+/* Two fix runs that share no lock directory: both clone at once, the lower ticket goes on,
+ * the other stands down and marks its draft released. Three services, three trials. */
+START_TEST(two_machines_one_activation)
+{
+    static const ss_service services[] = {{"TWO_A", {"hostname_mismatch"}},
+                                          {"TWO_B", {"hostname_mismatch"}},
+                                          {"TWO_C", {"hostname_mismatch"}}};
+    start(services, 3, slow_clones_validations);
+    for (size_t t = 0; t < 3; t++) {
+        const char *service = services[t].id;
+        char dir1[200], dir2[200];
+        snprintf(dir1, sizeof(dir1), "%s/machine1", f.dir);
+        snprintf(dir2, sizeof(dir2), "%s/machine2", f.dir);
+        const char *a1[12], *a2[12];
+        fix_args(a1, service, dir1);
+        fix_args(a2, service, dir2);
+        ss_proc p1, p2;
+        ss_spawn(&p1, &f, "fix1", a1, NULL);
+        ss_spawn(&p2, &f, "fix2", a2, NULL);
+        int e1 = ss_wait(&p1, 60000), e2 = ss_wait(&p2, 60000);
+        ck_assert_msg((e1 == 0 && e2 == 4) || (e1 == 4 && e2 == 0), "%s: exits %d and %d", service,
+                      e1, e2);
+        ck_assert_uint_eq(activations(service), 1);
+        long active = assert_invariant(service);
+        ck_assert_int_ne(active, 1);
+        json_t *loser = json_file(e1 == 4 ? p1.out : p2.out);
+        if (getenv("WRITERS_DEBUG"))
+            fprintf(stderr, "%s: loser failed at %s: %s\n", service, failed_step(loser),
+                    str(json_object_get(loser, "apply"), "error"));
+        ck_assert_ptr_nonnull(loser);
+        ck_assert_str_eq(str(json_object_get(loser, "apply"), "outcome"), "conflict");
+        /* Stood down for the lower ticket, or (when the winner was done before the loser's
+         * clone was answered) found the service changed at the re-check. */
+        const char *failed = failed_step(loser);
+        ck_assert_msg(failed && (strcmp(failed, "ticket") == 0 || strcmp(failed, "recheck") == 0),
+                      "%s: failed step %s", service, failed ? failed : "none");
+        if (strcmp(failed, "ticket") == 0)
+            ck_assert_ptr_nonnull(
+                strstr(str(json_object_get(loser, "apply"), "error"), "came before ours"));
+        long draft =
+            (long)json_integer_value(json_object_get(json_object_get(loser, "versions"), "draft"));
+        ck_assert_int_eq(draft, active == 2 ? 3 : 2);
+        char comment[512];
+        ck_assert_msg(strncmp(comment_of(service, draft, comment, sizeof(comment)),
+                              "fixorigin: released", 19) == 0,
+                      "draft %ld: %s", draft, comment);
+        json_decref(loser);
+        ck_assert(!record_exists(dir1, service) && !record_exists(dir2, service));
+    }
+}
+END_TEST
+
+/* Two fix runs on one machine: the lock turns the second away before it reads anything. */
+START_TEST(one_machine_the_lock_turns_the_second_away)
+{
+    static const ss_service services[] = {{"ONE", {"hostname_mismatch"}}};
+    start(services, 1, slow_clones);
+    const char *args[12];
+    fix_args(args, "ONE", f.state_dir);
+    ss_proc p1;
+    ss_spawn(&p1, &f, "fix1", args, NULL);
+    ck_assert(wait_lines(1, 20000)); /* the first holds the lock and has read the service */
+    tb_run second;
+    int e2 = ss_fixorigin(&second, &f, args, NULL, 60000);
+    ck_assert_msg(e2 == 4, "exit %d: %s", e2, second.err);
+    ck_assert_ptr_nonnull(strstr(second.err, "another fixorigin run is working on service ONE"));
+    tb_run_free(&second);
+    ck_assert_int_eq(ss_wait(&p1, 60000), 0);
+    ck_assert_uint_eq(activations("ONE"), 1);
+    ck_assert_int_eq(assert_invariant("ONE"), 2);
+}
+END_TEST
+
+static json_t *serve_post(unsigned port, const char *path, const char *body, long *status)
+{
+    http_resp r;
+    const char *headers[] = {AUTH, "Content-Type: application/json", NULL};
+    ss_http(&r, port, "POST", path, headers, body, false);
+    ck_assert_msg(r.curl_code == 0, "POST %s: curl %d", path, r.curl_code);
+    *status = r.status;
+    json_t *json = json_incref(r.json);
+    http_free(&r);
+    return json;
+}
+
+/* serve beside fix or scan, each with its own state directory: one activation. */
+static void serve_beside(const char *service, bool scan)
+{
+    static const char *const serve_env[] = {"FIXORIGIN_SERVE_TOKEN=" SERVE_TOKEN, NULL};
+    ss_serve srv;
+    ss_serve_start(&srv, &f, NULL, serve_env);
+    char body[200];
+    long status;
+    snprintf(body, sizeof(body), "{\"service_id\":\"%s\"}", service);
+    json_t *plan = serve_post(srv.port, "/v1/plan", body, &status);
+    ck_assert_int_eq(status, 200);
+    snprintf(body, sizeof(body), "{\"service_id\":\"%s\",\"plan_id\":\"%s\"}", service,
+             str(plan, "plan_id"));
+    json_decref(plan);
+    char other[200];
+    snprintf(other, sizeof(other), "%s/other-machine", f.dir);
+    const char *args[16];
+    if (scan) {
+        const char *a[] = {"scan",        "--service", service,    "--apply",
+                           "--only-safe", "--yes",     "--format", "ndjson",
+                           "--state-dir", other,       NULL};
+        memcpy(args, a, sizeof(a));
+    } else {
+        fix_args(args, service, other);
+    }
+    ss_proc p;
+    ss_spawn(&p, &f, scan ? "scan" : "fix", args, NULL);
+    json_t *applied = serve_post(srv.port, "/v1/apply", body, &status);
+    int code = ss_wait(&p, 60000);
+    ck_assert_msg(status == 200 || status == 409, "serve apply: %ld", status);
+    long serve_exit = (long)json_integer_value(json_object_get(applied, "exit_code"));
+    ck_assert_msg((code == 0 && serve_exit == 4) || (code == 4 && serve_exit == 0),
+                  "%s exit %d, serve exit %ld", scan ? "scan" : "fix", code, serve_exit);
+    json_decref(applied);
+    ck_assert_uint_eq(activations(service), 1);
+    ck_assert_int_ne(assert_invariant(service), 1);
+    ss_serve_stop(&srv);
+}
+
+START_TEST(fix_beside_serve_one_activation)
+{
+    static const ss_service services[] = {{"FS", {"hostname_mismatch"}}};
+    start(services, 1, slow_clones);
+    serve_beside("FS", false);
+}
+END_TEST
+
+START_TEST(scan_beside_serve_one_activation)
+{
+    static const ss_service services[] = {{"SS", {"hostname_mismatch"}}};
+    start(services, 1, slow_clones);
+    serve_beside("SS", true);
+}
+END_TEST
+
+/* A draft someone made a moment ago is a ticket ahead of ours; once its lease is over it no
+ * longer stops anyone. */
+START_TEST(a_recent_draft_holds_a_ticket_until_its_lease_ends)
+{
+    static const ss_service services[] = {{"LEASE", {"hostname_mismatch"}}};
+    start(services, 1, NULL);
+    json_decref(api(&f.mock, "PUT", "/service/LEASE/version/1/clone", NULL, 200));
+    const char *args[12];
+    fix_args(args, "LEASE", f.state_dir);
+    const char *lease[] = {"FIXORIGIN_TICKET_LEASE_S=6", NULL};
+    tb_run run;
+    int code = ss_fixorigin(&run, &f, args, lease, 60000);
+    ck_assert_msg(code == 4, "exit %d: %s", code, run.err);
+    json_t *report = json_loads(run.out, 0, NULL);
+    ck_assert_ptr_nonnull(strstr(str(json_object_get(report, "apply"), "error"), "draft 2"));
+    json_decref(report);
+    tb_run_free(&run);
+    ck_assert_uint_eq(activations("LEASE"), 0);
+    char comment[512];
+    ck_assert_int_eq(
+        strncmp(comment_of("LEASE", 3, comment, sizeof(comment)), "fixorigin: released", 19), 0);
+    /* created_at has whole seconds: past 7 s, the lease of 6 is over whatever the rounding. */
+    ss_sleep_ms(7200);
+    code = ss_fixorigin(&run, &f, args, lease, 60000);
+    ck_assert_msg(code == 0, "exit %d: %s %s", code, run.out, run.err);
+    tb_run_free(&run);
+    ck_assert_int_eq(assert_invariant("LEASE"), 4);
+}
+END_TEST
+
+/* ---- activation outcomes ---- */
+
+/* Activated at once, answered after the client gave up: read back, verified. */
+START_TEST(an_activation_answered_too_late_is_read_back_and_verified)
+{
+    static const ss_service services[] = {{"HANG", {"hostname_mismatch"}}};
+    const char *const hang[] = {"--fail", "PUT:/service/*/version/*/activate:1:hang-after=5000",
+                                NULL};
+    start(services, 1, hang);
+    const char *deadline[] = {"FIXORIGIN_API_DEADLINE_MS=1500", NULL};
+    json_t *report = apply_once("HANG", deadline, 0);
+    ck_assert_str_eq(str(json_object_get(report, "apply"), "outcome"), "verified");
+    json_decref(report);
+    ck_assert_int_eq(assert_invariant("HANG"), 2);
+    ck_assert(!record_exists(f.state_dir, "HANG"));
+}
+END_TEST
+
+/* Taken in, applied only after the client gave up and read back: reported as not active
+ * "as read back" with the record kept; once it does take effect, the next run verifies it. */
+START_TEST(an_activation_that_takes_effect_late_is_followed_up)
+{
+    static const ss_service services[] = {{"LATE", {"hostname_mismatch"}}};
+    const char *const late[] = {"--fail", "PUT:/service/*/version/*/activate:1:delay=4000", NULL};
+    start(services, 1, late);
+    const char *deadline[] = {"FIXORIGIN_API_DEADLINE_MS=1500", NULL};
+    json_t *report = apply_once("LATE", deadline, 1);
+    ck_assert_ptr_nonnull(
+        strstr(str(json_object_get(report, "apply"), "error"), "may still take effect"));
+    json_decref(report);
+    ck_assert(record_exists(f.state_dir, "LATE"));
+    /* The stand-in applies it once its delay is over: draft 2 is live, unverified. */
+    for (int i = 0; i < 100 && active_of("LATE") != 2; i++)
+        ss_sleep_ms(100);
+    ck_assert_int_eq(active_of("LATE"), 2);
+    report = apply_once("LATE", NULL, 0);
+    ck_assert_ptr_nonnull(strstr(str(report, "earlier_run"), "verified now"));
+    json_decref(report);
+    ck_assert_int_eq(assert_invariant("LATE"), 2);
+    ck_assert(!record_exists(f.state_dir, "LATE"));
+}
+END_TEST
+
+/* ---- signals and pipes ---- */
+
+/* The requests of a clean run on one service, in order, as fault rules for that service. */
+static const struct {
+    const char *name;
+    const char *rule; /* %s: the service */
+    size_t index;     /* 1-based: the request's place in the run */
+} steps[] = {
+    {"details", "GET:/service/%s/details:1", 1},
+    {"pools", "GET:/service/%s/version/*/pool:1", 2},
+    {"tokens", "GET:/tokens/self:1", 3},
+    {"clone", "PUT:/service/%s/version/*/clone:1", 4},
+    {"ticket", "GET:/service/%s/version:1", 5},
+    {"comment", "PUT:/service/%s/version/*:1", 6},
+    {"update", "PUT:/service/%s/version/*/backend/*:1", 7},
+    {"compare", "GET:/service/%s/details:2", 8},
+    {"diff", "GET:/service/%s/diff/from/*/to/*:1", 9},
+    {"validate", "GET:/service/%s/version/*/validate:1", 10},
+    {"recheck", "GET:/service/%s/version:2", 11},
+    {"activate", "PUT:/service/%s/version/*/activate:1", 12},
+    {"verify", "GET:/service/%s/details:3", 13},
+};
+#define STEP_COUNT (sizeof(steps) / sizeof(steps[0]))
+#define ACTIVATE_INDEX 12
+
+static const ss_service signal_services[] = {
+    {"SIG_00", {"hostname_mismatch"}}, {"SIG_01", {"hostname_mismatch"}},
+    {"SIG_02", {"hostname_mismatch"}}, {"SIG_03", {"hostname_mismatch"}},
+    {"SIG_04", {"hostname_mismatch"}}, {"SIG_05", {"hostname_mismatch"}},
+    {"SIG_06", {"hostname_mismatch"}}, {"SIG_07", {"hostname_mismatch"}},
+    {"SIG_08", {"hostname_mismatch"}}, {"SIG_09", {"hostname_mismatch"}},
+    {"SIG_10", {"hostname_mismatch"}}, {"SIG_11", {"hostname_mismatch"}},
+    {"SIG_12", {"hostname_mismatch"}}, {"SIG_13", {"hostname_mismatch"}},
+    {"SIG_14", {"hostname_mismatch"}}, {"SIG_15", {"hostname_mismatch"}},
+    {"SIG_16", {"hostname_mismatch"}}, {"SIG_17", {"hostname_mismatch"}},
+    {"SIG_18", {"hostname_mismatch"}}, {"SIG_19", {"hostname_mismatch"}},
+    {"SIG_20", {"hostname_mismatch"}}, {"SIG_21", {"hostname_mismatch"}},
+};
+
+/* Delays request `step` of the next run on service, and returns the log's length now. */
+static size_t slow_step(const char *service, size_t step, long ms)
+{
+    char line[240];
+    const char *rule = steps[step].rule, *hole = strstr(rule, "%s");
+    if (hole)
+        snprintf(line, sizeof(line), "%.*s%.40s%s:delay=%ld", (int)(hole - rule), rule, service,
+                 hole + 2, ms);
+    else
+        snprintf(line, sizeof(line), "%s:delay=%ld", rule, ms);
+    add_fault(line);
+    return log_lines();
+}
+
+/* Sends sig while step is in flight; the run ends by the invariant and says what it did. */
+static void signal_at(const char *service, size_t step, int sig)
+{
+    const char *args[12];
+    fix_args(args, service, f.state_dir);
+    size_t base = slow_step(service, step, 600);
+    ss_proc p;
+    ss_spawn(&p, &f, "fix", args, NULL);
+    ck_assert_msg(wait_lines(base + steps[step].index - 1, 30000), "%s: the run did not get to %s",
+                  service, steps[step].name);
+    ss_sleep_ms(150); /* inside the delayed request */
+    kill(p.pid, sig);
+    int code = ss_wait(&p, 30000);
+    char *out = read_file(p.out), *err = read_file(p.err);
+    json_t *report = out ? json_loads(out, 0, NULL) : NULL;
+    long active = assert_invariant(service);
+    bool critical = steps[step].index >= ACTIVATE_INDEX;
+    ck_assert_msg(code == (critical ? 0 : 1), "%s at %s: exit %d: %s", strsignal(sig),
+                  steps[step].name, code, err);
+    ck_assert_int_eq(active, critical ? 2 : 1);
+    ck_assert_ptr_nonnull(report);
+    if (!critical) {
+        const char *error = str(report, "error");
+        if (!error)
+            error = str(json_object_get(report, "apply"), "error");
+        ck_assert_msg(error && strstr(error, "interrupted"), "%s at %s: %s", strsignal(sig),
+                      steps[step].name, out);
+    }
+    if (!critical && steps[step].index >= 4) {
+        char comment[512];
+        ck_assert_int_eq(
+            strncmp(comment_of(service, 2, comment, sizeof(comment)), "fixorigin: released", 19),
+            0);
+    }
+    ck_assert_uint_le(activations(service), 1);
+    ck_assert(!record_exists(f.state_dir, service));
+    json_decref(report);
+    free(out);
+    free(err);
+}
+
+START_TEST(signals_at_each_step_keep_the_invariant)
+{
+    start(signal_services, sizeof(signal_services) / sizeof(signal_services[0]), NULL);
+    size_t n = 0;
+    for (size_t s = 0; s < STEP_COUNT; s++)
+        signal_at(signal_services[n++].id, s, SIGTERM);
+    static const size_t int_steps[] = {3, 6, 11}; /* clone, update, activate */
+    for (size_t i = 0; i < 3; i++)
+        signal_at(signal_services[n++].id, int_steps[i], SIGINT);
+    static const size_t hup_steps[] = {9, 12}; /* validate, verify */
+    for (size_t i = 0; i < 2; i++)
+        signal_at(signal_services[n++].id, hup_steps[i], SIGHUP);
+}
+END_TEST
+
+/* A reader that goes away (`| head -1`) at each step: the run goes on, and its exit code
+ * still says what happened. */
+START_TEST(a_closed_pipe_at_each_step_does_not_stop_the_apply)
+{
+    start(signal_services, 6, NULL);
+    static const size_t pipe_steps[] = {3, 6, 9, 11, 12};
+    for (size_t i = 0; i < 5; i++) {
+        const char *service = signal_services[i].id;
+        size_t step = pipe_steps[i];
+        size_t base = slow_step(service, step, 600);
+        int fds[2];
+        ck_assert_int_eq(pipe(fds), 0);
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            signal(SIGPIPE, SIG_DFL); /* as a shell starts it */
+            dup2(fds[1], 1);
+            int null = open("/dev/null", O_RDWR);
+            dup2(null, 0);
+            dup2(null, 2);
+            close(fds[0]);
+            putenv((char *)f.env[0]);
+            putenv((char *)f.env[1]);
+            putenv((char *)f.env[2]);
+            execl(fx_bin("fixorigin"), "fixorigin", "--service", service, "--apply", "--yes",
+                  "--state-dir", f.state_dir, (char *)NULL);
+            _exit(127);
+        }
+        close(fds[1]);
+        ck_assert(wait_lines(base + steps[step].index - 1, 30000));
+        close(fds[0]); /* the reader is gone */
+        int status = 0;
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert_msg(WIFEXITED(status), "%s at %s: died of signal %d", service, steps[step].name,
+                      WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+        ck_assert_int_eq(WEXITSTATUS(status), 0);
+        ck_assert_int_eq(assert_invariant(service), 2);
+        ck_assert(!record_exists(f.state_dir, service));
+    }
+}
+END_TEST
+
+/* After the activation a second signal cuts the run short: it says what it leaves, and the
+ * next run verifies the draft. */
+START_TEST(a_second_signal_cuts_short_and_the_next_run_finishes)
+{
+    start(signal_services, 2, NULL);
+    for (int variant = 0; variant < 2; variant++) {
+        const char *service = signal_services[variant].id;
+        const char *args[12];
+        fix_args(args, service, f.state_dir);
+        size_t base = slow_step(service, STEP_COUNT - 1, 5000); /* the verify read */
+        /* Variant 1: no second signal, the grace runs out. */
+        const char *grace[] = {"FIXORIGIN_GRACE_S=1", NULL};
+        ss_proc p;
+        ss_spawn(&p, &f, "fix", args, variant ? grace : NULL);
+        ck_assert(wait_lines(base + ACTIVATE_INDEX, 30000));
+        ss_sleep_ms(100);
+        double began = fo_now_ms();
+        kill(p.pid, SIGTERM);
+        if (variant == 0) {
+            ss_sleep_ms(200);
+            kill(p.pid, SIGTERM);
+        }
+        int code = ss_wait(&p, 30000);
+        ck_assert_double_lt(fo_now_ms() - began, 3000.0);
+        ck_assert_int_eq(code, 1);
+        char *err = read_file(p.err);
+        ck_assert_msg(strstr(err, "may be active, unverified"), "%s", err);
+        ck_assert_ptr_nonnull(strstr(err, variant ? "grace is over" : "SIGTERM again"));
+        free(err);
+        ck_assert(record_exists(f.state_dir, service));
+        ck_assert_int_eq(active_of(service), 2); /* live, not yet verified */
+        json_t *report = apply_once(service, NULL, 0);
+        ck_assert_ptr_nonnull(strstr(str(report, "earlier_run"), "verified now"));
+        json_decref(report);
+        ck_assert_int_eq(assert_invariant(service), 2);
+        ck_assert(!record_exists(f.state_dir, service));
+    }
+}
+END_TEST
+
+/* ---- kill -9 ---- */
+
+#define KILL_RUNS 40
+
+/* kill -9 at a random point of a run, then a second run: every time the invariant holds and
+ * the second run leaves the service fixed and verified, with no record behind. */
+START_TEST(kill_9_at_random_points_then_a_second_run_finishes)
+{
+    static ss_service services[KILL_RUNS + 1];
+    static char ids[KILL_RUNS + 1][16];
+    for (size_t i = 0; i <= KILL_RUNS; i++) {
+        snprintf(ids[i], sizeof(ids[i]), "KILL_%02zu", i);
+        services[i] = (ss_service){ids[i], {"hostname_mismatch"}};
+    }
+    start(services, KILL_RUNS + 1, NULL);
+    /* An unhurried run first, to learn how long one takes. */
+    const char *args[12];
+    fix_args(args, ids[KILL_RUNS], f.state_dir);
+    tb_run run;
+    double t0 = fo_now_ms();
+    ck_assert_int_eq(ss_fixorigin(&run, &f, args, NULL, 60000), 0);
+    double span = fo_now_ms() - t0;
+    tb_run_free(&run);
+    unsigned seed = (unsigned)getpid() ^ (unsigned)t0;
+    size_t finished = 0, recovered = 0, untouched = 0;
+    double loop_began = fo_now_ms();
+    for (size_t i = 0; i < KILL_RUNS; i++) {
+        fix_args(args, ids[i], f.state_dir);
+        ss_proc p;
+        ss_spawn(&p, &f, "fix", args, NULL);
+        /* Anywhere in the run, and every other time in its second half, where it writes. */
+        long at = (long)(rand_r(&seed) % (unsigned)(span + 1));
+        if (i % 2)
+            at = (long)(span / 2) + at / 2;
+        ss_sleep_ms(at);
+        kill(p.pid, SIGKILL);
+        int first = ss_wait(&p, 30000);
+        assert_invariant(ids[i]);
+        int code = ss_fixorigin(&run, &f, args, NULL, 60000);
+        ck_assert_msg(code == 0, "%s (killed after %ld ms): second run exit %d: %s %s", ids[i], at,
+                      code, run.out, run.err);
+        json_t *report = json_loads(run.out, 0, NULL);
+        ck_assert_ptr_nonnull(report);
+        if (str(report, "earlier_run"))
+            recovered++;
+        else if (first == 0)
+            finished++;
+        else
+            untouched++;
+        json_decref(report);
+        tb_run_free(&run);
+        ck_assert_int_ne(assert_invariant(ids[i]), 1);
+        ck_assert_uint_le(activations(ids[i]), 2); /* ours, and a rollback at most */
+        ck_assert(!record_exists(f.state_dir, ids[i]));
+    }
+    fprintf(stderr,
+            "kill -9 over %d runs (a run takes %.0f ms; loop %.1f s): %zu finished before the "
+            "kill, %zu left a record the second run followed up, %zu left nothing to follow\n",
+            KILL_RUNS, span, (fo_now_ms() - loop_began) / 1000.0, finished, recovered, untouched);
+}
+END_TEST
+
+Suite *writers_suite(void)
+{
+    Suite *s = suite_create("writers");
+    TCase *tc = tcase_create("writers");
+    tcase_add_checked_fixture(tc, NULL, teardown);
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, two_machines_one_activation);
+    tcase_add_test(tc, one_machine_the_lock_turns_the_second_away);
+    tcase_add_test(tc, fix_beside_serve_one_activation);
+    tcase_add_test(tc, scan_beside_serve_one_activation);
+    tcase_add_test(tc, a_recent_draft_holds_a_ticket_until_its_lease_ends);
+    tcase_add_test(tc, an_activation_answered_too_late_is_read_back_and_verified);
+    tcase_add_test(tc, an_activation_that_takes_effect_late_is_followed_up);
+    tcase_add_test(tc, signals_at_each_step_keep_the_invariant);
+    tcase_add_test(tc, a_closed_pipe_at_each_step_does_not_stop_the_apply);
+    tcase_add_test(tc, a_second_signal_cuts_short_and_the_next_run_finishes);
+    tcase_add_test(tc, kill_9_at_random_points_then_a_second_run_finishes);
+    suite_add_tcase(s, tc);
+    return s;
+}
