@@ -150,7 +150,10 @@ int fo_intent_write(const char *state_dir, const fo_plan *plan, const fo_apply_r
         return rc;
     json_t *fixed = json_array();
     for (size_t i = 0; fixed && i < plan->backend_count; i++) {
+        /* API backends: what a later run can verify from the active version's backend list
+         * (origins declared in VCL, snippets or pools are probed by its plan anyway). */
         if (plan->backends[i].status == FO_BACKEND_FIX &&
+            plan->backends[i].origin.kind == FO_ORIGIN_BACKEND &&
             json_array_append_new(fixed, json_string(plan->backends[i].backend->name)) != 0) {
             json_decref(fixed);
             fixed = NULL;
