@@ -477,6 +477,12 @@ static void signal_at(const char *service, size_t step, int sig)
     size_t base = slow_step(service, step, 600);
     ss_proc p;
     ss_spawn(&p, &f, "fix", args, NULL);
+    /* Its lock file shows the run is past setting up its signals. */
+    char lock[400];
+    struct stat st;
+    snprintf(lock, sizeof(lock), "%.300s/locks/%.40s.lock", f.state_dir, service);
+    for (int i = 0; i < 3000 && stat(lock, &st) != 0; i++)
+        ss_sleep_ms(10);
     ck_assert_msg(wait_lines(base + steps[step].index - 1, 30000), "%s: the run did not get to %s",
                   service, steps[step].name);
     ss_sleep_ms(150); /* inside the delayed request */
