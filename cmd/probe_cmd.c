@@ -1,5 +1,6 @@
 /* `fixorigin probe`: names the error Fastly would report for an origin, with evidence. */
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,6 +311,35 @@ static void print_text(const fo_diagnosis *d)
         print_line("warning", v->warnings[i]);
 }
 
+/* A probe that could not run: the message on stderr, and with --json the error object on
+ * stdout too (schema fixorigin.probe/v1, line_error: target when known), so that a caller
+ * reading stdout learns why. Returns FO_EXIT_ERROR. */
+static int probe_failed(const struct probe_args *a, const char *host, int port, const char *fmt,
+                        ...) FO_PRINTF(4, 5);
+
+static int probe_failed(const struct probe_args *a, const char *host, int port, const char *fmt,
+                        ...)
+{
+    char message[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    fo_cmd_errorf("%s", message);
+    if (a->json) {
+        json_t *object = json_pack("{s:s}", "schema", FO_PROBE_SCHEMA);
+        if (object && host)
+            json_object_set_new(
+                object, "target",
+                json_pack("{s:o, s:i}", "host", fo_cmd_json_string(host), "port", port));
+        if (object)
+            json_object_set_new(object, "error", fo_cmd_json_string(message));
+        print_json(object);
+        json_decref(object);
+    }
+    return FO_EXIT_ERROR;
+}
+
 static int probe_one(fo_prober *prober, struct probe_args *a)
 {
     fo_probe_target target = {.settings = a->settings};
@@ -325,7 +355,7 @@ static int probe_one(fo_prober *prober, struct probe_args *a)
     target.host = host;
     if (a->ca_file) {
         if (fo_probe_read_ca_file(&ca_pem, a->ca_file, &err) != 0) {
-            fo_cmd_errorf("--ca-file: %s", err.msg);
+            code = probe_failed(a, host, target.port, "--ca-file: %s", err.msg);
             goto out;
         }
         target.settings.ca_cert_pem = ca_pem;
@@ -333,9 +363,10 @@ static int probe_one(fo_prober *prober, struct probe_args *a)
     if (fo_probe_run(prober, &d, &target, &err) != 0) {
         /* Name the file when it is what the probe refused: a user may keep several. */
         if (a->ca_file && strstr(err.msg, "ssl_ca_cert"))
-            fo_cmd_errorf("cannot probe %s: --ca-file %s: %s", a->hostport, a->ca_file, err.msg);
+            code = probe_failed(a, host, target.port, "cannot probe %s: --ca-file %s: %s",
+                                a->hostport, a->ca_file, err.msg);
         else
-            fo_cmd_errorf("cannot probe %s: %s", a->hostport, err.msg);
+            code = probe_failed(a, host, target.port, "cannot probe %s: %s", a->hostport, err.msg);
         goto out;
     }
     if (a->json) {
@@ -384,10 +415,8 @@ static int probe_many(fo_prober *prober, const struct probe_args *a)
 {
     fo_probe_target_list *list = NULL;
     fo_error err = {0};
-    if (fo_probe_targets_load(&list, a->targets_file, &err) != 0) {
-        fo_cmd_errorf("%s", err.msg);
-        return FO_EXIT_ERROR;
-    }
+    if (fo_probe_targets_load(&list, a->targets_file, &err) != 0)
+        return probe_failed(a, NULL, 0, "%s", err.msg);
     /* Not a backend field: it applies to every line alike. */
     for (size_t i = 0; i < list->count; i++)
         list->targets[i].settings.expiry_warning_days = a->settings.expiry_warning_days;
@@ -417,9 +446,8 @@ int fo_cmd_probe(int argc, char **argv)
     fo_error err = {0};
     if (fo_prober_new(&prober, args.trust_bundle, &err) != 0 ||
         (args.hosts_file && fo_prober_set_hosts(prober, args.hosts_file, &err) != 0)) {
-        fo_cmd_errorf("%s", err.msg);
         fo_prober_free(prober);
-        return FO_EXIT_ERROR;
+        return probe_failed(&args, NULL, 0, "%s", err.msg);
     }
     code = args.targets_file ? probe_many(prober, &args) : probe_one(prober, &args);
     fo_prober_free(prober);

@@ -338,6 +338,23 @@ static int print_json(FILE *out, const fo_service *s, const fo_version_config *s
 
 /* ---- the command ---- */
 
+/* A failure after the arguments were read: on stderr, and with --json also as the error
+ * object on stdout (docs/schemas/error.json), so a caller reading stdout learns why. */
+static int fail(const show_opts *opts, FILE *out, FILE *err, int exit_code, const char *message)
+{
+    errorf(err, "%s", message);
+    if (opts->json) {
+        json_t *o = json_pack("{s:s, s:{s:o, s:i}}", "schema", SHOW_SCHEMA, "error", "message",
+                              fo_cmd_json_string(message), "exit_code", exit_code);
+        if (o) {
+            json_dumpf(o, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+            fputc('\n', out);
+        }
+        json_decref(o);
+    }
+    return exit_code;
+}
+
 static int parse_args(show_opts *opts, int argc, char **argv, FILE *out, FILE *err)
 {
     static const struct option longopts[] = {
@@ -407,26 +424,27 @@ int fo_cmd_show_with(int argc, char **argv, const fo_api_transport *transport, F
     fo_error_clear(&e);
     fo_api_config_init(&cfg);
     if (fo_api_config_from_env(&cfg, &token, opts.token_file, &e) != 0) {
-        errorf(err, "%s", e.msg);
-        exit_code = e.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR;
+        exit_code =
+            fail(&opts, out, err, e.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR, e.msg);
         goto out;
     }
     cfg.transport = transport;
     transport = NULL; /* fo_api_new takes it over, also when it fails */
     if (fo_api_new(&api, &cfg, &e) != 0) {
-        errorf(err, "%s", e.msg);
-        exit_code = e.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR;
+        exit_code =
+            fail(&opts, out, err, e.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR, e.msg);
         goto out;
     }
     if (fo_api_service_details(api, &service, opts.service_id, opts.version, &e) != 0) {
-        errorf(err, "%s", e.msg);
-        exit_code = FO_EXIT_ERROR;
+        exit_code = fail(&opts, out, err, FO_EXIT_ERROR, e.msg);
         goto out;
     }
     const fo_version_config *shown = service->version;
     if (!shown) {
-        errorf(err, "Fastly API: service %s has no version to show", opts.service_id);
-        exit_code = FO_EXIT_ERROR;
+        char message[300];
+        snprintf(message, sizeof(message), "Fastly API: service %s has no version to show",
+                 opts.service_id);
+        exit_code = fail(&opts, out, err, FO_EXIT_ERROR, message);
         goto out;
     }
     /* Origins defined outside the API backends: shown with their source; when they cannot
