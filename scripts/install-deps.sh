@@ -10,7 +10,7 @@ libmicrohttpd-dev libpsl-dev dpkg-dev file"
 # Tests and tools; the last line is for the package, image and deployment examples' tests
 # (tests/deploy/): a Debian root, an OCI image, unit and shell checks, YAML.
 PACKAGES="$BUILD_PACKAGES check openssl ca-certificates curl clang-format libyaml-dev gnutls-bin
-jq mmdebstrap umoci systemd shellcheck python3 python3-yaml logrotate"
+jq python3-jsonschema mmdebstrap umoci systemd shellcheck python3 python3-yaml logrotate"
 if [ "${1:-}" = build ]; then
     PACKAGES=$BUILD_PACKAGES
 fi
