@@ -273,8 +273,8 @@ static void print_text(const fo_diagnosis *d)
     if (f->chain_count > 0) {
         const fo_cert_facts *leaf = &f->chain[0];
         char from[32], to[32];
-        fo_probe_format_time(from, sizeof(from), leaf->not_before);
-        fo_probe_format_time(to, sizeof(to), leaf->not_after);
+        fo_format_time(from, sizeof(from), leaf->not_before);
+        fo_format_time(to, sizeof(to), leaf->not_after);
         print_line("leaf", leaf->subject);
         printf("  %-10s", "names");
         for (size_t i = 0; i < leaf->san_count; i++) {

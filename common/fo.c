@@ -203,3 +203,21 @@ long fo_fd_limit_raise(void)
     }
     return fo_fd_limit();
 }
+
+void fo_format_time(char *buf, size_t size, int64_t t)
+{
+    struct tm tm;
+    time_t tt = (time_t)t;
+    if (!gmtime_r(&tt, &tm) || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, size, "?");
+}
+
+void fo_hex_encode(char *out, const unsigned char *bytes, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = hex[bytes[i] >> 4];
+        out[2 * i + 1] = hex[bytes[i] & 15];
+    }
+    out[2 * len] = '\0';
+}

@@ -116,7 +116,7 @@ static int hosts_line(fo_hosts *hosts, char *line, const char *where, fo_error *
 int fo_hosts_load(fo_hosts **out, const char *path, fo_error *err)
 {
     char *text = NULL;
-    int rc = fo_probe_read_file(&text, path, HOSTS_MAX_BYTES, err);
+    int rc = fo_read_file(&text, path, HOSTS_MAX_BYTES, err);
     if (rc != 0)
         return rc;
     fo_hosts *hosts = calloc(1, sizeof(*hosts));

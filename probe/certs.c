@@ -170,12 +170,7 @@ static void sha256_hex(char out[65], X509 *cert)
     out[0] = '\0';
     if (X509_digest(cert, EVP_sha256(), md, &n) != 1 || n != 32)
         return;
-    for (unsigned i = 0; i < n; i++) {
-        static const char hex[] = "0123456789abcdef";
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[64] = '\0';
+    fo_hex_encode(out, md, n);
 }
 
 static char *pem_text(X509 *cert)

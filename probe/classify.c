@@ -53,14 +53,6 @@ void fo_probe_facts_init(fo_probe_facts *facts)
     facts->plain_http = FO_UNTESTED;
 }
 
-void fo_probe_format_time(char *buf, size_t size, int64_t t)
-{
-    struct tm tm;
-    time_t tt = (time_t)t;
-    if (!gmtime_r(&tt, &tm) || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        snprintf(buf, size, "?");
-}
-
 /* The code an error counts as: a leaf whose issuer is unknown ends, once verification is
  * allowed to continue, in 21 "unable to verify the first certificate" — Fastly's text. */
 static int effective_code(const fo_verify_error *e)
@@ -450,11 +442,11 @@ static void say_verify(fo_verdict *out, fo_class c, const fo_probe_facts *facts,
             last && last->issuer ? last->issuer : "?");
         break;
     case FO_CLASS_CERTIFICATE_EXPIRED:
-        fo_probe_format_time(when, sizeof(when), cert ? cert->not_after : 0);
+        fo_format_time(when, sizeof(when), cert ? cert->not_after : 0);
         say(out, "The certificate %s expired on %s.", subject_of(cert), cert ? when : "?");
         break;
     case FO_CLASS_CERTIFICATE_NOT_YET_VALID:
-        fo_probe_format_time(when, sizeof(when), cert ? cert->not_before : 0);
+        fo_format_time(when, sizeof(when), cert ? cert->not_before : 0);
         say(out,
             "The certificate %s is not valid yet: it starts on %s. It was installed before its "
             "start date, or the clock of whoever issued it is wrong; renewing will not help.",
@@ -603,7 +595,7 @@ static void warn_expiry(fo_verdict *out, const fo_probe_settings *s, const fo_pr
         if (left < 0 || left >= (int64_t)days_ahead * 86400)
             continue;
         char when[32];
-        fo_probe_format_time(when, sizeof(when), cert->not_after);
+        fo_format_time(when, sizeof(when), cert->not_after);
         long days = (long)(left / 86400);
         char in[32];
         if (days == 0)

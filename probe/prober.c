@@ -83,7 +83,7 @@ int fo_prober_new(fo_prober **out, const char *trust_bundle, fo_error *err)
         goto out;
     }
     if (trust_bundle) {
-        if ((rc = fo_probe_read_file(&text, trust_bundle, TRUST_BUNDLE_MAX_BYTES, err)) != 0)
+        if ((rc = fo_read_file(&text, trust_bundle, TRUST_BUNDLE_MAX_BYTES, err)) != 0)
             goto out;
         char what[300];
         snprintf(what, sizeof(what), "trust bundle %s", trust_bundle);

@@ -229,49 +229,6 @@ int fo_probe_parse_hostport(char **host_out, int *port_out, const char *text, in
     return 0;
 }
 
-int fo_probe_read_file(char **out, const char *path, size_t max_bytes, fo_error *err)
-{
-    int rc = 0;
-    fo_buf buf = {0};
-    char chunk[8192];
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return fo_error_set(err, FO_EIO, "cannot read %s: %s", path, strerror(errno));
-    for (;;) {
-        size_t n = fread(chunk, 1, sizeof(chunk), f);
-        if (n == 0)
-            break;
-        if (buf.len + n > max_bytes) {
-            rc = fo_error_set(err, FO_EIO, "%s is larger than %zu bytes", path, max_bytes);
-            goto out;
-        }
-        if (fo_buf_append(&buf, chunk, n) != 0) {
-            rc = fo_error_set(err, FO_ENOMEM, "out of memory reading %s", path);
-            goto out;
-        }
-    }
-    if (ferror(f)) {
-        rc = fo_error_set(err, FO_EIO, "cannot read %s: %s", path, strerror(errno));
-        goto out;
-    }
-    const char *nul = buf.len > 0 ? memchr(buf.data, '\0', buf.len) : NULL;
-    if (nul) {
-        /* The text would end there without a word: say where, never drop the rest. */
-        long line = 1;
-        for (const char *c = buf.data; c < nul; c++)
-            line += *c == '\n';
-        rc = fo_error_set(err, FO_EINVAL, "%s:%ld: a NUL byte (not a text file)", path, line);
-        goto out;
-    }
-    *out = fo_buf_steal(&buf);
-    if (!*out)
-        rc = fo_error_set(err, FO_ENOMEM, "out of memory reading %s", path);
-out:
-    fo_buf_free(&buf);
-    fclose(f);
-    return rc;
-}
-
 /* Keeps s alive as long as the list; returns s, or NULL (and frees s) when out of memory. */
 static char *list_keep(fo_probe_target_list *list, char *s)
 {
@@ -318,7 +275,7 @@ struct parse_state {
 int fo_probe_read_ca_file(char **out, const char *path, fo_error *err)
 {
     char *pem = NULL;
-    int rc = fo_probe_read_file(&pem, path, CA_FILE_MAX_BYTES, err);
+    int rc = fo_read_file(&pem, path, CA_FILE_MAX_BYTES, err);
     if (rc != 0)
         return rc;
     /* An empty file is no "unset": the user named CAs to trust, and there are none. */
@@ -475,7 +432,7 @@ out:
 int fo_probe_targets_load(fo_probe_target_list **out, const char *path, fo_error *err)
 {
     char *text = NULL;
-    int rc = fo_probe_read_file(&text, path, TARGETS_MAX_BYTES, err);
+    int rc = fo_read_file(&text, path, TARGETS_MAX_BYTES, err);
     if (rc == 0)
         rc = fo_probe_targets_parse(out, text, path, err);
     free(text);

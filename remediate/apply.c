@@ -83,8 +83,7 @@ static void random_run_id(char out[17])
                  (unsigned long long)(fo_now_ms() * 1000.0) & 0xffffffffffffULL);
         return;
     }
-    for (size_t i = 0; i < sizeof(bytes); i++)
-        snprintf(out + 2 * i, 3, "%02x", bytes[i]);
+    fo_hex_encode(out, bytes, sizeof(bytes));
 }
 
 /* "fixorigin: origin: set ssl_cert_hostname to x; api: ... (run ID, by U1)" after head: a

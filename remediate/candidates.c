@@ -789,14 +789,14 @@ static void plan_human(builder *b)
     switch (b->in->diagnosis->verdict.class) {
     case FO_CLASS_CERTIFICATE_EXPIRED:
         if (leaf)
-            fo_probe_format_time(when, sizeof(when), leaf->not_after);
+            fo_format_time(when, sizeof(when), leaf->not_after);
         set_advice(b, fo_rem_strdupf("Renew the origin's certificate%s%s: it expired on %s.",
                                      leaf ? " " : "", leaf ? leaf->subject : "",
                                      when[0] ? when : "(date unknown)"));
         break;
     case FO_CLASS_CERTIFICATE_NOT_YET_VALID:
         if (leaf)
-            fo_probe_format_time(when, sizeof(when), leaf->not_before);
+            fo_format_time(when, sizeof(when), leaf->not_before);
         set_advice(
             b, fo_rem_strdupf("Needs a person. Tell the origin's owner: the certificate%s%s is not "
                               "valid before %s. Put back the previous certificate until then, or "

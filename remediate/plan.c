@@ -745,10 +745,8 @@ void fo_remediate_plan_id(char out[65], const fo_plan *plan)
             hash_text(md, bp->fix.changes[j].to ? bp->fix.changes[j].to : "\x01(unset)");
         }
     }
-    if (EVP_DigestFinal_ex(md, digest, &len) == 1 && len == 32) {
-        for (unsigned i = 0; i < len; i++)
-            snprintf(out + 2 * i, 3, "%02x", digest[i]);
-    }
+    if (EVP_DigestFinal_ex(md, digest, &len) == 1 && len == 32)
+        fo_hex_encode(out, digest, len);
     EVP_MD_CTX_free(md);
 }
 

@@ -33,7 +33,7 @@ static json_t *tristate(fo_tristate t)
 static json_t *time_text(int64_t t)
 {
     char buf[32];
-    fo_probe_format_time(buf, sizeof(buf), t);
+    fo_format_time(buf, sizeof(buf), t);
     return json_string(buf);
 }
 

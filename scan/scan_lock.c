@@ -147,7 +147,7 @@ int fo_scan_lock_acquire(fo_scan_lock **out, const char *state_dir, const char *
     char stamp[32];
     gethostname(host, sizeof(host) - 1);
     host[sizeof(host) - 1] = '\0';
-    fo_probe_format_time(stamp, sizeof(stamp), (int64_t)time(NULL));
+    fo_format_time(stamp, sizeof(stamp), (int64_t)time(NULL));
     int len =
         snprintf(holder, sizeof(holder), "pid %ld on %s since %s\n", (long)getpid(), host, stamp);
     if (ftruncate(fd, 0) != 0 || pwrite(fd, holder, (size_t)len, 0) != len) {

@@ -71,7 +71,7 @@ static bool may_apply(scan_state *st, const fo_plan *plan, long long *reserved, 
                      st->opts->max_apply);
     } else if (st->writes_left >= 0 && st->writes_left - st->writes_reserved < needed) {
         char reset[32] = "?";
-        fo_probe_format_time(reset, sizeof(reset), st->writes_reset);
+        fo_format_time(reset, sizeof(reset), st->writes_reset);
         fo_error_set(why, FO_ERATELIMIT,
                      "not applied: the API write budget has %lld writes left until %s (%lld "
                      "of them held by applies in flight); this fix may need %lld",

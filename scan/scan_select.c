@@ -76,7 +76,7 @@ int fo_scan_list_read(fo_scan_list *list, const char *text, const char *name, fo
 int fo_scan_list_load(fo_scan_list *list, const char *path, fo_error *err)
 {
     char *text = NULL;
-    int rc = fo_probe_read_file(&text, path, SERVICES_FILE_MAX, err);
+    int rc = fo_read_file(&text, path, SERVICES_FILE_MAX, err);
     if (rc == 0)
         rc = fo_scan_list_read(list, text, path, err);
     free(text);

@@ -76,8 +76,7 @@ int fo_serve_slack_verify(const char *secret, const char *timestamp, const char 
         rc = fo_error_set(err, FO_ENOMEM, "cannot compute the request signature");
         goto out;
     }
-    for (unsigned int i = 0; i < mac_len; i++)
-        snprintf(expected + 3 + 2 * i, 3, "%02x", mac[i]);
+    fo_hex_encode(expected + 3, mac, mac_len);
     if (!same_secret(expected, signature, strlen(signature)))
         rc = fo_error_set(err, FO_EAUTH, "X-Slack-Signature does not match the request");
 out:

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define FO_VERSION "0.1.0"
 
@@ -81,6 +82,17 @@ bool fo_str_empty(const char *s);
 void fo_secret_free(char *s);
 /* Monotonic clock in milliseconds. */
 double fo_now_ms(void);
+
+/* Formats Unix seconds as "2026-11-28T00:00:00Z" into buf (at least 21 bytes); "?" when t
+ * cannot be shown. */
+void fo_format_time(char *buf, size_t size, int64_t t);
+/* Writes len bytes as 2*len lowercase hex digits and a NUL into out (2*len+1 bytes). */
+void fo_hex_encode(char *out, const unsigned char *bytes, size_t len);
+
+/* Reads a whole text file of at most max_bytes into a new NUL-terminated string the
+ * caller frees (common/file.c). Returns 0, FO_EIO naming the path and the reason, FO_EINVAL
+ * naming the line of a NUL byte (the text would silently end there), FO_ENOMEM. */
+int fo_read_file(char **out, const char *path, size_t max_bytes, fo_error *err) FO_WARN_UNUSED;
 
 /* Raises the soft RLIMIT_NOFILE to the hard limit: a fleet run needs a descriptor for every
  * origin it waits on, and the usual soft limit (1024) is far below what the system allows.

@@ -156,14 +156,8 @@ void fo_probe_target_list_free(fo_probe_target_list *list);
 
 /* Reads a file of PEM CA certificates (ssl_ca_cert), at most 1 MiB, into a new string the
  * caller frees. Returns 0, FO_EINVAL when the file is empty or blank (no CA is not "unset"),
- * or what fo_probe_read_file returns. */
+ * or what fo_read_file returns. */
 int fo_probe_read_ca_file(char **out, const char *path, fo_error *err) FO_WARN_UNUSED;
-
-/* Reads a whole text file of at most max_bytes into a new NUL-terminated string the
- * caller frees. Returns 0, FO_EIO naming the path and the reason, FO_EINVAL naming the
- * line of a NUL byte (the text would silently end there), FO_ENOMEM. */
-int fo_probe_read_file(char **out, const char *path, size_t max_bytes,
-                       fo_error *err) FO_WARN_UNUSED;
 
 /* The type of a subjectAltName entry: a name "127.0.0.1" written as DNS is no IP entry. */
 typedef enum fo_san_type { FO_SAN_DNS, FO_SAN_IP } fo_san_type;
@@ -323,9 +317,6 @@ typedef struct fo_diagnosis {
 } fo_diagnosis;
 
 void fo_diagnosis_free(fo_diagnosis *d);
-
-/* Formats Unix seconds as "2026-11-28T00:00:00Z" into buf (at least 21 bytes). */
-void fo_probe_format_time(char *buf, size_t size, int64_t t);
 
 /* A shared, thread-safe probing context: the trust bundle (loaded once) and one TLS
  * context per distinct settings. */

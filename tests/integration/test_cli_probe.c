@@ -535,7 +535,7 @@ START_TEST(a_shared_ca_text_is_echoed_by_every_diagnosis)
     fo_prober *prober = NULL;
     char path[400], *root = NULL;
     snprintf(path, sizeof(path), "%s/private-root.pem", tb.dir);
-    ck_assert_int_eq(fo_probe_read_file(&root, path, 1 << 20, &err), 0);
+    ck_assert_int_eq(fo_read_file(&root, path, 1 << 20, &err), 0);
     ck_assert_int_eq(fo_prober_new(&prober, tb.trust_bundle, &err), 0);
     fo_probe_target t = case_target("self_signed_certificate_in_chain");
     fo_diagnosis *d[3] = {NULL, NULL, NULL};

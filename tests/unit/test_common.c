@@ -4,6 +4,30 @@
 
 #include "fixorigin/fo.h"
 
+START_TEST(hex_encode_is_lowercase_and_terminated)
+{
+    const unsigned char bytes[] = {0x00, 0x0f, 0xa5, 0xff};
+    char out[2 * sizeof(bytes) + 1];
+    memset(out, 'x', sizeof(out));
+    fo_hex_encode(out, bytes, sizeof(bytes));
+    ck_assert_str_eq(out, "000fa5ff");
+    fo_hex_encode(out, bytes, 0);
+    ck_assert_str_eq(out, "");
+}
+END_TEST
+
+START_TEST(format_time_is_utc_iso8601)
+{
+    char buf[32];
+    fo_format_time(buf, sizeof(buf), 1795824000); /* 2026-11-28T00:00:00Z */
+    ck_assert_str_eq(buf, "2026-11-28T00:00:00Z");
+    fo_format_time(buf, sizeof(buf), 0);
+    ck_assert_str_eq(buf, "1970-01-01T00:00:00Z");
+    fo_format_time(buf, 4, 0); /* too small: says it cannot, never a cut date */
+    ck_assert_str_eq(buf, "?");
+}
+END_TEST
+
 Suite *common_suite(void);
 
 START_TEST(error_set_returns_code_and_formats)
@@ -75,6 +99,8 @@ Suite *common_suite(void)
     tcase_add_test(tc, strerror_names_every_code);
     tcase_add_test(tc, buf_grows_and_steals);
     tcase_add_test(tc, empty_means_null_or_blank);
+    tcase_add_test(tc, hex_encode_is_lowercase_and_terminated);
+    tcase_add_test(tc, format_time_is_utc_iso8601);
     suite_add_tcase(s, tc);
     return s;
 }

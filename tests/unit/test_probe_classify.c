@@ -802,9 +802,9 @@ END_TEST
 START_TEST(time_is_formatted_in_utc)
 {
     char buf[32];
-    fo_probe_format_time(buf, sizeof(buf), NOW);
+    fo_format_time(buf, sizeof(buf), NOW);
     ck_assert_str_eq(buf, "2026-11-26T00:00:00Z");
-    fo_probe_format_time(buf, sizeof(buf), 0);
+    fo_format_time(buf, sizeof(buf), 0);
     ck_assert_str_eq(buf, "1970-01-01T00:00:00Z");
 }
 END_TEST

@@ -395,14 +395,14 @@ START_TEST(reading_files_is_bounded)
     char *text = NULL;
     snprintf(path, sizeof(path), "%s/big.txt", tmp_dir);
     write_file(path, "0123456789");
-    ck_assert_int_eq(fo_probe_read_file(&text, path, 10, &err), 0);
+    ck_assert_int_eq(fo_read_file(&text, path, 10, &err), 0);
     ck_assert_str_eq(text, "0123456789");
     free(text);
     text = NULL;
-    ck_assert_int_eq(fo_probe_read_file(&text, path, 9, &err), FO_EIO);
+    ck_assert_int_eq(fo_read_file(&text, path, 9, &err), FO_EIO);
     ck_assert_ptr_null(text);
     assert_error_has("is larger than 9 bytes");
-    ck_assert_int_eq(fo_probe_read_file(&text, "/nonexistent/x", 9, &err), FO_EIO);
+    ck_assert_int_eq(fo_read_file(&text, "/nonexistent/x", 9, &err), FO_EIO);
     assert_error_has("cannot read /nonexistent/x: No such file");
 
     fo_probe_target_list *list = NULL;
@@ -438,12 +438,12 @@ START_TEST(nul_byte_is_an_error_naming_its_line)
     /* A PEM file too: certificates after the NUL would be dropped without a word. */
     char *text = NULL;
     write_bytes(path, "\0-----BEGIN", 11);
-    ck_assert_int_eq(fo_probe_read_file(&text, path, 100, &err), FO_EINVAL);
+    ck_assert_int_eq(fo_read_file(&text, path, 100, &err), FO_EINVAL);
     ck_assert_ptr_null(text);
     assert_error_has("targets.txt:1: a NUL byte");
     /* The same file without the NUL reads whole. */
     write_bytes(path, targets, 12);
-    ck_assert_int_eq(fo_probe_read_file(&text, path, 100, &err), 0);
+    ck_assert_int_eq(fo_read_file(&text, path, 100, &err), 0);
     ck_assert_str_eq(text, "127.0.0.1:1\n");
     free(text);
 }
