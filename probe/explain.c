@@ -75,14 +75,14 @@ static void slot_writable(struct slot *slot, double deadline)
 
 static void slot_readable(struct slot *slot)
 {
-    ssize_t n = recv(slot->fd, slot->buf + slot->len, FO_SCAN_MAX_REPLY - slot->len, 0);
+    ssize_t n = recv(slot->fd, slot->buf + slot->len, FO_EXPLAIN_MAX_REPLY - slot->len, 0);
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
         return;
     if (n <= 0) /* closed or reset without a ServerHello: a refusal */
         return slot_finish(slot, true);
     slot->len += (size_t)n;
     fo_hello_parse(&slot->reply, slot->buf, slot->len);
-    if (slot->reply.status != FO_HELLO_INCOMPLETE || slot->len == FO_SCAN_MAX_REPLY)
+    if (slot->reply.status != FO_HELLO_INCOMPLETE || slot->len == FO_EXPLAIN_MAX_REPLY)
         slot_finish(slot, true);
 }
 
@@ -129,13 +129,13 @@ static pthread_mutex_t explaining_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static long explain_slots(long fd_limit)
 {
-    long slots = (fd_limit - FO_PROBE_FD_RESERVE) / 8 / FO_SCAN_HELLO_FDS;
+    long slots = (fd_limit - FO_PROBE_FD_RESERVE) / 8 / FO_EXPLAIN_HELLO_FDS;
     return slots < 1 ? 1 : slots > 32 ? 32 : slots;
 }
 
-long fo_scan_explain_fds(long fd_limit)
+long fo_explain_fds(long fd_limit)
 {
-    return explain_slots(fd_limit) * FO_SCAN_HELLO_FDS;
+    return explain_slots(fd_limit) * FO_EXPLAIN_HELLO_FDS;
 }
 
 /* Waits (letting other probes run on a probe loop) for a place among the probes explaining. */
@@ -168,8 +168,8 @@ static fo_tristate version_verdict(const struct slot *slot, fo_tls_version versi
     return hello && slot->reply.version == fo_hello_wire_version(version) ? FO_YES : FO_NO;
 }
 
-int fo_scan_hellos(fo_probe_facts *facts, const fo_net_addr *addr, const char *sni,
-                   double timeout_ms)
+int fo_explain_hellos(fo_probe_facts *facts, const fo_net_addr *addr, const char *sni,
+                      double timeout_ms)
 {
     int rc = 0;
     struct slot *slots = calloc(SLOTS, sizeof(*slots));
@@ -179,7 +179,7 @@ int fo_scan_hellos(fo_probe_facts *facts, const fo_net_addr *addr, const char *s
         uint8_t entropy[FO_HELLO_ENTROPY];
         fill_entropy(entropy, sizeof(entropy));
         slots[i].fd = -1;
-        slots[i].buf = malloc(FO_SCAN_MAX_REPLY);
+        slots[i].buf = malloc(FO_EXPLAIN_MAX_REPLY);
         if (!slots[i].buf) {
             rc = FO_ENOMEM;
             goto out;
@@ -207,7 +207,7 @@ out:
     return rc;
 }
 
-void fo_scan_http(fo_probe_facts *facts, int fd, const char *host, int port, double timeout_ms)
+void fo_explain_http(fo_probe_facts *facts, int fd, const char *host, int port, double timeout_ms)
 {
     char request[512];
     bool v6 = strchr(host, ':') != NULL;

@@ -436,8 +436,8 @@ static int explain(fo_prober *p, const fo_probe_target *target, fo_probe_facts *
     int rc = 0;
 
     if (failed)
-        rc = fo_scan_hellos(facts, addr, s->sni_hostname ? s->sni_hostname : retry,
-                            (double)s->connect_timeout_ms);
+        rc = fo_explain_hellos(facts, addr, s->sni_hostname ? s->sni_hostname : retry,
+                               (double)s->connect_timeout_ms);
     if (rc == 0 && !s->sni_hostname && retry && (failed || has_name_mismatch(facts)))
         rc = try_with_sni(p, facts, ctx, s, addr, retry);
     return rc;
@@ -499,7 +499,7 @@ static int probe_address(void *arg, fo_probe_facts *facts, const fo_net_addr *ad
     facts->connect_ms = conn.connect_ms;
     if (!s->use_ssl) {
         facts->outcome = FO_OUTCOME_OK;
-        fo_scan_http(facts, conn.fd, target->host, target->port, timeout);
+        fo_explain_http(facts, conn.fd, target->host, target->port, timeout);
         goto out;
     }
     fo_tls_params params = tls_params(job->prober, job->ctx, s, s->sni_hostname);
@@ -582,12 +582,12 @@ out:
 
 long fo_probe_fds_needed(int concurrency, long fd_limit)
 {
-    return FO_PROBE_FD_RESERVE + concurrency + fo_scan_explain_fds(fd_limit);
+    return FO_PROBE_FD_RESERVE + concurrency + fo_explain_fds(fd_limit);
 }
 
 int fo_probe_concurrency_cap(long fd_limit)
 {
-    long probes = fd_limit - FO_PROBE_FD_RESERVE - fo_scan_explain_fds(fd_limit);
+    long probes = fd_limit - FO_PROBE_FD_RESERVE - fo_explain_fds(fd_limit);
     if (probes < 1)
         return 1;
     return probes < FO_PROBE_MAX_CONCURRENCY ? (int)probes : FO_PROBE_MAX_CONCURRENCY;
