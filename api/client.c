@@ -29,7 +29,7 @@ void fo_api_config_init(fo_api_config *cfg)
 
 void fo_api_response_clear(fo_api_response *resp)
 {
-    fo_buf_free(&resp->body);
+    fo_buf_clear(&resp->body);
     free(resp->link);
     memset(resp, 0, sizeof(*resp));
     resp->ratelimit_remaining = -1;
@@ -381,7 +381,7 @@ static int status_error(const fo_api *api, long status, const fo_buf *raw_body, 
     if (err)
         err->http_status = status;
     fo_api_scrub_error(api, err);
-    fo_buf_free(&clean);
+    fo_buf_clear(&clean);
     return code;
 }
 
@@ -547,7 +547,7 @@ int fo_api_call(fo_api *api, fo_api_method method, const char *path_query, const
     }
 out:
     fo_api_response_clear(&resp);
-    fo_buf_free(&url);
+    fo_buf_clear(&url);
     return rc;
 }
 
@@ -562,7 +562,7 @@ int fo_api_get(fo_api *api, fo_api_response *out, fo_error *err, const char *fmt
         rc = fo_error_set(err, FO_ENOMEM, "out of memory");
     else
         rc = fo_api_call(api, FO_GET, path.data, NULL, out, NULL, err);
-    fo_buf_free(&path);
+    fo_buf_clear(&path);
     return rc;
 }
 

@@ -282,7 +282,7 @@ out:
     curl_slist_free_all(headers);
     if (key.data)
         OPENSSL_cleanse(key.data, key.len);
-    fo_buf_free(&key);
+    fo_buf_clear(&key);
     return rc;
 }
 

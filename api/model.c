@@ -794,7 +794,7 @@ int fo_api_parse_validation(fo_validation **out, const char *json, size_t len, f
     *out = v;
     v = NULL;
 out:
-    fo_buf_free(&msg);
+    fo_buf_clear(&msg);
     fo_validation_free(v);
     json_decref(root);
     return rc;
@@ -1004,7 +1004,7 @@ int fo_api_parse_token(fo_token_info **out, const char *json, size_t len, fo_err
         t = NULL;
     }
 out:
-    fo_buf_free(&scopes);
+    fo_buf_clear(&scopes);
     fo_token_info_free(t);
     json_decref(root);
     return rc;

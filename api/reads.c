@@ -345,7 +345,7 @@ int fo_api_diff(fo_api *api, fo_diff **out, const char *service_id, long from, l
         *out = diff;
         diff = NULL;
     }
-    fo_buf_free(&clean);
+    fo_buf_clear(&clean);
     fo_diff_free(diff);
     fo_api_response_clear(&resp);
     return rc;

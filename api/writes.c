@@ -202,7 +202,7 @@ static int version_action(fo_api *api, fo_version **out, const char *service_id,
         rc = build_path(&path, err, fmt, service_id, version);
     if (rc == 0)
         rc = version_write(api, out, service_id, version, path.data, NULL, check, NULL, err);
-    fo_buf_free(&path);
+    fo_buf_clear(&path);
     return rc;
 }
 
@@ -240,8 +240,8 @@ int fo_api_version_comment(fo_api *api, fo_version **out, const char *service_id
     if (rc == 0)
         rc = version_write(api, out, service_id, version, path.data, form.data, has_comment,
                            field.value, err);
-    fo_buf_free(&path);
-    fo_buf_free(&form);
+    fo_buf_clear(&path);
+    fo_buf_clear(&form);
     return rc;
 }
 
@@ -326,7 +326,7 @@ int fo_api_version_clone_known(fo_api *api, fo_version **out, const char *servic
 out:
     free(source_comment);
     fo_api_response_clear(&resp);
-    fo_buf_free(&path);
+    fo_buf_clear(&path);
     return rc;
 }
 
@@ -516,7 +516,7 @@ int fo_api_backend_update(fo_api *api, fo_backend **out, const char *service_id,
 out:
     if (form.data)
         fo_secret_free(fo_buf_steal(&form)); /* it may carry ssl_client_key */
-    fo_buf_free(&path);
+    fo_buf_clear(&path);
     fo_api_response_clear(&resp);
     fo_api_response_clear(&reread);
     free(fields);
@@ -555,8 +555,8 @@ int fo_api_vcl_update(fo_api *api, fo_vcl **out, const char *service_id, long ve
         }
         fo_vcl_free(now);
     }
-    fo_buf_free(&path);
-    fo_buf_free(&form);
+    fo_buf_clear(&path);
+    fo_buf_clear(&form);
     fo_api_response_clear(&resp);
     return rc;
 }
@@ -603,8 +603,8 @@ static int snippet_write(fo_api *api, fo_snippet **out, const char *service_id, 
         }
         fo_snippet_free(now);
     }
-    fo_buf_free(&path);
-    fo_buf_free(&form);
+    fo_buf_clear(&path);
+    fo_buf_clear(&form);
     fo_api_response_clear(&resp);
     return rc;
 }
@@ -705,7 +705,7 @@ int fo_api_pool_update(fo_api *api, fo_pool **out, const char *service_id, long 
     }
     if (form.data)
         fo_secret_free(fo_buf_steal(&form)); /* it may carry tls_client_key */
-    fo_buf_free(&path);
+    fo_buf_clear(&path);
     fo_api_response_clear(&resp);
     fo_api_response_clear(&reread);
     free(fields);

@@ -45,7 +45,7 @@ int fo_read_file(char **out, const char *path, size_t max_bytes, fo_error *err)
     if (!*out)
         rc = fo_error_set(err, FO_ENOMEM, "out of memory reading %s", path);
 out:
-    fo_buf_free(&buf);
+    fo_buf_clear(&buf);
     fclose(f);
     return rc;
 }

@@ -136,7 +136,7 @@ char *fo_buf_steal(fo_buf *b)
     return s;
 }
 
-void fo_buf_free(fo_buf *b)
+void fo_buf_clear(fo_buf *b)
 {
     if (!b)
         return;

@@ -137,7 +137,7 @@ static int collect_eku(fo_cert_facts *out, X509 *cert)
     EXTENDED_KEY_USAGE_free(eku);
     if (rc == 0 && !(out->ext_key_usage = fo_buf_steal(&text)))
         rc = FO_ENOMEM;
-    fo_buf_free(&text);
+    fo_buf_clear(&text);
     return rc ? FO_ENOMEM : 0;
 }
 

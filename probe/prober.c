@@ -234,7 +234,7 @@ static int get_ctx(SSL_CTX **out, fo_prober *p, const fo_probe_settings *s, fo_e
     }
 out:
     pthread_mutex_unlock(&p->lock);
-    fo_buf_free(&key);
+    fo_buf_clear(&key);
     return rc;
 }
 

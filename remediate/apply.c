@@ -112,7 +112,7 @@ static char *version_comment(const apply_ctx *a, const char *head)
     if (rc == 0)
         rc = fo_buf_puts(&b, tail);
     if (rc != 0) {
-        fo_buf_free(&b);
+        fo_buf_clear(&b);
         return NULL;
     }
     return fo_buf_steal(&b);
@@ -791,7 +791,7 @@ static void activate_and_verify(apply_ctx *a)
         fo_rem_step_done(&a->steps, FO_STEP_VERIFY, NULL, false, NULL, "%s", e.msg);
         finish(a, FO_APPLY_CONFLICT, &e);
     }
-    fo_buf_free(&report);
+    fo_buf_clear(&report);
     fo_service_free(svc);
 }
 

@@ -381,8 +381,8 @@ static void propose_ca(builder *b, const fo_cert_facts *const *certs, size_t cou
             fail(b, FO_ENOMEM);
         push(b, &fix);
     }
-    fo_buf_free(&pem);
-    fo_buf_free(&names);
+    fo_buf_clear(&pem);
+    fo_buf_clear(&names);
     fo_cert_list_free(held);
 }
 

@@ -450,7 +450,7 @@ static char *join_places(fo_buf *places, size_t count)
     if (rc == 0)
         fo_rem_clean(out.data); /* names come from the API */
     char *joined = rc == 0 ? fo_buf_steal(&out) : NULL;
-    fo_buf_free(&out);
+    fo_buf_clear(&out);
     return joined;
 }
 
@@ -557,8 +557,8 @@ int fo_remediate_diff_read(fo_diff_view *out, const char *diff_text)
     if (d.rc == 0 && d.out.len > 0)
         out->shown = fo_buf_steal(&d.out);
     int rc = d.rc;
-    fo_buf_free(&d.out);
-    fo_buf_free(&places);
+    fo_buf_clear(&d.out);
+    fo_buf_clear(&places);
     free(lines);
     free(r.items);
     if (rc != 0)

@@ -441,7 +441,7 @@ char *fo_remediate_fix_diff(const fo_fix *fix)
             rc = put_value(&b, '+', c, c->to, c->to_certs, c->to_cert_count);
     }
     if (rc != 0) {
-        fo_buf_free(&b);
+        fo_buf_clear(&b);
         return NULL;
     }
     return fo_buf_steal(&b);

@@ -541,7 +541,7 @@ char *fo_rem_unified_diff(const char *label, const char *from, const char *to)
     b.data[o] = '\0';
     result = fo_buf_steal(&b);
 out:
-    fo_buf_free(&b);
+    fo_buf_clear(&b);
     free(x.start);
     free(x.len);
     free(y.start);

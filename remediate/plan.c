@@ -107,7 +107,7 @@ static int fetch_issuer(const plan_ctx *ctx, gathering *g, const char *url)
                               g->fetch_flags, &err);
     if (rc == 0)
         rc = fo_probe_certs_parse(&list, body.data ? body.data : "", body.len, url, &err);
-    fo_buf_free(&body);
+    fo_buf_clear(&body);
     if (rc == FO_ENOMEM)
         return rc;
     if (rc != 0)
@@ -829,7 +829,7 @@ char *fo_remediate_evidence(const fo_diagnosis *d)
     if (rc == 0 && f->plain_http == FO_YES && d->target.settings.use_ssl)
         rc = fo_buf_puts(&b, "; speaks plain HTTP");
     if (rc != 0) {
-        fo_buf_free(&b);
+        fo_buf_clear(&b);
         return NULL;
     }
     /* The origin's words reach a terminal: no control characters. */

@@ -56,7 +56,7 @@ static char *next_field(const char **p, bool *bad)
         }
         if (*s != '"' || (s[1] && s[1] != ' ' && s[1] != '\t')) {
             *bad = true;
-            fo_buf_free(&out);
+            fo_buf_clear(&out);
             return NULL;
         }
         s++;
@@ -69,7 +69,7 @@ static char *next_field(const char **p, bool *bad)
     *p = s;
     if (fo_buf_append(&out, "", 0) != 0) {
         *bad = true;
-        fo_buf_free(&out);
+        fo_buf_clear(&out);
         return NULL;
     }
     return fo_buf_steal(&out);

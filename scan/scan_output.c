@@ -122,7 +122,7 @@ static void expiry_text(char *out, size_t size, long long expires)
     if (expires == 0)
         snprintf(out, size, "never");
     else
-        fo_probe_format_time(out, size, expires);
+        fo_format_time(out, size, expires);
 }
 
 /* Calls fn for each problem of item an acknowledgement names, live or expired. */

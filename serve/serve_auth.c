@@ -80,7 +80,7 @@ int fo_serve_slack_verify(const char *secret, const char *timestamp, const char 
     if (!same_secret(expected, signature, strlen(signature)))
         rc = fo_error_set(err, FO_EAUTH, "X-Slack-Signature does not match the request");
 out:
-    fo_buf_free(&base);
+    fo_buf_clear(&base);
     return rc;
 }
 

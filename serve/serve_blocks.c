@@ -250,7 +250,7 @@ json_t *fo_serve_slack_message(const fo_serve_command *cmd, const fo_serve_outco
             add(blocks, context(&b));
         }
     }
-    fo_buf_free(&b);
+    fo_buf_clear(&b);
     /* A change made is everyone's business in the channel; a look, or an apply that wrote
      * nothing, is the asker's. */
     bool changed = outcome->applied && outcome->applied->draft > 0;

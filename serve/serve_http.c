@@ -240,7 +240,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                 code == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout" : "client");
     fo_serve_perip_answered(http->perip, conn);
     request_end(http);
-    fo_buf_free(&req->body);
+    fo_buf_clear(&req->body);
     free(req->method);
     free(req->path);
     free(req);

@@ -217,7 +217,7 @@ static bool read_job(fo_serve *srv, const fo_serve_request *req, slack_job *job,
         fo_buf escaped = {0};
         fo_serve_mrkdwn_append(&escaped, err.msg, false);
         snprintf(answer, sizeof(answer), "%s\n\n%s", escaped.data ? escaped.data : "", HELP);
-        fo_buf_free(&escaped);
+        fo_buf_clear(&escaped);
         ephemeral(out, answer);
         goto out;
     }

@@ -662,7 +662,7 @@ static char *encode_value(const fo_vcl_set *set, const char *eol, bool *bad)
         goto nomem;
     return fo_buf_steal(&b);
 nomem:
-    fo_buf_free(&b);
+    fo_buf_clear(&b);
     return NULL;
 }
 
@@ -826,7 +826,7 @@ int fo_vcl_edit(char **out, size_t *out_len, const char *text, size_t len, const
                 }
                 free(value);
                 if (brc != 0) {
-                    fo_buf_free(&line);
+                    fo_buf_clear(&line);
                     rc = fo_error_set(err, FO_ENOMEM, "out of memory editing VCL");
                     goto out;
                 }
@@ -863,7 +863,7 @@ out:
     for (size_t i = 0; i < set_count && splices != NULL; i++)
         free(splices[i].text);
     free(splices);
-    fo_buf_free(&result);
+    fo_buf_clear(&result);
     fo_vcl_file_clear(&file);
     return rc;
 }

@@ -60,7 +60,8 @@ typedef enum fo_log_level { FO_LOG_DEBUG, FO_LOG_INFO, FO_LOG_WARN } fo_log_leve
 /* Libraries never print: they report through this callback, when one is set. */
 typedef void (*fo_log_fn)(void *ctx, fo_log_level level, const char *msg);
 
-/* A growable NUL-terminated byte buffer. Zero-initialise, append, then free. */
+/* A growable NUL-terminated byte buffer. Zero-initialise, append, then fo_buf_clear (the
+ * struct is the caller's; _clear frees what it holds and leaves it empty, ready for reuse). */
 typedef struct fo_buf {
     char *data; /* NULL until the first append */
     size_t len;
@@ -72,7 +73,7 @@ int fo_buf_puts(fo_buf *b, const char *s) FO_WARN_UNUSED;
 int fo_buf_printf(fo_buf *b, const char *fmt, ...) FO_PRINTF(2, 3) FO_WARN_UNUSED;
 /* Hands the buffer's string to the caller (never NULL: "" when empty) and resets b. */
 char *fo_buf_steal(fo_buf *b);
-void fo_buf_free(fo_buf *b);
+void fo_buf_clear(fo_buf *b);
 
 /* strdup that accepts NULL (returns NULL). */
 char *fo_strdup(const char *s);

@@ -240,7 +240,7 @@ char *fo_mock_version_dump(const fo_mock_service *service, const fo_mock_version
     json_decref(sid);
     json_decref(empty);
     if (rc != 0) {
-        fo_buf_free(&out);
+        fo_buf_clear(&out);
         return NULL;
     }
     return fo_buf_steal(&out);
@@ -358,7 +358,7 @@ out:
     free(b.start);
     free(b.len);
     if (rc != 0) {
-        fo_buf_free(&out);
+        fo_buf_clear(&out);
         return NULL;
     }
     return fo_buf_steal(&out);
@@ -487,7 +487,7 @@ char *fo_mock_generated_vcl(const fo_mock_service *service, const fo_mock_versio
             rc = fo_buf_puts(&out, "#--FASTLY RECV END\n  return(lookup);\n}\n");
     }
     if (rc != 0) {
-        fo_buf_free(&out);
+        fo_buf_clear(&out);
         return NULL;
     }
     return fo_buf_steal(&out);

@@ -272,7 +272,7 @@ static void list_services(fo_mock_state *st, const fo_mock_call *call, fo_mock_r
     reply_json(out, list);
     if (rc == 0 && link.len)
         out->link = fo_buf_steal(&link);
-    fo_buf_free(&link);
+    fo_buf_clear(&link);
 }
 
 static void search_service(fo_mock_state *st, const fo_mock_call *call, fo_mock_reply *out)

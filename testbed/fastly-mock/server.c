@@ -194,7 +194,7 @@ static char *redact_form(const char *body, size_t len)
         if (rc == 0 && end < len)
             rc = fo_buf_puts(&out, "&");
         if (rc != 0) {
-            fo_buf_free(&out);
+            fo_buf_clear(&out);
             return NULL;
         }
         i = end + 1;
@@ -638,7 +638,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     if (!req)
         return;
     free(req->target);
-    fo_buf_free(&req->body);
+    fo_buf_clear(&req->body);
     free(req);
     *req_cls = NULL;
 }

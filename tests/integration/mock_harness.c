@@ -397,7 +397,7 @@ json_t *fixture_body(const char *cassette, int nth)
     json_error_t jerr;
     json_t *json = json_loads(body.data ? body.data : "", JSON_DECODE_ANY, &jerr);
     ck_assert_msg(json != NULL, "%s: body is not JSON: %s", cassette, jerr.text);
-    fo_buf_free(&body);
+    fo_buf_clear(&body);
     free(text);
     return json;
 }

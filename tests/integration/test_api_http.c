@@ -88,7 +88,7 @@ static void conn_close(conn *c)
     if (c->ssl)
         SSL_free(c->ssl);
     close(c->fd);
-    fo_buf_free(&c->pending);
+    fo_buf_clear(&c->pending);
     c->fd = -1;
     c->ssl = NULL;
 }
@@ -223,7 +223,7 @@ static void teardown(void)
     }
     transport.destroy(transport.ctx);
     fo_api_response_clear(&resp);
-    fo_buf_free(&srv.received);
+    fo_buf_clear(&srv.received);
     if (srv.tls)
         SSL_CTX_free(srv.tls);
 }
@@ -491,7 +491,7 @@ START_TEST(fetch_url_reads_a_body_without_the_token)
     ck_assert_str_eq(body.data, "{\"number\":1}");
     ck_assert(received("GET /ca.der HTTP/1.1"));
     ck_assert(!received("Fastly-Key"));
-    fo_buf_free(&body);
+    fo_buf_clear(&body);
 }
 END_TEST
 
@@ -510,7 +510,7 @@ START_TEST(fetch_url_follows_a_redirect_but_not_to_file)
     ck_assert_int_eq(
         fo_api_fetch_url(&body, url_of("/ca.der"), 1000, 5000, FO_FETCH_ALLOW_LOOPBACK, &err), 0);
     ck_assert(received("GET /moved HTTP/1.1"));
-    fo_buf_free(&body);
+    fo_buf_clear(&body);
 
     snprintf(redirect, sizeof(redirect),
              "HTTP/1.1 302 Found\r\nLocation: file:///etc/passwd\r\nContent-Length: 0\r\n\r\n");

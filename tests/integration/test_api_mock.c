@@ -213,7 +213,7 @@ static void teardown(void)
     if (d)
         closedir(d);
     rmdir(dir);
-    fo_buf_free(&client_log);
+    fo_buf_clear(&client_log);
 }
 
 /* How many logged requests match method and path (and, when not -1, status). */
@@ -320,7 +320,7 @@ START_TEST(every_endpoint)
              expected.data);
     ck_assert_msg(strstr(log, want) != NULL, "not logged: %s", want);
     ck_assert_ptr_nonnull(strstr(expected.data, "ssl_ca_cert=-----BEGIN+CERTIFICATE-----%0A"));
-    fo_buf_free(&expected);
+    fo_buf_clear(&expected);
     free(log);
     free(pem);
     ck_assert_int_eq(fo_api_backend_get(api, &b, "SVC1", 2, "Host 1", &err), 0);

@@ -714,7 +714,7 @@ START_TEST(no_secrets_in_a_core_dump_or_the_environment)
         ck_assert_uint_gt(block.len, 0);
         ck_assert_ptr_null(memmem(block.data, block.len, SERVE_TOKEN, strlen(SERVE_TOKEN)));
         ck_assert_ptr_null(memmem(block.data, block.len, MOCK_TOKEN, strlen(MOCK_TOKEN)));
-        fo_buf_free(&block);
+        fo_buf_clear(&block);
     }
     /* And it still works with what it read. */
     http_resp r;

@@ -81,7 +81,7 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **req_cls,
     (void)conn;
     (void)code;
     if (up) {
-        fo_buf_free(&up->body);
+        fo_buf_clear(&up->body);
         free(up);
     }
     *req_cls = NULL;

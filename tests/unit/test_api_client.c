@@ -36,7 +36,7 @@ static void teardown(void)
 {
     fo_api_free(api);
     replay_free(r);
-    fo_buf_free(&logged);
+    fo_buf_clear(&logged);
 }
 
 /* Serves answer `index` of a cassette to GET /service/S/version/1/backend/a

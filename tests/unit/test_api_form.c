@@ -93,7 +93,7 @@ START_TEST(path_segments_are_escaped_as_go_path_escape)
                      0);
     ck_assert_str_eq(path.data, "/service/SVC%201%2F2/version/7/backend/"
                                 "Host%201%3Ba%2Cb%3Fc:d@e&f=g+h$i%25j");
-    fo_buf_free(&path);
+    fo_buf_clear(&path);
 }
 END_TEST
 
@@ -128,8 +128,8 @@ START_TEST(path_segments_cannot_escape_their_place)
                                        cases[i].escaped, cases[i].escaped, cases[i].escaped),
                          0);
         ck_assert_msg(strcmp(path.data, want.data) == 0, "'%s': got %s", cases[i].name, path.data);
-        fo_buf_free(&path);
-        fo_buf_free(&want);
+        fo_buf_clear(&path);
+        fo_buf_clear(&want);
     }
 }
 END_TEST
@@ -141,7 +141,7 @@ START_TEST(path_keeps_literal_text_and_query)
         fo_api_path(&path, "/service/%s/diff/from/%ld/to/%ld?format=text", "abc", -1L, 2147483647L),
         0);
     ck_assert_str_eq(path.data, "/service/abc/diff/from/-1/to/2147483647?format=text");
-    fo_buf_free(&path);
+    fo_buf_clear(&path);
 }
 END_TEST
 

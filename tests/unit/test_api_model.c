@@ -274,7 +274,7 @@ START_TEST(diff_redacts_client_keys)
                               "+  ssl_cert_hostname: x\n"
                               " comment: ''\n");
     fo_diff_free(d);
-    fo_buf_free(&diff);
+    fo_buf_clear(&diff);
     free(old_key);
     free(new_key);
 }
@@ -324,7 +324,7 @@ START_TEST(diff_shows_a_changed_client_key_as_a_change)
                               "   ssl_client_key: [redacted]\n"
                               "   use_ssl: true\n");
     fo_diff_free(d);
-    fo_buf_free(&diff);
+    fo_buf_clear(&diff);
     free(old_key);
     free(new_key);
     free(plain);

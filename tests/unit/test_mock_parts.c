@@ -331,8 +331,8 @@ START_TEST(diff_marks_changes)
     ck_assert_uint_eq(strlen(d), a.len + b.len + 6000);
     ck_assert_int_eq(d[0], '-');
     free(d);
-    fo_buf_free(&a);
-    fo_buf_free(&b);
+    fo_buf_clear(&a);
+    fo_buf_clear(&b);
 }
 END_TEST
 
