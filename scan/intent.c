@@ -161,7 +161,7 @@ int fo_intent_write(const char *state_dir, const fo_plan *plan, const fo_apply_r
     }
     gethostname(host, sizeof(host) - 1);
     host[sizeof(host) - 1] = '\0';
-    fo_probe_format_time(stamp, sizeof(stamp), (int64_t)time(NULL));
+    fo_format_time(stamp, sizeof(stamp), (int64_t)time(NULL));
     json_t *root = fixed
                        ? json_pack("{s:s, s:s, s:I, s:I, s:I, s:s, s:o, s:I, s:s, s:s}",
                                    "service_id", plan->service_id, "run_id", result->run_id,
@@ -246,7 +246,7 @@ static int find_cloned(fo_writer *w, fo_api *api, fo_error *err)
                            : "run %s was stopped while cloning version %ld%s: no draft of it is "
                              "left",
                  in->run_id, in->active_before, found.len ? found.data : "");
-    fo_buf_free(&found);
+    fo_buf_clear(&found);
     fo_version_list_free(list);
     return rc;
 }
