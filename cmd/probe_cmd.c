@@ -9,9 +9,7 @@
 #include "fixorigin/probe.h"
 #include "fixorigin/report.h"
 
-/* Waiting on an origin costs a descriptor and a parked stack, not a thread: by default as
- * many as the file limit allows. */
-#define DEFAULT_CONCURRENCY FO_PROBE_MAX_CONCURRENCY
+#define DEFAULT_CONCURRENCY FO_PROBE_DEFAULT_CONCURRENCY
 
 static void usage(FILE *out)
 {
@@ -43,8 +41,8 @@ static void usage(FILE *out)
         "  --json                   print one JSON object (schema fixorigin.probe/v1)\n"
         "  --targets FILE           probe every target of FILE (`host:port key=value ...`\n"
         "                           a line) and print one JSON object a line\n"
-        "  --concurrency N          probes at once with --targets, 1-1024 (default: as\n"
-        "                           many as the file limit allows, at most 1024)\n"
+        "  --concurrency N          probes at once with --targets, 1-1024 (default 512, or\n"
+        "                           as many as the file limit allows when fewer)\n"
         "  --expiry-warning DAYS    warn when a certificate expires within DAYS (default 30;\n"
         "                           0: never)\n"
         "  -h, --help               this help\n"

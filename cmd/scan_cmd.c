@@ -54,7 +54,7 @@ static void usage(FILE *out)
             "  --concurrency N        services read, planned and applied at once: API work\n"
             "                         (default 4, at most 64)\n"
             "  --probe-concurrency N  backends of the whole fleet probed at once, in one pool\n"
-            "                         (1-1024; default: as many as the file limit allows)\n"
+            "                         (1-1024; default 512, fewer when the file limit says)\n"
             "  --ack FILE             known problems: reported, but left out of the exit code\n"
             "                         until they expire (lines: SERVICE BACKEND CLASS EXPIRES\n"
             "                         REASON; see docs/unattended.md)\n"

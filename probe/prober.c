@@ -180,6 +180,8 @@ static int make_ctx(SSL_CTX **out, fo_prober *p, const fo_probe_settings *s, fo_
     /* Origins without RFC 5746 still talk to Fastly: don't refuse them. */
     SSL_CTX_set_options(ctx, SSL_OP_LEGACY_SERVER_CONNECT | SSL_OP_NO_TICKET);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    /* Hundreds of handshakes wait at once: no idle record buffers while they do. */
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     SSL_CTX_set_max_cert_list(ctx, MAX_CERT_LIST);
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, fo_tls_verify_callback);
     if (!fo_str_empty(s->ciphers) && SSL_CTX_set_cipher_list(ctx, s->ciphers) != 1) {

@@ -281,7 +281,8 @@ int scan_pool_start(scan_pool **out, const fo_scan_options *opts, fo_prober *pro
      * with --apply each holds its lock file open meanwhile, so fewer. */
     size_t window = opts->apply ? APPLY_WINDOW : 0;
     int cap = fo_probe_concurrency_cap(fo_fd_limit() - 2L * opts->concurrency - (long)window);
-    int wanted = opts->probe_concurrency > 0 ? opts->probe_concurrency : FO_PROBE_MAX_CONCURRENCY;
+    int wanted =
+        opts->probe_concurrency > 0 ? opts->probe_concurrency : FO_PROBE_DEFAULT_CONCURRENCY;
     pool->probe_concurrency = wanted < cap ? wanted : cap;
     if (!window)
         window = (size_t)pool->probe_concurrency < 64 ? 64 : (size_t)pool->probe_concurrency;

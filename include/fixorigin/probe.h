@@ -344,6 +344,9 @@ int fo_probe_run(fo_prober *prober, fo_diagnosis **out, const fo_probe_target *t
 
 /* The most probes run at once. */
 #define FO_PROBE_MAX_CONCURRENCY 1024
+/* Probes at once unless told otherwise: waiting costs a descriptor and a parked stack, so
+ * many may wait; more at once would only hold more handshakes in memory, waiting for a CPU. */
+#define FO_PROBE_DEFAULT_CONCURRENCY 512
 /* Descriptors left for the rest of the program: API connections, files, standard streams. */
 #define FO_PROBE_FD_RESERVE 64
 
