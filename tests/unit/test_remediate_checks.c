@@ -304,36 +304,72 @@ START_TEST(null_and_empty_values_are_values)
 }
 END_TEST
 
+/* Appends the lines of a PEM key, each after prefix (the first after first), with kind
+ * ("RSA ", "EC " or "") put before "PRIVATE KEY" in the armour: the key is made at run time,
+ * so no key text is checked in. Returns the number of lines. */
+static int put_key(fo_buf *out, const char *pem, const char *first, const char *prefix,
+                   const char *kind)
+{
+    int lines = 0;
+    for (const char *line = pem; *line; lines++) {
+        const char *eol = strchr(line, '\n');
+        size_t len = eol ? (size_t)(eol - line) : strlen(line);
+        const char *label = strstr(line, "PRIVATE KEY");
+        if (label && label >= line + len)
+            label = NULL; /* on a later line */
+        size_t head = label ? (size_t)(label - line) : len;
+        ck_assert_int_eq(fo_buf_printf(out, "%s%.*s%s%.*s\n", lines ? prefix : first, (int)head,
+                                       line, label ? kind : "", (int)(len - head), line + head),
+                         0);
+        line += len + (eol != NULL);
+    }
+    return lines;
+}
+
 START_TEST(key_text_never_shows)
 {
-    const char *diffs[] = {
-        /* the client's redaction, kept */
-        " backends:\n - address: x\n-  ssl_client_key: [redacted]\n+  ssl_client_key:\n"
-        "   name: origin\n",
-        /* a pool's key, inline and as a block */
-        " pools:\n - name: p\n-  tls_client_key: secretvalue\n+  tls_client_key: |\n"
-        "+    -----BEGIN PRIVATE KEY-----\n+    c2VjcmV0\n+    -----END PRIVATE KEY-----\n",
-        /* key text where no field can be told */
-        " backends: []\n+garbage -----BEGIN RSA PRIVATE KEY-----\n+c2VjcmV0\n"
-        "+-----END RSA PRIVATE KEY-----\n",
-        /* and in a text that is no diff at all */
-        "-----BEGIN EC PRIVATE KEY-----\nc2VjcmV0\n-----END EC PRIVATE KEY-----\n",
-    };
+    char *key = tc_private_key_pem();
+    fo_buf diffs[4] = {{0}};
+    /* the client's redaction, kept */
+    ck_assert_int_eq(fo_buf_puts(&diffs[0], " backends:\n - address: x\n-  ssl_client_key: "
+                                            "[redacted]\n+  ssl_client_key:\n   name: origin\n"),
+                     0);
+    /* a pool's key, inline and as a block */
+    ck_assert_int_eq(fo_buf_puts(&diffs[1], " pools:\n - name: p\n-  tls_client_key: "
+                                            "secretvalue\n+  tls_client_key: |\n"),
+                     0);
+    int key_lines = put_key(&diffs[1], key, "+    ", "+    ", "");
+    /* key text where no field can be told */
+    ck_assert_int_eq(fo_buf_puts(&diffs[2], " backends: []\n"), 0);
+    put_key(&diffs[2], key, "+garbage ", "+", "RSA ");
+    /* and in a text that is no diff at all */
+    put_key(&diffs[3], key, "", "", "EC ");
     for (size_t i = 0; i < sizeof(diffs) / sizeof(diffs[0]); i++) {
         fo_diff_view view;
-        ck_assert_int_eq(fo_remediate_diff_read(&view, diffs[i]), 0);
+        ck_assert_int_eq(fo_remediate_diff_read(&view, diffs[i].data), 0);
         ck_assert_ptr_nonnull(view.shown);
-        ck_assert_msg(!strstr(view.shown, "c2VjcmV0") && !strstr(view.shown, "secretvalue"),
-                      "case %zu shows: %s", i, view.shown);
+        ck_assert_msg(!strstr(view.shown, "secretvalue"), "case %zu shows: %s", i, view.shown);
+        for (int n = 1; n < key_lines - 1; n++) {
+            char body[100];
+            tc_pem_line(body, sizeof(body), key, n);
+            ck_assert_msg(!strstr(view.shown, body), "case %zu shows: %s", i, view.shown);
+        }
         fo_diff_view_clear(&view);
     }
     fo_diff_view view;
-    ck_assert_int_eq(fo_remediate_diff_read(&view, diffs[1]), 0);
-    ck_assert_str_eq(view.shown, "  pools 'p':\n"
-                                 "-   tls_client_key: [redacted]\n"
-                                 "+   tls_client_key: [redacted]\n"
-                                 "+     (3 lines of private key text, not shown)\n");
+    char expected[300];
+    snprintf(expected, sizeof(expected),
+             "  pools 'p':\n"
+             "-   tls_client_key: [redacted]\n"
+             "+   tls_client_key: [redacted]\n"
+             "+     (%d lines of private key text, not shown)\n",
+             key_lines);
+    ck_assert_int_eq(fo_remediate_diff_read(&view, diffs[1].data), 0);
+    ck_assert_str_eq(view.shown, expected);
     fo_diff_view_clear(&view);
+    for (size_t i = 0; i < sizeof(diffs) / sizeof(diffs[0]); i++)
+        fo_buf_clear(&diffs[i]);
+    free(key);
 }
 END_TEST
 
