@@ -366,7 +366,7 @@ static int parse_args(show_opts *opts, int argc, char **argv, FILE *out, FILE *e
     memset(opts, 0, sizeof(*opts));
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":s:v:jt:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
         case 's':
             opts->service_id = optarg;
