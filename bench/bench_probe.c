@@ -101,6 +101,7 @@ static void probe_command(command *c, const char *fixorigin, const char *trust, 
     add(c, fixorigin);
     add(c, "probe");
     add(c, "--json");
+    add(c, "--as-backend"); /* a case is a backend: its fields exactly */
     add_option(c, "--trust-bundle", trust);
     add_option(c, "--sni", setting(entry, "ssl_sni_hostname"));
     add_option(c, "--cert-hostname", setting(entry, "ssl_cert_hostname"));

@@ -1,4 +1,6 @@
 /* `fixorigin probe`: names the error Fastly would report for an origin, with evidence. */
+#include <arpa/inet.h>
+#include <sys/socket.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,11 +21,15 @@ static void usage(FILE *out)
         "       fixorigin probe --targets FILE [--concurrency N] [--trust-bundle FILE]\n"
         "\n"
         "Connects to an origin the way Fastly does and names the error Fastly would\n"
-        "report, with the evidence. PORT defaults to 443; IPv6 as [::1]:8443.\n"
+        "report, with the evidence. PORT defaults to 443; IPv6 as [::1]:8443. A HOST\n"
+        "that is a name is also the SNI and certificate hostname, as `fastly backend\n"
+        "create` fills them, unless --sni, --cert-hostname or --as-backend say otherwise.\n"
         "\n"
         "options (Fastly's backend fields):\n"
-        "  --sni NAME               ssl_sni_hostname (without it no SNI is sent)\n"
-        "  --cert-hostname NAME     ssl_cert_hostname\n"
+        "  --sni NAME               ssl_sni_hostname (default: HOST when it is a name)\n"
+        "  --cert-hostname NAME     ssl_cert_hostname (default: HOST when it is a name)\n"
+        "  --as-backend             probe with exactly the fields given, as a backend\n"
+        "                           holds them: no SNI, no name check unless set\n"
         "  --ca-file PEM            ssl_ca_cert (a file of PEM CA certificates)\n"
         "  --no-check-cert          ssl_check_cert off\n"
         "  --min-tls V, --max-tls V min/max_tls_version: 1.0 1.1 1.2 1.3\n"
@@ -61,6 +67,7 @@ enum {
     OPT_CONNECT_TIMEOUT,
     OPT_NO_TLS,
     OPT_PREFER_IPV6,
+    OPT_AS_BACKEND,
     OPT_TRUST_BUNDLE,
     OPT_HOSTS,
     OPT_JSON,
@@ -80,6 +87,7 @@ static const struct option long_options[] = {
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
     {"no-tls", no_argument, NULL, OPT_NO_TLS},
     {"prefer-ipv6", no_argument, NULL, OPT_PREFER_IPV6},
+    {"as-backend", no_argument, NULL, OPT_AS_BACKEND},
     {"hosts", required_argument, NULL, OPT_HOSTS},
     {"trust-bundle", required_argument, NULL, OPT_TRUST_BUNDLE},
     {"json", no_argument, NULL, OPT_JSON},
@@ -98,6 +106,9 @@ struct probe_args {
     const char *targets_file;
     const char *hostport;
     bool json;
+    bool as_backend;     /* the fields exactly as given: nothing taken from HOST */
+    bool sni_given;      /* --sni, even "" (no SNI): HOST does not fill it */
+    bool cert_given;     /* --cert-hostname, likewise */
     bool target_options; /* a backend setting was given on the command line */
     long concurrency;
     bool concurrency_given;
@@ -122,9 +133,14 @@ static int parse_args(struct probe_args *a, int argc, char **argv)
             return FO_EXIT_OK;
         case OPT_SNI:
             a->settings.sni_hostname = optarg;
+            a->sni_given = true;
             break;
         case OPT_CERT_HOSTNAME:
             a->settings.cert_hostname = optarg;
+            a->cert_given = true;
+            break;
+        case OPT_AS_BACKEND:
+            a->as_backend = true;
             break;
         case OPT_CA_FILE:
             a->ca_file = optarg;
@@ -226,7 +242,7 @@ static void print_line(const char *label, const char *text)
 
 /* Certificate names, the detail sentence and warnings carry the origin's own text (a
  * subject or SAN may hold escape sequences): cleaned here; --json keeps them exact. */
-static void print_text(const fo_diagnosis *d)
+static void print_text(const fo_diagnosis *d, const char *note)
 {
     const fo_verdict *v = &d->verdict;
     const fo_probe_facts *f = &d->facts;
@@ -241,6 +257,8 @@ static void print_text(const fo_diagnosis *d)
     printf("  ");
     fo_cmd_put_clean(stdout, v->detail);
     putchar('\n');
+    if (note && note[0])
+        printf("  %-10s %s\n", "note", note);
     if (f->address) {
         printf("  %-10s %s", "address", f->address);
         if (f->connect_ms >= 0)
@@ -338,12 +356,53 @@ static int probe_failed(const struct probe_args *a, const char *host, int port, 
     return FO_EXIT_ERROR;
 }
 
+static bool is_ip_literal(const char *host)
+{
+    unsigned char address[16];
+    return inet_pton(AF_INET, host, address) == 1 || inet_pton(AF_INET6, host, address) == 1;
+}
+
+/* What a user typing `fixorigin probe www.example.com` means: the origin as `fastly backend
+ * create --address www.example.com` makes it, the name filling ssl_sni_hostname and
+ * ssl_cert_hostname. Not for an IP address (no name to check or send), nor for a field the
+ * user set (even to ""), nor with --as-backend or without TLS. A name that cannot be sent as
+ * SNI (too long, odd characters) fills nothing: the probe then says what is missing. Writes
+ * the note that says so into note (empty when nothing was taken); name holds the name. */
+static void take_names_from_host(fo_probe_settings *s, char *note, size_t note_size, char *name,
+                                 size_t name_size, const struct probe_args *a, const char *host)
+{
+    note[0] = '\0';
+    if (a->as_backend || !s->use_ssl || is_ip_literal(host) || (a->sni_given && a->cert_given))
+        return;
+    /* "www.example.com." is the same name; SNI never carries the root's dot (RFC 6066). */
+    size_t len = strlen(host);
+    if (len > 1 && host[len - 1] == '.')
+        len--;
+    if (len >= name_size)
+        return;
+    memcpy(name, host, len);
+    name[len] = '\0';
+    if (!fo_probe_sni_name_ok(name))
+        return;
+    const char *taken = a->sni_given    ? "certificate hostname"
+                        : a->cert_given ? "SNI"
+                                        : "certificate hostname and SNI";
+    if (!a->sni_given)
+        s->sni_hostname = name;
+    if (!a->cert_given)
+        s->cert_hostname = name;
+    snprintf(note, note_size,
+             "%s taken from the target; --as-backend to probe with the backend's exact fields",
+             taken);
+}
+
 static int probe_one(fo_prober *prober, struct probe_args *a)
 {
     fo_probe_target target = {.settings = a->settings};
     fo_diagnosis *d = NULL;
     fo_error err = {0};
     char *host = NULL, *ca_pem = NULL;
+    char note[160] = "", name[FO_SNI_NAME_MAX + 2];
     int code = FO_EXIT_ERROR;
 
     if (fo_probe_parse_hostport(&host, &target.port, a->hostport, 443, &err) != 0) {
@@ -351,6 +410,7 @@ static int probe_one(fo_prober *prober, struct probe_args *a)
         goto out;
     }
     target.host = host;
+    take_names_from_host(&target.settings, note, sizeof(note), name, sizeof(name), a, host);
     if (a->ca_file) {
         if (fo_probe_read_ca_file(&ca_pem, a->ca_file, &err) != 0) {
             code = probe_failed(a, host, target.port, "--ca-file: %s", err.msg);
@@ -369,10 +429,12 @@ static int probe_one(fo_prober *prober, struct probe_args *a)
     }
     if (a->json) {
         json_t *object = fo_cmd_diagnosis_json(d, 0);
+        if (object && note[0])
+            json_object_set_new(object, "note", json_string(note));
         print_json(object);
         json_decref(object);
     } else {
-        print_text(d);
+        print_text(d, note);
     }
     code = d->verdict.class == FO_CLASS_OK ? FO_EXIT_OK : FO_EXIT_PROBLEM;
 out:

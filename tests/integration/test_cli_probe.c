@@ -90,7 +90,8 @@ START_TEST(help_describes_every_option)
                                               "--ciphers",     "--connect-timeout",
                                               "--no-tls",      "--trust-bundle",
                                               "--json",        "--targets",
-                                              "--concurrency", "FIXORIGIN_TRUST_BUNDLE"};
+                                              "--concurrency", "FIXORIGIN_TRUST_BUNDLE",
+                                              "--as-backend"};
         for (size_t k = 0; k < sizeof(options) / sizeof(options[0]); k++)
             ck_assert_msg(strstr(run.out, options[k]) != NULL, "help lacks %s", options[k]);
         ck_assert_str_eq(run.err, "");
@@ -341,6 +342,126 @@ START_TEST(text_output_is_a_readable_summary)
     ck_assert_ptr_nonnull(strstr(run.out, "  ok  ok\n"));
     ck_assert_ptr_nonnull(strstr(run.out, "chain      2 certificates"));
     tb_run_free(&run);
+}
+END_TEST
+
+static const char *json_path_str(json_t *object, const char *a, const char *b, const char *c)
+{
+    json_t *value = json_object_get(object, a);
+    if (b)
+        value = json_object_get(value, b);
+    if (c)
+        value = json_object_get(value, c);
+    return json_string_value(value);
+}
+
+/* Runs a --json probe and returns its object (the caller frees it), checking the exit code. */
+static json_t *probe_json(const char *const *args, int exit_code)
+{
+    tb_run run;
+    probe(&run, NULL, args);
+    ck_assert_msg(run.exit_code == exit_code, "exit %d, not %d: %s%s", run.exit_code, exit_code,
+                  run.out, run.err);
+    json_t *result = json_loads(run.out, 0, NULL);
+    ck_assert_msg(result != NULL, "no JSON: %s", run.out);
+    tb_run_free(&run);
+    return result;
+}
+
+/* `fixorigin probe www.origin.test:PORT` means the origin as `fastly backend create` makes it:
+ * the name is the SNI and the certificate hostname, and the output says so. --as-backend
+ * keeps the fields exactly as given; an option the user gave wins; an address fills nothing. */
+START_TEST(a_named_target_is_its_own_sni_and_cert_hostname)
+{
+    ck_assert(tb_up);
+    json_t *entry = fx_case(&tb, "healthy");
+    ck_assert_ptr_nonnull(entry);
+    const char *hosts = tmp_file("hosts", "127.0.0.1 www.origin.test\n");
+    char named[96], address[96];
+    snprintf(named, sizeof(named), "www.origin.test:%d", fx_case_port(entry));
+    snprintf(address, sizeof(address), "127.0.0.1:%d", fx_case_port(entry));
+    const char *note = "certificate hostname and SNI taken from the target; --as-backend to "
+                       "probe with the backend's exact fields";
+
+    json_t *r = probe_json((const char *const[]){"--json", "--trust-bundle", tb.trust_bundle,
+                                                 "--hosts", hosts, named, NULL},
+                           0);
+    ck_assert_str_eq(json_path_str(r, "class", NULL, NULL), "ok");
+    ck_assert_str_eq(json_path_str(r, "note", NULL, NULL), note);
+    ck_assert_str_eq(json_path_str(r, "target", "settings", "ssl_sni_hostname"), "www.origin.test");
+    ck_assert_str_eq(json_path_str(r, "target", "settings", "ssl_cert_hostname"),
+                     "www.origin.test");
+    ck_assert_str_eq(json_path_str(r, "evidence", "sni_sent", NULL), "www.origin.test");
+    json_decref(r);
+
+    tb_run run;
+    probe(&run, NULL,
+          (const char *const[]){"--trust-bundle", tb.trust_bundle, "--hosts", hosts, named, NULL});
+    ck_assert_int_eq(run.exit_code, 0);
+    ck_assert_msg(strstr(run.out, "  note       certificate hostname and SNI taken from the") !=
+                      NULL,
+                  "no note in:\n%s", run.out);
+    tb_run_free(&run);
+
+    /* The backend's exact fields: today's result, and no note. */
+    r = probe_json((const char *const[]){"--json", "--as-backend", "--trust-bundle",
+                                         tb.trust_bundle, "--hosts", hosts, named, NULL},
+                   2);
+    ck_assert_str_eq(json_path_str(r, "class", NULL, NULL), "missing_cert_hostname");
+    ck_assert_ptr_null(json_object_get(r, "note"));
+    ck_assert(json_is_null(json_object_get(json_object_get(r, "evidence"), "sni_sent")));
+    json_decref(r);
+
+    /* What the user gave wins, even "" (no SNI); the rest still comes from the name. */
+    r = probe_json((const char *const[]){"--json", "--cert-hostname", "other.origin.test", "--sni",
+                                         "", "--trust-bundle", tb.trust_bundle, "--hosts", hosts,
+                                         named, NULL},
+                   2);
+    ck_assert_str_eq(json_path_str(r, "class", NULL, NULL), "hostname_mismatch");
+    ck_assert_ptr_null(json_object_get(r, "note"));
+    ck_assert(json_is_null(json_object_get(json_object_get(r, "evidence"), "sni_sent")));
+    json_decref(r);
+    r = probe_json((const char *const[]){"--json", "--cert-hostname", "other.origin.test",
+                                         "--trust-bundle", tb.trust_bundle, "--hosts", hosts, named,
+                                         NULL},
+                   2);
+    ck_assert_str_eq(json_path_str(r, "class", NULL, NULL), "hostname_mismatch");
+    ck_assert_str_eq(json_path_str(r, "evidence", "sni_sent", NULL), "www.origin.test");
+    ck_assert_ptr_nonnull(strstr(json_path_str(r, "note", NULL, NULL), "SNI taken from the"));
+    ck_assert_ptr_null(strstr(json_path_str(r, "note", NULL, NULL), "certificate hostname"));
+    json_decref(r);
+
+    /* An address is no name: nothing is filled, the backend's view stands. */
+    r = probe_json(
+        (const char *const[]){"--json", "--trust-bundle", tb.trust_bundle, address, NULL}, 2);
+    ck_assert_str_eq(json_path_str(r, "class", NULL, NULL), "missing_cert_hostname");
+    ck_assert_ptr_null(json_object_get(r, "note"));
+    json_decref(r);
+}
+END_TEST
+
+/* A name that does not resolve is a DNS failure first: nothing else can be fixed until it
+ * resolves. Names under .invalid fail without a query (RFC 6761): no real DNS. */
+START_TEST(a_name_that_does_not_resolve_is_a_dns_failure)
+{
+    json_t *r = probe_json((const char *const[]){"--json", "nosuch.invalid:443", NULL}, 2);
+    ck_assert_str_eq(json_path_str(r, "class", NULL, NULL), "dns_failure");
+    ck_assert_str_eq(json_path_str(r, "fastly_error", NULL, NULL), "Gethostbyname");
+    ck_assert_uint_eq(json_array_size(json_object_get(r, "also")), 0);
+    ck_assert_ptr_nonnull(json_object_get(r, "note"));
+    json_decref(r);
+    tb_run run;
+    probe(&run, NULL, (const char *const[]){"nosuch.invalid", NULL});
+    ck_assert_int_eq(run.exit_code, 2);
+    ck_assert_msg(strncmp(run.out, "nosuch.invalid:443  dns_failure  Gethostbyname\n", 47) == 0,
+                  "%s", run.out);
+    tb_run_free(&run);
+    /* As the backend would be: Fastly refuses to compile it before it ever resolves. */
+    r = probe_json((const char *const[]){"--json", "--as-backend", "nosuch.invalid:443", NULL}, 2);
+    ck_assert_str_eq(json_path_str(r, "class", NULL, NULL), "missing_cert_hostname");
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(r, "also"), 0)),
+                     "dns_failure");
+    json_decref(r);
 }
 END_TEST
 
@@ -797,6 +918,7 @@ Suite *cli_probe_suite(void)
     tcase_add_test(usage, usage_errors_exit_64_with_one_clear_line);
     tcase_add_test(usage, unknown_subcommand_and_version);
     tcase_add_test(usage, dns_failure_needs_no_network);
+    tcase_add_test(usage, a_name_that_does_not_resolve_is_a_dns_failure);
     suite_add_tcase(s, usage);
 
     TCase *origins = tcase_create("origins");
@@ -807,6 +929,7 @@ Suite *cli_probe_suite(void)
     tcase_add_test(origins, long_cert_hostname_is_still_a_hostname_mismatch);
     tcase_add_test(origins, trust_bundle_comes_from_the_environment_or_the_flag);
     tcase_add_test(origins, text_output_is_a_readable_summary);
+    tcase_add_test(origins, a_named_target_is_its_own_sni_and_cert_hostname);
     tcase_add_test(origins, targets_stream_one_object_a_line);
     tcase_add_test(origins, run_many_diagnoses_every_case_once);
     tcase_add_test(origins, diagnosis_carries_the_presented_certificates);

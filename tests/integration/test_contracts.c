@@ -71,6 +71,14 @@ START_TEST(probe_output_matches_its_schema)
         json_decref(json);
         tb_run_free(&run);
     }
+    /* A name as the target: its "note" says what was taken from it. */
+    const char *named[] = {fx_bin("fixorigin"), "probe", "--json", "nosuch.invalid:443", NULL};
+    tb_run run;
+    fx_run_argv(&run, named, NULL, RUN_MS);
+    ck_assert_msg(run.exit_code == 2, "exit %d: %s%s", run.exit_code, run.out, run.err);
+    ck_assert_ptr_nonnull(strstr(run.out, "\"note\":\"certificate hostname and SNI taken"));
+    assert_valid("probe.json", run.out, false, "nosuch.invalid");
+    tb_run_free(&run);
 }
 END_TEST
 

@@ -120,6 +120,8 @@ void fx_probe_args(fx_args *a, const json_t *entry)
         {"max_tls_version", "--max-tls"}, {"ssl_ciphers", "--ciphers"},
     };
     json_t *settings = json_object_get(entry, "settings");
+    /* A case is a backend: its fields exactly, nothing taken from the host's name. */
+    fx_args_add(a, "--as-backend");
     for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
         const char *value = fx_setting(entry, options[i].key);
         if (value) {
