@@ -33,6 +33,12 @@ static void usage(FILE *out)
         "  --yes                       do not ask (needed when stdin is not a terminal)\n"
         "  --activate=auto|none        none: stop at a validated draft (default auto)\n"
         "  --json                      print one " FO_REPORT_SCHEMA " object\n"
+        "  --emit terraform            print the fixes as HCL for the service's backend\n"
+        "                              blocks (terraform-provider-fastly), not the\n"
+        "                              plan; writes nothing\n"
+        "  --terraform                 Terraform manages this service (also guessed\n"
+        "                              from its comment \"Managed by Terraform\"): the\n"
+        "                              plan warns that terraform apply reverts a fix\n"
         "consent (without these nothing unsafe is written):\n"
         "  --trust-presented-ca[=SHA256]\n"
         "                              trust the self-signed or root CA the origin presents\n"
@@ -77,6 +83,8 @@ enum {
     OPT_TRUST_BUNDLE,
     OPT_TOKEN_FILE,
     OPT_STATE_DIR,
+    OPT_EMIT,
+    OPT_TERRAFORM,
 };
 
 static const struct option long_options[] = {
@@ -94,6 +102,9 @@ static const struct option long_options[] = {
     {"trust-bundle", required_argument, NULL, OPT_TRUST_BUNDLE},
     {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
     {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+    {"emit", required_argument, NULL, OPT_EMIT},
+    {"terraform", no_argument, NULL, OPT_TERRAFORM},
+    {"managed-by-terraform", no_argument, NULL, OPT_TERRAFORM},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -105,6 +116,7 @@ typedef struct fix_args {
     const char *accept[MAX_LIST];
     size_t accept_count;
     bool apply, yes, json, trust_presented_ca, allow_downgrade, allow_dynamic_snippet;
+    bool emit_terraform, terraform;
     const char *trust_presented_sha256;
     fo_activate_mode activate;
     const char *ca_file;
@@ -185,6 +197,14 @@ static int parse_args(fix_args *a, int argc, char **argv)
         case OPT_STATE_DIR:
             a->state_dir = optarg;
             break;
+        case OPT_EMIT:
+            if (strcmp(optarg, "terraform") != 0)
+                return usage_error("--emit takes terraform, not '%s'", optarg);
+            a->emit_terraform = true;
+            break;
+        case OPT_TERRAFORM:
+            a->terraform = true;
+            break;
         default:
             return fo_cmd_option_error(NULL, opt, argv);
         }
@@ -197,6 +217,9 @@ static int parse_args(fix_args *a, int argc, char **argv)
     }
     if (!a->service_id)
         return usage_error("no service: pass --service ID or set FASTLY_SERVICE_ID");
+    if (a->emit_terraform && (a->apply || a->json))
+        return usage_error("--emit terraform prints HCL for you to apply with Terraform: it "
+                           "takes neither --apply nor --json; nothing was written");
     if (a->apply && !a->yes && isatty(STDIN_FILENO) != 1)
         return usage_error("--apply needs --yes when stdin is not a terminal; nothing was "
                            "written");
@@ -330,6 +353,14 @@ static void print_plan(const out_ctx *o, const fo_plan *plan)
         printf("  note: ");
         fo_cmd_put_clean(stdout, plan->notes[i]);
         putchar('\n');
+    }
+    if (plan->terraform) {
+        printf("  terraform: Terraform probably manages this service (");
+        fo_cmd_put_clean(stdout, plan->terraform);
+        printf("):\n"
+               "             a fix applied through the API is reverted by the next\n"
+               "             terraform apply; change the HCL instead (--emit terraform\n"
+               "             prints it), or change both\n");
     }
     for (size_t i = 0; i < plan->backend_count; i++)
         print_backend(o, &plan->backends[i]);
@@ -584,6 +615,7 @@ int fo_cmd_fix(int argc, char **argv)
                     .allow_dynamic_snippet = a.allow_dynamic_snippet},
         .backends = a.backends,
         .backend_count = a.backend_count,
+        .terraform = a.terraform,
     };
     int rc = fo_remediate_plan(&plan, api, prober, a.service_id, &popts, &e);
     if (rc != 0) {
@@ -593,6 +625,18 @@ int fo_cmd_fix(int argc, char **argv)
         goto report;
     }
     report.plan = plan;
+    if (a.emit_terraform) {
+        char *hcl = fo_remediate_terraform_hcl(plan);
+        if (!hcl) {
+            fo_cmd_errorf("out of memory");
+            code = FO_EXIT_ERROR;
+            goto out;
+        }
+        fputs(hcl, stdout);
+        free(hcl);
+        code = (int)fo_remediate_result(plan, NULL);
+        goto report;
+    }
     if (!a.json) {
         print_plan(&o, plan);
         print_plan_summary(plan, a.apply);

@@ -31,6 +31,7 @@ enum {
     OPT_TRUST_BUNDLE,
     OPT_TOKEN_FILE,
     OPT_ACK,
+    OPT_INCLUDE_TERRAFORM,
 };
 
 static void usage(FILE *out)
@@ -63,6 +64,9 @@ static void usage(FILE *out)
             "                         consent or downgrades TLS\n"
             "  --yes                  do not ask (needed when stdin is not a terminal)\n"
             "  --max-apply N          change at most N services in this run\n"
+            "  --include-terraform    also apply to services Terraform probably manages\n"
+            "                         (comment \"Managed by Terraform\"); without it they are\n"
+            "                         planned, skipped, and reported with the reason\n"
             "  --activate=auto|none   none: stop at validated drafts\n"
             "  --state-dir DIR        per-service locks (default $XDG_STATE_HOME/fixorigin,\n"
             "                         else ~/.local/state/fixorigin)\n"
@@ -95,6 +99,7 @@ static const struct option long_options[] = {
     {"trust-bundle", required_argument, NULL, OPT_TRUST_BUNDLE},
     {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
     {"ack", required_argument, NULL, OPT_ACK},
+    {"include-terraform", no_argument, NULL, OPT_INCLUDE_TERRAFORM},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -193,6 +198,9 @@ static int parse_args(scan_args *a, fo_scan_list *cli_ids, int argc, char **argv
         case OPT_ACK:
             a->ack_file = optarg;
             break;
+        case OPT_INCLUDE_TERRAFORM:
+            o->include_terraform = true;
+            break;
         default:
             return fo_cmd_option_error("scan", opt, argv);
         }
@@ -204,8 +212,9 @@ static int parse_args(scan_args *a, fo_scan_list *cli_ids, int argc, char **argv
     if (o->apply && !o->only_safe)
         return usage_error("scan writes only safe fixes: say so with --apply --only-safe (for "
                            "a fix that needs consent, use fixorigin --service ID)");
-    if (!o->apply && (o->only_safe || o->yes || o->max_apply >= 0))
-        return usage_error("--only-safe, --yes and --max-apply go with --apply");
+    if (!o->apply && (o->only_safe || o->yes || o->max_apply >= 0 || o->include_terraform))
+        return usage_error("--only-safe, --yes, --max-apply and --include-terraform go with "
+                           "--apply");
     if (o->apply && !o->yes && isatty(STDIN_FILENO) != 1)
         return usage_error("--apply needs --yes when stdin is not a terminal; nothing was "
                            "written");

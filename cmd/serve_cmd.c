@@ -26,6 +26,7 @@ enum {
     OPT_TOKEN_FILE,
     OPT_STATE_DIR,
     OPT_ALLOW_HTTP_REPLY,
+    OPT_INCLUDE_TERRAFORM,
     OPT_RECEIVE_TIMEOUT,
     OPT_MAX_RECEIVING,
 };
@@ -65,6 +66,8 @@ static void usage(FILE *out)
             "  --token-file FILE       the Fastly API token's file (default: FASTLY_API_TOKEN)\n"
             "  --allow-http-response-url  let FIXORIGIN_RESPONSE_URL_ALLOW name plain-http\n"
             "                          prefixes (a local relay; replies then travel unencrypted)\n"
+            "  --include-terraform     apply to services Terraform probably manages too\n"
+            "                          (comment \"Managed by Terraform\"); else refused (409)\n"
             "  -h, --help              this help\n"
             "\n"
             "environment (secrets are never flags):\n"
@@ -92,6 +95,7 @@ static const struct option long_options[] = {
     {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
     {"state-dir", required_argument, NULL, OPT_STATE_DIR},
     {"allow-http-response-url", no_argument, NULL, OPT_ALLOW_HTTP_REPLY},
+    {"include-terraform", no_argument, NULL, OPT_INCLUDE_TERRAFORM},
     {"receive-timeout", required_argument, NULL, OPT_RECEIVE_TIMEOUT},
     {"max-receiving", required_argument, NULL, OPT_MAX_RECEIVING},
     {"help", no_argument, NULL, 'h'},
@@ -163,6 +167,9 @@ static int parse_args(fo_serve_config *cfg, const char **state_dir, int argc, ch
             break;
         case OPT_ALLOW_HTTP_REPLY:
             cfg->allow_http_reply = true;
+            break;
+        case OPT_INCLUDE_TERRAFORM:
+            cfg->include_terraform = true;
             break;
         case OPT_RECEIVE_TIMEOUT:
             if (!number_option(&n, "--receive-timeout", 1, 600))

@@ -493,7 +493,7 @@ static int plan_from_details(fo_plan *plan, const fo_service *svc, const fo_plan
                             svc->id ? svc->id : "?");
     plan->active_version = active->version.number;
     if ((svc->name && !(plan->service_name = fo_strdup(svc->name))) ||
-        copy_versions(plan, svc) != 0)
+        copy_versions(plan, svc) != 0 || fo_rem_terraform_detect(plan, svc, opts->terraform) != 0)
         return fo_error_set(err, FO_ENOMEM, "out of memory");
     plan->domains = calloc(active->domain_count ? active->domain_count : 1, sizeof(char *));
     plan->backends =
@@ -707,6 +707,7 @@ void fo_plan_free(fo_plan *plan)
         free(plan->notes[i]);
     free(plan->notes);
     free(plan->service_type);
+    free(plan->terraform);
     free(plan);
 }
 

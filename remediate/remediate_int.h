@@ -44,6 +44,12 @@ char *fo_rem_strdupf(const char *fmt, ...) FO_PRINTF(1, 2);
 /* Appends ", "-separated (or sep-separated) text to *s, which may be NULL. FO_ENOMEM. */
 int fo_rem_join(char **s, const char *sep, const char *text) FO_WARN_UNUSED;
 
+/* ---- terraform.c ---- */
+
+/* Sets plan->terraform when told (--terraform) or when the service's or its active
+ * version's comment says Terraform manages it. FO_ENOMEM. */
+int fo_rem_terraform_detect(fo_plan *plan, const fo_service *svc, bool told) FO_WARN_UNUSED;
+
 /* ---- steps.c: the step records apply and plan emit ---- */
 
 typedef struct fo_rem_steps {

@@ -213,6 +213,19 @@ json_t *fo_cmd_report_json(const fo_cmd_report *report)
     }
     put(o, "leftover_drafts", leftovers, &ok);
     put(o, "notes", plan ? strings_json(plan->notes, plan->note_count, &ok) : json_array(), &ok);
+    if (plan && plan->terraform) {
+        json_t *tf = json_object();
+        if (tf) {
+            put(tf, "reason", fo_cmd_json_string(plan->terraform), &ok);
+            put(tf, "warning",
+                json_string("a fix applied through the API is reverted by the next terraform "
+                            "apply: change the HCL (fixorigin --emit terraform prints it)"),
+                &ok);
+        }
+        put(o, "terraform", tf, &ok);
+    } else {
+        put(o, "terraform", json_null(), &ok);
+    }
     put(o, "domains", plan ? strings_json(plan->domains, plan->domain_count, &ok) : json_array(),
         &ok);
     for (size_t i = 0; plan && i < plan->backend_count; i++) {

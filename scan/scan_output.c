@@ -211,6 +211,9 @@ json_t *fo_scan_summary_json(const fo_scan_options *opts, const fo_scan_summary 
                           "elapsed_ms", summary->elapsed_ms);
     if (o && opts->acks)
         json_object_set_new(o, "acknowledged", json_integer((json_int_t)summary->acknowledged));
+    if (o && opts->apply)
+        json_object_set_new(o, "skipped_terraform",
+                            json_integer((json_int_t)summary->skipped_terraform));
     if (o && summary->error)
         json_object_set_new(o, "error", fo_cmd_json_string(summary->error));
     return o;
@@ -240,6 +243,9 @@ void fo_scan_summary_text(FILE *out, const fo_scan_options *opts, const fo_scan_
         fprintf(out, "; %zu acknowledged", summary->acknowledged);
     if (opts->apply)
         fprintf(out, "; %zu changed", summary->applied);
+    if (summary->skipped_terraform > 0)
+        fprintf(out, "; %zu skipped (Terraform manages them; --include-terraform)",
+                summary->skipped_terraform);
     if (summary->warnings > 0)
         fprintf(out, "; %zu warning%s", summary->warnings, summary->warnings == 1 ? "" : "s");
     fprintf(out, "; %u API request%s, %u write%s; exit %d\n", summary->requests,

@@ -175,7 +175,17 @@ static void work(scan_state *st, fo_api *api, fo_scan_item *item, size_t index)
         goto out;
     if (opts->only_safe)
         keep_only_safe(item->plan);
-    if (opts->apply && fixes(item->plan) > 0 &&
+    /* The next terraform apply would undo the fix (and Terraform would fight every scan):
+     * such a service is a person's to change in its HCL, unless told otherwise. */
+    bool terraform_skip =
+        opts->apply && fixes(item->plan) > 0 && item->plan->terraform && !opts->include_terraform;
+    if (terraform_skip)
+        fo_error_set(&item->error, FO_ESTATE,
+                     "not applied: Terraform probably manages this service (%s), and the next "
+                     "terraform apply would revert the fix; change its HCL (fixorigin --service "
+                     "%s --emit terraform prints it) or scan with --include-terraform",
+                     item->plan->terraform, item->service_id);
+    if (opts->apply && fixes(item->plan) > 0 && !terraform_skip &&
         may_apply(st, item->plan, &reserved, &item->error)) {
         /* After a question the plan may be old: the active version is read again first. (The
          * details were read before the lock was taken; apply checks again that the version
@@ -223,6 +233,9 @@ static void finish(scan_state *st, size_t index, fo_scan_item *item)
     s->services++;
     s->by_result[item->result]++;
     s->applied += item->applied && item->applied->draft > 0;
+    s->skipped_terraform += st->opts->apply && !item->applied && item->plan &&
+                            item->plan->terraform && !st->opts->include_terraform &&
+                            fixes(item->plan) > 0;
     for (size_t i = 0; item->plan && i < item->plan->backend_count; i++) {
         const fo_diagnosis *d = item->plan->backends[i].diagnosis;
         s->warnings += d ? d->verdict.warning_count : 0;

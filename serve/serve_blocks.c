@@ -206,8 +206,9 @@ json_t *fo_serve_slack_message(const fo_serve_command *cmd, const fo_serve_outco
     } else {
         snprintf(headline, sizeof(headline), "fixorigin %s %s: %s",
                  fo_serve_action_name(cmd->action), cmd->service_id,
-                 outcome->stale ? "the plan changed"
-                                : fo_result_name((fo_result)outcome->exit_code));
+                 outcome->stale       ? "the plan changed"
+                 : outcome->terraform ? "not applied (Terraform manages it)"
+                                      : fo_result_name((fo_result)outcome->exit_code));
         put(&b, "*");
         put(&b, fo_serve_action_name(cmd->action));
         put(&b, "* `");
@@ -222,8 +223,18 @@ json_t *fo_serve_slack_message(const fo_serve_command *cmd, const fo_serve_outco
         if (outcome->stale) {
             put(&b, ":warning: the plan changed since it was made (the service, its origins or "
                     "what can be fixed), so nothing was written. The new plan:");
+        } else if (outcome->terraform) {
+            put(&b, ":no_entry: not applied: the next `terraform apply` would revert the fix. "
+                    "Change the service's HCL (`fixorigin --service ");
+            put(&b, cmd->service_id);
+            put(&b, " --emit terraform` prints it), or start serve with --include-terraform.");
         } else {
             put(&b, result_words(outcome->exit_code));
+        }
+        if (plan->terraform) {
+            put(&b, "\n:building_construction: Terraform probably manages this service (");
+            fo_serve_mrkdwn_append(&b, plan->terraform, false);
+            put(&b, "): a fix applied here is reverted by the next `terraform apply`.");
         }
         add(blocks, section(&b));
         for (size_t i = 0; i < plan->backend_count && i < BACKENDS_SHOWN; i++)

@@ -47,6 +47,14 @@ void fo_serve_work(fo_serve *srv, fo_serve_outcome *out, const fo_serve_command 
         out->exit_code = FO_RESULT_CONFLICT;
         goto out;
     }
+    if (cmd->action == FO_SERVE_APPLY && out->plan->terraform && !srv->cfg.include_terraform &&
+        fo_remediate_result(out->plan, NULL) != FO_RESULT_OK) {
+        /* The next terraform apply would revert the fix: the HCL is the place to change it,
+         * unless the server was told to apply to such services. Nothing is written. */
+        out->terraform = true;
+        out->exit_code = (int)fo_remediate_result(out->plan, NULL);
+        goto out;
+    }
     if (cmd->action == FO_SERVE_APPLY) {
         fo_apply_options aopts = {.activate = FO_ACTIVATE_AUTO, .requested_by = requested_by};
         fo_writer_apply_options(&guard, &aopts);
@@ -136,10 +144,10 @@ void fo_serve_outcome_reply(fo_serve_reply *out, const fo_serve_outcome *outcome
         .service_id = cmd->service_id,
         .plan = outcome->plan,
         .applied = outcome->applied,
-        .apply_mode = cmd->action == FO_SERVE_APPLY && !outcome->stale,
+        .apply_mode = cmd->action == FO_SERVE_APPLY && !outcome->stale && !outcome->terraform,
         /* A stale apply's answer carries the new plan: its report says what that plan is. */
-        .result = outcome->stale ? fo_remediate_result(outcome->plan, NULL)
-                                 : (fo_result)outcome->exit_code,
+        .result = outcome->stale || outcome->terraform ? fo_remediate_result(outcome->plan, NULL)
+                                                       : (fo_result)outcome->exit_code,
         .error = outcome->code != 0 ? outcome->error.msg : NULL,
         .stats = outcome->stats,
     };
@@ -159,6 +167,17 @@ void fo_serve_outcome_reply(fo_serve_reply *out, const fo_serve_outcome *outcome
                             json_string("the plan changed since it was made (the service, its "
                                         "origins or what can be fixed): nothing was written; "
                                         "this is the new plan"));
+        fo_serve_reply_json(out, MHD_HTTP_CONFLICT, body);
+        return;
+    }
+    if (outcome->terraform) {
+        json_object_set_new(body, "error", json_string("terraform_managed"));
+        json_object_set_new(
+            body, "message",
+            json_string("not applied: Terraform probably manages this service, and the next "
+                        "terraform apply would revert the fix; change its HCL (fixorigin "
+                        "--service ID --emit terraform prints it), or start serve with "
+                        "--include-terraform"));
         fo_serve_reply_json(out, MHD_HTTP_CONFLICT, body);
         return;
     }

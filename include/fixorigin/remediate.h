@@ -264,6 +264,9 @@ typedef struct fo_plan {
     char **notes;       /* what discovery saw but could not plan: a Compute service's
                            dynamic backends, VCL it could not read */
     size_t note_count;
+    /* Why Terraform probably manages the service (its comment, or the user's --terraform),
+     * or NULL: then a fix made through the API is undone by the next `terraform apply`. */
+    char *terraform;
     char plan_id[65]; /* hex SHA-256 of service, active version and allowed changes */
 } fo_plan;
 
@@ -327,6 +330,7 @@ typedef struct fo_plan_options {
     fo_service *details;
     int (*diagnosed)(void *ctx, const fo_backend *backend, fo_diagnosis **out, fo_error *err);
     void *diagnosed_ctx;
+    bool terraform; /* the user says Terraform manages the service (--terraform) */
 } fo_plan_options;
 
 /* The probe target for a backend's settings, as fo_remediate_plan probes it (strings borrowed
@@ -342,6 +346,17 @@ int fo_remediate_target(fo_probe_target *out, const fo_backend *b, fo_error *err
 int fo_remediate_plan(fo_plan **out, fo_api *api, fo_prober *prober, const char *service_id,
                       const fo_plan_options *opts, fo_error *err) FO_WARN_UNUSED;
 void fo_plan_free(fo_plan *plan);
+
+/* Whether a service or version comment carries terraform-provider-fastly's default
+ * service comment, "Managed by Terraform" (any case, anywhere in it). Pure. */
+bool fo_remediate_terraform_comment(const char *comment);
+
+/* The plan's fixes as the HCL to write instead: for each backend with a fix, a `backend`
+ * block of the service's fastly_service_vcl / fastly_service_compute resource with its name
+ * and the changed attributes as terraform-provider-fastly spells them (PEM as a heredoc;
+ * secrets never printed); origins declared in VCL get their text diff as comments. Pure.
+ * A new string, or NULL when out of memory. */
+char *fo_remediate_terraform_hcl(const fo_plan *plan);
 
 /* The plan's identity: hex SHA-256 over the service id, the active version and every
  * allowed change (backend, field, new value). Pure; fo_remediate_plan fills plan_id. */

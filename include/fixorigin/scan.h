@@ -171,7 +171,8 @@ typedef struct fo_scan_options {
     bool apply;            /* --apply --only-safe */
     bool only_safe;
     bool yes;
-    long max_apply; /* services changed at most; -1: no limit */
+    long max_apply;         /* services changed at most; -1: no limit */
+    bool include_terraform; /* --include-terraform: apply to services Terraform manages too */
     fo_activate_mode activate;
     char state_dir[FO_SCAN_PATH_MAX]; /* apply only */
     const char *trust_bundle;
@@ -209,9 +210,10 @@ typedef struct fo_scan_summary {
     const char *error;   /* the run could not get to its services (the listing failed) */
     size_t acknowledged; /* backends (or services) whose problem an --ack entry covers */
     size_t services;
-    size_t by_result[6]; /* indexed by fo_result */
-    size_t applied;      /* services where apply wrote something */
-    size_t warnings;     /* warnings of every backend's diagnosis: what is about to break */
+    size_t by_result[6];      /* indexed by fo_result */
+    size_t applied;           /* services where apply wrote something */
+    size_t skipped_terraform; /* services with fixes not applied: Terraform manages them */
+    size_t warnings;          /* warnings of every backend's diagnosis: what is about to break */
     fo_result result;
     unsigned requests, writes;
     double elapsed_ms;

@@ -221,6 +221,7 @@ typedef struct fo_serve_config {
     bool allow_http_reply;  /* --allow-http-response-url: plain-http prefixes may be allowed */
     long receive_ms;        /* --receive-timeout: a request's headers and body arrive by then */
     unsigned max_receiving; /* --max-receiving: connections sending a request at once */
+    bool include_terraform; /* --include-terraform: apply to Terraform-managed services too */
 } fo_serve_config;
 
 typedef struct fo_serve_slack fo_serve_slack;
@@ -251,6 +252,7 @@ typedef struct fo_serve_outcome {
     struct fo_plan *plan;            /* the fresh plan */
     struct fo_apply_result *applied; /* apply, when the plan id still matched */
     bool stale;                      /* apply: the fresh plan has another id */
+    bool terraform;                  /* apply: refused, Terraform probably manages it */
     int exit_code;                   /* what `fixorigin --service` would exit with */
     fo_api_stats stats;              /* API requests and writes the work spent */
 } fo_serve_outcome;

@@ -1,7 +1,7 @@
 # fixorigin scan and serve against fastly-mock and testbed-origins, over loopback (contracts:
 # every JSON output against docs/schemas/, see contracts.cmake; serve_slack
 # also runs the response_url receiver, on libmicrohttpd).
-foreach(suite scan_docs scan_fleet serve_api serve_slack writers contracts)
+foreach(suite scan_docs scan_fleet serve_api serve_slack writers contracts terraform)
   fo_add_suite(${suite} INTEGRATION TIMEOUT 900
     SOURCES integration/test_${suite}.c integration/scanserve_fixture.c
     integration/fix_harness.c integration/mock_harness.c integration/testbed_fixture.c

@@ -18,7 +18,8 @@ void ss_sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static char *fleet_state(const fx_testbed *tb, const ss_service *services, size_t count)
+static char *fleet_state(const fx_testbed *tb, const ss_service *services, size_t count,
+                         const ss_comment *comments, size_t comment_count)
 {
     json_t *list = json_array();
     for (size_t i = 0; i < count; i++) {
@@ -33,6 +34,17 @@ static char *fleet_state(const fx_testbed *tb, const ss_service *services, size_
                             services[i].id, "name", services[i].id, "type", "vcl", "versions",
                             "number", 1, "active", 1, "locked", 1, "comment", "", "backends",
                             backends, "domains", "name", "www.origin.test"));
+        for (size_t c = 0; c < comment_count; c++) {
+            if (strcmp(comments[c].service_id, services[i].id) != 0)
+                continue;
+            json_t *service = json_array_get(list, i);
+            json_t *version = json_array_get(json_object_get(service, "versions"), 0);
+            json_object_set_new(service, "comment",
+                                json_string(comments[c].comment ? comments[c].comment : ""));
+            json_object_set_new(
+                version, "comment",
+                json_string(comments[c].version_comment ? comments[c].version_comment : ""));
+        }
     }
     json_t *state = json_pack("{s:s, s:o}", "customer_id", "CUST0FLEET", "services", list);
     char *text = json_dumps(state, JSON_COMPACT);
@@ -43,12 +55,19 @@ static char *fleet_state(const fx_testbed *tb, const ss_service *services, size_
 void ss_fleet_start(ss_fleet *f, const ss_service *services, size_t count,
                     const char *const *mock_args)
 {
+    ss_fleet_start_comments(f, services, count, NULL, 0, mock_args);
+}
+
+void ss_fleet_start_comments(ss_fleet *f, const ss_service *services, size_t count,
+                             const ss_comment *comments, size_t comment_count,
+                             const char *const *mock_args)
+{
     memset(f, 0, sizeof(*f));
     snprintf(f->dir, sizeof(f->dir), "/tmp/fo-scanserve-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(f->dir));
     snprintf(f->state_dir, sizeof(f->state_dir), "%s/state", f->dir);
     ck_assert_msg(fx_testbed_start(&f->tb, NULL), "testbed-origins did not start");
-    char *state = fleet_state(&f->tb, services, count);
+    char *state = fleet_state(&f->tb, services, count, comments, comment_count);
     mock_start(&f->mock, state, mock_args);
     free(state);
     snprintf(f->env_endpoint, sizeof(f->env_endpoint), "FASTLY_API_ENDPOINT=http://127.0.0.1:%u",
@@ -69,6 +88,23 @@ void ss_fleet_stop(ss_fleet *f)
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
     ck_assert_int_eq(system(cmd), 0);
     ck_assert_msg(status == 0, "testbed-origins stopped with status %d", status);
+}
+
+void ss_assert_valid(const ss_fleet *f, const char *schema, const char *text, bool ndjson,
+                     const char *what)
+{
+    char path[300], cmd[1200];
+    snprintf(path, sizeof(path), "%s/contract.json", f->dir);
+    FILE *fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs(text, fp);
+    ck_assert_int_eq(fclose(fp), 0);
+    snprintf(cmd, sizeof(cmd),
+             "python3 '%s/tests/contracts/check_json.py' '%s/docs/schemas' '%s' '%s'%s",
+             FO_SOURCE_DIR, FO_SOURCE_DIR, schema, path, ndjson ? " --ndjson" : "");
+    int status = system(cmd);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "%s: output not valid against %s (see stderr):\n%.2000s", what, schema, text);
 }
 
 void ss_assert_no_token(const char *text, const char *what)

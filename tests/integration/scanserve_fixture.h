@@ -21,6 +21,13 @@ typedef struct ss_service {
     const char *cases[SS_MAX_BACKENDS]; /* NULL-terminated when shorter */
 } ss_service;
 
+/* Comments of a fleet's service and of its active version 1 (NULL: ""). */
+typedef struct ss_comment {
+    const char *service_id;
+    const char *comment;
+    const char *version_comment;
+} ss_comment;
+
 typedef struct ss_fleet {
     fx_testbed tb;
     mock_proc mock;
@@ -36,6 +43,10 @@ typedef struct ss_fleet {
  * www.origin.test); mock_args go to fastly-mock (NULL-terminated, may be NULL). */
 void ss_fleet_start(ss_fleet *f, const ss_service *services, size_t count,
                     const char *const *mock_args);
+/* The same, with comments for some services (comment_count entries). */
+void ss_fleet_start_comments(ss_fleet *f, const ss_service *services, size_t count,
+                             const ss_comment *comments, size_t comment_count,
+                             const char *const *mock_args);
 /* Stops both (asserting a clean stop) and removes the scratch directory. */
 void ss_fleet_stop(ss_fleet *f);
 
@@ -43,6 +54,11 @@ void ss_fleet_stop(ss_fleet *f);
  * extra_env, output captured; asserts that no token appears in it. Returns the exit code. */
 int ss_fixorigin(tb_run *run, const ss_fleet *f, const char *const *args,
                  const char *const *extra_env, int timeout_ms);
+
+/* Asserts that text (one document, or with ndjson one a line) is valid against schema
+ * ("file.json" or "file.json#/$defs/name" in docs/schemas/), with python3-jsonschema. */
+void ss_assert_valid(const ss_fleet *f, const char *schema, const char *text, bool ndjson,
+                     const char *what);
 
 /* Asserts that text holds none of the fleet's secrets (the Fastly token). */
 void ss_assert_no_token(const char *text, const char *what);

@@ -35,22 +35,9 @@ static void teardown(void)
     ss_fleet_stop(&f);
 }
 
-/* Asserts that text (one document, or with ndjson one a line) is valid against schema
- * ("file.json" or "file.json#/$defs/name" in docs/schemas/). */
 static void assert_valid(const char *schema, const char *text, bool ndjson, const char *what)
 {
-    char path[300], cmd[1200];
-    snprintf(path, sizeof(path), "%s/contract.json", f.dir);
-    FILE *fp = fopen(path, "w");
-    ck_assert_ptr_nonnull(fp);
-    fputs(text, fp);
-    ck_assert_int_eq(fclose(fp), 0);
-    snprintf(cmd, sizeof(cmd),
-             "python3 '%s/tests/contracts/check_json.py' '%s/docs/schemas' '%s' '%s'%s",
-             FO_SOURCE_DIR, FO_SOURCE_DIR, schema, path, ndjson ? " --ndjson" : "");
-    int status = system(cmd);
-    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-                  "%s: output not valid against %s (see stderr):\n%.2000s", what, schema, text);
+    ss_assert_valid(&f, schema, text, ndjson, what);
 }
 
 START_TEST(probe_output_matches_its_schema)

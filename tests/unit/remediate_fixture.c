@@ -132,7 +132,8 @@ void rt_fix_add(fo_fix *fix, const char *field, const char *from, const char *to
     memset(c, 0, sizeof(*c));
     static const char *const names[] = {"ssl_cert_hostname", "ssl_sni_hostname", "ssl_ca_cert",
                                         "connect_timeout",   "use_ssl",          "port",
-                                        "ssl_ciphers",       "max_tls_version",  "min_tls_version"};
+                                        "ssl_ciphers",       "max_tls_version",  "min_tls_version",
+                                        "ssl_check_cert"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (strcmp(names[i], field) == 0)
             c->field = names[i];
