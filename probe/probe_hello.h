@@ -1,7 +1,7 @@
 /* probe/probe_hello.h: hand-built ClientHellos and a strict parser of what an origin answers,
  * up to its ServerHello. No sockets and no crypto here: the probe uses them to learn which
  * TLS versions an origin accepts and whether it would pick RC4 (which OpenSSL 3 cannot
- * offer), and the fuzz target feeds the parser arbitrary bytes. */
+ * offer), and fuzzers/hello_fuzzer.c feeds the parser arbitrary bytes. */
 #ifndef FO_PROBE_HELLO_H
 #define FO_PROBE_HELLO_H
 

@@ -1,68 +1,98 @@
 #!/bin/sh
-# Fuzzes the probe's ServerHello parser (probe/hello.c) and the VCL reader and editor
-# (vcl/vcl.c) with libFuzzer, each for the time given.
-#   scripts/fuzz.sh short        about 25 s, what CI runs
-#   scripts/fuzz.sh [SECONDS]    longer runs (default 300)
-# Needs clang with libFuzzer; without them it exits 0 quietly, so CI on a machine
-# without clang still passes. A crash exits non-zero and leaves the input in
-# build-fuzz/crashes/.
+# Fuzzes every target of fuzzers/ (one per parser of untrusted input) with libFuzzer under
+# AddressSanitizer and UndefinedBehaviorSanitizer, one after another, each for the time given.
+#   scripts/fuzz.sh short                  20 s a target: what CI runs
+#   scripts/fuzz.sh [SECONDS] [TARGET...]  longer runs (default 300 s a target), all or some
+# Fails (exit 1) when clang or libFuzzer is missing, when a target does not build, and when
+# a target crashes, leaks, times out or breaks a property it checks; the input that did it
+# is left in build-fuzz/crashes/ (add it to fuzzers/corpora/TARGET/ once fixed). Each run
+# starts from the committed seeds (fuzzers/corpora/TARGET/) and what earlier runs found
+# (build-fuzz/corpus/TARGET/); its figures go to build-fuzz/figures.txt.
 set -eu
 cd "$(dirname "$0")/.."
 mode=${1:-300}
+[ $# -gt 0 ] && shift
 case "$mode" in
-short) seconds=25 ;;
+short) seconds=20 ;;
 *[!0-9]* | "")
-    echo "usage: scripts/fuzz.sh short|SECONDS" >&2
+    echo "usage: scripts/fuzz.sh short|SECONDS [TARGET...]" >&2
     exit 64
     ;;
 *) seconds=$mode ;;
 esac
 
-if ! command -v clang >/dev/null 2>&1; then
-    exit 0
-fi
+fail() {
+    echo "fuzz: $*" >&2
+    exit 1
+}
+command -v clang >/dev/null 2>&1 ||
+    fail "clang not found: fuzzing cannot run (scripts/install-deps.sh installs clang)"
 probe_dir=$(mktemp -d)
 trap 'rm -rf "$probe_dir"' EXIT
 echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { return d && n; }' \
     >"$probe_dir/t.c"
-if ! clang -fsanitize=fuzzer "$probe_dir/t.c" -o "$probe_dir/t" >/dev/null 2>&1; then
-    exit 0 # clang without libFuzzer
+clang -fsanitize=fuzzer,address,undefined "$probe_dir/t.c" -o "$probe_dir/t" \
+    >"$probe_dir/log" 2>&1 || {
+    cat "$probe_dir/log" >&2
+    fail "clang cannot link libFuzzer: fuzzing cannot run (scripts/install-deps.sh installs libclang-rt-dev)"
+}
+
+targets=$*
+if [ -z "$targets" ]; then
+    for src in fuzzers/*_fuzzer.c; do
+        name=${src##*/}
+        targets="$targets ${name%_fuzzer.c}"
+    done
 fi
 
-build=build-fuzz
-cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DFO_FUZZ=ON \
-    -DFO_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" --target fuzz-hello fuzz-vcl -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
-
-# Seeds: replies an origin really sends (ServerHello for TLS 1.2 and 1.3, an alert,
-# plain HTTP), so the fuzzer starts inside the interesting paths.
-corpus="$build/corpus"
-mkdir -p "$corpus" "$build/crashes"
-hello12='\026\003\003\000\112\002\000\000\106\003\003AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\040BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB\300\057\000\000\000'
-printf "$hello12" >"$corpus/server-hello-1.2"
-printf '\026\003\003\000\132\002\000\000\126\003\003AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\040BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB\023\001\000\000\016\000\053\000\002\003\004\000\063\000\004\000\035\000\000' \
-    >"$corpus/server-hello-1.3"
-printf '\025\003\003\000\002\002\120' >"$corpus/alert-80"
-printf 'HTTP/1.1 400 Bad Request\r\n\r\n' >"$corpus/plain-http"
-
-ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} "$build/bin/fuzz-hello" \
-    -max_total_time="$seconds" -max_len=20000 -timeout=10 -print_final_stats=0 \
-    -artifact_prefix="$build/crashes/" "$corpus" 2>"$build/fuzz.log" || {
-    tail -40 "$build/fuzz.log" >&2
-    echo "fuzz: the parser failed; the input is in $build/crashes/" >&2
-    exit 1
+build="build-fuzz"
+mkdir -p "$build/crashes"
+cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DFO_FUZZ=ON -DFO_SANITIZE=address,undefined -DFO_BUILD_TESTS=OFF >"$build/cmake.log" 2>&1 || {
+    tail -40 "$build/cmake.log" >&2
+    fail "cmake failed"
 }
-echo "fuzz: fuzz-hello ran ${seconds}s: $(grep -o 'DONE.*\|#[0-9]*.*DONE' "$build/fuzz.log" | tail -1)"
-
-# The VCL reader and editor, seeded with the shapes real services have (vcl/fuzz/corpus).
-vcl_corpus="$build/corpus-vcl"
-mkdir -p "$vcl_corpus"
-cp vcl/fuzz/corpus/* "$vcl_corpus/"
-ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} "$build/bin/fuzz-vcl" \
-    -max_total_time="$seconds" -max_len=20000 -timeout=10 -print_final_stats=0 \
-    -artifact_prefix="$build/crashes/" "$vcl_corpus" 2>"$build/fuzz-vcl.log" || {
-    tail -40 "$build/fuzz-vcl.log" >&2
-    echo "fuzz: the VCL reader or editor failed; the input is in $build/crashes/" >&2
-    exit 1
+build_targets=""
+for t in $targets; do
+    [ -f "fuzzers/${t}_fuzzer.c" ] || fail "no target $t (fuzzers/${t}_fuzzer.c)"
+    build_targets="$build_targets fuzz_$t"
+done
+# shellcheck disable=SC2086
+cmake --build "$build" --target $build_targets -j 2 >"$build/build.log" 2>&1 || {
+    tail -40 "$build/build.log" >&2
+    fail "the fuzz targets do not build (log: $build/build.log)"
 }
-echo "fuzz: fuzz-vcl ran ${seconds}s: $(grep -o 'DONE.*\|#[0-9]*.*DONE' "$build/fuzz-vcl.log" | tail -1)"
+
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+failed=""
+for t in $targets; do
+    corpus="$build/corpus/$t"
+    log="$build/fuzz-$t.log"
+    mkdir -p "$corpus"
+    dict=""
+    [ -f "fuzzers/$t.dict" ] && dict="-dict=fuzzers/$t.dict"
+    # New inputs go to the first directory; the committed seeds stay as they are. stdin is
+    # empty: a targets file may name @/dev/stdin.
+    # shellcheck disable=SC2086
+    if "$build/fuzzers/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 -artifact_prefix="$build/crashes/$t-" $dict \
+        "$corpus" "fuzzers/corpora/$t" </dev/null >"$log" 2>&1; then
+        done_line=$(grep 'DONE' "$log" | tail -1)
+        runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+        cov=$(echo "$done_line" | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
+        ft=$(echo "$done_line" | sed -n 's/.*ft: \([0-9]*\).*/\1/p')
+        corp=$(echo "$done_line" | sed -n 's/.*corp: \([0-9]*\/[0-9]*[a-zA-Z]*\).*/\1/p')
+        line="$t: ${seconds}s, $runs runs, cov $cov, ft $ft, corpus $corp"
+        echo "fuzz: $line"
+        echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) $line" >>"$build/figures.txt"
+    else
+        tail -40 "$log" >&2
+        echo "fuzz: $t FAILED (log: $log; the input is in $build/crashes/)" >&2
+        echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) $t: FAILED after at most ${seconds}s" \
+            >>"$build/figures.txt"
+        failed="$failed $t"
+    fi
+done
+[ -z "$failed" ] || fail "targets that failed:$failed"
+echo "fuzz: ok"

@@ -7,10 +7,12 @@ set -eu
 
 BUILD_PACKAGES="build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev libssl-dev
 libmicrohttpd-dev libpsl-dev dpkg-dev file"
-# Tests and tools; the last line is for the package, image and deployment examples' tests
+# Tests and tools; clang with libFuzzer's runtime (libclang-rt-dev, only recommended by clang)
+# for scripts/fuzz.sh; the last line is for the package, image and deployment examples' tests
 # (tests/deploy/): a Debian root, an OCI image, unit and shell checks, YAML.
-PACKAGES="$BUILD_PACKAGES check openssl ca-certificates curl clang-format libyaml-dev gnutls-bin
-jq python3-jsonschema mmdebstrap umoci systemd shellcheck python3 python3-yaml logrotate"
+PACKAGES="$BUILD_PACKAGES check openssl ca-certificates curl clang-format clang libclang-rt-dev
+libyaml-dev gnutls-bin jq python3-jsonschema mmdebstrap umoci systemd shellcheck python3
+python3-yaml logrotate"
 if [ "${1:-}" = build ]; then
     PACKAGES=$BUILD_PACKAGES
 fi

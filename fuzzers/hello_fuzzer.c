@@ -1,6 +1,6 @@
 /* libFuzzer target for the ServerHello parser: it must never read outside its input, and
  * a decision made on a prefix must not change when more bytes arrive (the probe parses
- * as bytes come in). Built by scripts/fuzz.sh with clang. */
+ * as bytes come in). */
 #include <stdint.h>
 #include <stdlib.h>
 
