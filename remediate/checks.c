@@ -471,6 +471,7 @@ static int show_raw(display *d, const diff_line *lines, size_t count, size_t tot
     for (; i < count && shown < SHOW_MAX_RAW_LINES && d->rc == 0; i++) {
         diff_line whole = lines[i];
         whole.attributed = false;
+        whole.mark = ' '; /* shown as it came, mark and all: a fold says ' ' too, never NUL */
         whole.text = lines[i].text - (lines[i].mark ? 1 : 0);
         whole.len = lines[i].len + (lines[i].mark ? 1 : 0);
         if (whole.len == 0 || hidden(d, &whole))

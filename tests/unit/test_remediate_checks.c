@@ -342,8 +342,9 @@ START_TEST(key_text_never_shows)
     /* key text where no field can be told */
     ck_assert_int_eq(fo_buf_puts(&diffs[2], " backends: []\n"), 0);
     put_key(&diffs[2], key, "+garbage ", "+", "RSA ");
-    /* and in a text that is no diff at all */
+    /* and in a text that is no diff at all, with a line after it */
     put_key(&diffs[3], key, "", "", "EC ");
+    ck_assert_int_eq(fo_buf_puts(&diffs[3], "after the key\n"), 0);
     for (size_t i = 0; i < sizeof(diffs) / sizeof(diffs[0]); i++) {
         fo_diff_view view;
         ck_assert_int_eq(fo_remediate_diff_read(&view, diffs[i].data), 0);
@@ -358,6 +359,13 @@ START_TEST(key_text_never_shows)
     }
     fo_diff_view view;
     char expected[300];
+    /* The fold of key text in a text that is no diff is a line like the others: what
+     * follows it still shows (it once carried a NUL mark that ended the text there). */
+    ck_assert_int_eq(fo_remediate_diff_read(&view, diffs[3].data), 0);
+    snprintf(expected, sizeof(expected),
+             "      (%d lines of private key text, not shown)\n  after the key\n", key_lines);
+    ck_assert_str_eq(view.shown, expected);
+    fo_diff_view_clear(&view);
     snprintf(expected, sizeof(expected),
              "  pools 'p':\n"
              "-   tls_client_key: [redacted]\n"
