@@ -16,13 +16,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Larger than any seed; a bigger file is a mistake in the corpus, not an input. */
-#define MAX_INPUT (8u << 20)
+#define MAX_FILE_BYTES (8u << 20)
 
 static int run_file(const char *path)
 {
     FILE *f = fopen(path, "rb");
     struct stat st;
-    if (!f || fstat(fileno(f), &st) != 0 || st.st_size < 0 || (size_t)st.st_size > MAX_INPUT) {
+    if (!f || fstat(fileno(f), &st) != 0 || st.st_size < 0 || (size_t)st.st_size > MAX_FILE_BYTES) {
         fprintf(stderr, "fuzz: cannot read %s: %s\n", path,
                 f ? (errno ? strerror(errno) : "too large") : strerror(errno));
         if (f)

@@ -149,14 +149,22 @@ static int parse_line(fo_scan_ack *a, const char *text, const char *path, size_t
 
 int fo_scan_acks_load(fo_scan_acks *out, const char *path, fo_error *err)
 {
-    int rc = 0;
-    char text[ACK_LINE_MAX + 2];
-    size_t line = 0;
     FILE *f = fopen(path, "r");
     memset(out, 0, sizeof(*out));
     if (!f)
         return fo_error_set(err, FO_EIO, "cannot read the acknowledgements %s: %s", path,
                             strerror(errno));
+    int rc = fo_scan_acks_read(out, f, path, err);
+    fclose(f);
+    return rc;
+}
+
+int fo_scan_acks_read(fo_scan_acks *out, FILE *f, const char *path, fo_error *err)
+{
+    int rc = 0;
+    char text[ACK_LINE_MAX + 2];
+    size_t line = 0;
+    memset(out, 0, sizeof(*out));
     while (rc == 0 && fgets(text, sizeof(text), f)) {
         line++;
         size_t len = strlen(text);
@@ -187,7 +195,6 @@ int fo_scan_acks_load(fo_scan_acks *out, const char *path, fo_error *err)
     }
     if (rc == 0 && ferror(f))
         rc = fo_error_set(err, FO_EIO, "cannot read the acknowledgements %s", path);
-    fclose(f);
     if (rc != 0)
         fo_scan_acks_free(out);
     return rc;

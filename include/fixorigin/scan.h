@@ -91,6 +91,9 @@ typedef struct fo_scan_acks {
  * are kept: they are reported as expired. 0, FO_EINVAL naming the file and line, FO_EIO,
  * FO_ENOMEM. fo_scan_acks_free it. */
 int fo_scan_acks_load(fo_scan_acks *out, const char *path, fo_error *err) FO_WARN_UNUSED;
+/* The same from an open stream (path names it in messages); the file's reader and the fuzz
+ * target (fuzzers/ack_fuzzer.c) share it. */
+int fo_scan_acks_read(fo_scan_acks *out, FILE *in, const char *path, fo_error *err) FO_WARN_UNUSED;
 void fo_scan_acks_free(fo_scan_acks *acks);
 /* The acknowledgement of a backend's problem (backend NULL: the service as a whole), live
  * ones first; *out_expired when the only match has expired. NULL when none. */
