@@ -9,8 +9,7 @@
 #include <string.h>
 
 #include "fixorigin/scan.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

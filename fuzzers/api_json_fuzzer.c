@@ -7,8 +7,7 @@
 #include <string.h>
 
 #include "api_int.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_util.h"
 
 /* A model string is NULL (null, "" or absent) or holds text. */
 static void check_str(const char *s)

@@ -11,8 +11,7 @@
 #include <string.h>
 
 #include "probe_certs.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_util.h"
 
 static void check_facts(const fo_cert_facts *c)
 {
@@ -34,11 +33,9 @@ static void summarise(const uint8_t *data, size_t size)
 {
     fo_error err;
     STACK_OF(X509) *certs = NULL;
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (!text)
         return;
-    memcpy(text, data, size);
-    text[size] = '\0';
     int rc = fo_certs_parse_pem(&certs, text, "ssl_ca_cert", &err);
     if (rc == FO_ENOMEM)
         abort();

@@ -9,8 +9,7 @@
 #include <string.h>
 
 #include "fixorigin/remediate.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_util.h"
 
 /* "+ " and 300 characters and " [...]"; a group line is "  " and at most 329 and ":". */
 #define MAX_SHOWN_LINE 340
@@ -46,11 +45,9 @@ static void check_shown(const char *text)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* The diff arrives as a JSON string: text up to its first NUL. */
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     fo_diff_view view;
     if (fo_remediate_diff_read(&view, text) == 0) {
         check_shown(view.shown);

@@ -5,8 +5,7 @@
 #include <stdlib.h>
 
 #include "probe_hello.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -7,8 +7,7 @@
 #include <string.h>
 
 #include "fixorigin/serve.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_util.h"
 
 static const char token[] = "fuzz-token-0123456789abcdef";
 
@@ -46,11 +45,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_bodies(body, size);
     form_fields(body, size);
     /* The same bytes as an Authorization header. */
-    char *header = malloc(size + 1);
+    char *header = fuzz_text(data, size);
     if (!header)
         return 0;
-    memcpy(header, data, size);
-    header[size] = '\0';
     if (fo_serve_bearer_ok(token, header) && !strstr(header, token))
         abort();
     free(header);

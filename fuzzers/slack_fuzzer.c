@@ -15,8 +15,7 @@
 #include <string.h>
 
 #include "fixorigin/serve.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_util.h"
 
 static const char secret[] = "fuzz-signing-secret-0123456789";
 #define NOW 1780000000LL
@@ -121,12 +120,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     form(p, body_len);
     /* The whole input as the command's text, as Slack would have decoded it. */
-    char *text = malloc(size + 1);
-    if (text) {
-        memcpy(text, data, size);
-        text[size] = '\0';
+    char *text = fuzz_text(data, size);
+    if (text)
         command(text);
-    }
     free(text);
     free(timestamp);
     free(signature);

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_util.h"
 
 /* Larger than any seed; a bigger file is a mistake in the corpus, not an input. */
 #define MAX_FILE_BYTES (8u << 20)

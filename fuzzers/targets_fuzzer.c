@@ -9,16 +9,13 @@
 #include <string.h>
 
 #include "fixorigin/probe.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     fo_probe_target_list *list = NULL;
     fo_error err;
     if (fo_probe_targets_parse(&list, text, "targets.txt", &err) == 0) {

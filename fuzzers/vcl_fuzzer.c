@@ -7,8 +7,7 @@
 #include <string.h>
 
 #include "fixorigin/vcl.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_util.h"
 
 static const char pem[] = "-----BEGIN CERTIFICATE-----\nMIIB\"}x%41\n-----END CERTIFICATE-----\n";
 
