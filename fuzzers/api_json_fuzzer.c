@@ -91,9 +91,17 @@ static void versions(const char *json, size_t len)
     fo_version_list_free(list);
 }
 
+/* A parser returns 0 and what it read, or an error and nothing. */
+static void outcome(int rc, const void *out)
+{
+    if ((rc == 0) != (out != NULL))
+        abort();
+}
+
 static void vcl_snippets_pools(const char *json, size_t len)
 {
     fo_error err;
+    int rc;
     fo_vcl *vcl = NULL;
     fo_vcl_list *vcls = NULL;
     fo_snippet *snippet = NULL;
@@ -101,15 +109,24 @@ static void vcl_snippets_pools(const char *json, size_t len)
     fo_pool *pool = NULL;
     fo_pool_list *pools = NULL, *pool_list = NULL;
     fo_pool_server_list *servers = NULL;
-    (void)fo_api_parse_vcl(&vcl, json, len, &err);
-    (void)fo_api_parse_vcl_list(&vcls, json, len, &err);
-    (void)fo_api_parse_snippet(&snippet, json, len, &err);
-    (void)fo_api_parse_snippets(&snippets, json, len, false, &err);
-    (void)fo_api_parse_snippets(&snippet_list, json, len, true, &err);
-    (void)fo_api_parse_pool(&pool, json, len, &err);
-    (void)fo_api_parse_pools(&pools, json, len, false, &err);
-    (void)fo_api_parse_pools(&pool_list, json, len, true, &err);
-    (void)fo_api_parse_pool_servers(&servers, json, len, &err);
+    rc = fo_api_parse_vcl(&vcl, json, len, &err);
+    outcome(rc, vcl);
+    rc = fo_api_parse_vcl_list(&vcls, json, len, &err);
+    outcome(rc, vcls);
+    rc = fo_api_parse_snippet(&snippet, json, len, &err);
+    outcome(rc, snippet);
+    rc = fo_api_parse_snippets(&snippets, json, len, false, &err);
+    outcome(rc, snippets);
+    rc = fo_api_parse_snippets(&snippet_list, json, len, true, &err);
+    outcome(rc, snippet_list);
+    rc = fo_api_parse_pool(&pool, json, len, &err);
+    outcome(rc, pool);
+    rc = fo_api_parse_pools(&pools, json, len, false, &err);
+    outcome(rc, pools);
+    rc = fo_api_parse_pools(&pool_list, json, len, true, &err);
+    outcome(rc, pool_list);
+    rc = fo_api_parse_pool_servers(&servers, json, len, &err);
+    outcome(rc, servers);
     fo_vcl_free(vcl);
     fo_vcl_list_free(vcls);
     fo_snippet_free(snippet);
@@ -124,15 +141,20 @@ static void vcl_snippets_pools(const char *json, size_t len)
 static void the_rest(const char *json, size_t len)
 {
     fo_error err;
+    int rc;
     fo_validation *validation = NULL;
     fo_diff *diff = NULL;
     fo_ip_list *ips = NULL;
     fo_token_info *token = NULL;
     char text[200];
-    (void)fo_api_parse_validation(&validation, json, len, &err);
-    (void)fo_api_parse_diff(&diff, json, len, &err);
-    (void)fo_api_parse_ip_list(&ips, json, len, &err);
-    (void)fo_api_parse_token(&token, json, len, &err);
+    rc = fo_api_parse_validation(&validation, json, len, &err);
+    outcome(rc, validation);
+    rc = fo_api_parse_diff(&diff, json, len, &err);
+    outcome(rc, diff);
+    rc = fo_api_parse_ip_list(&ips, json, len, &err);
+    outcome(rc, ips);
+    rc = fo_api_parse_token(&token, json, len, &err);
+    outcome(rc, token);
     fo_validation_free(validation);
     fo_diff_free(diff);
     fo_ip_list_free(ips);
