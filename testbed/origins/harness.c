@@ -106,6 +106,28 @@ void tb_harness_run(tb_run *out, const char *const *argv, const char *const *env
     }
     out->ms = fo_now_ms() - start;
     out->max_rss_kib = usage.ru_maxrss;
+    out->cpu_s = (double)usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 +
+                 (double)usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
+}
+
+double tb_harness_cpu_s(pid_t pid)
+{
+    char path[64], stat[1024];
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(stat, 1, sizeof(stat) - 1, f) : 0;
+    if (f)
+        fclose(f);
+    stat[n] = '\0';
+    /* The command name (2nd field) may hold spaces: count fields after its ')'. */
+    const char *p = strrchr(stat, ')');
+    unsigned long long utime = 0, stime = 0;
+    long ticks = sysconf(_SC_CLK_TCK);
+    if (!p || ticks <= 0 ||
+        sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) !=
+            2)
+        return -1;
+    return (double)(utime + stime) / (double)ticks;
 }
 
 void tb_run_free(tb_run *run)

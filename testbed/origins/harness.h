@@ -15,6 +15,7 @@ typedef struct tb_run {
     bool timed_out;
     double ms;        /* wall time */
     long max_rss_kib; /* the child's peak resident set */
+    double cpu_s;     /* the child's CPU time, user + system */
     char *out;        /* stdout, NUL-terminated, owned; NULL when not captured */
     char *err;        /* stderr, likewise */
 } tb_run;
@@ -30,6 +31,10 @@ void tb_run_free(tb_run *run);
 /* SIGTERM to pid, then up to wait_ms for it to exit (SIGKILL after that).
  * Returns its exit status, or -1 when it had to be killed or died of a signal. */
 int tb_harness_terminate(pid_t pid, int wait_ms);
+
+/* CPU seconds (user + system) a running process has used so far, from /proc; -1 when it
+ * cannot be read. Benchmarks take the difference around a run to charge a server. */
+double tb_harness_cpu_s(pid_t pid);
 
 /* A running testbed-origins. */
 typedef struct tb_harness {
