@@ -354,7 +354,14 @@ static void run_fixorigin(run_result *out, const char *const *args, int limit_s)
     ck_assert_int_ge(fd, 0);
     char endpoint[96];
     snprintf(endpoint, sizeof(endpoint), "FASTLY_API_ENDPOINT=http://127.0.0.1:%d", hs.port);
+    /* A state directory of this run's own: under the default one its --apply run's service
+     * lock would meet other suites' runs for SVC1 (and leave files outside the build). */
+    char state_dir[] = "/tmp/fo-hostile-state-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(state_dir));
+    char state_env[64];
+    snprintf(state_env, sizeof(state_env), "XDG_STATE_HOME=%s", state_dir);
     const char *env[] = {endpoint,
+                         state_env,
                          "FASTLY_API_TOKEN=" TOKEN,
                          "FIXORIGIN_API_DEADLINE_MS=3000",
                          "FIXORIGIN_API_STALL_MS=1000",
@@ -409,6 +416,9 @@ static void run_fixorigin(run_result *out, const char *const *args, int limit_s)
     ck_assert_int_eq(fo_buf_append(&text, "", 0), 0);
     out->output = fo_buf_steal(&text);
     unlink(out_path);
+    char rm[128];
+    snprintf(rm, sizeof(rm), "rm -rf '%s'", state_dir);
+    ck_assert_int_eq(system(rm), 0);
 }
 
 /* Every command that reads the API, each against each hostile mode: it ends with an error
