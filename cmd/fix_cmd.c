@@ -619,6 +619,21 @@ int fo_cmd_fix(int argc, char **argv)
         .terraform = a.terraform,
     };
     int rc = fo_remediate_plan(&plan, api, prober, a.service_id, &popts, &e);
+    if (rc == 0 && a.apply) {
+        /* A version another machine's run activated and never verified is finished first. */
+        rc = fo_writer_check_active(&w, &plan, api, prober, &popts, &e);
+        if (!report.earlier_run && (report.earlier_run = fo_writer_earlier(&w)) && !a.json) {
+            printf("earlier run: ");
+            fo_cmd_put_clean(stdout, report.earlier_run);
+            putchar('\n');
+        }
+        if (rc == FO_EUNKNOWN) {
+            fo_cmd_errorf("%s; nothing was written", e.msg);
+            report.error = e.msg;
+            code = FO_EXIT_ERROR;
+            goto report;
+        }
+    }
     if (rc != 0) {
         fo_cmd_errorf("%s", e.msg);
         report.error = e.msg;

@@ -4,9 +4,10 @@
  * The invariant: at the end the active version is the one planned against, or a new one that
  * was verified; the only exception is an API that stops answering between activating and
  * reading back, which the outcome FO_APPLY_UNKNOWN says. Writes are never retried blindly:
- * the API client reads back instead. A one-backend fix costs 13 requests, 4 of them writes
- * (clone, comment, update, activate); a rollback is a fifth write, and so is marking a draft
- * released when a run stops after cloning. One writer per service: see FO_TICKET_LEASE_S. */
+ * the API client reads back instead. A one-backend fix costs 14 requests, 5 of them writes
+ * (clone, comment, update, activate, the verified mark); a rollback is one more write, and so
+ * is marking a draft released when a run stops after cloning. One writer per service: see
+ * FO_TICKET_LEASE_S. */
 #define _GNU_SOURCE /* timegm */
 #include <openssl/rand.h>
 #include <pthread.h>
@@ -86,14 +87,16 @@ static void random_run_id(char out[17])
     fo_hex_encode(out, bytes, sizeof(bytes));
 }
 
-/* "fixorigin: origin: set ssl_cert_hostname to x; api: ... (run ID, by U1)" after head: a
- * later run knows its drafts by the prefix, and by the head whether one is still a ticket. */
+/* "fixorigin: origin: set ssl_cert_hostname to x; api: ... (run ID, 1 -> 2, by U1)" after
+ * head: a later run knows its drafts by the prefix, by the head whether one is still a ticket
+ * (or was verified), and by "1 -> 2" which version a draft was cloned from and which it is,
+ * so that a copy of it (a clone carries the comment along) is never taken for it. */
 static char *version_comment(const apply_ctx *a, const char *head)
 {
     fo_buf b = {0};
     char tail[160];
-    snprintf(tail, sizeof(tail), " (run %s%s%.64s)", a->result->run_id,
-             a->opts->requested_by ? ", by " : "",
+    snprintf(tail, sizeof(tail), " (run %s, %ld -> %ld%s%.64s)", a->result->run_id,
+             a->plan->active_version, a->draft, a->opts->requested_by ? ", by " : "",
              a->opts->requested_by ? a->opts->requested_by : "");
     int rc = fo_buf_puts(&b, head);
     bool first = true;
@@ -701,6 +704,29 @@ static void rollback(apply_ctx *a, const char *why)
     finish(a, FO_APPLY_UNKNOWN, &e);
 }
 
+/* Marks the verified draft so in its comment (FO_COMMENT_VERIFIED), for runs elsewhere that
+ * have no record of this one: without the mark such a run probes the version again and rolls
+ * it back if it fails then. Fastly may refuse to change a locked version at all (422 "Version
+ * locked"): the run is verified either way, and nothing is decided on the answer. */
+static void mark_verified(apply_ctx *a, char *note, size_t size)
+{
+    fo_version *v = NULL;
+    fo_error e;
+    fo_error_clear(&e);
+    char *comment = version_comment(a, FO_COMMENT_VERIFIED ": ");
+    int rc = comment ? fo_api_version_comment(a->api, &v, a->sid, a->draft, comment, &e)
+                     : fo_error_set(&e, FO_ENOMEM, "out of memory");
+    if (rc == 0)
+        snprintf(note, size, "its comment is marked verified");
+    else
+        snprintf(note, size,
+                 "its comment could not be marked verified (%.150s): a run without this "
+                 "machine's record probes it again",
+                 e.msg);
+    fo_version_free(v);
+    free(comment);
+}
+
 /* Whether a failed request got a clear answer from Fastly (a 3xx or 4xx status) rather than
  * none (a timeout, a dropped connection) or a server error: only then can a request still
  * be on its way when the state is read back. */
@@ -751,10 +777,12 @@ static void activate_and_verify(apply_ctx *a)
         if (failed)
             fo_error_clear(&e); /* it happened: the answer was wrong, not the activation */
         if (verify_backends(a, svc, why, sizeof(why), &report)) {
+            char mark[300];
+            mark_verified(a, mark, sizeof(mark));
             fo_rem_step_done(&a->steps, FO_STEP_VERIFY, NULL, true, NULL,
-                             "version %ld is active%s and its fixed backends pass: %s", now,
+                             "version %ld is active%s and its fixed backends pass: %s; %s", now,
                              failed ? " (despite the activate request's answer)" : "",
-                             report.data ? report.data : "");
+                             report.data ? report.data : "", mark);
             finish(a, FO_APPLY_VERIFIED, NULL);
         } else {
             fo_rem_step_done(&a->steps, FO_STEP_VERIFY, NULL, false, NULL, "%s", why);
@@ -962,35 +990,16 @@ static bool earlier_fixes_pass(fo_prober *prober, const fo_version_config *confi
     return ok;
 }
 
-int fo_remediate_recover(fo_recovery *out, fo_api *api, fo_prober *prober, const char *service_id,
-                         const fo_earlier_run *run, fo_error *err)
+/* Follows up run as the service reads now (svc, which it frees): verified, rolled back to
+ * the version before (reading the active version again right before), or left. */
+static void recover_active(fo_recovery *out, fo_api *api, fo_prober *prober, const char *service_id,
+                           const fo_earlier_run *run, fo_service *svc)
 {
-    fo_service *svc = NULL;
     fo_version *v = NULL;
     fo_error e;
     char why[400];
-    memset(out, 0, sizeof(*out));
-    if (!run || !api || !prober || !service_id)
-        return fo_error_set(err, FO_EINVAL, "nothing to recover");
     const char *id = run->run_id ? run->run_id : "?";
-    if (!run->activating) {
-        out->outcome = FO_RECOVER_DRAFT_ONLY;
-        out->settled = true;
-        snprintf(out->message, sizeof(out->message),
-                 "run %s stopped before activating: its draft %ld was never activated and "
-                 "never will be",
-                 id, run->draft);
-        return 0;
-    }
     fo_error_clear(&e);
-    if (fo_api_service_details(api, &svc, service_id, 0, &e) != 0) {
-        out->outcome = FO_RECOVER_UNKNOWN;
-        snprintf(out->message, sizeof(out->message),
-                 "run %s may have activated draft %ld (version %ld was active before) and it "
-                 "cannot be read now: %.200s; the record stays for the next run",
-                 id, run->draft, run->active_before, e.msg);
-        return 0;
-    }
     out->active = svc->active ? svc->active->version.number : 0;
     out->settled = true;
     if (out->active == run->active_before) {
@@ -1045,7 +1054,224 @@ int fo_remediate_recover(fo_recovery *out, fo_api *api, fo_prober *prober, const
     }
     fo_version_free(v);
     fo_service_free(svc);
+}
+
+int fo_remediate_recover(fo_recovery *out, fo_api *api, fo_prober *prober, const char *service_id,
+                         const fo_earlier_run *run, fo_error *err)
+{
+    fo_service *svc = NULL;
+    fo_error e;
+    memset(out, 0, sizeof(*out));
+    if (!run || !api || !prober || !service_id)
+        return fo_error_set(err, FO_EINVAL, "nothing to recover");
+    const char *id = run->run_id ? run->run_id : "?";
+    if (!run->activating) {
+        out->outcome = FO_RECOVER_DRAFT_ONLY;
+        out->settled = true;
+        snprintf(out->message, sizeof(out->message),
+                 "run %s stopped before activating: its draft %ld was never activated and "
+                 "never will be",
+                 id, run->draft);
+        return 0;
+    }
+    fo_error_clear(&e);
+    if (fo_api_service_details(api, &svc, service_id, 0, &e) != 0) {
+        out->outcome = FO_RECOVER_UNKNOWN;
+        snprintf(out->message, sizeof(out->message),
+                 "run %s may have activated draft %ld (version %ld was active before) and it "
+                 "cannot be read now: %.200s; the record stays for the next run",
+                 id, run->draft, run->active_before, e.msg);
+        return 0;
+    }
+    recover_active(out, api, prober, service_id, run, svc);
     return 0;
+}
+
+/* ---- across machines: the active version's own comment ---- */
+
+/* Reads the run marker " (run ID, N -> D" of a version comment (the last one: the fixes text
+ * before it holds backend names). False when there is none. */
+static bool read_marker(const char *comment, char run_id[17], long *from, long *to)
+{
+    const char *p = NULL;
+    for (const char *q = comment; q && (q = strstr(q, "(run ")) != NULL; q++)
+        p = q + 5;
+    if (!p)
+        return false;
+    size_t n = strspn(p, "0123456789abcdefABCDEFghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ_-");
+    if (n == 0 || n > 16 || strncmp(p + n, ", ", 2) != 0)
+        return false;
+    snprintf(run_id, 17, "%.*s", (int)n, p);
+    char *end = NULL;
+    p += n + 2;
+    long a = strtol(p, &end, 10);
+    if (end == p || strncmp(end, " -> ", 4) != 0)
+        return false;
+    p = end + 4;
+    long b = strtol(p, &end, 10);
+    if (end == p || a < 1 || b <= a)
+        return false;
+    *from = a;
+    *to = b;
+    return true;
+}
+
+/* A version a fixorigin run activated itself (its marker names it) and never marked verified;
+ * a draft "released" or "for review" that a person activated is theirs. */
+static bool unverified_own(const fo_version *v, char run_id[17], long *from)
+{
+    long to = 0;
+    return v && starts_with(v->comment, FO_COMMENT_PREFIX) &&
+           !starts_with(v->comment, FO_COMMENT_VERIFIED) &&
+           !starts_with(v->comment, FO_COMMENT_RELEASED) &&
+           !starts_with(v->comment, FO_COMMENT_REVIEW) &&
+           read_marker(v->comment, run_id, from, &to) && to == v->number;
+}
+
+static const fo_version *version_in(const fo_version *list, size_t count, long number)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (list[i].number == number)
+            return &list[i];
+    }
+    return NULL;
+}
+
+/* Whether two backends differ in any field (the secret compared without copying it). */
+static bool backends_differ(const fo_backend *x, const fo_backend *y)
+{
+    const char *field;
+    for (size_t i = 0; (field = fo_rem_field_at(i)) != NULL; i++) {
+        if (fo_remediate_field_kind(field) == FO_FIELD_SECRET)
+            continue;
+        bool nomem_x, nomem_y;
+        char *tx = fo_remediate_field_text(x, field, &nomem_x);
+        char *ty = fo_remediate_field_text(y, field, &nomem_y);
+        bool same = !nomem_x && !nomem_y && ((!tx && !ty) || (tx && ty && strcmp(tx, ty) == 0));
+        free(tx);
+        free(ty);
+        if (!same)
+            return true;
+    }
+    const char *kx = x->ssl_client_key ? x->ssl_client_key : "";
+    const char *ky = y->ssl_client_key ? y->ssl_client_key : "";
+    return strcmp(kx, ky) != 0;
+}
+
+int fo_remediate_check_active(fo_recovery *out, fo_api *api, fo_prober *prober, const fo_plan *plan,
+                              fo_error *err)
+{
+    fo_service *svc = NULL, *source = NULL;
+    char **fixed = NULL;
+    size_t fixed_count = 0;
+    char run_id[17];
+    long from = 0;
+    fo_error e;
+    int rc = 0;
+    memset(out, 0, sizeof(*out));
+    if (!plan || !api || !prober)
+        return fo_error_set(err, FO_EINVAL, "nothing to check");
+    const char *sid = plan->service_id;
+    /* The plan's read decides whether to look at all (no request for a service fixorigin
+     * did not activate); what is done rests on fresh reads. */
+    if (!unverified_own(version_in(plan->versions, plan->version_count, plan->active_version),
+                        run_id, &from))
+        return 0;
+    long number = plan->active_version;
+    fo_error_clear(&e);
+    if (fo_api_service_details(api, &svc, sid, 0, &e) != 0) {
+        out->outcome = FO_RECOVER_UNKNOWN;
+        snprintf(out->message, sizeof(out->message),
+                 "version %ld was activated by fixorigin run %s (cloned from version %ld) and "
+                 "never marked verified, and the service cannot be read again to check it: "
+                 "%.200s",
+                 number, run_id, from, e.msg);
+        goto out;
+    }
+    long now = svc->active ? svc->active->version.number : 0;
+    char again[17];
+    long again_from = 0;
+    if (now != number ||
+        !unverified_own(version_in(svc->versions, svc->version_count, now), again, &again_from) ||
+        strcmp(again, run_id) != 0 || again_from != from)
+        goto out; /* changed since the plan read it: the apply's own checks see to it */
+    long later = 0;
+    for (size_t i = 0; i < svc->version_count; i++) {
+        const fo_version *v = &svc->versions[i];
+        if (v->number > number && (v->locked || v->active))
+            later = v->number;
+    }
+    out->active = now;
+    if (later || !version_in(svc->versions, svc->version_count, from)) {
+        /* Someone activated another version after it was made, and it is active again: that
+         * was someone's choice, and what it replaced is not known. */
+        out->outcome = FO_RECOVER_LEFT;
+        out->settled = true;
+        char reason[120];
+        if (later)
+            snprintf(reason, sizeof(reason), "version %ld was activated after it was made", later);
+        else
+            snprintf(reason, sizeof(reason), "version %ld it was cloned from is not listed", from);
+        snprintf(out->message, sizeof(out->message),
+                 "version %ld was activated by fixorigin run %s and never marked verified, but "
+                 "%s: what it replaced is not known, so it is left as it is",
+                 number, run_id, reason);
+        goto out;
+    }
+    if (fo_api_service_details(api, &source, sid, from, &e) != 0 || !source->version ||
+        source->version->version.number != from) {
+        out->outcome = FO_RECOVER_UNKNOWN;
+        snprintf(out->message, sizeof(out->message),
+                 "version %ld was activated by fixorigin run %s and never marked verified, and "
+                 "version %ld it was cloned from cannot be read to tell what it changed: %.200s",
+                 number, run_id, from, source ? "Fastly described another version" : e.msg);
+        goto out;
+    }
+    /* What the run fixed: the API backends that differ from the version it was cloned from,
+     * as Fastly holds both now (not the comment, whose text is free). */
+    size_t n = svc->active->backend_count;
+    fixed = calloc(n ? n : 1, sizeof(*fixed));
+    if (!fixed) {
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const fo_backend *b = &svc->active->backends[i];
+        const fo_backend *before = b->name ? find_backend(source->version, b->name) : NULL;
+        if (b->name && (!before || backends_differ(before, b)) &&
+            !(fixed[fixed_count++] = fo_strdup(b->name))) {
+            rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+            goto out;
+        }
+    }
+    if (fixed_count == 0) {
+        out->outcome = FO_RECOVER_LEFT;
+        out->settled = true;
+        snprintf(out->message, sizeof(out->message),
+                 "version %ld was activated by fixorigin run %s and never marked verified; it "
+                 "changes no API backend of version %ld (its change is in VCL, snippets or "
+                 "pools, which the plan probes), so it is left as it is",
+                 number, run_id, from);
+        goto out;
+    }
+    fo_earlier_run run = {.run_id = run_id,
+                          .draft = number,
+                          .active_before = from,
+                          .activating = true,
+                          .fixed = (const char *const *)fixed,
+                          .fixed_count = fixed_count};
+    recover_active(out, api, prober, sid, &run, svc);
+    svc = NULL;
+    size_t len = strlen(out->message);
+    snprintf(out->message + len, sizeof(out->message) - len,
+             " (found by its version comment: no record of it on this machine)");
+out:
+    for (size_t i = 0; i < fixed_count; i++)
+        free(fixed[i]);
+    free(fixed);
+    fo_service_free(source);
+    fo_service_free(svc);
+    return rc;
 }
 
 void fo_apply_result_free(fo_apply_result *result)

@@ -310,6 +310,27 @@ int fo_writer_recover(fo_writer *w, fo_api *api, fo_prober *prober, fo_error *er
     return 0;
 }
 
+int fo_writer_check_active(fo_writer *w, fo_plan **plan, fo_api *api, fo_prober *prober,
+                           const fo_plan_options *replan, fo_error *err)
+{
+    fo_recovery found;
+    if (w->earlier || !*plan)
+        return 0; /* this machine's record said what the last run here did */
+    int rc = fo_remediate_check_active(&found, api, prober, *plan, err);
+    if (rc != 0 || !found.message[0])
+        return rc;
+    w->recovered = true;
+    w->recovery = found;
+    if (!found.settled)
+        return fo_error_set(err, FO_EUNKNOWN, "%s", found.message);
+    if (found.outcome != FO_RECOVER_ROLLED_BACK)
+        return 0;
+    /* The plan was made against the version rolled back: plan again. */
+    fo_plan_free(*plan);
+    *plan = NULL;
+    return fo_remediate_plan(plan, api, prober, w->service_id, replan, err);
+}
+
 void fo_writer_apply_options(fo_writer *w, fo_apply_options *opts)
 {
     opts->journal = journal;

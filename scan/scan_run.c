@@ -12,8 +12,8 @@
 #include "fixorigin/scan.h"
 #include "scan_pool.h"
 
-/* Writes one apply may spend: clone, comment, one update per fixed backend, activate and a
- * rollback. Reads are free. */
+/* Writes one apply may spend: clone, comment, one update per fixed backend, activate, and
+ * the verified mark or a rollback. Reads are free. */
 enum { APPLY_FIXED_WRITES = 4 };
 
 typedef struct scan_state {
@@ -168,11 +168,21 @@ static void work(scan_state *st, fo_api *api, fo_scan_item *item, size_t index)
         snprintf(item->earlier_run, sizeof(item->earlier_run), "%s", fo_writer_earlier(&guard));
     if (recovered != 0)
         goto out;
-    fo_plan_options popts = {0};
+    fo_plan_options popts = {0}, replan = {0};
     if (scan_pool_plan_options(st->pool, index, &popts, &item->error) != 0 ||
         fo_remediate_plan(&item->plan, api, st->prober, item->service_id, &popts, &item->error) !=
             0)
         goto out;
+    /* A version another machine's run activated and never verified is finished first (a
+     * plan made again after a rollback reads and probes afresh). */
+    if (opts->apply) {
+        int checked =
+            fo_writer_check_active(&guard, &item->plan, api, st->prober, &replan, &item->error);
+        if (fo_writer_earlier(&guard) && !item->earlier_run[0])
+            snprintf(item->earlier_run, sizeof(item->earlier_run), "%s", fo_writer_earlier(&guard));
+        if (checked != 0)
+            goto out;
+    }
     if (opts->only_safe)
         keep_only_safe(item->plan);
     /* The next terraform apply would undo the fix (and Terraform would fight every scan):

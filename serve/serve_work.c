@@ -38,6 +38,11 @@ void fo_serve_work(fo_serve *srv, fo_serve_outcome *out, const fo_serve_command 
     fo_plan_options popts = {.concurrency = srv->cfg.backend_concurrency};
     out->code =
         fo_remediate_plan(&out->plan, api, srv->prober, cmd->service_id, &popts, &out->error);
+    /* A version another machine's run activated and never verified is finished first; after
+     * a rollback the new plan differs from the one approved, which the check below says. */
+    if (out->code == 0 && cmd->action == FO_SERVE_APPLY)
+        out->code =
+            fo_writer_check_active(&guard, &out->plan, api, srv->prober, &popts, &out->error);
     if (out->code != 0)
         goto out;
     if (cmd->action == FO_SERVE_APPLY && strcmp(out->plan->plan_id, cmd->plan_id) != 0) {

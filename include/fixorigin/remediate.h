@@ -384,11 +384,15 @@ bool fo_activate_mode_parse(const char *s, fo_activate_mode *out);
  * so a ticket older than the lease is one nobody will activate any more: a killed run's draft
  * stops blocking others once its lease ends. docs/reliability.md has the argument. */
 #define FO_TICKET_LEASE_S 900
-/* Version comments: a run's draft "fixorigin: <fixes> (run ID[, by WHO])"; one that no
- * fixorigin run will activate starts with one of the two markers below. */
+/* Version comments: a run's draft "fixorigin: <fixes> (run ID, N -> D[, by WHO])", N the
+ * version it was cloned from and D the draft itself; one that no fixorigin run will activate
+ * starts with "released" or "for review", and one a run activated and then verified is
+ * marked "verified" afterwards (when Fastly lets a locked version's comment change: see
+ * fo_remediate_check_active). */
 #define FO_COMMENT_PREFIX "fixorigin: "
 #define FO_COMMENT_RELEASED "fixorigin: released"
 #define FO_COMMENT_REVIEW "fixorigin: for review"
+#define FO_COMMENT_VERIFIED "fixorigin: verified"
 
 struct fo_apply_result;
 
@@ -486,6 +490,7 @@ typedef enum fo_recovery_outcome {
     FO_RECOVER_NOT_ACTIVATED, /* the version before is still active */
     FO_RECOVER_OTHER,         /* another version is active: someone else's, left alone */
     FO_RECOVER_UNKNOWN,       /* the service could not be read, or the rollback failed */
+    FO_RECOVER_LEFT,          /* it may be unverified, but what it replaced is not known: left */
 } fo_recovery_outcome;
 
 typedef struct fo_recovery {
@@ -502,6 +507,18 @@ typedef struct fo_recovery {
  * FO_EINVAL. */
 int fo_remediate_recover(fo_recovery *out, fo_api *api, fo_prober *prober, const char *service_id,
                          const fo_earlier_run *run, fo_error *err) FO_WARN_UNUSED;
+
+/* The same without a record, for a run on another machine: when the active version as plan
+ * read it carries a fixorigin run's marker for itself ("(run ID, N -> D" with D the active
+ * version) and no FO_COMMENT_VERIFIED mark, that run activated it and may have been killed
+ * before verifying. Reads the service again (and version N), and when N is what it replaced
+ * (no version numbered above D was activated since), probes the API backends that differ
+ * from N's and rolls back to N when one fails, reading the active version again right before.
+ * Writes nothing else; never activates anything but N. 0 with out->message empty when there
+ * is nothing to look at, or filled as fo_remediate_recover does (FO_RECOVER_LEFT when what it
+ * replaced cannot be told); FO_EINVAL, FO_ENOMEM. */
+int fo_remediate_check_active(fo_recovery *out, fo_api *api, fo_prober *prober, const fo_plan *plan,
+                              fo_error *err) FO_WARN_UNUSED;
 
 /* Checks an updated backend as read back: every changed field holds its new value, every
  * other field its old one (PEM compared by certificate, ssl_client_key without showing it).

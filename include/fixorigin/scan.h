@@ -151,6 +151,14 @@ int fo_writer_adopt(fo_writer *w, const char *state_dir, const char *service_id,
  * while cloning, finds its draft), and clears its record. FO_EUNKNOWN when the service's
  * state cannot be known (the record stays: do not apply), FO_EIO. */
 int fo_writer_recover(fo_writer *w, fo_api *api, fo_prober *prober, fo_error *err) FO_WARN_UNUSED;
+/* After the plan: when no record of this machine's explained the service and its active
+ * version is one a fixorigin run activated and never marked verified (a run killed on another
+ * machine), verifies it or rolls it back (fo_remediate_check_active); after a rollback *plan
+ * is freed and made again with replan against the version now active (*plan NULL when that
+ * fails). fo_writer_earlier then says what was found. FO_EUNKNOWN when the service's state
+ * cannot be known (do not apply), the new plan's error, FO_ENOMEM. */
+int fo_writer_check_active(fo_writer *w, fo_plan **plan, fo_api *api, fo_prober *prober,
+                           const fo_plan_options *replan, fo_error *err) FO_WARN_UNUSED;
 /* Points opts at the guard: the journal that keeps this run's record, the earlier runs'
  * drafts as ones whose runs are over, and FIXORIGIN_TICKET_LEASE_S when set (2..86400). The
  * guard must outlive the apply. */

@@ -211,6 +211,7 @@ typedef struct fo_mock_call {
     const char *base_url; /* "http://127.0.0.1:PORT" for Link headers */
     const char *user_agent;
     const fo_mock_dump_style *diff_style; /* NULL: as recorded */
+    bool locked_comments;                 /* a comment-only update of a locked version is taken */
 } fo_mock_call;
 
 typedef struct fo_mock_reply {
@@ -267,6 +268,7 @@ typedef struct fo_mock_options {
     long rate_budget; /* writes per window */
     long rate_window; /* seconds */
     fo_mock_dump_style diff_style;
+    bool locked_comments; /* --locked-comments: Fastly's answer there is not recorded */
 } fo_mock_options;
 
 /* Frees the tokens and faults the options own (not the strings, which are borrowed). */

@@ -31,6 +31,8 @@ static void usage(FILE *out)
             "                        recorded), sorted (name among the sorted keys), name-last\n"
             "  --diff-quotes STYLE   minimal (default: quoted only when needed, as recorded)\n"
             "                        or double (every string double-quoted, null as null)\n"
+            "  --locked-comments     take a new comment on a locked version (Fastly's answer\n"
+            "                        there is not recorded; refused with 422 by default)\n"
             "  --example-state       print a valid example state and exit\n");
 }
 
@@ -99,6 +101,7 @@ int main(int argc, char **argv)
                                              {"port-file", required_argument, NULL, 'p'},
                                              {"diff-keys", required_argument, NULL, 'k'},
                                              {"diff-quotes", required_argument, NULL, 'q'},
+                                             {"locked-comments", no_argument, NULL, 'c'},
                                              {"example-state", no_argument, NULL, 'e'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
@@ -154,6 +157,9 @@ int main(int argc, char **argv)
                 fprintf(stderr, "fastly-mock: --diff-quotes takes minimal or double\n");
                 goto out;
             }
+            break;
+        case 'c':
+            opts.locked_comments = true;
             break;
         case 'e':
             fputs(fo_mock_example_state(), stdout);

@@ -587,7 +587,10 @@ static void version_route(fo_mock_service *s, fo_mock_version *v, const fo_mock_
         snprintf(detail, sizeof(detail), "fastly-mock has no endpoint %s %s", m, call->path);
         return not_found(out, detail);
     }
-    if (v->locked || v->active)
+    /* Whether Fastly takes a new comment on a locked version is not recorded: refused (as
+     * every write to one) unless --locked-comments says otherwise. */
+    bool comment_only = n == 4 && call->form->n == 1 && fo_mock_form_get(call->form, "comment");
+    if ((v->locked || v->active) && !(comment_only && call->locked_comments))
         return version_locked(out, s, v);
     if (n == 4) {
         const char *comment = fo_mock_form_get(call->form, "comment");

@@ -499,6 +499,7 @@ static void serve_api(fo_mock_server *srv, struct MHD_Connection *conn, const ch
     call.base_url = base;
     call.user_agent = header(conn, MHD_HTTP_HEADER_USER_AGENT);
     call.diff_style = &srv->opts.diff_style;
+    call.locked_comments = srv->opts.locked_comments;
     fo_mock_route(srv->state, &call, out);
     if (out->changed && srv->opts.write_state &&
         fo_mock_state_save(srv->state, srv->opts.write_state, &err) != 0)

@@ -447,8 +447,8 @@ START_TEST(on_a_terminal_apply_asks_first)
     ck_assert_ptr_nonnull(strstr(out, "result: applied and verified; active version 2"));
     free(out);
     fix_log_count(&env, before, &requests, &writes);
-    ck_assert_uint_eq(requests, 14); /* the plan's details and pools, then the apply */
-    ck_assert_uint_eq(writes, 4);
+    ck_assert_uint_eq(requests, 15); /* the plan's details and pools, then the apply */
+    ck_assert_uint_eq(writes, 5);    /* the last marks the verified version (refused here) */
 }
 END_TEST
 

@@ -114,6 +114,18 @@ static size_t log_lines(void)
     return n;
 }
 
+/* The writes (anything but GET) the stand-in logged from line `from` on. */
+static size_t writes_since(size_t from)
+{
+    json_t *log = mock_log(&f.mock);
+    size_t n = 0;
+    for (size_t i = from; i < json_array_size(log); i++)
+        n += strcmp(json_string_value(json_object_get(json_array_get(log, i), "method")), "GET") !=
+             0;
+    json_decref(log);
+    return n;
+}
+
 static bool wait_lines(size_t n, int timeout_ms)
 {
     for (int waited = 0; waited < timeout_ms; waited += 10) {
@@ -614,6 +626,184 @@ START_TEST(a_second_signal_cuts_short_and_the_next_run_finishes)
 }
 END_TEST
 
+/* ---- another machine finishes a killed activation ---- */
+
+#define CROSS_RUNS 10
+
+/* Runs fix on service with state_dir until its activate request is answered, holds its
+ * verify read back, and kills it (-9) there: version 2 is active and unverified, and only
+ * state_dir's record knows. */
+static void kill_between_activate_and_verify(const char *service, const char *state_dir)
+{
+    const char *args[12];
+    fix_args(args, service, state_dir);
+    size_t base = slow_step(service, STEP_COUNT - 1, 5000); /* the verify read */
+    ss_proc p;
+    ss_spawn(&p, &f, "fix", args, NULL);
+    ck_assert(wait_lines(base + ACTIVATE_INDEX, 30000));
+    ss_sleep_ms(100);
+    kill(p.pid, SIGKILL);
+    ss_wait(&p, 30000);
+    ck_assert_int_eq(active_of(service), 2);
+    ck_assert(record_exists(state_dir, service));
+    char comment[512];
+    comment_of(service, 2, comment, sizeof(comment));
+    ck_assert_msg(strstr(comment, ", 1 -> 2)") && strncmp(comment, "fixorigin: verified", 19), "%s",
+                  comment);
+}
+
+/* A second run on another machine (its own state directory: no record), `fix --apply` or
+ * `scan --apply` with extra_args; returns its report's earlier_run (caller frees). */
+static char *other_machine(const char *service, const char *other_dir,
+                           const char *const *extra_args, bool scan)
+{
+    const char *args[20];
+    size_t n = 0;
+    if (scan) {
+        const char *scan_args[] = {"scan", "--apply",   "--only-safe", "--yes",       "--format",
+                                   "json", "--service", service,       "--state-dir", other_dir};
+        for (; n < sizeof(scan_args) / sizeof(scan_args[0]); n++)
+            args[n] = scan_args[n];
+    } else {
+        fix_args(args, service, other_dir);
+        n = 7;
+    }
+    for (; extra_args && *extra_args; extra_args++)
+        args[n++] = *extra_args;
+    args[n] = NULL;
+    tb_run run;
+    int code = ss_fixorigin(&run, &f, args, NULL, 60000);
+    json_t *out = json_loads(run.out, 0, NULL);
+    json_t *report = scan ? json_array_get(json_object_get(out, "services"), 0) : out;
+    ck_assert_msg(report && code >= 0 && code <= 5, "%s: exit %d: %s %s", service, code, run.out,
+                  run.err);
+    const char *earlier = str(report, "earlier_run");
+    char *found = earlier ? strdup(earlier) : NULL;
+    json_decref(out);
+    tb_run_free(&run);
+    return found;
+}
+
+/* kill -9 between activate and verify on machine A; the next run on machine B has no record
+ * and finds version 2 by its comment (fixorigin's, cloned from 1, never marked verified).
+ * Trials alternate: B's probes pass (verified, version 2 stays) or fail (B trusts no testbed
+ * CA: rolled back to version 1). A's record then finds its draft no longer to be followed
+ * up: the version B decided stays. */
+START_TEST(another_machine_verifies_or_rolls_back_a_killed_activation)
+{
+    static ss_service services[CROSS_RUNS];
+    static char ids[CROSS_RUNS][16];
+    for (size_t i = 0; i < CROSS_RUNS; i++) {
+        snprintf(ids[i], sizeof(ids[i]), "CROSS_%02zu", i);
+        services[i] = (ss_service){ids[i], {"hostname_mismatch"}};
+    }
+    start(services, CROSS_RUNS, NULL);
+    char machine_b[200], other_trust[400];
+    snprintf(machine_b, sizeof(machine_b), "%s/machine-b", f.dir);
+    /* A CA that did not sign the origin's certificate: to B the fixed origin fails. */
+    snprintf(other_trust, sizeof(other_trust), "%.380s/private-root.pem", f.tb.dir);
+    const char *distrust[] = {"--trust-bundle", other_trust, NULL};
+    size_t verified = 0, rolled_back = 0;
+    for (size_t i = 0; i < CROSS_RUNS; i++) {
+        const char *service = ids[i];
+        bool broken = i % 2;
+        kill_between_activate_and_verify(service, f.state_dir);
+        /* The last two trials' machine B runs scan, the others fix. */
+        char *earlier =
+            other_machine(service, machine_b, broken ? distrust : NULL, i >= CROSS_RUNS - 2);
+        ck_assert_msg(earlier && strstr(earlier, "found by its version comment"), "%s: %s", service,
+                      earlier ? earlier : "no earlier_run");
+        if (broken) {
+            ck_assert_msg(strstr(earlier, "version 1 is active again"), "%s", earlier);
+            ck_assert_int_eq(active_of(service), 1);
+            ck_assert_uint_eq(activations(service), 2); /* A's, and B's rollback */
+            rolled_back++;
+        } else {
+            ck_assert_msg(strstr(earlier, "verified now"), "%s", earlier);
+            ck_assert_int_eq(assert_invariant(service), 2);
+            ck_assert_uint_eq(activations(service), 1);
+            verified++;
+        }
+        free(earlier);
+        ck_assert(!record_exists(machine_b, service));
+        /* Machine A's next run follows its record: nothing to roll back or activate. */
+        json_t *report = apply_once(service, NULL, 0);
+        ck_assert_ptr_nonnull(str(report, "earlier_run"));
+        json_decref(report);
+        ck_assert(!record_exists(f.state_dir, service));
+        assert_invariant(service);
+    }
+    fprintf(stderr,
+            "killed between activate and verify, then another machine: %d trials, %zu verified "
+            "there, %zu rolled back there\n",
+            CROSS_RUNS, verified, rolled_back);
+}
+END_TEST
+
+/* Someone else's version stays: a copy of fixorigin's version (a clone carries its comment)
+ * is not fixorigin's, and fixorigin's version activated again after another one was is that
+ * person's choice, with nothing to say what it replaced. B trusts no testbed CA, so a
+ * rollback would follow if B took either for a killed run's. */
+START_TEST(another_machine_leaves_a_copy_or_a_reactivation_alone)
+{
+    static const ss_service services[] = {{"COPY_A", {"hostname_mismatch"}}};
+    start(services, 1, NULL);
+    char machine_b[200], other_trust[400];
+    snprintf(machine_b, sizeof(machine_b), "%s/machine-b", f.dir);
+    snprintf(other_trust, sizeof(other_trust), "%.380s/private-root.pem", f.tb.dir);
+    const char *distrust[] = {"--trust-bundle", other_trust, NULL};
+    kill_between_activate_and_verify("COPY_A", f.state_dir);
+    /* A person clones version 2 and activates the copy. */
+    json_decref(api(&f.mock, "PUT", "/service/COPY_A/version/2/clone", NULL, 200));
+    json_decref(api(&f.mock, "PUT", "/service/COPY_A/version/3/activate", NULL, 200));
+    char *earlier = other_machine("COPY_A", machine_b, distrust, false);
+    ck_assert_msg(!earlier, "%s", earlier);
+    ck_assert_int_eq(active_of("COPY_A"), 3);
+    ck_assert_uint_eq(activations("COPY_A"), 2);
+    /* ... and then activates version 2 again. */
+    json_decref(api(&f.mock, "PUT", "/service/COPY_A/version/2/activate", NULL, 200));
+    earlier = other_machine("COPY_A", machine_b, distrust, false);
+    ck_assert_msg(earlier && strstr(earlier, "version 3 was activated after it was made") &&
+                      strstr(earlier, "left as it is"),
+                  "%s", earlier ? earlier : "no earlier_run");
+    free(earlier);
+    ck_assert_int_eq(active_of("COPY_A"), 2);
+    ck_assert_uint_eq(activations("COPY_A"), 3);
+}
+END_TEST
+
+/* A run that verifies marks its version so (where Fastly takes a locked version's comment:
+ * the stand-in with --locked-comments); a run on another machine then has nothing to check.
+ * Without the mark (the stand-in's default refuses it) the other machine verifies again and
+ * writes nothing. */
+START_TEST(a_verified_version_is_marked_for_other_machines)
+{
+    static const ss_service services[] = {{"MARK_A", {"hostname_mismatch"}}};
+    static const char *const locked_comments[] = {"--locked-comments", NULL};
+    char machine_b[200], comment[512];
+    for (int marked = 0; marked < 2; marked++) {
+        start(services, 1, marked ? locked_comments : NULL);
+        snprintf(machine_b, sizeof(machine_b), "%s/machine-b", f.dir);
+        json_t *report = apply_once("MARK_A", NULL, 0);
+        ck_assert_ptr_null(str(report, "earlier_run"));
+        json_decref(report);
+        comment_of("MARK_A", 2, comment, sizeof(comment));
+        ck_assert_msg(!strncmp(comment, "fixorigin: verified: ", 21) == !!marked, "%s", comment);
+        ck_assert_ptr_nonnull(strstr(comment, "1 -> 2)"));
+        size_t before = log_lines();
+        char *earlier = other_machine("MARK_A", machine_b, NULL, false);
+        if (marked)
+            ck_assert_msg(!earlier, "%s", earlier);
+        else
+            ck_assert_msg(earlier && strstr(earlier, "verified now"), "%s", earlier);
+        free(earlier);
+        ck_assert_uint_eq(activations("MARK_A"), 1);
+        ck_assert_uint_eq(writes_since(before), 0);
+        teardown();
+    }
+}
+END_TEST
+
 /* ---- kill -9 ---- */
 
 #define KILL_RUNS 40
@@ -638,7 +828,7 @@ START_TEST(kill_9_at_random_points_then_a_second_run_finishes)
     double span = fo_now_ms() - t0;
     tb_run_free(&run);
     unsigned seed = (unsigned)getpid() ^ (unsigned)t0;
-    size_t finished = 0, recovered = 0, untouched = 0;
+    size_t finished = 0, recovered = 0, untouched = 0, by_comment = 0;
     double loop_began = fo_now_ms();
     for (size_t i = 0; i < KILL_RUNS; i++) {
         fix_args(args, ids[i], f.state_dir);
@@ -657,10 +847,14 @@ START_TEST(kill_9_at_random_points_then_a_second_run_finishes)
                       code, run.out, run.err);
         json_t *report = json_loads(run.out, 0, NULL);
         ck_assert_ptr_nonnull(report);
-        if (str(report, "earlier_run"))
-            recovered++;
-        else if (first == 0)
+        const char *earlier = str(report, "earlier_run");
+        /* A finished run's version is not marked verified (the stand-in refuses a locked
+         * version's comment): the second run verifies it again by its comment. */
+        by_comment += earlier && strstr(earlier, "found by its version comment");
+        if (first == 0)
             finished++;
+        else if (earlier)
+            recovered++;
         else
             untouched++;
         json_decref(report);
@@ -671,8 +865,10 @@ START_TEST(kill_9_at_random_points_then_a_second_run_finishes)
     }
     fprintf(stderr,
             "kill -9 over %d runs (a run takes %.0f ms; loop %.1f s): %zu finished before the "
-            "kill, %zu left a record the second run followed up, %zu left nothing to follow\n",
-            KILL_RUNS, span, (fo_now_ms() - loop_began) / 1000.0, finished, recovered, untouched);
+            "kill, %zu left something the second run followed up, %zu left nothing to follow; "
+            "%zu second runs found an unverified version by its comment\n",
+            KILL_RUNS, span, (fo_now_ms() - loop_began) / 1000.0, finished, recovered, untouched,
+            by_comment);
 }
 END_TEST
 
@@ -693,6 +889,9 @@ Suite *writers_suite(void)
     tcase_add_test(tc, a_closed_pipe_at_each_step_does_not_stop_the_apply);
     tcase_add_test(tc, a_second_signal_cuts_short_and_the_next_run_finishes);
     tcase_add_test(tc, kill_9_at_random_points_then_a_second_run_finishes);
+    tcase_add_test(tc, another_machine_verifies_or_rolls_back_a_killed_activation);
+    tcase_add_test(tc, a_verified_version_is_marked_for_other_machines);
+    tcase_add_test(tc, another_machine_leaves_a_copy_or_a_reactivation_alone);
     suite_add_tcase(s, tc);
     return s;
 }
