@@ -231,6 +231,8 @@ static int parse_args(fix_args *a, int argc, char **argv)
 /* ---- text output ---- */
 
 typedef struct out_ctx {
+    FILE *out; /* text goes here: folded to stdout's width (wrap) */
+    fo_wrapped wrap;
     bool color;
     bool quiet;         /* --json: steps are not printed */
     long draft, before; /* the apply's draft and the version it was cloned from */
@@ -254,70 +256,70 @@ static void print_diff(const out_ctx *o, const char *text, int indent)
     for (const char *line = text; line && *line;) {
         size_t len = strcspn(line, "\n");
         const char *color = line[0] == '-' ? RED : line[0] == '+' ? GREEN : "";
-        printf("%*s%s%.*s%s\n", indent, "", paint(o, color), (int)len, line,
-               color[0] ? paint(o, RESET) : "");
+        fprintf(o->out, "%*s%s%.*s%s\n", indent, "", paint(o, color), (int)len, line,
+                color[0] ? paint(o, RESET) : "");
         line += len + (line[len] == '\n');
     }
 }
 
-static void print_label(const char *label, const char *text)
+static void print_label(const out_ctx *o, const char *label, const char *text)
 {
-    printf("  %-10s ", label);
-    fo_cmd_put_clean(stdout, text);
-    putchar('\n');
+    fprintf(o->out, "  %-10s ", label);
+    fo_cmd_put_clean(o->out, text);
+    fputc('\n', o->out);
 }
 
 static void print_backend(const out_ctx *o, const fo_backend_plan *bp)
 {
     const fo_diagnosis *d = bp->diagnosis;
     fo_class class = d ? d->verdict.class : FO_CLASS_OK;
-    printf("\nbackend ");
-    fo_cmd_put_clean(stdout, bp->backend->name);
-    printf(" (");
-    fo_cmd_put_clean(stdout, bp->backend->address);
+    fprintf(o->out, "\nbackend ");
+    fo_cmd_put_clean(o->out, bp->backend->name);
+    fprintf(o->out, " (");
+    fo_cmd_put_clean(o->out, bp->backend->address);
     if (bp->backend->port > 0)
-        printf(":%ld", bp->backend->port);
-    printf(")");
+        fprintf(o->out, ":%ld", bp->backend->port);
+    fprintf(o->out, ")");
     if (bp->origin.kind != FO_ORIGIN_BACKEND) {
-        printf(" in ");
-        fo_cmd_put_clean(stdout, fo_origin_source(&bp->origin));
+        fprintf(o->out, " in ");
+        fo_cmd_put_clean(o->out, fo_origin_source(&bp->origin));
     }
-    printf("\n");
+    fprintf(o->out, "\n");
     if (d) {
         const char *fastly = fo_verdict_fastly_error(&d->verdict);
-        printf("  %s%s%s%s%s\n", paint(o, class == FO_CLASS_OK ? BOLD_GREEN : BOLD_RED),
-               fo_class_id(class), paint(o, RESET), fastly ? "  " : "", fastly ? fastly : "");
-        print_label("evidence", bp->evidence);
+        fprintf(o->out, "  %s%s%s%s%s\n", paint(o, class == FO_CLASS_OK ? BOLD_GREEN : BOLD_RED),
+                fo_class_id(class), paint(o, RESET), fastly ? "  " : "", fastly ? fastly : "");
+        print_label(o, "evidence", bp->evidence);
     }
     switch (bp->status) {
     case FO_BACKEND_OK:
-        print_label("status", "nothing to fix");
+        print_label(o, "status", "nothing to fix");
         return;
     case FO_BACKEND_FIX:
     case FO_BACKEND_BLOCKED: {
-        printf("  %-10s ", "fix");
-        fo_cmd_put_clean(stdout, bp->fix.summary);
+        fprintf(o->out, "  %-10s ", "fix");
+        fo_cmd_put_clean(o->out, bp->fix.summary);
         if (bp->status == FO_BACKEND_FIX)
-            printf("  %s[%s, proven]%s\n", paint(o, GREEN), fo_safety_name(bp->fix.safety),
-                   paint(o, RESET));
+            fprintf(o->out, "  %s[%s, proven]%s\n", paint(o, GREEN), fo_safety_name(bp->fix.safety),
+                    paint(o, RESET));
         else
-            printf("  %s[needs %s; proven, not applied]%s\n", paint(o, YELLOW),
-                   bp->fix.consent ? bp->fix.consent : "consent", paint(o, RESET));
+            fprintf(o->out, "  %s[needs %s; proven, not applied]%s\n", paint(o, YELLOW),
+                    bp->fix.consent ? bp->fix.consent : "consent", paint(o, RESET));
         char *diff = fo_remediate_fix_diff(&bp->fix);
         print_diff(o, diff, 13);
         free(diff);
         if (bp->origin.text_diff) /* where the fix is written: the declaration's own text */
             print_diff(o, bp->origin.text_diff, 13);
-        print_label("why", bp->fix.reason);
+        print_label(o, "why", bp->fix.reason);
         if (bp->proof) {
             char *evidence = fo_remediate_evidence(bp->proof);
-            printf("  %-10s the probe with the change passes: ", "proof");
-            fo_cmd_put_clean(stdout, evidence);
-            putchar('\n');
+            fprintf(o->out, "  %-10s the probe with the change passes: ", "proof");
+            fo_cmd_put_clean(o->out, evidence);
+            fputc('\n', o->out);
             free(evidence);
         }
         if (bp->fix.note)
-            print_label("note", bp->fix.note);
+            print_label(o, "note", bp->fix.note);
         break;
     }
     case FO_BACKEND_HUMAN:
@@ -325,35 +327,35 @@ static void print_backend(const out_ctx *o, const fo_backend_plan *bp)
         break;
     }
     for (size_t i = 0; i < bp->attempt_count; i++) {
-        printf("  %-10s ", i == 0 ? "tried" : "");
-        fo_cmd_put_clean(stdout, bp->attempts[i].summary);
-        printf(": still %s\n", fo_class_id(bp->attempts[i].class));
+        fprintf(o->out, "  %-10s ", i == 0 ? "tried" : "");
+        fo_cmd_put_clean(o->out, bp->attempts[i].summary);
+        fprintf(o->out, ": still %s\n", fo_class_id(bp->attempts[i].class));
     }
     if (bp->status != FO_BACKEND_FIX && bp->advice)
-        print_label(bp->status == FO_BACKEND_BLOCKED ? "blocked" : "needs", bp->advice);
+        print_label(o, bp->status == FO_BACKEND_BLOCKED ? "blocked" : "needs", bp->advice);
 }
 
 static void print_plan(const out_ctx *o, const fo_plan *plan)
 {
-    printf("service ");
-    fo_cmd_put_clean(stdout, plan->service_id);
+    fprintf(o->out, "service ");
+    fo_cmd_put_clean(o->out, plan->service_id);
     if (plan->service_name) {
-        printf(" \"");
-        fo_cmd_put_clean(stdout, plan->service_name);
-        printf("\"");
+        fprintf(o->out, " \"");
+        fo_cmd_put_clean(o->out, plan->service_name);
+        fprintf(o->out, "\"");
     }
-    printf(": active version %ld, %zu backend%s\n", plan->active_version, plan->backend_count,
-           plan->backend_count == 1 ? "" : "s");
+    fprintf(o->out, ": active version %ld, %zu backend%s\n", plan->active_version,
+            plan->backend_count, plan->backend_count == 1 ? "" : "s");
     for (size_t i = 0; i < plan->leftover_count; i++) {
-        printf("  leftover draft %ld from an earlier run, never activated: \"",
-               plan->leftovers[i].number);
-        fo_cmd_put_clean(stdout, plan->leftovers[i].comment);
-        printf("\" (a fresh draft is cloned from version %ld)\n", plan->active_version);
+        fprintf(o->out, "  leftover draft %ld from an earlier run, never activated: \"",
+                plan->leftovers[i].number);
+        fo_cmd_put_clean(o->out, plan->leftovers[i].comment);
+        fprintf(o->out, "\" (a fresh draft is cloned from version %ld)\n", plan->active_version);
     }
     for (size_t i = 0; i < plan->note_count; i++) {
-        printf("  note: ");
-        fo_cmd_put_clean(stdout, plan->notes[i]);
-        putchar('\n');
+        fprintf(o->out, "  note: ");
+        fo_cmd_put_clean(o->out, plan->notes[i]);
+        fputc('\n', o->out);
     }
     if (plan->terraform) {
         printf("  terraform: Terraform probably manages this service (");
@@ -374,20 +376,20 @@ static void count_statuses(const fo_plan *plan, size_t counts[5])
         counts[plan->backends[i].status]++;
 }
 
-static void print_plan_summary(const fo_plan *plan, bool apply)
+static void print_plan_summary(const out_ctx *o, const fo_plan *plan, bool apply)
 {
     size_t n[5];
     count_statuses(plan, n);
-    printf("\nplan %.12s: %zu fix%s to apply", plan->plan_id, n[FO_BACKEND_FIX],
-           n[FO_BACKEND_FIX] == 1 ? "" : "es");
+    fprintf(o->out, "\nplan %.12s: %zu fix%s to apply", plan->plan_id, n[FO_BACKEND_FIX],
+            n[FO_BACKEND_FIX] == 1 ? "" : "es");
     if (n[FO_BACKEND_BLOCKED])
-        printf(", %zu waiting for consent", n[FO_BACKEND_BLOCKED]);
+        fprintf(o->out, ", %zu waiting for consent", n[FO_BACKEND_BLOCKED]);
     if (n[FO_BACKEND_HUMAN] + n[FO_BACKEND_ERROR])
-        printf(", %zu needing a person", n[FO_BACKEND_HUMAN] + n[FO_BACKEND_ERROR]);
+        fprintf(o->out, ", %zu needing a person", n[FO_BACKEND_HUMAN] + n[FO_BACKEND_ERROR]);
     if (n[FO_BACKEND_OK])
-        printf(", %zu ok", n[FO_BACKEND_OK]);
-    printf(".%s\n",
-           !apply && n[FO_BACKEND_FIX] ? " Nothing was written; --apply writes the fixes." : "");
+        fprintf(o->out, ", %zu ok", n[FO_BACKEND_OK]);
+    fprintf(o->out, ".%s\n",
+            !apply && n[FO_BACKEND_FIX] ? " Nothing was written; --apply writes the fixes." : "");
 }
 
 /* What a run cut short by a signal leaves, as of this event. */
@@ -437,17 +439,17 @@ static void on_event(void *ctx, const fo_event *ev)
     if (o->quiet || !ev->finished || ev->step == FO_STEP_DETAILS || ev->step == FO_STEP_PROBE)
         return;
     const fo_step_record *r = ev->record;
-    printf("  %-10s %s%-6s%s ", fo_step_name(r->step), paint(o, r->ok ? GREEN : BOLD_RED),
-           r->ok ? "ok" : "FAILED", paint(o, RESET));
+    fprintf(o->out, "  %-10s %s%-6s%s ", fo_step_name(r->step), paint(o, r->ok ? GREEN : BOLD_RED),
+            r->ok ? "ok" : "FAILED", paint(o, RESET));
     if (r->backend && r->step != FO_STEP_READBACK) {
-        fo_cmd_put_clean(stdout, r->backend);
-        printf(": ");
+        fo_cmd_put_clean(o->out, r->backend);
+        fprintf(o->out, ": ");
     }
-    fo_cmd_put_clean(stdout, r->message);
-    putchar('\n');
+    fo_cmd_put_clean(o->out, r->message);
+    fputc('\n', o->out);
     if (r->diff)
         print_diff(o, r->diff, 20);
-    fflush(stdout);
+    fo_wrapped_flush(&o->wrap);
 }
 
 static void print_apply_summary(const out_ctx *o, const fo_apply_result *r,
@@ -479,17 +481,18 @@ static void print_apply_summary(const out_ctx *o, const fo_apply_result *r,
     }
     bool good = r->outcome == FO_APPLY_VERIFIED || r->outcome == FO_APPLY_DRAFT ||
                 r->outcome == FO_APPLY_NOTHING;
-    printf("%sresult%s: %s", paint(o, good ? BOLD_GREEN : BOLD_RED), paint(o, RESET), words);
+    fprintf(o->out, "%sresult%s: %s", paint(o, good ? BOLD_GREEN : BOLD_RED), paint(o, RESET),
+            words);
     if (r->active_after > 0)
-        printf("; active version %ld", r->active_after);
+        fprintf(o->out, "; active version %ld", r->active_after);
     if (r->draft > 0 && r->outcome != FO_APPLY_VERIFIED)
-        printf("; draft %ld", r->draft);
-    printf(" (%u API request%s, %u write%s)\n", stats->requests, stats->requests == 1 ? "" : "s",
-           stats->writes, stats->writes == 1 ? "" : "s");
+        fprintf(o->out, "; draft %ld", r->draft);
+    fprintf(o->out, " (%u API request%s, %u write%s)\n", stats->requests,
+            stats->requests == 1 ? "" : "s", stats->writes, stats->writes == 1 ? "" : "s");
     if (r->error.code != 0) {
-        printf("  ");
-        fo_cmd_put_clean(stdout, r->error.msg);
-        putchar('\n');
+        fprintf(o->out, "  ");
+        fo_cmd_put_clean(o->out, r->error.msg);
+        fputc('\n', o->out);
     }
 }
 
@@ -543,7 +546,9 @@ int fo_cmd_fix(int argc, char **argv)
     int code = parse_args(&a, argc, argv);
     if (code >= 0)
         return code;
-    out_ctx o = {.color = !a.json && fo_cmd_use_color(stdout), .quiet = a.json};
+    out_ctx o = {.out = stdout, .color = !a.json && fo_cmd_use_color(stdout), .quiet = a.json};
+    if (!a.json)
+        o.out = fo_wrapped_begin(&o.wrap, stdout);
     /* Only a run that may write needs them: a plan run stays an ordinary process. */
     if (a.apply && fo_cmd_signals_start() != 0) {
         fo_cmd_errorf("cannot set up signal handling");
@@ -595,9 +600,10 @@ int fo_cmd_fix(int argc, char **argv)
         int recovered = fo_writer_recover(&w, api, prober, &e);
         report.earlier_run = fo_writer_earlier(&w);
         if (report.earlier_run && !a.json) {
-            printf("earlier run: ");
-            fo_cmd_put_clean(stdout, report.earlier_run);
-            putchar('\n');
+            fprintf(o.out, "earlier run: ");
+            fo_cmd_put_clean(o.out, report.earlier_run);
+            fputc('\n', o.out);
+            fo_wrapped_flush(&o.wrap);
         }
         if (recovered != 0) {
             fo_cmd_errorf("%s; nothing was written", e.msg);
@@ -655,7 +661,8 @@ int fo_cmd_fix(int argc, char **argv)
     }
     if (!a.json) {
         print_plan(&o, plan);
-        print_plan_summary(plan, a.apply);
+        print_plan_summary(&o, plan, a.apply);
+        fo_wrapped_flush(&o.wrap);
     }
     bool interactive = a.apply && !a.yes;
     bool go = a.apply;
@@ -674,7 +681,7 @@ int fo_cmd_fix(int argc, char **argv)
                                   .stop = fo_cmd_stop_requested};
         fo_writer_apply_options(&w, &aopts);
         if (!a.json && n[FO_BACKEND_FIX] > 0)
-            printf("\napply\n");
+            fprintf(o.out, "\napply\n");
         rc = fo_remediate_apply(&applied, api, prober, plan, &aopts, &e);
         if (rc != 0) {
             fo_cmd_errorf("%s", e.msg);
@@ -692,6 +699,7 @@ int fo_cmd_fix(int argc, char **argv)
         print_apply_summary(&o, applied, &stats);
     }
 report:
+    fo_wrapped_end(&o.wrap);
     if (api)
         fo_api_get_stats(api, &report.stats);
     if (code == FO_EXIT_USAGE)
@@ -706,6 +714,7 @@ report:
             code = FO_EXIT_ERROR;
     }
 out:
+    fo_wrapped_end(&o.wrap); /* idempotent: a run that stopped early still prints its text */
     fo_writer_end(&w);
     fo_apply_result_free(applied);
     fo_plan_free(plan);

@@ -233,98 +233,99 @@ static const char *yes_no(fo_tristate t)
 }
 
 /* "  label      " then text from the origin, cleaned, then a newline. */
-static void print_line(const char *label, const char *text)
+static void print_line(FILE *out, const char *label, const char *text)
 {
-    printf("  %-10s ", label);
-    fo_cmd_put_clean(stdout, text);
-    putchar('\n');
+    fprintf(out, "  %-10s ", label);
+    fo_cmd_put_clean(out, text);
+    fputc('\n', out);
 }
 
 /* Certificate names, the detail sentence and warnings carry the origin's own text (a
  * subject or SAN may hold escape sequences): cleaned here; --json keeps them exact. */
-static void print_text(const fo_diagnosis *d, const char *note)
+static void print_text(FILE *out, const fo_diagnosis *d, const char *note)
 {
     const fo_verdict *v = &d->verdict;
     const fo_probe_facts *f = &d->facts;
-    bool color = fo_cmd_use_color(stdout);
+    bool color = fo_cmd_use_color(stdout); /* the terminal's, not the buffer's */
     bool ok = v->class == FO_CLASS_OK;
     const char *fastly = fo_verdict_fastly_error(v);
     bool v6 = strchr(d->target.host, ':') != NULL;
 
-    printf("%s%s%s:%d  %s%s%s  %s\n", v6 ? "[" : "", d->target.host, v6 ? "]" : "", d->target.port,
-           color ? (ok ? "\033[1;32m" : "\033[1;31m") : "", fo_class_id(v->class),
-           color ? "\033[0m" : "", fastly ? fastly : "ok");
-    printf("  ");
-    fo_cmd_put_clean(stdout, v->detail);
-    putchar('\n');
+    fprintf(out, "%s%s%s:%d  %s%s%s  %s\n", v6 ? "[" : "", d->target.host, v6 ? "]" : "",
+            d->target.port, color ? (ok ? "\033[1;32m" : "\033[1;31m") : "", fo_class_id(v->class),
+            color ? "\033[0m" : "", fastly ? fastly : "ok");
+    fprintf(out, "  ");
+    fo_cmd_put_clean(out, v->detail);
+    fputc('\n', out);
     if (note && note[0])
-        printf("  %-10s %s\n", "note", note);
+        fprintf(out, "  %-10s %s\n", "note", note);
     if (f->address) {
-        printf("  %-10s %s", "address", f->address);
+        fprintf(out, "  %-10s %s", "address", f->address);
         if (f->connect_ms >= 0)
-            printf(" (connect %.2f ms", f->connect_ms);
+            fprintf(out, " (connect %.2f ms", f->connect_ms);
         if (f->connect_ms >= 0 && f->handshake_ms >= 0)
-            printf(", handshake %.2f ms", f->handshake_ms);
-        printf("%s\n", f->connect_ms >= 0 ? ")" : "");
+            fprintf(out, ", handshake %.2f ms", f->handshake_ms);
+        fprintf(out, "%s\n", f->connect_ms >= 0 ? ")" : "");
     }
     for (size_t i = 0; f->address_result_count > 1 && i < f->address_result_count; i++) {
         const fo_address_result *r = &f->address_results[i];
-        printf("  %-10s %s%s  %s", i == 0 ? "addresses" : "", r->address,
-               i == 0 ? " (Fastly's choice)" : "", r->probed ? fo_class_id(r->class) : "not tried");
+        fprintf(out, "  %-10s %s%s  %s", i == 0 ? "addresses" : "", r->address,
+                i == 0 ? " (Fastly's choice)" : "",
+                r->probed ? fo_class_id(r->class) : "not tried");
         if (!r->probed || (r->class != FO_CLASS_OK && r->problem[0])) {
-            printf(": ");
-            fo_cmd_put_clean(stdout, r->problem);
+            fprintf(out, ": ");
+            fo_cmd_put_clean(out, r->problem);
         }
-        putchar('\n');
+        fputc('\n', out);
     }
     if (f->late_answer_ms >= 0)
-        printf("  %-10s answered after %.0f ms\n", "late", f->late_answer_ms);
+        fprintf(out, "  %-10s answered after %.0f ms\n", "late", f->late_answer_ms);
     if (f->protocol)
-        printf("  %-10s %s %s, SNI %s\n", "tls", f->protocol, f->cipher ? f->cipher : "",
-               f->sni_sent ? f->sni_sent : "none");
+        fprintf(out, "  %-10s %s %s, SNI %s\n", "tls", f->protocol, f->cipher ? f->cipher : "",
+                f->sni_sent ? f->sni_sent : "none");
     if (f->alert >= 0)
-        printf("  %-10s %d %s\n", "alert", f->alert, fo_probe_alert_name(f->alert));
+        fprintf(out, "  %-10s %d %s\n", "alert", f->alert, fo_probe_alert_name(f->alert));
     if (f->reply_start)
-        print_line("reply", f->reply_start);
+        print_line(out, "reply", f->reply_start);
     if (f->chain_count > 0) {
         const fo_cert_facts *leaf = &f->chain[0];
         char from[32], to[32];
         fo_format_time(from, sizeof(from), leaf->not_before);
         fo_format_time(to, sizeof(to), leaf->not_after);
-        print_line("leaf", leaf->subject);
-        printf("  %-10s", "names");
+        print_line(out, "leaf", leaf->subject);
+        fprintf(out, "  %-10s", "names");
         for (size_t i = 0; i < leaf->san_count; i++) {
-            printf("%s%s:", i ? ", " : " ", fo_cert_san_is_ip(leaf, i) ? "IP" : "DNS");
-            fo_cmd_put_clean(stdout, leaf->san[i]);
+            fprintf(out, "%s%s:", i ? ", " : " ", fo_cert_san_is_ip(leaf, i) ? "IP" : "DNS");
+            fo_cmd_put_clean(out, leaf->san[i]);
         }
-        printf("%s\n", leaf->san_count ? "" : " (no subjectAltName)");
-        printf("  %-10s %s to %s\n", "valid", from, to);
-        printf("  %-10s %zu certificate%s\n", "chain", f->chain_count,
-               f->chain_count == 1 ? "" : "s");
+        fprintf(out, "%s\n", leaf->san_count ? "" : " (no subjectAltName)");
+        fprintf(out, "  %-10s %s to %s\n", "valid", from, to);
+        fprintf(out, "  %-10s %zu certificate%s\n", "chain", f->chain_count,
+                f->chain_count == 1 ? "" : "s");
     }
     if (f->verify_code != 0)
-        printf("  %-10s %d %s\n", "verify", f->verify_code, fo_probe_verify_text(f));
+        fprintf(out, "  %-10s %d %s\n", "verify", f->verify_code, fo_probe_verify_text(f));
     if (f->protocols[0] != FO_UNTESTED || f->protocols[3] != FO_UNTESTED) {
-        printf("  %-10s", "protocols");
+        fprintf(out, "  %-10s", "protocols");
         for (int i = 0; i < FO_TLS_VERSION_COUNT; i++)
-            printf(" %s %s%s", fo_tls_version_name((fo_tls_version)(FO_TLS_1_0 + i)),
-                   yes_no(f->protocols[i]), i + 1 < FO_TLS_VERSION_COUNT ? "," : "");
-        printf("\n");
+            fprintf(out, " %s %s%s", fo_tls_version_name((fo_tls_version)(FO_TLS_1_0 + i)),
+                    yes_no(f->protocols[i]), i + 1 < FO_TLS_VERSION_COUNT ? "," : "");
+        fprintf(out, "\n");
     }
     if (f->rc4_only != FO_UNTESTED)
-        printf("  %-10s %s\n", "rc4 hello",
-               f->rc4_only == FO_YES ? "an RC4-only hello gets RC4"
-                                     : "an RC4-only hello is refused");
+        fprintf(out, "  %-10s %s\n", "rc4 hello",
+                f->rc4_only == FO_YES ? "an RC4-only hello gets RC4"
+                                      : "an RC4-only hello is refused");
     if (f->needs_sni != FO_UNTESTED)
-        printf("  %-10s %s\n", "needs SNI", yes_no(f->needs_sni));
+        fprintf(out, "  %-10s %s\n", "needs SNI", yes_no(f->needs_sni));
     if (v->also_count > 0) {
-        printf("  %-10s", "also");
+        fprintf(out, "  %-10s", "also");
         for (size_t i = 0; i < v->also_count; i++)
-            printf("%s%s", i ? ", " : " ", fo_class_id(v->also[i]));
-        printf("\n");
+            fprintf(out, "%s%s", i ? ", " : " ", fo_class_id(v->also[i]));
+        fprintf(out, "\n");
     }
     for (size_t i = 0; i < v->warning_count; i++)
-        print_line("warning", v->warnings[i]);
+        print_line(out, "warning", v->warnings[i]);
 }
 
 /* A probe that could not run: the message on stderr, and with --json the error object on
@@ -434,7 +435,9 @@ static int probe_one(fo_prober *prober, struct probe_args *a)
         print_json(object);
         json_decref(object);
     } else {
-        print_text(d, note);
+        fo_wrapped w;
+        print_text(fo_wrapped_begin(&w, stdout), d, note);
+        fo_wrapped_end(&w);
     }
     code = d->verdict.class == FO_CLASS_OK ? FO_EXIT_OK : FO_EXIT_PROBLEM;
 out:

@@ -459,7 +459,9 @@ int fo_cmd_show_with(int argc, char **argv, const fo_api_transport *transport, F
         exit_code = print_json(out, service, shown, origins, origins_error) == 0 ? FO_EXIT_OK
                                                                                  : FO_EXIT_ERROR;
     } else {
-        print_text(out, service, shown, origins, origins_error);
+        fo_wrapped w;
+        print_text(fo_wrapped_begin(&w, out), service, shown, origins, origins_error);
+        fo_wrapped_end(&w);
         exit_code = FO_EXIT_OK;
     }
     if (fflush(out) != 0) {

@@ -121,7 +121,9 @@ static bool confirm(scan_state *st, const fo_scan_item *item)
     pthread_mutex_lock(&st->lock);
     if (st->progress)
         fputs("\r\033[K", stderr);
-    fo_scan_item_text(stderr, item, st->color);
+    fo_wrapped w;
+    fo_scan_item_text(fo_wrapped_begin(&w, stderr), item, st->color);
+    fo_wrapped_end(&w);
     fprintf(stderr, "Apply %zu safe fix%s to service %s? [y/N] ", fixes(item->plan),
             fixes(item->plan) == 1 ? "" : "es", item->service_id);
     fflush(stderr);
@@ -258,8 +260,11 @@ static void finish(scan_state *st, size_t index, fo_scan_item *item)
     if (st->progress)
         fputs("\r\033[K", stderr);
     if (st->opts->format == FO_SCAN_TEXT) {
-        fo_scan_item_text(stdout, item, st->color);
-        fo_scan_acks_text(stdout, st->opts, item);
+        fo_wrapped w;
+        FILE *out = fo_wrapped_begin(&w, stdout);
+        fo_scan_item_text(out, item, st->color);
+        fo_scan_acks_text(out, st->opts, item);
+        fo_wrapped_end(&w);
     } else {
         json_t *report = fo_scan_item_json(st->opts, item);
         json_t *acks = report ? fo_scan_acks_json(st->opts, item) : NULL;
@@ -312,7 +317,9 @@ static void *worker(void *arg)
 static void print_summary(const fo_scan_options *opts, fo_scan_summary *summary, json_t *reports)
 {
     if (opts->format == FO_SCAN_TEXT) {
-        fo_scan_summary_text(stdout, opts, summary);
+        fo_wrapped w;
+        fo_scan_summary_text(fo_wrapped_begin(&w, stdout), opts, summary);
+        fo_wrapped_end(&w);
     } else {
         json_t *summary_json = fo_scan_summary_json(opts, summary);
         json_t *line = json_pack("{s:s}", "schema", FO_SCAN_SCHEMA);

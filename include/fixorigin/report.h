@@ -32,6 +32,37 @@ void fo_cmd_errorf(const char *fmt, ...) FO_PRINTF(1, 2);
  * byte above 0x7f as '?'; null for NULL. NULL when out of memory. */
 json_t *fo_cmd_json_string(const char *s);
 
+/* ---- wrap.c: text folded to the terminal's width --------------------------------------- */
+
+/* The width text output folds to when the stream is no terminal and COLUMNS is unset. */
+#define FO_REPORT_DEFAULT_WIDTH 80
+
+/* The width to fold stream's text to: the terminal's (TIOCGWINSZ) when it is one, else
+ * $COLUMNS when it is a number, else FO_REPORT_DEFAULT_WIDTH; at least 40, at most 1000. */
+int fo_report_width(FILE *stream);
+
+/* Writes text[0..len) to out with each line longer than width cells folded at spaces, with a
+ * hanging indent that keeps the layout: a "  label      value" line continues under its
+ * value, a "- "/"+ " diff line under its text, any other under its own indent. Colour codes
+ * take no cell; a word longer than the room is kept whole. */
+void fo_report_wrap(FILE *out, const char *text, size_t len, int width);
+
+/* A text writer's buffer: fo_wrapped_begin returns the stream to print to (dest itself when
+ * out of memory); fo_wrapped_flush writes what was printed so far, folded to dest's width,
+ * and flushes dest (for output that comes in steps); fo_wrapped_end does the same and frees.
+ * Decide colour on dest (fo_cmd_use_color), not on the buffer. */
+typedef struct fo_wrapped {
+    FILE *dest;
+    FILE *buf;
+    char *data;
+    size_t size;
+    int width;
+} fo_wrapped;
+
+FILE *fo_wrapped_begin(fo_wrapped *w, FILE *dest);
+void fo_wrapped_flush(fo_wrapped *w);
+void fo_wrapped_end(fo_wrapped *w);
+
 /* ---- probe_json.c ------------------------------------------------------------------ */
 
 #define FO_PROBE_SCHEMA "fixorigin.probe/v1"

@@ -465,6 +465,30 @@ START_TEST(a_name_that_does_not_resolve_is_a_dns_failure)
 }
 END_TEST
 
+/* Probe text reads at 80 columns (and at $COLUMNS): long lines fold under their value. */
+START_TEST(probe_text_folds_to_the_width)
+{
+    ck_assert(tb_up);
+    const char *args[] = {"--trust-bundle",
+                          tb.trust_bundle,
+                          "--as-backend",
+                          "--cert-hostname",
+                          "www.origin.test",
+                          hostport("hostname_mismatch_expired"),
+                          NULL};
+    tb_run narrow, wide;
+    probe(&narrow, (const char *const[]){"COLUMNS=", NULL}, args);
+    probe(&wide, (const char *const[]){"COLUMNS=1000", NULL}, args);
+    ck_assert_int_eq(narrow.exit_code, 2);
+    fx_assert_folded(narrow.out, wide.out, 80, "probe text at 80 columns");
+    tb_run_free(&narrow);
+    probe(&narrow, (const char *const[]){"COLUMNS=50", NULL}, args);
+    fx_assert_folded(narrow.out, wide.out, 50, "probe text at COLUMNS=50");
+    tb_run_free(&narrow);
+    tb_run_free(&wide);
+}
+END_TEST
+
 /* The NDJSON lines of out, parsed, by their "line". */
 static size_t parse_lines(json_t **by_line, size_t max, const char *out)
 {
@@ -930,6 +954,7 @@ Suite *cli_probe_suite(void)
     tcase_add_test(origins, trust_bundle_comes_from_the_environment_or_the_flag);
     tcase_add_test(origins, text_output_is_a_readable_summary);
     tcase_add_test(origins, a_named_target_is_its_own_sni_and_cert_hostname);
+    tcase_add_test(origins, probe_text_folds_to_the_width);
     tcase_add_test(origins, targets_stream_one_object_a_line);
     tcase_add_test(origins, run_many_diagnoses_every_case_once);
     tcase_add_test(origins, diagnosis_carries_the_presented_certificates);

@@ -452,6 +452,42 @@ START_TEST(on_a_terminal_apply_asks_first)
 }
 END_TEST
 
+/* Runs the plan with COLUMNS set to columns ("" for unset: 80 off a terminal). */
+static void run_plan_at(tb_run *r, const char *columns)
+{
+    char columns_env[32];
+    snprintf(columns_env, sizeof(columns_env), "COLUMNS=%s", columns);
+    const char *argv[] = {fx_bin("fixorigin"), "--service",        FIX_SERVICE,
+                          "--trust-bundle",    fx_tb.trust_bundle, NULL};
+    const char *envp[] = {env.token_env, env.endpoint_env, env.state_env,
+                          "NO_COLOR=",   columns_env,      NULL};
+    fx_run_argv(r, argv, envp, 120000);
+    /* Fixes planned, and a backend that needs a person. */
+    ck_assert_msg(r->exit_code == 5, "exit %d: %s", r->exit_code, r->err);
+}
+
+/* A plan reads at 80 columns: each long line folds under its value, nothing is lost. */
+START_TEST(plan_text_folds_to_80_columns)
+{
+    static const fix_backend backends[] = {{"hostname_mismatch", NULL},
+                                           {"self_signed_certificate", NULL},
+                                           {"certificate_expired", NULL}};
+    start(backends, 3, NULL);
+    tb_run narrow, wide;
+    run_plan_at(&narrow, "");
+    run_plan_at(&wide, "1000");
+    fx_assert_folded(narrow.out, wide.out, 80, "plan at 80 columns");
+    /* The layout holds: an evidence line continues under its value. */
+    ck_assert_msg(strstr(narrow.out, "\n  evidence   ") && strstr(narrow.out, "\n             "),
+                  "%s", narrow.out);
+    tb_run_free(&narrow);
+    run_plan_at(&narrow, "60");
+    fx_assert_folded(narrow.out, wide.out, 60, "plan at COLUMNS=60");
+    tb_run_free(&narrow);
+    tb_run_free(&wide);
+}
+END_TEST
+
 Suite *fix_cli_suite(void)
 {
     Suite *s = suite_create("fix_cli");
@@ -468,6 +504,7 @@ Suite *fix_cli_suite(void)
     tcase_add_test(tc, a_read_only_token_stops_before_any_write);
     tcase_add_test(tc, a_fix_that_stops_holding_is_rolled_back);
     tcase_add_test(tc, on_a_terminal_apply_asks_first);
+    tcase_add_test(tc, plan_text_folds_to_80_columns);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -602,6 +602,12 @@ START_TEST(text_and_json_formats)
                       strstr(run.out, "scan: 2 services in ") &&
                       strstr(run.out, "1 ok, 1 fixes_planned; 4 API requests, 0 writes; exit 2"),
                   "%s", run.out);
+    /* Narrower, the same text folds with its layout. */
+    tb_run narrow;
+    ck_assert_int_eq(
+        ss_fixorigin(&narrow, &f, text_args, (const char *const[]){"COLUMNS=60", NULL}, RUN_MS), 2);
+    fx_assert_folded(narrow.out, run.out, 60, "scan text at COLUMNS=60");
+    tb_run_free(&narrow);
     tb_run_free(&run);
     ss_fleet_stop(&f);
 }

@@ -1,5 +1,8 @@
 #include "testbed_fixture.h"
 
+#include <check.h>
+#include <ctype.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,4 +173,83 @@ void fx_probe_case(tb_run *run, json_t **json, const fx_testbed *tb, const char 
     /* Generous: the slowest case waits for a timeout and a late answer. */
     fx_run_argv(run, a.argv, NULL, 30000);
     *json = json_loads(run->out, 0, NULL);
+}
+
+/* Display cells of a line (UTF-8 code points; no colour off a terminal). */
+static size_t line_cells(const char *line, size_t len)
+{
+    size_t cells = 0;
+    for (size_t i = 0; i < len; i++)
+        cells += ((unsigned char)line[i] & 0xc0) != 0x80;
+    return cells;
+}
+
+/* The next whitespace-separated word at *p (advanced past it); false at the end. */
+static bool next_word(const char **p, const char **word, size_t *len)
+{
+    while (**p && isspace((unsigned char)**p))
+        (*p)++;
+    if (!**p)
+        return false;
+    *word = *p;
+    while (**p && !isspace((unsigned char)**p))
+        (*p)++;
+    *len = (size_t)(*p - *word);
+    return true;
+}
+
+/* Whether two words are the same but for their numbers (timings differ between runs). */
+static bool same_but_numbers(const char *a, size_t la, const char *b, size_t lb)
+{
+    size_t i = 0, j = 0;
+    while (i < la && j < lb) {
+        bool da = isdigit((unsigned char)a[i]), db = isdigit((unsigned char)b[j]);
+        if (da && db) {
+            while (i < la && isdigit((unsigned char)a[i]))
+                i++;
+            while (j < lb && isdigit((unsigned char)b[j]))
+                j++;
+        } else if (a[i++] != b[j++]) {
+            return false;
+        }
+    }
+    return i == la && j == lb;
+}
+
+void fx_assert_folded(const char *narrow, const char *wide, int width, const char *what)
+{
+    ck_assert_msg(narrow && wide, "%s: no output", what);
+    bool wide_has_long = false;
+    for (const char *line = wide; *line;) {
+        size_t len = strcspn(line, "\n");
+        wide_has_long |= line_cells(line, len) > (size_t)width;
+        line += len + (line[len] == '\n');
+    }
+    ck_assert_msg(wide_has_long, "%s: no line of the unfolded output is over %d columns:\n%s", what,
+                  width, wide);
+    for (const char *line = narrow; *line;) {
+        size_t len = strcspn(line, "\n");
+        if (line_cells(line, len) > (size_t)width) {
+            /* Allowed only for a word that fits no line: the longest word is over half. */
+            size_t longest = 0, wlen = 0;
+            const char *word = NULL;
+            char copy[4096];
+            snprintf(copy, sizeof(copy), "%.*s", (int)(len < sizeof(copy) ? len : 4095), line);
+            for (const char *p = copy; next_word(&p, &word, &wlen);)
+                longest = wlen > longest ? wlen : longest;
+            ck_assert_msg(longest > (size_t)width / 2, "%s: a line of %zu columns (over %d):\n%.*s",
+                          what, line_cells(line, len), width, (int)len, line);
+        }
+        line += len + (line[len] == '\n');
+    }
+    const char *a = narrow, *b = wide, *wa = NULL, *wb = NULL;
+    size_t la = 0, lb = 0;
+    for (;;) {
+        bool more_a = next_word(&a, &wa, &la), more_b = next_word(&b, &wb, &lb);
+        ck_assert_msg(more_a == more_b, "%s: folding lost or added words", what);
+        if (!more_a)
+            break;
+        ck_assert_msg(same_but_numbers(wa, la, wb, lb), "%s: '%.*s' folded to '%.*s'", what,
+                      (int)lb, wb, (int)la, wa);
+    }
 }

@@ -57,6 +57,12 @@ void fx_probe_args(fx_args *a, const json_t *entry);
  * Free with tb_run_free. */
 void fx_run_argv(tb_run *out, const char *const *argv, const char *const *env, int timeout_ms);
 
+/* Asserts that narrow (text output at width columns) is wide (the same output unfolded)
+ * folded: every line at most width cells, but for one holding a word too long for any
+ * line (a fingerprint, a URL), the same words in the same order, and at least one line of
+ * wide longer than width (else the test proves nothing). what names the output. */
+void fx_assert_folded(const char *narrow, const char *wide, int width, const char *what);
+
 /* Runs `fixorigin probe --json --trust-bundle TRUST <settings> HOST:PORT` for a
  * case and parses its JSON into *json (owned; NULL when not JSON). */
 void fx_probe_case(tb_run *run, json_t **json, const fx_testbed *tb, const char *case_name,

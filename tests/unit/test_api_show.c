@@ -226,6 +226,34 @@ START_TEST(tls_backend_with_certificates)
 }
 END_TEST
 
+/* At 80 columns a long version comment folds under the value column. */
+START_TEST(text_folds_to_the_width)
+{
+    json_t *root =
+        json_pack("{s:s, s:s, s:s, s:[{s:i, s:b, s:b}], s:{s:i, s:b, s:b, s:s, s:[], s:[]}}", "id",
+                  "SVC0WIDE", "name", "wide", "type", "vcl", "versions", "number", 1, "active", 1,
+                  "locked", 1, "version", "number", 1, "active", 1, "locked", 1, "comment",
+                  "fixorigin: origin0: set ssl_cert_hostname to other.origin.test; origin1: set "
+                  "ssl_sni_hostname to www.origin.test (run 480eba62ebb7)",
+                  "backends", "domains");
+    char *details = json_dumps(root, 0);
+    json_decref(root);
+    replay_add(r, "GET", "/service/SVC0WIDE/details", 200, details);
+    free(details);
+    no_origins("SVC0WIDE", 1);
+    setenv("COLUMNS", "80", 1);
+    int rc = show("--service", "SVC0WIDE", NULL);
+    setenv("COLUMNS", "1000", 1);
+    ck_assert_int_eq(rc, FO_EXIT_OK);
+    ck_assert_msg(strstr(out_text, "shown     version 1 (active): fixorigin: origin0: set "
+                                   "ssl_cert_hostname to\n"
+                                   "          other.origin.test; origin1: set ssl_sni_hostname to "
+                                   "www.origin.test\n"
+                                   "          (run 480eba62ebb7)\n") != NULL,
+                  "got:\n%s", out_text);
+}
+END_TEST
+
 START_TEST(unreadable_ca_cert_is_said_so)
 {
     char *details = tls_details("-----BEGIN CERTIFICATE-----\nnot base64!\n", "");
@@ -345,6 +373,7 @@ Suite *api_show_suite(void)
     tcase_add_test(tc, recorded_details_it_has_not_seen);
     tcase_add_test(tc, recorded_details_as_json);
     tcase_add_test(tc, tls_backend_with_certificates);
+    tcase_add_test(tc, text_folds_to_the_width);
     tcase_add_test(tc, unreadable_ca_cert_is_said_so);
     tcase_add_test(tc, api_errors_exit_1);
     tcase_add_test(tc, origins_in_vcl_snippets_and_pools_are_shown_with_their_source);

@@ -65,12 +65,116 @@ START_TEST(json_strings_survive_text_that_is_not_utf8)
 }
 END_TEST
 
+/* What fo_report_wrap makes of text at width (the caller frees it). */
+static char *wrapped(const char *text, int width)
+{
+    char *out_text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&out_text, &size);
+    ck_assert_ptr_nonnull(out);
+    fo_report_wrap(out, text, strlen(text), width);
+    fclose(out);
+    return out_text;
+}
+
+START_TEST(wrapping_keeps_the_layout)
+{
+    static const struct {
+        const char *in;
+        int width;
+        const char *out;
+    } cases[] = {
+        /* Short lines, and a line of exactly the width, are left alone. */
+        {"  tls        TLSv1.3\nshort\n", 40, "  tls        TLSv1.3\nshort\n"},
+        {"0123456789012345678901234567890123456789\n", 40,
+         "0123456789012345678901234567890123456789\n"},
+        /* A labelled line continues under its value. */
+        {"  evidence   one two three four five six seven eight nine ten\n", 40,
+         "  evidence   one two three four five six\n"
+         "             seven eight nine ten\n"},
+        /* A sentence continues under its own indent. */
+        {"  The name does not resolve: names under .invalid never resolve.\n", 40,
+         "  The name does not resolve: names under\n"
+         "  .invalid never resolve.\n"},
+        /* A diff line continues after its sign. */
+        {"             + ssl_ca_cert: CN=Testbed Private Root CA,O=fixorigin testbed\n", 50,
+         "             + ssl_ca_cert: CN=Testbed Private\n"
+         "               Root CA,O=fixorigin testbed\n"},
+        /* A word longer than the room stays whole, where it is: a fingerprint must stay
+         * copyable, and beside what names it. */
+        {"  sha256     0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef x\n", 40,
+         "  sha256     0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+         "             x\n"},
+        {"  ca         SHA-256 0123456789abcdef0123456789abcdef0123456789abcdef\n", 40,
+         "  ca         SHA-256 0123456789abcdef0123456789abcdef0123456789abcdef\n"},
+        /* Colour codes take no room; the label's own spacing stays. */
+        {"  \033[1;31mhostname_mismatch\033[0m  Hostname mismatch, and more words here\n", 45,
+         "  \033[1;31mhostname_mismatch\033[0m  Hostname mismatch, and\n"
+         "                     more words here\n"},
+        /* Text without a final newline keeps that. */
+        {"abc", 40, "abc"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *got = wrapped(cases[i].in, cases[i].width);
+        ck_assert_msg(strcmp(got, cases[i].out) == 0, "case %zu:\n%s\nwanted\n%s", i, got,
+                      cases[i].out);
+        free(got);
+    }
+}
+END_TEST
+
+START_TEST(width_comes_from_the_terminal_or_columns)
+{
+    FILE *file = tmpfile();
+    ck_assert_ptr_nonnull(file);
+    unsetenv("COLUMNS");
+    ck_assert_int_eq(fo_report_width(file), 80);
+    setenv("COLUMNS", "120", 1);
+    ck_assert_int_eq(fo_report_width(file), 120);
+    setenv("COLUMNS", "10", 1); /* too narrow to keep a layout */
+    ck_assert_int_eq(fo_report_width(file), 40);
+    setenv("COLUMNS", "wide", 1);
+    ck_assert_int_eq(fo_report_width(file), 80);
+    unsetenv("COLUMNS");
+    fclose(file);
+}
+END_TEST
+
+/* A writer's buffer: what was printed comes out folded, at each flush and at the end. */
+START_TEST(wrapped_buffer_flushes_in_steps)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *dest = open_memstream(&text, &size);
+    ck_assert_ptr_nonnull(dest);
+    setenv("COLUMNS", "40", 1);
+    fo_wrapped w;
+    FILE *out = fo_wrapped_begin(&w, dest);
+    ck_assert_ptr_ne(out, dest);
+    fprintf(out, "  step       one two three four five six seven\n");
+    fo_wrapped_flush(&w);
+    fflush(dest);
+    ck_assert_str_eq(text, "  step       one two three four five six\n             seven\n");
+    fprintf(out, "end\n");
+    fo_wrapped_end(&w);
+    fo_wrapped_end(&w); /* twice is harmless */
+    fflush(dest);
+    ck_assert_str_eq(text, "  step       one two three four five six\n             seven\nend\n");
+    unsetenv("COLUMNS");
+    fclose(dest);
+    free(text);
+}
+END_TEST
+
 Suite *cmd_util_suite(void)
 {
     Suite *s = suite_create("cmd_util");
     TCase *tc = tcase_create("util");
     tcase_add_test(tc, clean_text_keeps_utf8_and_hides_controls);
     tcase_add_test(tc, json_strings_survive_text_that_is_not_utf8);
+    tcase_add_test(tc, wrapping_keeps_the_layout);
+    tcase_add_test(tc, width_comes_from_the_terminal_or_columns);
+    tcase_add_test(tc, wrapped_buffer_flushes_in_steps);
     suite_add_tcase(s, tc);
     return s;
 }
