@@ -358,12 +358,12 @@ static void print_plan(const out_ctx *o, const fo_plan *plan)
         fputc('\n', o->out);
     }
     if (plan->terraform) {
-        printf("  terraform: Terraform probably manages this service (");
-        fo_cmd_put_clean(stdout, plan->terraform);
-        printf("):\n"
-               "             a fix applied through the API is reverted by the next\n"
-               "             terraform apply; change the HCL instead (--emit terraform\n"
-               "             prints it), or change both\n");
+        fprintf(o->out, "  terraform: Terraform probably manages this service (");
+        fo_cmd_put_clean(o->out, plan->terraform);
+        fprintf(o->out, "):\n"
+                        "             a fix applied through the API is reverted by the next\n"
+                        "             terraform apply; change the HCL instead (--emit terraform\n"
+                        "             prints it), or change both\n");
     }
     for (size_t i = 0; i < plan->backend_count; i++)
         print_backend(o, &plan->backends[i]);
