@@ -193,6 +193,17 @@ void fo_api_get_stats(const fo_api *api, fo_api_stats *out)
     *out = api->stats;
 }
 
+/* Writes "[redacted]" at `at` (room bytes, room > 0), as much of it as fits, and a NUL;
+ * returns the characters written. */
+static size_t put_redacted(char *at, size_t room)
+{
+    static const char mark[] = "[redacted]";
+    size_t n = sizeof(mark) - 1 < room - 1 ? sizeof(mark) - 1 : room - 1;
+    memcpy(at, mark, n);
+    at[n] = '\0';
+    return n;
+}
+
 /* Replaces the token in s (a string in a buffer of size bytes) with "[redacted]", and a
  * piece of it left at the end where something cut the text short. */
 static void scrub_text(const char *token, char *s, size_t size)
@@ -204,13 +215,12 @@ static void scrub_text(const char *token, char *s, size_t size)
         char *clean = malloc(size);
         size_t n = 0;
         if (!clean) {
-            snprintf(s, size, "[redacted]");
+            put_redacted(s, size);
             return;
         }
         for (const char *p = s; *p && n + 1 < size;) {
             if (strncmp(p, token, tlen) == 0) {
-                n += (size_t)snprintf(clean + n, size - n, "[redacted]");
-                n = n < size ? n : size - 1;
+                n += put_redacted(clean + n, size - n);
                 p += tlen;
             } else {
                 clean[n++] = *p++;
@@ -225,7 +235,7 @@ static void scrub_text(const char *token, char *s, size_t size)
     size_t len = strlen(s);
     for (size_t k = tlen - 1 < len ? tlen - 1 : len; k >= 6; k--) {
         if (strncmp(s + len - k, token, k) == 0) {
-            snprintf(s + len - k, size - (len - k), "[redacted]");
+            put_redacted(s + len - k, size - (len - k));
             break;
         }
     }

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -360,14 +361,14 @@ static bool address_allowed(const struct sockaddr *sa, unsigned flags, char *sho
     static const unsigned char any6[16] = {0};
     unsigned char v4[4];
     if (sa->sa_family == AF_INET) {
-        memcpy(v4, &((const struct sockaddr_in *)sa)->sin_addr, sizeof(v4));
+        memcpy(v4, (const char *)sa + offsetof(struct sockaddr_in, sin_addr), sizeof(v4));
         inet_ntop(AF_INET, v4, shown, (socklen_t)size);
         return ipv4_public(v4, flags);
     }
     if (sa->sa_family != AF_INET6)
         return false;
     unsigned char a[16];
-    memcpy(a, &((const struct sockaddr_in6 *)sa)->sin6_addr, sizeof(a));
+    memcpy(a, (const char *)sa + offsetof(struct sockaddr_in6, sin6_addr), sizeof(a));
     inet_ntop(AF_INET6, a, shown, (socklen_t)size);
     memcpy(v4, a + 12, sizeof(v4));
     if (memcmp(a, mapped, sizeof(mapped)) == 0)

@@ -20,7 +20,7 @@ bool fo_cmd_parse_int(const char *s, long min, long max, long *out)
     return true;
 }
 
-static void vusage_error(const char *sub, const char *fmt, va_list ap)
+FO_PRINTF(2, 0) static void vusage_error(const char *sub, const char *fmt, va_list ap)
 {
     fputs("fixorigin: ", stderr);
     vfprintf(stderr, fmt, ap);

@@ -43,7 +43,7 @@ static const char *signal_name(int sig)
     }
 }
 
-static void cut_short(const char *why)
+_Noreturn static void cut_short(const char *why)
 {
     char line[900];
     pthread_mutex_lock(&state_lock);

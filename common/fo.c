@@ -128,6 +128,24 @@ int fo_buf_printf(fo_buf *b, const char *fmt, ...)
     return 0;
 }
 
+size_t fo_str_appendf(char *buf, size_t size, const char *fmt, ...)
+{
+    if (size == 0)
+        return 0;
+    size_t used = strnlen(buf, size);
+    if (used + 1 >= size)
+        return size - 1;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + used, size - used, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        buf[used] = '\0';
+        return used;
+    }
+    return (size_t)n < size - used ? used + (size_t)n : size - 1;
+}
+
 char *fo_buf_steal(fo_buf *b)
 {
     char *s = b->data ? b->data : calloc(1, 1);

@@ -628,15 +628,13 @@ static void say_addresses(fo_verdict *out, bool *seen, bool *have_primary,
         if (c == results[0].class)
             continue;
         char list[160] = "";
-        size_t used = 0, n = 0;
+        size_t n = 0;
         for (size_t j = i; j < count && j < MAX_ADDRESS_RESULTS; j++) {
             if (!results[j].probed || results[j].class != c)
                 continue;
             done[j] = true;
             n++;
-            if (used < sizeof(list))
-                used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
-                                         n > 1 ? ", " : "", results[j].address);
+            fo_str_appendf(list, sizeof(list), "%s%s", n > 1 ? ", " : "", results[j].address);
         }
         if (c == FO_CLASS_OK) {
             warn(out, "%zu of %zu addresses answer ok (%s), but Fastly tries %s first", n, count,

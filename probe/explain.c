@@ -35,7 +35,8 @@ static void fill_entropy(uint8_t *out, size_t n)
     /* The hellos need unpredictable-looking bytes, not secrets: any source will do. */
     if (getrandom(out, n, GRND_NONBLOCK) == (ssize_t)n)
         return;
-    unsigned seed = (unsigned)fo_now_ms();
+    double now_ms = fo_now_ms();
+    unsigned seed = (unsigned)now_ms;
     for (size_t i = 0; i < n; i++)
         out[i] = (uint8_t)rand_r(&seed);
 }
@@ -211,7 +212,7 @@ void fo_explain_http(fo_probe_facts *facts, int fd, const char *host, int port, 
 {
     char request[512];
     bool v6 = strchr(host, ':') != NULL;
-    char port_part[8] = "";
+    char port_part[16] = "";
     if (port != 80)
         snprintf(port_part, sizeof(port_part), ":%d", port);
     int n = snprintf(request, sizeof(request),

@@ -27,7 +27,8 @@ static void put8(struct writer *w, unsigned v)
     put(w, &b, 1);
 }
 
-static void put16(struct writer *w, unsigned v)
+/* size_t: lengths are written with it; a value past 16 bits is the caller's bug */
+static void put16(struct writer *w, size_t v)
 {
     uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
     put(w, b, 2);

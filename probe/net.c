@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,7 @@ struct resolve_job {
     int rc;
     struct addrinfo *result;
     char *host;
-    char port[8];
+    char port[16];
 };
 
 static void job_release(struct resolve_job *job)
@@ -152,7 +153,7 @@ static int resolve_name(struct addrinfo **out, const char *host, const char *por
 int fo_net_resolve(fo_net_addr addrs[FO_NET_MAX_ADDRESSES], const char *host, int port,
                    char *problem, size_t problem_size)
 {
-    char port_text[8];
+    char port_text[16];
     struct addrinfo *result = NULL;
     int rc;
 
@@ -187,9 +188,9 @@ int fo_net_resolve(fo_net_addr addrs[FO_NET_MAX_ADDRESSES], const char *host, in
         memset(a, 0, sizeof(*a));
         memcpy(&a->sa, ai->ai_addr, ai->ai_addrlen);
         a->len = ai->ai_addrlen;
-        const void *raw = ai->ai_family == AF_INET
-                              ? (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr
-                              : (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
+        const char *raw = (const char *)ai->ai_addr +
+                          (ai->ai_family == AF_INET ? offsetof(struct sockaddr_in, sin_addr)
+                                                    : offsetof(struct sockaddr_in6, sin6_addr));
         inet_ntop(ai->ai_family, raw, a->text, sizeof(a->text));
         bool repeat = false;
         for (int i = 0; i < count; i++)
@@ -233,8 +234,8 @@ int fo_net_send_all(int fd, const void *data, size_t len, double deadline_ms)
         }
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
-            fo_net_wait(fd, POLLOUT, deadline_ms) == 1)
+        /* EWOULDBLOCK is EAGAIN on Linux, the only system this builds for (epoll) */
+        if (n < 0 && errno == EAGAIN && fo_net_wait(fd, POLLOUT, deadline_ms) == 1)
             continue;
         return -1;
     }

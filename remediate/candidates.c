@@ -244,10 +244,9 @@ static void propose_sni(builder *b, const char *name, const char *why)
 /* The certificate's names as a list for advice: "a, b, c". */
 static void covered_names(char *out, size_t size, const fo_cert_facts *leaf)
 {
-    size_t n = 0;
     out[0] = '\0';
-    for (size_t i = 0; leaf && i < leaf->san_count && n + 1 < size; i++)
-        n += (size_t)snprintf(out + n, size - n, "%s%s", i ? ", " : "", leaf->san[i]);
+    for (size_t i = 0; leaf && i < leaf->san_count; i++)
+        fo_str_appendf(out, size, "%s%s", i ? ", " : "", leaf->san[i]);
     if (!out[0])
         snprintf(out, size, "%s", leaf && leaf->subject ? leaf->subject : "no name");
 }
@@ -606,7 +605,7 @@ static void plan_timeout(builder *b)
         return;
     }
     /* The measured time and half again, in steps of 500 ms: margin for a slower day. */
-    long wanted = (long)ceil(f->late_answer_ms * 1.5 / 500.0) * 500;
+    long wanted = lround(ceil(f->late_answer_ms * 1.5 / 500.0)) * 500;
     if (wanted <= now)
         wanted = now + 500;
     if (wanted > FO_REM_MAX_TIMEOUT_MS) {
@@ -730,9 +729,8 @@ static void plan_handshake(builder *b)
     char accepted_versions[64] = "";
     for (int i = 0; i < FO_TLS_VERSION_COUNT; i++) {
         if (f->protocols[i] == FO_YES)
-            snprintf(accepted_versions + strlen(accepted_versions),
-                     sizeof(accepted_versions) - strlen(accepted_versions), "%s%s",
-                     accepted_versions[0] ? ", " : "", fo_tls_version_name(version_at(i)));
+            fo_str_appendf(accepted_versions, sizeof(accepted_versions), "%s%s",
+                           accepted_versions[0] ? ", " : "", fo_tls_version_name(version_at(i)));
     }
     if (f->needs_sni == FO_YES && fo_str_empty(b->target.settings.sni_hostname))
         plan_sni(b);

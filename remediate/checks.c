@@ -402,7 +402,10 @@ static void show_line(display *d, const reader *r, const diff_line *l)
         /* "ssl_client_key: ..." on one line: the key's name, never its value; a certificate
          * written on one line ("...\n...") is named like a folded one */
         char text[128];
-        snprintf(text, sizeof(text), "%.*s: %s", (int)strcspn(l->text, ":"), l->text,
+        size_t name_len = strcspn(l->text, ":");
+        /* A field name is short; a longer one is cut, never the "[redacted]" after it */
+        int shown = name_len < 96 ? (int)name_len : 96;
+        snprintf(text, sizeof(text), "%.*s: %s", shown, l->text,
                  inline_cert && !is_key_field(l->field) ? "(certificate text)" : "[redacted]");
         show_text(d, l->mark, text, strlen(text));
         return;
@@ -414,12 +417,13 @@ static void show_line(display *d, const reader *r, const diff_line *l)
 static void place_of(char *out, size_t size, const reader *r, const diff_line *l)
 {
     const diff_item *item = l->item >= 0 ? &r->items[l->item] : NULL;
-    snprintf(out, size, "%s%s%s%s%s%s", l->section, item ? " " : "", item && item->named ? "'" : "",
-             item ? (item->named ? item->name : "(an item without a name)") : "",
-             item && item->named ? "'" : "",
-             l->field[0] && strcmp(l->field, l->section) ? " " : "");
+    out[0] = '\0';
+    fo_str_appendf(
+        out, size, "%s%s%s%s%s%s", l->section, item ? " " : "", item && item->named ? "'" : "",
+        item ? (item->named ? item->name : "(an item without a name)") : "",
+        item && item->named ? "'" : "", l->field[0] && strcmp(l->field, l->section) ? " " : "");
     if (l->field[0] && strcmp(l->field, l->section) != 0)
-        snprintf(out + strlen(out), size - strlen(out), "%s", l->field);
+        fo_str_appendf(out, size, "%s", l->field);
 }
 
 static int add_place(fo_buf *places, size_t *count, const char *place)

@@ -51,14 +51,26 @@ static const struct field *find_field(const char *name)
     return NULL;
 }
 
+/* The member a field names. Through void *: the offset came from offsetof, so the member
+ * is as aligned as its type wants, which a cast from char * cannot tell the compiler. */
+static void *slot_at(fo_backend *b, const struct field *f)
+{
+    return (char *)b + f->offset;
+}
+
+static const void *slot_in(const fo_backend *b, const struct field *f)
+{
+    return (const char *)b + f->offset;
+}
+
 static char **string_at(fo_backend *b, const struct field *f)
 {
-    return (char **)((char *)b + f->offset);
+    return slot_at(b, f);
 }
 
 static char *const *string_in(const fo_backend *b, const struct field *f)
 {
-    return (char *const *)((const char *)b + f->offset);
+    return slot_in(b, f);
 }
 
 const char *fo_rem_field_at(size_t i)
@@ -88,15 +100,18 @@ char *fo_remediate_field_text(const fo_backend *b, const char *field, bool *nome
         break;
     }
     case SLOT_LONG: {
-        long value = *(const long *)((const char *)b + f->offset);
+        const long *at = slot_in(b, f);
+        long value = *at;
         if (value < 0)
             return NULL;
         text = fo_rem_strdupf("%ld", value);
         break;
     }
-    case SLOT_BOOL:
-        text = fo_strdup(*(const bool *)((const char *)b + f->offset) ? "true" : "false");
+    case SLOT_BOOL: {
+        const bool *at = slot_in(b, f);
+        text = fo_strdup(*at ? "true" : "false");
         break;
+    }
     }
     *nomem = text == NULL;
     return text;
@@ -129,7 +144,8 @@ int fo_rem_backend_set(fo_backend *b, const char *field, const char *value)
             if (errno != 0 || *end != '\0' || number < 0)
                 return FO_EINVAL;
         }
-        *(long *)((char *)b + f->offset) = number;
+        long *at = slot_at(b, f);
+        *at = number;
         return 0;
     }
     case SLOT_BOOL: {
@@ -140,7 +156,8 @@ int fo_rem_backend_set(fo_backend *b, const char *field, const char *value)
             on = false;
         else
             return FO_EINVAL;
-        *(bool *)((char *)b + f->offset) = on;
+        bool *at = slot_at(b, f);
+        *at = on;
         return 0;
     }
     }

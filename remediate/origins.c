@@ -60,6 +60,13 @@ static int set_text(char **slot, const fo_vcl_decl *d, const char *prop, char *w
 
 /* The backend a declaration describes. FO_EINVAL with why when it cannot be read as Fastly
  * would (no .host, a .port that is not a string, a bad duration or flag). */
+/* A backend's member by its offsetof: through void *, as the offset keeps the member's
+ * alignment, which a cast from char * cannot tell the compiler. */
+static void *member_at(fo_backend *b, size_t offset)
+{
+    return (char *)b + offset;
+}
+
 static int decl_backend(fo_backend **out, const fo_vcl_decl *d, char *why, size_t size)
 {
     fo_backend *b = calloc(1, sizeof(*b));
@@ -88,7 +95,7 @@ static int decl_backend(fo_backend **out, const fo_vcl_decl *d, char *why, size_
         {"host_header", offsetof(fo_backend, override_host)},
     };
     for (size_t i = 0; rc == 0 && i < sizeof(strings) / sizeof(strings[0]); i++)
-        rc = set_text((char **)((char *)b + strings[i].offset), d, strings[i].prop, why, size);
+        rc = set_text(member_at(b, strings[i].offset), d, strings[i].prop, why, size);
     const fo_vcl_prop *p;
     if (rc == 0 && !b->address) {
         snprintf(why, size, "it has no .host");
@@ -148,7 +155,8 @@ static int decl_backend(fo_backend **out, const fo_vcl_decl *d, char *why, size_
             snprintf(why, size, ".%s is not a duration such as 1s or 500ms", durations[i].prop);
             rc = FO_EINVAL;
         }
-        *(long *)((char *)b + durations[i].offset) = ms;
+        long *at = member_at(b, durations[i].offset);
+        *at = ms;
     }
     if (rc == 0)
         *out = b;
@@ -728,11 +736,14 @@ static bool only_inside(const fo_plan *plan, size_t first, const char *original,
 {
     fo_vcl_file a, b;
     bool ok = false;
-    if (fo_vcl_parse(&a, original, strlen(original), NULL) != 0)
-        return snprintf(why, size, "out of memory"), false;
+    if (fo_vcl_parse(&a, original, strlen(original), NULL) != 0) {
+        snprintf(why, size, "out of memory");
+        return false;
+    }
     if (fo_vcl_parse(&b, edited, strlen(edited), NULL) != 0) {
         fo_vcl_file_clear(&a);
-        return snprintf(why, size, "out of memory"), false;
+        snprintf(why, size, "out of memory");
+        return false;
     }
     size_t lo = (size_t)-1, hi = 0, hi_b = 0, lo_b = (size_t)-1;
     if (b.problem) {
@@ -1048,8 +1059,10 @@ static bool dynamic_verify(fo_prober *prober, const fo_plan *plan, size_t first,
 {
     fo_vcl_file file;
     bool ok = true;
-    if (fo_vcl_parse(&file, text, strlen(text), NULL) != 0)
-        return snprintf(why, size, "out of memory"), false;
+    if (fo_vcl_parse(&file, text, strlen(text), NULL) != 0) {
+        snprintf(why, size, "out of memory");
+        return false;
+    }
     for (size_t i = first; ok && i < plan->backend_count; i++) {
         const fo_backend_plan *bp = &plan->backends[i];
         if (bp->status != FO_BACKEND_FIX || !same_container(bp, &plan->backends[first]))

@@ -528,8 +528,7 @@ static void add_public_ips(fo_plan *plan, fo_api *api)
     const fo_ip_list *ips = plan->public_ips;
     char sample[200] = "";
     for (size_t i = 0; i < ips->ipv4_count && i < 3; i++)
-        snprintf(sample + strlen(sample), sizeof(sample) - strlen(sample), "%s%s", i ? ", " : "",
-                 ips->ipv4[i]);
+        fo_str_appendf(sample, sizeof(sample), "%s%s", i ? ", " : "", ips->ipv4[i]);
     for (size_t i = 0; i < plan->backend_count; i++) {
         fo_backend_plan *bp = &plan->backends[i];
         if (!bp->diagnosis || bp->diagnosis->verdict.class != FO_CLASS_CONNECTION_REFUSED)

@@ -214,6 +214,8 @@ static bool compare_section(compare *c, const fo_config_section *before,
     const fo_config_section *a = before ? before : &none;
     const fo_config_section *b = after ? after : &none;
     const fo_config_section *named = before ? before : after;
+    if (!named) /* neither side has the section: nothing differs */
+        return true;
     if (strcmp(named->name, "environments") == 0 && is_ignored(named->name, "*"))
         return true;
     const char *identity = identity_of(named);

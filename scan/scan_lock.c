@@ -120,8 +120,9 @@ int fo_scan_lock_acquire(fo_scan_lock **out, const char *state_dir, const char *
     int rc = 0, fd = -1;
     *out = NULL;
     int dir_len = snprintf(dir, sizeof(dir), "%s/locks", state_dir);
-    int path_len = snprintf(path, sizeof(path), "%s/%s.lock", dir, service_id);
-    if (dir_len < 0 || path_len < 0 || (size_t)path_len >= sizeof(path)) {
+    int path_len = snprintf(path, sizeof(path), "%s/locks/%s.lock", state_dir, service_id);
+    if (dir_len < 0 || path_len < 0 || (size_t)dir_len >= sizeof(dir) ||
+        (size_t)path_len >= sizeof(path)) {
         rc = fo_error_set(err, FO_EINVAL, "state directory path too long");
         goto out;
     }

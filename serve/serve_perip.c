@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -75,12 +76,15 @@ static bool same_address(const struct sockaddr *a, const struct sockaddr_storage
 {
     if (a->sa_family != b->ss_family)
         return false;
-    if (a->sa_family == AF_INET)
-        return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
-                      &((const struct sockaddr_in *)b)->sin_addr, sizeof(struct in_addr)) == 0;
-    if (a->sa_family == AF_INET6)
-        return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-                      &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr)) == 0;
+    /* By offset: a struct sockaddr is less aligned than the sockaddr_in it stands for */
+    if (a->sa_family == AF_INET) {
+        size_t at = offsetof(struct sockaddr_in, sin_addr);
+        return memcmp((const char *)a + at, (const char *)b + at, sizeof(struct in_addr)) == 0;
+    }
+    if (a->sa_family == AF_INET6) {
+        size_t at = offsetof(struct sockaddr_in6, sin6_addr);
+        return memcmp((const char *)a + at, (const char *)b + at, sizeof(struct in6_addr)) == 0;
+    }
     return false;
 }
 

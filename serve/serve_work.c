@@ -68,7 +68,8 @@ void fo_serve_work(fo_serve *srv, fo_serve_outcome *out, const fo_serve_command 
         if (out->code != 0)
             goto out;
     }
-    out->exit_code = (int)fo_remediate_result(out->plan, out->applied);
+    fo_result result = fo_remediate_result(out->plan, out->applied);
+    out->exit_code = (int)result;
 out:
     if (api)
         fo_api_get_stats(api, &out->stats);

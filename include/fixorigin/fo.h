@@ -75,6 +75,11 @@ int fo_buf_printf(fo_buf *b, const char *fmt, ...) FO_PRINTF(2, 3) FO_WARN_UNUSE
 char *fo_buf_steal(fo_buf *b);
 void fo_buf_clear(fo_buf *b);
 
+/* Appends to the string in buf (size bytes, NUL-terminated), cutting the addition short
+ * where it does not fit: for one-line messages where a shortened list is the intent.
+ * Returns the string's new length (< size). */
+size_t fo_str_appendf(char *buf, size_t size, const char *fmt, ...) FO_PRINTF(3, 4);
+
 /* strdup that accepts NULL (returns NULL). */
 char *fo_strdup(const char *s);
 /* True when s is NULL or "". Fastly treats null and "" alike: unset. */

@@ -619,7 +619,7 @@ bool fo_mock_origins_service_route(fo_mock_service *s, const fo_mock_call *call,
         json_t *item;
         json_array_foreach(servers, i, item)
         {
-            char port[16];
+            char port[24];
             snprintf(port, sizeof(port), "%" JSON_INTEGER_FORMAT,
                      json_integer_value(json_object_get(item, "port")));
             if (list)

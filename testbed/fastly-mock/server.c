@@ -66,12 +66,14 @@ static bool is_loopback(const struct sockaddr *sa)
     if (!sa)
         return false;
     if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-        return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+        struct sockaddr_in in;
+        memcpy(&in, sa, sizeof(in));
+        return (ntohl(in.sin_addr.s_addr) >> 24) == 127;
     }
     if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-        return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+        struct sockaddr_in6 in6;
+        memcpy(&in6, sa, sizeof(in6));
+        return IN6_IS_ADDR_LOOPBACK(&in6.sin6_addr);
     }
     return false;
 }

@@ -51,8 +51,8 @@ static void collect(const int fds[2], fo_buf *bufs[2], double deadline)
     }
 }
 
-static void exec_child(const char *const *argv, const char *const *env, const int out[2],
-                       const int err[2])
+_Noreturn static void exec_child(const char *const *argv, const char *const *env, const int out[2],
+                                 const int err[2])
 {
     int devnull = open("/dev/null", O_RDWR);
     dup2(devnull, STDIN_FILENO);
@@ -165,9 +165,12 @@ static bool read_ready_line(int fd, char *manifest, size_t cap, int timeout_ms, 
     }
     line[len] = '\0';
     line[strcspn(line, "\n")] = '\0';
-    if (strncmp(line, "ready ", 6) != 0 || strlen(line + 6) >= cap)
+    if (strncmp(line, "ready ", 6) != 0)
         return false;
-    snprintf(manifest, cap, "%s", line + 6);
+    size_t manifest_len = strlen(line + 6);
+    if (manifest_len >= cap)
+        return false;
+    memcpy(manifest, line + 6, manifest_len + 1);
     return true;
 }
 

@@ -286,7 +286,8 @@ void http_request(http_resp *out, unsigned port, const char *method, const char 
     else
         curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
-    out->curl_code = (int)curl_easy_perform(curl);
+    CURLcode code = curl_easy_perform(curl);
+    out->curl_code = (int)code;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->status);
     curl_slist_free_all(list);
     curl_easy_cleanup(curl);

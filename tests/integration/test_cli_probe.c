@@ -550,9 +550,8 @@ START_TEST(targets_stream_one_object_a_line)
           (const char *const[]){"--trust-bundle", tb.trust_bundle, "--targets", targets, NULL});
     ck_assert_int_eq(run.exit_code, 0);
     tb_run_free(&run);
-    size_t used = strlen(text);
-    snprintf(text + used, sizeof(text) - used, "127.0.0.1:%d ssl_cert_hostname=x.test\n",
-             fx_case_port(fx_case(&tb, "connection_refused")));
+    fo_str_appendf(text, sizeof(text), "127.0.0.1:%d ssl_cert_hostname=x.test\n",
+                   fx_case_port(fx_case(&tb, "connection_refused")));
     targets = tmp_file("problem.txt", text);
     probe(&run, NULL,
           (const char *const[]){"--trust-bundle", tb.trust_bundle, "--targets", targets, NULL});

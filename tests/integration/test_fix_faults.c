@@ -294,7 +294,7 @@ START_TEST(a_fault_at_each_step_keeps_the_invariant)
     ck_assert_msg(fx_tb_ready, "testbed-origins did not start");
     fix_start(&env, &fx_tb, &broken, 1, other_version, mock_args);
 
-    pthread_t thread;
+    pthread_t thread = 0;
     activator act = {.after = c->conflict_after};
     if (c->conflict_after)
         ck_assert_int_eq(pthread_create(&thread, NULL, activate_later, &act), 0);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixorigin/fo.h"
 #include "mock_harness.h"
 #include "testcert.h"
 
@@ -645,8 +646,7 @@ START_TEST(diff_of_identical_and_changed_versions)
     curl_free(escaped);
     for (const char *line = key; *line;) {
         size_t len = strcspn(line, "\n");
-        snprintf(block + strlen(block), sizeof(block) - strlen(block), "+    %.*s\n", (int)len,
-                 line);
+        fo_str_appendf(block, sizeof(block), "+    %.*s\n", (int)len, line);
         line += len + (line[len] == '\n');
     }
     free(key);

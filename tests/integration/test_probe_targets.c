@@ -175,7 +175,10 @@ static void text_probe(tb_run *run, const char *name, char *line, size_t cap)
     char target[256];
     snprintf(target, sizeof(target), "%s:%d", fx_case_host(entry), fx_case_port(entry));
     ck_assert_msg(strncmp(run->out, target, strlen(target)) == 0, "first line: %s", run->out);
-    snprintf(line, cap, "%.*s", (int)strcspn(run->out, "\n"), run->out);
+    size_t len = strcspn(run->out, "\n");
+    len = len < cap ? len : cap - 1;
+    memcpy(line, run->out, len);
+    line[len] = '\0';
 }
 
 /* The plain text a user reads: first line `host:port  class  Fastly error`. */

@@ -463,7 +463,7 @@ static void *slow_attack_run(void *arg)
             } else
                 errno = ECONNRESET; /* the server closed it */
             if (sent < 0 && a->fds[i] >= 0 &&
-                (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOTCONN))
+                (errno == EAGAIN || errno == ENOTCONN)) /* EWOULDBLOCK is EAGAIN on Linux */
                 continue; /* still connecting, or the buffer is full */
             if (sent < 0) {
                 if (a->fds[i] >= 0) {

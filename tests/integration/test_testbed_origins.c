@@ -381,17 +381,28 @@ static size_t client_hello(unsigned char *buf, const uint16_t *suites, size_t co
 {
     size_t body = 2 + 32 + 1 + 2 + 2 * count + 2;
     unsigned char *p = buf;
-    *p++ = 22, *p++ = 3, *p++ = 1, *p++ = (unsigned char)((body + 4) >> 8),
+    *p++ = 22;
+    *p++ = 3;
+    *p++ = 1;
+    *p++ = (unsigned char)((body + 4) >> 8);
     *p++ = (unsigned char)(body + 4);
-    *p++ = 1, *p++ = 0, *p++ = (unsigned char)(body >> 8), *p++ = (unsigned char)body;
-    *p++ = 3, *p++ = 3;
+    *p++ = 1;
+    *p++ = 0;
+    *p++ = (unsigned char)(body >> 8);
+    *p++ = (unsigned char)body;
+    *p++ = 3;
+    *p++ = 3;
     memset(p, 7, 32);
     p += 32;
     *p++ = 0;
-    *p++ = (unsigned char)((2 * count) >> 8), *p++ = (unsigned char)(2 * count);
-    for (size_t i = 0; i < count; i++)
-        *p++ = (unsigned char)(suites[i] >> 8), *p++ = (unsigned char)suites[i];
-    *p++ = 1, *p++ = 0;
+    *p++ = (unsigned char)((2 * count) >> 8);
+    *p++ = (unsigned char)(2 * count);
+    for (size_t i = 0; i < count; i++) {
+        *p++ = (unsigned char)(suites[i] >> 8);
+        *p++ = (unsigned char)suites[i];
+    }
+    *p++ = 1;
+    *p++ = 0;
     return (size_t)(p - buf);
 }
 

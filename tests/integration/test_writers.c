@@ -472,9 +472,10 @@ static size_t slow_step(const char *service, size_t step, long ms)
 {
     char line[240];
     const char *rule = steps[step].rule, *hole = strstr(rule, "%s");
+    line[0] = '\0';
     if (hole)
-        snprintf(line, sizeof(line), "%.*s%.40s%s:delay=%ld", (int)(hole - rule), rule, service,
-                 hole + 2, ms);
+        fo_str_appendf(line, sizeof(line), "%.*s%.40s%s:delay=%ld", (int)(hole - rule), rule,
+                       service, hole + 2, ms);
     else
         snprintf(line, sizeof(line), "%s:delay=%ld", rule, ms);
     add_fault(line);

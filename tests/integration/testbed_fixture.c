@@ -25,8 +25,10 @@ bool fx_have_program(const char *name)
     char buf[1024];
     while (path && *path) {
         size_t len = strcspn(path, ":");
-        snprintf(buf, sizeof(buf), "%.*s/%s", (int)len, path, name);
-        if (access(buf, X_OK) == 0)
+        buf[0] = '\0';
+        if (len + strlen(name) + 2 <= sizeof(buf) &&
+            fo_str_appendf(buf, sizeof(buf), "%.*s/%s", (int)len, path, name) > 0 &&
+            access(buf, X_OK) == 0)
             return true;
         path += len + (path[len] == ':');
     }

@@ -309,8 +309,7 @@ START_TEST(token_spelt_with_json_escapes_is_redacted)
     fo_version *v = NULL;
     char escaped[6 * 64 + 1] = "", body[1024];
     for (const char *c = REPLAY_TOKEN; *c; c++)
-        snprintf(escaped + strlen(escaped), sizeof(escaped) - strlen(escaped), "\\u%04x",
-                 (unsigned char)*c);
+        fo_str_appendf(escaped, sizeof(escaped), "\\u%04x", (unsigned char)*c);
     for (int pad = 170; pad <= 200; pad += 15) {
         snprintf(body, sizeof(body), "{\"msg\":\"Bad request\",\"detail\":\"%0*d %s\"}", pad, 0,
                  escaped);

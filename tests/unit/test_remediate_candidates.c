@@ -390,8 +390,8 @@ START_TEST(a_self_signed_origin_needs_consent)
     const char *sha = pki->self_signed->certs[0].sha256;
     char pinned[100] = "";
     for (size_t i = 0; sha[i]; i += 2)
-        snprintf(pinned + strlen(pinned), sizeof(pinned) - strlen(pinned), "%s%c%c", i ? ":" : "",
-                 toupper((unsigned char)sha[i]), toupper((unsigned char)sha[i + 1]));
+        fo_str_appendf(pinned, sizeof(pinned), "%s%c%c", i ? ":" : "",
+                       toupper((unsigned char)sha[i]), toupper((unsigned char)sha[i + 1]));
     ck_assert(fo_remediate_fingerprint_valid(pinned));
     opt.trust_presented_sha256 = pinned;
     plan(b, d, &opt, NULL, NULL, 0);

@@ -14,23 +14,35 @@ static size_t build_hello(unsigned char *buf, const uint16_t *suites, size_t cou
                                                 0x00, 0x00, 0x03, 'w',  'w',  'w'};
     unsigned char body[512];
     size_t n = 0;
-    body[n++] = 3, body[n++] = 3;
+    body[n++] = 3;
+    body[n++] = 3;
     memset(body + n, 0x11, 32);
     n += 32;
     body[n++] = 0;
-    body[n++] = (unsigned char)(2 * count >> 8), body[n++] = (unsigned char)(2 * count);
-    for (size_t i = 0; i < count; i++)
-        body[n++] = (unsigned char)(suites[i] >> 8), body[n++] = (unsigned char)suites[i];
-    body[n++] = 1, body[n++] = 0;
+    body[n++] = (unsigned char)(2 * count >> 8);
+    body[n++] = (unsigned char)(2 * count);
+    for (size_t i = 0; i < count; i++) {
+        body[n++] = (unsigned char)(suites[i] >> 8);
+        body[n++] = (unsigned char)suites[i];
+    }
+    body[n++] = 1;
+    body[n++] = 0;
     if (sni) {
-        body[n++] = 0, body[n++] = sizeof(server_name);
+        body[n++] = 0;
+        body[n++] = sizeof(server_name);
         memcpy(body + n, server_name, sizeof(server_name));
         n += sizeof(server_name);
     }
     unsigned char *p = buf;
-    *p++ = 22, *p++ = 3, *p++ = 1, *p++ = (unsigned char)((n + 4) >> 8),
+    *p++ = 22;
+    *p++ = 3;
+    *p++ = 1;
+    *p++ = (unsigned char)((n + 4) >> 8);
     *p++ = (unsigned char)(n + 4);
-    *p++ = 1, *p++ = 0, *p++ = (unsigned char)(n >> 8), *p++ = (unsigned char)n;
+    *p++ = 1;
+    *p++ = 0;
+    *p++ = (unsigned char)(n >> 8);
+    *p++ = (unsigned char)n;
     memcpy(p, body, n);
     return 9 + n;
 }

@@ -16,8 +16,7 @@ EVP_PKEY *tc_key(void)
 
 static void add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
 {
-    X509V3_CTX ctx;
-    X509V3_set_ctx_nodb(&ctx);
+    X509V3_CTX ctx = {0}; /* no config database: what X509V3_set_ctx_nodb() sets */
     X509V3_set_ctx(&ctx, issuer, cert, NULL, NULL, 0);
     X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
     ck_assert_msg(ext != NULL, "extension %d '%s'", nid, value);
@@ -87,5 +86,8 @@ void tc_pem_line(char *out, size_t size, const char *pem, int n)
         line = line ? line + 1 : NULL;
     }
     ck_assert_ptr_nonnull(line);
-    snprintf(out, size, "%.*s", (int)strcspn(line, "\n"), line);
+    size_t len = strcspn(line, "\n");
+    len = len < size ? len : size - 1;
+    memcpy(out, line, len);
+    out[len] = '\0';
 }
