@@ -656,7 +656,7 @@ int fo_cmd_fix(int argc, char **argv)
         }
         fputs(hcl, stdout);
         free(hcl);
-        code = (int)fo_remediate_result(plan, NULL);
+        code = fo_remediate_result(plan, NULL);
         goto report;
     }
     if (!a.json) {

@@ -57,7 +57,7 @@ void fo_serve_work(fo_serve *srv, fo_serve_outcome *out, const fo_serve_command 
         /* The next terraform apply would revert the fix: the HCL is the place to change it,
          * unless the server was told to apply to such services. Nothing is written. */
         out->terraform = true;
-        out->exit_code = (int)fo_remediate_result(out->plan, NULL);
+        out->exit_code = fo_remediate_result(out->plan, NULL); /* an fo_result is an exit code */
         goto out;
     }
     if (cmd->action == FO_SERVE_APPLY) {
@@ -68,8 +68,7 @@ void fo_serve_work(fo_serve *srv, fo_serve_outcome *out, const fo_serve_command 
         if (out->code != 0)
             goto out;
     }
-    fo_result result = fo_remediate_result(out->plan, out->applied);
-    out->exit_code = (int)result;
+    out->exit_code = fo_remediate_result(out->plan, out->applied);
 out:
     if (api)
         fo_api_get_stats(api, &out->stats);
