@@ -44,6 +44,7 @@ static void usage(FILE *out)
             "  POST /v1/apply {\"service_id\",\"plan_id\"}     applies when the plan is current,\n"
             "                                              else 409 with the new plan\n"
             "  POST /slack/command                         diagnose|plan|apply, signed by Slack\n"
+            "  POST /slack/interactive                     a plan's Approve/Cancel buttons\n"
             "  GET  /healthz\n"
             "\n"
             "options:\n"

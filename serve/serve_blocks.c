@@ -184,6 +184,27 @@ static void put_apply(fo_buf *b, const fo_apply_result *r, const char *user_id)
     }
 }
 
+/* Approve and Cancel for a plan: each button's value names the service and the plan, so a
+ * click is checked against the same stale-plan guard as `apply SERVICE PLAN_ID`. */
+static json_t *buttons(const char *service_id, const fo_plan *plan)
+{
+    char value[FO_API_ID_MAX + 1 + 65];
+    char question[200];
+    snprintf(value, sizeof(value), "%s %s", service_id, plan->plan_id);
+    snprintf(question, sizeof(question),
+             "fixorigin applies this plan's safe fixes to `%s` if the plan is still current.",
+             service_id);
+    return json_pack(
+        "{s:s, s:s, s:[{s:s, s:s, s:{s:s, s:s}, s:s, s:s, s:{s:{s:s, s:s}, s:{s:s, s:s}, "
+        "s:{s:s, s:s}, s:{s:s, s:s}}}, {s:s, s:s, s:{s:s, s:s}, s:s}]}",
+        "type", "actions", "block_id", "fixorigin_plan", "elements", "type", "button", "action_id",
+        "fixorigin_approve", "text", "type", "plain_text", "text", "Approve", "style", "primary",
+        "value", value, "confirm", "title", "type", "plain_text", "text", "Apply this plan?",
+        "text", "type", "mrkdwn", "text", question, "confirm", "type", "plain_text", "text",
+        "Apply", "deny", "type", "plain_text", "text", "Back", "type", "button", "action_id",
+        "fixorigin_cancel", "text", "type", "plain_text", "text", "Cancel", "value", value);
+}
+
 json_t *fo_serve_slack_message(const fo_serve_command *cmd, const fo_serve_outcome *outcome,
                                const char *user_id)
 {
@@ -260,6 +281,8 @@ json_t *fo_serve_slack_message(const fo_serve_command *cmd, const fo_serve_outco
             put(&b, "` applies its safe fixes if it is still current (allowed users only).");
             add(blocks, context(&b));
         }
+        if (outcome->approvable)
+            add(blocks, buttons(cmd->service_id, plan));
     }
     fo_buf_clear(&b);
     /* A change made is everyone's business in the channel; a look, or an apply that wrote

@@ -2,6 +2,7 @@
  * the text of a slash command, read strictly into a fo_serve_command. Pure: no I/O. */
 #include <ctype.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,4 +175,82 @@ int fo_serve_json_parse(fo_serve_command *out, fo_serve_action action, const cha
     }
     json_decref(root);
     return rc;
+}
+
+/* A string member of obj no longer than max, or NULL (absent, not a string, too long). */
+static const char *bounded_string(const json_t *obj, const char *key, size_t max)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s && strlen(s) <= max ? s : NULL;
+}
+
+int fo_serve_interaction_parse(fo_serve_interaction *out, const char *payload, size_t len,
+                               fo_error *err)
+{
+    json_error_t jerr;
+    int rc = 0;
+    memset(out, 0, sizeof(*out));
+    json_t *root = json_loadb(payload ? payload : "", len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root)
+        return fo_error_set(err, FO_EINVAL, "the payload is not JSON: %s", jerr.text);
+    const char *type = bounded_string(root, "type", 64);
+    const char *user = bounded_string(json_object_get(root, "user"), "id", FO_SERVE_USER_ID_MAX);
+    const char *channel =
+        bounded_string(json_object_get(root, "channel"), "id", FO_SERVE_USER_ID_MAX);
+    const char *url = bounded_string(root, "response_url", FO_SERVE_URL_MAX);
+    const json_t *actions = json_object_get(root, "actions");
+    const json_t *action = NULL;
+    /* Only the first few actions are looked at: a click sends one. */
+    for (size_t i = 0; i < json_array_size(actions) && i < 8 && !action; i++) {
+        const char *id = bounded_string(json_array_get(actions, i), "action_id", 64);
+        if (id && strncmp(id, "fixorigin_", 10) == 0)
+            action = json_array_get(actions, i);
+    }
+    const char *action_id = action ? bounded_string(action, "action_id", 64) : NULL;
+    const char *value = action ? bounded_string(action, "value", 200) : NULL;
+    if (!json_is_object(root)) {
+        rc = fo_error_set(err, FO_EINVAL, "the payload must be a JSON object");
+    } else if (!type || strcmp(type, "block_actions") != 0 || !action) {
+        /* Another kind of interaction, or another app's button: not ours to act on. */
+        out->ours = false;
+    } else if (!user || !fo_api_service_id_valid(user)) {
+        rc = fo_error_set(err, FO_EINVAL, "the payload has no valid user.id");
+    } else if (channel && !fo_api_service_id_valid(channel)) {
+        rc = fo_error_set(err, FO_EINVAL, "the payload's channel.id is not a Slack id");
+    } else if (!url) {
+        rc = fo_error_set(err, FO_EINVAL, "the payload has no response_url");
+    } else if (strcmp(action_id, "fixorigin_approve") != 0 &&
+               strcmp(action_id, "fixorigin_cancel") != 0) {
+        rc = fo_error_set(err, FO_EINVAL, "unknown action_id (fixorigin_approve or _cancel)");
+    } else {
+        /* value: "SERVICE PLAN_ID", as the plan message's buttons carry it. */
+        const char *space = value ? strchr(value, ' ') : NULL;
+        size_t service_len = space ? (size_t)(space - value) : 0;
+        if (!space || service_len == 0 || service_len > FO_API_ID_MAX ||
+            !fo_serve_plan_id_valid(space + 1)) {
+            rc = fo_error_set(err, FO_EINVAL, "the button's value is not 'SERVICE PLAN_ID'");
+        } else {
+            memcpy(out->service_id, value, service_len);
+            out->service_id[service_len] = '\0';
+            if (!fo_api_service_id_valid(out->service_id)) {
+                rc = fo_error_set(err, FO_EINVAL, "the button's value names no service id");
+            } else {
+                strcpy(out->plan_id, space + 1);
+                strcpy(out->user_id, user);
+                snprintf(out->channel_id, sizeof(out->channel_id), "%s", channel ? channel : "");
+                out->approve = strcmp(action_id, "fixorigin_approve") == 0;
+                out->ours = true;
+                if (!(out->response_url = strdup(url)))
+                    rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+            }
+        }
+    }
+    json_decref(root);
+    return rc;
+}
+
+void fo_serve_interaction_clear(fo_serve_interaction *in)
+{
+    free(in->response_url);
+    in->response_url = NULL;
 }

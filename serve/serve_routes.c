@@ -49,6 +49,7 @@ static const route routes[] = {
     {"/v1/plan", "POST", FO_SERVE_PLAN},
     {"/v1/apply", "POST", FO_SERVE_APPLY},
     {"/slack/command", "POST", -1},
+    {"/slack/interactive", "POST", -1},
 };
 
 void fo_serve_route(void *ctx, const fo_serve_request *req, fo_serve_reply *out)
@@ -67,6 +68,8 @@ void fo_serve_route(void *ctx, const fo_serve_request *req, fo_serve_reply *out)
             api_call(srv, (fo_serve_action)r->action, req, out);
         } else if (strcmp(r->path, "/healthz") == 0) {
             healthz(req, out);
+        } else if (strcmp(r->path, "/slack/interactive") == 0) {
+            fo_serve_slack_interactive(srv, req, out);
         } else {
             fo_serve_slack_command(srv, req, out);
         }
@@ -74,5 +77,5 @@ void fo_serve_route(void *ctx, const fo_serve_request *req, fo_serve_reply *out)
     }
     fo_serve_reply_error(out, MHD_HTTP_NOT_FOUND, "not_found",
                          "no such endpoint (see GET /healthz, POST /v1/diagnose, /v1/plan, "
-                         "/v1/apply, /slack/command)");
+                         "/v1/apply, /slack/command, /slack/interactive)");
 }

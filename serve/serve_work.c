@@ -70,6 +70,12 @@ void fo_serve_work(fo_serve *srv, fo_serve_outcome *out, const fo_serve_command 
     }
     out->exit_code = fo_remediate_result(out->plan, out->applied);
 out:
+    /* A plan (or a stale apply's new plan) with fixes serve may write can be approved. */
+    if (out->plan && !out->applied && !out->terraform && cmd->action != FO_SERVE_DIAGNOSE &&
+        (!out->plan->terraform || srv->cfg.include_terraform)) {
+        for (size_t i = 0; i < out->plan->backend_count; i++)
+            out->approvable = out->approvable || out->plan->backends[i].status == FO_BACKEND_FIX;
+    }
     if (api)
         fo_api_get_stats(api, &out->stats);
     fo_writer_end(&guard);

@@ -35,6 +35,12 @@
 /* Secrets shorter than this are refused at start (a guessable secret is no secret). */
 #define FO_SERVE_MIN_SECRET 16
 #define FO_SLACK_RESPONSE_PREFIX "https://hooks.slack.com/"
+#define FO_SERVE_USER_ID_MAX 40 /* a Slack user or channel id ("U012AB3CD") */
+#define FO_SERVE_URL_MAX 2048   /* a response_url */
+/* Plans posted with Approve/Cancel buttons that serve remembers at once, and for how long a
+ * button stays good (past either, a click asks for a new plan). */
+#define FO_SLACK_PENDING_MAX 256
+#define FO_SLACK_PENDING_TTL_S (24 * 3600)
 
 /* ---- serve_http.c: the HTTP plumbing ----------------------------------------------- */
 
@@ -199,6 +205,26 @@ int fo_serve_command_parse(fo_serve_command *out, const char *text, fo_error *er
 int fo_serve_json_parse(fo_serve_command *out, fo_serve_action action, const char *body, size_t len,
                         fo_error *err) FO_WARN_UNUSED;
 
+/* A click on a plan message's button: Slack's block_actions payload (the form field
+ * `payload` of a POST to /slack/interactive), read tolerantly (unknown fields ignored) and
+ * strictly (every field used is checked and bounded). */
+typedef struct fo_serve_interaction {
+    bool ours;    /* a fixorigin button; false: another interaction, to be ignored */
+    bool approve; /* fixorigin_approve; else fixorigin_cancel */
+    char user_id[FO_SERVE_USER_ID_MAX + 1];
+    char channel_id[FO_SERVE_USER_ID_MAX + 1]; /* "" when the payload has none */
+    char service_id[FO_API_ID_MAX + 1];
+    char plan_id[65];
+    char *response_url; /* owned */
+} fo_serve_interaction;
+
+/* Reads a payload's JSON text. Returns 0 (out->ours false for what is not a fixorigin
+ * button), or FO_EINVAL with the problem, FO_ENOMEM. Clear out with
+ * fo_serve_interaction_clear either way. */
+int fo_serve_interaction_parse(fo_serve_interaction *out, const char *payload, size_t len,
+                               fo_error *err) FO_WARN_UNUSED;
+void fo_serve_interaction_clear(fo_serve_interaction *in);
+
 /* ---- The server ------------------------------------------------------------------- */
 
 /* serve's settings: flags, and the environment for secrets (never a flag: `ps` shows
@@ -238,7 +264,8 @@ typedef struct fo_serve {
 /* ---- serve_routes.c ---------------------------------------------------------------- */
 
 /* The fo_serve_handler of the server (ctx is the fo_serve): GET /healthz, POST /v1/diagnose,
- * /v1/plan, /v1/apply (bearer token), POST /slack/command (Slack's signature). */
+ * /v1/plan, /v1/apply (bearer token), POST /slack/command and /slack/interactive (Slack's
+ * signature). */
 void fo_serve_route(void *ctx, const fo_serve_request *req, fo_serve_reply *out);
 
 /* ---- serve_work.c: one service's diagnosis, plan or apply --------------------------- */
@@ -253,8 +280,9 @@ typedef struct fo_serve_outcome {
     struct fo_apply_result *applied; /* apply, when the plan id still matched */
     bool stale;                      /* apply: the fresh plan has another id */
     bool terraform;                  /* apply: refused, Terraform probably manages it */
-    int exit_code;                   /* what `fixorigin --service` would exit with */
-    fo_api_stats stats;              /* API requests and writes the work spent */
+    bool approvable;    /* the plan has fixes serve would apply: Slack shows Approve/Cancel */
+    int exit_code;      /* what `fixorigin --service` would exit with */
+    fo_api_stats stats; /* API requests and writes the work spent */
 } fo_serve_outcome;
 
 /* Plans the service (a fresh details read and probes) and, for apply, applies the plan's
@@ -285,7 +313,13 @@ void fo_serve_slack_stop(fo_serve_slack *slack);
 /* POST /slack/command: verifies the signature, answers at once (an acknowledgement, help,
  * or why not), and queues the work. */
 void fo_serve_slack_command(fo_serve *srv, const fo_serve_request *req, fo_serve_reply *out);
-/* The Block Kit message for a finished command (serve_blocks.c). NULL when out of memory. */
+/* POST /slack/interactive: a click on Approve or Cancel. The same signature, replay and
+ * allow-list checks as the command; answers at once and queues the work, whose result
+ * replaces the plan message through the payload's response_url. */
+void fo_serve_slack_interactive(fo_serve *srv, const fo_serve_request *req, fo_serve_reply *out);
+/* The Block Kit message for a finished command (serve_blocks.c); with outcome->approvable,
+ * an actions block with Approve and Cancel buttons whose value is "SERVICE PLAN_ID".
+ * NULL when out of memory. */
 json_t *fo_serve_slack_message(const fo_serve_command *cmd, const fo_serve_outcome *outcome,
                                const char *user_id);
 

@@ -95,9 +95,10 @@ echo "ok: logrotate.conf rotates the scan's log"
 # Debian's python3, where python3-yaml is (install-deps.sh), before any other on the PATH.
 python=/usr/bin/python3
 [ -x "$python" ] || python=python3
-path=$("$python" -c 'import sys, yaml, urllib.parse
+paths=$("$python" -c 'import sys, yaml, urllib.parse
 m = yaml.safe_load(open(sys.argv[1]))
-print(urllib.parse.urlparse(m["features"]["slash_commands"][0]["url"]).path)' \
+print(urllib.parse.urlparse(m["features"]["slash_commands"][0]["url"]).path)
+print(urllib.parse.urlparse(m["settings"]["interactivity"]["request_url"]).path)' \
     examples/slack/manifest.yaml)
 SLACK_SIGNING_SECRET=example-test-signing-secret FASTLY_API_TOKEN=example-test-token \
     "$BUILD/bin/fixorigin" serve --listen 127.0.0.1:0 --state-dir "$WORK/var/lib/fixorigin" \
@@ -113,15 +114,17 @@ until grep -q 'listening on' "$WORK/serve.out" 2>/dev/null; do
     sleep 0.1
 done
 url=$(sed -n 's/.*listening on //p' "$WORK/serve.out")
-code=$(curl -s -o "$WORK/slack.json" -w '%{http_code}' -X POST "$url$path")
-if [ "$code" != 401 ] || [ "$(jq -r .error "$WORK/slack.json")" != unauthorized ]; then
-    die "POST $path (the manifest's) answered $code $(cat "$WORK/slack.json"), not 401 unauthorized"
-fi
+for path in $paths; do
+    code=$(curl -s -o "$WORK/slack.json" -w '%{http_code}' -X POST "$url$path")
+    if [ "$code" != 401 ] || [ "$(jq -r .error "$WORK/slack.json")" != unauthorized ]; then
+        die "POST $path (the manifest's) answered $code $(cat "$WORK/slack.json"), not 401 unauthorized"
+    fi
+    grep -q "location = $path " examples/slack/SETUP.md || die "SETUP.md's proxy does not route $path"
+    echo "ok: the Slack manifest's path $path is serve's route, and SETUP.md routes it"
+done
 kill "$SERVE_PID"
 wait "$SERVE_PID" || true
 SERVE_PID=""
-grep -q "location = $path " examples/slack/SETUP.md || die "SETUP.md's proxy does not route $path"
-echo "ok: the Slack manifest's path $path is serve's route, and SETUP.md routes it"
 
 # SETUP.md: the secrets (the token, serve.env) before serve starts; the file the unit reads.
 setup=examples/slack/SETUP.md

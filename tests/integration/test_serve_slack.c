@@ -178,9 +178,9 @@ static void form(char *out, size_t size, const char *user, const char *text, con
              user, escaped_text, escaped_url);
 }
 
-/* POSTs body to /slack/command signed with secret at timestamp ts (0: now). */
-static void slack(http_resp *r, const char *body, const char *secret, long long ts,
-                  const char *extra_header)
+/* POSTs body to path signed with secret at timestamp ts (0: now). */
+static void slack_to(http_resp *r, const char *path, const char *body, const char *secret,
+                     long long ts, const char *extra_header)
 {
     char ts_header[64], sig_header[128], base[4096];
     unsigned char mac[32];
@@ -196,7 +196,14 @@ static void slack(http_resp *r, const char *body, const char *secret, long long 
     snprintf(ts_header, sizeof(ts_header), "X-Slack-Request-Timestamp: %lld", ts);
     const char *headers[] = {ts_header, sig_header,
                              "Content-Type: application/x-www-form-urlencoded", extra_header, NULL};
-    ss_http(r, srv.port, "POST", "/slack/command", headers, body, false);
+    ss_http(r, srv.port, "POST", path, headers, body, false);
+}
+
+/* POSTs body to /slack/command signed with secret at timestamp ts (0: now). */
+static void slack(http_resp *r, const char *body, const char *secret, long long ts,
+                  const char *extra_header)
+{
+    slack_to(r, "/slack/command", body, secret, ts, extra_header);
 }
 
 static char reply_url[96];
@@ -417,6 +424,298 @@ START_TEST(help_bad_commands_and_retries)
 }
 END_TEST
 
+/* ---- Approve and Cancel ---- */
+
+/* The form body Slack posts to /slack/interactive for a click: payload=<block_actions JSON>,
+ * %-encoded. A new string. */
+static char *click_form(const char *user, const char *action_id, const char *value, const char *url)
+{
+    json_t *payload = json_pack(
+        "{s:s, s:{s:s, s:s, s:s}, s:s, s:{s:s, s:s, s:s, s:b}, s:s, s:{s:s}, s:{s:s, s:s}, "
+        "s:{s:s, s:s}, s:[{s:s, s:s, s:s, s:{s:s, s:s}, s:s, s:s, s:s}]}",
+        "type", "block_actions", "user", "id", user, "username", "steve", "team_id", "T0001",
+        "api_app_id", "A0001", "container", "type", "message", "message_ts", "1548261231.000200",
+        "channel_id", "C2147483705", "is_ephemeral", 1, "trigger_id", "12466734323.1395872398",
+        "team", "id", "T0001", "channel", "id", "C2147483705", "name", "test", "message", "type",
+        "message", "ts", "1548261231.000200", "actions", "action_id", action_id, "block_id",
+        "fixorigin_plan", "type", "button", "text", "type", "plain_text", "text", "Approve",
+        "value", value, "action_ts", "1548426417.840180", "style", "primary");
+    json_object_set_new(payload, "response_url", json_string(url));
+    /* Each click Slack sends differs (its trigger id), so its signature does too. */
+    static int clicks;
+    char trigger[64];
+    snprintf(trigger, sizeof(trigger), "12466734323.1395872398.%d", ++clicks);
+    json_object_set_new(payload, "trigger_id", json_string(trigger));
+    char *text = json_dumps(payload, JSON_COMPACT);
+    json_decref(payload);
+    fo_buf body = {0};
+    ck_assert_int_eq(fo_buf_puts(&body, "payload="), 0);
+    for (const char *p = text; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                     c == '-' || c == '_' || c == '.';
+        ck_assert_int_eq(plain ? fo_buf_append(&body, p, 1) : fo_buf_printf(&body, "%%%02X", c), 0);
+    }
+    free(text);
+    return fo_buf_steal(&body);
+}
+
+/* Clicks a button: returns the status, acknowledged within 3 s. */
+static long click(const char *user, const char *action_id, const char *value)
+{
+    http_resp r;
+    char *body = click_form(user, action_id, value, reply());
+    double start = fo_now_ms();
+    slack_to(&r, "/slack/interactive", body, SECRET, 0, NULL);
+    ck_assert_msg(fo_now_ms() - start < 3000, "a click acknowledged after %.0f ms",
+                  fo_now_ms() - start);
+    long status = r.status;
+    http_free(&r);
+    free(body);
+    return status;
+}
+
+/* The value of a message's button action_id ("SERVICE PLAN_ID"), or NULL when it has none.
+ * Borrowed from message. */
+static const char *button(const json_t *message, const char *action_id)
+{
+    size_t i, j;
+    json_t *block, *element;
+    json_array_foreach(json_object_get(message, "blocks"), i, block)
+    {
+        if (strcmp(str(block, "type"), "actions") != 0)
+            continue;
+        json_array_foreach(json_object_get(block, "elements"), j, element)
+        {
+            if (strcmp(str(element, "action_id"), action_id) == 0)
+                return str(element, "value");
+        }
+    }
+    return NULL;
+}
+
+/* Runs `plan service` and returns its message's button value (copied into value). */
+static void plan_with_buttons(char *value, size_t size, const char *service, size_t nth)
+{
+    char text[64];
+    snprintf(text, sizeof(text), "plan %s", service);
+    command("UUSER", text, "Working on `plan");
+    json_t *plan = received(nth, 60000);
+    ck_assert_msg(plan != NULL, "nothing was posted to the response_url");
+    const char *approve = button(plan, "fixorigin_approve");
+    const char *cancel = button(plan, "fixorigin_cancel");
+    ck_assert_msg(approve && cancel, "no buttons: %s", json_dumps(plan, 0));
+    ck_assert_str_eq(approve, cancel);
+    snprintf(value, size, "%s", approve);
+    ck_assert_msg(strncmp(value, service, strlen(service)) == 0 && value[strlen(service)] == ' ' &&
+                      strlen(value) == strlen(service) + 65,
+                  "%s", value);
+    json_decref(plan);
+}
+
+static size_t clones(void)
+{
+    return ss_log_count(&f, "PUT", "/service/FIX_A/version/*/clone");
+}
+
+START_TEST(approve_applies_once_and_edits_the_message)
+{
+    char value[128];
+    plan_with_buttons(value, sizeof(value), "FIX_A", 0);
+    ck_assert_uint_eq(clones(), 0);
+    ck_assert_int_eq(click("UADMIN1", "fixorigin_approve", value), 200);
+    /* A second click while the first is at work, and one after: refused, nothing more. */
+    ck_assert_int_eq(click("UADMIN2", "fixorigin_approve", value), 200);
+    json_t *done = NULL, *again = NULL;
+    for (size_t i = 1; i <= 2; i++) {
+        json_t *m = received(i, 60000);
+        ck_assert_ptr_nonnull(m);
+        if (json_is_true(json_object_get(m, "replace_original")))
+            done = m;
+        else
+            again = m;
+    }
+    ck_assert_msg(done && again, "one result replacing the plan and one refusal");
+    char *text = message_text(done);
+    ck_assert_msg(strstr(text, "*Apply:* verified; active version 2") &&
+                      strstr(text, "requested by <@UADMIN1>"),
+                  "%s", text);
+    ck_assert_ptr_null(button(done, "fixorigin_approve")); /* applied: nothing to approve */
+    free(text);
+    ck_assert_str_eq(str(again, "response_type"), "ephemeral");
+    ck_assert_msg(strstr(str(again, "text"), "<@UADMIN1> approved this plan already"), "%s",
+                  str(again, "text"));
+    json_decref(done);
+    json_decref(again);
+    ck_assert_int_eq(click("UADMIN2", "fixorigin_approve", value), 200);
+    json_t *third = received(3, 60000);
+    ck_assert_ptr_nonnull(third);
+    ck_assert_msg(strstr(str(third, "text"), "<@UADMIN1> approved this plan already"), "%s",
+                  str(third, "text"));
+    json_decref(third);
+    ck_assert_uint_eq(clones(), 1);
+    json_t *version = api(&f.mock, "GET", "/service/FIX_A/version/2", NULL, 200);
+    ck_assert_msg(strstr(str(version, "comment"), ", by slack:UADMIN1)"), "%s",
+                  str(version, "comment"));
+    json_decref(version);
+}
+END_TEST
+
+START_TEST(cancel_discards_the_plan)
+{
+    char value[128];
+    plan_with_buttons(value, sizeof(value), "FIX_A", 0);
+    /* Someone not allowed: refused, and the plan stays pending. */
+    ck_assert_int_eq(click("UUSER", "fixorigin_approve", value), 200);
+    json_t *refused = received(1, 60000);
+    ck_assert_ptr_nonnull(refused);
+    ck_assert_msg(strstr(str(refused, "text"), "<@UUSER> may not approve or cancel plans"), "%s",
+                  str(refused, "text"));
+    ck_assert(json_is_false(json_object_get(refused, "replace_original")));
+    json_decref(refused);
+    ck_assert_int_eq(click("UUSER", "fixorigin_cancel", value), 200);
+    json_decref(received(2, 60000));
+    /* An allowed user cancels: the message says so in place of the plan. */
+    ck_assert_int_eq(click("UADMIN2", "fixorigin_cancel", value), 200);
+    json_t *cancelled = received(3, 60000);
+    ck_assert_ptr_nonnull(cancelled);
+    ck_assert(json_is_true(json_object_get(cancelled, "replace_original")));
+    ck_assert_msg(
+        strstr(str(cancelled, "text"), "was cancelled by <@UADMIN2>. Nothing was written"), "%s",
+        str(cancelled, "text"));
+    ck_assert_ptr_null(button(cancelled, "fixorigin_approve"));
+    json_decref(cancelled);
+    /* Approve after Cancel: refused. */
+    ck_assert_int_eq(click("UADMIN1", "fixorigin_approve", value), 200);
+    json_t *late = received(4, 60000);
+    ck_assert_ptr_nonnull(late);
+    ck_assert_msg(strstr(str(late, "text"), "<@UADMIN2> cancelled this plan already"), "%s",
+                  str(late, "text"));
+    json_decref(late);
+    ss_sleep_ms(500);
+    ck_assert_uint_eq(received_count(), 5);
+    ck_assert_uint_eq(ss_log_count(&f, "PUT", "*"), 0);
+}
+END_TEST
+
+START_TEST(approve_of_a_stale_plan_writes_nothing_and_offers_the_new_one)
+{
+    char value[128];
+    plan_with_buttons(value, sizeof(value), "FIX_A", 0);
+    /* Another person changes the service meanwhile. */
+    json_decref(api(&f.mock, "PUT", "/service/FIX_A/version/1/clone", NULL, 200));
+    json_decref(
+        api(&f.mock, "PUT", "/service/FIX_A/version/2/backend/b0", "connect_timeout=2000", 200));
+    json_decref(api(&f.mock, "PUT", "/service/FIX_A/version/2/activate", NULL, 200));
+    ck_assert_int_eq(click("UADMIN1", "fixorigin_approve", value), 200);
+    json_t *stale = received(1, 60000);
+    ck_assert_ptr_nonnull(stale);
+    ck_assert(json_is_true(json_object_get(stale, "replace_original")));
+    char *text = message_text(stale);
+    ck_assert_msg(strstr(text, "the plan changed since it was made"), "%s", text);
+    free(text);
+    const char *fresh = button(stale, "fixorigin_approve");
+    ck_assert_msg(fresh && strcmp(fresh, value) != 0, "the new plan has its own buttons");
+    char fresh_value[128];
+    snprintf(fresh_value, sizeof(fresh_value), "%s", fresh);
+    json_decref(stale);
+    ck_assert_uint_eq(clones(), 1); /* the other person's only */
+    /* The old plan's buttons are spent; the new plan's apply it. */
+    ck_assert_int_eq(click("UADMIN1", "fixorigin_approve", value), 200);
+    json_t *spent = received(2, 60000);
+    ck_assert_msg(strstr(str(spent, "text"), "approved this plan already"), "%s",
+                  str(spent, "text"));
+    json_decref(spent);
+    ck_assert_int_eq(click("UADMIN2", "fixorigin_approve", fresh_value), 200);
+    json_t *done = received(3, 60000);
+    ck_assert_ptr_nonnull(done);
+    text = message_text(done);
+    ck_assert_msg(strstr(text, "*Apply:* verified; active version 3"), "%s", text);
+    free(text);
+    json_decref(done);
+    ck_assert_uint_eq(clones(), 2);
+}
+END_TEST
+
+START_TEST(clicks_are_signed_once_and_read_strictly)
+{
+    char value[128];
+    plan_with_buttons(value, sizeof(value), "FIX_A", 0);
+    char *body = click_form("UADMIN1", "fixorigin_approve", value, reply());
+    http_resp r;
+    /* Forged: another secret, an old timestamp, no signature. */
+    slack_to(&r, "/slack/interactive", body, "another-secret", 0, NULL);
+    ck_assert_int_eq(r.status, 401);
+    http_free(&r);
+    slack_to(&r, "/slack/interactive", body, SECRET, (long long)time(NULL) - 400, NULL);
+    ck_assert_int_eq(r.status, 401);
+    http_free(&r);
+    ss_http(&r, srv.port, "POST", "/slack/interactive", NULL, body, false);
+    ck_assert_int_eq(r.status, 401);
+    http_free(&r);
+    /* The same signed click sent twice: the second is a replay. */
+    long long ts = (long long)time(NULL);
+    slack_to(&r, "/slack/interactive", body, SECRET, ts, NULL);
+    ck_assert_int_eq(r.status, 200);
+    http_free(&r);
+    slack_to(&r, "/slack/interactive", body, SECRET, ts, NULL);
+    ck_assert_int_eq(r.status, 401);
+    ck_assert_msg(strstr(str(r.json, "message"), "replay"), "%s", r.body);
+    http_free(&r);
+    free(body);
+    json_decref(received(1, 60000)); /* the one click's result */
+    ck_assert_uint_eq(clones(), 1);
+
+    /* Bodies that are not a fixorigin click. */
+    static const char *const bad[] = {
+        "payload=%7B%22type%22", /* not JSON */
+        "nothing=1",             /* no payload */
+        "payload=%5B1%2C2%5D",   /* not an object */
+        "payload=%7B%22type%22%3A%22block_actions%22%2C%22actions%22%3A%5B%7B%22action_id%22%3A"
+        "%22fixorigin_approve%22%2C%22value%22%3A%22FIX_A%22%7D%5D%7D", /* no user, bad value */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        slack_to(&r, "/slack/interactive", bad[i], SECRET, 0, NULL);
+        ck_assert_msg(r.status == 400, "case %zu: %ld %s", i, r.status, r.body);
+        http_free(&r);
+    }
+    char *wrong = click_form("UADMIN1", "fixorigin_approve", "FIX_A 123", reply());
+    slack_to(&r, "/slack/interactive", wrong, SECRET, 0, NULL);
+    ck_assert_msg(r.status == 400 && strstr(r.body, "not 'SERVICE PLAN_ID'"), "%s", r.body);
+    http_free(&r);
+    free(wrong);
+    wrong = click_form("UADMIN1", "fixorigin_approve", value, "https://evil.test/x");
+    slack_to(&r, "/slack/interactive", wrong, SECRET, 0, NULL);
+    ck_assert_msg(r.status == 400 && strstr(r.body, "response_url_refused"), "%s", r.body);
+    http_free(&r);
+    free(wrong);
+    /* Another app's button, or another kind of interaction: acknowledged, ignored. */
+    wrong = click_form("UADMIN1", "other_app_button", value, reply());
+    slack_to(&r, "/slack/interactive", wrong, SECRET, 0, NULL);
+    ck_assert_int_eq(r.status, 200);
+    http_free(&r);
+    free(wrong);
+    ss_sleep_ms(500);
+    ck_assert_uint_eq(received_count(), 2);
+    ck_assert_uint_eq(clones(), 1);
+}
+END_TEST
+
+START_TEST(only_a_plan_with_fixes_has_buttons)
+{
+    command("UUSER", "plan OK_A", "Working on `plan OK_A`");
+    json_t *ok = received(0, 60000);
+    ck_assert_ptr_nonnull(ok);
+    ck_assert_ptr_null(button(ok, "fixorigin_approve"));
+    json_decref(ok);
+    command("UUSER", "diagnose FIX_A", "Working on `diagnose FIX_A`");
+    json_t *diagnosis = received(1, 60000);
+    ck_assert_ptr_nonnull(diagnosis);
+    ck_assert_ptr_null(button(diagnosis, "fixorigin_approve"));
+    json_decref(diagnosis);
+}
+END_TEST
+
 START_TEST(slow_api_still_acknowledged_at_once)
 {
     command("UUSER", "diagnose SLOW", "Working on `diagnose SLOW`");
@@ -448,6 +747,11 @@ Suite *serve_slack_suite(void)
     tcase_add_test(tc, reply_urls_outside_the_allow_list_refused);
     tcase_add_test(tc, help_bad_commands_and_retries);
     tcase_add_test(tc, slow_api_still_acknowledged_at_once);
+    tcase_add_test(tc, approve_applies_once_and_edits_the_message);
+    tcase_add_test(tc, cancel_discards_the_plan);
+    tcase_add_test(tc, approve_of_a_stale_plan_writes_nothing_and_offers_the_new_one);
+    tcase_add_test(tc, clicks_are_signed_once_and_read_strictly);
+    tcase_add_test(tc, only_a_plan_with_fixes_has_buttons);
     suite_add_tcase(s, tc);
     return s;
 }

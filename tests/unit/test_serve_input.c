@@ -170,6 +170,83 @@ START_TEST(json_bodies_refused)
 }
 END_TEST
 
+static int interaction(fo_serve_interaction *out, const char *payload)
+{
+    fo_error err;
+    fo_error_clear(&err);
+    return fo_serve_interaction_parse(out, payload, strlen(payload), &err);
+}
+
+#define PLAN64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+START_TEST(button_clicks_read)
+{
+    fo_serve_interaction in;
+    /* Unknown fields anywhere are ignored; the first fixorigin action counts. */
+    ck_assert_int_eq(
+        interaction(&in, "{\"type\":\"block_actions\",\"new_field\":{\"x\":[1]},"
+                         "\"user\":{\"id\":\"U1\",\"name\":\"s\"},\"channel\":{\"id\":\"C9\"},"
+                         "\"response_url\":\"https://hooks.slack.com/actions/T/1/x\","
+                         "\"actions\":[{\"action_id\":\"other\",\"value\":\"x\"},"
+                         "{\"action_id\":\"fixorigin_cancel\",\"value\":\"SVC1 " PLAN64 "\"}]}"),
+        0);
+    ck_assert(in.ours);
+    ck_assert(!in.approve);
+    ck_assert_str_eq(in.user_id, "U1");
+    ck_assert_str_eq(in.channel_id, "C9");
+    ck_assert_str_eq(in.service_id, "SVC1");
+    ck_assert_str_eq(in.plan_id, PLAN64);
+    ck_assert_str_eq(in.response_url, "https://hooks.slack.com/actions/T/1/x");
+    fo_serve_interaction_clear(&in);
+    /* Not ours: another kind of interaction, another app's button. */
+    ck_assert_int_eq(interaction(&in, "{\"type\":\"view_submission\"}"), 0);
+    ck_assert(!in.ours);
+    fo_serve_interaction_clear(&in);
+    ck_assert_int_eq(interaction(&in, "{\"type\":\"block_actions\",\"actions\":[{\"action_id\""
+                                      ":\"approve\"}]}"),
+                     0);
+    ck_assert(!in.ours);
+    fo_serve_interaction_clear(&in);
+}
+END_TEST
+
+START_TEST(button_clicks_refused)
+{
+    static const char *const bad[] = {
+        "",
+        "[]",
+        "{\"type\":\"block_actions\",\"type\":\"block_actions\"}",
+        /* no user */
+        "{\"type\":\"block_actions\",\"response_url\":\"u\",\"actions\":[{\"action_id\":"
+        "\"fixorigin_approve\",\"value\":\"S " PLAN64 "\"}]}",
+        /* a user id that is not one */
+        "{\"type\":\"block_actions\",\"user\":{\"id\":\"U 1\"},\"response_url\":\"u\","
+        "\"actions\":[{\"action_id\":\"fixorigin_approve\",\"value\":\"S " PLAN64 "\"}]}",
+        /* no response_url */
+        "{\"type\":\"block_actions\",\"user\":{\"id\":\"U1\"},\"actions\":[{\"action_id\":"
+        "\"fixorigin_approve\",\"value\":\"S " PLAN64 "\"}]}",
+        /* an action of ours fixorigin does not know */
+        "{\"type\":\"block_actions\",\"user\":{\"id\":\"U1\"},\"response_url\":\"u\","
+        "\"actions\":[{\"action_id\":\"fixorigin_destroy\",\"value\":\"S " PLAN64 "\"}]}",
+        /* values: no plan, a short plan, a bad service, a number */
+        "{\"type\":\"block_actions\",\"user\":{\"id\":\"U1\"},\"response_url\":\"u\","
+        "\"actions\":[{\"action_id\":\"fixorigin_approve\",\"value\":\"S\"}]}",
+        "{\"type\":\"block_actions\",\"user\":{\"id\":\"U1\"},\"response_url\":\"u\","
+        "\"actions\":[{\"action_id\":\"fixorigin_approve\",\"value\":\"S 0123\"}]}",
+        "{\"type\":\"block_actions\",\"user\":{\"id\":\"U1\"},\"response_url\":\"u\","
+        "\"actions\":[{\"action_id\":\"fixorigin_approve\",\"value\":\"a/b " PLAN64 "\"}]}",
+        "{\"type\":\"block_actions\",\"user\":{\"id\":\"U1\"},\"response_url\":\"u\","
+        "\"actions\":[{\"action_id\":\"fixorigin_approve\",\"value\":7}]}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        fo_serve_interaction in;
+        ck_assert_msg(interaction(&in, bad[i]) == FO_EINVAL, "case %zu", i);
+        ck_assert(!in.ours);
+        fo_serve_interaction_clear(&in);
+    }
+}
+END_TEST
+
 Suite *serve_input_suite(void)
 {
     Suite *s = suite_create("serve_input");
@@ -181,6 +258,8 @@ Suite *serve_input_suite(void)
     tcase_add_test(tc, ids_checked);
     tcase_add_test(tc, json_bodies_read);
     tcase_add_test(tc, json_bodies_refused);
+    tcase_add_test(tc, button_clicks_read);
+    tcase_add_test(tc, button_clicks_refused);
     suite_add_tcase(s, tc);
     return s;
 }
