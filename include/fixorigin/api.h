@@ -25,7 +25,7 @@ typedef struct fo_api_request {
     const char *method;       /* "GET", "PUT" */
     const char *url;          /* absolute: base URL, escaped path, query */
     const char *token;        /* the Fastly-Key header's value: a secret */
-    const char *user_agent;   /* "fixorigin/0.1.0" */
+    const char *user_agent;   /* "fixorigin/" FO_VERSION */
     const char *content_type; /* NULL when there is no body */
     const char *body;         /* NULL or the form-encoded body */
     size_t body_len;

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FO_VERSION "0.1.0"
+#include "fixorigin/version.h" /* FO_VERSION, from CMake's project() */
 
 #if defined(__GNUC__) || defined(__clang__)
 #define FO_WARN_UNUSED __attribute__((warn_unused_result))

@@ -1,6 +1,7 @@
 /* What a user reads: `fixorigin --help`, each command's --help (and `fixorigin help CMD`),
  * --version, and the man page: every option a command's help lists is in fixorigin.1, the
- * page renders without a warning, and `make install` (cmake --install) puts it in man1. */
+ * page renders without a warning, and `make install` (cmake --install) puts it in man1 with
+ * the version filled in. (ctest options_reference compares the options both ways.) */
 #include <check.h>
 #include <ctype.h>
 #include <stdio.h>
@@ -143,10 +144,16 @@ START_TEST(install_puts_the_man_page_in_man1)
     snprintf(program, sizeof(program), "%s/bin/fixorigin", prefix);
     bool has_page = stat(page, &st) == 0 && st.st_size > 1000;
     bool has_program = stat(program, &st) == 0;
+    /* The page's header names the version project() says, filled in when it is made. */
+    char *installed = has_page ? read_file(page) : NULL;
+    bool has_version = installed && strstr(installed, "\"fixorigin " FO_VERSION "\"") &&
+                       !strstr(installed, "@PROJECT_VERSION@");
+    free(installed);
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", prefix);
     ck_assert_int_eq(system(cmd), 0);
     ck_assert_msg(has_page, "no %s", page);
+    ck_assert_msg(has_version, "%s does not name fixorigin " FO_VERSION, page);
     ck_assert(has_program);
 }
 END_TEST
