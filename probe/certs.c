@@ -58,6 +58,13 @@ static char *string_of(const ASN1_STRING *s)
     return copy;
 }
 
+/* A name with a NUL inside names nothing: a client's match (X509_check_host) refuses it, and
+ * as C text it would read as its part before the NUL ("www.bank.test\0.evil.test"). */
+static bool has_nul(const ASN1_STRING *s)
+{
+    return memchr(ASN1_STRING_get0_data(s), '\0', (size_t)ASN1_STRING_length(s)) != NULL;
+}
+
 static int add_san(fo_cert_facts *out, char *name, fo_san_type type)
 {
     if (!name)
@@ -82,7 +89,7 @@ static int collect_san(fo_cert_facts *out, X509 *cert)
     GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
     for (int i = 0; names && i < sk_GENERAL_NAME_num(names) && out->san_count < MAX_SAN; i++) {
         const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, i);
-        if (gn->type == GEN_DNS) {
+        if (gn->type == GEN_DNS && !has_nul(gn->d.dNSName)) {
             rc = add_san(out, string_of(gn->d.dNSName), FO_SAN_DNS);
         } else if (gn->type == GEN_IPADD) {
             char text[INET6_ADDRSTRLEN];
@@ -105,7 +112,8 @@ static int collect_aia(fo_cert_facts *out, X509 *cert)
     AUTHORITY_INFO_ACCESS *aia = X509_get_ext_d2i(cert, NID_info_access, NULL, NULL);
     for (int i = 0; aia && i < sk_ACCESS_DESCRIPTION_num(aia); i++) {
         const ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, i);
-        if (OBJ_obj2nid(ad->method) == NID_ad_ca_issuers && ad->location->type == GEN_URI) {
+        if (OBJ_obj2nid(ad->method) == NID_ad_ca_issuers && ad->location->type == GEN_URI &&
+            !has_nul(ad->location->d.uniformResourceIdentifier)) {
             out->aia_issuer_url = string_of(ad->location->d.uniformResourceIdentifier);
             if (!out->aia_issuer_url)
                 rc = FO_ENOMEM;

@@ -139,6 +139,48 @@ START_TEST(utf8_names_stay_readable)
 }
 END_TEST
 
+/* An IA5String holding len bytes of text, NULs and all. */
+static ASN1_IA5STRING *ia5(const char *text, int len)
+{
+    ASN1_IA5STRING *s = ASN1_IA5STRING_new();
+    ck_assert(s && ASN1_STRING_set(s, text, len) == 1);
+    return s;
+}
+
+/* A name or URL with a NUL inside is none: as text it would read as its first part. */
+START_TEST(names_with_a_nul_inside_are_left_out)
+{
+    EVP_PKEY *key = tc_key();
+    X509 *cert = make_cert("www.bank.test", NULL, key, NULL, NULL, NULL, NULL);
+    GENERAL_NAMES *names = GENERAL_NAMES_new();
+    GENERAL_NAME *nul_name = GENERAL_NAME_new(), *good_name = GENERAL_NAME_new();
+    GENERAL_NAME_set0_value(nul_name, GEN_DNS, ia5("www.bank.test\0.evil.test", 24));
+    GENERAL_NAME_set0_value(good_name, GEN_DNS, ia5("origin.test", 11));
+    sk_GENERAL_NAME_push(names, nul_name);
+    sk_GENERAL_NAME_push(names, good_name);
+    ck_assert_int_eq(X509_add1_ext_i2d(cert, NID_subject_alt_name, names, 0, 0), 1);
+    AUTHORITY_INFO_ACCESS *aia = AUTHORITY_INFO_ACCESS_new();
+    ACCESS_DESCRIPTION *ad = ACCESS_DESCRIPTION_new();
+    ASN1_OBJECT_free(ad->method);
+    ad->method = OBJ_nid2obj(NID_ad_ca_issuers);
+    GENERAL_NAME_set0_value(ad->location, GEN_URI, ia5("http://ca.test/\0@evil.test", 26));
+    sk_ACCESS_DESCRIPTION_push(aia, ad);
+    ck_assert_int_eq(X509_add1_ext_i2d(cert, NID_info_access, aia, 0, 0), 1);
+    ck_assert_int_gt(X509_sign(cert, key, EVP_sha256()), 0);
+
+    fo_cert_facts f;
+    ck_assert_int_eq(fo_certs_facts(&f, cert), 0);
+    ck_assert_uint_eq(f.san_count, 1);
+    ck_assert_str_eq(f.san[0], "origin.test");
+    ck_assert_ptr_null(f.aia_issuer_url);
+    fo_certs_facts_clear(&f);
+    AUTHORITY_INFO_ACCESS_free(aia);
+    GENERAL_NAMES_free(names);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+}
+END_TEST
+
 static char *pem_of(X509 *a, X509 *b, const char *prefix)
 {
     X509 *certs[2] = {a, b};
@@ -256,6 +298,7 @@ Suite *probe_certs_suite(void)
     tcase_add_test(tc, ca_facts);
     tcase_add_test(tc, version1_certificate_without_extensions);
     tcase_add_test(tc, utf8_names_stay_readable);
+    tcase_add_test(tc, names_with_a_nul_inside_are_left_out);
     tcase_add_test(tc, pem_text_with_several_certificates);
     tcase_add_test(tc, pem_text_without_a_good_certificate);
     tcase_add_test(tc, certs_parse_reads_pem_and_der);
