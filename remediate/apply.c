@@ -194,13 +194,23 @@ static bool starts_with(const char *s, const char *prefix)
     return s && strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-static bool known_dead(const apply_ctx *a, long number)
+/* A draft whose run is known to be over: one this machine's record names, or the one a run
+ * killed while cloning may have left, while it still looks as that one would (never
+ * commented: the comment of the version it was cloned from, or that run's marker). */
+static bool known_dead(const apply_ctx *a, const fo_version *v)
 {
     for (size_t i = 0; i < a->opts->dead_draft_count; i++) {
-        if (a->opts->dead_drafts[i] == number)
+        if (a->opts->dead_drafts[i] == v->number)
             return true;
     }
-    return false;
+    if (!a->opts->orphan_draft || a->opts->orphan_draft != v->number)
+        return false;
+    const char *comment = v->comment ? v->comment : "";
+    char marker[32];
+    snprintf(marker, sizeof(marker), "(run %.16s,",
+             a->opts->orphan_run_id ? a->opts->orphan_run_id : "");
+    return (a->opts->orphan_comment && strcmp(comment, a->opts->orphan_comment) == 0) ||
+           (a->opts->orphan_run_id && strstr(comment, marker));
 }
 
 /* The first draft in list that may be an earlier writer's ticket ahead of ours: numbered
@@ -218,7 +228,7 @@ static const fo_version *ticket_ahead(const apply_ctx *a, const fo_version_list 
         const fo_version *v = &list->items[i];
         if (v->number <= a->plan->active_version || v->number >= a->draft || v->locked ||
             v->active || starts_with(v->comment, FO_COMMENT_RELEASED) ||
-            starts_with(v->comment, FO_COMMENT_REVIEW) || known_dead(a, v->number))
+            starts_with(v->comment, FO_COMMENT_REVIEW) || known_dead(a, v))
             continue;
         long long made = parse_utc(v->created_at);
         if (made >= 0 && ours >= 0 && made < ours - a->lease_s)

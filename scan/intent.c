@@ -209,12 +209,17 @@ static bool has_run_id(const char *comment, const char *run_id)
 
 /* An earlier run killed while cloning: its draft, if the clone happened, is numbered above
  * the highest version it knew, unlocked, and carries the source version's comment (never
- * commented) or its own run id. Those are over: their run is dead (the lock is ours). */
+ * commented) or its own run id. So may another machine's draft made at the same moment, in
+ * the instant between its clone and its comment: so only a single such draft is taken for
+ * the dead run's, and only as long as it still looks uncommented (the apply checks again at
+ * its ticket, when a live run's draft is commented). With two or more, none is: each counts
+ * as a ticket until its lease ends. */
 static int find_cloned(fo_writer *w, fo_api *api, fo_error *err)
 {
     const fo_intent *in = w->earlier;
     fo_version_list *list = NULL;
     const char *source = NULL;
+    size_t candidates = 0;
     int rc = fo_api_version_list(api, &list, w->service_id, err);
     if (rc != 0) {
         snprintf(w->recovery.message, sizeof(w->recovery.message),
@@ -232,14 +237,24 @@ static int find_cloned(fo_writer *w, fo_api *api, fo_error *err)
         const fo_version *v = &list->items[i];
         const char *comment = v->comment ? v->comment : "";
         if (v->number <= in->highest_before || v->locked || v->active ||
-            !((source && strcmp(comment, source) == 0) || has_run_id(comment, in->run_id)) ||
-            w->dead_count == sizeof(w->dead_drafts) / sizeof(w->dead_drafts[0]))
+            !((source && strcmp(comment, source) == 0) || has_run_id(comment, in->run_id)))
             continue;
-        w->dead_drafts[w->dead_count++] = v->number;
+        candidates++;
+        w->orphan_draft = v->number;
         if (fo_buf_printf(&found, "%s%ld", found.len ? ", " : "", v->number) != 0)
             rc = FO_ENOMEM;
     }
-    if (rc == 0)
+    if (candidates == 1 && source && !(w->orphan_comment = fo_strdup(source)))
+        rc = FO_ENOMEM;
+    if (candidates != 1 || rc != 0)
+        w->orphan_draft = 0;
+    if (rc == 0 && candidates > 1)
+        snprintf(w->recovery.message, sizeof(w->recovery.message),
+                 "run %s was stopped while cloning version %ld: one of drafts %s, never "
+                 "commented, may be what it left, and the others another writer's made at the "
+                 "same time: each counts as a ticket until its lease ends",
+                 in->run_id, in->active_before, found.data);
+    else if (rc == 0)
         snprintf(w->recovery.message, sizeof(w->recovery.message),
                  found.len ? "run %s was stopped while cloning version %ld: draft %s, never "
                              "activated, is what it left"
@@ -337,6 +352,9 @@ void fo_writer_apply_options(fo_writer *w, fo_apply_options *opts)
     opts->journal_ctx = w;
     opts->dead_drafts = w->dead_drafts;
     opts->dead_draft_count = w->dead_count;
+    opts->orphan_draft = w->orphan_draft;
+    opts->orphan_comment = w->orphan_comment;
+    opts->orphan_run_id = w->orphan_draft && w->earlier ? w->earlier->run_id : NULL;
     const char *lease = getenv("FIXORIGIN_TICKET_LEASE_S");
     char *end = NULL;
     long value = lease ? strtol(lease, &end, 10) : 0;
@@ -353,6 +371,8 @@ void fo_writer_end(fo_writer *w)
 {
     fo_scan_lock_release(w->lock);
     fo_intent_free(w->earlier);
+    free(w->orphan_comment);
     w->lock = NULL;
     w->earlier = NULL;
+    w->orphan_comment = NULL;
 }

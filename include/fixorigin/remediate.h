@@ -428,6 +428,13 @@ typedef struct fo_apply_options {
                                 records, with the service's lock held): no tickets */
     size_t dead_draft_count;
     long ticket_lease_s; /* 0: FO_TICKET_LEASE_S */
+    /* A draft an earlier run here may have left while it was killed cloning (its clone
+     * answer never came): no ticket while it still carries orphan_comment (the comment of the
+     * version it was cloned from: never commented) or orphan_run_id's marker. A live run's
+     * draft taken for it is commented by then, and counts. 0: none. */
+    long orphan_draft;
+    const char *orphan_comment;
+    const char *orphan_run_id;
 } fo_apply_options;
 
 typedef enum fo_apply_outcome {

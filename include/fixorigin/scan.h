@@ -137,6 +137,10 @@ typedef struct fo_writer {
     fo_recovery recovery;
     long dead_drafts[8]; /* drafts of this machine's earlier, finished runs */
     size_t dead_count;
+    /* The one draft a run killed while cloning may have left (never commented), or 0: no
+     * ticket while it still looks that way (fo_apply_options.orphan_draft). */
+    long orphan_draft;
+    char *orphan_comment; /* the comment of the version it was cloned from */
 } fo_writer;
 
 /* Takes the service's lock and reads its record. FO_ECONFLICT (another run holds the lock),

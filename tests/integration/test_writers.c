@@ -805,6 +805,82 @@ START_TEST(a_verified_version_is_marked_for_other_machines)
 }
 END_TEST
 
+/* ---- a run killed while cloning ---- */
+
+/* Leaves what a run killed while its clone request was in flight leaves on this machine: a
+ * record in phase "cloning" (run DEADRUN00000, planned against version 1, highest 1). */
+static void write_cloning_record(const char *service)
+{
+    char path[400];
+    snprintf(path, sizeof(path), "%.300s", f.state_dir);
+    mkdir(path, 0700);
+    snprintf(path, sizeof(path), "%.300s/intents", f.state_dir);
+    mkdir(path, 0700);
+    snprintf(path, sizeof(path), "%.300s/intents/%.40s.json", f.state_dir, service);
+    FILE *out = fopen(path, "w");
+    ck_assert_ptr_nonnull(out);
+    fprintf(out,
+            "{\"service_id\":\"%s\",\"run_id\":\"deadrun00000\",\"draft\":0,"
+            "\"active_before\":1,\"highest_before\":1,\"phase\":\"cloning\",\"fixed\":[],"
+            "\"pid\":1,\"host\":\"here\",\"at\":\"2026-01-01T00:00:00Z\"}",
+            service);
+    fclose(out);
+}
+
+static void clone_v1(const char *service)
+{
+    char path[160];
+    snprintf(path, sizeof(path), "/service/%s/version/1/clone", service);
+    json_decref(api(&f.mock, "PUT", path, NULL, 200));
+}
+
+/* The killed run's clone never landed, but another machine's run cloned at that moment: its
+ * draft, not yet commented when this machine's next run looks, is the one draft that could be
+ * the dead run's. By the next run's ticket it is commented (the other run is alive), so it
+ * counts: the next run stands down instead of activating beside it. And with two uncommented
+ * drafts, neither is taken for the dead run's. */
+START_TEST(a_live_draft_is_not_taken_for_a_killed_clone)
+{
+    static const ss_service services[] = {{"ORPH_A", {"hostname_mismatch"}},
+                                          {"ORPH_B", {"hostname_mismatch"}}};
+    start(services, 2, NULL);
+    /* One candidate, commented by its live run while ours clones. */
+    write_cloning_record("ORPH_A");
+    clone_v1("ORPH_A");
+    size_t base = log_lines();
+    add_fault("PUT:/service/ORPH_A/version/1/clone:*:delay=1500");
+    const char *args[12];
+    fix_args(args, "ORPH_A", f.state_dir);
+    ss_proc p;
+    ss_spawn(&p, &f, "fix", args, NULL);
+    /* versions (the record's follow-up), details, pools, tokens: then our clone waits. */
+    ck_assert(wait_lines(base + 4, 30000));
+    json_decref(api(&f.mock, "PUT", "/service/ORPH_A/version/2",
+                    "comment=fixorigin%3A+b0%3A+set+it+%28run+0123456789ab%2C+1+-%3E+2%29", 200));
+    ck_assert_int_eq(ss_wait(&p, 30000), 4);
+    char *out = read_file(p.out);
+    json_t *report = json_loads(out, 0, NULL);
+    ck_assert_msg(report && strstr(str(report, "earlier_run"), "draft 2, never activated"), "%s",
+                  out);
+    ck_assert_msg(strstr(str(json_object_get(report, "apply"), "error"), "draft 2 "), "%s", out);
+    json_decref(report);
+    free(out);
+    ck_assert_int_eq(active_of("ORPH_A"), 1);
+    ck_assert_uint_eq(activations("ORPH_A"), 0);
+
+    /* Two candidates: neither is the dead run's for sure, so both count. */
+    write_cloning_record("ORPH_B");
+    clone_v1("ORPH_B");
+    clone_v1("ORPH_B");
+    report = apply_once("ORPH_B", NULL, 4);
+    ck_assert_msg(strstr(str(report, "earlier_run"), "one of drafts 2, 3"), "%s",
+                  str(report, "earlier_run"));
+    json_decref(report);
+    ck_assert_int_eq(active_of("ORPH_B"), 1);
+    ck_assert_uint_eq(activations("ORPH_B"), 0);
+}
+END_TEST
+
 /* ---- kill -9 ---- */
 
 #define KILL_RUNS 40
@@ -893,6 +969,7 @@ Suite *writers_suite(void)
     tcase_add_test(tc, another_machine_verifies_or_rolls_back_a_killed_activation);
     tcase_add_test(tc, a_verified_version_is_marked_for_other_machines);
     tcase_add_test(tc, another_machine_leaves_a_copy_or_a_reactivation_alone);
+    tcase_add_test(tc, a_live_draft_is_not_taken_for_a_killed_clone);
     suite_add_tcase(s, tc);
     return s;
 }
