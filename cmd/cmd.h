@@ -44,6 +44,17 @@ bool fo_cmd_parse_int(const char *s, long min, long max, long *out);
  * (explicit), a warning naming both goes to stderr. option names the flag in the warning. */
 int fo_cmd_fit_concurrency(long requested, bool explicit, const char *option);
 
+/* ---- secrets.c: core dumps and secrets, for every command ---- */
+
+/* Turns core dumps off (RLIMIT_CORE 0, and PR_SET_DUMPABLE 0, which also keeps other users'
+ * debuggers out) and moves FASTLY_API_TOKEN, FASTLY_API_KEY, FIXORIGIN_SERVE_TOKEN and
+ * SLACK_SIGNING_SECRET out of the environment block the process started with (what
+ * /proc/PID/environ shows), wiping it there; getenv still finds them. main() calls it before
+ * any command. 0, or -1 with a message printed. */
+int fo_cmd_protect_process(void);
+/* Wipes and unsets those variables: a command calls it once it has read what it needs. */
+void fo_cmd_forget_secrets(void);
+
 /* ---- signals.c: SIGINT/SIGTERM/SIGHUP and SIGPIPE for the commands that write ---- */
 
 /* Ignores SIGPIPE and hands SIGINT, SIGTERM and SIGHUP to a thread of their own: the first

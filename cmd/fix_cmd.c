@@ -574,6 +574,7 @@ int fo_cmd_fix(int argc, char **argv)
         code = e.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR;
         goto out;
     }
+    fo_cmd_forget_secrets(); /* read and copied */
     cfg.log = log_api;
     if (fo_api_new(&api, &cfg, &e) != 0) {
         fo_cmd_errorf("%s", e.msg);

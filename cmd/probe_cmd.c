@@ -501,6 +501,7 @@ static int probe_many(fo_prober *prober, const struct probe_args *a)
 
 int fo_cmd_probe(int argc, char **argv)
 {
+    fo_cmd_forget_secrets(); /* a probe needs no token: gone from the environment at once */
     struct probe_args args = {0};
     int code = parse_args(&args, argc, argv);
     if (code >= 0)

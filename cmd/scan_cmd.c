@@ -277,6 +277,7 @@ int fo_cmd_scan(int argc, char **argv)
         code = err.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR;
         goto out;
     }
+    fo_cmd_forget_secrets(); /* read and copied */
     code = FO_EXIT_ERROR;
     if ((a.services_file && fo_scan_list_load(&ids, a.services_file, &err) != 0) ||
         (a.ack_file && fo_scan_acks_load(&acks, a.ack_file, &err) != 0)) {

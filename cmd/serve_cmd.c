@@ -4,13 +4,10 @@
  * lets what is in progress finish and exits 0. */
 #include <errno.h>
 #include <getopt.h>
-#include <openssl/crypto.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 
 #include "cmd.h"
 #include "fixorigin/serve.h"
@@ -245,30 +242,6 @@ static int read_environment(fo_serve_config *cfg)
     return -1;
 }
 
-/* Wipes a secret's value in the environment block itself (what /proc/PID/environ and a
- * core dump show), then drops the variable: serve runs for weeks, its secrets read once. */
-static void forget_env(const char *name)
-{
-    char *value = getenv(name);
-    if (value)
-        OPENSSL_cleanse(value, strlen(value));
-    unsetenv(name);
-}
-
-/* No core dump of a process that holds the Fastly token and serve's secrets, and no other
- * user's debugger attached to it (PR_SET_DUMPABLE 0 does both). Returns 0, or -1 with a
- * message printed. */
-static int no_core_dumps(void)
-{
-    struct rlimit none = {0, 0};
-    if (setrlimit(RLIMIT_CORE, &none) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
-        fo_cmd_errorf("cannot turn off core dumps (they would hold the secrets): %s",
-                      strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
 static void config_clear(fo_serve_config *cfg)
 {
     fo_secret_free(cfg->serve_token);
@@ -287,8 +260,6 @@ int fo_cmd_serve(int argc, char **argv)
     int signal_number = 0;
     memset(&srv, 0, sizeof(srv));
     fo_error_clear(&err);
-    if (no_core_dumps() != 0)
-        return FO_EXIT_ERROR;
     int exit_code = parse_args(&srv.cfg, &state_dir, argc, argv);
     if (exit_code >= 0 || (exit_code = read_environment(&srv.cfg)) >= 0)
         goto out;
@@ -301,11 +272,9 @@ int fo_cmd_serve(int argc, char **argv)
         exit_code = err.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR;
         goto out;
     }
-    /* Read and copied: from here on the secrets live only in memory we wipe. */
-    static const char *const secrets[] = {"FIXORIGIN_SERVE_TOKEN", "SLACK_SIGNING_SECRET",
-                                          "FASTLY_API_TOKEN", "FASTLY_API_KEY"};
-    for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
-        forget_env(secrets[i]);
+    /* Read and copied: from here on the secrets live only in memory we wipe (serve runs for
+     * weeks; core dumps are off since main). */
+    fo_cmd_forget_secrets();
     exit_code = FO_EXIT_ERROR;
     if (fo_prober_new(&srv.prober, srv.cfg.trust_bundle, &err) != 0) {
         fo_cmd_errorf("%s", err.msg);

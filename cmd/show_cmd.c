@@ -428,6 +428,8 @@ int fo_cmd_show_with(int argc, char **argv, const fo_api_transport *transport, F
             fail(&opts, out, err, e.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR, e.msg);
         goto out;
     }
+    if (!transport)
+        fo_cmd_forget_secrets(); /* read and copied (in-process tests keep what they set) */
     cfg.transport = transport;
     transport = NULL; /* fo_api_new takes it over, also when it fails */
     if (fo_api_new(&api, &cfg, &e) != 0) {

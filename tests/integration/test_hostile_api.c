@@ -46,6 +46,7 @@ static struct {
     int nthreads;
     pthread_mutex_t lock;
     int requests;
+    int connections;
     int service_list_requests;
     volatile int stop;
 } hs;
@@ -159,6 +160,7 @@ static void *accept_loop(void *arg)
         if (fd < 0)
             continue;
         pthread_mutex_lock(&hs.lock);
+        hs.connections++;
         if (hs.nthreads < MAX_THREADS &&
             pthread_create(&hs.threads[hs.nthreads], NULL, serve_conn, (void *)(intptr_t)fd) == 0)
             hs.nthreads++;
@@ -343,7 +345,55 @@ typedef struct run_result {
     double ms;
     long max_rss_kb;
     char *output;
+    /* With inspect_runs: the process as /proc showed it once it had connected here. */
+    bool inspected;
+    char secret_found[64]; /* the first secret its environment block still held, or "" */
+    long core_soft, core_hard;
 } run_result;
+
+/* Secrets in every run's environment besides the token: none may stay in the block. */
+#define API_KEY "hostile-key-9b0f3c77d1"
+#define SERVE_TOKEN "hostile-serve-2f8e41a6b5c9"
+#define SLACK_SECRET "hostile-slack-83d1e0c4a7f2"
+static bool inspect_runs;
+
+/* /proc/PID/NAME of the running command, whole and NUL-ended, into text (caller clears). */
+static void read_proc(fo_buf *text, pid_t pid, const char *name)
+{
+    char path[64], buf[4096];
+    size_t n;
+    snprintf(path, sizeof(path), "/proc/%ld/%s", (long)pid, name);
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "%s cannot be read (the suite runs as root)", path);
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        ck_assert_int_eq(fo_buf_append(text, buf, n), 0);
+    fclose(f);
+    ck_assert_int_eq(fo_buf_append(text, "", 0), 0);
+}
+
+/* Reads the running command's environment block and core limit into out. */
+static void inspect(pid_t pid, run_result *out)
+{
+    fo_buf block = {0}, limits = {0};
+    read_proc(&block, pid, "environ");
+    ck_assert_msg(memmem(block.data, block.len, "FASTLY_API_ENDPOINT=", 20),
+                  "an empty environment block");
+    static const char *const secrets[] = {TOKEN, API_KEY, SERVE_TOKEN, SLACK_SECRET};
+    out->secret_found[0] = '\0';
+    for (size_t i = 0; i < 4 && !out->secret_found[0]; i++) {
+        if (memmem(block.data, block.len, secrets[i], strlen(secrets[i])))
+            snprintf(out->secret_found, sizeof(out->secret_found), "%s", secrets[i]);
+    }
+    read_proc(&limits, pid, "limits");
+    const char *core = strstr(limits.data, "Max core file size");
+    ck_assert_ptr_nonnull(core);
+    if (sscanf(core + strlen("Max core file size"), " %ld %ld", &out->core_soft, &out->core_hard) !=
+        2)
+        out->core_soft = out->core_hard = -1; /* "unlimited" */
+    fo_buf_clear(&block);
+    fo_buf_clear(&limits);
+    out->inspected = true;
+}
 
 /* Runs fixorigin with args, the API at the stand-in and the bounds short, killed after
  * limit_s (a failure of the bound, reported by the caller). */
@@ -363,6 +413,9 @@ static void run_fixorigin(run_result *out, const char *const *args, int limit_s)
     const char *env[] = {endpoint,
                          state_env,
                          "FASTLY_API_TOKEN=" TOKEN,
+                         "FASTLY_API_KEY=" API_KEY,
+                         "FIXORIGIN_SERVE_TOKEN=" SERVE_TOKEN,
+                         "SLACK_SIGNING_SECRET=" SLACK_SECRET,
                          "FIXORIGIN_API_DEADLINE_MS=3000",
                          "FIXORIGIN_API_STALL_MS=1000",
                          "FIXORIGIN_API_MAX_PAGES=50",
@@ -375,6 +428,8 @@ static void run_fixorigin(run_result *out, const char *const *args, int limit_s)
     for (int i = 0; args[i] && argc < 31; i++)
         argv[argc++] = args[i];
     argv[argc] = NULL;
+    memset(out, 0, sizeof(*out));
+    int connected = count(&hs.connections);
     double start = fo_now_ms();
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
@@ -395,6 +450,9 @@ static void run_fixorigin(run_result *out, const char *const *args, int limit_s)
         pid_t got = wait4(pid, &status, WNOHANG, &ru);
         if (got == pid)
             break;
+        /* Once it has connected, it has long read its secrets: look at it while it waits. */
+        if (inspect_runs && !out->inspected && count(&hs.connections) > connected)
+            inspect(pid, out);
         if (fo_now_ms() - start > limit_s * 1000.0) {
             kill(pid, SIGKILL);
             wait4(pid, &status, 0, &ru);
@@ -467,6 +525,32 @@ START_TEST(commands_against_an_oversized_body)
 }
 END_TEST
 
+/* Every command, while it waits on a silent API (or, probe, a silent origin): no secret left
+ * in its environment block (what /proc/PID/environ and a core dump show) and no core dump
+ * (RLIMIT_CORE 0; not dumpable, which ptrace and /proc ownership show only to non-root).
+ * Before, only serve did this: a core of `fix --apply` held the Fastly token. */
+START_TEST(no_command_keeps_secrets_in_its_environment_or_a_core)
+{
+    start_hostile(SILENT);
+    char origin[32];
+    snprintf(origin, sizeof(origin), "127.0.0.1:%d", hs.port);
+    const char *const probe[] = {"probe", origin, NULL};
+    const char *const *const runs[] = {commands[0], commands[1], commands[2], commands[3], probe};
+    inspect_runs = true;
+    for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+        run_result r;
+        run_fixorigin(&r, runs[i], 60);
+        ck_assert_msg(r.inspected, "%s %s never connected:\n%s", runs[i][0], runs[i][1], r.output);
+        ck_assert_msg(!r.secret_found[0], "%s %s: /proc/PID/environ still holds %s", runs[i][0],
+                      runs[i][1], r.secret_found);
+        ck_assert_msg(r.core_soft == 0 && r.core_hard == 0, "%s %s: core limit %ld %ld", runs[i][0],
+                      runs[i][1], r.core_soft, r.core_hard);
+        free(r.output);
+    }
+    inspect_runs = false;
+}
+END_TEST
+
 START_TEST(scan_all_against_endless_pages)
 {
     static const hostile_mode modes[] = {SAME_PAGE, NEW_PAGES};
@@ -534,6 +618,7 @@ Suite *hostile_api_suite(void)
     tcase_add_test(tc, commands_against_silence);
     tcase_add_test(tc, commands_against_an_oversized_body);
     tcase_add_test(tc, scan_all_against_endless_pages);
+    tcase_add_test(tc, no_command_keeps_secrets_in_its_environment_or_a_core);
     suite_add_tcase(s, tc);
     return s;
 }

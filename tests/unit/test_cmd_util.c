@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "cmd.h"
 
@@ -166,6 +168,28 @@ START_TEST(wrapped_buffer_flushes_in_steps)
 }
 END_TEST
 
+/* What main() does for every command: no core dump, not dumpable; the secrets still readable
+ * until the command has read them, then gone. (That they leave the environment block the
+ * process started with is seen from outside: hostile_api's no_command_keeps_secrets_...) */
+START_TEST(a_process_keeps_no_core_and_forgets_its_secrets)
+{
+    setenv("FASTLY_API_TOKEN", "token-for-the-test", 1);
+    setenv("SLACK_SIGNING_SECRET", "slack-for-the-test", 1);
+    setenv("FASTLY_API_ENDPOINT", "http://127.0.0.1:1", 1);
+    ck_assert_int_eq(fo_cmd_protect_process(), 0);
+    ck_assert_int_eq(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+    struct rlimit core;
+    ck_assert_int_eq(getrlimit(RLIMIT_CORE, &core), 0);
+    ck_assert_uint_eq(core.rlim_cur, 0);
+    ck_assert_uint_eq(core.rlim_max, 0);
+    ck_assert_str_eq(getenv("FASTLY_API_TOKEN"), "token-for-the-test");
+    fo_cmd_forget_secrets();
+    ck_assert_ptr_null(getenv("FASTLY_API_TOKEN"));
+    ck_assert_ptr_null(getenv("SLACK_SIGNING_SECRET"));
+    ck_assert_str_eq(getenv("FASTLY_API_ENDPOINT"), "http://127.0.0.1:1"); /* not a secret */
+}
+END_TEST
+
 Suite *cmd_util_suite(void)
 {
     Suite *s = suite_create("cmd_util");
@@ -175,6 +199,7 @@ Suite *cmd_util_suite(void)
     tcase_add_test(tc, wrapping_keeps_the_layout);
     tcase_add_test(tc, width_comes_from_the_terminal_or_columns);
     tcase_add_test(tc, wrapped_buffer_flushes_in_steps);
+    tcase_add_test(tc, a_process_keeps_no_core_and_forgets_its_secrets);
     suite_add_tcase(s, tc);
     return s;
 }
