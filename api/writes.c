@@ -128,6 +128,44 @@ static int settle(fo_api *api, int write_rc, int happened, const fo_error *read_
     return FO_EUNKNOWN;
 }
 
+/* A write of one object (a VCL, a snippet, a pool): parse turns an answer, or what is read
+ * back, into the caller's object (called a second time only after the first failed, which
+ * sets nothing); holds says whether an object read back after an unknown
+ * outcome holds the change: 1, 0, or -1 when it cannot be read (read_err says why). */
+typedef struct object_write {
+    int (*parse)(void *ctx, const char *body, size_t len, fo_error *err);
+    int (*holds)(void *ctx, const char *body, size_t len, fo_error *read_err);
+    void *ctx;
+} object_write;
+
+/* PUTs form to path (already escaped) once. When the outcome is unknown (no answer, or one
+ * that cannot be read), GETs the same path and settles on what it holds. */
+static int write_object(fo_api *api, const char *service_id, const char *path, const char *form,
+                        const object_write *w, fo_error *err)
+{
+    fo_api_response resp = {0};
+    bool unknown = false;
+    int rc = send_write(api, service_id, path, form, &resp, &unknown, err);
+    if (rc == 0) {
+        rc = w->parse(w->ctx, resp.body.data, resp.body.len, err);
+        unknown = rc == FO_EPROTO; /* made, but the answer is unreadable */
+    }
+    if (rc != 0 && unknown) {
+        fo_api_response reread = {0};
+        fo_error read_err;
+        fo_error_clear(&read_err);
+        int happened = fo_api_call(api, FO_GET, path, NULL, &reread, NULL, &read_err) != 0
+                           ? -1
+                           : w->holds(w->ctx, reread.body.data, reread.body.len, &read_err);
+        rc = settle(api, rc, happened, &read_err, err);
+        if (rc == 0)
+            rc = w->parse(w->ctx, reread.body.data, reread.body.len, err);
+        fo_api_response_clear(&reread);
+    }
+    fo_api_response_clear(&resp);
+    return rc;
+}
+
 /* A version write: PUT the path; on an unknown outcome, GET the version and
  * ask check whether the change is there. */
 typedef bool (*version_check_fn)(const fo_version *v, const void *want);
@@ -524,40 +562,62 @@ out:
     return rc;
 }
 
+/* A VCL or snippet write: the object's content is the change. */
+typedef struct content_write {
+    const char *content;
+    fo_vcl **vcl; /* one of the two */
+    fo_snippet **snippet;
+} content_write;
+
+static int content_parse(void *ctx, const char *body, size_t len, fo_error *err)
+{
+    content_write *c = ctx;
+    return c->vcl ? fo_api_parse_vcl(c->vcl, body, len, err)
+                  : fo_api_parse_snippet(c->snippet, body, len, err);
+}
+
+static int content_holds(void *ctx, const char *body, size_t len, fo_error *read_err)
+{
+    const content_write *c = ctx;
+    fo_vcl *vcl = NULL;
+    fo_snippet *snippet = NULL;
+    const char *now = NULL;
+    if (c->vcl ? fo_api_parse_vcl(&vcl, body, len, read_err) != 0
+               : fo_api_parse_snippet(&snippet, body, len, read_err) != 0)
+        return -1;
+    now = vcl ? vcl->content : snippet->content;
+    int holds = now && strcmp(now, c->content) == 0;
+    fo_vcl_free(vcl);
+    fo_snippet_free(snippet);
+    return holds;
+}
+
+/* PUT content=... to path (a VCL's or a snippet's) through write_object. */
+static int content_update(fo_api *api, content_write *c, const char *service_id, const fo_buf *path,
+                          int rc, fo_error *err)
+{
+    fo_buf form = {0};
+    const fo_form_field field = {"content", c->content};
+    if (rc == 0 && (!path->data || fo_api_form_encode(&form, &field, 1) != 0))
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+    const object_write w = {content_parse, content_holds, c};
+    if (rc == 0)
+        rc = write_object(api, service_id, path->data, form.data, &w, err);
+    fo_buf_clear(&form);
+    return rc;
+}
+
 int fo_api_vcl_update(fo_api *api, fo_vcl **out, const char *service_id, long version,
                       const char *name, const char *content, fo_error *err)
 {
-    fo_buf path = {0}, form = {0};
-    fo_api_response resp = {0};
-    bool unknown = false;
-    const fo_form_field field = {"content", content ? content : ""};
+    fo_buf path = {0};
+    content_write c = {.content = content ? content : "", .vcl = out};
     int rc = fo_api_check_args(service_id, version, name ? name : "", err);
     if (rc == 0 &&
-        (fo_api_path(&path, "/service/%s/version/%ld/vcl/%s", service_id, version, name) != 0 ||
-         fo_api_form_encode(&form, &field, 1) != 0))
+        fo_api_path(&path, "/service/%s/version/%ld/vcl/%s", service_id, version, name) != 0)
         rc = fo_error_set(err, FO_ENOMEM, "out of memory");
-    if (rc == 0)
-        rc = send_write(api, service_id, path.data, form.data, &resp, &unknown, err);
-    if (rc == 0) {
-        rc = fo_api_parse_vcl(out, resp.body.data, resp.body.len, err);
-        unknown = rc == FO_EPROTO; /* made, but the answer is unreadable */
-    }
-    if (rc != 0 && unknown) {
-        fo_error read_err;
-        fo_error_clear(&read_err);
-        fo_vcl *now = NULL;
-        int read_rc = fo_api_vcl_get(api, &now, service_id, version, name, &read_err);
-        int happened = read_rc != 0 ? -1 : strcmp(now->content, field.value) == 0 ? 1 : 0;
-        rc = settle(api, rc, happened, &read_err, err);
-        if (rc == 0) {
-            *out = now;
-            now = NULL;
-        }
-        fo_vcl_free(now);
-    }
+    rc = content_update(api, &c, service_id, &path, rc, err);
     fo_buf_clear(&path);
-    fo_buf_clear(&form);
-    fo_api_response_clear(&resp);
     return rc;
 }
 
@@ -568,44 +628,17 @@ int fo_api_vcl_update(fo_api *api, fo_vcl **out, const char *service_id, long ve
 static int snippet_write(fo_api *api, fo_snippet **out, const char *service_id, long version,
                          const char *name_or_id, const char *content, fo_error *err)
 {
-    fo_buf path = {0}, form = {0};
-    fo_api_response resp = {0};
-    bool unknown = false;
-    const fo_form_field field = {"content", content ? content : ""};
+    fo_buf path = {0};
+    content_write c = {.content = content ? content : "", .snippet = out};
     int rc =
         fo_api_check_args(service_id, version ? version : 1, name_or_id ? name_or_id : "", err);
     if (rc == 0 &&
-        ((version ? fo_api_path(&path, "/service/%s/version/%ld/snippet/%s", service_id, version,
-                                name_or_id)
-                  : fo_api_path(&path, "/service/%s/snippet/%s", service_id, name_or_id)) != 0 ||
-         fo_api_form_encode(&form, &field, 1) != 0))
+        (version ? fo_api_path(&path, "/service/%s/version/%ld/snippet/%s", service_id, version,
+                               name_or_id)
+                 : fo_api_path(&path, "/service/%s/snippet/%s", service_id, name_or_id)) != 0)
         rc = fo_error_set(err, FO_ENOMEM, "out of memory");
-    if (rc == 0)
-        rc = send_write(api, service_id, path.data, form.data, &resp, &unknown, err);
-    if (rc == 0) {
-        rc = fo_api_parse_snippet(out, resp.body.data, resp.body.len, err);
-        unknown = rc == FO_EPROTO; /* made, but the answer is unreadable */
-    }
-    if (rc != 0 && unknown) {
-        fo_error read_err;
-        fo_error_clear(&read_err);
-        fo_snippet *now = NULL;
-        int read_rc =
-            version ? fo_api_snippet_get(api, &now, service_id, version, name_or_id, &read_err)
-                    : fo_api_dynamic_snippet_get(api, &now, service_id, name_or_id, &read_err);
-        int happened = read_rc != 0                                             ? -1
-                       : now->content && strcmp(now->content, field.value) == 0 ? 1
-                                                                                : 0;
-        rc = settle(api, rc, happened, &read_err, err);
-        if (rc == 0) {
-            *out = now;
-            now = NULL;
-        }
-        fo_snippet_free(now);
-    }
+    rc = content_update(api, &c, service_id, &path, rc, err);
     fo_buf_clear(&path);
-    fo_buf_clear(&form);
-    fo_api_response_clear(&resp);
     return rc;
 }
 
@@ -641,13 +674,31 @@ static const struct {
     {"use_tls", true},
 };
 
+/* A pool write: its changed fields are the change. */
+typedef struct pool_write {
+    fo_pool **out;
+    const fo_backend_change *fields;
+    size_t count;
+} pool_write;
+
+static int pool_parse(void *ctx, const char *body, size_t len, fo_error *err)
+{
+    pool_write *p = ctx;
+    return fo_api_parse_pool(p->out, body, len, err);
+}
+
+static int pool_holds(void *ctx, const char *body, size_t len, fo_error *read_err)
+{
+    const pool_write *p = ctx;
+    (void)read_err;
+    return fo_api_backend_matches(body, len, p->fields, p->count) ? 1 : 0;
+}
+
 int fo_api_pool_update(fo_api *api, fo_pool **out, const char *service_id, long version,
                        const char *name, const fo_backend_change *changes, size_t change_count,
                        fo_error *err)
 {
     fo_buf path = {0}, form = {0};
-    fo_api_response resp = {0}, reread = {0};
-    bool unknown = false;
     fo_backend_change *fields = calloc(change_count ? change_count : 1, sizeof(*fields));
     fo_form_field *form_fields = calloc(change_count ? change_count : 1, sizeof(*form_fields));
     int rc = fo_api_check_args(service_id, version, name ? name : "", err);
@@ -685,29 +736,13 @@ int fo_api_pool_update(fo_api *api, fo_pool **out, const char *service_id, long 
         (fo_api_path(&path, "/service/%s/version/%ld/pool/%s", service_id, version, name) != 0 ||
          fo_api_form_encode(&form, form_fields, change_count) != 0))
         rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+    pool_write p = {out, fields, change_count};
+    const object_write w = {pool_parse, pool_holds, &p};
     if (rc == 0)
-        rc = send_write(api, service_id, path.data, form.data, &resp, &unknown, err);
-    if (rc == 0) {
-        rc = fo_api_parse_pool(out, resp.body.data, resp.body.len, err);
-        unknown = rc == FO_EPROTO;
-    }
-    if (rc != 0 && unknown) {
-        fo_error read_err;
-        fo_error_clear(&read_err);
-        int read_rc = fo_api_get(api, &reread, &read_err, "/service/%s/version/%ld/pool/%s",
-                                 service_id, version, name);
-        int happened = read_rc != 0 ? -1
-                                    : fo_api_backend_matches(reread.body.data, reread.body.len,
-                                                             fields, change_count);
-        rc = settle(api, rc, happened, &read_err, err);
-        if (rc == 0)
-            rc = fo_api_parse_pool(out, reread.body.data, reread.body.len, err);
-    }
+        rc = write_object(api, service_id, path.data, form.data, &w, err);
     if (form.data)
         fo_secret_free(fo_buf_steal(&form)); /* it may carry tls_client_key */
     fo_buf_clear(&path);
-    fo_api_response_clear(&resp);
-    fo_api_response_clear(&reread);
     free(fields);
     free(form_fields);
     return rc;

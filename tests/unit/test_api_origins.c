@@ -124,6 +124,50 @@ START_TEST(writes_as_go_fastly_sends_them)
 }
 END_TEST
 
+/* A snippet or pool write whose answer is lost or unreadable is settled by reading the same
+ * path back, never sent again: the change there (0, the object read back), not there (the
+ * write's error, "nothing changed"), or unreadable (FO_EUNKNOWN). */
+START_TEST(lost_snippet_and_pool_writes_are_read_back)
+{
+    replay_allow_writes(r);
+    fo_snippet *s = NULL;
+    replay_add_failure(r, "PUT", "/service/S/version/5/snippet/backends", FO_ECONNECT, true);
+    replay_add(r, "GET", "/service/S/version/5/snippet/backends", 200,
+               "{\"name\":\"backends\",\"content\":\"new\"}");
+    ck_assert_int_eq(fo_api_snippet_update(api, &s, "S", 5, "backends", "new", &err), 0);
+    ck_assert_str_eq(s->content, "new");
+    fo_snippet_free(s);
+    s = NULL;
+
+    replay_add(r, "PUT", "/service/S/snippet/D1", 200, "{\"snippet_id\":");
+    replay_add(r, "GET", "/service/S/snippet/D1", 200,
+               "{\"snippet_id\":\"D1\",\"content\":\"old\"}");
+    ck_assert_int_eq(fo_api_dynamic_snippet_update(api, &s, "S", "D1", "new", &err), FO_EPROTO);
+    ck_assert_ptr_nonnull(strstr(err.msg, "reading back shows nothing changed"));
+    ck_assert_ptr_null(s);
+
+    const fo_backend_change changes[] = {{"tls_sni_hostname", "www.x.test"}};
+    fo_pool *p = NULL;
+    replay_add_failure(r, "PUT", "/service/S/version/5/pool/lb", FO_ECONNECT, true);
+    replay_add(r, "GET", "/service/S/version/5/pool/lb", 200,
+               "{\"name\":\"lb\",\"tls_sni_hostname\":\"www.x.test\"}");
+    ck_assert_int_eq(fo_api_pool_update(api, &p, "S", 5, "lb", changes, 1, &err), 0);
+    ck_assert_str_eq(p->tls_sni_hostname, "www.x.test");
+    fo_pool_free(p);
+    p = NULL;
+
+    replay_add_failure(r, "PUT", "/service/S/version/6/pool/lb", FO_ECONNECT, true);
+    replay_add(r, "GET", "/service/S/version/6/pool/lb", 404, "{\"msg\":\"Record not found\"}");
+    ck_assert_int_eq(fo_api_pool_update(api, &p, "S", 6, "lb", changes, 1, &err), FO_EUNKNOWN);
+    ck_assert_ptr_nonnull(strstr(err.msg, "whether it was made is unknown"));
+    ck_assert_ptr_null(p);
+    size_t puts = 0;
+    for (size_t i = 0; i < replay_sent_count(r); i++)
+        puts += strcmp(replay_sent_at(r, i)->method, "PUT") == 0;
+    ck_assert_uint_eq(puts, 4); /* each write once */
+}
+END_TEST
+
 Suite *api_origins_suite(void)
 {
     Suite *s = suite_create("api_origins");
@@ -132,6 +176,7 @@ Suite *api_origins_suite(void)
     tcase_add_test(tc, snippets_in_every_spelling);
     tcase_add_test(tc, pools_and_servers_in_every_spelling);
     tcase_add_test(tc, writes_as_go_fastly_sends_them);
+    tcase_add_test(tc, lost_snippet_and_pool_writes_are_read_back);
     suite_add_tcase(s, tc);
     return s;
 }
