@@ -69,19 +69,36 @@ unit_exec_start() {
     sed -n '/^ExecStart=/,/[^\\]$/p' "$1" | sed 's/^ExecStart=//; s/\\$//' | tr '\n' ' '
 }
 
+# wait_started PID WHAT LOG COMMAND...: runs COMMAND every 0.1 s until it succeeds (the
+# program started as PID is ready); dies naming WHAT, with LOG shown, when 30 s pass or PID
+# ends first.
+wait_started() {
+    started_pid=$1 started_what=$2 started_log=$3
+    shift 3
+    tries=0
+    until "$@"; do
+        tries=$((tries + 1))
+        if [ "$tries" -ge 300 ] || ! kill -0 "$started_pid" 2>/dev/null; then
+            cat "$started_log" >&2
+            die "$started_what did not start"
+        fi
+        sleep 0.1
+    done
+}
+
+# wait_serve PID OUT ERR WHAT: waits for the fixorigin serve started as PID to print its
+# listening line to OUT; sets SERVE_URL.
+wait_serve() {
+    wait_started "$1" "$4" "$3" grep -qs 'listening on' "$2"
+    # shellcheck disable=SC2034 # for the caller
+    SERVE_URL=$(sed -n 's/.*listening on //p' "$2")
+}
+
 # start_testbed DIR: serves the testbed origins from DIR; sets TESTBED_PID and MANIFEST.
 start_testbed() {
     "$BUILD/bin/testbed-origins" --dir "$1/testbed" >"$1/testbed.out" 2>"$1/testbed.err" &
     TESTBED_PID=$!
-    tries=0
-    until grep -q '^ready ' "$1/testbed.out" 2>/dev/null; do
-        tries=$((tries + 1))
-        if [ "$tries" -gt 300 ] || ! kill -0 "$TESTBED_PID" 2>/dev/null; then
-            cat "$1/testbed.err" >&2
-            die "testbed-origins did not start"
-        fi
-        sleep 0.1
-    done
+    wait_started "$TESTBED_PID" testbed-origins "$1/testbed.err" grep -qs '^ready ' "$1/testbed.out"
     MANIFEST=$(sed -n 's/^ready //p' "$1/testbed.out")
 }
 
@@ -100,14 +117,7 @@ start_mock() {
     "$BUILD/bin/fastly-mock" --listen 127.0.0.1:0 --state "$1/mock-state.json" \
         --port-file "$1/mock.port" >"$1/mock.out" 2>&1 &
     MOCK_PID=$!
-    tries=0
-    until [ -s "$1/mock.port" ]; do
-        tries=$((tries + 1))
-        if [ "$tries" -ge 300 ] || ! kill -0 "$MOCK_PID" 2>/dev/null; then
-            die "fastly-mock did not start"
-        fi
-        sleep 0.1
-    done
+    wait_started "$MOCK_PID" fastly-mock "$1/mock.out" test -s "$1/mock.port"
     # shellcheck disable=SC2034 # for the caller
     FASTLY_API_ENDPOINT="http://127.0.0.1:$(cat "$1/mock.port")"
 }

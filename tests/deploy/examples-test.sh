@@ -104,16 +104,8 @@ SLACK_SIGNING_SECRET=example-test-signing-secret FASTLY_API_TOKEN=example-test-t
     "$BUILD/bin/fixorigin" serve --listen 127.0.0.1:0 --state-dir "$WORK/var/lib/fixorigin" \
     >"$WORK/serve.out" 2>"$WORK/serve.err" &
 SERVE_PID=$!
-tries=0
-until grep -q 'listening on' "$WORK/serve.out" 2>/dev/null; do
-    tries=$((tries + 1))
-    if [ "$tries" -ge 300 ] || ! kill -0 "$SERVE_PID" 2>/dev/null; then
-        cat "$WORK/serve.err" >&2
-        die "serve did not start"
-    fi
-    sleep 0.1
-done
-url=$(sed -n 's/.*listening on //p' "$WORK/serve.out")
+wait_serve "$SERVE_PID" "$WORK/serve.out" "$WORK/serve.err" serve
+url=$SERVE_URL
 for path in $paths; do
     code=$(curl -s -o "$WORK/slack.json" -w '%{http_code}' -X POST "$url$path")
     if [ "$code" != 401 ] || [ "$(jq -r .error "$WORK/slack.json")" != unauthorized ]; then

@@ -95,16 +95,8 @@ run_image "$@" FIXORIGIN_SERVE_TOKEN="$(printf '%048d' 7)" FASTLY_API_TOKEN=imag
     FASTLY_API_ENDPOINT=http://127.0.0.1:9 "$entry" serve \
     --listen 127.0.0.1:0 >"$WORK/serve.out" 2>"$WORK/serve.err" &
 SERVE_PID=$!
-tries=0
-until grep -q 'listening on' "$WORK/serve.out" 2>/dev/null; do
-    tries=$((tries + 1))
-    if [ "$tries" -ge 300 ] || ! kill -0 "$SERVE_PID" 2>/dev/null; then
-        cat "$WORK/serve.err" >&2
-        die "the image's fixorigin serve did not start"
-    fi
-    sleep 0.1
-done
-url=$(sed -n 's/.*listening on //p' "$WORK/serve.out")
+wait_serve "$SERVE_PID" "$WORK/serve.out" "$WORK/serve.err" "the image's fixorigin serve"
+url=$SERVE_URL
 [ "$(curl -s "$url/healthz" | jq -r .status)" = ok ] || die "the image's serve: /healthz is not ok"
 # $SERVE_PID is the shell running run_image; its one child is the chroot, exec'd into fixorigin.
 kill -TERM "$(pgrep -P "$SERVE_PID")"

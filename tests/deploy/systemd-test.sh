@@ -108,16 +108,8 @@ cmd=$(exec_start fixorigin-serve.service | sed 's/--listen 127.0.0.1:8080/--list
     exec sh -c "exec $cmd"
 ) >"$WORK/serve.out" 2>"$WORK/serve.err" &
 SERVE_PID=$!
-tries=0
-until grep -q 'listening on' "$WORK/serve.out" 2>/dev/null; do
-    tries=$((tries + 1))
-    if [ "$tries" -ge 300 ] || ! kill -0 "$SERVE_PID" 2>/dev/null; then
-        cat "$WORK/serve.err" >&2
-        die "the serve unit's command did not start"
-    fi
-    sleep 0.1
-done
-url=$(sed -n 's/.*listening on //p' "$WORK/serve.out")
+wait_serve "$SERVE_PID" "$WORK/serve.out" "$WORK/serve.err" "the serve unit's command"
+url=$SERVE_URL
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/healthz")" = 200 ] || die "serve: /healthz not 200"
 kill -TERM "$SERVE_PID"
 status=0
