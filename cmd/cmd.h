@@ -1,5 +1,6 @@
-/* cmd/cmd.h: what the fixorigin program's subcommands share: exit codes, argument helpers
- * (args.c). Private to cmd/; what the applications print with is fixorigin/report.h. */
+/* cmd/cmd.h: what the fixorigin program's subcommands share: argument helpers (args.c),
+ * signals. Private to cmd/; what the applications print with, and the exit codes
+ * (FO_EXIT_*, fo_exit_code), are fixorigin/report.h's. */
 #ifndef FO_CMD_H
 #define FO_CMD_H
 
@@ -9,17 +10,6 @@
 
 #include "fixorigin/fo.h"
 #include "fixorigin/report.h"
-
-/* Exit codes: documented in README.md and stable; automation depends on them. */
-enum {
-    FO_EXIT_OK = 0,      /* nothing wrong, or applied and verified */
-    FO_EXIT_ERROR = 1,   /* could not run; nothing activated */
-    FO_EXIT_PROBLEM = 2, /* a problem was found (probe) / fixes planned (plan mode) */
-    FO_EXIT_ROLLED_BACK = 3,
-    FO_EXIT_CONFLICT = 4, /* the service changed under us; safe to retry */
-    FO_EXIT_NEEDS_HUMAN = 5,
-    FO_EXIT_USAGE = 64,
-};
 
 /* A subcommand: argv[0] is the subcommand's name. Returns an exit code. */
 typedef int (*fo_cmd_fn)(int argc, char **argv);

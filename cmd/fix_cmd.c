@@ -594,8 +594,8 @@ int fo_cmd_fix(int argc, char **argv)
             fo_writer_begin(&w, dir, a.service_id, &e) != 0) {
             fo_cmd_errorf("%s", e.msg);
             report.error = e.msg;
-            code = e.code == FO_ECONFLICT ? FO_EXIT_CONFLICT : FO_EXIT_ERROR;
-            report.result = (fo_result)code;
+            report.result = e.code == FO_ECONFLICT ? FO_RESULT_CONFLICT : FO_RESULT_ERROR;
+            code = fo_exit_code(report.result);
             goto report;
         }
         int recovered = fo_writer_recover(&w, api, prober, &e);
@@ -657,7 +657,7 @@ int fo_cmd_fix(int argc, char **argv)
         }
         fputs(hcl, stdout);
         free(hcl);
-        code = fo_remediate_result(plan, NULL);
+        code = fo_exit_code(fo_remediate_result(plan, NULL));
         goto report;
     }
     if (!a.json) {
@@ -693,7 +693,7 @@ int fo_cmd_fix(int argc, char **argv)
         report.applied = applied;
     }
     report.result = fo_remediate_result(plan, applied);
-    code = (int)report.result;
+    code = fo_exit_code(report.result);
     if (applied && !a.json) {
         fo_api_stats stats;
         fo_api_get_stats(api, &stats);

@@ -290,7 +290,7 @@ int fo_cmd_scan(int argc, char **argv)
         char message[sizeof(err.msg) + 48];
         snprintf(message, sizeof(message), "the service listing (--all) failed: %s", err.msg);
         fo_cmd_errorf("--all: %s", err.msg);
-        code = fo_scan_fail(&a.opts, message, fo_now_ms() - began);
+        code = fo_exit_code(fo_scan_fail(&a.opts, message, fo_now_ms() - began));
         goto out;
     }
     a.opts.selected = ids.count;
@@ -302,7 +302,7 @@ int fo_cmd_scan(int argc, char **argv)
         fo_cmd_signals_state("an apply under way may leave a draft active and unverified: its "
                              "record in %s/intents names it, and the next scan finishes it",
                              a.opts.state_dir);
-    code = fo_scan_run(&a.opts, (const char *const *)ids.ids, ids.count);
+    code = fo_exit_code(fo_scan_run(&a.opts, (const char *const *)ids.ids, ids.count));
 out:
     fo_scan_acks_free(&acks);
     fo_scan_list_free(&ids);

@@ -206,7 +206,7 @@ json_t *fo_scan_summary_json(const fo_scan_options *opts, const fo_scan_summary 
                           "shard", opts->shard.count > 0 ? json_string(shard) : json_null(),
                           "results", results, "applied", (json_int_t)summary->applied, "warnings",
                           (json_int_t)summary->warnings, "result", fo_result_name(summary->result),
-                          "exit_code", (int)summary->result, "api", "requests",
+                          "exit_code", fo_exit_code(summary->result), "api", "requests",
                           (json_int_t)summary->requests, "writes", (json_int_t)summary->writes,
                           "elapsed_ms", summary->elapsed_ms);
     if (o && opts->acks)
@@ -250,5 +250,5 @@ void fo_scan_summary_text(FILE *out, const fo_scan_options *opts, const fo_scan_
         fprintf(out, "; %zu warning%s", summary->warnings, summary->warnings == 1 ? "" : "s");
     fprintf(out, "; %u API request%s, %u write%s; exit %d\n", summary->requests,
             summary->requests == 1 ? "" : "s", summary->writes, summary->writes == 1 ? "" : "s",
-            (int)summary->result);
+            fo_exit_code(summary->result));
 }

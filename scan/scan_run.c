@@ -345,7 +345,7 @@ static void print_summary(const fo_scan_options *opts, fo_scan_summary *summary,
     }
 }
 
-int fo_scan_fail(const fo_scan_options *opts, const char *message, double elapsed_ms)
+fo_result fo_scan_fail(const fo_scan_options *opts, const char *message, double elapsed_ms)
 {
     fo_scan_summary summary;
     memset(&summary, 0, sizeof(summary));
@@ -355,10 +355,10 @@ int fo_scan_fail(const fo_scan_options *opts, const char *message, double elapse
     summary.writes = opts->listing.writes;
     summary.elapsed_ms = elapsed_ms;
     print_summary(opts, &summary, NULL);
-    return (int)FO_RESULT_ERROR;
+    return FO_RESULT_ERROR;
 }
 
-int fo_scan_run(const fo_scan_options *given, const char *const *ids, size_t count)
+fo_result fo_scan_run(const fo_scan_options *given, const char *const *ids, size_t count)
 {
     scan_state st;
     fo_error err;
@@ -420,5 +420,5 @@ out:
     pthread_cond_destroy(&st.budget);
     pthread_mutex_destroy(&st.lock);
     fo_api_token_cache_free(token_cache);
-    return (int)st.summary.result;
+    return st.summary.result;
 }

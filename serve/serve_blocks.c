@@ -71,9 +71,9 @@ static void add(json_t *blocks, json_t *block)
         json_array_append_new(blocks, block);
 }
 
-static const char *result_words(int exit_code)
+static const char *result_words(fo_result result)
 {
-    switch (exit_code) {
+    switch (result) {
     case FO_RESULT_OK:
         return ":white_check_mark: nothing to fix";
     case FO_RESULT_PLANNED:
@@ -229,7 +229,7 @@ json_t *fo_serve_slack_message(const fo_serve_command *cmd, const fo_serve_outco
                  fo_serve_action_name(cmd->action), cmd->service_id,
                  outcome->stale       ? "the plan changed"
                  : outcome->terraform ? "not applied (Terraform manages it)"
-                                      : fo_result_name((fo_result)outcome->exit_code));
+                                      : fo_result_name(outcome->result));
         put(&b, "*");
         put(&b, fo_serve_action_name(cmd->action));
         put(&b, "* `");
@@ -250,7 +250,7 @@ json_t *fo_serve_slack_message(const fo_serve_command *cmd, const fo_serve_outco
             put(&b, cmd->service_id);
             put(&b, " --emit terraform` prints it), or start serve with --include-terraform.");
         } else {
-            put(&b, result_words(outcome->exit_code));
+            put(&b, result_words(outcome->result));
         }
         if (plan->terraform) {
             put(&b, "\n:building_construction: Terraform probably manages this service (");

@@ -20,7 +20,7 @@ void fo_serve_work(fo_serve *srv, fo_serve_outcome *out, const fo_serve_command 
     memset(&guard, 0, sizeof(guard));
     memset(out, 0, sizeof(*out));
     fo_error_clear(&out->error);
-    out->exit_code = FO_RESULT_ERROR;
+    out->result = FO_RESULT_ERROR;
     cfg.transport = NULL; /* each client its own libcurl handle */
     if ((out->code = fo_api_new(&api, &cfg, &out->error)) != 0)
         goto out;
@@ -28,7 +28,7 @@ void fo_serve_work(fo_serve *srv, fo_serve_outcome *out, const fo_serve_command 
     if (cmd->action == FO_SERVE_APPLY &&
         (out->code = fo_writer_begin(&guard, srv->state_dir, cmd->service_id, &out->error)) != 0) {
         if (out->code == FO_ECONFLICT)
-            out->exit_code = FO_RESULT_CONFLICT;
+            out->result = FO_RESULT_CONFLICT;
         goto out;
     }
     /* What an earlier run left on this service is finished before planning. */
@@ -49,7 +49,7 @@ void fo_serve_work(fo_serve *srv, fo_serve_outcome *out, const fo_serve_command 
         /* The service, its origins or what can be fixed changed since the plan was shown:
          * nothing is written, the caller gets the new plan to approve. */
         out->stale = true;
-        out->exit_code = FO_RESULT_CONFLICT;
+        out->result = FO_RESULT_CONFLICT;
         goto out;
     }
     if (cmd->action == FO_SERVE_APPLY && out->plan->terraform && !srv->cfg.include_terraform &&
@@ -57,7 +57,7 @@ void fo_serve_work(fo_serve *srv, fo_serve_outcome *out, const fo_serve_command 
         /* The next terraform apply would revert the fix: the HCL is the place to change it,
          * unless the server was told to apply to such services. Nothing is written. */
         out->terraform = true;
-        out->exit_code = fo_remediate_result(out->plan, NULL); /* an fo_result is an exit code */
+        out->result = fo_remediate_result(out->plan, NULL);
         goto out;
     }
     if (cmd->action == FO_SERVE_APPLY) {
@@ -68,7 +68,7 @@ void fo_serve_work(fo_serve *srv, fo_serve_outcome *out, const fo_serve_command 
         if (out->code != 0)
             goto out;
     }
-    out->exit_code = fo_remediate_result(out->plan, out->applied);
+    out->result = fo_remediate_result(out->plan, out->applied);
 out:
     /* A plan (or a stale apply's new plan) with fixes serve may write can be approved. */
     if (out->plan && !out->applied && !out->terraform && cmd->action != FO_SERVE_DIAGNOSE &&
@@ -158,14 +158,14 @@ void fo_serve_outcome_reply(fo_serve_reply *out, const fo_serve_outcome *outcome
         .apply_mode = cmd->action == FO_SERVE_APPLY && !outcome->stale && !outcome->terraform,
         /* A stale apply's answer carries the new plan: its report says what that plan is. */
         .result = outcome->stale || outcome->terraform ? fo_remediate_result(outcome->plan, NULL)
-                                                       : (fo_result)outcome->exit_code,
+                                                       : outcome->result,
         .error = outcome->code != 0 ? outcome->error.msg : NULL,
         .stats = outcome->stats,
     };
     json_t *body = json_object();
     json_object_set_new(body, "service_id", json_string(cmd->service_id));
-    json_object_set_new(body, "result", json_string(fo_result_name((fo_result)outcome->exit_code)));
-    json_object_set_new(body, "exit_code", json_integer(outcome->exit_code));
+    json_object_set_new(body, "result", json_string(fo_result_name(outcome->result)));
+    json_object_set_new(body, "exit_code", json_integer(fo_exit_code(outcome->result)));
     if (cmd->action == FO_SERVE_DIAGNOSE) {
         json_object_set_new(body, "backends", diagnoses_json(outcome->plan));
     } else {

@@ -585,9 +585,10 @@ typedef struct fo_diff_view {
 int fo_remediate_diff_read(fo_diff_view *out, const char *diff_text) FO_WARN_UNUSED;
 void fo_diff_view_clear(fo_diff_view *view);
 
-/* ---- Results and exit codes --------------------------------------------------------------- */
+/* ---- Results ------------------------------------------------------------------------------- */
 
-/* A run's result; the values are fixorigin's exit codes. */
+/* A run's result, in its own numbers (0..5, an index for counting them). The exit code a
+ * result gives is the applications' business: fo_exit_code() in fixorigin/report.h. */
 typedef enum fo_result {
     FO_RESULT_OK = 0,          /* nothing to fix, or applied and verified */
     FO_RESULT_ERROR = 1,       /* could not run, or stopped: nothing activated */
@@ -599,8 +600,9 @@ typedef enum fo_result {
 
 /* "ok", "error", "fixes_planned", "rolled_back", "conflict", "needs_human". */
 const char *fo_result_name(fo_result result);
-/* The more severe of a and b, in the order 1 > 3 > 5 > 4 > 2 > 0 (how several backends, and
- * several services, add up). */
+/* The more severe of a and b, in the order error > rolled_back > needs_human > conflict >
+ * fixes_planned > ok (exit codes 1 > 3 > 5 > 4 > 2 > 0): how several backends, and several
+ * services, add up. */
 fo_result fo_remediate_result_worse(fo_result a, fo_result b);
 /* A run's result: the plan alone (applied NULL: plan mode), or after apply. */
 fo_result fo_remediate_result(const fo_plan *plan, const fo_apply_result *applied);

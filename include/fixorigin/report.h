@@ -15,6 +15,34 @@
 #include "fixorigin/probe.h"
 #include "fixorigin/remediate.h"
 
+/* ---- exit.c ------------------------------------------------------------------------ */
+
+/* The process's exit codes: stable, automation depends on them. README.md and the man page
+ * (EXIT STATUS) document them; a test holds both to this table. */
+typedef enum fo_exit {
+    FO_EXIT_OK = 0,
+    FO_EXIT_ERROR = 1,
+    FO_EXIT_PROBLEM = 2, /* probe: a problem was found; plan mode: fixes planned */
+    FO_EXIT_ROLLED_BACK = 3,
+    FO_EXIT_CONFLICT = 4,
+    FO_EXIT_NEEDS_HUMAN = 5,
+    FO_EXIT_USAGE = 64,
+} fo_exit;
+
+/* One exit code: its number, the run result that exits with it (-1: none) and what it means. */
+typedef struct fo_exit_status {
+    int code;
+    int result;
+    const char *meaning;
+} fo_exit_status;
+
+/* The exit code of a run that ended with result, what every command exits with and every
+ * JSON object's "exit_code". */
+int fo_exit_code(fo_result result);
+
+/* The table of exit codes, in the documentation's order (count: its length). Borrowed. */
+const fo_exit_status *fo_exit_statuses(size_t *count);
+
 /* ---- output.c ---------------------------------------------------------------------- */
 
 /* True when colour should be used on this stream (a terminal, and NO_COLOR unset). */

@@ -200,14 +200,14 @@ typedef struct fo_scan_options {
     fo_apply_stop_fn stop;    /* a signal asked to stop: no new service, applies stop early */
 } fo_scan_options;
 
-/* Works on every service and prints as it goes; returns the exit code (the most severe
- * service's result, 0 for none). */
-int fo_scan_run(const fo_scan_options *opts, const char *const *ids, size_t count);
+/* Works on every service and prints as it goes; returns the most severe service's result
+ * (FO_RESULT_OK for none). */
+fo_result fo_scan_run(const fo_scan_options *opts, const char *const *ids, size_t count);
 
 /* When the run cannot get to its services (the service listing failed): prints the summary
  * anyway, with message as its error (json, ndjson: an "error" object too), so a scheduler
- * always gets its closing line. Returns the exit code (1). */
-int fo_scan_fail(const fo_scan_options *opts, const char *message, double elapsed_ms);
+ * always gets its closing line. Returns FO_RESULT_ERROR. */
+fo_result fo_scan_fail(const fo_scan_options *opts, const char *message, double elapsed_ms);
 
 /* One service's outcome. */
 typedef struct fo_scan_item {

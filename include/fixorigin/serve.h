@@ -281,7 +281,7 @@ typedef struct fo_serve_outcome {
     bool stale;                      /* apply: the fresh plan has another id */
     bool terraform;                  /* apply: refused, Terraform probably manages it */
     bool approvable;    /* the plan has fixes serve would apply: Slack shows Approve/Cancel */
-    int exit_code;      /* what `fixorigin --service` would exit with */
+    fo_result result;   /* what `fixorigin --service` would end with */
     fo_api_stats stats; /* API requests and writes the work spent */
 } fo_serve_outcome;
 

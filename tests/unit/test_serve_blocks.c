@@ -57,7 +57,7 @@ START_TEST(origin_text_is_escaped)
 {
     fo_serve_command cmd = {.action = FO_SERVE_PLAN, .service_id = "SVC0"};
     fo_serve_outcome outcome = {.plan = hostile_plan(1, "Renew it & tell <!here>")};
-    outcome.exit_code = FO_RESULT_NEEDS_HUMAN;
+    outcome.result = FO_RESULT_NEEDS_HUMAN;
     json_t *message = fo_serve_slack_message(&cmd, &outcome, "U1");
     ck_assert_ptr_nonnull(message);
     ck_assert_str_eq(json_string_value(json_object_get(message, "response_type")), "ephemeral");
