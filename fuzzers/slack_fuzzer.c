@@ -5,7 +5,8 @@
  * and the body, computed here on its own (a forged one is never taken); the form's text is read as
  * a command, and a refusal quotes the user's words escaped for mrkdwn (no '<' or '>' to forge a
  * mention or a link, no control character); a response_url is called only when it is a Slack URL or
- * allowed. */
+ * allowed. A button click's payload (serve_input.c's fo_serve_interaction_parse, the form's
+ * "payload" field and the whole input as one) is ours only with valid ids and a response_url. */
 #include <ctype.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -44,13 +45,31 @@ static void command(const char *text)
         abort();
 }
 
+static void interaction(const char *payload, size_t len)
+{
+    fo_serve_interaction in;
+    fo_error err;
+    int rc = fo_serve_interaction_parse(&in, payload, len, &err);
+    if (in.ours && (rc != 0 || !fo_api_service_id_valid(in.user_id) ||
+                    !fo_api_service_id_valid(in.service_id) ||
+                    !fo_serve_plan_id_valid(in.plan_id) || !in.response_url ||
+                    strlen(in.response_url) > FO_SERVE_URL_MAX))
+        abort();
+    if (!in.ours && in.response_url)
+        abort();
+    fo_serve_interaction_clear(&in);
+}
+
 static void form(const char *body, size_t len)
 {
     static const char *const allow[] = {"http://127.0.0.1:8080/"};
-    char *text = NULL, *user = NULL, *url = NULL;
+    char *text = NULL, *user = NULL, *url = NULL, *payload = NULL;
     fo_error err;
     if (fo_serve_form_value(&text, body, len, "text", &err) == 0)
         command(text);
+    if (fo_serve_form_value(&payload, body, len, "payload", &err) == 0 && payload)
+        interaction(payload, strlen(payload));
+    free(payload);
     if (fo_serve_form_value(&user, body, len, "user_id", &err) == 0 && user)
         (void)fo_api_service_id_valid(user);
     if (fo_serve_form_value(&url, body, len, "response_url", &err) == 0 && url &&
@@ -124,6 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (text)
         command(text);
     free(text);
+    interaction((const char *)data, size);
     free(timestamp);
     free(signature);
     return 0;
