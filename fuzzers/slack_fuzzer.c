@@ -50,10 +50,10 @@ static void interaction(const char *payload, size_t len)
     fo_serve_interaction in;
     fo_error err;
     int rc = fo_serve_interaction_parse(&in, payload, len, &err);
-    if (in.ours && (rc != 0 || !fo_api_service_id_valid(in.user_id) ||
-                    !fo_api_service_id_valid(in.service_id) ||
-                    !fo_serve_plan_id_valid(in.plan_id) || !in.response_url ||
-                    strlen(in.response_url) > FO_SERVE_URL_MAX))
+    if (in.ours &&
+        (rc != 0 || !fo_api_service_id_valid(in.user_id) ||
+         !fo_api_service_id_valid(in.service_id) || !fo_serve_plan_id_valid(in.plan_id) ||
+         !in.response_url || strlen(in.response_url) > FO_SERVE_URL_MAX))
         abort();
     if (!in.ours && in.response_url)
         abort();

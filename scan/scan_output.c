@@ -96,6 +96,11 @@ void fo_scan_item_text(FILE *out, const fo_scan_item *item, bool color)
             item->stats.requests == 1 ? "" : "s");
     for (size_t i = 0; plan && i < plan->backend_count; i++)
         backend_line(out, &plan->backends[i]);
+    if (plan && plan->terraform) {
+        fputs("  terraform: probably managed by Terraform (", out);
+        fo_cmd_put_clean(out, plan->terraform);
+        fputs("): the next terraform apply reverts an API fix\n", out);
+    }
     if (item->applied) {
         fprintf(out, "  apply: %s", fo_apply_outcome_name(item->applied->outcome));
         if (item->applied->active_after > 0)

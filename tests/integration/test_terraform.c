@@ -167,8 +167,10 @@ START_TEST(scan_skips_a_terraform_service_unless_told)
     const char *text_args[] = {"scan",  "--service",   "TF",        "--apply", "--only-safe",
                                "--yes", "--state-dir", f.state_dir, NULL};
     ck_assert_int_eq(run(&r, NULL, text_args), 2);
-    ck_assert_msg(strstr(r.out, "1 skipped (Terraform manages them; --include-terraform)"), "%s",
-                  r.out);
+    ck_assert_msg(strstr(r.out, "1 skipped (Terraform manages them; --include-terraform)") &&
+                      strstr(r.out, "  terraform: probably managed by Terraform (the service's "
+                                    "comment says"),
+                  "%s", r.out);
     tb_run_free(&r);
     ck_assert_uint_eq(writes("TF"), 0);
 
