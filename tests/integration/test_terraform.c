@@ -121,7 +121,7 @@ START_TEST(emit_terraform_prints_the_backend_block_and_writes_nothing)
     ck_assert_ptr_null(strstr(r.out, "backend b0")); /* no plan text around it */
     tb_run_free(&r);
     static const struct {
-        const char *args[6];
+        const char *args[8];
         const char *says;
     } bad[] = {
         {{"--service", "TF", "--emit", "hcl"}, "--emit takes terraform, not 'hcl'"},
