@@ -39,4 +39,10 @@ void fo_tls_facts_clear_chain(fo_probe_facts *facts);
 /* Verification callback for SSL_CTX_set_verify: records the error, lets the handshake go on. */
 int fo_tls_verify_callback(int preverify_ok, X509_STORE_CTX *store);
 
+/* The library context for the probe's TLS contexts: OpenSSL's default provider with only the
+ * key decoders a handshake uses, which makes parsing an origin's certificates about half as
+ * costly under OpenSSL 3.0 (libctx.c says why). Set up once; NULL when it cannot be, which
+ * means OpenSSL's default context. Lives as long as the process. */
+OSSL_LIB_CTX *fo_tls_libctx(void);
+
 #endif

@@ -169,7 +169,7 @@ static int make_ctx(SSL_CTX **out, fo_prober *p, const fo_probe_settings *s, fo_
 {
     int rc = 0;
     X509_STORE *store = NULL;
-    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX *ctx = SSL_CTX_new_ex(fo_tls_libctx(), NULL, TLS_client_method());
     if (!ctx)
         return fo_error_set(err, FO_ENOMEM, "cannot make a TLS context");
     SSL_CTX_set_min_proto_version(ctx, version_wire(s->min_tls, TLS1_VERSION));

@@ -6,9 +6,11 @@
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
 #include "probe_certs.h"
+#include "probe_tls.h"
 #include "testcert.h"
 
 Suite *probe_certs_suite(void);
@@ -289,6 +291,63 @@ START_TEST(certs_parse_reads_pem_and_der)
 }
 END_TEST
 
+static EVP_PKEY *rsa_pss_key(void)
+{
+    EVP_PKEY *key = NULL;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA-PSS", NULL);
+    if (ctx && EVP_PKEY_keygen_init(ctx) == 1 && EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 1024) == 1)
+        EVP_PKEY_generate(ctx, &key);
+    EVP_PKEY_CTX_free(ctx);
+    return key;
+}
+
+/* The probe's library context (libctx.c) offers only the default provider's
+ * SubjectPublicKeyInfo decoders: a certificate of every key type an origin may present must
+ * parse there to the key OpenSSL's default context gives, and its signature must verify with
+ * an issuer key from the default context (the trust bundle's). */
+START_TEST(probe_context_decodes_every_key_type)
+{
+    OSSL_LIB_CTX *probe_ctx = fo_tls_libctx();
+    ck_assert_msg(probe_ctx != NULL, "the probe's library context could not be set up");
+    ck_assert_ptr_eq(fo_tls_libctx(), probe_ctx); /* set up once */
+    EVP_PKEY *keys[] = {
+        EVP_EC_gen("P-256"),
+        EVP_EC_gen("P-384"),
+        EVP_RSA_gen(1024),
+        rsa_pss_key(),
+        EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"),
+        EVP_PKEY_Q_keygen(NULL, NULL, "ED448"),
+        EVP_PKEY_Q_keygen(NULL, NULL,
+                          "X25519"), /* no certificate signs with it, but one may carry it */
+    };
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        ck_assert_ptr_nonnull(keys[i]);
+        X509 *cert = make_cert("www.origin.test", "Testbed", keys[i], ca, ca_key, NULL, NULL);
+        unsigned char *der = NULL;
+        int len = i2d_X509(cert, &der);
+        ck_assert_int_gt(len, 0);
+        const unsigned char *p = der;
+        X509 *parsed = X509_new_ex(probe_ctx, NULL);
+        ck_assert_ptr_nonnull(parsed);
+        ck_assert_ptr_nonnull(d2i_X509(&parsed, &p, len));
+        EVP_PKEY *key = X509_get0_pubkey(parsed);
+        ck_assert_msg(key != NULL, "key %zu did not decode", i);
+        ck_assert_int_eq(EVP_PKEY_eq(key, keys[i]), 1);
+        ck_assert_int_eq(EVP_PKEY_get_base_id(key), EVP_PKEY_get_base_id(keys[i]));
+        ck_assert_int_eq(EVP_PKEY_get_bits(key), EVP_PKEY_get_bits(keys[i]));
+        ck_assert_int_eq(X509_verify(parsed, ca_key), 1);
+        fo_cert_facts facts;
+        ck_assert_int_eq(fo_certs_facts(&facts, parsed), 0);
+        ck_assert_int_eq(facts.key_bits, EVP_PKEY_get_bits(keys[i]));
+        fo_certs_facts_clear(&facts);
+        X509_free(parsed);
+        OPENSSL_free(der);
+        X509_free(cert);
+        EVP_PKEY_free(keys[i]);
+    }
+}
+END_TEST
+
 Suite *probe_certs_suite(void)
 {
     Suite *s = suite_create("probe_certs");
@@ -302,6 +361,7 @@ Suite *probe_certs_suite(void)
     tcase_add_test(tc, pem_text_with_several_certificates);
     tcase_add_test(tc, pem_text_without_a_good_certificate);
     tcase_add_test(tc, certs_parse_reads_pem_and_der);
+    tcase_add_test(tc, probe_context_decodes_every_key_type);
     suite_add_tcase(s, tc);
     return s;
 }
