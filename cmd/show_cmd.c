@@ -1,21 +1,18 @@
 /* fixorigin show: a read-only look at a service's versions and every
  * backend's TLS settings, as Fastly holds them. */
+#include <ctype.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fixorigin/api.h"
+#include "fixorigin/probe.h"
 #include "fixorigin/remediate.h"
 #include "cmd.h"
 
 #define SHOW_SCHEMA "fixorigin.show/v1"
-#define MAX_CERTS 32
 
 typedef struct show_opts {
     const char *service_id;
@@ -23,12 +20,6 @@ typedef struct show_opts {
     bool json;
     const char *token_file;
 } show_opts;
-
-/* What a PEM value holds: each certificate's subject and SHA-256. */
-typedef struct cert_summary {
-    char subject[256];
-    char sha256[3 * 32];
-} cert_summary;
 
 static void errorf(FILE *err, const char *fmt, ...) FO_PRINTF(2, 3);
 
@@ -63,37 +54,29 @@ static void usage(FILE *out)
             "exit: 0 shown, 1 the API call failed, 64 usage error\n");
 }
 
-/* Reads every certificate of a PEM value; returns how many, or -1 when the
- * value holds none (then it is shown as unreadable, not silently empty). */
-static int summarize_pem(cert_summary *out, int max, const char *pem)
+/* Reads every certificate of a PEM value with the probe's parser (what the probe and the
+ * planner see is what show prints); NULL when the value holds none or a broken one (then it
+ * is shown as unreadable, not silently empty). */
+static fo_cert_list *read_certs(const char *pem, const char *field)
 {
-    int count = 0;
-    BIO *bio = BIO_new_mem_buf(pem, -1);
-    X509 *cert = NULL;
-    if (!bio)
-        return -1;
-    while (count < max && (cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned int md_len = 0;
-        BIO *name = BIO_new(BIO_s_mem());
-        out[count].subject[0] = '\0';
-        if (name &&
-            X509_NAME_print_ex(name, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
-            int n = BIO_read(name, out[count].subject, (int)sizeof(out[count].subject) - 1);
-            out[count].subject[n > 0 ? n : 0] = '\0';
-        }
-        BIO_free(name);
-        out[count].sha256[0] = '\0';
-        if (X509_digest(cert, EVP_sha256(), md, &md_len) == 1) {
-            for (unsigned int i = 0; i < md_len; i++)
-                snprintf(out[count].sha256 + 3 * i, 4, i + 1 < md_len ? "%02X:" : "%02X", md[i]);
-        }
-        X509_free(cert);
-        count++;
+    fo_cert_list *certs = NULL;
+    fo_error e;
+    if (fo_probe_certs_parse(&certs, pem, strlen(pem), field, &e) != 0)
+        return NULL;
+    return certs;
+}
+
+/* A fingerprint as `openssl x509 -fingerprint -sha256` shows it: "AB:CD:...". */
+static void fingerprint(char out[3 * 32], const fo_cert_facts *cert)
+{
+    size_t n = 0;
+    for (size_t i = 0; cert->sha256[i] && cert->sha256[i + 1] && n + 3 <= 3 * 32; i += 2) {
+        if (n > 0)
+            out[n++] = ':';
+        out[n++] = (char)toupper((unsigned char)cert->sha256[i]);
+        out[n++] = (char)toupper((unsigned char)cert->sha256[i + 1]);
     }
-    ERR_clear_error(); /* the end of the PEM reads as an error */
-    BIO_free(bio);
-    return count > 0 ? count : -1;
+    out[n] = '\0';
 }
 
 static void put_field(FILE *out, const char *label, const char *value)
@@ -108,22 +91,25 @@ static void put_field(FILE *out, const char *label, const char *value)
 
 static void put_certs(FILE *out, const char *label, const char *pem)
 {
-    cert_summary certs[MAX_CERTS];
     if (fo_str_empty(pem)) {
         put_field(out, label, NULL);
         return;
     }
-    int n = summarize_pem(certs, MAX_CERTS, pem);
-    if (n < 0) {
+    fo_cert_list *certs = read_certs(pem, label);
+    if (!certs) {
         fprintf(out, "  %-22sset, but holds no readable PEM certificate (%zu bytes)\n", label,
                 strlen(pem));
         return;
     }
-    for (int i = 0; i < n; i++) {
+    for (size_t i = 0; i < certs->count; i++) {
+        char sha256[3 * 32];
+        fingerprint(sha256, &certs->certs[i]);
         fprintf(out, "  %-22s", i == 0 ? label : "");
-        fo_cmd_put_clean(out, certs[i].subject[0] ? certs[i].subject : "(no subject)");
-        fprintf(out, "\n  %-22s  SHA-256 %s\n", "", certs[i].sha256);
+        fo_cmd_put_clean(out, fo_str_empty(certs->certs[i].subject) ? "(no subject)"
+                                                                    : certs->certs[i].subject);
+        fprintf(out, "\n  %-22s  SHA-256 %s\n", "", sha256);
     }
+    fo_cert_list_free(certs);
 }
 
 static const char *version_state(const fo_version *v)
@@ -253,18 +239,22 @@ static json_t *int_or_null(long n)
     return n >= 0 ? json_integer(n) : json_null();
 }
 
-static json_t *certs_json(const char *pem)
+static json_t *certs_json(const char *pem, const char *field)
 {
-    cert_summary certs[MAX_CERTS];
     if (fo_str_empty(pem))
         return json_null();
     json_t *arr = json_array();
-    int n = summarize_pem(certs, MAX_CERTS, pem);
-    if (n < 0)
+    fo_cert_list *certs = read_certs(pem, field);
+    if (!certs)
         json_array_append_new(arr, json_pack("{s:s}", "error", "no readable PEM certificate"));
-    for (int i = 0; i < n; i++)
-        json_array_append_new(
-            arr, json_pack("{s:s, s:s}", "subject", certs[i].subject, "sha256", certs[i].sha256));
+    for (size_t i = 0; certs && i < certs->count; i++) {
+        char sha256[3 * 32];
+        fingerprint(sha256, &certs->certs[i]);
+        json_array_append_new(arr, json_pack("{s:o, s:s}", "subject",
+                                             fo_cmd_json_string(certs->certs[i].subject), "sha256",
+                                             sha256));
+    }
+    fo_cert_list_free(certs);
     return arr;
 }
 
@@ -279,8 +269,8 @@ static json_t *backend_json(const fo_backend *b, const char *source)
     json_object_set_new(o, "ssl_check_cert", json_boolean(b->ssl_check_cert));
     json_object_set_new(o, "ssl_cert_hostname", fo_cmd_json_string(b->ssl_cert_hostname));
     json_object_set_new(o, "ssl_sni_hostname", fo_cmd_json_string(b->ssl_sni_hostname));
-    json_object_set_new(o, "ssl_ca_cert", certs_json(b->ssl_ca_cert));
-    json_object_set_new(o, "ssl_client_cert", certs_json(b->ssl_client_cert));
+    json_object_set_new(o, "ssl_ca_cert", certs_json(b->ssl_ca_cert, "ssl_ca_cert"));
+    json_object_set_new(o, "ssl_client_cert", certs_json(b->ssl_client_cert, "ssl_client_cert"));
     json_object_set_new(o, "ssl_client_key", json_string(b->ssl_client_key ? "set" : "unset"));
     json_object_set_new(o, "ssl_ciphers", fo_cmd_json_string(b->ssl_ciphers));
     json_object_set_new(o, "min_tls_version", fo_cmd_json_string(b->min_tls_version));
