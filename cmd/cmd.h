@@ -64,6 +64,18 @@ int fo_cmd_probe(int argc, char **argv);
 int fo_cmd_show(int argc, char **argv);
 /* `fixorigin --service ID ...` and `fixorigin fix ...` (cmd/fix_cmd.c). */
 int fo_cmd_fix(int argc, char **argv);
+/* `fixorigin apply FILE`: a plan saved with --plan-out, applied if still current
+ * (cmd/apply_cmd.c), by fix's run with the saved plan's options (fo_cmd_fix_saved). */
+int fo_cmd_apply(int argc, char **argv);
+typedef struct fo_cmd_saved_args {
+    bool json;
+    const char *trust_bundle;
+    const char *token_file;
+    const char *state_dir;
+} fo_cmd_saved_args;
+int fo_cmd_fix_saved(const fo_saved_plan *saved, const fo_cmd_saved_args *args);
+/* Prints a report as indented JSON on stdout (fix_cmd.c). */
+void fo_cmd_print_report(const fo_cmd_report *report);
 /* `fixorigin scan` over many services, `fixorigin serve` for chat bots (cmd/scan_cmd.c,
  * cmd/serve_cmd.c). */
 int fo_cmd_scan(int argc, char **argv);

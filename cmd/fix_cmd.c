@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -40,6 +41,8 @@ static void usage(FILE *out)
         "                              Terraform manages this service (also guessed\n"
         "                              from its comment \"Managed by Terraform\"): the\n"
         "                              plan warns that terraform apply reverts a fix\n"
+        "  --plan-out FILE             save the plan to FILE for 'fixorigin apply FILE'\n"
+        "                              (not with --apply)\n"
         "consent (without these nothing unsafe is written):\n"
         "  --trust-presented-ca[=SHA256]\n"
         "                              trust the self-signed or root CA the origin presents\n"
@@ -86,6 +89,7 @@ enum {
     OPT_STATE_DIR,
     OPT_EMIT,
     OPT_TERRAFORM,
+    OPT_PLAN_OUT,
 };
 
 static const struct option long_options[] = {
@@ -106,6 +110,7 @@ static const struct option long_options[] = {
     {"emit", required_argument, NULL, OPT_EMIT},
     {"terraform", no_argument, NULL, OPT_TERRAFORM},
     {"managed-by-terraform", no_argument, NULL, OPT_TERRAFORM},
+    {"plan-out", required_argument, NULL, OPT_PLAN_OUT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -124,6 +129,9 @@ typedef struct fix_args {
     const char *trust_bundle;
     const char *token_file;
     const char *state_dir;
+    const char *plan_out;       /* --plan-out FILE */
+    const fo_saved_plan *saved; /* `fixorigin apply FILE`: the plan to apply */
+    const char *ca_pem;         /* the saved plan's --ca-file text */
 } fix_args;
 
 #define usage_error(...) fo_cmd_usage_error(NULL, __VA_ARGS__)
@@ -206,6 +214,11 @@ static int parse_args(fix_args *a, int argc, char **argv)
         case OPT_TERRAFORM:
             a->terraform = true;
             break;
+        case OPT_PLAN_OUT:
+            if (fo_str_empty(optarg))
+                return usage_error("--plan-out takes a file name");
+            a->plan_out = optarg;
+            break;
         default:
             return fo_cmd_option_error(NULL, opt, argv);
         }
@@ -221,6 +234,10 @@ static int parse_args(fix_args *a, int argc, char **argv)
     if (a->emit_terraform && (a->apply || a->json))
         return usage_error("--emit terraform prints HCL for you to apply with Terraform: it "
                            "takes neither --apply nor --json; nothing was written");
+    if (a->emit_terraform && a->plan_out)
+        return usage_error("--emit terraform prints HCL, not a plan: not with --plan-out");
+    if (a->apply && a->plan_out)
+        return usage_error("--plan-out saves a plan for 'fixorigin apply FILE': not with --apply");
     if (a->apply && !a->yes && isatty(STDIN_FILENO) != 1)
         return usage_error("--apply needs --yes when stdin is not a terminal; nothing was "
                            "written");
@@ -511,7 +528,7 @@ static bool confirm(const fo_plan *plan)
     return answer[0] == 'y' || answer[0] == 'Y';
 }
 
-static void print_report(const fo_cmd_report *report)
+void fo_cmd_print_report(const fo_cmd_report *report)
 {
     json_t *object = fo_cmd_report_json(report);
     char *text = object ? json_dumps(object, JSON_INDENT(2) | JSON_REAL_PRECISION(12)) : NULL;
@@ -530,9 +547,34 @@ static void log_api(void *ctx, fo_log_level level, const char *msg)
         fo_cmd_errorf("%s", msg);
 }
 
-int fo_cmd_fix(int argc, char **argv)
+/* Saves the plan to --plan-out's file and says so on out, or says why it could not. */
+static int save_plan(FILE *out, const fix_args *a, const fo_plan *plan,
+                     const fo_plan_options *popts)
 {
-    fix_args a;
+    fo_error e;
+    char *text = NULL;
+    int rc = fo_saved_plan_text(&text, plan, popts, a->activate, (int64_t)time(NULL), &e);
+    if (rc == 0)
+        rc = fo_saved_plan_write(a->plan_out, text, &e);
+    free(text);
+    if (rc != 0) {
+        fo_cmd_errorf("%s", e.msg);
+        return rc;
+    }
+    if (!a->json) {
+        fprintf(out, "Saved the plan to ");
+        fo_cmd_put_clean(out, a->plan_out);
+        fprintf(out, "; 'fixorigin apply ");
+        fo_cmd_put_clean(out, a->plan_out);
+        fprintf(out, "' applies it if the service is still as planned.\n");
+    }
+    return 0;
+}
+
+/* The run of `fixorigin --service ID` and of `fixorigin apply FILE` (a->saved). */
+static int run(const fix_args *args)
+{
+    fix_args a = *args;
     fo_api_config cfg;
     fo_error e;
     fo_api *api = NULL;
@@ -543,9 +585,7 @@ int fo_cmd_fix(int argc, char **argv)
     fo_cmd_report report = {0};
     fo_writer w;
     memset(&w, 0, sizeof(w));
-    int code = parse_args(&a, argc, argv);
-    if (code >= 0)
-        return code;
+    int code = FO_EXIT_ERROR;
     out_ctx o = {.out = stdout, .color = !a.json && fo_cmd_use_color(stdout), .quiet = a.json};
     if (!a.json)
         o.out = fo_wrapped_begin(&o.wrap, stdout);
@@ -568,6 +608,7 @@ int fo_cmd_fix(int argc, char **argv)
         }
         fo_cert_list_free(certs);
     }
+    const char *ca_text = a.saved ? a.ca_pem : ca_pem;
     fo_api_config_init(&cfg);
     if (fo_api_config_from_env(&cfg, &token, a.token_file, &e) != 0) {
         fo_cmd_errorf("%s", e.msg);
@@ -616,7 +657,7 @@ int fo_cmd_fix(int argc, char **argv)
     fo_plan_options popts = {
         .consent = {.trust_presented_ca = a.trust_presented_ca,
                     .trust_presented_sha256 = a.trust_presented_sha256,
-                    .ca_file_pem = ca_pem,
+                    .ca_file_pem = ca_text,
                     .accept_cert_hostnames = a.accept,
                     .accept_count = a.accept_count,
                     .allow_downgrade = a.allow_downgrade,
@@ -665,6 +706,24 @@ int fo_cmd_fix(int argc, char **argv)
         print_plan_summary(&o, plan, a.apply);
         fo_wrapped_flush(&o.wrap);
     }
+    if (a.saved && fo_saved_plan_check(a.saved, plan, &e) != 0) {
+        /* As `terraform apply PLAN`: a plan that is no longer current is not applied; the
+         * plan as it stands now is shown (above) for the user to review and save again. */
+        fo_cmd_errorf("the saved plan %.12s is stale: %s; nothing was written; this is the "
+                      "plan now (save it again with --plan-out)",
+                      a.saved->plan_id, e.msg);
+        report.error = e.msg;
+        report.apply_mode = false;
+        report.result = FO_RESULT_CONFLICT;
+        code = FO_EXIT_CONFLICT;
+        goto report;
+    }
+    if (a.plan_out && save_plan(o.out, &a, plan, &popts) != 0) {
+        report.error = "the plan could not be saved";
+        report.result = FO_RESULT_ERROR;
+        code = FO_EXIT_ERROR;
+        goto report;
+    }
     bool interactive = a.apply && !a.yes;
     bool go = a.apply;
     size_t n[5];
@@ -706,7 +765,7 @@ report:
     if (code == FO_EXIT_USAGE)
         goto out;
     if (a.json)
-        print_report(&report);
+        fo_cmd_print_report(&report);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         /* A reader that went away (SIGPIPE is ignored) does not change what was done: the
          * exit code still says it. */
@@ -724,4 +783,42 @@ out:
     fo_secret_free(token);
     free(ca_pem);
     return code;
+}
+
+int fo_cmd_fix(int argc, char **argv)
+{
+    fix_args a;
+    int code = parse_args(&a, argc, argv);
+    return code >= 0 ? code : run(&a);
+}
+
+int fo_cmd_fix_saved(const fo_saved_plan *saved, const fo_cmd_saved_args *args)
+{
+    fix_args a;
+    memset(&a, 0, sizeof(a));
+    if (saved->backend_count > MAX_LIST || saved->accept_count > MAX_LIST) {
+        fo_cmd_errorf("the saved plan names more than %d backends or host names; nothing was "
+                      "written",
+                      MAX_LIST);
+        return FO_EXIT_ERROR;
+    }
+    a.saved = saved;
+    a.service_id = saved->service_id;
+    for (size_t i = 0; i < saved->backend_count; i++)
+        a.backends[a.backend_count++] = saved->backends[i];
+    for (size_t i = 0; i < saved->accept_count; i++)
+        a.accept[a.accept_count++] = saved->accept_cert_hostnames[i];
+    a.trust_presented_ca = saved->trust_presented_ca;
+    a.trust_presented_sha256 = saved->trust_presented_sha256;
+    a.ca_pem = saved->ca_file_pem;
+    a.allow_downgrade = saved->allow_downgrade;
+    a.allow_dynamic_snippet = saved->allow_dynamic_snippet;
+    a.activate = saved->activate;
+    a.terraform = saved->terraform;
+    a.apply = a.yes = true; /* the plan was reviewed: apply does not ask */
+    a.json = args->json;
+    a.trust_bundle = args->trust_bundle;
+    a.token_file = args->token_file;
+    a.state_dir = args->state_dir;
+    return run(&a);
 }

@@ -15,6 +15,7 @@ static const struct subcommand subcommands[] = {
     {"probe", fo_cmd_probe, "name the error Fastly would report for an origin"},
     {"show", fo_cmd_show, "print a service's versions and backends' TLS settings"},
     {"fix", fo_cmd_fix, "plan, prove and --apply the fix (also: fixorigin --service ID)"},
+    {"apply", fo_cmd_apply, "apply a plan saved with --plan-out, if still current"},
     {"scan", fo_cmd_scan, "plan (and --apply --only-safe) many services: schedulers"},
     {"serve", fo_cmd_serve, "an HTTP backend for chat bots: JSON API and Slack command"},
     {NULL, NULL, NULL},

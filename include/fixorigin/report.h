@@ -122,4 +122,67 @@ typedef struct fo_cmd_report {
 /* A new report object (the caller owns the reference), or NULL when out of memory. */
 json_t *fo_cmd_report_json(const fo_cmd_report *report);
 
+/* ---- saved_plan.c: `--plan-out FILE` and `fixorigin apply FILE` --------------------- */
+
+#define FO_SAVED_PLAN_SCHEMA "fixorigin.saved-plan/v1"
+/* A saved plan's file is read only up to this size. */
+#define FO_SAVED_PLAN_MAX_BYTES (4u << 20)
+
+/* One field's change as saved: spelt as fo_change values are (NULL: unset). */
+typedef struct fo_saved_change {
+    char *field;
+    char *from;
+    char *to;
+} fo_saved_change;
+
+/* One backend's fix: the backend's name and where it is defined (fo_origin_source). */
+typedef struct fo_saved_fix {
+    char *backend;
+    char *source;
+    fo_saved_change *changes;
+    size_t change_count;
+} fo_saved_fix;
+
+/* A plan as `--plan-out` saved it: what was planned, and the options to plan it again
+ * with (the consent given then, the --backend filters, --activate). */
+typedef struct fo_saved_plan {
+    char plan_id[65];
+    char *service_id;
+    char *service_name; /* or NULL */
+    long active_version;
+    char *created_at;
+    char **backends; /* --backend filters */
+    size_t backend_count;
+    bool trust_presented_ca;
+    char *trust_presented_sha256; /* or NULL */
+    char *ca_file_pem;            /* --ca-file's text, or NULL */
+    char **accept_cert_hostnames;
+    size_t accept_count;
+    bool allow_downgrade, allow_dynamic_snippet;
+    bool terraform; /* --terraform: the plan warns that terraform apply reverts a fix */
+    fo_activate_mode activate;
+    fo_saved_fix *fixes; /* the plan's allowed fixes, in the plan's order */
+    size_t fix_count;
+} fo_saved_plan;
+
+/* The saved-plan text (JSON, "fixorigin.saved-plan/v1") of plan, made with opts and to be
+ * applied with activate, at now (Unix seconds). Returns 0 and a new string, FO_EINVAL when
+ * the plan cannot be saved (it changes a secret; a name that is not UTF-8), FO_ENOMEM. */
+int fo_saved_plan_text(char **out, const fo_plan *plan, const fo_plan_options *opts,
+                       fo_activate_mode activate, int64_t now, fo_error *err) FO_WARN_UNUSED;
+/* Writes text to path through a temporary file beside it and a rename. 0 or FO_EIO. */
+int fo_saved_plan_write(const char *path, const char *text, fo_error *err) FO_WARN_UNUSED;
+/* Reads a saved plan: untrusted input, read strictly (every key known and present, types and
+ * bounds checked, at most FO_SAVED_PLAN_MAX_BYTES) and its plan id recomputed from its
+ * changes. Returns 0 and a plan the caller frees, FO_EINVAL with what is wrong
+ * ("not a saved plan: ..."), FO_ENOMEM. */
+int fo_saved_plan_parse(fo_saved_plan **out, const char *text, size_t len,
+                        fo_error *err) FO_WARN_UNUSED;
+void fo_saved_plan_free(fo_saved_plan *plan);
+/* Whether fresh (planned now with the saved options) is still the saved plan: the same
+ * active version, the same plan id (so the same changes), each change from the same value.
+ * Returns 0, or FO_ECONFLICT saying what differs. */
+int fo_saved_plan_check(const fo_saved_plan *saved, const fo_plan *fresh,
+                        fo_error *err) FO_WARN_UNUSED;
+
 #endif

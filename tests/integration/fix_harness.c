@@ -106,10 +106,13 @@ static void assert_clean(const char *what, const char *text)
 void fix_run(tb_run *run, json_t **json, const fix_env *f, const char *const *args)
 {
     fx_args a = {.argc = 0};
+    size_t first = 0;
     fx_args_add(&a, fx_bin("fixorigin"));
+    if (args && args[0] && args[0][0] != '-') /* a subcommand: `fixorigin apply FILE` */
+        fx_args_add(&a, args[first++]);
     fx_args_add(&a, "--trust-bundle");
     fx_args_add(&a, fx_tb.trust_bundle);
-    for (size_t i = 0; args && args[i]; i++)
+    for (size_t i = first; args && args[i]; i++)
         fx_args_add(&a, args[i]);
     const char *env[] = {
         f->token_env,         f->endpoint_env,           f->state_env, "FASTLY_API_KEY=",

@@ -43,9 +43,10 @@ void fix_start(fix_env *f, const fx_testbed *tb, const fix_backend *backends, si
 void fix_stop(fix_env *f);
 
 /* Runs `fixorigin --trust-bundle TRUST args...` (args NULL-terminated; the service is
- * given by the caller) with the stand-in's token and URL in the environment, stdin from
- * /dev/null. When json is not NULL, stdout is parsed into *json (NULL when not JSON).
- * Asserts that no sanitizer spoke and that the token appears in no output. */
+ * given by the caller; a first word that is no option is the subcommand, put first) with the
+ * stand-in's token and URL in the environment, stdin from /dev/null. When json is not NULL, stdout
+ * is parsed into *json (NULL when not JSON). Asserts that no sanitizer spoke and that the token
+ * appears in no output. */
 void fix_run(tb_run *run, json_t **json, const fix_env *f, const char *const *args);
 
 /* The state the stand-in wrote last (its --write-state file), parsed; caller decrefs. */

@@ -120,6 +120,37 @@ START_TEST(fix_reports_match_their_schema)
 }
 END_TEST
 
+START_TEST(saved_plans_match_their_schema)
+{
+    static const struct {
+        const char *service, *consent;
+        int exit_code;
+    } cases[] = {{"FIX_A", NULL, 2}, {"CONSENT_A", "--trust-presented-ca", 2}, {"OK_A", NULL, 0}};
+    char path[300];
+    snprintf(path, sizeof(path), "%s/saved-plan.json", f.dir);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        tb_run run;
+        const char *args[] = {"--service", cases[i].service, "--plan-out",
+                              path,        cases[i].consent, NULL};
+        int code = ss_fixorigin(&run, &f, args, NULL, RUN_MS);
+        ck_assert_msg(code == cases[i].exit_code, "%s: exit %d: %s", cases[i].service, code,
+                      run.err);
+        tb_run_free(&run);
+        char *text = NULL;
+        fo_error e;
+        ck_assert_int_eq(fo_read_file(&text, path, 1 << 22, &e), 0);
+        assert_valid("saved-plan.json", text, false, cases[i].service);
+        free(text);
+    }
+    /* apply --json: a report */
+    tb_run run;
+    const char *apply[] = {"apply", path, "--json", NULL};
+    ck_assert_int_eq(ss_fixorigin(&run, &f, apply, NULL, RUN_MS), 0);
+    assert_valid("report.json", run.out, false, "apply OK_A");
+    tb_run_free(&run);
+}
+END_TEST
+
 START_TEST(scan_json_and_ndjson_match_their_schemas)
 {
     tb_run run;
@@ -247,6 +278,7 @@ Suite *contracts_suite(void)
     tcase_add_test(tc, probe_output_matches_its_schema);
     tcase_add_test(tc, a_probe_that_cannot_run_prints_an_error_object);
     tcase_add_test(tc, fix_reports_match_their_schema);
+    tcase_add_test(tc, saved_plans_match_their_schema);
     tcase_add_test(tc, scan_json_and_ndjson_match_their_schemas);
     tcase_add_test(tc, show_and_its_error_object_match_their_schema);
     tcase_add_test(tc, a_failed_scan_listing_matches_the_scan_schema);

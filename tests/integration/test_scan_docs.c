@@ -15,7 +15,7 @@
 
 Suite *scan_docs_suite(void);
 
-static const char *const commands[] = {"fix", "probe", "show", "scan", "serve"};
+static const char *const commands[] = {"fix", "apply", "probe", "show", "scan", "serve"};
 
 static void run(tb_run *r, const char *a, const char *b, const char *c)
 {

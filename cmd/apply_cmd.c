@@ -1,0 +1,108 @@
+/* `fixorigin apply FILE`: applies a plan saved by `fixorigin --service ID --plan-out FILE`,
+ * as `terraform apply PLAN` does: only while it is still current. The file is read strictly
+ * (fo_saved_plan_parse); the run is fix's own (fo_cmd_fix_saved), with the saved options, the
+ * service's lock, the intent record and the fresh plan checked against the saved one. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "fixorigin/report.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: fixorigin apply FILE [options]\n"
+                 "\n"
+                 "Applies a plan saved by 'fixorigin --service ID --plan-out FILE' as it was\n"
+                 "reviewed: it plans the service again with the options the plan was made with,\n"
+                 "and applies only when the active version, the plan id and every change are\n"
+                 "still the saved ones. Otherwise nothing is written, the plan as it is now is\n"
+                 "shown and the exit code is 4. It does not ask: the plan was reviewed.\n"
+                 "\n"
+                 "  --json                      print one " FO_REPORT_SCHEMA " object\n"
+                 "  --trust-bundle FILE         as for fixorigin --service\n"
+                 "  --token-file FILE           as for fixorigin --service\n"
+                 "  --state-dir DIR             as for fixorigin --service\n"
+                 "  -h, --help                  this help\n"
+                 "\n"
+                 "exit: as fixorigin --service --apply; 1 also for a file that is not a saved\n"
+                 "      plan (edited, damaged, or too large); 4 when the plan is stale\n");
+}
+
+enum { OPT_JSON = 256, OPT_TRUST_BUNDLE, OPT_TOKEN_FILE, OPT_STATE_DIR };
+
+static const struct option long_options[] = {
+    {"json", no_argument, NULL, OPT_JSON},
+    {"trust-bundle", required_argument, NULL, OPT_TRUST_BUNDLE},
+    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+    {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* Returns -1 when the arguments are good, else the exit code. */
+static int parse_args(fo_cmd_saved_args *a, const char **path, int argc, char **argv)
+{
+    memset(a, 0, sizeof(*a));
+    opterr = 0;
+    optind = 1;
+    int opt;
+    while ((opt = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
+        switch (opt) {
+        case 'h':
+            usage(stdout);
+            return FO_EXIT_OK;
+        case OPT_JSON:
+            a->json = true;
+            break;
+        case OPT_TRUST_BUNDLE:
+            a->trust_bundle = optarg;
+            break;
+        case OPT_TOKEN_FILE:
+            a->token_file = optarg;
+            break;
+        case OPT_STATE_DIR:
+            a->state_dir = optarg;
+            break;
+        default:
+            return fo_cmd_option_error("apply", opt, argv);
+        }
+    }
+    if (optind >= argc)
+        return fo_cmd_usage_error("apply", "apply takes the saved plan's file");
+    if (optind + 1 < argc)
+        return fo_cmd_usage_error("apply", "unexpected argument '%s'", argv[optind + 1]);
+    *path = argv[optind];
+    a->trust_bundle = fo_cmd_trust_bundle(a->trust_bundle);
+    return -1;
+}
+
+int fo_cmd_apply(int argc, char **argv)
+{
+    fo_cmd_saved_args a;
+    const char *path = NULL;
+    fo_error e;
+    char *text = NULL;
+    fo_saved_plan *saved = NULL;
+    int code = parse_args(&a, &path, argc, argv);
+    if (code >= 0)
+        return code;
+    if (fo_read_file(&text, path, FO_SAVED_PLAN_MAX_BYTES, &e) != 0 ||
+        fo_saved_plan_parse(&saved, text, strlen(text), &e) != 0) {
+        char msg[sizeof(e.msg) + 200];
+        snprintf(msg, sizeof(msg), "%.190s: %s", path, e.msg);
+        fo_cmd_errorf("%s; nothing was written", msg);
+        if (a.json) { /* the report says why, with no service */
+            fo_cmd_report report = {.result = FO_RESULT_ERROR, .error = msg, .apply_mode = true};
+            fo_cmd_print_report(&report);
+        }
+        code = FO_EXIT_ERROR;
+        goto out;
+    }
+    code = fo_cmd_fix_saved(saved, &a);
+out:
+    fo_saved_plan_free(saved);
+    free(text);
+    return code;
+}
