@@ -39,7 +39,8 @@ static void usage(FILE *out)
             "  POST /v1/diagnose {\"service_id\"}            each backend's diagnosis\n"
             "  POST /v1/plan {\"service_id\"}                the report and its plan_id\n"
             "  POST /v1/apply {\"service_id\",\"plan_id\"}     applies when the plan is current,\n"
-            "                                              else 409 with the new plan\n"
+            "                                              else 409 with the new plan; the\n"
+            "                                              plan id's first 12 digits will do\n"
             "  POST /slack/command                         diagnose|plan|apply, signed by Slack\n"
             "  POST /slack/interactive                     a plan's Approve/Cancel buttons\n"
             "  GET  /healthz\n"
@@ -280,6 +281,10 @@ int fo_cmd_serve(int argc, char **argv)
         fo_cmd_errorf("%s", err.msg);
         goto out;
     }
+    if (fo_serve_plans_new(&srv.plans) != 0) {
+        fo_cmd_errorf("out of memory");
+        goto out;
+    }
     /* Every thread started from here on inherits the blocked signals: only sigwait below
      * sees them. A client that goes away must not kill the server with SIGPIPE. */
     sigemptyset(&stop_signals);
@@ -310,6 +315,7 @@ out:
     fo_serve_http_stop(http, srv.cfg.grace_ms);
     fo_serve_slack_stop(srv.slack);
     fo_prober_free(srv.prober);
+    fo_serve_plans_free(srv.plans);
     fo_secret_free(srv.fastly_token);
     config_clear(&srv.cfg);
     return exit_code;

@@ -22,15 +22,26 @@ const char *fo_serve_action_name(fo_serve_action action)
     }
 }
 
-bool fo_serve_plan_id_valid(const char *id)
+static bool lower_hex(const char *id, size_t min, size_t max)
 {
-    if (!id || strlen(id) != 64)
+    size_t len = id ? strlen(id) : 0;
+    if (len < min || len > max)
         return false;
-    for (size_t i = 0; i < 64; i++) {
+    for (size_t i = 0; i < len; i++) {
         if (!isdigit((unsigned char)id[i]) && !(id[i] >= 'a' && id[i] <= 'f'))
             return false;
     }
     return true;
+}
+
+bool fo_serve_plan_id_valid(const char *id)
+{
+    return lower_hex(id, 64, 64);
+}
+
+bool fo_serve_plan_ref_valid(const char *id)
+{
+    return lower_hex(id, FO_SERVE_PLAN_ID_SHORT, 64);
 }
 
 static int hex_value(char c)
@@ -138,9 +149,10 @@ int fo_serve_command_parse(fo_serve_command *out, const char *text, fo_error *er
         return fo_error_set(err, FO_EINVAL, "'%.40s' is not a service id", words[1]);
     strcpy(out->service_id, words[1]);
     if (out->action == FO_SERVE_APPLY) {
-        if (!fo_serve_plan_id_valid(words[2]))
+        if (!fo_serve_plan_ref_valid(words[2]))
             return fo_error_set(err, FO_EINVAL,
-                                "'%.70s' is not a plan id (64 hex digits from 'plan')", words[2]);
+                                "'%.70s' is not a plan id (the 12 or 64 hex digits from 'plan')",
+                                words[2]);
         strcpy(out->plan_id, words[2]);
     }
     return 0;
@@ -166,8 +178,9 @@ int fo_serve_json_parse(fo_serve_command *out, fo_serve_action action, const cha
         rc = fo_error_set(err, FO_EINVAL, "\"service_id\" is not a service id");
     } else if (action == FO_SERVE_APPLY && !plan) {
         rc = fo_error_set(err, FO_EINVAL, "the body needs \"plan_id\" (from /v1/plan)");
-    } else if (action == FO_SERVE_APPLY && !fo_serve_plan_id_valid(plan)) {
-        rc = fo_error_set(err, FO_EINVAL, "\"plan_id\" is not a plan id (64 hex digits)");
+    } else if (action == FO_SERVE_APPLY && !fo_serve_plan_ref_valid(plan)) {
+        rc = fo_error_set(err, FO_EINVAL,
+                          "\"plan_id\" is not a plan id (the 12 or 64 hex digits from /v1/plan)");
     } else {
         strcpy(out->service_id, service);
         if (action == FO_SERVE_APPLY)

@@ -65,7 +65,8 @@ static const char HELP[] =
     "*fixorigin* finds out why Fastly cannot reach an origin over TLS and fixes the service.\n"
     "`diagnose <service>`: what Fastly sees at each backend\n"
     "`plan <service>`: the smallest fix, proven, with its plan id\n"
-    "`apply <service> <plan_id>`: applies that plan if it is still current (allowed users)";
+    "`apply <service> <plan_id>`: applies that plan (its whole id or first 12 digits) if it is "
+    "still current (allowed users)";
 
 static void ephemeral(fo_serve_reply *out, const char *text)
 {

@@ -6,6 +6,7 @@
 #include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fixorigin/report.h"
 #include "fixorigin/remediate.h"
@@ -17,10 +18,18 @@ void fo_serve_work(fo_serve *srv, fo_serve_outcome *out, const fo_serve_command 
     fo_api *api = NULL;
     fo_writer guard;
     fo_api_config cfg = srv->api;
+    char plan_id[65] = "";
     memset(&guard, 0, sizeof(guard));
     memset(out, 0, sizeof(*out));
     fo_error_clear(&out->error);
     out->result = FO_RESULT_ERROR;
+    /* A short id names one of the plans handed out, or the work does not start. */
+    if (cmd->action == FO_SERVE_APPLY &&
+        (out->code = fo_serve_plans_resolve(srv->plans, plan_id, cmd->service_id, cmd->plan_id,
+                                            (long long)time(NULL), &out->error)) != 0) {
+        out->error_id = out->code == FO_ENOTFOUND ? "unknown_plan_id" : "ambiguous_plan_id";
+        return;
+    }
     cfg.transport = NULL; /* each client its own libcurl handle */
     if ((out->code = fo_api_new(&api, &cfg, &out->error)) != 0)
         goto out;
@@ -45,7 +54,7 @@ void fo_serve_work(fo_serve *srv, fo_serve_outcome *out, const fo_serve_command 
             fo_writer_check_active(&guard, &out->plan, api, srv->prober, &popts, &out->error);
     if (out->code != 0)
         goto out;
-    if (cmd->action == FO_SERVE_APPLY && strcmp(out->plan->plan_id, cmd->plan_id) != 0) {
+    if (cmd->action == FO_SERVE_APPLY && strcmp(out->plan->plan_id, plan_id) != 0) {
         /* The service, its origins or what can be fixed changed since the plan was shown:
          * nothing is written, the caller gets the new plan to approve. */
         out->stale = true;
@@ -76,6 +85,9 @@ out:
         for (size_t i = 0; i < out->plan->backend_count; i++)
             out->approvable = out->approvable || out->plan->backends[i].status == FO_BACKEND_FIX;
     }
+    /* A plan handed out (a plan, or a stale apply's new plan) may be approved by its short id. */
+    if (out->plan && (cmd->action == FO_SERVE_PLAN || out->stale))
+        fo_serve_plans_add(srv->plans, cmd->service_id, out->plan->plan_id, (long long)time(NULL));
     if (api)
         fo_api_get_stats(api, &out->stats);
     fo_writer_end(&guard);
@@ -148,6 +160,8 @@ void fo_serve_outcome_reply(fo_serve_reply *out, const fo_serve_outcome *outcome
     const char *id = NULL;
     if (!outcome->plan) {
         unsigned status = failure_status(outcome->code, &id);
+        if (outcome->error_id) /* a plan id that names no plan, or more than one */
+            id = outcome->error_id;
         fo_serve_reply_error(out, status, id, "%s", outcome->error.msg);
         return;
     }

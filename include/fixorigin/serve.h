@@ -183,11 +183,15 @@ const char *fo_serve_action_name(fo_serve_action action);
 typedef struct fo_serve_command {
     fo_serve_action action;
     char service_id[FO_API_ID_MAX + 1];
-    char plan_id[65]; /* apply only */
+    char plan_id[65]; /* apply only: the whole id, or a short one (fo_serve_plan_ref_valid) */
 } fo_serve_command;
 
 /* 64 lowercase hex digits, as fo_remediate_plan_id writes them. */
 bool fo_serve_plan_id_valid(const char *id);
+/* The digits of a short plan id, as text shows it ("plan 1a2b3c4d5e6f: ..."). */
+#define FO_SERVE_PLAN_ID_SHORT 12
+/* A plan id or a short one: FO_SERVE_PLAN_ID_SHORT to 64 lowercase hex digits. */
+bool fo_serve_plan_ref_valid(const char *id);
 
 /* The decoded value of key in an application/x-www-form-urlencoded body: 0 and a new
  * string in *out, or *out NULL when the key is absent; FO_EINVAL (bad %-escape or a NUL),
@@ -225,6 +229,28 @@ int fo_serve_interaction_parse(fo_serve_interaction *out, const char *payload, s
                                fo_error *err) FO_WARN_UNUSED;
 void fo_serve_interaction_clear(fo_serve_interaction *in);
 
+/* ---- serve_plans.c: the plans handed out, for short ids ----------------------------- */
+
+#define FO_SERVE_PLANS_MAX 512
+#define FO_SERVE_PLAN_TTL_S (24 * 3600)
+
+typedef struct fo_serve_plans fo_serve_plans;
+
+/* 0 or FO_ENOMEM. */
+int fo_serve_plans_new(fo_serve_plans **out) FO_WARN_UNUSED;
+void fo_serve_plans_free(fo_serve_plans *plans);
+/* Records a plan handed out at now (Unix seconds); the oldest is forgotten past
+ * FO_SERVE_PLANS_MAX. Thread-safe; plans NULL does nothing. */
+void fo_serve_plans_add(fo_serve_plans *plans, const char *service_id, const char *plan_id,
+                        long long now);
+/* The whole plan id for id: a whole id as it is; a short one when exactly one pending plan
+ * (of any service, made less than FO_SERVE_PLAN_TTL_S ago) starts with it and it is a plan of
+ * service_id. Returns 0, FO_EINVAL (not a plan id; ambiguous: several plans start with it)
+ * or FO_ENOTFOUND (no pending plan has it; it is another service's), each with a message
+ * for the user. Thread-safe. */
+int fo_serve_plans_resolve(fo_serve_plans *plans, char out[65], const char *service_id,
+                           const char *id, long long now, fo_error *err) FO_WARN_UNUSED;
+
 /* ---- The server ------------------------------------------------------------------- */
 
 /* serve's settings: flags, and the environment for secrets (never a flag: `ps` shows
@@ -259,6 +285,7 @@ typedef struct fo_serve {
     char state_dir[FO_SCAN_PATH_MAX];
     fo_prober *prober; /* shared: thread-safe */
     fo_serve_slack *slack;
+    fo_serve_plans *plans; /* the plans handed out (short ids); NULL: whole ids only */
 } fo_serve;
 
 /* ---- serve_routes.c ---------------------------------------------------------------- */
@@ -280,9 +307,10 @@ typedef struct fo_serve_outcome {
     struct fo_apply_result *applied; /* apply, when the plan id still matched */
     bool stale;                      /* apply: the fresh plan has another id */
     bool terraform;                  /* apply: refused, Terraform probably manages it */
-    bool approvable;    /* the plan has fixes serve would apply: Slack shows Approve/Cancel */
-    fo_result result;   /* what `fixorigin --service` would end with */
-    fo_api_stats stats; /* API requests and writes the work spent */
+    bool approvable;      /* the plan has fixes serve would apply: Slack shows Approve/Cancel */
+    const char *error_id; /* the JSON API's error id when the work did not run, or NULL */
+    fo_result result;     /* what `fixorigin --service` would end with */
+    fo_api_stats stats;   /* API requests and writes the work spent */
 } fo_serve_outcome;
 
 /* Plans the service (a fresh details read and probes) and, for apply, applies the plan's

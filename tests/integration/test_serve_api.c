@@ -30,6 +30,12 @@ static const ss_service services[] = {
     {"OK_A", {"healthy"}},
     {"SLOW", {"healthy"}},
     {"CONSENT_A", {"self_signed_certificate"}},
+    /* Two services whose plans (version 1, nothing to fix) share their first 12 hex digits:
+     * "3af00720a0a3", found by a birthday search over the 48-bit prefix of
+     * SHA-256("fixorigin plan v1\0" SERVICE "\0" "1\0") (Brent's cycle finding, ~9 million
+     * hashes); the test asserts the shared prefix, so a change to the plan id shows. */
+    {"S17bbc1588df1", {"healthy"}},
+    {"Sbb30a1f14e18", {"healthy"}},
 };
 
 static const char *const faults[] = {"--fail", "GET:/service/SLOW/details:*:delay=4000", NULL};
@@ -240,6 +246,69 @@ START_TEST(apply_only_a_current_plan)
                      "nothing");
     json_decref(refused);
     ck_assert_uint_eq(ss_log_count(&f, "PUT", "/service/CONSENT_A/version/*/clone"), 0);
+}
+END_TEST
+
+/* Applies service's plan by id; asserts the status and returns the answer. */
+static json_t *apply_by(const char *service, const char *plan_id, long expect)
+{
+    char body[200];
+    snprintf(body, sizeof(body), "{\"service_id\":\"%s\",\"plan_id\":\"%s\"}", service, plan_id);
+    return post("/v1/apply", body, expect);
+}
+
+START_TEST(a_short_plan_id_names_one_pending_plan)
+{
+    /* Not handed out yet: unknown, nothing read. */
+    json_t *unknown = apply_by("FIX_A", "0123456789ab", 404);
+    ck_assert_str_eq(str(unknown, "error"), "unknown_plan_id");
+    ck_assert_ptr_nonnull(strstr(str(unknown, "message"), "no pending plan has the id "
+                                                          "0123456789ab"));
+    json_decref(unknown);
+    ck_assert_uint_eq(ss_log_count(&f, "GET", "/service/FIX_A/details"), 0);
+
+    json_t *plan = post("/v1/plan", "{\"service_id\":\"FIX_A\"}", 200);
+    char short_id[13];
+    snprintf(short_id, sizeof(short_id), "%.12s", str(plan, "plan_id"));
+    json_decref(plan);
+    /* Another service's plan id is not this service's. */
+    json_t *foreign = apply_by("OK_A", short_id, 404);
+    ck_assert_str_eq(str(foreign, "error"), "unknown_plan_id");
+    ck_assert_ptr_nonnull(strstr(str(foreign, "message"), "is a plan of service FIX_A, not of "
+                                                          "OK_A"));
+    json_decref(foreign);
+    /* The 12 digits the text shows apply the plan. */
+    json_t *applied = apply_by("FIX_A", short_id, 200);
+    ck_assert_str_eq(str(applied, "result"), "ok");
+    ck_assert_str_eq(str(json_object_get(json_object_get(applied, "report"), "apply"), "outcome"),
+                     "verified");
+    json_decref(applied);
+    /* Once applied, the plan is stale like any other: 409 with the new plan. */
+    json_t *again = apply_by("FIX_A", short_id, 409);
+    ck_assert_str_eq(str(again, "error"), "stale_plan");
+    json_decref(again);
+    ck_assert_uint_eq(ss_log_count(&f, "PUT", "/service/FIX_A/version/*/clone"), 1);
+
+    /* Two pending plans that start alike: ambiguous, nothing read; the whole id still works. */
+    json_t *first = post("/v1/plan", "{\"service_id\":\"S17bbc1588df1\"}", 200);
+    json_t *second = post("/v1/plan", "{\"service_id\":\"Sbb30a1f14e18\"}", 200);
+    ck_assert_int_eq(strncmp(str(first, "plan_id"), "3af00720a0a3", 12), 0);
+    ck_assert_int_eq(strncmp(str(second, "plan_id"), "3af00720a0a3", 12), 0);
+    size_t reads = ss_log_count(&f, "GET", "/service/S17bbc1588df1/details");
+    json_t *ambiguous = apply_by("S17bbc1588df1", "3af00720a0a3", 400);
+    ck_assert_str_eq(str(ambiguous, "error"), "ambiguous_plan_id");
+    ck_assert_str_eq(str(ambiguous, "message"),
+                     "the plan id 3af00720a0a3 is ambiguous: 2 pending plans start with it; give "
+                     "more digits or the whole 64-digit id");
+    json_decref(ambiguous);
+    ck_assert_uint_eq(ss_log_count(&f, "GET", "/service/S17bbc1588df1/details"), reads);
+    char longer[20];
+    snprintf(longer, sizeof(longer), "%.13s", str(first, "plan_id"));
+    json_t *done = apply_by("S17bbc1588df1", longer, 200);
+    ck_assert_str_eq(str(done, "result"), "ok");
+    json_decref(done);
+    json_decref(first);
+    json_decref(second);
 }
 END_TEST
 
@@ -790,6 +859,7 @@ Suite *serve_api_suite(void)
     tcase_add_test(tc, healthz_and_bearer_tokens);
     tcase_add_test(tc, diagnose_and_plan);
     tcase_add_test(tc, apply_only_a_current_plan);
+    tcase_add_test(tc, a_short_plan_id_names_one_pending_plan);
     tcase_add_test(tc, bad_bodies);
     tcase_add_test(tc, slow_api_blocks_no_one_else);
     tcase_add_test(tc, sigterm_lets_a_request_finish);

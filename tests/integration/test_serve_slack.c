@@ -25,6 +25,9 @@ static const ss_service services[] = {
     {"FIX_A", {"hostname_mismatch"}},
     {"OK_A", {"healthy"}},
     {"SLOW", {"healthy"}},
+    /* Their plans share the first 12 hex digits, 3af00720a0a3 (see test_serve_api.c). */
+    {"S17bbc1588df1", {"healthy"}},
+    {"Sbb30a1f14e18", {"healthy"}},
 };
 static const char *const faults[] = {"--fail", "GET:/service/SLOW/details:*:delay=4000", NULL};
 
@@ -312,6 +315,58 @@ START_TEST(apply_refused_for_other_users_and_stale_plans)
     ck_assert_uint_eq(received_count(), 1);
     ck_assert_uint_eq(ss_log_count(&f, "PUT", "*"), 0);
     ck_assert_uint_eq(ss_log_count(&f, "PUT", "/service/*/version/*/*"), 0);
+}
+END_TEST
+
+/* The 12 hex digits the text shows name a pending plan; unknown and ambiguous ones are
+ * answered clearly and nothing runs. */
+START_TEST(a_short_plan_id_is_accepted_or_refused_clearly)
+{
+    command("UADMIN1", "apply FIX_A 0123456789ab", "Working on `apply FIX_A`");
+    json_t *answer = received(0, 60000);
+    ck_assert_ptr_nonnull(answer);
+    char *text = message_text(answer);
+    ck_assert_msg(strstr(text, "Could not apply `FIX_A`: no pending plan has the id "
+                               "0123456789ab"),
+                  "%s", text);
+    free(text);
+    json_decref(answer);
+
+    command("UUSER", "plan FIX_A", "Working on `plan FIX_A`");
+    json_t *plan = received(1, 60000);
+    ck_assert_ptr_nonnull(plan);
+    text = message_text(plan);
+    const char *id_at = strstr(text, "Plan id `");
+    ck_assert_ptr_nonnull(id_at);
+    char apply[128];
+    snprintf(apply, sizeof(apply), "apply FIX_A %.12s", id_at + 9);
+    free(text);
+    json_decref(plan);
+    command("UADMIN1", apply, "Working on `apply FIX_A`");
+    json_t *done = received(2, 60000);
+    ck_assert_ptr_nonnull(done);
+    text = message_text(done);
+    ck_assert_msg(strstr(text, "*Apply:* verified; active version 2"), "%s", text);
+    free(text);
+    json_decref(done);
+
+    command("UUSER", "plan S17bbc1588df1", "Working on");
+    json_decref(received(3, 60000));
+    command("UUSER", "plan Sbb30a1f14e18", "Working on");
+    json_decref(received(4, 60000));
+    command("UADMIN1", "apply Sbb30a1f14e18 3af00720a0a3", "Working on");
+    answer = received(5, 60000);
+    ck_assert_ptr_nonnull(answer);
+    text = message_text(answer);
+    ck_assert_msg(strstr(text, "the plan id 3af00720a0a3 is ambiguous: 2 pending plans start "
+                               "with it"),
+                  "%s", text);
+    free(text);
+    json_decref(answer);
+    /* Too short to be a plan id: refused at once. */
+    command("UADMIN1", "apply FIX_A 3af00720a0a", "is not a plan id (the 12 or 64 hex digits");
+    ck_assert_uint_eq(ss_log_count(&f, "GET", "/service/Sbb30a1f14e18/details"), 1);
+    ck_assert_uint_eq(ss_log_count(&f, "PUT", "/service/*/version/*/clone"), 1);
 }
 END_TEST
 
@@ -743,6 +798,7 @@ Suite *serve_slack_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, plan_then_apply_by_an_allowed_user);
     tcase_add_test(tc, apply_refused_for_other_users_and_stale_plans);
+    tcase_add_test(tc, a_short_plan_id_is_accepted_or_refused_clearly);
     tcase_add_test(tc, signatures_checked);
     tcase_add_test(tc, reply_urls_outside_the_allow_list_refused);
     tcase_add_test(tc, help_bad_commands_and_retries);
