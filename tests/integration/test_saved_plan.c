@@ -309,6 +309,8 @@ START_TEST(usage_errors)
         {{"--service", FIX_SERVICE, "--apply", "--yes", "--plan-out", "p.json"},
          "--plan-out saves a plan for 'fixorigin apply FILE': not with --apply"},
         {{"--service", FIX_SERVICE, "--plan-out"}, "option '--plan-out' needs a value"},
+        {{"--service", FIX_SERVICE, "--emit", "terraform", "--plan-out", "p.json"},
+         "--emit terraform prints HCL, not a plan: not with --plan-out"},
         {{"apply"}, "apply takes the saved plan's file"},
         {{"apply", "a.json", "b.json"}, "unexpected argument 'b.json'"},
         {{"apply", "a.json", "--apply"}, "unknown option '--apply'"},
