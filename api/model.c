@@ -134,20 +134,17 @@ static int expect(const json_t *v, json_type type, const char *what, fo_error *e
 
 static void backend_clear(fo_backend *b)
 {
-    free(b->name);
-    free(b->address);
-    free(b->ssl_cert_hostname);
-    free(b->ssl_sni_hostname);
-    free(b->ssl_hostname);
-    free(b->ssl_ca_cert);
-    free(b->ssl_client_cert);
-    fo_secret_free(b->ssl_client_key);
-    free(b->ssl_ciphers);
-    free(b->min_tls_version);
-    free(b->max_tls_version);
-    free(b->override_host);
-    free(b->shield);
-    free(b->comment);
+    size_t count;
+    const fo_backend_field *fields = fo_backend_fields(&count);
+    for (size_t i = 0; i < count; i++) {
+        if (fields[i].slot != FO_SLOT_STRING)
+            continue;
+        char **text = fo_backend_text_slot(b, &fields[i]);
+        if (fields[i].kind == FO_FIELD_SECRET)
+            fo_secret_free(*text);
+        else
+            free(*text);
+    }
     memset(b, 0, sizeof(*b));
 }
 
@@ -159,36 +156,42 @@ void fo_backend_free(fo_backend *b)
     free(b);
 }
 
+/* One field into b, by its slot (backend_fields.c): absent numbers read as -1, absent flags as
+ * the field says. */
+static void read_field(reader *r, fo_backend *b, const json_t *obj, const fo_backend_field *f)
+{
+    switch (f->slot) {
+    case FO_SLOT_STRING:
+        *fo_backend_text_slot(b, f) = rd_str(r, obj, f->name);
+        break;
+    case FO_SLOT_LONG:
+        *fo_backend_long_slot(b, f) = rd_int(r, obj, f->name, -1);
+        break;
+    case FO_SLOT_BOOL:
+        *fo_backend_bool_slot(b, f) = rd_bool(r, obj, f->name, f->absent != 0);
+        break;
+    case FO_SLOT_TRISTATE: {
+        const json_t *v = json_object_get(obj, f->name);
+        *fo_backend_tristate_slot(b, f) = !v || json_is_null(v)             ? f->absent
+                                          : rd_bool(r, obj, f->name, false) ? 1
+                                                                            : 0;
+        break;
+    }
+    case FO_SLOT_NONE:
+        break;
+    }
+}
+
 static int read_backend(fo_backend *b, const json_t *obj, fo_error *err)
 {
     reader r = {.what = "backend"};
     int rc = expect(obj, JSON_OBJECT, "backend", err);
     if (rc != 0)
         return rc;
-    b->name = rd_str(&r, obj, "name");
-    b->address = rd_str(&r, obj, "address");
-    b->port = rd_int(&r, obj, "port", -1);
-    b->use_ssl = rd_bool(&r, obj, "use_ssl", false);
-    b->ssl_check_cert = rd_bool(&r, obj, "ssl_check_cert", true);
-    b->ssl_cert_hostname = rd_str(&r, obj, "ssl_cert_hostname");
-    b->ssl_sni_hostname = rd_str(&r, obj, "ssl_sni_hostname");
-    b->ssl_hostname = rd_str(&r, obj, "ssl_hostname");
-    b->ssl_ca_cert = rd_str(&r, obj, "ssl_ca_cert");
-    b->ssl_client_cert = rd_str(&r, obj, "ssl_client_cert");
-    b->ssl_client_key = rd_str(&r, obj, "ssl_client_key");
-    b->ssl_ciphers = rd_str(&r, obj, "ssl_ciphers");
-    b->min_tls_version = rd_str(&r, obj, "min_tls_version");
-    b->max_tls_version = rd_str(&r, obj, "max_tls_version");
-    b->override_host = rd_str(&r, obj, "override_host");
-    b->connect_timeout = rd_int(&r, obj, "connect_timeout", -1);
-    const json_t *prefer_ipv6 = json_object_get(obj, "prefer_ipv6");
-    b->prefer_ipv6 = !prefer_ipv6 || json_is_null(prefer_ipv6) ? -1
-                     : rd_bool(&r, obj, "prefer_ipv6", false)  ? 1
-                                                               : 0;
-    b->first_byte_timeout = rd_int(&r, obj, "first_byte_timeout", -1);
-    b->between_bytes_timeout = rd_int(&r, obj, "between_bytes_timeout", -1);
-    b->shield = rd_str(&r, obj, "shield");
-    b->comment = rd_str(&r, obj, "comment");
+    size_t count;
+    const fo_backend_field *fields = fo_backend_fields(&count);
+    for (size_t i = 0; i < count; i++)
+        read_field(&r, b, obj, &fields[i]);
     if (!r.bad_field && !r.nomem && !b->name)
         mark_bad(&r, "name");
     return reader_result(&r, err);

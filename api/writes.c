@@ -388,61 +388,6 @@ int fo_api_version_clone(fo_api *api, fo_version **out, const char *service_id, 
 
 /* ---- backends ---- */
 
-typedef enum field_type { FIELD_STR, FIELD_INT, FIELD_BOOL } field_type;
-
-/* The backend form fields go-fastly sends, and how each is spelt. */
-static const struct backend_field {
-    const char *name;
-    field_type type;
-} backend_fields[] = {
-    {"address", FIELD_STR},
-    {"auto_loadbalance", FIELD_BOOL},
-    {"between_bytes_timeout", FIELD_INT},
-    {"comment", FIELD_STR},
-    {"connect_timeout", FIELD_INT},
-    {"error_threshold", FIELD_INT},
-    {"first_byte_timeout", FIELD_INT},
-    {"healthcheck", FIELD_STR},
-    {"ipv4", FIELD_STR},
-    {"ipv6", FIELD_STR},
-    {"keepalive_time", FIELD_INT},
-    {"max_conn", FIELD_INT},
-    {"max_lifetime", FIELD_INT},
-    {"max_tls_version", FIELD_STR},
-    {"max_use", FIELD_INT},
-    {"min_tls_version", FIELD_STR},
-    {"name", FIELD_STR},
-    {"override_host", FIELD_STR},
-    {"port", FIELD_INT},
-    {"prefer_ipv6", FIELD_BOOL},
-    {"request_condition", FIELD_STR},
-    {"share_key", FIELD_STR},
-    {"shield", FIELD_STR},
-    {"ssl_ca_cert", FIELD_STR},
-    {"ssl_cert_hostname", FIELD_STR},
-    {"ssl_check_cert", FIELD_BOOL},
-    {"ssl_ciphers", FIELD_STR},
-    {"ssl_client_cert", FIELD_STR},
-    {"ssl_client_key", FIELD_STR},
-    {"ssl_hostname", FIELD_STR},
-    {"ssl_sni_hostname", FIELD_STR},
-    {"tcp_keepalive_enable", FIELD_BOOL},
-    {"tcp_keepalive_interval", FIELD_INT},
-    {"tcp_keepalive_probes", FIELD_INT},
-    {"tcp_keepalive_time", FIELD_INT},
-    {"use_ssl", FIELD_BOOL},
-    {"weight", FIELD_INT},
-};
-
-static const struct backend_field *find_field(const char *name)
-{
-    for (size_t i = 0; i < sizeof(backend_fields) / sizeof(backend_fields[0]); i++) {
-        if (strcmp(backend_fields[i].name, name) == 0)
-            return &backend_fields[i];
-    }
-    return NULL;
-}
-
 static bool is_digits(const char *s)
 {
     return *s && strspn(s, "0123456789") == strlen(s) && strlen(s) <= 9;
@@ -460,7 +405,8 @@ static int prepare_changes(fo_backend_change *fields, const fo_backend_change *c
         return fo_error_set(err, FO_EINVAL, "a backend update needs at least one change");
     for (size_t i = 0; i < count; i++) {
         const char *value = changes[i].value;
-        const struct backend_field *f = changes[i].field ? find_field(changes[i].field) : NULL;
+        /* The form takes every field Fastly has (backend_fields.c), spelt as go-fastly does. */
+        const fo_backend_field *f = fo_backend_field_find(changes[i].field);
         if (!f)
             return fo_error_set(err, FO_EINVAL, "'%s' is not a backend field",
                                 changes[i].field ? changes[i].field : "(null)");
@@ -470,7 +416,7 @@ static int prepare_changes(fo_backend_change *fields, const fo_backend_change *c
         }
         fields[i].field = f->name;
         fields[i].value = value;
-        if (f->type == FIELD_BOOL && value) {
+        if (f->kind == FO_FIELD_BOOL && value) {
             if (strcmp(value, "1") == 0 || strcmp(value, "true") == 0)
                 fields[i].value = "1";
             else if (strcmp(value, "0") == 0 || strcmp(value, "false") == 0)
@@ -479,7 +425,7 @@ static int prepare_changes(fo_backend_change *fields, const fo_backend_change *c
                 return fo_error_set(err, FO_EINVAL, "backend field '%s' takes true or false",
                                     f->name);
         }
-        if (f->type == FIELD_INT && value && !is_digits(value))
+        if (f->kind == FO_FIELD_NUMBER && value && !is_digits(value))
             return fo_error_set(err, FO_EINVAL, "backend field '%s' takes a number", f->name);
         if (strcmp(f->name, "name") == 0) {
             if (fo_str_empty(value))

@@ -119,12 +119,36 @@ static const char *version_state(const fo_version *v)
     return v->locked ? "locked" : "draft";
 }
 
-static void put_timeout(FILE *out, const char *label, long ms)
+/* One backend field's line, by its kind and slot (api/backend_fields.c). */
+static void put_backend_field(FILE *out, const fo_backend *b, const fo_backend_field *f)
 {
-    if (ms < 0)
-        fprintf(out, "  %-22s(unset)\n", label);
-    else
-        fprintf(out, "  %-22s%ld ms\n", label, ms);
+    switch (f->slot) {
+    case FO_SLOT_STRING: {
+        const char *text = fo_backend_text(b, f);
+        if (f->kind == FO_FIELD_PEM)
+            put_certs(out, f->name, text);
+        else if (f->kind == FO_FIELD_SECRET) /* a secret: only whether there is one */
+            fprintf(out, "  %-22s%s\n", f->name, text ? "set" : "unset");
+        else
+            put_field(out, f->name, text);
+        break;
+    }
+    case FO_SLOT_LONG: {
+        long n = fo_backend_long(b, f);
+        if (n < 0)
+            fprintf(out, "  %-22s(unset)\n", f->name);
+        else
+            fprintf(out, "  %-22s%ld%s%s\n", f->name, n, f->unit ? " " : "",
+                    f->unit ? f->unit : "");
+        break;
+    }
+    case FO_SLOT_BOOL:
+        put_field(out, f->name, fo_backend_bool(b, f) ? "yes" : "no");
+        break;
+    case FO_SLOT_TRISTATE:
+    case FO_SLOT_NONE:
+        break;
+    }
 }
 
 static void print_backend_text(FILE *out, const fo_backend *b, const char *source);
@@ -201,34 +225,18 @@ static void print_text(FILE *out, const fo_service *s, const fo_version_config *
 
 static void print_backend_text(FILE *out, const fo_backend *b, const char *source)
 {
-    {
-        char port[24];
-        snprintf(port, sizeof(port), "%ld", b->port);
-        fputs("\nbackend ", out);
-        fo_cmd_put_clean(out, b->name);
-        if (source) {
-            fputs(" in ", out);
-            fo_cmd_put_clean(out, source);
-        }
-        fputc('\n', out);
-        put_field(out, "address", b->address);
-        put_field(out, "port", b->port >= 0 ? port : NULL);
-        put_field(out, "use_ssl", b->use_ssl ? "yes" : "no");
-        put_field(out, "ssl_check_cert", b->ssl_check_cert ? "yes" : "no");
-        put_field(out, "ssl_cert_hostname", b->ssl_cert_hostname);
-        put_field(out, "ssl_sni_hostname", b->ssl_sni_hostname);
-        put_certs(out, "ssl_ca_cert", b->ssl_ca_cert);
-        put_certs(out, "ssl_client_cert", b->ssl_client_cert);
-        /* The key is a secret: only whether there is one. */
-        fprintf(out, "  %-22s%s\n", "ssl_client_key", b->ssl_client_key ? "set" : "unset");
-        put_field(out, "ssl_ciphers", b->ssl_ciphers);
-        put_field(out, "min_tls_version", b->min_tls_version);
-        put_field(out, "max_tls_version", b->max_tls_version);
-        put_field(out, "override_host", b->override_host);
-        put_timeout(out, "connect_timeout", b->connect_timeout);
-        put_timeout(out, "first_byte_timeout", b->first_byte_timeout);
-        put_timeout(out, "between_bytes_timeout", b->between_bytes_timeout);
-        put_field(out, "shield", b->shield);
+    fputs("\nbackend ", out);
+    fo_cmd_put_clean(out, b->name);
+    if (source) {
+        fputs(" in ", out);
+        fo_cmd_put_clean(out, source);
+    }
+    fputc('\n', out);
+    size_t count;
+    const fo_backend_field *fields = fo_backend_fields(&count);
+    for (size_t i = 0; i < count; i++) {
+        if (fields[i].uses & FO_FIELD_SHOWN)
+            put_backend_field(out, b, &fields[i]);
     }
 }
 
@@ -258,28 +266,40 @@ static json_t *certs_json(const char *pem, const char *field)
     return arr;
 }
 
+/* One backend field's value, by its kind and slot (api/backend_fields.c). */
+static json_t *backend_field_json(const fo_backend *b, const fo_backend_field *f)
+{
+    switch (f->slot) {
+    case FO_SLOT_STRING: {
+        const char *text = fo_backend_text(b, f);
+        if (f->kind == FO_FIELD_PEM)
+            return certs_json(text, f->name);
+        if (f->kind == FO_FIELD_SECRET) /* a secret: only whether there is one */
+            return json_string(text ? "set" : "unset");
+        return fo_cmd_json_string(text);
+    }
+    case FO_SLOT_LONG:
+        return int_or_null(fo_backend_long(b, f));
+    case FO_SLOT_BOOL:
+        return json_boolean(fo_backend_bool(b, f));
+    case FO_SLOT_TRISTATE:
+    case FO_SLOT_NONE:
+        break;
+    }
+    return json_null();
+}
+
 static json_t *backend_json(const fo_backend *b, const char *source)
 {
     json_t *o = json_object();
     json_object_set_new(o, "name", fo_cmd_json_string(b->name));
     json_object_set_new(o, "source", json_string(source ? source : "backend"));
-    json_object_set_new(o, "address", fo_cmd_json_string(b->address));
-    json_object_set_new(o, "port", int_or_null(b->port));
-    json_object_set_new(o, "use_ssl", json_boolean(b->use_ssl));
-    json_object_set_new(o, "ssl_check_cert", json_boolean(b->ssl_check_cert));
-    json_object_set_new(o, "ssl_cert_hostname", fo_cmd_json_string(b->ssl_cert_hostname));
-    json_object_set_new(o, "ssl_sni_hostname", fo_cmd_json_string(b->ssl_sni_hostname));
-    json_object_set_new(o, "ssl_ca_cert", certs_json(b->ssl_ca_cert, "ssl_ca_cert"));
-    json_object_set_new(o, "ssl_client_cert", certs_json(b->ssl_client_cert, "ssl_client_cert"));
-    json_object_set_new(o, "ssl_client_key", json_string(b->ssl_client_key ? "set" : "unset"));
-    json_object_set_new(o, "ssl_ciphers", fo_cmd_json_string(b->ssl_ciphers));
-    json_object_set_new(o, "min_tls_version", fo_cmd_json_string(b->min_tls_version));
-    json_object_set_new(o, "max_tls_version", fo_cmd_json_string(b->max_tls_version));
-    json_object_set_new(o, "override_host", fo_cmd_json_string(b->override_host));
-    json_object_set_new(o, "connect_timeout", int_or_null(b->connect_timeout));
-    json_object_set_new(o, "first_byte_timeout", int_or_null(b->first_byte_timeout));
-    json_object_set_new(o, "between_bytes_timeout", int_or_null(b->between_bytes_timeout));
-    json_object_set_new(o, "shield", fo_cmd_json_string(b->shield));
+    size_t count;
+    const fo_backend_field *fields = fo_backend_fields(&count);
+    for (size_t i = 0; i < count; i++) {
+        if (fields[i].uses & FO_FIELD_SHOWN)
+            json_object_set_new(o, fields[i].name, backend_field_json(b, &fields[i]));
+    }
     return o;
 }
 

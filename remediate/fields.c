@@ -9,109 +9,58 @@
 
 #include "remediate_int.h"
 
-typedef enum slot { SLOT_STRING, SLOT_LONG, SLOT_BOOL } slot;
-
-/* Every field of fo_backend, where it lives and how it is spelt. */
-static const struct field {
-    const char *name;
-    fo_field_kind kind;
-    slot slot;
-    size_t offset;
-} fields[] = {
-    {"name", FO_FIELD_TEXT, SLOT_STRING, offsetof(fo_backend, name)},
-    {"address", FO_FIELD_TEXT, SLOT_STRING, offsetof(fo_backend, address)},
-    {"port", FO_FIELD_NUMBER, SLOT_LONG, offsetof(fo_backend, port)},
-    {"use_ssl", FO_FIELD_BOOL, SLOT_BOOL, offsetof(fo_backend, use_ssl)},
-    {"ssl_check_cert", FO_FIELD_BOOL, SLOT_BOOL, offsetof(fo_backend, ssl_check_cert)},
-    {"ssl_cert_hostname", FO_FIELD_TEXT, SLOT_STRING, offsetof(fo_backend, ssl_cert_hostname)},
-    {"ssl_sni_hostname", FO_FIELD_TEXT, SLOT_STRING, offsetof(fo_backend, ssl_sni_hostname)},
-    {"ssl_hostname", FO_FIELD_TEXT, SLOT_STRING, offsetof(fo_backend, ssl_hostname)},
-    {"ssl_ca_cert", FO_FIELD_PEM, SLOT_STRING, offsetof(fo_backend, ssl_ca_cert)},
-    {"ssl_client_cert", FO_FIELD_PEM, SLOT_STRING, offsetof(fo_backend, ssl_client_cert)},
-    {"ssl_client_key", FO_FIELD_SECRET, SLOT_STRING, offsetof(fo_backend, ssl_client_key)},
-    {"ssl_ciphers", FO_FIELD_TEXT, SLOT_STRING, offsetof(fo_backend, ssl_ciphers)},
-    {"min_tls_version", FO_FIELD_TEXT, SLOT_STRING, offsetof(fo_backend, min_tls_version)},
-    {"max_tls_version", FO_FIELD_TEXT, SLOT_STRING, offsetof(fo_backend, max_tls_version)},
-    {"override_host", FO_FIELD_TEXT, SLOT_STRING, offsetof(fo_backend, override_host)},
-    {"connect_timeout", FO_FIELD_NUMBER, SLOT_LONG, offsetof(fo_backend, connect_timeout)},
-    {"first_byte_timeout", FO_FIELD_NUMBER, SLOT_LONG, offsetof(fo_backend, first_byte_timeout)},
-    {"between_bytes_timeout", FO_FIELD_NUMBER, SLOT_LONG,
-     offsetof(fo_backend, between_bytes_timeout)},
-    {"shield", FO_FIELD_TEXT, SLOT_STRING, offsetof(fo_backend, shield)},
-    {"comment", FO_FIELD_TEXT, SLOT_STRING, offsetof(fo_backend, comment)},
-};
-#define FIELD_COUNT (sizeof(fields) / sizeof(fields[0]))
-
-static const struct field *find_field(const char *name)
+/* The planner's fields: those of the one table (api/backend_fields.c) marked planned. */
+static const fo_backend_field *find_field(const char *name)
 {
-    for (size_t i = 0; name && i < FIELD_COUNT; i++) {
-        if (strcmp(fields[i].name, name) == 0)
-            return &fields[i];
-    }
-    return NULL;
-}
-
-/* The member a field names. Through void *: the offset came from offsetof, so the member
- * is as aligned as its type wants, which a cast from char * cannot tell the compiler. */
-static void *slot_at(fo_backend *b, const struct field *f)
-{
-    return (char *)b + f->offset;
-}
-
-static const void *slot_in(const fo_backend *b, const struct field *f)
-{
-    return (const char *)b + f->offset;
-}
-
-static char **string_at(fo_backend *b, const struct field *f)
-{
-    return slot_at(b, f);
-}
-
-static char *const *string_in(const fo_backend *b, const struct field *f)
-{
-    return slot_in(b, f);
+    const fo_backend_field *f = fo_backend_field_find(name);
+    return f && (f->uses & FO_FIELD_PLANNED) ? f : NULL;
 }
 
 const char *fo_rem_field_at(size_t i)
 {
-    return i < FIELD_COUNT ? fields[i].name : NULL;
+    size_t count;
+    const fo_backend_field *fields = fo_backend_fields(&count);
+    for (size_t j = 0; j < count; j++) {
+        if ((fields[j].uses & FO_FIELD_PLANNED) && i-- == 0)
+            return fields[j].name;
+    }
+    return NULL;
 }
 
 fo_field_kind fo_remediate_field_kind(const char *field)
 {
-    const struct field *f = find_field(field);
+    const fo_backend_field *f = find_field(field);
     return f ? f->kind : FO_FIELD_TEXT;
 }
 
 char *fo_remediate_field_text(const fo_backend *b, const char *field, bool *nomem)
 {
-    const struct field *f = find_field(field);
+    const fo_backend_field *f = find_field(field);
     char *text = NULL;
     *nomem = false;
     if (!f)
         return NULL;
     switch (f->slot) {
-    case SLOT_STRING: {
-        const char *value = *string_in(b, f);
+    case FO_SLOT_STRING: {
+        const char *value = fo_backend_text(b, f);
         if (fo_str_empty(value))
             return NULL;
         text = fo_strdup(value);
         break;
     }
-    case SLOT_LONG: {
-        const long *at = slot_in(b, f);
-        long value = *at;
+    case FO_SLOT_LONG: {
+        long value = fo_backend_long(b, f);
         if (value < 0)
             return NULL;
         text = fo_rem_strdupf("%ld", value);
         break;
     }
-    case SLOT_BOOL: {
-        const bool *at = slot_in(b, f);
-        text = fo_strdup(*at ? "true" : "false");
+    case FO_SLOT_BOOL:
+        text = fo_strdup(fo_backend_bool(b, f) ? "true" : "false");
         break;
-    }
+    case FO_SLOT_TRISTATE: /* no planned field is one */
+    case FO_SLOT_NONE:
+        return NULL;
     }
     *nomem = text == NULL;
     return text;
@@ -119,15 +68,15 @@ char *fo_remediate_field_text(const fo_backend *b, const char *field, bool *nome
 
 int fo_rem_backend_set(fo_backend *b, const char *field, const char *value)
 {
-    const struct field *f = find_field(field);
+    const fo_backend_field *f = find_field(field);
     if (!f)
         return FO_EINVAL;
     switch (f->slot) {
-    case SLOT_STRING: {
+    case FO_SLOT_STRING: {
         char *copy = fo_str_empty(value) ? NULL : fo_strdup(value);
         if (!fo_str_empty(value) && !copy)
             return FO_ENOMEM;
-        char **at = string_at(b, f);
+        char **at = fo_backend_text_slot(b, f);
         if (f->kind == FO_FIELD_SECRET)
             fo_secret_free(*at);
         else
@@ -135,7 +84,7 @@ int fo_rem_backend_set(fo_backend *b, const char *field, const char *value)
         *at = copy;
         return 0;
     }
-    case SLOT_LONG: {
+    case FO_SLOT_LONG: {
         long number = -1;
         if (!fo_str_empty(value)) {
             char *end = NULL;
@@ -144,11 +93,10 @@ int fo_rem_backend_set(fo_backend *b, const char *field, const char *value)
             if (errno != 0 || *end != '\0' || number < 0)
                 return FO_EINVAL;
         }
-        long *at = slot_at(b, f);
-        *at = number;
+        *fo_backend_long_slot(b, f) = number;
         return 0;
     }
-    case SLOT_BOOL: {
+    case FO_SLOT_BOOL: {
         bool on;
         if (value && (strcmp(value, "true") == 0 || strcmp(value, "1") == 0))
             on = true;
@@ -156,10 +104,12 @@ int fo_rem_backend_set(fo_backend *b, const char *field, const char *value)
             on = false;
         else
             return FO_EINVAL;
-        bool *at = slot_at(b, f);
-        *at = on;
+        *fo_backend_bool_slot(b, f) = on;
         return 0;
     }
+    case FO_SLOT_TRISTATE:
+    case FO_SLOT_NONE:
+        break;
     }
     return FO_EINVAL;
 }
@@ -171,15 +121,17 @@ int fo_rem_backend_copy(fo_backend **out, const fo_backend *src)
         return FO_ENOMEM;
     *copy = *src;
     /* Own every string: clear the borrowed pointers first so a failure frees only copies. */
-    for (size_t i = 0; i < FIELD_COUNT; i++) {
-        if (fields[i].slot == SLOT_STRING)
-            *string_at(copy, &fields[i]) = NULL;
+    size_t count;
+    const fo_backend_field *fields = fo_backend_fields(&count);
+    for (size_t i = 0; i < count; i++) {
+        if (fields[i].slot == FO_SLOT_STRING)
+            *fo_backend_text_slot(copy, &fields[i]) = NULL;
     }
-    for (size_t i = 0; i < FIELD_COUNT; i++) {
-        if (fields[i].slot != SLOT_STRING)
+    for (size_t i = 0; i < count; i++) {
+        if (fields[i].slot != FO_SLOT_STRING)
             continue;
-        const char *value = *string_in(src, &fields[i]);
-        if (value && !(*string_at(copy, &fields[i]) = fo_strdup(value))) {
+        const char *value = fo_backend_text(src, &fields[i]);
+        if (value && !(*fo_backend_text_slot(copy, &fields[i]) = fo_strdup(value))) {
             fo_backend_free(copy);
             return FO_ENOMEM;
         }
@@ -300,7 +252,7 @@ static int change_set_to(fo_change *c, const char *to)
 
 int fo_rem_fix_add(fo_fix *fix, const char *field, const char *from, const char *to)
 {
-    const struct field *f = find_field(field);
+    const fo_backend_field *f = find_field(field);
     if (!f)
         return FO_EINVAL;
     fo_change *grown = realloc(fix->changes, (fix->change_count + 1) * sizeof(*grown));

@@ -557,24 +557,12 @@ out:
     return result;
 }
 
-/* The pool field a backend field is written as; NULL when a pool has none. */
+/* The pool field a backend field is written as (api/backend_fields.c); NULL when a pool has
+ * none. */
 const char *fo_rem_pool_field(const char *backend_field)
 {
-    static const char *const map[][2] = {
-        {"use_ssl", "use_tls"},
-        {"ssl_check_cert", "tls_check_cert"},
-        {"ssl_cert_hostname", "tls_cert_hostname"},
-        {"ssl_sni_hostname", "tls_sni_hostname"},
-        {"ssl_ca_cert", "tls_ca_cert"},
-        {"ssl_ciphers", "tls_ciphers"},
-        {"min_tls_version", "min_tls_version"},
-        {"max_tls_version", "max_tls_version"},
-        {"override_host", "override_host"},
-    };
-    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-        if (strcmp(map[i][0], backend_field) == 0)
-            return map[i][1];
-    return NULL;
+    const fo_backend_field *f = fo_backend_field_find(backend_field);
+    return f ? f->pool : NULL;
 }
 
 static bool same_changes(const fo_fix *a, const fo_fix *b)

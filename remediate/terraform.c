@@ -17,37 +17,6 @@
 
 #define MANAGED_WORDS "managed by terraform"
 
-/* The backend block's attributes as terraform-provider-fastly spells them (its
- * block_fastly_service_backend.go), the same for VCL and Compute services. */
-static const char *const provider_attributes[] = {
-    "address",
-    "between_bytes_timeout",
-    "connect_timeout",
-    "error_threshold",
-    "first_byte_timeout",
-    "healthcheck",
-    "keepalive_time",
-    "max_conn",
-    "max_lifetime",
-    "max_tls_version",
-    "max_use",
-    "min_tls_version",
-    "name",
-    "override_host",
-    "port",
-    "share_key",
-    "shield",
-    "ssl_ca_cert",
-    "ssl_cert_hostname",
-    "ssl_check_cert",
-    "ssl_ciphers",
-    "ssl_client_cert",
-    "ssl_client_key",
-    "ssl_sni_hostname",
-    "use_ssl",
-    "weight",
-};
-
 bool fo_remediate_terraform_comment(const char *comment)
 {
     size_t n = strlen(MANAGED_WORDS);
@@ -77,13 +46,13 @@ int fo_rem_terraform_detect(fo_plan *plan, const fo_service *svc, bool told)
     return 0;
 }
 
+/* Whether the provider's backend block has the field (terraform-provider-fastly's
+ * block_fastly_service_backend.go, the same for VCL and Compute services; marked in
+ * api/backend_fields.c). */
 static bool provider_has(const char *field)
 {
-    for (size_t i = 0; i < sizeof(provider_attributes) / sizeof(provider_attributes[0]); i++) {
-        if (strcmp(provider_attributes[i], field) == 0)
-            return true;
-    }
-    return false;
+    const fo_backend_field *f = fo_backend_field_find(field);
+    return f && (f->uses & FO_FIELD_TERRAFORM);
 }
 
 /* A quoted HCL string: escapes for '"', '\\' and control characters, and "${" / "%{" doubled

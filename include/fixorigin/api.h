@@ -181,6 +181,58 @@ typedef struct fo_backend_list {
 
 void fo_backend_list_free(fo_backend_list *l);
 
+/* ---- Backend fields: one table (api/backend_fields.c) -------------------------------- */
+
+/* How a backend field's value is spelt and shown. */
+typedef enum fo_field_kind {
+    FO_FIELD_TEXT,   /* a name or a string */
+    FO_FIELD_NUMBER, /* decimal: "1000" */
+    FO_FIELD_BOOL,   /* "true" / "false" (the form: 1 / 0) */
+    FO_FIELD_PEM,    /* certificates: shown as subject and SHA-256, never whole */
+    FO_FIELD_SECRET, /* ssl_client_key: shown as set/unset only */
+} fo_field_kind;
+
+/* Where fo_backend keeps a field. */
+typedef enum fo_field_slot {
+    FO_SLOT_NONE,     /* not kept: only the form writer knows the field */
+    FO_SLOT_STRING,   /* char *, NULL when unset */
+    FO_SLOT_LONG,     /* long, -1 when unset */
+    FO_SLOT_BOOL,     /* bool */
+    FO_SLOT_TRISTATE, /* int: 1, 0, or -1 when the response does not say */
+} fo_field_slot;
+
+/* What uses a field besides the parser and the form writer. */
+enum {
+    FO_FIELD_PLANNED = 1,   /* the planner reads, sets and compares it */
+    FO_FIELD_SHOWN = 2,     /* `fixorigin show` prints it */
+    FO_FIELD_TERRAFORM = 4, /* terraform-provider-fastly's backend block has it, same spelling */
+};
+
+typedef struct fo_backend_field {
+    const char *name; /* Fastly's spelling: a read's JSON key, a write's form field */
+    fo_field_kind kind;
+    fo_field_slot slot;
+    size_t offset;    /* offsetof(fo_backend, ...) unless FO_SLOT_NONE */
+    int absent;       /* FO_SLOT_BOOL, _TRISTATE: the value when a response does not say */
+    unsigned uses;    /* FO_FIELD_PLANNED | FO_FIELD_SHOWN | FO_FIELD_TERRAFORM */
+    const char *unit; /* show: after a number ("ms"); NULL */
+    const char *pool; /* a pool's field for it ("tls_cert_hostname"); NULL: pools have none */
+} fo_backend_field;
+
+/* Every backend field Fastly has: those fo_backend keeps first, in the order show prints
+ * them, then those only the form writer knows. count gets its length. Static. */
+const fo_backend_field *fo_backend_fields(size_t *count);
+/* The field spelt name, or NULL. */
+const fo_backend_field *fo_backend_field_find(const char *name);
+/* A kept field of b, by its slot (the field's slot must be the one named). */
+char **fo_backend_text_slot(fo_backend *b, const fo_backend_field *f);
+long *fo_backend_long_slot(fo_backend *b, const fo_backend_field *f);
+bool *fo_backend_bool_slot(fo_backend *b, const fo_backend_field *f);
+int *fo_backend_tristate_slot(fo_backend *b, const fo_backend_field *f);
+const char *fo_backend_text(const fo_backend *b, const fo_backend_field *f);
+long fo_backend_long(const fo_backend *b, const fo_backend_field *f);
+bool fo_backend_bool(const fo_backend *b, const fo_backend_field *f);
+
 typedef struct fo_version {
     long number;
     bool active;

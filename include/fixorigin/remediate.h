@@ -27,16 +27,8 @@
 
 /* ---- Changes ---------------------------------------------------------------------- */
 
-/* How a backend field's value is spelt and shown. */
-typedef enum fo_field_kind {
-    FO_FIELD_TEXT,   /* a name or a string */
-    FO_FIELD_NUMBER, /* decimal: "1000" */
-    FO_FIELD_BOOL,   /* "true" / "false" */
-    FO_FIELD_PEM,    /* certificates: shown as subject and SHA-256, never whole */
-    FO_FIELD_SECRET, /* ssl_client_key: shown as set/unset only */
-} fo_field_kind;
-
-/* The kind of a backend field (FO_FIELD_TEXT for one fixorigin does not know). */
+/* The kind of a backend field the planner knows (fo_field_kind and the table of fields are
+ * fixorigin/api.h's); FO_FIELD_TEXT for one it does not. */
 fo_field_kind fo_remediate_field_kind(const char *field);
 
 /* A backend field as text, spelt as fo_change values are: numbers in decimal, booleans

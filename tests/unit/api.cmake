@@ -12,6 +12,9 @@ fo_add_suite(api_form SOURCES unit/test_api_form.c LIBS fo_test_api_replay)
 # White-box: the suite reads the api module's internal header (api_int.h).
 target_include_directories(test_api_form PRIVATE ${PROJECT_SOURCE_DIR}/api)
 fo_add_suite(api_model SOURCES unit/test_api_model.c LIBS fo_test_api_replay)
+# The one table of backend fields (api/backend_fields.c) and the parser that reads it.
+fo_add_suite(api_fields SOURCES unit/test_api_fields.c LIBS fo_api PkgConfig::JANSSON)
+target_include_directories(test_api_fields PRIVATE ${PROJECT_SOURCE_DIR}/api) # api_int.h: the parser
 fo_add_suite(api_writes SOURCES unit/test_api_writes.c LIBS fo_test_api_replay)
 fo_add_suite(api_client SOURCES unit/test_api_client.c LIBS fo_test_api_replay)
 # fixorigin show over recordings, through its transport seam (fo_cmd_show_with).
