@@ -66,8 +66,8 @@ static int run_dir(const char *dir, size_t *count)
         if (e->d_name[0] == '.' || strcmp(e->d_name, "README.md") == 0)
             continue;
         char **grown = realloc(names, (n + 1) * sizeof(*names));
-        size_t len = strlen(dir) + strlen(e->d_name) + 2;
-        char *path = grown ? malloc(len) : NULL;
+        size_t dir_len = strlen(dir), name_len = strlen(e->d_name);
+        char *path = grown ? malloc(dir_len + name_len + 2) : NULL;
         if (grown)
             names = grown;
         if (!path) {
@@ -75,7 +75,9 @@ static int run_dir(const char *dir, size_t *count)
             rc = -1;
             break;
         }
-        snprintf(path, len, "%s/%s", dir, e->d_name);
+        memcpy(path, dir, dir_len);
+        path[dir_len] = '/';
+        memcpy(path + dir_len + 1, e->d_name, name_len + 1);
         names[n++] = path;
     }
     closedir(d);
