@@ -53,7 +53,8 @@ static void interaction(const char *payload, size_t len)
     if (in.ours &&
         (rc != 0 || !fo_api_service_id_valid(in.user_id) ||
          !fo_api_service_id_valid(in.service_id) || !fo_serve_plan_id_valid(in.plan_id) ||
-         !in.response_url || strlen(in.response_url) > FO_SERVE_URL_MAX))
+         !in.response_url || strlen(in.response_url) > FO_SERVE_URL_MAX ||
+         (in.channel_id[0] && !fo_api_service_id_valid(in.channel_id))))
         abort();
     if (!in.ours && in.response_url)
         abort();
