@@ -90,6 +90,8 @@ out:
         fo_serve_plans_add(srv->plans, cmd->service_id, out->plan->plan_id, (long long)time(NULL));
     if (api)
         fo_api_get_stats(api, &out->stats);
+    if (fo_writer_earlier(&guard))
+        snprintf(out->earlier_run, sizeof(out->earlier_run), "%s", fo_writer_earlier(&guard));
     fo_writer_end(&guard);
     fo_api_free(api);
 }
@@ -174,6 +176,7 @@ void fo_serve_outcome_reply(fo_serve_reply *out, const fo_serve_outcome *outcome
         .result = outcome->stale || outcome->terraform ? fo_remediate_result(outcome->plan, NULL)
                                                        : outcome->result,
         .error = outcome->code != 0 ? outcome->error.msg : NULL,
+        .earlier_run = outcome->earlier_run[0] ? outcome->earlier_run : NULL,
         .stats = outcome->stats,
     };
     json_t *body = json_object();

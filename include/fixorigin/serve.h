@@ -307,10 +307,11 @@ typedef struct fo_serve_outcome {
     struct fo_apply_result *applied; /* apply, when the plan id still matched */
     bool stale;                      /* apply: the fresh plan has another id */
     bool terraform;                  /* apply: refused, Terraform probably manages it */
-    bool approvable;      /* the plan has fixes serve would apply: Slack shows Approve/Cancel */
-    const char *error_id; /* the JSON API's error id when the work did not run, or NULL */
-    fo_result result;     /* what `fixorigin --service` would end with */
-    fo_api_stats stats;   /* API requests and writes the work spent */
+    bool approvable;       /* the plan has fixes serve would apply: Slack shows Approve/Cancel */
+    const char *error_id;  /* the JSON API's error id when the work did not run, or NULL */
+    fo_result result;      /* what `fixorigin --service` would end with */
+    fo_api_stats stats;    /* API requests and writes the work spent */
+    char earlier_run[600]; /* apply: what an earlier, killed run left and this one finished */
 } fo_serve_outcome;
 
 /* Plans the service (a fresh details read and probes) and, for apply, applies the plan's

@@ -741,6 +741,39 @@ START_TEST(another_machine_verifies_or_rolls_back_a_killed_activation)
 }
 END_TEST
 
+/* serve's apply is a writer like the others: on another machine it verifies the killed run's
+ * version by its comment before applying, and its report says so. */
+START_TEST(serve_on_another_machine_finishes_a_killed_activation)
+{
+    static const ss_service services[] = {{"SERVE_X", {"hostname_mismatch"}}};
+    static const char *const serve_env[] = {"FIXORIGIN_SERVE_TOKEN=" SERVE_TOKEN, NULL};
+    start(services, 1, NULL);
+    kill_between_activate_and_verify("SERVE_X", f.state_dir);
+    char machine_b[200];
+    snprintf(machine_b, sizeof(machine_b), "%s/machine-b", f.dir);
+    const char *const serve_args[] = {"--state-dir", machine_b, NULL};
+    ss_serve srv;
+    ss_serve_start(&srv, &f, serve_args, serve_env);
+    long status;
+    json_t *plan = serve_post(srv.port, "/v1/plan", "{\"service_id\":\"SERVE_X\"}", &status);
+    ck_assert_int_eq(status, 200);
+    char body[200];
+    snprintf(body, sizeof(body), "{\"service_id\":\"SERVE_X\",\"plan_id\":\"%s\"}",
+             str(plan, "plan_id"));
+    json_decref(plan);
+    json_t *applied = serve_post(srv.port, "/v1/apply", body, &status);
+    ck_assert_int_eq(status, 200);
+    const char *earlier = str(json_object_get(applied, "report"), "earlier_run");
+    ck_assert_msg(earlier && strstr(earlier, "verified now") &&
+                      strstr(earlier, "found by its version comment"),
+                  "%s", earlier ? earlier : "no earlier_run");
+    json_decref(applied);
+    ss_serve_stop(&srv);
+    ck_assert_int_eq(assert_invariant("SERVE_X"), 2);
+    ck_assert_uint_eq(activations("SERVE_X"), 1);
+}
+END_TEST
+
 /* Someone else's version stays: a copy of fixorigin's version (a clone carries its comment)
  * is not fixorigin's, and fixorigin's version activated again after another one was is that
  * person's choice, with nothing to say what it replaced. B trusts no testbed CA, so a
@@ -969,6 +1002,7 @@ Suite *writers_suite(void)
     tcase_add_test(tc, another_machine_verifies_or_rolls_back_a_killed_activation);
     tcase_add_test(tc, a_verified_version_is_marked_for_other_machines);
     tcase_add_test(tc, another_machine_leaves_a_copy_or_a_reactivation_alone);
+    tcase_add_test(tc, serve_on_another_machine_finishes_a_killed_activation);
     tcase_add_test(tc, a_live_draft_is_not_taken_for_a_killed_clone);
     suite_add_tcase(s, tc);
     return s;
