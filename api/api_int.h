@@ -35,6 +35,15 @@ typedef struct fo_form_field {
     const char *value; /* NULL is sent as `key=` (clears the field) */
 } fo_form_field;
 
+/* A token goes into a header line: only visible ASCII (config.c). */
+bool fo_api_token_is_clean(const char *token);
+/* The token the official Fastly CLI stores: `fastly auth token`, else (an older CLI) `fastly
+ * profile token`, run from PATH with stdin from /dev/null, for at most 5 s in all
+ * (cli_token.c). Returns 0 and a new string (wipe it with fo_secret_free), FO_ENOTFOUND (no
+ * fastly program), FO_EINVAL (the CLI has no token or printed something else: the message
+ * quotes its stderr, never its output), FO_ETIMEOUT, FO_EIO, FO_ENOMEM. */
+int fo_api_token_from_cli(char **out, fo_error *err) FO_WARN_UNUSED;
+
 /* Appends fields to out sorted by key, each key and value escaped as Go's
  * url.QueryEscape does. FO_ENOMEM. */
 int fo_api_form_encode(fo_buf *out, const fo_form_field *fields, size_t count) FO_WARN_UNUSED;

@@ -31,7 +31,7 @@ bool fo_api_service_id_valid(const char *id)
     return true;
 }
 
-static bool token_is_clean(const char *token)
+bool fo_api_token_is_clean(const char *token)
 {
     for (const unsigned char *p = (const unsigned char *)token; *p; p++) {
         if (*p <= 0x20 || *p >= 0x7f)
@@ -86,7 +86,7 @@ static int read_token_file(char **out, const char *path, fo_error *err)
         rc = fo_error_set(err, FO_EINVAL, "token file '%s' is empty", path);
         goto out;
     }
-    if (!token_is_clean(start)) {
+    if (!fo_api_token_is_clean(start)) {
         rc = fo_error_set(err, FO_EINVAL,
                           "token file '%s' holds more than one line or non-ASCII bytes", path);
         goto out;
@@ -169,19 +169,13 @@ int fo_api_config_from_env(fo_api_config *cfg, char **out_token, const char *tok
     rc = bounds_from_env(cfg, err);
     if (rc != 0)
         goto out;
+    const char *value = token_file ? NULL : first_env("FASTLY_API_TOKEN", "FASTLY_API_KEY", &name);
     if (token_file) {
         rc = read_token_file(&token, token_file, err);
         if (rc != 0)
             goto out;
-    } else {
-        const char *value = first_env("FASTLY_API_TOKEN", "FASTLY_API_KEY", &name);
-        if (!value) {
-            rc = fo_error_set(err, FO_EINVAL,
-                              "no Fastly API token: set FASTLY_API_TOKEN (or FASTLY_API_KEY), "
-                              "or pass --token-file FILE");
-            goto out;
-        }
-        if (!token_is_clean(value)) {
+    } else if (value) {
+        if (!fo_api_token_is_clean(value)) {
             rc = fo_error_set(err, FO_EINVAL, "%s holds spaces, newlines or non-ASCII bytes", name);
             goto out;
         }
@@ -190,6 +184,17 @@ int fo_api_config_from_env(fo_api_config *cfg, char **out_token, const char *tok
             rc = fo_error_set(err, FO_ENOMEM, "out of memory");
             goto out;
         }
+    } else {
+        /* As the Fastly CLI itself would: the token it stores (fastly auth login). A CLI that
+         * does not answer in time is exit 1 (FO_ETIMEOUT); one without a token is as no token. */
+        rc = fo_api_token_from_cli(&token, err);
+        if (rc == FO_ENOTFOUND)
+            rc = fo_error_set(err, FO_EINVAL,
+                              "no Fastly API token: set FASTLY_API_TOKEN (or FASTLY_API_KEY), "
+                              "pass --token-file FILE, or log in with the Fastly CLI "
+                              "('fastly auth login')");
+        if (rc != 0)
+            goto out;
     }
     const char *base = first_env("FASTLY_API_ENDPOINT", "FASTLY_API_URL", &name);
     if (base)

@@ -1,4 +1,5 @@
 /* The read endpoints: one function each, GET and parse. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -173,6 +174,72 @@ int fo_api_service_list(fo_api *api, fo_service_list **out, fo_error *err)
 out:
     free(ids.slots);
     fo_api_response_clear(&resp);
+    fo_service_list_free(list);
+    return rc;
+}
+
+/* name as a message may show it: control characters as '?', at most 60 bytes. */
+static void shown_name(char out[64], const char *name)
+{
+    size_t n = 0;
+    for (; name && name[n] && n < 60; n++)
+        out[n] = (unsigned char)name[n] < 0x20 || name[n] == 0x7f ? '?' : name[n];
+    out[n] = '\0';
+}
+
+int fo_api_service_by_name(fo_api *api, char out[FO_API_ID_MAX + 1], const char *name,
+                           fo_error *err)
+{
+    fo_service_list *list = NULL;
+    char shown[64];
+    const fo_service *match = NULL, *other = NULL, *folded = NULL;
+    size_t matches = 0;
+    out[0] = '\0';
+    if (fo_str_empty(name))
+        return fo_error_set(err, FO_EINVAL, "--service-name takes a service's name");
+    shown_name(shown, name);
+    int rc = fo_api_service_list(api, &list, err);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < list->count; i++) {
+        const fo_service *s = &list->items[i];
+        if (!s->name || !s->id)
+            continue;
+        if (strcmp(s->name, name) == 0) {
+            if (matches++ == 0)
+                match = s;
+            else if (!other)
+                other = s;
+        } else if (!folded && strcasecmp(s->name, name) == 0) {
+            folded = s;
+        }
+    }
+    if (matches == 1 && !fo_api_service_id_valid(match->id)) {
+        rc = fo_error_set(err, FO_EPROTO,
+                          "Fastly API: the service named '%s' has an id that is "
+                          "not one",
+                          shown);
+    } else if (matches == 1) {
+        snprintf(out, FO_API_ID_MAX + 1, "%s", match->id);
+    } else if (matches > 1) {
+        char a[FO_API_ID_MAX + 1], b[FO_API_ID_MAX + 1];
+        shown_name(a, match->id);
+        shown_name(b, other->id);
+        rc = fo_error_set(err, FO_EINVAL,
+                          "%zu services are named '%s' (%s, %s%s): pass --service ID", matches,
+                          shown, a, b, matches > 2 ? ", ..." : "");
+    } else if (folded) {
+        char f[64];
+        shown_name(f, folded->name);
+        rc = fo_error_set(err, FO_EINVAL,
+                          "no service is named '%s' among the %zu the token can see; did you "
+                          "mean '%s'? (names are compared exactly)",
+                          shown, list->count, f);
+    } else {
+        rc =
+            fo_error_set(err, FO_EINVAL, "no service is named '%s' among the %zu the token can see",
+                         shown, list->count);
+    }
     fo_service_list_free(list);
     return rc;
 }

@@ -29,6 +29,7 @@ static void usage(FILE *out)
         "back when it does not hold. Without --apply nothing is written.\n"
         "\n"
         "  --service ID                the service (default: $FASTLY_SERVICE_ID)\n"
+        "  --service-name NAME         the service by its name (one GET /service listing)\n"
         "  --backend NAME              only this backend (repeatable)\n"
         "  --apply                     write the allowed fixes\n"
         "  --yes                       do not ask (needed when stdin is not a terminal)\n"
@@ -74,6 +75,7 @@ static void usage(FILE *out)
 
 enum {
     OPT_SERVICE = 256,
+    OPT_SERVICE_NAME,
     OPT_BACKEND,
     OPT_APPLY,
     OPT_YES,
@@ -94,6 +96,7 @@ enum {
 
 static const struct option long_options[] = {
     {"service", required_argument, NULL, OPT_SERVICE},
+    {"service-name", required_argument, NULL, OPT_SERVICE_NAME},
     {"backend", required_argument, NULL, OPT_BACKEND},
     {"apply", no_argument, NULL, OPT_APPLY},
     {"yes", no_argument, NULL, OPT_YES},
@@ -117,6 +120,7 @@ static const struct option long_options[] = {
 
 typedef struct fix_args {
     const char *service_id;
+    const char *service_name; /* --service-name: resolved to service_id by the listing */
     const char *backends[MAX_LIST];
     size_t backend_count;
     const char *accept[MAX_LIST];
@@ -158,6 +162,11 @@ static int parse_args(fix_args *a, int argc, char **argv)
             return FO_EXIT_OK;
         case OPT_SERVICE:
             a->service_id = optarg;
+            break;
+        case OPT_SERVICE_NAME:
+            if (fo_str_empty(optarg))
+                return usage_error("--service-name takes a service's name");
+            a->service_name = optarg;
             break;
         case OPT_BACKEND:
             if (!add_name(a->backends, &a->backend_count, optarg))
@@ -225,12 +234,15 @@ static int parse_args(fix_args *a, int argc, char **argv)
     }
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
-    if (!a->service_id) {
+    if (a->service_id && a->service_name)
+        return usage_error("--service and --service-name both name the service: give one");
+    if (!a->service_id && !a->service_name) {
         const char *env = getenv("FASTLY_SERVICE_ID");
         a->service_id = fo_str_empty(env) ? NULL : env;
     }
-    if (!a->service_id)
-        return usage_error("no service: pass --service ID or set FASTLY_SERVICE_ID");
+    if (!a->service_id && !a->service_name)
+        return usage_error("no service: pass --service ID, --service-name NAME or set "
+                           "FASTLY_SERVICE_ID");
     if (a->emit_terraform && (a->apply || a->json))
         return usage_error("--emit terraform prints HCL for you to apply with Terraform: it "
                            "takes neither --apply nor --json; nothing was written");
@@ -584,6 +596,7 @@ static int run(const fix_args *args)
     char *token = NULL, *ca_pem = NULL;
     fo_cmd_report report = {0};
     fo_writer w;
+    char named_id[FO_API_ID_MAX + 1];
     memset(&w, 0, sizeof(w));
     int code = FO_EXIT_ERROR;
     out_ctx o = {.out = stdout, .color = !a.json && fo_cmd_use_color(stdout), .quiet = a.json};
@@ -621,6 +634,17 @@ static int run(const fix_args *args)
         fo_cmd_errorf("%s", e.msg);
         code = e.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR;
         goto out;
+    }
+    if (a.service_name) {
+        /* Before the lock: the lock, the plan and the report are the id's. */
+        if (fo_api_service_by_name(api, named_id, a.service_name, &e) != 0) {
+            fo_cmd_errorf("--service-name: %s", e.msg);
+            report.error = e.msg;
+            code = FO_EXIT_ERROR;
+            goto report;
+        }
+        a.service_id = named_id;
+        report.service_id = named_id;
     }
     if (fo_prober_new(&prober, a.trust_bundle, &e) != 0) {
         fo_cmd_errorf("%s", e.msg);

@@ -16,6 +16,7 @@
 
 typedef struct show_opts {
     const char *service_id;
+    const char *service_name; /* --service-name: resolved by the service listing */
     long version;
     bool json;
     const char *token_file;
@@ -36,12 +37,15 @@ static void errorf(FILE *err, const char *fmt, ...)
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: fixorigin show --service ID [--version N] [--json] [--token-file FILE]\n"
+            "usage: fixorigin show (--service ID | --service-name NAME) [--version N]\n"
+            "                      [--json] [--token-file FILE]\n"
             "\n"
             "Prints a Fastly service's active and latest versions and every backend's address,\n"
             "port and TLS settings. Changes nothing.\n"
             "\n"
             "  --service ID       the service (default: $FASTLY_SERVICE_ID)\n"
+            "  --service-name NAME\n"
+            "                     the service by its name (one GET /service listing)\n"
             "  --version N        show version N (default: the active one, else the latest)\n"
             "  --json             print " SHOW_SCHEMA " JSON\n"
             "  --token-file FILE  read the API token from FILE (default: $FASTLY_API_TOKEN,\n"
@@ -368,9 +372,13 @@ static int fail(const show_opts *opts, FILE *out, FILE *err, int exit_code, cons
 static int parse_args(show_opts *opts, int argc, char **argv, FILE *out, FILE *err)
 {
     static const struct option longopts[] = {
-        {"service", required_argument, NULL, 's'}, {"version", required_argument, NULL, 'v'},
-        {"json", no_argument, NULL, 'j'},          {"token-file", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"service", required_argument, NULL, 's'},
+        {"service-name", required_argument, NULL, 'n'},
+        {"version", required_argument, NULL, 'v'},
+        {"json", no_argument, NULL, 'j'},
+        {"token-file", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     int c;
     memset(opts, 0, sizeof(*opts));
@@ -380,6 +388,13 @@ static int parse_args(show_opts *opts, int argc, char **argv, FILE *out, FILE *e
         switch (c) {
         case 's':
             opts->service_id = optarg;
+            break;
+        case 'n':
+            opts->service_name = optarg;
+            if (fo_str_empty(optarg)) {
+                errorf(err, "--service-name takes a service's name");
+                return FO_EXIT_USAGE;
+            }
             break;
         case 'v':
             if (!fo_cmd_parse_int(optarg, 1, 1000000000L, &opts->version)) {
@@ -408,12 +423,17 @@ static int parse_args(show_opts *opts, int argc, char **argv, FILE *out, FILE *e
         errorf(err, "unexpected argument '%s' (see 'fixorigin show --help')", argv[optind]);
         return FO_EXIT_USAGE;
     }
-    if (!opts->service_id) {
+    if (opts->service_id && opts->service_name) {
+        errorf(err, "--service and --service-name both name the service: give one");
+        return FO_EXIT_USAGE;
+    }
+    if (!opts->service_id && !opts->service_name) {
         const char *env = getenv("FASTLY_SERVICE_ID");
         opts->service_id = fo_str_empty(env) ? NULL : env;
     }
-    if (!opts->service_id) {
-        errorf(err, "no service: pass --service ID or set FASTLY_SERVICE_ID");
+    if (!opts->service_id && !opts->service_name) {
+        errorf(err, "no service: pass --service ID, --service-name NAME or set "
+                    "FASTLY_SERVICE_ID");
         return FO_EXIT_USAGE;
     }
     return -1; /* go on */
@@ -446,6 +466,16 @@ int fo_cmd_show_with(int argc, char **argv, const fo_api_transport *transport, F
         exit_code =
             fail(&opts, out, err, e.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR, e.msg);
         goto out;
+    }
+    char named_id[FO_API_ID_MAX + 1];
+    if (opts.service_name) {
+        if (fo_api_service_by_name(api, named_id, opts.service_name, &e) != 0) {
+            char message[sizeof(e.msg) + 20];
+            snprintf(message, sizeof(message), "--service-name: %s", e.msg);
+            exit_code = fail(&opts, out, err, FO_EXIT_ERROR, message);
+            goto out;
+        }
+        opts.service_id = named_id;
     }
     if (fo_api_service_details(api, &service, opts.service_id, opts.version, &e) != 0) {
         exit_code = fail(&opts, out, err, FO_EXIT_ERROR, e.msg);

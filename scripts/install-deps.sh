@@ -12,7 +12,8 @@ libmicrohttpd-dev libpsl-dev dpkg-dev file"
 # (tests/deploy/): a Debian root, an OCI image, unit and shell checks, YAML.
 PACKAGES="$BUILD_PACKAGES check openssl ca-certificates curl clang-format clang libclang-rt-dev
 libyaml-dev gnutls-bin jq python3-jsonschema mmdebstrap umoci systemd shellcheck python3
-python3-yaml logrotate"
+python3-yaml logrotate
+bash-completion zsh"
 if [ "${1:-}" = build ]; then
     PACKAGES=$BUILD_PACKAGES
 fi

@@ -459,6 +459,11 @@ int fo_api_service_details(fo_api *api, fo_service **out, const char *service_id
                            fo_error *err) FO_WARN_UNUSED;
 /* GET /service, every page. */
 int fo_api_service_list(fo_api *api, fo_service_list **out, fo_error *err) FO_WARN_UNUSED;
+/* The id of the one service named name (compared exactly), by the service listing: 0 and the
+ * id in out, FO_EINVAL when no service or more than one has that name (the message names
+ * them, or a service whose name differs only in case), or the listing's code. */
+int fo_api_service_by_name(fo_api *api, char out[FO_API_ID_MAX + 1], const char *name,
+                           fo_error *err) FO_WARN_UNUSED;
 int fo_api_version_list(fo_api *api, fo_version_list **out, const char *service_id,
                         fo_error *err) FO_WARN_UNUSED;
 int fo_api_version_get(fo_api *api, fo_version **out, const char *service_id, long version,

@@ -40,6 +40,7 @@ for f in /usr/bin/fixorigin /usr/share/man/man1/fixorigin.1 /usr/share/doc/fixor
     /usr/lib/systemd/system/fixorigin-scan.service /usr/lib/systemd/system/fixorigin-scan.timer \
     /usr/lib/systemd/system/fixorigin-serve.service \
     /usr/share/doc/fixorigin/examples/kubernetes/fixorigin-scan-cronjob.yaml \
+    /usr/share/bash-completion/completions/fixorigin /usr/share/zsh/vendor-completions/_fixorigin \
     /etc/ssl/certs/ca-certificates.crt; do
     [ -e "$root$f" ] || die "$f is missing after installing the package"
 done

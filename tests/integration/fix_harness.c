@@ -74,10 +74,15 @@ char *fix_state(const fx_testbed *tb, const fix_backend *backends, size_t count,
 void fix_start(fix_env *f, const fx_testbed *tb, const fix_backend *backends, size_t count,
                const char *versions_extra, const char *const *mock_args)
 {
-    memset(f, 0, sizeof(*f));
     char *state = fix_state(tb, backends, count, versions_extra);
-    mock_start(&f->mock, state, mock_args);
+    fix_start_state(f, state, mock_args);
     free(state);
+}
+
+void fix_start_state(fix_env *f, const char *state, const char *const *mock_args)
+{
+    memset(f, 0, sizeof(*f));
+    mock_start(&f->mock, state, mock_args);
     snprintf(f->token_env, sizeof(f->token_env), "FASTLY_API_TOKEN=%s", MOCK_TOKEN);
     snprintf(f->endpoint_env, sizeof(f->endpoint_env), "FASTLY_API_ENDPOINT=http://127.0.0.1:%u",
              f->mock.port);

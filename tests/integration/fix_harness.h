@@ -40,6 +40,8 @@ typedef struct fix_env {
 /* Starts the stand-in with fix_state(...) and extra mock arguments (may be NULL). */
 void fix_start(fix_env *f, const fx_testbed *tb, const fix_backend *backends, size_t count,
                const char *versions_extra, const char *const *mock_args);
+/* The same with a state of the caller's (JSON text). */
+void fix_start_state(fix_env *f, const char *state, const char *const *mock_args);
 void fix_stop(fix_env *f);
 
 /* Runs `fixorigin --trust-bundle TRUST args...` (args NULL-terminated; the service is

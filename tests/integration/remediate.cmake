@@ -1,6 +1,6 @@
 # `fixorigin --service` end to end: the real binary against fastly-mock (one per test) and
 # testbed-origins (one per suite), over loopback.
-foreach(suite fix_classes fix_faults fix_cli saved_plan)
+foreach(suite fix_classes fix_faults fix_cli saved_plan ecosystem)
   if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_${suite}.c)
     fo_add_suite(${suite} INTEGRATION TIMEOUT 600
       SOURCES integration/test_${suite}.c integration/fix_harness.c

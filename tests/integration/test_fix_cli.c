@@ -55,7 +55,8 @@ START_TEST(usage_errors_exit_64_and_touch_nothing)
     } cases[] = {
         {{"--service", FIX_SERVICE, "--apply"},
          "--apply needs --yes when stdin is not a terminal; nothing was written"},
-        {{"--apply", "--yes"}, "no service: pass --service ID or set FASTLY_SERVICE_ID"},
+        {{"--apply", "--yes"},
+         "no service: pass --service ID, --service-name NAME or set FASTLY_SERVICE_ID"},
         {{"--service", FIX_SERVICE, "--colour"}, "unknown option '--colour'"},
         {{"--service", FIX_SERVICE, "--activate=later"}, "--activate takes auto or none"},
         {{"--service", FIX_SERVICE, "--backend"}, "option '--backend' needs a value"},

@@ -381,8 +381,9 @@ START_TEST(missing_token_names_the_variables)
     setenv("FASTLY_API_TOKEN", "", 1);
     fo_api_config_init(&cfg);
     ck_assert_int_eq(fo_api_config_from_env(&cfg, &token, NULL, &err), FO_EINVAL);
-    ck_assert_str_eq(err.msg, "no Fastly API token: set FASTLY_API_TOKEN (or FASTLY_API_KEY), or "
-                              "pass --token-file FILE");
+    ck_assert_str_eq(err.msg, "no Fastly API token: set FASTLY_API_TOKEN (or FASTLY_API_KEY), "
+                              "pass --token-file FILE, or log in with the Fastly CLI ('fastly "
+                              "auth login')");
     ck_assert_ptr_null(token);
 }
 END_TEST

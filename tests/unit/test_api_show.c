@@ -337,11 +337,78 @@ START_TEST(api_errors_exit_1)
 }
 END_TEST
 
+#define LIST_PATH "/service?direction=descend&page=1&per_page=100&sort=created"
+
+/* The service listing: test-service is the recorded details' service; twin is two services;
+ * Shop differs from a name asked for only in case. */
+static void listing(void)
+{
+    replay_add(r, "GET", LIST_PATH, 200,
+               "[{\"id\":\"FPkmJNp1fH8CnWbdi21Wf3\",\"name\":\"test-service\",\"type\":\"vcl\","
+               "\"version\":1},"
+               "{\"id\":\"TWIN1\",\"name\":\"twin\",\"type\":\"vcl\",\"version\":1},"
+               "{\"id\":\"TWIN2\",\"name\":\"twin\",\"type\":\"vcl\",\"version\":2},"
+               "{\"id\":\"SHOP1\",\"name\":\"Shop\",\"type\":\"vcl\",\"version\":3}]");
+}
+
+START_TEST(a_service_named_by_its_name)
+{
+    listing();
+    replay_load(r, "services/details.yaml");
+    no_origins("FPkmJNp1fH8CnWbdi21Wf3", 1);
+    ck_assert_int_eq(show("--service-name", "test-service", NULL), FO_EXIT_OK);
+    ck_assert_str_eq(replay_sent_at(r, 0)->path, LIST_PATH);
+    ck_assert_str_eq(replay_sent_at(r, 1)->path, "/service/FPkmJNp1fH8CnWbdi21Wf3/details");
+    ck_assert_ptr_nonnull(strstr(out_text, "service   FPkmJNp1fH8CnWbdi21Wf3  \"test-service\""));
+    ck_assert_str_eq(err_text, "");
+}
+END_TEST
+
+START_TEST(a_name_that_names_no_service_or_two_is_an_error)
+{
+    static const struct {
+        const char *name;
+        const char *says;
+    } cases[] = {
+        {"twin", "fixorigin: --service-name: 2 services are named 'twin' (TWIN1, TWIN2): pass "
+                 "--service ID\n"},
+        {"nope", "fixorigin: --service-name: no service is named 'nope' among the 4 the token "
+                 "can see\n"},
+        {"shop", "fixorigin: --service-name: no service is named 'shop' among the 4 the token "
+                 "can see; did you mean 'Shop'? (names are compared exactly)\n"},
+        {"t\x1b[2Jx", "fixorigin: --service-name: no service is named 't?[2Jx' among the 4 the "
+                      "token can see\n"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        listing();
+        ck_assert_int_eq(show("--service-name", cases[i].name, NULL), FO_EXIT_ERROR);
+        ck_assert_str_eq(err_text, cases[i].says);
+        ck_assert_str_eq(out_text, "");
+    }
+    /* --json: the error object */
+    listing();
+    ck_assert_int_eq(show("--service-name", "twin", "--json", NULL), FO_EXIT_ERROR);
+    ck_assert_ptr_nonnull(strstr(out_text, "\"exit_code\": 1"));
+    /* The listing failing is the API's error. */
+    replay_add(r, "GET", LIST_PATH, 401,
+               "{\"msg\":\"Provided credentials are missing or invalid\"}");
+    ck_assert_int_eq(show("--service-name", "twin", NULL), FO_EXIT_ERROR);
+    ck_assert_ptr_nonnull(strstr(err_text, "401"));
+    /* Both ways of naming the service, or an empty name: usage. */
+    ck_assert_int_eq(show("--service", "S", "--service-name", "twin", NULL), FO_EXIT_USAGE);
+    ck_assert_str_eq(err_text,
+                     "fixorigin: --service and --service-name both name the service: give one\n");
+    ck_assert_int_eq(show("--service-name", "", NULL), FO_EXIT_USAGE);
+    ck_assert_str_eq(err_text, "fixorigin: --service-name takes a service's name\n");
+}
+END_TEST
+
 START_TEST(usage_errors_exit_64)
 {
     ck_assert_int_eq(show(NULL), FO_EXIT_USAGE);
     ck_assert_str_eq(err_text,
-                     "fixorigin: no service: pass --service ID or set FASTLY_SERVICE_ID\n");
+                     "fixorigin: no service: pass --service ID, --service-name NAME or set "
+                     "FASTLY_SERVICE_ID\n");
     ck_assert_int_eq(show("--service", "S", "--version", "0", NULL), FO_EXIT_USAGE);
     ck_assert_str_eq(err_text, "fixorigin: --version takes a version number, not '0'\n");
     ck_assert_int_eq(show("--service", "S", "--bogus", NULL), FO_EXIT_USAGE);
@@ -355,13 +422,14 @@ START_TEST(usage_errors_exit_64)
     unsetenv("FASTLY_API_TOKEN");
     ck_assert_int_eq(show("--service", "S", NULL), FO_EXIT_USAGE);
     ck_assert_str_eq(err_text, "fixorigin: no Fastly API token: set FASTLY_API_TOKEN (or "
-                               "FASTLY_API_KEY), or pass --token-file FILE\n");
+                               "FASTLY_API_KEY), pass --token-file FILE, or log in with the "
+                               "Fastly CLI ('fastly auth login')\n");
     setenv("FASTLY_API_TOKEN", REPLAY_TOKEN, 1);
     setenv("FASTLY_API_ENDPOINT", "http://192.0.2.1", 1);
     ck_assert_int_eq(show("--service", "S", NULL), FO_EXIT_USAGE);
     ck_assert_uint_eq(replay_sent_count(r), 0);
     ck_assert_int_eq(show("--help", NULL), FO_EXIT_OK);
-    ck_assert_ptr_nonnull(strstr(out_text, "usage: fixorigin show --service ID"));
+    ck_assert_ptr_nonnull(strstr(out_text, "usage: fixorigin show (--service ID"));
 }
 END_TEST
 
@@ -378,6 +446,8 @@ Suite *api_show_suite(void)
     tcase_add_test(tc, api_errors_exit_1);
     tcase_add_test(tc, origins_in_vcl_snippets_and_pools_are_shown_with_their_source);
     tcase_add_test(tc, a_compute_service_without_static_backends_says_so);
+    tcase_add_test(tc, a_service_named_by_its_name);
+    tcase_add_test(tc, a_name_that_names_no_service_or_two_is_an_error);
     tcase_add_test(tc, usage_errors_exit_64);
     suite_add_tcase(s, tc);
     return s;
