@@ -41,7 +41,8 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* Returns -1 when the arguments are good, else the exit code. */
+/* Parses the arguments into a and *path. Returns FO_EXIT_OK to go on (*path still NULL after
+ * printing --help), else the exit code of a usage error it has printed. */
 static int parse_args(fo_cmd_saved_args *a, const char **path, int argc, char **argv)
 {
     memset(a, 0, sizeof(*a));
@@ -75,7 +76,7 @@ static int parse_args(fo_cmd_saved_args *a, const char **path, int argc, char **
         return fo_cmd_usage_error("apply", "unexpected argument '%s'", argv[optind + 1]);
     *path = argv[optind];
     a->trust_bundle = fo_cmd_trust_bundle(a->trust_bundle);
-    return -1;
+    return FO_EXIT_OK;
 }
 
 int fo_cmd_apply(int argc, char **argv)
@@ -86,7 +87,7 @@ int fo_cmd_apply(int argc, char **argv)
     char *text = NULL;
     fo_saved_plan *saved = NULL;
     int code = parse_args(&a, &path, argc, argv);
-    if (code >= 0)
+    if (code != FO_EXIT_OK || !path)
         return code;
     if (fo_read_file(&text, path, FO_SAVED_PLAN_MAX_BYTES, &e) != 0 ||
         fo_saved_plan_parse(&saved, text, strlen(text), &e) != 0) {

@@ -136,6 +136,7 @@ typedef struct fix_args {
     const char *plan_out;       /* --plan-out FILE */
     const fo_saved_plan *saved; /* `fixorigin apply FILE`: the plan to apply */
     const char *ca_pem;         /* the saved plan's --ca-file text */
+    bool help;                  /* --help was printed: nothing more to do */
 } fix_args;
 
 #define usage_error(...) fo_cmd_usage_error(NULL, __VA_ARGS__)
@@ -149,6 +150,8 @@ static bool add_name(const char **list, size_t *count, const char *name)
 }
 
 /* Returns -1 when the arguments are good, else the exit code. */
+/* Parses the arguments into a. Returns FO_EXIT_OK to go on (or, with a->help, after printing
+ * the help), else the exit code of a usage error it has printed. */
 static int parse_args(fix_args *a, int argc, char **argv)
 {
     memset(a, 0, sizeof(*a));
@@ -159,6 +162,7 @@ static int parse_args(fix_args *a, int argc, char **argv)
         switch (opt) {
         case 'h':
             usage(stdout);
+            a->help = true;
             return FO_EXIT_OK;
         case OPT_SERVICE:
             a->service_id = optarg;
@@ -254,7 +258,7 @@ static int parse_args(fix_args *a, int argc, char **argv)
         return usage_error("--apply needs --yes when stdin is not a terminal; nothing was "
                            "written");
     a->trust_bundle = fo_cmd_trust_bundle(a->trust_bundle);
-    return -1;
+    return FO_EXIT_OK;
 }
 
 /* ---- text output ---- */
@@ -813,7 +817,7 @@ int fo_cmd_fix(int argc, char **argv)
 {
     fix_args a;
     int code = parse_args(&a, argc, argv);
-    return code >= 0 ? code : run(&a);
+    return code != FO_EXIT_OK || a.help ? code : run(&a);
 }
 
 int fo_cmd_fix_saved(const fo_saved_plan *saved, const fo_cmd_saved_args *args)

@@ -112,11 +112,13 @@ struct probe_args {
     bool target_options; /* a backend setting was given on the command line */
     long concurrency;
     bool concurrency_given;
+    bool help; /* --help was printed: nothing more to do */
 };
 
 #define usage_error(...) fo_cmd_usage_error("probe", __VA_ARGS__)
 
-/* Returns -1 when the arguments are good, else the exit code. */
+/* Parses the arguments into a. Returns FO_EXIT_OK to go on (or, with a->help, after printing
+ * the help), else the exit code of a usage error it has printed. */
 static int parse_args(struct probe_args *a, int argc, char **argv)
 {
     fo_probe_settings_init(&a->settings);
@@ -130,6 +132,7 @@ static int parse_args(struct probe_args *a, int argc, char **argv)
         switch (opt) {
         case 'h':
             usage(stdout);
+            a->help = true;
             return FO_EXIT_OK;
         case OPT_SNI:
             a->settings.sni_hostname = optarg;
@@ -212,7 +215,7 @@ static int parse_args(struct probe_args *a, int argc, char **argv)
     if (fo_probe_settings_check(&a->settings, &err) != 0)
         return usage_error("%s", err.msg);
     a->trust_bundle = fo_cmd_trust_bundle(a->trust_bundle);
-    return -1;
+    return FO_EXIT_OK;
 }
 
 static void print_json(json_t *object)
@@ -504,7 +507,7 @@ int fo_cmd_probe(int argc, char **argv)
     fo_cmd_forget_secrets(); /* a probe needs no token: gone from the environment at once */
     struct probe_args args = {0};
     int code = parse_args(&args, argc, argv);
-    if (code >= 0)
+    if (code != FO_EXIT_OK || args.help)
         return code;
     fo_prober *prober = NULL;
     fo_error err = {0};

@@ -114,9 +114,11 @@ typedef struct scan_args {
     const char *state_dir;
     const char *token_file;
     const char *ack_file;
+    bool help; /* --help was printed: nothing more to do */
 } scan_args;
 
-/* Returns -1 when the arguments are good, else the exit code. */
+/* Parses the arguments into a. Returns FO_EXIT_OK to go on (or, with a->help, after printing
+ * the help), else the exit code of a usage error it has printed. */
 static int parse_args(scan_args *a, fo_scan_list *cli_ids, int argc, char **argv)
 {
     long n = 0;
@@ -131,6 +133,7 @@ static int parse_args(scan_args *a, fo_scan_list *cli_ids, int argc, char **argv
         switch (opt) {
         case 'h':
             usage(stdout);
+            a->help = true;
             return FO_EXIT_OK;
         case OPT_ALL:
             a->all = true;
@@ -219,7 +222,7 @@ static int parse_args(scan_args *a, fo_scan_list *cli_ids, int argc, char **argv
         return usage_error("--apply needs --yes when stdin is not a terminal; nothing was "
                            "written");
     o->trust_bundle = fo_cmd_trust_bundle(o->trust_bundle);
-    return -1;
+    return FO_EXIT_OK;
 }
 
 /* Every service the token can see, appended to list (one paginated read). */
@@ -256,7 +259,7 @@ int fo_cmd_scan(int argc, char **argv)
     memset(&a, 0, sizeof(a));
     fo_error_clear(&err);
     int code = parse_args(&a, &ids, argc, argv);
-    if (code >= 0)
+    if (code != FO_EXIT_OK || a.help)
         goto out;
     if (fo_cmd_signals_start() != 0) {
         fo_cmd_errorf("cannot set up signal handling");

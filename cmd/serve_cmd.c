@@ -109,9 +109,19 @@ static bool number_option(long *out, const char *name, long min, long max)
     return false;
 }
 
-/* Flags into cfg; returns -1 to go on, else an exit code. */
-static int parse_args(fo_serve_config *cfg, const char **state_dir, int argc, char **argv)
+/* What serve's flags say: its configuration (cfg points into the server) and the state
+ * directory. */
+typedef struct serve_args {
+    fo_serve_config *cfg;
+    const char *state_dir;
+    bool help; /* --help was printed: nothing more to do */
+} serve_args;
+
+/* Flags into a. Returns FO_EXIT_OK to go on (or, with a->help, after printing the help),
+ * else the exit code of a usage error it has printed. */
+static int parse_args(serve_args *a, int argc, char **argv)
 {
+    fo_serve_config *cfg = a->cfg;
     long n = 0;
     int c;
     const char *env_listen = getenv("FIXORIGIN_LISTEN");
@@ -162,7 +172,7 @@ static int parse_args(fo_serve_config *cfg, const char **state_dir, int argc, ch
             cfg->token_file = optarg;
             break;
         case OPT_STATE_DIR:
-            *state_dir = optarg;
+            a->state_dir = optarg;
             break;
         case OPT_ALLOW_HTTP_REPLY:
             cfg->allow_http_reply = true;
@@ -182,6 +192,7 @@ static int parse_args(fo_serve_config *cfg, const char **state_dir, int argc, ch
             break;
         case 'h':
             usage(stdout);
+            a->help = true;
             return FO_EXIT_OK;
         default:
             return fo_cmd_option_error("serve", c, argv);
@@ -190,10 +201,11 @@ static int parse_args(fo_serve_config *cfg, const char **state_dir, int argc, ch
     if (optind < argc)
         return fo_cmd_usage_error("serve", "unexpected argument '%s'", argv[optind]);
     cfg->trust_bundle = fo_cmd_trust_bundle(cfg->trust_bundle);
-    return -1;
+    return FO_EXIT_OK;
 }
 
-/* The secrets and lists of the environment; returns -1 to go on, else an exit code. */
+/* The secrets and lists of the environment. Returns FO_EXIT_OK, else the exit code of the
+ * problem it has printed. */
 static int read_environment(fo_serve_config *cfg)
 {
     const char *token = getenv("FIXORIGIN_SERVE_TOKEN");
@@ -240,7 +252,7 @@ static int read_environment(fo_serve_config *cfg)
             return FO_EXIT_USAGE;
         }
     }
-    return -1;
+    return FO_EXIT_OK;
 }
 
 static void config_clear(fo_serve_config *cfg)
@@ -261,9 +273,12 @@ int fo_cmd_serve(int argc, char **argv)
     int signal_number = 0;
     memset(&srv, 0, sizeof(srv));
     fo_error_clear(&err);
-    int exit_code = parse_args(&srv.cfg, &state_dir, argc, argv);
-    if (exit_code >= 0 || (exit_code = read_environment(&srv.cfg)) >= 0)
+    serve_args args = {.cfg = &srv.cfg};
+    int exit_code = parse_args(&args, argc, argv);
+    if (exit_code != FO_EXIT_OK || args.help ||
+        (exit_code = read_environment(&srv.cfg)) != FO_EXIT_OK)
         goto out;
+    state_dir = args.state_dir;
     exit_code = FO_EXIT_USAGE;
     fo_api_config_init(&srv.api);
     if (fo_api_config_from_env(&srv.api, &srv.fastly_token, srv.cfg.token_file, &err) != 0 ||

@@ -20,6 +20,7 @@ typedef struct show_opts {
     long version;
     bool json;
     const char *token_file;
+    bool help; /* --help was printed: nothing more to do */
 } show_opts;
 
 static void errorf(FILE *err, const char *fmt, ...) FO_PRINTF(2, 3);
@@ -369,6 +370,8 @@ static int fail(const show_opts *opts, FILE *out, FILE *err, int exit_code, cons
     return exit_code;
 }
 
+/* Parses the arguments into opts. Returns FO_EXIT_OK to go on (or, with opts->help, after
+ * printing the help), else the exit code of a usage error it has printed. */
 static int parse_args(show_opts *opts, int argc, char **argv, FILE *out, FILE *err)
 {
     static const struct option longopts[] = {
@@ -410,6 +413,7 @@ static int parse_args(show_opts *opts, int argc, char **argv, FILE *out, FILE *e
             break;
         case 'h':
             usage(out);
+            opts->help = true;
             return FO_EXIT_OK;
         case ':':
             errorf(err, "%s needs a value (see 'fixorigin show --help')", argv[optind - 1]);
@@ -436,7 +440,7 @@ static int parse_args(show_opts *opts, int argc, char **argv, FILE *out, FILE *e
                     "FASTLY_SERVICE_ID");
         return FO_EXIT_USAGE;
     }
-    return -1; /* go on */
+    return FO_EXIT_OK;
 }
 
 int fo_cmd_show_with(int argc, char **argv, const fo_api_transport *transport, FILE *out, FILE *err)
@@ -449,7 +453,7 @@ int fo_cmd_show_with(int argc, char **argv, const fo_api_transport *transport, F
     fo_origin_list *origins = NULL;
     char *token = NULL;
     int exit_code = parse_args(&opts, argc, argv, out, err);
-    if (exit_code >= 0)
+    if (exit_code != FO_EXIT_OK || opts.help)
         goto out;
     fo_error_clear(&e);
     fo_api_config_init(&cfg);

@@ -1154,10 +1154,10 @@ static bool backends_differ(const fo_backend *x, const fo_backend *y)
     for (size_t i = 0; (field = fo_rem_field_at(i)) != NULL; i++) {
         if (fo_remediate_field_kind(field) == FO_FIELD_SECRET)
             continue;
-        bool nomem_x, nomem_y;
-        char *tx = fo_remediate_field_text(x, field, &nomem_x);
-        char *ty = fo_remediate_field_text(y, field, &nomem_y);
-        bool same = !nomem_x && !nomem_y && ((!tx && !ty) || (tx && ty && strcmp(tx, ty) == 0));
+        char *tx = NULL, *ty = NULL;
+        bool nomem = fo_remediate_field_text(&tx, x, field) != 0 ||
+                     fo_remediate_field_text(&ty, y, field) != 0;
+        bool same = !nomem && ((!tx && !ty) || (tx && ty && strcmp(tx, ty) == 0));
         free(tx);
         free(ty);
         if (!same)

@@ -71,9 +71,9 @@ static void push(builder *b, fo_fix *fix)
 /* Adds a change of field from the backend's current value. */
 static void add_change(builder *b, fo_fix *fix, const char *field, const char *to)
 {
-    bool nomem = false;
-    char *from = fo_remediate_field_text(b->in->backend, field, &nomem);
-    if (nomem || fo_rem_fix_add(fix, field, from, to) != 0)
+    char *from = NULL;
+    if (fo_remediate_field_text(&from, b->in->backend, field) != 0 ||
+        fo_rem_fix_add(fix, field, from, to) != 0)
         fail(b, FO_ENOMEM);
     free(from);
 }

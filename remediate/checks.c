@@ -39,16 +39,16 @@ bool fo_remediate_readback_matches(const fo_backend *before, const fo_backend *a
     for (size_t i = 0; ok && fo_rem_field_at(i); i++) {
         const char *field = fo_rem_field_at(i);
         const fo_change *change = NULL;
-        bool nomem_a = false, nomem_b = false;
+        char *was = NULL, *got = NULL;
         for (size_t j = 0; fix && j < fix->change_count; j++) {
             if (strcmp(fix->changes[j].field, field) == 0)
                 change = &fix->changes[j];
         }
-        char *was = change ? NULL : fo_remediate_field_text(before, field, &nomem_a);
+        bool nomem = (!change && fo_remediate_field_text(&was, before, field) != 0) ||
+                     fo_remediate_field_text(&got, after, field) != 0;
         const char *want = change ? change->to : was;
-        char *got = fo_remediate_field_text(after, field, &nomem_b);
         fo_field_kind kind = fo_remediate_field_kind(field);
-        if (nomem_a || nomem_b) {
+        if (nomem) {
             snprintf(why, why_size, "out of memory comparing %s", field);
             ok = false;
         } else if (kind == FO_FIELD_PEM) {

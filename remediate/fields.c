@@ -33,37 +33,35 @@ fo_field_kind fo_remediate_field_kind(const char *field)
     return f ? f->kind : FO_FIELD_TEXT;
 }
 
-char *fo_remediate_field_text(const fo_backend *b, const char *field, bool *nomem)
+int fo_remediate_field_text(char **out, const fo_backend *b, const char *field)
 {
     const fo_backend_field *f = find_field(field);
-    char *text = NULL;
-    *nomem = false;
+    *out = NULL;
     if (!f)
-        return NULL;
+        return 0;
     switch (f->slot) {
     case FO_SLOT_STRING: {
         const char *value = fo_backend_text(b, f);
         if (fo_str_empty(value))
-            return NULL;
-        text = fo_strdup(value);
+            return 0;
+        *out = fo_strdup(value);
         break;
     }
     case FO_SLOT_LONG: {
         long value = fo_backend_long(b, f);
         if (value < 0)
-            return NULL;
-        text = fo_rem_strdupf("%ld", value);
+            return 0;
+        *out = fo_rem_strdupf("%ld", value);
         break;
     }
     case FO_SLOT_BOOL:
-        text = fo_strdup(fo_backend_bool(b, f) ? "true" : "false");
+        *out = fo_strdup(fo_backend_bool(b, f) ? "true" : "false");
         break;
     case FO_SLOT_TRISTATE: /* no planned field is one */
     case FO_SLOT_NONE:
-        return NULL;
+        return 0;
     }
-    *nomem = text == NULL;
-    return text;
+    return *out ? 0 : FO_ENOMEM;
 }
 
 int fo_rem_backend_set(fo_backend *b, const char *field, const char *value)

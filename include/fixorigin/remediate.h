@@ -32,9 +32,10 @@
 fo_field_kind fo_remediate_field_kind(const char *field);
 
 /* A backend field as text, spelt as fo_change values are: numbers in decimal, booleans
- * "true"/"false", strings as stored. Returns a new string, or NULL when the field is unset
- * (or unknown); *nomem is set when allocation failed. */
-char *fo_remediate_field_text(const fo_backend *backend, const char *field, bool *nomem);
+ * "true"/"false", strings as stored. Returns 0 with *out a new string, or NULL when the field
+ * is unset (or unknown); FO_ENOMEM. */
+int fo_remediate_field_text(char **out, const fo_backend *backend,
+                            const char *field) FO_WARN_UNUSED;
 
 /* One field's change. Values are spelt as the API takes them (see above); NULL is unset,
  * and a NULL `to` clears the field. */
