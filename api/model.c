@@ -130,10 +130,58 @@ static int expect(const json_t *v, json_type type, const char *what, fo_error *e
                         type == JSON_ARRAY ? "array" : "object");
 }
 
+/* Reads one item (a struct of its own kind) from a JSON object; clears one. */
+typedef int (*item_reader)(void *item, const json_t *obj, fo_error *err);
+typedef void (*item_clearer)(void *item);
+
+/* The objects of a JSON array (NULL or empty: none) into a new array of item_size-byte items,
+ * the one way every list of the API is read. On failure nothing is left: the items are
+ * cleared and freed. */
+static int read_array(void **out, size_t *out_count, size_t item_size, const json_t *arr,
+                      item_reader read, item_clearer clear, fo_error *err)
+{
+    size_t n = json_array_size(arr);
+    *out = NULL;
+    *out_count = 0;
+    if (n == 0)
+        return 0;
+    char *items = calloc(n, item_size);
+    if (!items)
+        return fo_error_set(err, FO_ENOMEM, "out of memory");
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = read(items + i * item_size, json_array_get(arr, i), err);
+    if (rc != 0) {
+        for (size_t i = 0; i < n; i++)
+            clear(items + i * item_size);
+        free(items);
+        return rc;
+    }
+    *out = items;
+    *out_count = n;
+    return 0;
+}
+
+/* A response that is a JSON array of objects (what names it in messages), read as above. */
+static int parse_array(void **out, size_t *out_count, size_t item_size, const char *json,
+                       size_t len, const char *what, item_reader read, item_clearer clear,
+                       fo_error *err)
+{
+    json_t *root = NULL;
+    int rc = load(&root, json, len, what, err);
+    if (rc == 0)
+        rc = expect(root, JSON_ARRAY, what, err);
+    if (rc == 0)
+        rc = read_array(out, out_count, item_size, root, read, clear, err);
+    json_decref(root);
+    return rc;
+}
+
 /* ---- backends ---- */
 
-static void backend_clear(fo_backend *b)
+static void backend_clear(void *item)
 {
+    fo_backend *b = item;
     size_t count;
     const fo_backend_field *fields = fo_backend_fields(&count);
     for (size_t i = 0; i < count; i++) {
@@ -182,8 +230,9 @@ static void read_field(reader *r, fo_backend *b, const json_t *obj, const fo_bac
     }
 }
 
-static int read_backend(fo_backend *b, const json_t *obj, fo_error *err)
+static int read_backend(void *item, const json_t *obj, fo_error *err)
 {
+    fo_backend *b = item;
     reader r = {.what = "backend"};
     int rc = expect(obj, JSON_OBJECT, "backend", err);
     if (rc != 0)
@@ -223,28 +272,11 @@ out:
 /* Reads a JSON array of backends into a new array. */
 static int read_backends(fo_backend **out, size_t *out_count, const json_t *arr, fo_error *err)
 {
-    int rc = 0;
-    size_t n = json_array_size(arr);
-    fo_backend *items = NULL;
-    if (n == 0) {
-        *out = NULL;
-        *out_count = 0;
-        return 0;
-    }
-    items = calloc(n, sizeof(*items));
-    if (!items)
-        return fo_error_set(err, FO_ENOMEM, "out of memory");
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = read_backend(&items[i], json_array_get(arr, i), err);
-    if (rc != 0) {
-        for (size_t i = 0; i < n; i++)
-            backend_clear(&items[i]);
-        free(items);
-        return rc;
-    }
+    void *items = NULL;
+    int rc =
+        read_array(&items, out_count, sizeof(fo_backend), arr, read_backend, backend_clear, err);
     *out = items;
-    *out_count = n;
-    return 0;
+    return rc;
 }
 
 void fo_backend_list_free(fo_backend_list *l)
@@ -259,27 +291,25 @@ void fo_backend_list_free(fo_backend_list *l)
 
 int fo_api_parse_backend_list(fo_backend_list **out, const char *json, size_t len, fo_error *err)
 {
-    json_t *root = NULL;
     fo_backend_list *list = calloc(1, sizeof(*list));
-    int rc = list ? load(&root, json, len, "backend list", err)
+    void *items = NULL;
+    int rc = list ? parse_array(&items, &list->count, sizeof(fo_backend), json, len, "backend list",
+                                read_backend, backend_clear, err)
                   : fo_error_set(err, FO_ENOMEM, "out of memory");
-    if (rc == 0)
-        rc = expect(root, JSON_ARRAY, "backend list", err);
-    if (rc == 0)
-        rc = read_backends(&list->items, &list->count, root, err);
-    if (rc == 0) {
-        *out = list;
-        list = NULL;
+    if (rc != 0) {
+        free(list);
+        return rc;
     }
-    fo_backend_list_free(list);
-    json_decref(root);
-    return rc;
+    list->items = items;
+    *out = list;
+    return 0;
 }
 
 /* ---- versions ---- */
 
-static void version_clear(fo_version *v)
+static void version_clear(void *item)
 {
+    fo_version *v = item;
     free(v->comment);
     free(v->created_at);
     free(v->updated_at);
@@ -296,8 +326,9 @@ void fo_version_free(fo_version *v)
     free(v);
 }
 
-static int read_version(fo_version *v, const json_t *obj, fo_error *err)
+static int read_version(void *item, const json_t *obj, fo_error *err)
 {
+    fo_version *v = item;
     reader r = {.what = "version"};
     int rc = expect(obj, JSON_OBJECT, "version", err);
     if (rc != 0)
@@ -337,27 +368,11 @@ int fo_api_parse_version(fo_version **out, const char *json, size_t len, fo_erro
 
 static int read_versions(fo_version **out, size_t *out_count, const json_t *arr, fo_error *err)
 {
-    int rc = 0;
-    size_t n = json_array_size(arr);
-    fo_version *items = NULL;
-    *out = NULL;
-    *out_count = 0;
-    if (n == 0)
-        return 0;
-    items = calloc(n, sizeof(*items));
-    if (!items)
-        return fo_error_set(err, FO_ENOMEM, "out of memory");
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = read_version(&items[i], json_array_get(arr, i), err);
-    if (rc != 0) {
-        for (size_t i = 0; i < n; i++)
-            version_clear(&items[i]);
-        free(items);
-        return rc;
-    }
+    void *items = NULL;
+    int rc =
+        read_array(&items, out_count, sizeof(fo_version), arr, read_version, version_clear, err);
     *out = items;
-    *out_count = n;
-    return 0;
+    return rc;
 }
 
 void fo_version_list_free(fo_version_list *l)
@@ -372,21 +387,18 @@ void fo_version_list_free(fo_version_list *l)
 
 int fo_api_parse_version_list(fo_version_list **out, const char *json, size_t len, fo_error *err)
 {
-    json_t *root = NULL;
     fo_version_list *list = calloc(1, sizeof(*list));
-    int rc = list ? load(&root, json, len, "version list", err)
+    void *items = NULL;
+    int rc = list ? parse_array(&items, &list->count, sizeof(fo_version), json, len, "version list",
+                                read_version, version_clear, err)
                   : fo_error_set(err, FO_ENOMEM, "out of memory");
-    if (rc == 0)
-        rc = expect(root, JSON_ARRAY, "version list", err);
-    if (rc == 0)
-        rc = read_versions(&list->items, &list->count, root, err);
-    if (rc == 0) {
-        *out = list;
-        list = NULL;
+    if (rc != 0) {
+        free(list);
+        return rc;
     }
-    fo_version_list_free(list);
-    json_decref(root);
-    return rc;
+    list->items = items;
+    *out = list;
+    return 0;
 }
 
 /* ---- services ---- */
@@ -838,8 +850,9 @@ out:
     return rc;
 }
 
-static void vcl_clear(fo_vcl *v)
+static void vcl_clear(void *item)
 {
+    fo_vcl *v = item;
     free(v->name);
     free(v->content);
     memset(v, 0, sizeof(*v));
@@ -853,8 +866,9 @@ void fo_vcl_free(fo_vcl *v)
     free(v);
 }
 
-static int read_vcl(fo_vcl *v, const json_t *obj, fo_error *err)
+static int read_vcl(void *item, const json_t *obj, fo_error *err)
 {
+    fo_vcl *v = item;
     reader r = {.what = "VCL"};
     int rc = expect(obj, JSON_OBJECT, "VCL", err);
     if (rc != 0)
@@ -895,29 +909,18 @@ void fo_vcl_list_free(fo_vcl_list *l)
 
 int fo_api_parse_vcl_list(fo_vcl_list **out, const char *json, size_t len, fo_error *err)
 {
-    json_t *root = NULL;
     fo_vcl_list *list = calloc(1, sizeof(*list));
-    int rc = list ? load(&root, json, len, "VCL list", err)
+    void *items = NULL;
+    int rc = list ? parse_array(&items, &list->count, sizeof(fo_vcl), json, len, "VCL list",
+                                read_vcl, vcl_clear, err)
                   : fo_error_set(err, FO_ENOMEM, "out of memory");
-    if (rc == 0)
-        rc = expect(root, JSON_ARRAY, "VCL list", err);
-    size_t n = json_array_size(root);
-    if (rc == 0 && n > 0) {
-        list->items = calloc(n, sizeof(*list->items));
-        if (!list->items)
-            rc = fo_error_set(err, FO_ENOMEM, "out of memory");
-        for (size_t i = 0; i < n && rc == 0; i++) {
-            rc = read_vcl(&list->items[i], json_array_get(root, i), err);
-            list->count = i + 1;
-        }
+    if (rc != 0) {
+        free(list);
+        return rc;
     }
-    if (rc == 0) {
-        *out = list;
-        list = NULL;
-    }
-    fo_vcl_list_free(list);
-    json_decref(root);
-    return rc;
+    list->items = items;
+    *out = list;
+    return 0;
 }
 
 void fo_ip_list_free(fo_ip_list *l)
@@ -1091,8 +1094,9 @@ out:
 
 /* ---- snippets and pools: strings for numbers, "0"/"1" for booleans ---- */
 
-static void snippet_clear(fo_snippet *s)
+static void snippet_clear(void *item)
 {
+    fo_snippet *s = item;
     free(s->id);
     free(s->name);
     free(s->type);
@@ -1143,8 +1147,9 @@ static int read_snippet(void *item, const json_t *obj, fo_error *err)
     return reader_result(&r, err);
 }
 
-static void pool_clear(fo_pool *p)
+static void pool_clear(void *item)
 {
+    fo_pool *p = item;
     free(p->id);
     free(p->name);
     free(p->tls_cert_hostname);
@@ -1205,14 +1210,20 @@ static int read_pool(void *item, const json_t *obj, fo_error *err)
     return reader_result(&r, err);
 }
 
+static void pool_server_clear(void *item)
+{
+    fo_pool_server *s = item;
+    free(s->id);
+    free(s->address);
+    memset(s, 0, sizeof(*s));
+}
+
 void fo_pool_server_list_free(fo_pool_server_list *l)
 {
     if (!l)
         return;
-    for (size_t i = 0; i < l->count; i++) {
-        free(l->items[i].id);
-        free(l->items[i].address);
-    }
+    for (size_t i = 0; i < l->count; i++)
+        pool_server_clear(&l->items[i]);
     free(l->items);
     free(l);
 }
@@ -1233,26 +1244,22 @@ static int read_pool_server(void *item, const json_t *obj, fo_error *err)
     return reader_result(&r, err);
 }
 
-/* One object, or a bare array of them, into items of item_size bytes. */
+/* One object, or a bare array of them (read_array), into items of item_size bytes. */
 static int parse_items(void **items, size_t *count, size_t item_size, const char *json, size_t len,
-                       const char *what, bool list, int (*read)(void *, const json_t *, fo_error *),
+                       const char *what, bool list, item_reader read, item_clearer clear,
                        fo_error *err)
 {
+    if (list)
+        return parse_array(items, count, item_size, json, len, what, read, clear, err);
     json_t *root = NULL;
     *items = NULL;
     *count = 0;
     int rc = load(&root, json, len, what, err);
-    if (rc == 0 && list)
-        rc = expect(root, JSON_ARRAY, what, err);
-    size_t n = list ? json_array_size(root) : 1;
+    if (rc == 0 && !(*items = calloc(1, item_size)))
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
     if (rc == 0) {
-        *items = calloc(n ? n : 1, item_size);
-        if (!*items)
-            rc = fo_error_set(err, FO_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        rc = read((char *)*items + i * item_size, list ? json_array_get(root, i) : root, err);
-        *count = i + 1;
+        rc = read(*items, root, err);
+        *count = 1;
     }
     json_decref(root);
     return rc;
@@ -1265,7 +1272,7 @@ int fo_api_parse_snippets(fo_snippet_list **out, const char *json, size_t len, b
     if (!l)
         return fo_error_set(err, FO_ENOMEM, "out of memory");
     int rc = parse_items((void **)&l->items, &l->count, sizeof(fo_snippet), json, len,
-                         list ? "snippet list" : "snippet", list, read_snippet, err);
+                         list ? "snippet list" : "snippet", list, read_snippet, snippet_clear, err);
     if (rc == 0)
         *out = l;
     else
@@ -1279,7 +1286,7 @@ int fo_api_parse_pools(fo_pool_list **out, const char *json, size_t len, bool li
     if (!l)
         return fo_error_set(err, FO_ENOMEM, "out of memory");
     int rc = parse_items((void **)&l->items, &l->count, sizeof(fo_pool), json, len,
-                         list ? "pool list" : "pool", list, read_pool, err);
+                         list ? "pool list" : "pool", list, read_pool, pool_clear, err);
     if (rc == 0)
         *out = l;
     else
@@ -1294,7 +1301,7 @@ int fo_api_parse_pool_servers(fo_pool_server_list **out, const char *json, size_
     if (!l)
         return fo_error_set(err, FO_ENOMEM, "out of memory");
     int rc = parse_items((void **)&l->items, &l->count, sizeof(fo_pool_server), json, len,
-                         "pool server list", true, read_pool_server, err);
+                         "pool server list", true, read_pool_server, pool_server_clear, err);
     if (rc == 0)
         *out = l;
     else
