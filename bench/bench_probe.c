@@ -271,7 +271,7 @@ static int bench_bulk(const options *o, const json_t *manifest, const char *fixo
         lines++;
         p += len + (p[len] == '\n');
     }
-    double seconds = run.ms / 1000.0, mib = run.max_rss_kib / 1024.0;
+    double seconds = run.ms / 1000.0, mib = (double)run.max_rss_kib / 1024.0;
     bool met =
         run.exit_code == 0 && ok == (size_t)o->bulk && seconds <= BULK_SECONDS && mib <= BULK_MIB;
     printf("\n%d loopback origins, --targets --concurrency %d: %.2f s wall, peak RSS %.1f MiB, "
@@ -407,7 +407,7 @@ static bool run_mix(mix_result *out, const options *o, const json_t *manifest,
         p += len + (p[len] == '\n');
     }
     out->seconds = run.ms / 1000.0;
-    out->mib = run.max_rss_kib / 1024.0;
+    out->mib = (double)run.max_rss_kib / 1024.0;
     out->exit_code = run.exit_code;
     if (run.err && run.err[0])
         printf("  stderr: %.300s\n", run.err);

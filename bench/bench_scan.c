@@ -195,7 +195,7 @@ static int scan(figures *out, const options *o, const mock *m, const char *trust
     tb_harness_run(&run, argv, env, true, SCAN_MS);
     memset(out, 0, sizeof(*out));
     out->seconds = run.ms / 1000.0;
-    out->rss_mib = run.max_rss_kib / 1024.0;
+    out->rss_mib = (double)run.max_rss_kib / 1024.0;
     out->exit_code = run.exit_code;
     out->mock_requests = count_lines(m->log) - logged_before;
     /* The summary is the last line. */

@@ -106,8 +106,8 @@ void tb_harness_run(tb_run *out, const char *const *argv, const char *const *env
     }
     out->ms = fo_now_ms() - start;
     out->max_rss_kib = usage.ru_maxrss;
-    out->cpu_s = (double)usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 +
-                 (double)usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
+    out->cpu_s = (double)usage.ru_utime.tv_sec + (double)usage.ru_utime.tv_usec / 1e6 +
+                 (double)usage.ru_stime.tv_sec + (double)usage.ru_stime.tv_usec / 1e6;
 }
 
 double tb_harness_cpu_s(pid_t pid)

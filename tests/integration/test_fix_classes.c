@@ -363,9 +363,9 @@ START_TEST(a_problem_for_a_person_is_explained_and_nothing_written)
     ck_assert_str_eq(json_string_value(json_object_get(b, "status")), "needs_human");
     ck_assert_msg(strstr(json_string_value(json_object_get(b, "advice")), c->advice), "advice: %s",
                   json_string_value(json_object_get(b, "advice")));
-    ck_assert_int_eq(json_array_size(json_object_get(b, "changes")), 0);
+    ck_assert_uint_eq(json_array_size(json_object_get(b, "changes")), 0);
     if (strcmp(c->case_name, "connection_refused") == 0)
-        ck_assert_int_gt(
+        ck_assert_uint_gt(
             json_array_size(json_object_get(json_object_get(plan, "fastly_ip_ranges"), "ipv4")), 0);
     json_decref(plan);
     size_t requests, writes;
@@ -385,7 +385,7 @@ START_TEST(a_name_fix_that_mutual_tls_still_refuses_is_not_offered)
     json_t *b = fix_report_backend(plan, "client_cert_required");
     ck_assert_str_eq(json_string_value(json_object_get(b, "class")), "hostname_mismatch");
     ck_assert_str_eq(json_string_value(json_object_get(b, "status")), "needs_human");
-    ck_assert_int_eq(json_array_size(json_object_get(b, "changes")), 0);
+    ck_assert_uint_eq(json_array_size(json_object_get(b, "changes")), 0);
     /* The name fix was tried, and the origin still refused. */
     bool tried = false;
     size_t i;

@@ -150,7 +150,7 @@ START_TEST(backend_filters_limit_the_plan_and_the_writes)
     json_t *report = NULL;
     fix_run(&r, &report, &env, args);
     ck_assert_int_eq(r.exit_code, 0);
-    ck_assert_int_eq(json_array_size(json_object_get(report, "backends")), 1);
+    ck_assert_uint_eq(json_array_size(json_object_get(report, "backends")), 1);
     ck_assert_ptr_nonnull(fix_report_backend(report, "sni_required_fail"));
     json_decref(report);
     tb_run_free(&r);
@@ -188,7 +188,7 @@ START_TEST(a_draft_is_left_for_a_person_and_never_activated_later)
     fix_run(&r, &report, &env, args);
     ck_assert_int_eq(r.exit_code, 0);
     json_t *leftovers = json_object_get(report, "leftover_drafts");
-    ck_assert_int_eq(json_array_size(leftovers), 1);
+    ck_assert_uint_eq(json_array_size(leftovers), 1);
     ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(leftovers, 0), "number")),
                      2);
     ck_assert_int_eq(

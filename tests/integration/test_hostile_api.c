@@ -495,7 +495,7 @@ static void commands_end_in_time(hostile_mode mode, long bound_ms, long rss_cap_
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
         run_result r;
         run_fixorigin(&r, commands[i], 60);
-        ck_assert_msg(r.status == 1 && r.ms < bound_ms && r.max_rss_kb < rss_cap_kb,
+        ck_assert_msg(r.status == 1 && r.ms < (double)bound_ms && r.max_rss_kb < rss_cap_kb,
                       "%s %s: exit %d after %.0f ms (bound %ld), %ld KiB (cap %ld):\n%s",
                       commands[i][0], commands[i][1], r.status, r.ms, bound_ms, r.max_rss_kb,
                       rss_cap_kb, r.output);

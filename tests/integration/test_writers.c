@@ -945,7 +945,7 @@ START_TEST(kill_9_at_random_points_then_a_second_run_finishes)
         ss_proc p;
         ss_spawn(&p, &f, "fix", args, NULL);
         /* Anywhere in the run, and every other time in its second half, where it writes. */
-        long at = (long)(rand_r(&seed) % (unsigned)(span + 1));
+        long at = rand_r(&seed) % (long)(span + 1);
         if (i % 2)
             at = (long)(span / 2) + at / 2;
         ss_sleep_ms(at);

@@ -274,7 +274,8 @@ START_TEST(edit_replaces_only_the_value)
     ck_assert_ptr_nonnull(strstr(out, "backend F_us_origin { .host = \"us2.origin.test\"; "
                                       ".port = \"443\"; .ssl = true; "
                                       ".ssl_cert_hostname = \"us.origin.test\"; }\n"));
-    ck_assert_int_eq(memcmp(out, main_vcl, strstr(main_vcl, "backend F_us") - main_vcl), 0);
+    ck_assert_int_eq(memcmp(out, main_vcl, (size_t)(strstr(main_vcl, "backend F_us") - main_vcl)),
+                     0);
     free(out);
 }
 END_TEST
