@@ -1,7 +1,6 @@
 /* The client's core: configuration, one call with its retries, status
  * mapping, counters and logs. */
 #define _GNU_SOURCE /* memmem */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,17 +53,12 @@ static long long default_clock(void *ctx)
  * stand-in in tests), never to another host. */
 static bool is_loopback_host(const char *host, size_t len)
 {
-    if (len == 9 && strncmp(host, "localhost", 9) == 0)
-        return true;
-    if (len == 5 && strncmp(host, "[::1]", 5) == 0)
-        return true;
-    if (len < 4 || strncmp(host, "127.", 4) != 0)
+    char text[64];
+    if (len >= sizeof(text))
         return false;
-    for (size_t i = 4; i < len; i++) {
-        if (!isdigit((unsigned char)host[i]) && host[i] != '.')
-            return false;
-    }
-    return true;
+    memcpy(text, host, len);
+    text[len] = '\0';
+    return strcmp(text, "localhost") == 0 || fo_ip_text_is_loopback(text);
 }
 
 static int check_base_url(const char *url, fo_error *err)

@@ -343,41 +343,22 @@ static CURL *public_handle(const char *url, long timeout_ms, exchange *x, char *
     return c;
 }
 
-/* Whether a fetch may connect to an address: public ones only (see fo_api_fetch_url). */
-static bool ipv4_public(const unsigned char a[4], unsigned flags)
-{
-    if (a[0] == 127)
-        return flags & FO_FETCH_ALLOW_LOOPBACK;
-    return !(a[0] == 0 || a[0] == 10 || (a[0] == 100 && (a[1] & 0xc0) == 64) ||
-             (a[0] == 169 && a[1] == 254) || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
-             (a[0] == 192 && a[1] == 0 && a[2] == 0) || (a[0] == 192 && a[1] == 168) ||
-             (a[0] == 198 && (a[1] & 0xfe) == 18) || a[0] >= 224);
-}
-
+/* Whether a fetch may connect to an address: public ones only (see fo_api_fetch_url), and
+ * this machine's when flags allow it. */
 static bool address_allowed(const struct sockaddr *sa, unsigned flags, char *shown, size_t size)
 {
-    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    static const unsigned char loopback6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-    static const unsigned char any6[16] = {0};
-    unsigned char v4[4];
-    if (sa->sa_family == AF_INET) {
-        memcpy(v4, (const char *)sa + offsetof(struct sockaddr_in, sin_addr), sizeof(v4));
-        inet_ntop(AF_INET, v4, shown, (socklen_t)size);
-        return ipv4_public(v4, flags);
-    }
-    if (sa->sa_family != AF_INET6)
+    unsigned char ip[16];
+    int family = sa->sa_family;
+    if (family == AF_INET)
+        memcpy(ip, (const char *)sa + offsetof(struct sockaddr_in, sin_addr), 4);
+    else if (family == AF_INET6)
+        memcpy(ip, (const char *)sa + offsetof(struct sockaddr_in6, sin6_addr), 16);
+    else
         return false;
-    unsigned char a[16];
-    memcpy(a, (const char *)sa + offsetof(struct sockaddr_in6, sin6_addr), sizeof(a));
-    inet_ntop(AF_INET6, a, shown, (socklen_t)size);
-    memcpy(v4, a + 12, sizeof(v4));
-    if (memcmp(a, mapped, sizeof(mapped)) == 0)
-        return ipv4_public(v4, flags);
-    if (memcmp(a, loopback6, 16) == 0)
-        return flags & FO_FETCH_ALLOW_LOOPBACK;
-    return memcmp(a, any6, 16) != 0 && (a[0] & 0xfe) != 0xfc && /* unique local fc00::/7 */
-           !(a[0] == 0xfe && (a[1] & 0xc0) == 0x80) &&          /* link-local fe80::/10 */
-           a[0] != 0xff;                                        /* multicast */
+    inet_ntop(family, ip, shown, (socklen_t)size);
+    if ((flags & FO_FETCH_ALLOW_LOOPBACK) && fo_ip_is_loopback(family, ip))
+        return true;
+    return fo_ip_is_public(family, ip);
 }
 
 typedef struct fetch_guard {

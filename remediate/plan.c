@@ -64,7 +64,7 @@ static unsigned fetch_flags_for(const fo_diagnosis *d)
     size_t loopback = 0;
     for (size_t i = 0; d && i < d->facts.address_count; i++) {
         const char *a = d->facts.addresses[i];
-        loopback += strncmp(a, "127.", 4) == 0 || strcmp(a, "::1") == 0;
+        loopback += fo_ip_text_is_loopback(a);
     }
     return d && loopback > 0 && loopback == d->facts.address_count ? FO_FETCH_ALLOW_LOOPBACK : 0;
 }

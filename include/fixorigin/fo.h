@@ -95,6 +95,16 @@ void fo_format_time(char *buf, size_t size, int64_t t);
 /* Writes len bytes as 2*len lowercase hex digits and a NUL into out (2*len+1 bytes). */
 void fo_hex_encode(char *out, const unsigned char *bytes, size_t len);
 
+/* IP addresses as raw bytes: family AF_INET (4 bytes) or AF_INET6 (16), network order
+ * (common/ip.c). Loopback: 127.0.0.0/8 and ::1, also written as ::ffff:127.x.y.z. */
+bool fo_ip_is_loopback(int family, const unsigned char *ip);
+/* The same for a numeric address as text ("127.0.0.2", "::1", "[::1]"); false for names. */
+bool fo_ip_text_is_loopback(const char *text);
+/* Whether anybody may reach it: not loopback, private, shared, link-local, multicast or
+ * reserved; an address carrying an IPv4 one (mapped, NAT64 64:ff9b::/96, 6to4 2002::/16)
+ * is judged by that IPv4 address; local-use NAT64 64:ff9b:1::/48 and Teredo never are. */
+bool fo_ip_is_public(int family, const unsigned char *ip);
+
 /* Reads a whole text file of at most max_bytes into a new NUL-terminated string the
  * caller frees (common/file.c). Returns 0, FO_EIO naming the path and the reason, FO_EINVAL
  * naming the line of a NUL byte (the text would silently end there), FO_ENOMEM. */

@@ -68,12 +68,12 @@ static bool is_loopback(const struct sockaddr *sa)
     if (sa->sa_family == AF_INET) {
         struct sockaddr_in in;
         memcpy(&in, sa, sizeof(in));
-        return (ntohl(in.sin_addr.s_addr) >> 24) == 127;
+        return fo_ip_is_loopback(AF_INET, (const unsigned char *)&in.sin_addr);
     }
     if (sa->sa_family == AF_INET6) {
         struct sockaddr_in6 in6;
         memcpy(&in6, sa, sizeof(in6));
-        return IN6_IS_ADDR_LOOPBACK(&in6.sin6_addr);
+        return fo_ip_is_loopback(AF_INET6, in6.sin6_addr.s6_addr);
     }
     return false;
 }

@@ -91,7 +91,7 @@ static int parse_args(int argc, char **argv, tb_options *opts)
         fprintf(stderr, "testbed-origins: --dir must not contain whitespace\n");
         return EXIT_USAGE;
     }
-    if (strncmp(opts->host, "127.", 4) != 0) {
+    if (strchr(opts->host, ':') || !fo_ip_text_is_loopback(opts->host)) {
         fprintf(stderr, "testbed-origins: --host must be an IPv4 loopback address (127.x.y.z)\n");
         return EXIT_USAGE;
     }

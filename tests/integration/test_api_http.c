@@ -576,11 +576,18 @@ START_TEST(fetch_url_goes_to_public_addresses_only)
         fo_api_fetch_url(&body, url_of("/moved.der"), 1000, 5000, FO_FETCH_ALLOW_LOOPBACK, &err),
         FO_ECONNECT);
     ck_assert_ptr_nonnull(strstr(err.msg, "it leads to 169.254.169.254"));
-    /* Private, link-local, unspecified and mapped addresses, literally. */
-    static const char *const urls[] = {"http://10.1.2.3/x",   "http://192.168.0.1/x",
-                                       "http://172.16.5.4/x", "http://0.0.0.0/x",
-                                       "http://[::1]/x",      "http://[fe80::1]/x",
-                                       "http://[fd00::1]/x",  "http://[::ffff:10.0.0.1]/x"};
+    /* Private, link-local, unspecified, mapped, NAT64 and 6to4 addresses, literally. */
+    static const char *const urls[] = {"http://10.1.2.3/x",
+                                       "http://192.168.0.1/x",
+                                       "http://172.16.5.4/x",
+                                       "http://0.0.0.0/x",
+                                       "http://[::1]/x",
+                                       "http://[fe80::1]/x",
+                                       "http://[fd00::1]/x",
+                                       "http://[::ffff:10.0.0.1]/x",
+                                       "http://[64:ff9b::a9fe:a9fe]/x",
+                                       "http://[2002:a00:1::1]/x",
+                                       "http://[64:ff9b:1::1]/x"};
     for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
         ck_assert_msg(fo_api_fetch_url(&body, urls[i], 1000, 2000, 0, &err) == FO_ECONNECT,
                       "%s: %s", urls[i], err.msg);

@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,62 @@ START_TEST(format_time_is_utc_iso8601)
     ck_assert_str_eq(buf, "1970-01-01T00:00:00Z");
     fo_format_time(buf, 4, 0); /* too small: says it cannot, never a cut date */
     ck_assert_str_eq(buf, "?");
+}
+END_TEST
+
+/* An address in text, judged by fo_ip_is_public (the AIA fetch's blocklist). */
+static bool text_is_public(const char *text)
+{
+    unsigned char ip[16];
+    if (inet_pton(AF_INET, text, ip) == 1)
+        return fo_ip_is_public(AF_INET, ip);
+    ck_assert_msg(inet_pton(AF_INET6, text, ip) == 1, "%s is no address", text);
+    return fo_ip_is_public(AF_INET6, ip);
+}
+
+START_TEST(loopback_is_127_slash_8_and_colon_colon_1_in_any_spelling)
+{
+    static const char *const yes[] = {"127.0.0.1", "127.1.2.3",       "127.255.255.255", "::1",
+                                      "[::1]",     "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1"};
+    static const char *const no[] = {"128.0.0.1", "126.255.255.255",       "::2",   "::",
+                                     "localhost", "127.0.0.1.example.com", "127.1", "[127.0.0.1]",
+                                     "[::1",      "64:ff9b::127.0.0.1",    "",      NULL};
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+        ck_assert_msg(fo_ip_text_is_loopback(yes[i]), "%s", yes[i]);
+    for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+        ck_assert_msg(!fo_ip_text_is_loopback(no[i]), "%s", no[i] ? no[i] : "NULL");
+    const unsigned char v4[4] = {127, 0, 0, 9};
+    ck_assert(fo_ip_is_loopback(AF_INET, v4));
+    ck_assert(!fo_ip_is_loopback(AF_UNIX, v4));
+}
+END_TEST
+
+START_TEST(public_addresses_and_the_blocklist)
+{
+    static const char *const public[] = {"8.8.8.8", "1.1.1.1", "100.63.255.255", "100.128.0.0",
+                                         "172.32.0.1", "192.0.1.1", "198.20.0.1", "223.255.255.255",
+                                         "2606:4700::1111", "2a04:4e42::1",
+                                         /* IPv4 inside IPv6: the IPv4 address decides */
+                                         "::ffff:8.8.8.8", "64:ff9b::8.8.8.8", "2002:0808:0808::1"};
+    static const char *const blocked[] = {
+        "0.1.2.3", "10.0.0.1", "100.64.0.1", "127.0.0.1", "169.254.169.254", "172.16.0.1",
+        "172.31.255.255", "192.0.0.8", "192.168.1.1", "198.18.0.1", "198.19.255.255", "224.0.0.1",
+        "255.255.255.255", "::", "::1", "fe80::1", "febf::1", "fc00::1", "fd12:3456::1", "ff02::1",
+        /* mapped, NAT64 (RFC 6052) and 6to4 (RFC 3056) around a blocked IPv4 address */
+        "::ffff:10.0.0.1", "::ffff:127.0.0.1", "64:ff9b::10.0.0.1", "64:ff9b::127.0.0.1",
+        "64:ff9b::169.254.169.254", "64:ff9b::a9fe:a9fe", "2002:c0a8:0101::1", "2002:7f00:0001::1",
+        "2002:a9fe:a9fe::", "2002:0a00:0001:ffff::1",
+        /* the deprecated IPv4-compatible form, local-use NAT64 (RFC 8215), Teredo */
+        "::8.8.8.8", "::10.0.0.1", "64:ff9b:1::8.8.8.8", "64:ff9b:1:ffff::1",
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2"};
+    for (size_t i = 0; i < sizeof(public) / sizeof(public[0]); i++)
+        ck_assert_msg(text_is_public(public[i]), "%s refused", public[i]);
+    for (size_t i = 0; i < sizeof(blocked) / sizeof(blocked[0]); i++)
+        ck_assert_msg(!text_is_public(blocked[i]), "%s allowed", blocked[i]);
+    /* Just outside the NAT64 prefixes: ordinary global addresses. */
+    ck_assert(text_is_public("64:ff9b:0:0:0:1:808:808"));
+    ck_assert(text_is_public("64:ff9b:2::1"));
+    ck_assert(text_is_public("2001:db9::1"));
 }
 END_TEST
 
@@ -101,6 +158,8 @@ Suite *common_suite(void)
     tcase_add_test(tc, empty_means_null_or_blank);
     tcase_add_test(tc, hex_encode_is_lowercase_and_terminated);
     tcase_add_test(tc, format_time_is_utc_iso8601);
+    tcase_add_test(tc, loopback_is_127_slash_8_and_colon_colon_1_in_any_spelling);
+    tcase_add_test(tc, public_addresses_and_the_blocklist);
     suite_add_tcase(s, tc);
     return s;
 }

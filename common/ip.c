@@ -1,0 +1,79 @@
+/* What an IP address is: this machine's (loopback), or one anybody may reach (public).
+ * The one place for these tests: the API client's plain-http rule, the AIA fetch's
+ * blocklist, the planner and the testbed's stand-ins all ask here. */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "fixorigin/fo.h"
+
+/* ::ffff:a.b.c.d, an IPv4 address in IPv6 clothes: it is the IPv4 address. */
+static const unsigned char v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+bool fo_ip_is_loopback(int family, const unsigned char *ip)
+{
+    static const unsigned char loopback6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    if (family == AF_INET)
+        return ip[0] == 127;
+    if (family != AF_INET6)
+        return false;
+    if (memcmp(ip, v4_mapped, sizeof(v4_mapped)) == 0)
+        return ip[12] == 127;
+    return memcmp(ip, loopback6, sizeof(loopback6)) == 0;
+}
+
+bool fo_ip_text_is_loopback(const char *text)
+{
+    unsigned char ip[16];
+    char inner[INET6_ADDRSTRLEN];
+    size_t len = text ? strlen(text) : 0;
+    bool bracketed = len >= 2 && text[0] == '[' && text[len - 1] == ']';
+    if (bracketed) { /* "[::1]", as URLs write an IPv6 address */
+        if (len - 2 >= sizeof(inner))
+            return false;
+        memcpy(inner, text + 1, len - 2);
+        inner[len - 2] = '\0';
+        text = inner;
+    } else if (text && inet_pton(AF_INET, text, ip) == 1) {
+        return fo_ip_is_loopback(AF_INET, ip);
+    }
+    return text && inet_pton(AF_INET6, text, ip) == 1 && fo_ip_is_loopback(AF_INET6, ip);
+}
+
+/* Not this host, not a private or shared network, not link-local, not multicast or
+ * reserved (RFC 6890's special-purpose registry, the parts a fetch must never reach). */
+static bool ipv4_public(const unsigned char a[4])
+{
+    return !(a[0] == 0 || a[0] == 10 || a[0] == 127 || (a[0] == 100 && (a[1] & 0xc0) == 64) ||
+             (a[0] == 169 && a[1] == 254) || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+             (a[0] == 192 && a[1] == 0 && a[2] == 0) || (a[0] == 192 && a[1] == 168) ||
+             (a[0] == 198 && (a[1] & 0xfe) == 18) || a[0] >= 224);
+}
+
+bool fo_ip_is_public(int family, const unsigned char *ip)
+{
+    static const unsigned char nat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+    static const unsigned char nat64_local[6] = {0, 0x64, 0xff, 0x9b, 0, 1};
+    static const unsigned char v4_compatible[12] = {0};
+    if (family == AF_INET)
+        return ipv4_public(ip);
+    if (family != AF_INET6)
+        return false;
+    /* Addresses that carry an IPv4 address reach it (a translator or a relay sends the
+     * packets there), so that address decides: mapped ::ffff:0:0/96, the well-known NAT64
+     * prefix 64:ff9b::/96 (RFC 6052) and the deprecated IPv4-compatible ::/96. */
+    if (memcmp(ip, v4_mapped, 12) == 0 || memcmp(ip, nat64, 12) == 0)
+        return ipv4_public(ip + 12);
+    if (memcmp(ip, v4_compatible, 12) == 0) /* also :: and ::1 */
+        return false;
+    /* 6to4 2002::/16 (RFC 3056): the IPv4 address is bits 16-47. */
+    if (ip[0] == 0x20 && ip[1] == 0x02)
+        return ipv4_public(ip + 2);
+    /* The local-use NAT64 prefix 64:ff9b:1::/48 (RFC 8215) leads wherever a site's own
+     * translator is set to, and Teredo 2001::/32 hides its IPv4 address: never public. */
+    if (memcmp(ip, nat64_local, sizeof(nat64_local)) == 0 ||
+        (ip[0] == 0x20 && ip[1] == 0x01 && ip[2] == 0 && ip[3] == 0))
+        return false;
+    return (ip[0] & 0xfe) != 0xfc &&                     /* unique local fc00::/7 */
+           !(ip[0] == 0xfe && (ip[1] & 0xc0) == 0x80) && /* link-local fe80::/10 */
+           ip[0] != 0xff;                                /* multicast ff00::/8 */
+}
