@@ -4,10 +4,13 @@ BUILD     ?= build
 BUILD_TYPE ?= RelWithDebInfo
 SANITIZE  ?=
 WERROR    ?= OFF
+# The C compiler for a new build directory (`make unit BUILD=build-clang COMPILER=clang`).
+COMPILER  ?=
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
-CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DFO_SANITIZE=$(SANITIZE) -DFO_WERROR=$(WERROR)
+CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DFO_SANITIZE=$(SANITIZE) -DFO_WERROR=$(WERROR) \
+	$(if $(COMPILER),-DCMAKE_C_COMPILER=$(COMPILER))
 
-.PHONY: all build deps configure test unit integration format format-check demo bench clean install \
+.PHONY: all build deps configure test unit integration analyze format format-check demo bench clean install \
 	package image test-package test-image
 
 all: build
@@ -29,6 +32,10 @@ unit: build
 
 integration: build
 	@cd $(BUILD) && ctest --output-on-failure -L integration -j $(JOBS)
+
+# Static analysis of the program's own code; fails on any finding (scripts/analyze.sh).
+analyze: configure
+	@./scripts/analyze.sh $(BUILD)
 
 format:
 	@./scripts/format.sh fix
