@@ -10,7 +10,7 @@ libmicrohttpd-dev libpsl-dev dpkg-dev file"
 # Tests and tools; clang with libFuzzer's runtime (libclang-rt-dev, only recommended by clang)
 # for scripts/fuzz.sh; the last line is for the package, image and deployment examples' tests
 # (tests/deploy/): a Debian root, an OCI image, unit and shell checks, YAML.
-PACKAGES="$BUILD_PACKAGES check openssl ca-certificates curl clang-format clang libclang-rt-dev
+PACKAGES="$BUILD_PACKAGES check openssl ca-certificates curl clang-format clang libclang-rt-dev cppcheck
 libyaml-dev gnutls-bin jq python3-jsonschema mmdebstrap umoci systemd shellcheck python3
 python3-yaml logrotate
 bash-completion zsh"
