@@ -726,8 +726,8 @@ START_TEST(clicks_are_signed_once_and_read_strictly)
         "payload=%7B%22type%22", /* not JSON */
         "nothing=1",             /* no payload */
         "payload=%5B1%2C2%5D",   /* not an object */
-        "payload=%7B%22type%22%3A%22block_actions%22%2C%22actions%22%3A%5B%7B%22action_id%22%3A"
-        "%22fixorigin_approve%22%2C%22value%22%3A%22FIX_A%22%7D%5D%7D", /* no user, bad value */
+        ("payload=%7B%22type%22%3A%22block_actions%22%2C%22actions%22%3A%5B%7B%22action_id%22%3A"
+         "%22fixorigin_approve%22%2C%22value%22%3A%22FIX_A%22%7D%5D%7D"), /* no user, bad value */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         slack_to(&r, "/slack/interactive", bad[i], SECRET, 0, NULL);
