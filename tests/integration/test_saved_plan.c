@@ -192,7 +192,7 @@ START_TEST(the_consent_given_is_saved_with_the_plan)
     start("self_signed_certificate", NULL);
     json_decref(plan_out(NULL, 5)); /* a fix waiting for consent needs a person */
     plan = load_plan();
-    ck_assert_int_eq(json_array_size(json_object_get(plan, "fixes")), 0);
+    ck_assert_uint_eq(json_array_size(json_object_get(plan, "fixes")), 0);
     json_object_set_new(json_object_get(plan, "options"), "trust_presented_ca", json_true());
     save_plan(plan);
     json_decref(plan);
@@ -264,9 +264,7 @@ START_TEST(an_edited_or_foreign_file_is_refused_before_any_request)
     json_decref(good);
 
     /* Garbage, an empty file, a JSON array, a NUL byte, a file too large, no file. */
-    static const char *const garbage[] = {"\x7f"
-                                          "ELF\x02\x01",
-                                          "", "[1,2]", "{\"schema\":"};
+    static const char *const garbage[] = {"\177ELF\002\001", "", "[1,2]", "{\"schema\":"};
     for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++) {
         write_text(garbage[i]);
         const char *apply[] = {"apply", plan_file, "--json", NULL};
