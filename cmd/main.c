@@ -35,8 +35,7 @@ static void usage(FILE *out)
                  "Three ways to use it: at a terminal (fixorigin --service ID), from a scheduler\n"
                  "(fixorigin scan), and behind a chat bot (fixorigin serve).\n"
                  "\n"
-                 "  fixorigin <command> --help   describes a command (also: fixorigin help "
-                 "<command>)\n"
+                 "  fixorigin <command> --help   describes a command (also: fixorigin help CMD)\n"
                  "  fixorigin --version          prints the version\n"
                  "  man fixorigin                the manual, with exit codes and environment\n");
 }

@@ -47,9 +47,11 @@ static void usage(FILE *out)
             "  --service ID           this service (repeatable)\n"
             "  --services-file FILE   one service id a line ('#' comments)\n"
             "  --shard I/N            only the services of shard I of N (1 <= I <= N), by a\n"
-            "                         hash of the service id: runs on N machines split a fleet\n"
+            "                         hash of the service id: runs on N machines split a\n"
+            "                         fleet\n"
             "output:\n"
-            "  --format text|json|ndjson  text (default); json: one object at the end; ndjson:\n"
+            "  --format text|json|ndjson\n"
+            "                         text (default); json: one object at the end; ndjson:\n"
             "                         one " FO_REPORT_SCHEMA " object a line as each service\n"
             "                         finishes, then a summary line\n"
             "  --concurrency N        services read, planned and applied at once: API work\n"
@@ -60,8 +62,8 @@ static void usage(FILE *out)
             "                         until they expire (lines: SERVICE BACKEND CLASS EXPIRES\n"
             "                         REASON; see docs/unattended.md)\n"
             "apply:\n"
-            "  --apply --only-safe    write the fixes the plan calls safe, never one that needs\n"
-            "                         consent or downgrades TLS\n"
+            "  --apply --only-safe    write the fixes the plan calls safe, never one that\n"
+            "                         needs consent or downgrades TLS\n"
             "  --yes                  do not ask (needed when stdin is not a terminal)\n"
             "  --max-apply N          change at most N services in this run\n"
             "  --include-terraform    also apply to services Terraform probably manages\n"
@@ -78,8 +80,8 @@ static void usage(FILE *out)
             "\n"
             "exit: the most severe of the services, in the order 1 > 3 > 5 > 4 > 2 > 0:\n"
             "      0 nothing to fix, or applied and verified; 1 error; 2 fixes planned;\n"
-            "      3 rolled back; 4 conflict or locked by another run (retry); 5 needs a person;\n"
-            "      64 usage\n");
+            "      3 rolled back; 4 conflict or locked by another run (retry);\n"
+            "      5 needs a person; 64 usage\n");
 }
 
 static const struct option long_options[] = {

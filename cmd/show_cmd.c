@@ -37,26 +37,25 @@ static void errorf(FILE *err, const char *fmt, ...)
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: fixorigin show (--service ID | --service-name NAME) [--version N]\n"
-            "                      [--json] [--token-file FILE]\n"
-            "\n"
-            "Prints a Fastly service's active and latest versions and every backend's address,\n"
-            "port and TLS settings. Changes nothing.\n"
-            "\n"
-            "  --service ID       the service (default: $FASTLY_SERVICE_ID)\n"
-            "  --service-name NAME\n"
-            "                     the service by its name (one GET /service listing)\n"
-            "  --version N        show version N (default: the active one, else the latest)\n"
-            "  --json             print " SHOW_SCHEMA " JSON\n"
-            "  --token-file FILE  read the API token from FILE (default: $FASTLY_API_TOKEN,\n"
-            "                     then $FASTLY_API_KEY)\n"
-            "  -h, --help         this help\n"
-            "\n"
-            "The API base URL is $FASTLY_API_ENDPOINT (or $FASTLY_API_URL), "
-            "default\n" FO_API_DEFAULT_BASE_URL ".\n"
-            "\n"
-            "exit: 0 shown, 1 the API call failed, 64 usage error\n");
+    fprintf(out, "usage: fixorigin show (--service ID | --service-name NAME) [--version N]\n"
+                 "                      [--json] [--token-file FILE]\n"
+                 "\n"
+                 "Prints a Fastly service's active and latest versions and every backend's\n"
+                 "address, port and TLS settings. Changes nothing.\n"
+                 "\n"
+                 "  --service ID       the service (default: $FASTLY_SERVICE_ID)\n"
+                 "  --service-name NAME\n"
+                 "                     the service by its name (one GET /service listing)\n"
+                 "  --version N        show version N (default: the active one, else the latest)\n"
+                 "  --json             print " SHOW_SCHEMA " JSON\n"
+                 "  --token-file FILE  read the API token from FILE (default: $FASTLY_API_TOKEN,\n"
+                 "                     then $FASTLY_API_KEY)\n"
+                 "  -h, --help         this help\n"
+                 "\n"
+                 "The API base URL is $FASTLY_API_ENDPOINT (or $FASTLY_API_URL), "
+                 "default\n" FO_API_DEFAULT_BASE_URL ".\n"
+                 "\n"
+                 "exit: 0 shown, 1 the API call failed, 64 usage error\n");
 }
 
 /* Reads every certificate of a PEM value with the probe's parser (what the probe and the

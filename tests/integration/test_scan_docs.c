@@ -76,6 +76,57 @@ static bool in_man(const char *man, const char *option, size_t len)
     return false;
 }
 
+/* Asserts every line of a help text is at most 80 columns (ASCII: bytes are columns). */
+static void assert_help_fits(const char *text, const char *what)
+{
+    ck_assert_msg(text && *text, "%s printed no help", what);
+    int number = 1;
+    for (const char *line = text; *line; number++) {
+        size_t len = strcspn(line, "\n");
+        for (size_t i = 0; i < len; i++)
+            ck_assert_msg((unsigned char)line[i] >= 0x20 && (unsigned char)line[i] < 0x7f,
+                          "%s line %d: a byte that is not printable ASCII", what, number);
+        ck_assert_msg(len <= 80, "%s line %d is %zu columns:\n%.*s", what, number, len, (int)len,
+                      line);
+        line += len + (line[len] == '\n');
+    }
+}
+
+/* Every help text fits an 80-column terminal: the top-level one, and each command's in every
+ * form (--help, -h, `fixorigin help CMD`), for the commands the top-level help lists. */
+START_TEST(every_help_line_fits_80_columns)
+{
+    tb_run top;
+    run(&top, "--help", NULL, NULL);
+    ck_assert_int_eq(top.exit_code, 0);
+    assert_help_fits(top.out, "fixorigin --help");
+    /* The commands: "  NAME       summary" lines after "commands:". */
+    char names[16][32];
+    size_t count = 0;
+    const char *list = strstr(top.out, "commands:\n");
+    ck_assert_ptr_nonnull(list);
+    for (const char *line = list + strlen("commands:\n"); strncmp(line, "  ", 2) == 0 && count < 16;
+         count++) {
+        ck_assert_int_eq(sscanf(line, "%31s", names[count]), 1);
+        line += strcspn(line, "\n") + 1;
+    }
+    ck_assert_uint_ge(count, sizeof(commands) / sizeof(commands[0]));
+    for (size_t i = 0; i < count; i++) {
+        const char *forms[][2] = {{names[i], "--help"}, {names[i], "-h"}, {"help", names[i]}};
+        for (size_t k = 0; k < 3; k++) {
+            tb_run r;
+            char what[96];
+            snprintf(what, sizeof(what), "fixorigin %s %s", forms[k][0], forms[k][1]);
+            run(&r, forms[k][0], forms[k][1], NULL);
+            ck_assert_msg(r.exit_code == 0, "%s: exit %d", what, r.exit_code);
+            assert_help_fits(r.out, what);
+            tb_run_free(&r);
+        }
+    }
+    tb_run_free(&top);
+}
+END_TEST
+
 START_TEST(every_option_is_in_the_man_page)
 {
     char *man = read_file(FO_SOURCE_DIR "/cmd/fixorigin.1");
@@ -164,6 +215,7 @@ Suite *scan_docs_suite(void)
     TCase *tc = tcase_create("docs");
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, top_level_help_and_version);
+    tcase_add_test(tc, every_help_line_fits_80_columns);
     tcase_add_test(tc, every_option_is_in_the_man_page);
     tcase_add_test(tc, man_page_renders_cleanly);
     tcase_add_test(tc, install_puts_the_man_page_in_man1);
