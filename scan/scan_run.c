@@ -32,7 +32,9 @@ typedef struct scan_state {
     json_t *reports;           /* json: the report objects in input order */
     fo_scan_summary summary;
     bool color;
-    bool progress;
+    fo_progress progress; /* on a terminal's stderr only */
+    bool *finished;       /* by service: done */
+    size_t oldest;        /* the first service not done: the longest waited on */
 } scan_state;
 
 /* Drops every fix that is not safe to the status of a fix waiting for consent: --only-safe
@@ -113,14 +115,34 @@ static void settle_budget(scan_state *st, long long reserved, const fo_api_stats
     pthread_mutex_unlock(&st->lock);
 }
 
+/* The progress line (lock held): what the run waits on is the oldest service not done
+ * (services start in order) and how many others are being worked on. */
+static void say_progress(scan_state *st)
+{
+    if (!st->progress.on || !st->finished)
+        return;
+    while (st->oldest < st->count && st->finished[st->oldest])
+        st->oldest++;
+    if (st->oldest >= st->count) {
+        fo_progress_update(&st->progress, st->done, NULL);
+        return;
+    }
+    size_t pending = st->count - st->done;
+    size_t busy = pending < (size_t)st->opts->concurrency ? pending : (size_t)st->opts->concurrency;
+    char waiting[160];
+    int n = snprintf(waiting, sizeof(waiting), "service %s", st->ids[st->oldest]);
+    if (busy > 1 && n > 0 && (size_t)n < sizeof(waiting))
+        snprintf(waiting + n, sizeof(waiting) - (size_t)n, " and %zu more", busy - 1);
+    fo_progress_update(&st->progress, st->done, waiting);
+}
+
 /* Asks on the terminal whether to apply (scan without --yes); one question at a time. */
 static bool confirm(scan_state *st, const fo_scan_item *item)
 {
     char answer[16];
     bool yes = false;
     pthread_mutex_lock(&st->lock);
-    if (st->progress)
-        fputs("\r\033[K", stderr);
+    fo_progress_hide(&st->progress);
     fo_wrapped w;
     fo_scan_item_text(fo_wrapped_begin(&w, stderr), item, st->color);
     fo_wrapped_end(&w);
@@ -257,8 +279,7 @@ static void finish(scan_state *st, size_t index, fo_scan_item *item)
     s->requests += item->stats.requests;
     s->writes += item->stats.writes;
     st->done++;
-    if (st->progress)
-        fputs("\r\033[K", stderr);
+    fo_progress_hide(&st->progress); /* stdout may be the same terminal */
     if (st->opts->format == FO_SCAN_TEXT) {
         fo_wrapped w;
         FILE *out = fo_wrapped_begin(&w, stdout);
@@ -279,11 +300,9 @@ static void finish(scan_state *st, size_t index, fo_scan_item *item)
         json_decref(report);
     }
     fflush(stdout);
-    if (st->progress) {
-        fprintf(stderr, "scan: %zu/%zu services, last %s: %s", st->done, st->count,
-                item->service_id, fo_result_name(item->result));
-        fflush(stderr);
-    }
+    if (st->finished)
+        st->finished[index] = true;
+    say_progress(st);
     pthread_mutex_unlock(&st->lock);
 }
 
@@ -381,7 +400,6 @@ fo_result fo_scan_run(const fo_scan_options *given, const char *const *ids, size
     st.summary.requests = opts->listing.requests;
     st.summary.writes = opts->listing.writes;
     st.color = opts->format == FO_SCAN_TEXT && fo_cmd_use_color(stdout);
-    st.progress = isatty(STDERR_FILENO) == 1;
     double began = fo_now_ms();
     pthread_mutex_init(&st.lock, NULL);
     pthread_cond_init(&st.budget, NULL);
@@ -400,6 +418,11 @@ fo_result fo_scan_run(const fo_scan_options *given, const char *const *ids, size
         st.summary.result = FO_RESULT_ERROR;
         goto out;
     }
+    st.finished = calloc(count ? count : 1, sizeof(*st.finished));
+    fo_progress_start(&st.progress, stderr, "scan", "services", count);
+    pthread_mutex_lock(&st.lock);
+    say_progress(&st);
+    pthread_mutex_unlock(&st.lock);
     int workers = opts->concurrency < (int)count ? opts->concurrency : (int)count;
     for (; started < workers; started++) {
         if (pthread_create(&threads[started], NULL, worker, &st) != 0)
@@ -410,11 +433,12 @@ fo_result fo_scan_run(const fo_scan_options *given, const char *const *ids, size
     for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
     scan_pool_stop(st.pool);
-    if (st.progress && count > 0)
-        fputs("\r\033[K", stderr);
+    fo_progress_end(&st.progress);
     st.summary.elapsed_ms = fo_now_ms() - began;
     print_summary(opts, &st.summary, st.reports);
 out:
+    fo_progress_end(&st.progress); /* idempotent */
+    free(st.finished);
     json_decref(st.reports);
     fo_prober_free(st.prober);
     pthread_cond_destroy(&st.budget);

@@ -7,6 +7,7 @@
 #define FO_REPORT_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -90,6 +91,34 @@ typedef struct fo_wrapped {
 FILE *fo_wrapped_begin(fo_wrapped *w, FILE *dest);
 void fo_wrapped_flush(fo_wrapped *w);
 void fo_wrapped_end(fo_wrapped *w);
+
+/* ---- progress.c: a progress line on a terminal ------------------------------------------ */
+
+/* "probe: 37/99 targets, 6.1 s; waiting on origin.test:443 (line 12) and 11 more" on out
+ * (stderr), redrawn as items finish and every 250 ms while none does; nothing at all when
+ * out is not a terminal. Thread-safe. */
+typedef struct fo_progress {
+    FILE *out;
+    bool on; /* out is a terminal: the rest is used only then */
+    const char *what, *unit;
+    size_t total, done;
+    double start_ms, drawn_ms;
+    bool drawn, hidden, stop, ticking;
+    char waiting[200];
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    pthread_t ticker;
+} fo_progress;
+
+/* Starts the line: what ("probe"), unit ("targets"), total items; what and unit are borrowed
+ * until fo_progress_end. */
+void fo_progress_start(fo_progress *p, FILE *out, const char *what, const char *unit, size_t total);
+/* done items so far, and what is waited on (NULL: nothing named); redraws the line. */
+void fo_progress_update(fo_progress *p, size_t done, const char *waiting);
+/* Erases the line before other output to the same terminal; the next update draws it. */
+void fo_progress_hide(fo_progress *p);
+/* Erases the line and stops the ticker. */
+void fo_progress_end(fo_progress *p);
 
 /* ---- probe_json.c ------------------------------------------------------------------ */
 

@@ -602,10 +602,14 @@ START_TEST(text_and_json_formats)
                       strstr(run.out, "scan: 2 services in ") &&
                       strstr(run.out, "1 ok, 1 fixes_planned; 4 API requests, 0 writes; exit 2"),
                   "%s", run.out);
-    /* Narrower, the same text folds with its layout. */
+    tb_run_free(&run);
+    /* Narrower, the same text folds with its layout (one service: services are reported in
+     * the order they finish). */
+    const char *one[] = {"scan", "--service", "FIX_A", NULL};
     tb_run narrow;
+    ck_assert_int_eq(ss_fixorigin(&run, &f, one, NULL, RUN_MS), 2);
     ck_assert_int_eq(
-        ss_fixorigin(&narrow, &f, text_args, (const char *const[]){"COLUMNS=60", NULL}, RUN_MS), 2);
+        ss_fixorigin(&narrow, &f, one, (const char *const[]){"COLUMNS=60", NULL}, RUN_MS), 2);
     fx_assert_folded(narrow.out, run.out, 60, "scan text at COLUMNS=60");
     tb_run_free(&narrow);
     tb_run_free(&run);
@@ -637,6 +641,11 @@ START_TEST(on_a_terminal_apply_asks_per_service)
     /* The declined one is planned (2), the other applied: exit 2. No colour (NO_COLOR): the
      * only escapes are the progress line's clearing. */
     ck_assert_msg(status == 2, "exit %d: %s", status, out);
+    /* On a terminal the progress line says how far the run is and what it waits on. */
+    ck_assert_msg(strstr(out, "\r\033[Kscan: 0/3 services, 0.") &&
+                      strstr(out, "; waiting on service FIX_A") &&
+                      strstr(out, "scan: 3/3 services, "),
+                  "no progress line: %s", out);
     free(out);
     ck_assert_uint_eq(ss_log_count(&f, "PUT", "/service/FIX_A/version/*/clone"), 0);
     ck_assert_uint_eq(ss_log_count(&f, "PUT", "/service/FIX_B/version/*/clone"), 1);
