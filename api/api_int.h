@@ -96,6 +96,10 @@ int fo_api_parse_token(fo_token_info **out, const char *json, size_t len,
  * into out as "msg: detail"; false when the body is not one of those. */
 bool fo_api_error_text(char *out, size_t out_size, const char *json, size_t len);
 
+/* Whether url can be the API's base: https, or plain http to a loopback host only, with a
+ * host, no credentials, query, fragment or control character. 0, or FO_EINVAL saying why. */
+int fo_api_check_base_url(const char *url, fo_error *err);
+
 /* ---- client.c: one call with retries, error mapping, counters, logs ----- */
 
 typedef enum fo_api_method { FO_GET, FO_PUT } fo_api_method;

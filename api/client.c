@@ -61,7 +61,7 @@ static bool is_loopback_host(const char *host, size_t len)
     return strcmp(text, "localhost") == 0 || fo_ip_text_is_loopback(text);
 }
 
-static int check_base_url(const char *url, fo_error *err)
+int fo_api_check_base_url(const char *url, fo_error *err)
 {
     bool https = strncmp(url, "https://", 8) == 0;
     bool http = strncmp(url, "http://", 7) == 0;
@@ -117,7 +117,7 @@ int fo_api_new(fo_api **out, const fo_api_config *cfg, fo_error *err)
         goto out;
     }
     const char *base = cfg->base_url ? cfg->base_url : FO_API_DEFAULT_BASE_URL;
-    rc = check_base_url(base, err);
+    rc = fo_api_check_base_url(base, err);
     if (rc != 0)
         goto out;
     api->base_url = fo_strdup(base);
@@ -396,9 +396,9 @@ static long time_left(const fo_api *api, double start_ms)
     return left > 0 ? (long)left : 0;
 }
 
-/* Waits before attempt+1; false (and no wait) when the wait would end past the call's
- * deadline, so the caller gives up now with the error it has. */
-static bool backoff(fo_api *api, int attempt, double start_ms)
+/* The wait before attempt+1, or -1 when it would end past the call's deadline (the caller
+ * then gives up now with the error it has). */
+static long backoff_ms(fo_api *api, int attempt, double start_ms)
 {
     long delay = api->cfg.backoff_initial_ms;
     for (int i = 0; i < attempt && delay < api->cfg.backoff_max_ms; i++)
@@ -411,8 +411,25 @@ static bool backoff(fo_api *api, int attempt, double start_ms)
     api->rng ^= api->rng << 17;
     long half = delay / 2;
     long wait = half + (long)(api->rng % (unsigned long long)(half + 1));
-    if (wait >= time_left(api, start_ms))
+    return wait >= time_left(api, start_ms) ? -1 : wait;
+}
+
+/* Says that the request is sent again, which attempt of how many, after how long and why
+ * (a person watching must see retries as retries, not as the same failure again), then
+ * waits. False (no wait, nothing said) when no time is left for it. */
+static bool retry_after(fo_api *api, const char *method, const char *path_query, int attempt,
+                        double start_ms, const char *why)
+{
+    long wait = backoff_ms(api, attempt, start_ms);
+    if (wait < 0)
         return false;
+    char in[32];
+    if (wait < 1000)
+        snprintf(in, sizeof(in), "%ld ms", wait);
+    else
+        snprintf(in, sizeof(in), "%.1f s", (double)wait / 1000.0);
+    logf_api(api, FO_LOG_WARN, "retrying %s %s (attempt %d of %d) in %s: %s", method, path_query,
+             attempt + 2, api->cfg.read_retries + 1, in, why);
     if (wait > 0)
         api->cfg.sleep(api->cfg.clock_ctx, wait);
     return true;
@@ -473,14 +490,20 @@ int fo_api_call(fo_api *api, fo_api_method method, const char *path_query, const
         long ms = (long)(fo_now_ms() - start);
         if (rc != 0) {
             fo_api_scrub_error(api, &terr);
-            logf_api(api, FO_LOG_WARN, "%s %s: %s (%ld ms)", req.method, path_query, terr.msg, ms);
             /* A request that never left may be sent again, even a write. A body over the
              * size limit would be just as big the next time. */
             bool may_retry = (!write || !resp.maybe_delivered) && !resp.too_large;
-            if (may_retry && attempt < api->cfg.read_retries && backoff(api, attempt, call_start)) {
-                attempt++;
-                api->stats.retries++;
-                continue;
+            if (may_retry && attempt < api->cfg.read_retries) {
+                logf_api(api, FO_LOG_INFO, "%s %s: %s (%ld ms)", req.method, path_query, terr.msg,
+                         ms);
+                if (retry_after(api, req.method, path_query, attempt, call_start, terr.msg)) {
+                    attempt++;
+                    api->stats.retries++;
+                    continue;
+                }
+            } else {
+                logf_api(api, FO_LOG_WARN, "%s %s: %s (%ld ms)", req.method, path_query, terr.msg,
+                         ms);
             }
             if (write && resp.maybe_delivered && out_unknown)
                 *out_unknown = true;
@@ -488,8 +511,10 @@ int fo_api_call(fo_api *api, fo_api_method method, const char *path_query, const
                 *err = terr;
             goto out;
         }
-        logf_api(api, resp.status < 400 ? FO_LOG_INFO : FO_LOG_WARN, "%s %s -> %ld (%ld ms)",
-                 req.method, path_query, resp.status, ms);
+        /* A 5xx on a read is retried: the retry line says so, and this one stays quiet. */
+        bool retry_5xx = resp.status >= 500 && !write && attempt < api->cfg.read_retries;
+        logf_api(api, resp.status < 400 || retry_5xx ? FO_LOG_INFO : FO_LOG_WARN,
+                 "%s %s -> %ld (%ld ms)", req.method, path_query, resp.status, ms);
         if (resp.ratelimit_remaining >= 0)
             api->stats.ratelimit_remaining = resp.ratelimit_remaining;
         if (resp.ratelimit_reset >= 0)
@@ -510,8 +535,9 @@ int fo_api_call(fo_api *api, fo_api_method method, const char *path_query, const
                 waits < 3 && (wait_ms < 1000 ? 1000 : wait_ms) < time_left(api, call_start)) {
                 if (wait_ms < 1000)
                     wait_ms = 1000;
-                logf_api(api, FO_LOG_WARN, "rate limited: waiting %lld s for the reset",
-                         wait_ms / 1000);
+                logf_api(api, FO_LOG_WARN,
+                         "rate limited: waiting %lld s for the reset, then retrying %s %s",
+                         wait_ms / 1000, req.method, path_query);
                 api->cfg.sleep(api->cfg.clock_ctx, (long)wait_ms);
                 waits++;
                 continue;
@@ -530,11 +556,16 @@ int fo_api_call(fo_api *api, fo_api_method method, const char *path_query, const
             }
             goto out;
         }
-        if (resp.status >= 500 && !write && attempt < api->cfg.read_retries &&
-            backoff(api, attempt, call_start)) {
-            attempt++;
-            api->stats.retries++;
-            continue;
+        if (retry_5xx) {
+            char why[64];
+            snprintf(why, sizeof(why), "%ld %s", resp.status, reason_phrase(resp.status));
+            if (retry_after(api, req.method, path_query, attempt, call_start, why)) {
+                attempt++;
+                api->stats.retries++;
+                continue;
+            }
+            logf_api(api, FO_LOG_WARN, "%s %s -> %ld (%ld ms)", req.method, path_query, resp.status,
+                     ms);
         }
         /* A 5xx on a write: the change may or may not have been made. */
         if (resp.status >= 500 && write && out_unknown)

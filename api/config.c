@@ -46,13 +46,18 @@ static int read_token_file(char **out, const char *path, fo_error *err)
     char buf[MAX_TOKEN_FILE_BYTES + 1];
     size_t len = 0;
     struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    bool from_stdin = strcmp(path, "-") == 0; /* `fastly profile token | ... --token-file -` */
+    FILE *in = NULL;
+    if (from_stdin && (rc = fo_input_open(&in, path, err)) != 0)
+        return rc;
+    int fd = from_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
+    path = fo_input_name(path);
     if (fd < 0) {
         rc = fo_error_set(err, errno == ENOENT ? FO_EINVAL : FO_EIO,
                           "cannot read token file '%s': %s", path, strerror(errno));
         goto out;
     }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (!from_stdin && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
         rc = fo_error_set(err, FO_EINVAL, "token file '%s' is not a regular file", path);
         goto out;
     }
@@ -197,8 +202,22 @@ int fo_api_config_from_env(fo_api_config *cfg, char **out_token, const char *tok
             goto out;
     }
     const char *base = first_env("FASTLY_API_ENDPOINT", "FASTLY_API_URL", &name);
-    if (base)
+    if (base) {
+        /* Name the variable the bad value came from: the user may not know it is set. */
+        fo_error why;
+        fo_error_clear(&why);
+        char shown[81]; /* the value as it can be shown: no control character */
+        snprintf(shown, sizeof(shown), "%s", base);
+        for (char *c = shown; *c; c++)
+            *c = (unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c;
+        if (strncmp(base, "https://", 8) != 0 && strncmp(base, "http://", 7) != 0)
+            rc = fo_error_set(err, FO_EINVAL, "%s=%s: not an http(s) URL", name, shown);
+        else if (fo_api_check_base_url(base, &why) != 0)
+            rc = fo_error_set(err, FO_EINVAL, "%s=%s: %s", name, shown, why.msg);
+        if (rc != 0)
+            goto out;
         cfg->base_url = base;
+    }
     cfg->token = token;
     *out_token = token;
     token = NULL;

@@ -48,6 +48,11 @@ int fo_cmd_option_error(const char *sub, int c, char **argv)
     return fo_cmd_usage_error(sub, "unknown option '%s'", shown);
 }
 
+const char *fo_cmd_trust_bundle_source(const char *flag)
+{
+    return flag ? "--trust-bundle" : "FIXORIGIN_TRUST_BUNDLE";
+}
+
 const char *fo_cmd_trust_bundle(const char *flag)
 {
     if (flag)

@@ -25,6 +25,9 @@ int fo_cmd_option_error(const char *sub, int c, char **argv);
 /* The trust bundle: the --trust-bundle flag, else $FIXORIGIN_TRUST_BUNDLE, else NULL (the
  * system's). */
 const char *fo_cmd_trust_bundle(const char *flag);
+/* Where the trust bundle came from, for messages: "--trust-bundle" when flag is set, else
+ * "FIXORIGIN_TRUST_BUNDLE". */
+const char *fo_cmd_trust_bundle_source(const char *flag);
 
 /* Parses a whole decimal integer in [min, max]; false when s is not one. */
 bool fo_cmd_parse_int(const char *s, long min, long max, long *out);

@@ -132,6 +132,7 @@ typedef struct fix_args {
     fo_activate_mode activate;
     const char *ca_file;
     const char *trust_bundle;
+    const char *trust_bundle_source; /* for messages: the flag or the variable */
     const char *token_file;
     const char *state_dir;
     const char *plan_out;       /* --plan-out FILE */
@@ -258,6 +259,7 @@ static int parse_args(fix_args *a, int argc, char **argv)
     if (a->apply && !a->yes && isatty(STDIN_FILENO) != 1)
         return usage_error("--apply needs --yes when stdin is not a terminal; nothing was "
                            "written");
+    a->trust_bundle_source = fo_cmd_trust_bundle_source(a->trust_bundle);
     a->trust_bundle = fo_cmd_trust_bundle(a->trust_bundle);
     return FO_EXIT_OK;
 }
@@ -652,7 +654,7 @@ static int run(const fix_args *args)
         report.service_id = named_id;
     }
     if (fo_prober_new(&prober, a.trust_bundle, &e) != 0) {
-        fo_cmd_errorf("%s", e.msg);
+        fo_cmd_errorf("%s: %s", a.trust_bundle_source, e.msg);
         code = FO_EXIT_ERROR;
         goto out;
     }

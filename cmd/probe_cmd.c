@@ -101,6 +101,7 @@ struct probe_args {
     fo_probe_settings settings;
     const char *ca_file;
     const char *trust_bundle;
+    const char *trust_bundle_source; /* "--trust-bundle" or "FIXORIGIN_TRUST_BUNDLE" */
     const char *hosts_file;
     const char *targets_file;
     const char *hostport;
@@ -213,6 +214,7 @@ static int parse_args(struct probe_args *a, int argc, char **argv)
     fo_error err = {0};
     if (fo_probe_settings_check(&a->settings, &err) != 0)
         return usage_error("%s", err.msg);
+    a->trust_bundle_source = fo_cmd_trust_bundle_source(a->trust_bundle);
     a->trust_bundle = fo_cmd_trust_bundle(a->trust_bundle);
     return FO_EXIT_OK;
 }
@@ -453,7 +455,34 @@ struct many_state {
     const fo_probe_target_list *list;
     bool problem;
     bool error;
+    fo_progress progress; /* on a terminal's stderr only */
+    bool *finished;       /* by target: done */
+    size_t done, oldest;  /* oldest: the first target not done, the longest waited on */
+    int concurrency;
 };
+
+/* What the run waits on: the oldest target not done (targets start in file order) and how
+ * many others are in flight. */
+static void say_progress(struct many_state *state)
+{
+    const fo_probe_target_list *list = state->list;
+    while (state->oldest < list->count && state->finished[state->oldest])
+        state->oldest++;
+    if (state->oldest >= list->count) {
+        fo_progress_update(&state->progress, state->done, NULL);
+        return;
+    }
+    const fo_probe_target *t = &list->targets[state->oldest];
+    size_t pending = list->count - state->done;
+    size_t flying = pending < (size_t)state->concurrency ? pending : (size_t)state->concurrency;
+    char waiting[200];
+    bool v6 = strchr(t->host, ':') != NULL;
+    int n = snprintf(waiting, sizeof(waiting), "%s%s%s:%d (line %ld)", v6 ? "[" : "", t->host,
+                     v6 ? "]" : "", t->port, list->lines[state->oldest]);
+    if (flying > 1 && n > 0 && (size_t)n < sizeof(waiting))
+        snprintf(waiting + n, sizeof(waiting) - (size_t)n, " and %zu more", flying - 1);
+    fo_progress_update(&state->progress, state->done, waiting);
+}
 
 static void target_done(void *ctx, size_t index, fo_diagnosis *d, const fo_error *err)
 {
@@ -471,9 +500,13 @@ static void target_done(void *ctx, size_t index, fo_diagnosis *d, const fo_error
                            fo_cmd_json_string(err->msg));
         state->error = true;
     }
+    fo_progress_hide(&state->progress); /* stdout may be the same terminal */
     print_json(object);
     json_decref(object);
     fo_diagnosis_free(d);
+    state->finished[index] = true;
+    state->done++;
+    say_progress(state);
 }
 
 static int probe_many(fo_prober *prober, const struct probe_args *a)
@@ -481,15 +514,26 @@ static int probe_many(fo_prober *prober, const struct probe_args *a)
     fo_probe_target_list *list = NULL;
     fo_error err = {0};
     if (fo_probe_targets_load(&list, a->targets_file, &err) != 0)
-        return probe_failed(a, NULL, 0, "%s", err.msg);
+        return probe_failed(a, NULL, 0, "--targets %s", err.msg);
     /* Not a backend field: it applies to every line alike. */
     for (size_t i = 0; i < list->count; i++)
         list->targets[i].settings.expiry_warning_days = a->settings.expiry_warning_days;
     struct many_state state = {.list = list};
     int code = FO_EXIT_OK;
     int concurrency = fo_cmd_fit_concurrency(a->concurrency, a->concurrency_given, "--concurrency");
-    if (fo_probe_run_many(prober, list->targets, list->count, concurrency, target_done, &state,
-                          &err) != 0) {
+    state.concurrency = concurrency;
+    state.finished = calloc(list->count ? list->count : 1, sizeof(*state.finished));
+    if (!state.finished) {
+        fo_probe_target_list_free(list);
+        return probe_failed(a, NULL, 0, "out of memory");
+    }
+    fo_progress_start(&state.progress, stderr, "probe", "targets", list->count);
+    say_progress(&state);
+    int rc = fo_probe_run_many(prober, list->targets, list->count, concurrency, target_done, &state,
+                               &err);
+    fo_progress_end(&state.progress);
+    free(state.finished);
+    if (rc != 0) {
         fo_cmd_errorf("%s", err.msg);
         code = FO_EXIT_ERROR;
     } else if (state.error) {
@@ -510,10 +554,14 @@ int fo_cmd_probe(int argc, char **argv)
         return code;
     fo_prober *prober = NULL;
     fo_error err = {0};
-    if (fo_prober_new(&prober, args.trust_bundle, &err) != 0 ||
-        (args.hosts_file && fo_prober_set_hosts(prober, args.hosts_file, &err) != 0)) {
+    /* Each message names the option or variable the bad file came from. */
+    if (fo_prober_new(&prober, args.trust_bundle, &err) != 0) {
         fo_prober_free(prober);
-        return probe_failed(&args, NULL, 0, "%s", err.msg);
+        return probe_failed(&args, NULL, 0, "%s: %s", args.trust_bundle_source, err.msg);
+    }
+    if (args.hosts_file && fo_prober_set_hosts(prober, args.hosts_file, &err) != 0) {
+        fo_prober_free(prober);
+        return probe_failed(&args, NULL, 0, "--hosts %s", err.msg);
     }
     code = args.targets_file ? probe_many(prober, &args) : probe_one(prober, &args);
     fo_prober_free(prober);

@@ -35,6 +35,14 @@ static void errorf(FILE *err, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Each retry and wait of the client, with its attempt and wait, on err: a person watching
+ * sees why show takes long. A final failure is the one error line show prints itself. */
+static void log_api(void *ctx, fo_log_level level, const char *msg)
+{
+    if (level == FO_LOG_WARN && strstr(msg, "retrying "))
+        errorf(ctx, "%s", msg);
+}
+
 static void usage(FILE *out)
 {
     fprintf(out, "usage: fixorigin show (--service ID | --service-name NAME) [--version N]\n"
@@ -464,6 +472,8 @@ int fo_cmd_show_with(int argc, char **argv, const fo_api_transport *transport, F
     if (!transport)
         fo_cmd_forget_secrets(); /* read and copied (in-process tests keep what they set) */
     cfg.transport = transport;
+    cfg.log = log_api; /* a retry is said, not waited out in silence */
+    cfg.log_ctx = err;
     transport = NULL; /* fo_api_new takes it over, also when it fails */
     if (fo_api_new(&api, &cfg, &e) != 0) {
         exit_code =

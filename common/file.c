@@ -1,20 +1,54 @@
 /* common/file.c: reading a whole text file with a size limit, for every input fixorigin
- * takes from a file (CA bundles, targets, services lists, tokens). */
+ * takes from a file (CA bundles, targets, services lists, tokens); "-" is stdin. */
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fixorigin/fo.h"
 
+/* Whether standard input was taken by an earlier "-": it holds one file, read once. */
+static atomic_bool stdin_taken;
+
+const char *fo_input_name(const char *path)
+{
+    return path && strcmp(path, "-") == 0 ? "stdin" : path;
+}
+
+int fo_input_open(FILE **out, const char *path, fo_error *err)
+{
+    *out = NULL;
+    if (strcmp(path, "-") == 0) {
+        if (atomic_exchange(&stdin_taken, true))
+            return fo_error_set(err, FO_EINVAL,
+                                "'-' (stdin) is given for two files: stdin holds only one");
+        *out = stdin;
+        return 0;
+    }
+    *out = fopen(path, "rb");
+    if (!*out)
+        return fo_error_set(err, FO_EIO, "cannot read %s: %s", path, strerror(errno));
+    return 0;
+}
+
+void fo_input_close(FILE *f)
+{
+    if (f && f != stdin)
+        fclose(f);
+}
+
 int fo_read_file(char **out, const char *path, size_t max_bytes, fo_error *err)
 {
     int rc = 0;
     fo_buf buf = {0};
     char chunk[8192];
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return fo_error_set(err, FO_EIO, "cannot read %s: %s", path, strerror(errno));
+    FILE *f = NULL;
+    rc = fo_input_open(&f, path, err);
+    if (rc != 0)
+        return rc;
+    path = fo_input_name(path);
     for (;;) {
         size_t n = fread(chunk, 1, sizeof(chunk), f);
         if (n == 0)
@@ -46,6 +80,6 @@ int fo_read_file(char **out, const char *path, size_t max_bytes, fo_error *err)
         rc = fo_error_set(err, FO_ENOMEM, "out of memory reading %s", path);
 out:
     fo_buf_clear(&buf);
-    fclose(f);
+    fo_input_close(f);
     return rc;
 }

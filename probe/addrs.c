@@ -130,7 +130,7 @@ int fo_hosts_load(fo_hosts **out, const char *path, fo_error *err)
         if (next)
             *next++ = '\0';
         char where[300];
-        snprintf(where, sizeof(where), "%s:%ld", path, line_no);
+        snprintf(where, sizeof(where), "%s:%ld", fo_input_name(path), line_no);
         rc = hosts_line(hosts, line, where, err);
         line = next;
     }

@@ -86,7 +86,7 @@ int fo_prober_new(fo_prober **out, const char *trust_bundle, fo_error *err)
         if ((rc = fo_read_file(&text, trust_bundle, TRUST_BUNDLE_MAX_BYTES, err)) != 0)
             goto out;
         char what[300];
-        snprintf(what, sizeof(what), "trust bundle %s", trust_bundle);
+        snprintf(what, sizeof(what), "trust bundle %s", fo_input_name(trust_bundle));
         if ((rc = fo_certs_parse_pem(&p->bundle, text, what, err)) != 0)
             goto out;
         add_certs(p->trust, p->bundle);

@@ -281,7 +281,8 @@ int fo_probe_read_ca_file(char **out, const char *path, fo_error *err)
     /* An empty file is no "unset": the user named CAs to trust, and there are none. */
     if (pem[strspn(pem, " \t\r\n")] == '\0') {
         free(pem);
-        return fo_error_set(err, FO_EINVAL, "%s is empty: it holds no PEM certificate", path);
+        return fo_error_set(err, FO_EINVAL, "%s is empty: it holds no PEM certificate",
+                            fo_input_name(path));
     }
     *out = pem;
     return 0;
@@ -434,7 +435,7 @@ int fo_probe_targets_load(fo_probe_target_list **out, const char *path, fo_error
     char *text = NULL;
     int rc = fo_read_file(&text, path, TARGETS_MAX_BYTES, err);
     if (rc == 0)
-        rc = fo_probe_targets_parse(out, text, path, err);
+        rc = fo_probe_targets_parse(out, text, fo_input_name(path), err);
     free(text);
     return rc;
 }

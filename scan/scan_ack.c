@@ -149,13 +149,16 @@ static int parse_line(fo_scan_ack *a, const char *text, const char *path, size_t
 
 int fo_scan_acks_load(fo_scan_acks *out, const char *path, fo_error *err)
 {
-    FILE *f = fopen(path, "r");
+    FILE *f = NULL;
     memset(out, 0, sizeof(*out));
-    if (!f)
+    if (strcmp(path, "-") != 0 && !(f = fopen(path, "r")))
         return fo_error_set(err, FO_EIO, "cannot read the acknowledgements %s: %s", path,
                             strerror(errno));
-    int rc = fo_scan_acks_read(out, f, path, err);
-    fclose(f);
+    int rc = 0;
+    if (!f && (rc = fo_input_open(&f, path, err)) != 0) /* "-": stdin */
+        return rc;
+    rc = fo_scan_acks_read(out, f, fo_input_name(path), err);
+    fo_input_close(f);
     return rc;
 }
 

@@ -78,7 +78,7 @@ int fo_scan_list_load(fo_scan_list *list, const char *path, fo_error *err)
     char *text = NULL;
     int rc = fo_read_file(&text, path, SERVICES_FILE_MAX, err);
     if (rc == 0)
-        rc = fo_scan_list_read(list, text, path, err);
+        rc = fo_scan_list_read(list, text, fo_input_name(path), err);
     free(text);
     return rc;
 }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "fixorigin/version.h" /* FO_VERSION, from CMake's project() */
 
@@ -106,9 +107,18 @@ bool fo_ip_text_is_loopback(const char *text);
 bool fo_ip_is_public(int family, const unsigned char *ip);
 
 /* Reads a whole text file of at most max_bytes into a new NUL-terminated string the
- * caller frees (common/file.c). Returns 0, FO_EIO naming the path and the reason, FO_EINVAL
- * naming the line of a NUL byte (the text would silently end there), FO_ENOMEM. */
+ * caller frees (common/file.c); "-" reads stdin (fo_input_open). Returns 0, FO_EIO naming the path
+ * and the reason, FO_EINVAL naming the line of a NUL byte (the text would silently end there),
+ * FO_ENOMEM. */
 int fo_read_file(char **out, const char *path, size_t max_bytes, fo_error *err) FO_WARN_UNUSED;
+
+/* Every file fixorigin reads may be "-": standard input, as in most command-line tools. It can
+ * hold one file only: a second "-" in one run is FO_EINVAL. fo_input_open opens path (stdin
+ * for "-") for reading, else FO_EIO naming it; fo_input_close closes it (never stdin). */
+int fo_input_open(FILE **out, const char *path, fo_error *err) FO_WARN_UNUSED;
+void fo_input_close(FILE *f);
+/* The name of path in messages: "stdin" for "-". */
+const char *fo_input_name(const char *path);
 
 /* Raises the soft RLIMIT_NOFILE to the hard limit: a fleet run needs a descriptor for every
  * origin it waits on, and the usual soft limit (1024) is far below what the system allows.

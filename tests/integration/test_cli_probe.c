@@ -14,7 +14,10 @@
 #include <unistd.h>
 
 #include <netinet/in.h>
+#include <poll.h>
+#include <pty.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <openssl/ssl.h>
 
@@ -489,6 +492,167 @@ START_TEST(probe_text_folds_to_the_width)
 }
 END_TEST
 
+static size_t parse_lines(json_t **by_line, size_t max, const char *out);
+
+/* Runs `fixorigin probe ARGS` with stderr on a pseudo-terminal (80 columns) and stdout on a
+ * pipe, for at most RUN_MS; returns what each got (owned) and the exit code. */
+static int probe_on_terminal(char **out, char **err, const char *const *args)
+{
+    const char *argv[32] = {fx_bin("fixorigin"), "probe"};
+    int argc = 2;
+    for (int i = 0; args[i] && argc < 31; i++)
+        argv[argc++] = args[i];
+    argv[argc] = NULL;
+    struct winsize size = {.ws_row = 24, .ws_col = 80};
+    int master = -1, slave = -1, pipefd[2];
+    ck_assert_int_eq(openpty(&master, &slave, NULL, NULL, &size), 0);
+    ck_assert_int_eq(pipe(pipefd), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(slave, STDERR_FILENO);
+        dup2(pipefd[1], STDOUT_FILENO);
+        close(master);
+        close(slave);
+        close(pipefd[0]);
+        close(pipefd[1]);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    close(slave);
+    close(pipefd[1]);
+    fo_buf text[2] = {{0}, {0}};
+    int fds[2] = {pipefd[0], master};
+    bool open_fd[2] = {true, true};
+    for (double deadline = fo_now_ms() + RUN_MS; open_fd[0] || open_fd[1];) {
+        struct pollfd p[2] = {{.fd = open_fd[0] ? fds[0] : -1, .events = POLLIN},
+                              {.fd = open_fd[1] ? fds[1] : -1, .events = POLLIN}};
+        int left = (int)(deadline - fo_now_ms());
+        if (left <= 0 || poll(p, 2, left) <= 0)
+            break;
+        for (int i = 0; i < 2; i++) {
+            if (!open_fd[i] || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            char buf[4096];
+            ssize_t n = read(fds[i], buf, sizeof(buf));
+            if (n <= 0)
+                open_fd[i] = false; /* the pty says EIO once the program is gone */
+            else
+                ck_assert_int_eq(fo_buf_append(&text[i], buf, (size_t)n), 0);
+        }
+    }
+    close(pipefd[0]);
+    close(master);
+    int raw = 0;
+    if (waitpid(pid, &raw, WNOHANG) == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &raw, 0);
+    }
+    *out = text[0].data ? fo_buf_steal(&text[0]) : strdup("");
+    *err = text[1].data ? fo_buf_steal(&text[1]) : strdup("");
+    return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+}
+
+/* probe --targets shows how far it is on a terminal's stderr: done/total, the time, what it
+ * waits on; erased at the end. On a pipe, nothing: stderr stays empty, stdout pure NDJSON. */
+START_TEST(targets_progress_only_on_a_terminal)
+{
+    ck_assert(tb_up);
+    char text[600];
+    snprintf(text, sizeof(text),
+             "%s ssl_sni_hostname=www.origin.test ssl_cert_hostname=www.origin.test\n"
+             "%s ssl_cert_hostname=www.origin.test\n"
+             "%s ssl_cert_hostname=www.origin.test connect_timeout=300\n",
+             hostport("healthy"), hostport("hostname_mismatch"),
+             hostport("connection_timeout_silent"));
+    const char *targets = tmp_file("progress.txt", text);
+    const char *args[] = {"--targets", targets, "--trust-bundle", tb.trust_bundle, NULL};
+    char *out = NULL, *err = NULL;
+    int code = probe_on_terminal(&out, &err, args);
+    ck_assert_msg(code == 2, "exit %d: %s", code, err);
+    ck_assert_msg(strstr(err, "\r\033[Kprobe: 0/3 targets, 0.") && strstr(err, "; waiting on ") &&
+                      strstr(err, "(line 1) and 2 more") && strstr(err, "probe: 3/3 targets, "),
+                  "stderr on a terminal: %s", err);
+    /* Erased at the end: the terminal is left as it was, bar the line's own erasure. */
+    size_t len = strlen(err);
+    ck_assert_msg(len >= 4 && strcmp(err + len - 4, "\r\033[K") == 0, "not erased: %s", err);
+    json_t *by_line[8] = {NULL};
+    ck_assert_uint_eq(parse_lines(by_line, 8, out), 3);
+    for (size_t i = 0; i < 8; i++)
+        json_decref(by_line[i]);
+    free(out);
+    free(err);
+
+    tb_run run;
+    probe(&run, NULL, args);
+    ck_assert_int_eq(run.exit_code, 2);
+    ck_assert_str_eq(run.err, "");
+    tb_run_free(&run);
+}
+END_TEST
+
+/* "-" is stdin wherever a file is read: a targets file from a pipe, a hosts file; and
+ * stdin holds one file only. Errors name the option the file came from. */
+START_TEST(a_dash_reads_stdin)
+{
+    ck_assert(tb_up);
+    char text[400];
+    snprintf(text, sizeof(text),
+             "%s ssl_sni_hostname=www.origin.test "
+             "ssl_cert_hostname=www.origin.test\nnosuch.invalid:443 colour=red\n",
+             hostport("healthy"));
+    const char *targets = tmp_file("stdin-targets.txt", text);
+    const char *argv[] = {"/bin/sh",
+                          "-c",
+                          "head -n 1 \"$1\" | \"$0\" probe --targets - "
+                          "--trust-bundle \"$2\"",
+                          fx_bin("fixorigin"),
+                          targets,
+                          tb.trust_bundle,
+                          NULL};
+    tb_run run;
+    fx_run_argv(&run, argv, NULL, RUN_MS);
+    ck_assert_msg(run.exit_code == 0, "exit %d: %s", run.exit_code, run.err);
+    json_t *by_line[4] = {NULL};
+    ck_assert_uint_eq(parse_lines(by_line, 4, run.out), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(by_line[1], "class")), "ok");
+    json_decref(by_line[1]);
+    tb_run_free(&run);
+
+    /* A bad line names stdin, and the option. */
+    const char *bad[] = {"/bin/sh",           "-c",    "\"$0\" probe --targets - < \"$1\"",
+                         fx_bin("fixorigin"), targets, NULL};
+    fx_run_argv(&run, bad, NULL, RUN_MS);
+    ck_assert_int_eq(run.exit_code, 1);
+    ck_assert_msg(strstr(run.err, "--targets stdin:2: unknown setting 'colour'"), "%s", run.err);
+    tb_run_free(&run);
+
+    /* The hosts file from stdin; two files cannot both be stdin. */
+    const char *hosts[] = {"/bin/sh",
+                           "-c",
+                           "echo 127.0.0.1 www.origin.test | \"$0\" probe "
+                           "--hosts - --trust-bundle \"$1\" \"$2\"",
+                           fx_bin("fixorigin"),
+                           tb.trust_bundle,
+                           NULL,
+                           NULL};
+    char named[96];
+    snprintf(named, sizeof(named), "www.origin.test:%d", fx_case_port(fx_case(&tb, "healthy")));
+    hosts[5] = named;
+    fx_run_argv(&run, hosts, NULL, RUN_MS);
+    ck_assert_msg(run.exit_code == 0, "exit %d: %s%s", run.exit_code, run.out, run.err);
+    tb_run_free(&run);
+    const char *twice[] = {"/bin/sh", "-c",
+                           "echo | \"$0\" probe --hosts - --ca-file - "
+                           "127.0.0.1:1",
+                           fx_bin("fixorigin"), NULL};
+    fx_run_argv(&run, twice, NULL, RUN_MS);
+    ck_assert_int_eq(run.exit_code, 1);
+    ck_assert_msg(strstr(run.err, "'-' (stdin) is given for two files"), "%s", run.err);
+    tb_run_free(&run);
+}
+END_TEST
+
 /* The NDJSON lines of out, parsed, by their "line". */
 static size_t parse_lines(json_t **by_line, size_t max, const char *out)
 {
@@ -954,6 +1118,8 @@ Suite *cli_probe_suite(void)
     tcase_add_test(origins, text_output_is_a_readable_summary);
     tcase_add_test(origins, a_named_target_is_its_own_sni_and_cert_hostname);
     tcase_add_test(origins, probe_text_folds_to_the_width);
+    tcase_add_test(origins, targets_progress_only_on_a_terminal);
+    tcase_add_test(origins, a_dash_reads_stdin);
     tcase_add_test(origins, targets_stream_one_object_a_line);
     tcase_add_test(origins, run_many_diagnoses_every_case_once);
     tcase_add_test(origins, diagnosis_carries_the_presented_certificates);

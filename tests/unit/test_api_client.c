@@ -200,6 +200,14 @@ START_TEST(read_retried_on_5xx_until_success)
     ck_assert_int_ge(replay_slept_ms(r), 5 + 10 + 20);
     ck_assert_int_le(replay_slept_ms(r), 10 + 20 + 40);
     ck_assert_ptr_nonnull(strstr(logged.data, "GET /service/S/version/1 -> 503"));
+    /* Each retry says it is one: the attempt, the wait and why. */
+    ck_assert_msg(
+        strstr(logged.data, "retrying GET /service/S/version/1 (attempt 2 of 5) in ") &&
+            strstr(logged.data, " ms: 503 Service Unavailable\n") &&
+            strstr(logged.data, "retrying GET /service/S/version/1 (attempt 4 of 5) in ") &&
+            strstr(logged.data, " ms: 502 Bad Gateway\n"),
+        "%s", logged.data);
+    ck_assert_ptr_null(strstr(logged.data, "attempt 5 of 5"));
     fo_version_free(v);
 }
 END_TEST
@@ -373,6 +381,28 @@ START_TEST(token_from_env_in_cli_order)
 }
 END_TEST
 
+/* A bad base URL is named with the variable it came from: the user may not know it is set. */
+START_TEST(a_bad_endpoint_names_its_variable)
+{
+    fo_api_config cfg;
+    char *token = NULL;
+    clear_env();
+    setenv("FASTLY_API_TOKEN", "t", 1);
+    fo_api_config_init(&cfg);
+    setenv("FASTLY_API_ENDPOINT", "api.fastly.com", 1);
+    ck_assert_int_eq(fo_api_config_from_env(&cfg, &token, NULL, &err), FO_EINVAL);
+    ck_assert_str_eq(err.msg, "FASTLY_API_ENDPOINT=api.fastly.com: not an http(s) URL");
+    ck_assert_ptr_null(token);
+    unsetenv("FASTLY_API_ENDPOINT");
+    setenv("FASTLY_API_URL", "http://10.0.0.1\x1b[2J", 1);
+    ck_assert_int_eq(fo_api_config_from_env(&cfg, &token, NULL, &err), FO_EINVAL);
+    ck_assert_str_eq(err.msg, "FASTLY_API_URL=http://10.0.0.1?[2J: API base URL contains a space "
+                              "or control character");
+    ck_assert_ptr_null(token);
+    clear_env();
+}
+END_TEST
+
 START_TEST(missing_token_names_the_variables)
 {
     fo_api_config cfg;
@@ -423,6 +453,31 @@ START_TEST(token_file_wins_and_is_trimmed)
     fo_secret_free(token);
     unlink(path);
     free(path);
+}
+END_TEST
+
+/* `fastly profile token | fixorigin ... --token-file -`: "-" is stdin (this test's process
+ * is its own: check forks each test). */
+START_TEST(token_file_dash_is_stdin)
+{
+    fo_api_config cfg;
+    char *token = NULL;
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    ck_assert_int_eq(write(fds[1], "piped-token\n", 12), 12);
+    close(fds[1]);
+    ck_assert_int_eq(dup2(fds[0], STDIN_FILENO), STDIN_FILENO);
+    close(fds[0]);
+    clear_env();
+    fo_api_config_init(&cfg);
+    ck_assert_int_eq(fo_api_config_from_env(&cfg, &token, "-", &err), 0);
+    ck_assert_str_eq(token, "piped-token");
+    fo_secret_free(token);
+    token = NULL;
+    /* stdin holds one file: a second "-" is refused, not read empty. */
+    ck_assert_int_eq(fo_api_config_from_env(&cfg, &token, "-", &err), FO_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.msg, "'-' (stdin) is given for two files"));
+    ck_assert_ptr_null(token);
 }
 END_TEST
 
@@ -544,9 +599,11 @@ Suite *api_client_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, token_from_env_in_cli_order);
     tcase_add_test(tc, missing_token_names_the_variables);
+    tcase_add_test(tc, a_bad_endpoint_names_its_variable);
     tcase_add_test(tc, token_with_a_newline_is_refused_unshown);
     tcase_add_test(tc, token_file_wins_and_is_trimmed);
     tcase_add_test(tc, bad_token_files);
+    tcase_add_test(tc, token_file_dash_is_stdin);
     tcase_add_test(tc, plain_http_only_to_loopback);
     tcase_add_test(tc, trailing_slash_in_base_url);
     suite_add_tcase(s, tc);

@@ -254,6 +254,24 @@ START_TEST(text_folds_to_the_width)
 }
 END_TEST
 
+/* A retry is said on stderr, with its attempt and wait: show never waits in silence. */
+START_TEST(a_retry_is_said)
+{
+    replay_add(r, "GET", "/service/S/details", 503, "");
+    replay_add(r, "GET", "/service/S/details", 200,
+               "{\"id\":\"S\",\"versions\":[{\"number\":1,\"active\":true}],\"version\":"
+               "{\"number\":1,\"active\":true,\"backends\":[],\"domains\":[]}}");
+    no_origins("S", 1);
+    ck_assert_int_eq(show("--service", "S", NULL), FO_EXIT_OK);
+    ck_assert_msg(strncmp(err_text,
+                          "fixorigin: retrying GET /service/S/details (attempt 2 of 5) in ",
+                          63) == 0 &&
+                      strstr(err_text, ": 503 Service Unavailable\n") &&
+                      strchr(err_text, '\n') == err_text + strlen(err_text) - 1,
+                  "stderr: %s", err_text);
+}
+END_TEST
+
 START_TEST(unreadable_ca_cert_is_said_so)
 {
     char *details = tls_details("-----BEGIN CERTIFICATE-----\nnot base64!\n", "");
@@ -442,6 +460,7 @@ Suite *api_show_suite(void)
     tcase_add_test(tc, recorded_details_as_json);
     tcase_add_test(tc, tls_backend_with_certificates);
     tcase_add_test(tc, text_folds_to_the_width);
+    tcase_add_test(tc, a_retry_is_said);
     tcase_add_test(tc, unreadable_ca_cert_is_said_so);
     tcase_add_test(tc, api_errors_exit_1);
     tcase_add_test(tc, origins_in_vcl_snippets_and_pools_are_shown_with_their_source);

@@ -69,6 +69,23 @@ START_TEST(fields_quotes_and_expiry)
 }
 END_TEST
 
+/* --ack - reads stdin; a bad line names it (check forks each test: stdin is this test's). */
+START_TEST(a_dash_is_stdin)
+{
+    int fds[2];
+    const char *text = "SVC1 origin hostname_mismatch - known\nSVC2 b0 nope - x\n";
+    ck_assert_int_eq(pipe(fds), 0);
+    ck_assert_int_eq(write(fds[1], text, strlen(text)), (ssize_t)strlen(text));
+    close(fds[1]);
+    ck_assert_int_eq(dup2(fds[0], STDIN_FILENO), STDIN_FILENO);
+    close(fds[0]);
+    fo_scan_acks acks;
+    fo_error err;
+    ck_assert_int_eq(fo_scan_acks_load(&acks, "-", &err), FO_EINVAL);
+    ck_assert_msg(strstr(err.msg, "stdin") && strstr(err.msg, "2"), "%s", err.msg);
+}
+END_TEST
+
 START_TEST(bad_lines_are_refused)
 {
     static const char *const bad[] = {
@@ -97,6 +114,7 @@ Suite *scan_ack_suite(void)
     TCase *tc = tcase_create("ack");
     tcase_add_test(tc, fields_quotes_and_expiry);
     tcase_add_test(tc, bad_lines_are_refused);
+    tcase_add_test(tc, a_dash_is_stdin);
     suite_add_tcase(s, tc);
     return s;
 }
