@@ -423,11 +423,11 @@ static bool retry_after(fo_api *api, const char *method, const char *path_query,
     long wait = backoff_ms(api, attempt, start_ms);
     if (wait < 0)
         return false;
-    char in[32];
+    char in[48];
     if (wait < 1000)
         snprintf(in, sizeof(in), "%ld ms", wait);
     else
-        snprintf(in, sizeof(in), "%.1f s", (double)wait / 1000.0);
+        snprintf(in, sizeof(in), "%ld.%ld s", wait / 1000, wait % 1000 / 100);
     logf_api(api, FO_LOG_WARN, "retrying %s %s (attempt %d of %d) in %s: %s", method, path_query,
              attempt + 2, api->cfg.read_retries + 1, in, why);
     if (wait > 0)

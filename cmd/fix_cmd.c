@@ -621,7 +621,8 @@ static int run(const fix_args *args)
     if (a.ca_file) {
         fo_cert_list *certs = NULL;
         if (fo_read_file(&ca_pem, a.ca_file, CA_FILE_MAX_BYTES, &e) != 0 ||
-            fo_probe_certs_parse(&certs, ca_pem, strlen(ca_pem), a.ca_file, &e) != 0) {
+            fo_probe_certs_parse(&certs, ca_pem, strlen(ca_pem), fo_input_name(a.ca_file), &e) !=
+                0) {
             fo_cmd_errorf("--ca-file: %s", e.msg);
             code = FO_EXIT_ERROR;
             goto out;

@@ -475,12 +475,12 @@ static void say_progress(struct many_state *state)
     const fo_probe_target *t = &list->targets[state->oldest];
     size_t pending = list->count - state->done;
     size_t flying = pending < (size_t)state->concurrency ? pending : (size_t)state->concurrency;
-    char waiting[200];
+    char waiting[200], more[32] = "";
     bool v6 = strchr(t->host, ':') != NULL;
-    int n = snprintf(waiting, sizeof(waiting), "%s%s%s:%d (line %ld)", v6 ? "[" : "", t->host,
-                     v6 ? "]" : "", t->port, list->lines[state->oldest]);
-    if (flying > 1 && n > 0 && (size_t)n < sizeof(waiting))
-        snprintf(waiting + n, sizeof(waiting) - (size_t)n, " and %zu more", flying - 1);
+    if (flying > 1)
+        snprintf(more, sizeof(more), " and %zu more", flying - 1);
+    snprintf(waiting, sizeof(waiting), "%s%s%s:%d (line %ld)%s", v6 ? "[" : "", t->host,
+             v6 ? "]" : "", t->port, list->lines[state->oldest], more);
     fo_progress_update(&state->progress, state->done, waiting);
 }
 

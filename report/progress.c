@@ -20,11 +20,11 @@
 static void draw(fo_progress *p)
 {
     char line[512];
-    double elapsed = (fo_now_ms() - p->start_ms) / 1000.0;
-    int n = snprintf(line, sizeof(line), "%s: %zu/%zu %s, %.1f s", p->what, p->done, p->total,
-                     p->unit, elapsed);
-    if (p->waiting[0] && p->done < p->total && n > 0 && (size_t)n < sizeof(line))
-        snprintf(line + n, sizeof(line) - (size_t)n, "; waiting on %s", p->waiting);
+    long tenths = (long)((fo_now_ms() - p->start_ms) / 100.0);
+    bool waiting = p->waiting[0] && p->done < p->total;
+    snprintf(line, sizeof(line), "%s: %zu/%zu %s, %ld.%ld s%s%s", p->what, p->done, p->total,
+             p->unit, tenths / 10, tenths % 10, waiting ? "; waiting on " : "",
+             waiting ? p->waiting : "");
     int width = fo_report_width(p->out);
     size_t room = width > 1 ? (size_t)width - 1 : 1;
     if (strlen(line) > room)

@@ -129,10 +129,10 @@ static void say_progress(scan_state *st)
     }
     size_t pending = st->count - st->done;
     size_t busy = pending < (size_t)st->opts->concurrency ? pending : (size_t)st->opts->concurrency;
-    char waiting[160];
-    int n = snprintf(waiting, sizeof(waiting), "service %s", st->ids[st->oldest]);
-    if (busy > 1 && n > 0 && (size_t)n < sizeof(waiting))
-        snprintf(waiting + n, sizeof(waiting) - (size_t)n, " and %zu more", busy - 1);
+    char waiting[160], more[32] = "";
+    if (busy > 1)
+        snprintf(more, sizeof(more), " and %zu more", busy - 1);
+    snprintf(waiting, sizeof(waiting), "service %s%s", st->ids[st->oldest], more);
     fo_progress_update(&st->progress, st->done, waiting);
 }
 
