@@ -532,6 +532,15 @@ static void print_apply_summary(const out_ctx *o, const fo_apply_result *r,
     }
 }
 
+/* What an earlier, killed run left and this one finished, before the plan. */
+static void print_earlier(out_ctx *o, const char *earlier)
+{
+    fprintf(o->out, "earlier run: ");
+    fo_cmd_put_clean(o->out, earlier);
+    fputc('\n', o->out);
+    fo_wrapped_flush(&o->wrap);
+}
+
 /* Asks on the terminal; true for yes. */
 static bool confirm(const fo_plan *plan)
 {
@@ -673,12 +682,8 @@ static int run(const fix_args *args)
         }
         int recovered = fo_writer_recover(&w, api, prober, &e);
         report.earlier_run = fo_writer_earlier(&w);
-        if (report.earlier_run && !a.json) {
-            fprintf(o.out, "earlier run: ");
-            fo_cmd_put_clean(o.out, report.earlier_run);
-            fputc('\n', o.out);
-            fo_wrapped_flush(&o.wrap);
-        }
+        if (report.earlier_run && !a.json)
+            print_earlier(&o, report.earlier_run);
         if (recovered != 0) {
             fo_cmd_errorf("%s; nothing was written", e.msg);
             report.error = e.msg;
@@ -702,11 +707,8 @@ static int run(const fix_args *args)
     if (rc == 0 && a.apply) {
         /* A version another machine's run activated and never verified is finished first. */
         rc = fo_writer_check_active(&w, &plan, api, prober, &popts, &e);
-        if (!report.earlier_run && (report.earlier_run = fo_writer_earlier(&w)) && !a.json) {
-            printf("earlier run: ");
-            fo_cmd_put_clean(stdout, report.earlier_run);
-            putchar('\n');
-        }
+        if (!report.earlier_run && (report.earlier_run = fo_writer_earlier(&w)) && !a.json)
+            print_earlier(&o, report.earlier_run);
         if (rc == FO_EUNKNOWN) {
             fo_cmd_errorf("%s; nothing was written", e.msg);
             report.error = e.msg;
