@@ -54,61 +54,42 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
-/* A header's value when line is "name: value", trimmed; NULL otherwise. */
-static const char *header_value(const char *line, size_t len, const char *name, size_t *out_len)
+static long long header_number(const char *text)
 {
-    size_t nlen = strlen(name);
-    if (len <= nlen || strncasecmp(line, name, nlen) != 0 || line[nlen] != ':')
-        return NULL;
-    const char *v = line + nlen + 1;
-    const char *end = line + len;
-    while (v < end && (*v == ' ' || *v == '\t'))
-        v++;
-    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
-        end--;
-    *out_len = (size_t)(end - v);
-    return v;
-}
-
-static long long header_number(const char *v, size_t len)
-{
-    char text[24];
-    if (len == 0 || len >= sizeof(text))
-        return -1;
-    memcpy(text, v, len);
-    text[len] = '\0';
     char *end = NULL;
+    if (!*text || strlen(text) >= 24)
+        return -1;
     long long n = strtoll(text, &end, 10);
     return (*end == '\0' && n >= 0) ? n : -1;
 }
 
-static size_t on_header(char *line, size_t size, size_t nitems, void *userdata)
+/* The value of the final response's last header called name (libcurl keeps 1xx and
+ * earlier responses' headers apart and trims the value), or NULL. */
+static const char *final_header(CURL *c, const char *name)
 {
-    exchange *x = userdata;
-    size_t len = size * nitems;
-    size_t vlen = 0;
+    struct curl_header *h = NULL;
+    if (curl_easy_header(c, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+        return NULL;
+    if (h->amount > 1 &&
+        curl_easy_header(c, name, h->amount - 1, CURLH_HEADER, -1, &h) != CURLHE_OK)
+        return NULL;
+    return h->value;
+}
+
+/* The headers the client acts on, read once the transfer is over (even a failed one). */
+static int read_headers(CURL *c, fo_api_response *resp)
+{
     const char *v;
-    /* A new status line (after a 100 Continue) starts a new set of headers. */
-    if (len > 5 && strncmp(line, "HTTP/", 5) == 0) {
-        x->resp->ratelimit_remaining = -1;
-        x->resp->ratelimit_reset = -1;
-        free(x->resp->link);
-        x->resp->link = NULL;
-    } else if ((v = header_value(line, len, "Fastly-RateLimit-Remaining", &vlen))) {
-        x->resp->ratelimit_remaining = header_number(v, vlen);
-    } else if ((v = header_value(line, len, "Fastly-RateLimit-Reset", &vlen))) {
-        x->resp->ratelimit_reset = header_number(v, vlen);
-    } else if ((v = header_value(line, len, "Link", &vlen)) && vlen < MAX_LINK_BYTES) {
-        free(x->resp->link);
-        x->resp->link = malloc(vlen + 1);
-        if (!x->resp->link) {
-            x->nomem = true;
-            return 0;
-        }
-        memcpy(x->resp->link, v, vlen);
-        x->resp->link[vlen] = '\0';
+    if ((v = final_header(c, "Fastly-RateLimit-Remaining")))
+        resp->ratelimit_remaining = header_number(v);
+    if ((v = final_header(c, "Fastly-RateLimit-Reset")))
+        resp->ratelimit_reset = header_number(v);
+    if ((v = final_header(c, "Link")) && strlen(v) < MAX_LINK_BYTES) {
+        free(resp->link);
+        if (!(resp->link = strdup(v)))
+            return FO_ENOMEM;
     }
-    return len;
+    return 0;
 }
 
 /* Failures before anything was sent: the request certainly never arrived. */
@@ -229,8 +210,6 @@ static int http_send(void *ctxp, const fo_api_request *req, fo_api_response *res
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
     if (req->is_write) {
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
@@ -247,7 +226,9 @@ static int http_send(void *ctxp, const fo_api_request *req, fo_api_response *res
 
     CURLcode code = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
-    if (code == CURLE_OK)
+    if (read_headers(c, resp) != 0)
+        x.nomem = true;
+    if (code == CURLE_OK && !x.nomem)
         goto out;
     if (x.nomem) {
         rc = fo_error_set(err, FO_ENOMEM, "out of memory reading a Fastly API response");
