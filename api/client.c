@@ -1,6 +1,7 @@
 /* The client's core: configuration, one call with its retries, status
  * mapping, counters and logs. */
 #define _GNU_SOURCE /* memmem */
+#include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,31 +69,43 @@ int fo_api_check_base_url(const char *url, fo_error *err)
     if (!https && !http)
         return fo_error_set(err, FO_EINVAL, "API base URL must start with https:// (got '%.80s')",
                             url);
-    const char *host = url + (https ? 8 : 7);
-    size_t authority = strcspn(host, "/?#");
-    for (size_t i = 0; host[i]; i++) {
-        if ((unsigned char)host[i] <= ' ' || host[i] == 0x7f)
+    for (const char *p = url; *p; p++) {
+        if ((unsigned char)*p <= ' ' || *p == 0x7f)
             return fo_error_set(err, FO_EINVAL,
                                 "API base URL contains a space or control character");
     }
-    if (authority == 0 || memchr(host, '@', authority))
-        return fo_error_set(err, FO_EINVAL, "API base URL has no host, or carries credentials");
-    if (host[authority] == '?' || host[authority] == '#')
-        return fo_error_set(err, FO_EINVAL, "API base URL must not have a query or fragment");
-    size_t host_len = authority;
-    if (host[0] == '[') {
-        const char *close = memchr(host, ']', authority);
-        host_len = close ? (size_t)(close - host) + 1 : authority;
-    } else {
-        const char *colon = memchr(host, ':', authority);
-        if (colon)
-            host_len = (size_t)(colon - host);
+    /* libcurl's own parser, so the host checked here is the host libcurl connects to. */
+    CURLU *u = curl_url();
+    char *host = NULL, *user = NULL, *password = NULL, *query = NULL, *fragment = NULL;
+    int rc = 0;
+    if (!u)
+        return fo_error_set(err, FO_ENOMEM, "out of memory");
+    CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, 0);
+    if (uc != CURLUE_OK) {
+        rc = fo_error_set(err, FO_EINVAL, "API base URL is not a URL: %s", curl_url_strerror(uc));
+        goto out;
     }
-    if (http && !is_loopback_host(host, host_len))
-        return fo_error_set(err, FO_EINVAL,
-                            "refusing to send the API token over plain http to '%.*s': use https",
-                            (int)(host_len > 80 ? 80 : host_len), host);
-    return 0;
+    curl_url_get(u, CURLUPART_USER, &user, 0);
+    curl_url_get(u, CURLUPART_PASSWORD, &password, 0);
+    curl_url_get(u, CURLUPART_QUERY, &query, 0);
+    curl_url_get(u, CURLUPART_FRAGMENT, &fragment, 0);
+    if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host[0] || user || password) {
+        rc = fo_error_set(err, FO_EINVAL, "API base URL has no host, or carries credentials");
+    } else if (query || fragment) {
+        rc = fo_error_set(err, FO_EINVAL, "API base URL must not have a query or fragment");
+    } else if (http && !is_loopback_host(host, strlen(host))) {
+        rc = fo_error_set(err, FO_EINVAL,
+                          "refusing to send the API token over plain http to '%.80s': use https",
+                          host);
+    }
+out:
+    curl_free(host);
+    curl_free(user);
+    curl_free(password);
+    curl_free(query);
+    curl_free(fragment);
+    curl_url_cleanup(u);
+    return rc;
 }
 
 int fo_api_new(fo_api **out, const fo_api_config *cfg, fo_error *err)
