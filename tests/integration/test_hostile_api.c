@@ -410,6 +410,9 @@ static void run_fixorigin(run_result *out, const char *const *args, int limit_s)
     ck_assert_ptr_nonnull(mkdtemp(state_dir));
     char state_env[64];
     snprintf(state_env, sizeof(state_env), "XDG_STATE_HOME=%s", state_dir);
+    /* ASAN_OPTIONS is read only by a sanitizer build: ASan keeps freed memory in a quarantine
+     * of 256 MiB by default, which counts in the RSS capped here (a plain build holds about
+     * 76 MiB against the 80 MiB body). */
     const char *env[] = {endpoint,
                          state_env,
                          "FASTLY_API_TOKEN=" TOKEN,
@@ -422,6 +425,7 @@ static void run_fixorigin(run_result *out, const char *const *args, int limit_s)
                          "FIXORIGIN_API_LIST_DEADLINE_MS=8000",
                          "PATH=/usr/bin:/bin",
                          "HOME=/tmp",
+                         "ASAN_OPTIONS=quarantine_size_mb=8:detect_leaks=1",
                          NULL};
     const char *argv[32] = {FO_BIN_DIR "/fixorigin"};
     int argc = 1;
