@@ -21,7 +21,7 @@ static void json_bodies(const char *body, size_t size)
             continue;
         if (cmd.action != actions[i] || !fo_api_service_id_valid(cmd.service_id))
             abort();
-        if (actions[i] == FO_SERVE_APPLY && !fo_serve_plan_id_valid(cmd.plan_id))
+        if (actions[i] == FO_SERVE_APPLY && !fo_serve_plan_ref_valid(cmd.plan_id))
             abort();
     }
 }

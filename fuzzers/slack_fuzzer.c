@@ -41,7 +41,7 @@ static void command(const char *text)
     }
     if (cmd.action != FO_SERVE_HELP && !fo_api_service_id_valid(cmd.service_id))
         abort();
-    if (cmd.action == FO_SERVE_APPLY && !fo_serve_plan_id_valid(cmd.plan_id))
+    if (cmd.action == FO_SERVE_APPLY && !fo_serve_plan_ref_valid(cmd.plan_id))
         abort();
 }
 
