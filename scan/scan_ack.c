@@ -9,6 +9,7 @@
  * that day, UTC), YYYY-MM-DDTHH:MM:SSZ, or - for none; REASON the rest of the line. '#'
  * starts a comment line. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,20 +163,39 @@ int fo_scan_acks_load(fo_scan_acks *out, const char *path, fo_error *err)
     return rc;
 }
 
+/* One line of f into text, without its newline: 1, or 0 at the end of the file. getc, not
+ * fgets: fgets cannot tell a NUL byte from the end of the line, so "SVC\0..." would be read
+ * as "SVC" and an over-long line with an early NUL as two lines. */
+static int read_line(char (*text)[ACK_LINE_MAX + 1], FILE *f, bool *too_long, bool *nul)
+{
+    size_t n = 0;
+    int c = EOF;
+    *too_long = *nul = false;
+    while ((c = getc(f)) != EOF && c != '\n') {
+        *nul = *nul || c == '\0';
+        if (n < ACK_LINE_MAX)
+            (*text)[n++] = (char)c;
+        else
+            *too_long = true;
+    }
+    (*text)[n] = '\0';
+    return c != EOF || n > 0 || *too_long;
+}
+
 int fo_scan_acks_read(fo_scan_acks *out, FILE *f, const char *path, fo_error *err)
 {
     int rc = 0;
-    char text[ACK_LINE_MAX + 2];
+    char text[ACK_LINE_MAX + 1];
+    bool too_long = false, nul = false;
     size_t line = 0;
     memset(out, 0, sizeof(*out));
-    while (rc == 0 && fgets(text, sizeof(text), f)) {
+    while (rc == 0 && read_line(&text, f, &too_long, &nul)) {
         line++;
-        size_t len = strlen(text);
-        if (len > ACK_LINE_MAX) {
-            rc = line_error(err, path, line, "line too long");
+        if (nul || too_long) {
+            rc = line_error(err, path, line, nul ? "a NUL byte" : "line too long");
             break;
         }
-        text[strcspn(text, "\r\n")] = '\0';
+        text[strcspn(text, "\r")] = '\0';
         const char *p = text + strspn(text, " \t");
         if (!*p || *p == '#')
             continue;

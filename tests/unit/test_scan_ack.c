@@ -108,6 +108,59 @@ START_TEST(bad_lines_are_refused)
 }
 END_TEST
 
+/* fgets could not see a NUL byte: "SVC1\0..." read as "SVC1", and an over-long line with an
+ * early NUL as two lines, the second one parsed as an acknowledgement of its own. */
+static void read_bytes(fo_scan_acks *acks, const char *bytes, size_t len, int expect,
+                       const char *why)
+{
+    FILE *f = fmemopen((void *)bytes, len, "r");
+    ck_assert_ptr_nonnull(f);
+    fo_error err;
+    int rc = fo_scan_acks_read(acks, f, "acks", &err);
+    fclose(f);
+    ck_assert_msg(rc == expect, "rc %d: %s", rc, rc ? err.msg : "");
+    if (why)
+        ck_assert_msg(strstr(err.msg, why) != NULL, "%s", err.msg);
+}
+
+START_TEST(nul_bytes_and_long_lines_are_refused)
+{
+    static const char nul_line[] = "SVC1 * * - reason\0 SVC2 * * - hidden\n";
+    fo_scan_acks acks;
+    read_bytes(&acks, nul_line, sizeof(nul_line) - 1, FO_EINVAL, "acks:1: a NUL byte");
+    ck_assert_uint_eq(acks.count, 0);
+    static const char nul_last[] = "SVC1 * * - ok\nSVC2 * * - r\0x";
+    read_bytes(&acks, nul_last, sizeof(nul_last) - 1, FO_EINVAL, "acks:2: a NUL byte");
+
+    /* An over-long line whose tail is an acknowledgement: one error, never a second line. */
+    enum { LONG = 5000 };
+    char *text = malloc(LONG + 64);
+    ck_assert_ptr_nonnull(text);
+    memset(text, 'x', LONG);
+    memcpy(text, "SVC1 * * - ", 11);
+    text[4] = '\0';
+    int tail = snprintf(text + LONG, 64, "SVC9 * * - tail\n");
+    read_bytes(&acks, text, LONG + (size_t)tail, FO_EINVAL, "acks:1: a NUL byte");
+    text[4] = ' ';
+    read_bytes(&acks, text, LONG + (size_t)tail, FO_EINVAL, "acks:1: line too long");
+    free(text);
+
+    /* The longest line read: 4096 bytes before the newline, a CR among them (dropped). */
+    char max[4096 + 1];
+    memset(max, 'r', sizeof(max));
+    memcpy(max, "SVC1 * * - ", 11);
+    max[4095] = '\r';
+    max[4096] = '\n';
+    read_bytes(&acks, max, sizeof(max), 0, NULL);
+    ck_assert_uint_eq(acks.count, 1);
+    ck_assert_uint_eq(strlen(acks.items[0].reason), 4095 - 11);
+    fo_scan_acks_free(&acks);
+    max[4095] = 'r';
+    max[4096] = 'r';
+    read_bytes(&acks, max, sizeof(max), FO_EINVAL, "acks:1: line too long");
+}
+END_TEST
+
 Suite *scan_ack_suite(void)
 {
     Suite *s = suite_create("scan_ack");
@@ -115,6 +168,7 @@ Suite *scan_ack_suite(void)
     tcase_add_test(tc, fields_quotes_and_expiry);
     tcase_add_test(tc, bad_lines_are_refused);
     tcase_add_test(tc, a_dash_is_stdin);
+    tcase_add_test(tc, nul_bytes_and_long_lines_are_refused);
     suite_add_tcase(s, tc);
     return s;
 }
