@@ -120,8 +120,11 @@ static int settle(fo_api *api, int write_rc, int happened, const fo_error *read_
         fo_error_clear(err);
         return 0;
     }
+    /* Never 0 here: a caller reading back after a failure relies on a failure when the
+     * write did not happen (find_clone uses the draft only on success). */
     if (happened == 0)
-        return fo_error_set(err, write_rc, "%s; reading back shows nothing changed", first);
+        return fo_error_set(err, write_rc < 0 ? write_rc : FO_EUNKNOWN,
+                            "%s; reading back shows nothing changed", first);
     fo_error_set(err, FO_EUNKNOWN, "%s; whether it was made is unknown: reading back failed: %s",
                  first, read_err->msg);
     fo_api_scrub_error(api, err);

@@ -43,7 +43,7 @@ int fo_cmd_fit_concurrency(long requested, bool explicit, const char *option);
  * debuggers out) and moves FASTLY_API_TOKEN, FASTLY_API_KEY, FIXORIGIN_SERVE_TOKEN and
  * SLACK_SIGNING_SECRET out of the environment block the process started with (what
  * /proc/PID/environ shows), wiping it there; getenv still finds them. main() calls it before
- * any command. 0, or -1 with a message printed. */
+ * any command. FO_EXIT_OK, or FO_EXIT_ERROR with a message printed. */
 int fo_cmd_protect_process(void);
 /* Wipes and unsets those variables: a command calls it once it has read what it needs. */
 void fo_cmd_forget_secrets(void);

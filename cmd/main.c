@@ -48,8 +48,9 @@ int main(int argc, char **argv)
     }
     const char *name = argv[1];
     /* Every command may hold the Fastly token: no core dump, and not in /proc/PID/environ. */
-    if (fo_cmd_protect_process() != 0)
-        return FO_EXIT_ERROR;
+    int code = fo_cmd_protect_process();
+    if (code != FO_EXIT_OK)
+        return code;
     /* Every command may wait on many origins at once: one descriptor each. */
     (void)fo_fd_limit_raise();
     /* `fixorigin help scan` is `fixorigin scan --help`. */

@@ -24,7 +24,7 @@ int fo_cmd_protect_process(void)
     if (setrlimit(RLIMIT_CORE, &none) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
         fo_cmd_errorf("cannot turn off core dumps (they would hold the Fastly token): %s",
                       strerror(errno));
-        return -1;
+        return FO_EXIT_ERROR;
     }
     /* setenv keeps its copy on the heap, out of the block the kernel shows; the value in the
      * block itself is wiped. Until a command reads it, getenv finds the copy. */
@@ -41,10 +41,10 @@ int fo_cmd_protect_process(void)
         if (rc != 0) {
             unsetenv(secret_names[i]);
             fo_cmd_errorf("out of memory moving %s out of the environment", secret_names[i]);
-            return -1;
+            return FO_EXIT_ERROR;
         }
     }
-    return 0;
+    return FO_EXIT_OK;
 }
 
 void fo_cmd_forget_secrets(void)
