@@ -25,7 +25,7 @@ typedef struct fo_mock_version {
     json_t *domains;  /* array of {"name","comment"} */
     json_t *vcls;     /* array of {"name","main","content"} */
     json_t *snippets; /* array of {"id","name","type","content","dynamic","priority"} */
-    json_t *pools;    /* array of pool objects (origins.c) */
+    json_t *pools;    /* array of pool objects (mock_origins.c) */
 } fo_mock_version;
 
 typedef struct fo_mock_service {
@@ -228,7 +228,7 @@ void fo_mock_route(fo_mock_state *state, const fo_mock_call *call, fo_mock_reply
 void fo_mock_reply_error(fo_mock_reply *out, unsigned status, const char *msg, const char *detail);
 void fo_mock_reply_clear(fo_mock_reply *reply);
 
-/* ---- snippets and pools (origins.c) ---------------------------------------------- */
+/* ---- snippets and pools (mock_origins.c) ------------------------------------------ */
 
 /* The optional "snippets" and "pools" of a version, and "dynamic_snippets" (id -> content)
  * and "pool_servers" (pool id -> servers) of a service, from a state file. */

@@ -83,6 +83,22 @@ foreach(source ${sources})
     endif()
   endforeach()
 endforeach()
+# Files have unique names across the tree (docs/HACKING.md, "Names"): which of two "scan.h"
+# or "internal.h" a file gets must never depend on the include order.
+file(GLOB_RECURSE all_files ${SRC}/common/*.[ch] ${SRC}/probe/*.[ch] ${SRC}/api/*.[ch]
+  ${SRC}/vcl/*.[ch] ${SRC}/remediate/*.[ch] ${SRC}/report/*.[ch] ${SRC}/scan/*.[ch]
+  ${SRC}/serve/*.[ch] ${SRC}/cmd/*.[ch] ${SRC}/include/*.h ${SRC}/testbed/*.[ch]
+  ${SRC}/tests/*.[ch] ${SRC}/fuzzers/*.[ch] ${SRC}/bench/*.[ch])
+set(seen_names "")
+foreach(file ${all_files})
+  get_filename_component(name ${file} NAME)
+  file(RELATIVE_PATH rel ${SRC} ${file})
+  if(name IN_LIST seen_names)
+    message(SEND_ERROR "${rel}: another file is also called ${name}")
+    set(failed 1)
+  endif()
+  list(APPEND seen_names ${name})
+endforeach()
 if(failed)
   message(FATAL_ERROR "layout check failed")
 endif()
