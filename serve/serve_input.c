@@ -44,38 +44,17 @@ bool fo_serve_plan_ref_valid(const char *id)
     return lower_hex(id, FO_SERVE_PLAN_ID_SHORT, 64);
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)tolower((unsigned char)c);
-    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
 /* Decodes one form component (`+` is a space, %XX a byte) into a new string. */
 static int form_decode(char **out, const char *text, size_t len)
 {
     char *s = malloc(len + 1);
-    size_t n = 0;
     if (!s)
         return FO_ENOMEM;
-    for (size_t i = 0; i < len; i++) {
-        if (text[i] == '+') {
-            s[n++] = ' ';
-        } else if (text[i] == '%') {
-            int hi = i + 2 < len ? hex_value(text[i + 1]) : -1;
-            int lo = i + 2 < len ? hex_value(text[i + 2]) : -1;
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-                free(s);
-                return FO_EINVAL;
-            }
-            s[n++] = (char)(hi * 16 + lo);
-            i += 2;
-        } else {
-            s[n++] = text[i];
-        }
+    int rc = fo_percent_decode(s, text, len, FO_PERCENT_PLUS_SPACE, NULL);
+    if (rc != 0) {
+        free(s);
+        return rc;
     }
-    s[n] = '\0';
     *out = s;
     return 0;
 }

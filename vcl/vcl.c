@@ -220,17 +220,6 @@ static bool skip_block(lexer *lx)
     return false;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* ---- Declarations -------------------------------------------------------------------- */
 
 static char *dup_range(const char *s, size_t len)
@@ -252,28 +241,12 @@ static char *decode_quoted(const char *s, size_t len, const char **why)
     char *out = malloc(len + 1);
     if (out == NULL)
         return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (c == '%') {
-            int hi = i + 1 < len ? hex_value(s[i + 1]) : -1;
-            int lo = i + 2 < len ? hex_value(s[i + 2]) : -1;
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-                *why = "a %-escape fixorigin does not read";
-                free(out);
-                return NULL;
-            }
-            out[o++] = (char)(hi * 16 + lo);
-            i += 2;
-        } else if (c == '\0') {
-            *why = "a NUL byte";
-            free(out);
-            return NULL;
-        } else {
-            out[o++] = c;
-        }
+    size_t bad = 0;
+    if (fo_percent_decode(out, s, len, FO_PERCENT_REFUSE_NUL, &bad) != 0) {
+        *why = s[bad] == '\0' ? "a NUL byte" : "a %-escape fixorigin does not read";
+        free(out);
+        return NULL;
     }
-    out[o] = '\0';
     return out;
 }
 

@@ -96,6 +96,20 @@ void fo_format_time(char *buf, size_t size, int64_t t);
 /* Writes len bytes as 2*len lowercase hex digits and a NUL into out (2*len+1 bytes). */
 void fo_hex_encode(char *out, const unsigned char *bytes, size_t len);
 
+/* How fo_percent_decode reads '+' and raw NUL bytes. */
+enum {
+    FO_PERCENT_PLUS_SPACE = 1 << 0, /* '+' is a space (application/x-www-form-urlencoded) */
+    FO_PERCENT_REFUSE_NUL = 1 << 1, /* a raw NUL byte in the input is refused */
+};
+/* Decodes len bytes of %XX-escaped text (common/percent.c) into out, which has room for
+ * len + 1 bytes and may be in itself (decoding never writes ahead of what it read), and
+ * NUL-terminates it. Returns 0, or FO_EINVAL for a '%' without two hex digits after it
+ * within len, for %00 (it would cut the text short) and, with FO_PERCENT_REFUSE_NUL, for a
+ * raw NUL; then *bad_at (when not NULL) is the offset of the byte refused, and out holds
+ * nothing of use. */
+int fo_percent_decode(char *out, const char *in, size_t len, unsigned flags,
+                      size_t *bad_at) FO_WARN_UNUSED;
+
 /* IP addresses as raw bytes: family AF_INET (4 bytes) or AF_INET6 (16), network order
  * (common/ip.c). Loopback: 127.0.0.0/8 and ::1, also written as ::ffff:127.x.y.z. */
 bool fo_ip_is_loopback(int family, const unsigned char *ip);

@@ -4,37 +4,10 @@
 
 #include "mock.h"
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes in place; plus_is_space for form text, not for path segments. */
 static int unescape(char *s, bool plus_is_space)
 {
-    char *out = s;
-    for (const char *in = s; *in; in++) {
-        if (*in == '%') {
-            int hi = hex_value(in[1]);
-            int lo = hi < 0 ? -1 : hex_value(in[2]);
-            if (lo < 0 || (hi == 0 && lo == 0))
-                return FO_EINVAL;
-            *out++ = (char)(hi * 16 + lo);
-            in += 2;
-        } else if (*in == '+' && plus_is_space) {
-            *out++ = ' ';
-        } else {
-            *out++ = *in;
-        }
-    }
-    *out = '\0';
-    return 0;
+    return fo_percent_decode(s, s, strlen(s), plus_is_space ? FO_PERCENT_PLUS_SPACE : 0, NULL);
 }
 
 int fo_mock_unescape_segment(char *segment)

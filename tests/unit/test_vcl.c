@@ -170,6 +170,31 @@ START_TEST(declarations_not_understood_are_reported)
 }
 END_TEST
 
+START_TEST(quoted_strings_refuse_nul_bytes_and_escapes_they_do_not_read)
+{
+    /* A raw NUL and %00 would cut the value short; each is named for what it is. */
+    const char text[] = "backend nul { .host = \"a\0b\"; }\n"
+                        "backend zero { .host = \"a%00b\"; }\n"
+                        "backend cut { .host = \"a%4\"; }\n"
+                        "backend fine { .host = \"a%2Db\"; }\n";
+    fo_vcl_file f;
+    fo_error err;
+    ck_assert_int_eq(fo_vcl_parse(&f, text, sizeof(text) - 1, &err), 0);
+    ck_assert_uint_eq(f.count, 4);
+    ck_assert(!f.decls[0].understood);
+    ck_assert_ptr_nonnull(strstr(f.decls[0].problem, "a NUL byte in .host"));
+    ck_assert(!f.decls[1].understood);
+    ck_assert_ptr_nonnull(
+        strstr(f.decls[1].problem, "a %-escape fixorigin does not read in .host"));
+    ck_assert(!f.decls[2].understood);
+    ck_assert_ptr_nonnull(
+        strstr(f.decls[2].problem, "a %-escape fixorigin does not read in .host"));
+    ck_assert(f.decls[3].understood);
+    ck_assert_str_eq(value(&f.decls[3], "host"), "a-b");
+    fo_vcl_file_clear(&f);
+}
+END_TEST
+
 START_TEST(broken_files_say_where)
 {
     struct {
@@ -361,6 +386,7 @@ Suite *vcl_suite(void)
     tcase_add_test(tc, long_strings_with_several_pems_and_delimiters);
     tcase_add_test(tc, crlf_files);
     tcase_add_test(tc, declarations_not_understood_are_reported);
+    tcase_add_test(tc, quoted_strings_refuse_nul_bytes_and_escapes_they_do_not_read);
     tcase_add_test(tc, broken_files_say_where);
     tcase_add_test(tc, known_properties);
     tcase_add_test(tc, edit_adds_a_property_indented_like_the_declaration);
