@@ -180,6 +180,13 @@ out:
     return rc;
 }
 
+int fo_api_new_for_thread(fo_api **out, const fo_api_config *cfg, fo_error *err)
+{
+    fo_api_config own = *cfg;
+    own.transport = NULL;
+    return fo_api_new(out, &own, err);
+}
+
 void fo_api_free(fo_api *api)
 {
     if (!api)

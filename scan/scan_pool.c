@@ -117,10 +117,8 @@ static void *reader(void *arg)
 {
     scan_pool *pool = arg;
     fo_api *api = NULL;
-    fo_api_config cfg = *pool->opts->api;
     fo_error api_err;
-    cfg.transport = NULL;
-    int api_rc = fo_api_new(&api, &cfg, &api_err);
+    int api_rc = fo_api_new_for_thread(&api, pool->opts->api, &api_err);
     for (;;) {
         pthread_mutex_lock(&pool->lock);
         while (pool->in_window >= pool->window && pool->next_read < pool->count)

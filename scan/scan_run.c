@@ -310,10 +310,8 @@ static void *worker(void *arg)
 {
     scan_state *st = arg;
     fo_api *api = NULL;
-    fo_api_config cfg = *st->opts->api;
     fo_error err;
-    cfg.transport = NULL;
-    int rc = fo_api_new(&api, &cfg, &err);
+    int rc = fo_api_new_for_thread(&api, st->opts->api, &err);
     size_t index;
     while (!(st->opts->stop && st->opts->stop(NULL)) && scan_pool_next(st->pool, &index)) {
         fo_scan_item item = {.service_id = st->ids[index]};

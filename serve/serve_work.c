@@ -17,7 +17,6 @@ void fo_serve_work(fo_serve *srv, fo_serve_outcome *out, const fo_serve_command 
 {
     fo_api *api = NULL;
     fo_writer guard;
-    fo_api_config cfg = srv->api;
     char plan_id[65] = "";
     memset(&guard, 0, sizeof(guard));
     memset(out, 0, sizeof(*out));
@@ -30,8 +29,7 @@ void fo_serve_work(fo_serve *srv, fo_serve_outcome *out, const fo_serve_command 
         out->error_id = out->code == FO_ENOTFOUND ? "unknown_plan_id" : "ambiguous_plan_id";
         return;
     }
-    cfg.transport = NULL; /* each client its own libcurl handle */
-    if ((out->code = fo_api_new(&api, &cfg, &out->error)) != 0)
+    if ((out->code = fo_api_new_for_thread(&api, &srv->api, &out->error)) != 0)
         goto out;
     /* The lock is taken before planning, so that what is applied is what this run saw. */
     if (cmd->action == FO_SERVE_APPLY &&

@@ -130,6 +130,10 @@ typedef struct fo_api fo_api;
  * on failure). FO_EINVAL (no token, a base URL that is not https, or http to a
  * host that is not loopback), FO_ENOMEM. */
 int fo_api_new(fo_api **out, const fo_api_config *cfg, fo_error *err) FO_WARN_UNUSED;
+/* A client for one worker thread of many (a fo_api is not thread-safe): fo_api_new with cfg's
+ * settings but cfg->transport ignored, so that each client gets a libcurl handle of its own
+ * (a given transport is taken over by one client only). The clients share cfg->token_cache. */
+int fo_api_new_for_thread(fo_api **out, const fo_api_config *cfg, fo_error *err) FO_WARN_UNUSED;
 /* Frees the client and wipes its copy of the token; accepts NULL. */
 void fo_api_free(fo_api *api);
 

@@ -356,6 +356,45 @@ static void clear_env(void)
     unsetenv("FASTLY_API_URL");
 }
 
+static int never_send(void *ctx, const fo_api_request *req, fo_api_response *resp, fo_error *e)
+{
+    (void)ctx, (void)req, (void)resp;
+    return fo_error_set(e, FO_EIO, "this transport is not used");
+}
+
+static void count_destroy(void *ctx)
+{
+    ++*(int *)ctx;
+}
+
+/* Each worker thread's client has a libcurl handle of its own: a transport in the shared
+ * config is neither used nor taken over (fo_api_new would destroy it with its client). */
+START_TEST(a_client_per_thread_leaves_the_configs_transport_alone)
+{
+    int destroyed = 0;
+    fo_api_transport shared = {.send = never_send, .destroy = count_destroy, .ctx = &destroyed};
+    fo_api_config cfg;
+    fo_api_config_init(&cfg);
+    cfg.token = "t";
+    cfg.base_url = "http://127.0.0.1:1";
+    cfg.transport = &shared;
+    fo_api *a = NULL, *b = NULL;
+    ck_assert_int_eq(fo_api_new_for_thread(&a, &cfg, &err), 0);
+    ck_assert_int_eq(fo_api_new_for_thread(&b, &cfg, &err), 0);
+    fo_api_free(a);
+    fo_api_free(b);
+    ck_assert_int_eq(destroyed, 0);
+    ck_assert_ptr_eq(cfg.transport, &shared);
+    cfg.token = NULL; /* and it fails as fo_api_new does */
+    ck_assert_int_eq(fo_api_new_for_thread(&a, &cfg, &err), FO_EINVAL);
+    ck_assert_int_eq(destroyed, 0);
+    cfg.token = "t";
+    ck_assert_int_eq(fo_api_new(&a, &cfg, &err), 0);
+    fo_api_free(a);
+    ck_assert_int_eq(destroyed, 1);
+}
+END_TEST
+
 START_TEST(token_from_env_in_cli_order)
 {
     fo_api_config cfg;
@@ -598,6 +637,7 @@ Suite *api_client_suite(void)
     tc = tcase_create("config");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, token_from_env_in_cli_order);
+    tcase_add_test(tc, a_client_per_thread_leaves_the_configs_transport_alone);
     tcase_add_test(tc, missing_token_names_the_variables);
     tcase_add_test(tc, a_bad_endpoint_names_its_variable);
     tcase_add_test(tc, token_with_a_newline_is_refused_unshown);
