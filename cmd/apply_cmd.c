@@ -93,9 +93,9 @@ int fo_cmd_apply(int argc, char **argv)
         fo_saved_plan_parse(&saved, text, strlen(text), &e) != 0) {
         char msg[sizeof(e.msg) + 200];
         snprintf(msg, sizeof(msg), "%.190s: %s", path, e.msg);
-        fo_cmd_errorf("%s; nothing was written", msg);
+        fo_report_errorf("%s; nothing was written", msg);
         if (a.json) { /* the report says why, with no service */
-            fo_cmd_report report = {.result = FO_RESULT_ERROR, .error = msg, .apply_mode = true};
+            fo_report report = {.result = FO_RESULT_ERROR, .error = msg, .apply_mode = true};
             fo_cmd_print_report(&report);
         }
         code = FO_EXIT_ERROR;

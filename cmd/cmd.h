@@ -78,7 +78,7 @@ typedef struct fo_cmd_saved_args {
 } fo_cmd_saved_args;
 int fo_cmd_fix_saved(const fo_saved_plan *saved, const fo_cmd_saved_args *args);
 /* Prints a report as indented JSON on stdout (fix_cmd.c). */
-void fo_cmd_print_report(const fo_cmd_report *report);
+void fo_cmd_print_report(const fo_report *report);
 /* `fixorigin scan` over many services, `fixorigin serve` for chat bots (cmd/scan_cmd.c,
  * cmd/serve_cmd.c). */
 int fo_cmd_scan(int argc, char **argv);

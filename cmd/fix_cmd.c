@@ -301,7 +301,7 @@ static void print_diff(const out_ctx *o, const char *text, int indent)
 static void print_label(const out_ctx *o, const char *label, const char *text)
 {
     fprintf(o->out, "  %-10s ", label);
-    fo_cmd_put_clean(o->out, text);
+    fo_report_put_clean(o->out, text);
     fputc('\n', o->out);
 }
 
@@ -310,15 +310,15 @@ static void print_backend(const out_ctx *o, const fo_backend_plan *bp)
     const fo_diagnosis *d = bp->diagnosis;
     fo_class class = d ? d->verdict.class : FO_CLASS_OK;
     fprintf(o->out, "\nbackend ");
-    fo_cmd_put_clean(o->out, bp->backend->name);
+    fo_report_put_clean(o->out, bp->backend->name);
     fprintf(o->out, " (");
-    fo_cmd_put_clean(o->out, bp->backend->address);
+    fo_report_put_clean(o->out, bp->backend->address);
     if (bp->backend->port > 0)
         fprintf(o->out, ":%ld", bp->backend->port);
     fprintf(o->out, ")");
     if (bp->origin.kind != FO_ORIGIN_BACKEND) {
         fprintf(o->out, " in ");
-        fo_cmd_put_clean(o->out, fo_origin_source(&bp->origin));
+        fo_report_put_clean(o->out, fo_origin_source(&bp->origin));
     }
     fprintf(o->out, "\n");
     if (d) {
@@ -334,7 +334,7 @@ static void print_backend(const out_ctx *o, const fo_backend_plan *bp)
     case FO_BACKEND_FIX:
     case FO_BACKEND_BLOCKED: {
         fprintf(o->out, "  %-10s ", "fix");
-        fo_cmd_put_clean(o->out, bp->fix.summary);
+        fo_report_put_clean(o->out, bp->fix.summary);
         if (bp->status == FO_BACKEND_FIX)
             fprintf(o->out, "  %s[%s, proven]%s\n", paint(o, GREEN), fo_safety_name(bp->fix.safety),
                     paint(o, RESET));
@@ -350,7 +350,7 @@ static void print_backend(const out_ctx *o, const fo_backend_plan *bp)
         if (bp->proof) {
             char *evidence = fo_remediate_evidence(bp->proof);
             fprintf(o->out, "  %-10s the probe with the change passes: ", "proof");
-            fo_cmd_put_clean(o->out, evidence);
+            fo_report_put_clean(o->out, evidence);
             fputc('\n', o->out);
             free(evidence);
         }
@@ -364,7 +364,7 @@ static void print_backend(const out_ctx *o, const fo_backend_plan *bp)
     }
     for (size_t i = 0; i < bp->attempt_count; i++) {
         fprintf(o->out, "  %-10s ", i == 0 ? "tried" : "");
-        fo_cmd_put_clean(o->out, bp->attempts[i].summary);
+        fo_report_put_clean(o->out, bp->attempts[i].summary);
         fprintf(o->out, ": still %s\n", fo_class_id(bp->attempts[i].class));
     }
     if (bp->status != FO_BACKEND_FIX && bp->advice)
@@ -374,10 +374,10 @@ static void print_backend(const out_ctx *o, const fo_backend_plan *bp)
 static void print_plan(const out_ctx *o, const fo_plan *plan)
 {
     fprintf(o->out, "service ");
-    fo_cmd_put_clean(o->out, plan->service_id);
+    fo_report_put_clean(o->out, plan->service_id);
     if (plan->service_name) {
         fprintf(o->out, " \"");
-        fo_cmd_put_clean(o->out, plan->service_name);
+        fo_report_put_clean(o->out, plan->service_name);
         fprintf(o->out, "\"");
     }
     fprintf(o->out, ": active version %ld, %zu backend%s\n", plan->active_version,
@@ -385,17 +385,17 @@ static void print_plan(const out_ctx *o, const fo_plan *plan)
     for (size_t i = 0; i < plan->leftover_count; i++) {
         fprintf(o->out, "  leftover draft %ld from an earlier run, never activated: \"",
                 plan->leftovers[i].number);
-        fo_cmd_put_clean(o->out, plan->leftovers[i].comment);
+        fo_report_put_clean(o->out, plan->leftovers[i].comment);
         fprintf(o->out, "\" (a fresh draft is cloned from version %ld)\n", plan->active_version);
     }
     for (size_t i = 0; i < plan->note_count; i++) {
         fprintf(o->out, "  note: ");
-        fo_cmd_put_clean(o->out, plan->notes[i]);
+        fo_report_put_clean(o->out, plan->notes[i]);
         fputc('\n', o->out);
     }
     if (plan->terraform) {
         fprintf(o->out, "  terraform: Terraform probably manages this service (");
-        fo_cmd_put_clean(o->out, plan->terraform);
+        fo_report_put_clean(o->out, plan->terraform);
         fprintf(o->out, "):\n"
                         "             a fix applied through the API is reverted by the next\n"
                         "             terraform apply; change the HCL instead (--emit terraform\n"
@@ -478,10 +478,10 @@ static void on_event(void *ctx, const fo_event *ev)
     fprintf(o->out, "  %-10s %s%-6s%s ", fo_step_name(r->step), paint(o, r->ok ? GREEN : BOLD_RED),
             r->ok ? "ok" : "FAILED", paint(o, RESET));
     if (r->backend && r->step != FO_STEP_READBACK) {
-        fo_cmd_put_clean(o->out, r->backend);
+        fo_report_put_clean(o->out, r->backend);
         fprintf(o->out, ": ");
     }
-    fo_cmd_put_clean(o->out, r->message);
+    fo_report_put_clean(o->out, r->message);
     fputc('\n', o->out);
     if (r->diff)
         print_diff(o, r->diff, 20);
@@ -527,7 +527,7 @@ static void print_apply_summary(const out_ctx *o, const fo_apply_result *r,
             stats->requests == 1 ? "" : "s", stats->writes, stats->writes == 1 ? "" : "s");
     if (r->error.code != 0) {
         fprintf(o->out, "  ");
-        fo_cmd_put_clean(o->out, r->error.msg);
+        fo_report_put_clean(o->out, r->error.msg);
         fputc('\n', o->out);
     }
 }
@@ -536,7 +536,7 @@ static void print_apply_summary(const out_ctx *o, const fo_apply_result *r,
 static void print_earlier(out_ctx *o, const char *earlier)
 {
     fprintf(o->out, "earlier run: ");
-    fo_cmd_put_clean(o->out, earlier);
+    fo_report_put_clean(o->out, earlier);
     fputc('\n', o->out);
     fo_wrapped_flush(&o->wrap);
 }
@@ -548,7 +548,7 @@ static bool confirm(const fo_plan *plan)
     char answer[16];
     count_statuses(plan, n);
     printf("\nApply %zu fix%s to service ", n[FO_BACKEND_FIX], n[FO_BACKEND_FIX] == 1 ? "" : "es");
-    fo_cmd_put_clean(stdout, plan->service_id);
+    fo_report_put_clean(stdout, plan->service_id);
     printf(" (a new version cloned from %ld)? [y/N] ", plan->active_version);
     fflush(stdout);
     if (!fgets(answer, sizeof(answer), stdin))
@@ -556,14 +556,14 @@ static bool confirm(const fo_plan *plan)
     return answer[0] == 'y' || answer[0] == 'Y';
 }
 
-void fo_cmd_print_report(const fo_cmd_report *report)
+void fo_cmd_print_report(const fo_report *report)
 {
-    json_t *object = fo_cmd_report_json(report);
+    json_t *object = fo_report_json(report);
     char *text = object ? json_dumps(object, JSON_INDENT(2) | JSON_REAL_PRECISION(12)) : NULL;
     if (text)
         puts(text);
     else
-        fo_cmd_errorf("out of memory writing the report");
+        fo_report_errorf("out of memory writing the report");
     free(text);
     json_decref(object);
 }
@@ -572,7 +572,7 @@ static void log_api(void *ctx, fo_log_level level, const char *msg)
 {
     (void)ctx;
     if (level == FO_LOG_WARN)
-        fo_cmd_errorf("%s", msg);
+        fo_report_errorf("%s", msg);
 }
 
 /* Saves the plan to --plan-out's file and says so on out, or says why it could not. */
@@ -586,14 +586,14 @@ static int save_plan(FILE *out, const fix_args *a, const fo_plan *plan,
         rc = fo_saved_plan_write(a->plan_out, text, &e);
     free(text);
     if (rc != 0) {
-        fo_cmd_errorf("%s", e.msg);
+        fo_report_errorf("%s", e.msg);
         return rc;
     }
     if (!a->json) {
         fprintf(out, "Saved the plan to ");
-        fo_cmd_put_clean(out, a->plan_out);
+        fo_report_put_clean(out, a->plan_out);
         fprintf(out, "; 'fixorigin apply ");
-        fo_cmd_put_clean(out, a->plan_out);
+        fo_report_put_clean(out, a->plan_out);
         fprintf(out, "' applies it if the service is still as planned.\n");
     }
     return 0;
@@ -610,17 +610,17 @@ static int run(const fix_args *args)
     fo_plan *plan = NULL;
     fo_apply_result *applied = NULL;
     char *token = NULL, *ca_pem = NULL;
-    fo_cmd_report report = {0};
+    fo_report report = {0};
     fo_writer w;
     char named_id[FO_API_ID_MAX + 1];
     memset(&w, 0, sizeof(w));
     int code = FO_EXIT_ERROR;
-    out_ctx o = {.out = stdout, .color = !a.json && fo_cmd_use_color(stdout), .quiet = a.json};
+    out_ctx o = {.out = stdout, .color = !a.json && fo_report_use_color(stdout), .quiet = a.json};
     if (!a.json)
         o.out = fo_wrapped_begin(&o.wrap, stdout);
     /* Only a run that may write needs them: a plan run stays an ordinary process. */
     if (a.apply && fo_cmd_signals_start() != 0) {
-        fo_cmd_errorf("cannot set up signal handling");
+        fo_report_errorf("cannot set up signal handling");
         return FO_EXIT_ERROR;
     }
     fo_error_clear(&e);
@@ -632,7 +632,7 @@ static int run(const fix_args *args)
         if (fo_read_file(&ca_pem, a.ca_file, CA_FILE_MAX_BYTES, &e) != 0 ||
             fo_probe_certs_parse(&certs, ca_pem, strlen(ca_pem), fo_input_name(a.ca_file), &e) !=
                 0) {
-            fo_cmd_errorf("--ca-file: %s", e.msg);
+            fo_report_errorf("--ca-file: %s", e.msg);
             code = FO_EXIT_ERROR;
             goto out;
         }
@@ -641,21 +641,21 @@ static int run(const fix_args *args)
     const char *ca_text = a.saved ? a.ca_pem : ca_pem;
     fo_api_config_init(&cfg);
     if (fo_api_config_from_env(&cfg, &token, a.token_file, &e) != 0) {
-        fo_cmd_errorf("%s", e.msg);
+        fo_report_errorf("%s", e.msg);
         code = e.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR;
         goto out;
     }
     fo_cmd_forget_secrets(); /* read and copied */
     cfg.log = log_api;
     if (fo_api_new(&api, &cfg, &e) != 0) {
-        fo_cmd_errorf("%s", e.msg);
+        fo_report_errorf("%s", e.msg);
         code = e.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR;
         goto out;
     }
     if (a.service_name) {
         /* Before the lock: the lock, the plan and the report are the id's. */
         if (fo_api_service_by_name(api, named_id, a.service_name, &e) != 0) {
-            fo_cmd_errorf("--service-name: %s", e.msg);
+            fo_report_errorf("--service-name: %s", e.msg);
             report.error = e.msg;
             code = FO_EXIT_ERROR;
             goto report;
@@ -664,7 +664,7 @@ static int run(const fix_args *args)
         report.service_id = named_id;
     }
     if (fo_prober_new(&prober, a.trust_bundle, &e) != 0) {
-        fo_cmd_errorf("%s: %s", a.trust_bundle_source, e.msg);
+        fo_report_errorf("%s: %s", a.trust_bundle_source, e.msg);
         code = FO_EXIT_ERROR;
         goto out;
     }
@@ -674,7 +674,7 @@ static int run(const fix_args *args)
         char dir[FO_SCAN_PATH_MAX];
         if (fo_scan_state_dir(dir, sizeof(dir), a.state_dir, &e) != 0 ||
             fo_writer_begin(&w, dir, a.service_id, &e) != 0) {
-            fo_cmd_errorf("%s", e.msg);
+            fo_report_errorf("%s", e.msg);
             report.error = e.msg;
             report.result = e.code == FO_ECONFLICT ? FO_RESULT_CONFLICT : FO_RESULT_ERROR;
             code = fo_exit_code(report.result);
@@ -685,7 +685,7 @@ static int run(const fix_args *args)
         if (report.earlier_run && !a.json)
             print_earlier(&o, report.earlier_run);
         if (recovered != 0) {
-            fo_cmd_errorf("%s; nothing was written", e.msg);
+            fo_report_errorf("%s; nothing was written", e.msg);
             report.error = e.msg;
             code = FO_EXIT_ERROR;
             goto report;
@@ -710,14 +710,14 @@ static int run(const fix_args *args)
         if (!report.earlier_run && (report.earlier_run = fo_writer_earlier(&w)) && !a.json)
             print_earlier(&o, report.earlier_run);
         if (rc == FO_EUNKNOWN) {
-            fo_cmd_errorf("%s; nothing was written", e.msg);
+            fo_report_errorf("%s; nothing was written", e.msg);
             report.error = e.msg;
             code = FO_EXIT_ERROR;
             goto report;
         }
     }
     if (rc != 0) {
-        fo_cmd_errorf("%s", e.msg);
+        fo_report_errorf("%s", e.msg);
         report.error = e.msg;
         code = rc == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR; /* an unknown --backend */
         goto report;
@@ -726,7 +726,7 @@ static int run(const fix_args *args)
     if (a.emit_terraform) {
         char *hcl = fo_remediate_terraform_hcl(plan);
         if (!hcl) {
-            fo_cmd_errorf("out of memory");
+            fo_report_errorf("out of memory");
             code = FO_EXIT_ERROR;
             goto out;
         }
@@ -743,9 +743,9 @@ static int run(const fix_args *args)
     if (a.saved && fo_saved_plan_check(a.saved, plan, &e) != 0) {
         /* As `terraform apply PLAN`: a plan that is no longer current is not applied; the
          * plan as it stands now is shown (above) for the user to review and save again. */
-        fo_cmd_errorf("the saved plan %.12s is stale: %s; nothing was written; this is the "
-                      "plan now (save it again with --plan-out)",
-                      a.saved->plan_id, e.msg);
+        fo_report_errorf("the saved plan %.12s is stale: %s; nothing was written; this is the "
+                         "plan now (save it again with --plan-out)",
+                         a.saved->plan_id, e.msg);
         report.error = e.msg;
         report.apply_mode = false;
         report.result = FO_RESULT_CONFLICT;
@@ -778,7 +778,7 @@ static int run(const fix_args *args)
             fprintf(o.out, "\napply\n");
         rc = fo_remediate_apply(&applied, api, prober, plan, &aopts, &e);
         if (rc != 0) {
-            fo_cmd_errorf("%s", e.msg);
+            fo_report_errorf("%s", e.msg);
             report.error = e.msg;
             code = FO_EXIT_ERROR;
             goto report;
@@ -803,7 +803,7 @@ report:
     if (fflush(stdout) != 0 || ferror(stdout)) {
         /* A reader that went away (SIGPIPE is ignored) does not change what was done: the
          * exit code still says it. */
-        fo_cmd_errorf("cannot write the output");
+        fo_report_errorf("cannot write the output");
         if (!applied)
             code = FO_EXIT_ERROR;
     }
@@ -831,9 +831,9 @@ int fo_cmd_fix_saved(const fo_saved_plan *saved, const fo_cmd_saved_args *args)
     fix_args a;
     memset(&a, 0, sizeof(a));
     if (saved->backend_count > MAX_LIST || saved->accept_count > MAX_LIST) {
-        fo_cmd_errorf("the saved plan names more than %d backends or host names; nothing was "
-                      "written",
-                      MAX_LIST);
+        fo_report_errorf("the saved plan names more than %d backends or host names; nothing was "
+                         "written",
+                         MAX_LIST);
         return FO_EXIT_ERROR;
     }
     a.saved = saved;

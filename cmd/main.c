@@ -61,7 +61,7 @@ int main(int argc, char **argv)
             if (strcmp(argv[2], c->name) == 0)
                 return c->run(2, args);
         }
-        fo_cmd_errorf("unknown command '%s' (see 'fixorigin --help')", argv[2]);
+        fo_report_errorf("unknown command '%s' (see 'fixorigin --help')", argv[2]);
         return FO_EXIT_USAGE;
     }
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
@@ -79,6 +79,6 @@ int main(int argc, char **argv)
     /* The main command has no word of its own: `fixorigin --service ID [--apply]`. */
     if (name[0] == '-')
         return fo_cmd_fix(argc, argv);
-    fo_cmd_errorf("unknown command '%s' (see 'fixorigin --help')", name);
+    fo_report_errorf("unknown command '%s' (see 'fixorigin --help')", name);
     return FO_EXIT_USAGE;
 }

@@ -221,12 +221,12 @@ static int parse_args(struct probe_args *a, int argc, char **argv)
 
 static void print_json(json_t *object)
 {
-    char *text = object ? json_dumps(object, FO_CMD_JSON_FLAGS) : NULL;
+    char *text = object ? json_dumps(object, FO_REPORT_JSON_FLAGS) : NULL;
     if (text) {
         puts(text);
         fflush(stdout);
     } else {
-        fo_cmd_errorf("out of memory writing JSON");
+        fo_report_errorf("out of memory writing JSON");
     }
     free(text);
 }
@@ -240,7 +240,7 @@ static const char *yes_no(fo_tristate t)
 static void print_line(FILE *out, const char *label, const char *text)
 {
     fprintf(out, "  %-10s ", label);
-    fo_cmd_put_clean(out, text);
+    fo_report_put_clean(out, text);
     fputc('\n', out);
 }
 
@@ -250,7 +250,7 @@ static void print_text(FILE *out, const fo_diagnosis *d, const char *note)
 {
     const fo_verdict *v = &d->verdict;
     const fo_probe_facts *f = &d->facts;
-    bool color = fo_cmd_use_color(stdout); /* the terminal's, not the buffer's */
+    bool color = fo_report_use_color(stdout); /* the terminal's, not the buffer's */
     bool ok = v->class == FO_CLASS_OK;
     const char *fastly = fo_verdict_fastly_error(v);
     bool v6 = strchr(d->target.host, ':') != NULL;
@@ -259,7 +259,7 @@ static void print_text(FILE *out, const fo_diagnosis *d, const char *note)
             d->target.port, color ? (ok ? "\033[1;32m" : "\033[1;31m") : "", fo_class_id(v->class),
             color ? "\033[0m" : "", fastly ? fastly : "ok");
     fprintf(out, "  ");
-    fo_cmd_put_clean(out, v->detail);
+    fo_report_put_clean(out, v->detail);
     fputc('\n', out);
     if (note && note[0])
         fprintf(out, "  %-10s %s\n", "note", note);
@@ -278,7 +278,7 @@ static void print_text(FILE *out, const fo_diagnosis *d, const char *note)
                 r->probed ? fo_class_id(r->class) : "not tried");
         if (!r->probed || (r->class != FO_CLASS_OK && r->problem[0])) {
             fprintf(out, ": ");
-            fo_cmd_put_clean(out, r->problem);
+            fo_report_put_clean(out, r->problem);
         }
         fputc('\n', out);
     }
@@ -300,7 +300,7 @@ static void print_text(FILE *out, const fo_diagnosis *d, const char *note)
         fprintf(out, "  %-10s", "names");
         for (size_t i = 0; i < leaf->san_count; i++) {
             fprintf(out, "%s%s:", i ? ", " : " ", fo_cert_san_is_ip(leaf, i) ? "IP" : "DNS");
-            fo_cmd_put_clean(out, leaf->san[i]);
+            fo_report_put_clean(out, leaf->san[i]);
         }
         fprintf(out, "%s\n", leaf->san_count ? "" : " (no subjectAltName)");
         fprintf(out, "  %-10s %s to %s\n", "valid", from, to);
@@ -346,15 +346,15 @@ static int probe_failed(const struct probe_args *a, const char *host, int port, 
     va_start(ap, fmt);
     vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
-    fo_cmd_errorf("%s", message);
+    fo_report_errorf("%s", message);
     if (a->json) {
         json_t *object = json_pack("{s:s}", "schema", FO_PROBE_SCHEMA);
         if (object && host)
             json_object_set_new(
                 object, "target",
-                json_pack("{s:o, s:i}", "host", fo_cmd_json_string(host), "port", port));
+                json_pack("{s:o, s:i}", "host", fo_report_json_string(host), "port", port));
         if (object)
-            json_object_set_new(object, "error", fo_cmd_json_string(message));
+            json_object_set_new(object, "error", fo_report_json_string(message));
         print_json(object);
         json_decref(object);
     }
@@ -433,7 +433,7 @@ static int probe_one(fo_prober *prober, struct probe_args *a)
         goto out;
     }
     if (a->json) {
-        json_t *object = fo_cmd_diagnosis_json(d, 0);
+        json_t *object = fo_report_diagnosis_json(d, 0);
         if (object && note[0])
             json_object_set_new(object, "note", json_string(note));
         print_json(object);
@@ -490,14 +490,14 @@ static void target_done(void *ctx, size_t index, fo_diagnosis *d, const fo_error
     long line = state->list->lines[index];
     json_t *object = NULL;
     if (d) {
-        object = fo_cmd_diagnosis_json(d, line);
+        object = fo_report_diagnosis_json(d, line);
         state->problem |= d->verdict.class != FO_CLASS_OK;
     } else {
         /* The probe could not run for this line: say so in the stream, keep going. */
         const fo_probe_target *t = &state->list->targets[index];
         object = json_pack("{s:s, s:I, s:{s:s?, s:i}, s:o?}", "schema", FO_PROBE_SCHEMA, "line",
                            (json_int_t)line, "target", "host", t->host, "port", t->port, "error",
-                           fo_cmd_json_string(err->msg));
+                           fo_report_json_string(err->msg));
         state->error = true;
     }
     fo_progress_hide(&state->progress); /* stdout may be the same terminal */
@@ -534,7 +534,7 @@ static int probe_many(fo_prober *prober, const struct probe_args *a)
     fo_progress_end(&state.progress);
     free(state.finished);
     if (rc != 0) {
-        fo_cmd_errorf("%s", err.msg);
+        fo_report_errorf("%s", err.msg);
         code = FO_EXIT_ERROR;
     } else if (state.error) {
         code = FO_EXIT_ERROR;

@@ -264,7 +264,7 @@ int fo_cmd_scan(int argc, char **argv)
     if (code != FO_EXIT_OK || a.help)
         goto out;
     if (fo_cmd_signals_start() != 0) {
-        fo_cmd_errorf("cannot set up signal handling");
+        fo_report_errorf("cannot set up signal handling");
         code = FO_EXIT_ERROR;
         goto out;
     }
@@ -278,7 +278,7 @@ int fo_cmd_scan(int argc, char **argv)
         (a.opts.apply &&
          (fo_scan_state_dir(a.opts.state_dir, sizeof(a.opts.state_dir), a.state_dir, &err) != 0 ||
           fo_scan_state_dir_ready(a.opts.state_dir, &err) != 0))) {
-        fo_cmd_errorf("%s", err.msg);
+        fo_report_errorf("%s", err.msg);
         code = err.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR;
         goto out;
     }
@@ -286,7 +286,7 @@ int fo_cmd_scan(int argc, char **argv)
     code = FO_EXIT_ERROR;
     if ((a.services_file && fo_scan_list_load(&ids, a.services_file, &err) != 0) ||
         (a.ack_file && fo_scan_acks_load(&acks, a.ack_file, &err) != 0)) {
-        fo_cmd_errorf("%s", err.msg);
+        fo_report_errorf("%s", err.msg);
         goto out;
     }
     a.opts.acks = a.ack_file ? &acks : NULL;
@@ -294,7 +294,7 @@ int fo_cmd_scan(int argc, char **argv)
     if (a.all && list_all(&ids, &cfg, &a.opts.listing, &err) != 0) {
         char message[sizeof(err.msg) + 48];
         snprintf(message, sizeof(message), "the service listing (--all) failed: %s", err.msg);
-        fo_cmd_errorf("--all: %s", err.msg);
+        fo_report_errorf("--all: %s", err.msg);
         code = fo_exit_code(fo_scan_fail(&a.opts, message, fo_now_ms() - began));
         goto out;
     }

@@ -22,8 +22,8 @@ int fo_cmd_protect_process(void)
 {
     struct rlimit none = {0, 0};
     if (setrlimit(RLIMIT_CORE, &none) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
-        fo_cmd_errorf("cannot turn off core dumps (they would hold the Fastly token): %s",
-                      strerror(errno));
+        fo_report_errorf("cannot turn off core dumps (they would hold the Fastly token): %s",
+                         strerror(errno));
         return FO_EXIT_ERROR;
     }
     /* setenv keeps its copy on the heap, out of the block the kernel shows; the value in the
@@ -40,7 +40,7 @@ int fo_cmd_protect_process(void)
         free(copy);
         if (rc != 0) {
             unsetenv(secret_names[i]);
-            fo_cmd_errorf("out of memory moving %s out of the environment", secret_names[i]);
+            fo_report_errorf("out of memory moving %s out of the environment", secret_names[i]);
             return FO_EXIT_ERROR;
         }
     }

@@ -110,7 +110,7 @@ static bool number_option(long *out, const char *name, long min, long max)
 {
     if (fo_cmd_parse_int(optarg, min, max, out))
         return true;
-    fo_cmd_errorf("%s takes a number from %ld to %ld, not '%s'", name, min, max, optarg);
+    fo_report_errorf("%s takes a number from %ld to %ld, not '%s'", name, min, max, optarg);
     return false;
 }
 
@@ -216,20 +216,20 @@ static int read_environment(fo_serve_config *cfg)
     const char *token = getenv("FIXORIGIN_SERVE_TOKEN");
     const char *secret = getenv("SLACK_SIGNING_SECRET");
     if (!fo_str_empty(token) && strlen(token) < FO_SERVE_MIN_SECRET) {
-        fo_cmd_errorf("FIXORIGIN_SERVE_TOKEN is too short: use at least %d random characters",
-                      FO_SERVE_MIN_SECRET);
+        fo_report_errorf("FIXORIGIN_SERVE_TOKEN is too short: use at least %d random characters",
+                         FO_SERVE_MIN_SECRET);
         return FO_EXIT_USAGE;
     }
     /* Slack's secrets are 32 hex digits; a short one is a mistake or a guess away. */
     if (!fo_str_empty(secret) && strlen(secret) < FO_SERVE_MIN_SECRET) {
-        fo_cmd_errorf("SLACK_SIGNING_SECRET is too short (under %d characters): copy the "
-                      "signing secret from the Slack app's Basic Information page",
-                      FO_SERVE_MIN_SECRET);
+        fo_report_errorf("SLACK_SIGNING_SECRET is too short (under %d characters): copy the "
+                         "signing secret from the Slack app's Basic Information page",
+                         FO_SERVE_MIN_SECRET);
         return FO_EXIT_USAGE;
     }
     if (fo_str_empty(token) && fo_str_empty(secret)) {
-        fo_cmd_errorf("nothing to serve: set FIXORIGIN_SERVE_TOKEN (JSON API) and/or "
-                      "SLACK_SIGNING_SECRET (Slack)");
+        fo_report_errorf("nothing to serve: set FIXORIGIN_SERVE_TOKEN (JSON API) and/or "
+                         "SLACK_SIGNING_SECRET (Slack)");
         return FO_EXIT_USAGE;
     }
     if ((!fo_str_empty(token) && !(cfg->serve_token = fo_strdup(token))) ||
@@ -238,22 +238,22 @@ static int read_environment(fo_serve_config *cfg)
                             getenv("FIXORIGIN_APPLY_USERS")) != 0 ||
         fo_serve_list_parse(&cfg->url_allow, &cfg->url_allow_count,
                             getenv("FIXORIGIN_RESPONSE_URL_ALLOW")) != 0) {
-        fo_cmd_errorf("out of memory");
+        fo_report_errorf("out of memory");
         return FO_EXIT_ERROR;
     }
     for (size_t i = 0; i < cfg->url_allow_count; i++) {
         if (!fo_serve_prefix_valid(cfg->url_allow[i])) {
-            fo_cmd_errorf("FIXORIGIN_RESPONSE_URL_ALLOW: '%s' must be http(s)://HOST[:PORT]/... "
-                          "(a whole host, ending in '/')",
-                          cfg->url_allow[i]);
+            fo_report_errorf("FIXORIGIN_RESPONSE_URL_ALLOW: '%s' must be http(s)://HOST[:PORT]/... "
+                             "(a whole host, ending in '/')",
+                             cfg->url_allow[i]);
             return FO_EXIT_USAGE;
         }
         /* A reply carries the plan and who asked: not over plain http unless told so. */
         if (strncmp(cfg->url_allow[i], "http://", 7) == 0 && !cfg->allow_http_reply) {
-            fo_cmd_errorf("FIXORIGIN_RESPONSE_URL_ALLOW: '%s' is plain http: replies would "
-                          "travel unencrypted; use https, or pass --allow-http-response-url "
-                          "(a relay on this machine)",
-                          cfg->url_allow[i]);
+            fo_report_errorf("FIXORIGIN_RESPONSE_URL_ALLOW: '%s' is plain http: replies would "
+                             "travel unencrypted; use https, or pass --allow-http-response-url "
+                             "(a relay on this machine)",
+                             cfg->url_allow[i]);
             return FO_EXIT_USAGE;
         }
     }
@@ -289,7 +289,7 @@ int fo_cmd_serve(int argc, char **argv)
     if (fo_api_config_from_env(&srv.api, &srv.fastly_token, srv.cfg.token_file, &err) != 0 ||
         fo_scan_state_dir(srv.state_dir, sizeof(srv.state_dir), state_dir, &err) != 0 ||
         fo_scan_state_dir_ready(srv.state_dir, &err) != 0) {
-        fo_cmd_errorf("%s", err.msg);
+        fo_report_errorf("%s", err.msg);
         exit_code = err.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR;
         goto out;
     }
@@ -298,11 +298,11 @@ int fo_cmd_serve(int argc, char **argv)
     fo_cmd_forget_secrets();
     exit_code = FO_EXIT_ERROR;
     if (fo_prober_new(&srv.prober, srv.cfg.trust_bundle, &err) != 0) {
-        fo_cmd_errorf("%s", err.msg);
+        fo_report_errorf("%s", err.msg);
         goto out;
     }
     if (fo_serve_plans_new(&srv.plans) != 0) {
-        fo_cmd_errorf("out of memory");
+        fo_report_errorf("out of memory");
         goto out;
     }
     /* Every thread started from here on inherits the blocked signals: only sigwait below
@@ -316,7 +316,7 @@ int fo_cmd_serve(int argc, char **argv)
         fo_serve_http_start(&http, srv.cfg.listen, srv.cfg.max_body, srv.cfg.max_per_ip,
                             srv.cfg.receive_ms, srv.cfg.max_receiving, fo_serve_route, &srv,
                             &err) != 0) {
-        fo_cmd_errorf("%s", err.msg);
+        fo_report_errorf("%s", err.msg);
         exit_code = err.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR;
         goto out;
     }

@@ -97,7 +97,7 @@ static void put_field(FILE *out, const char *label, const char *value)
     if (fo_str_empty(value))
         fputs("(unset)", out);
     else
-        fo_cmd_put_clean(out, value);
+        fo_report_put_clean(out, value);
     fputc('\n', out);
 }
 
@@ -117,8 +117,8 @@ static void put_certs(FILE *out, const char *label, const char *pem)
         char sha256[3 * 32];
         fingerprint(sha256, &certs->certs[i]);
         fprintf(out, "  %-22s", i == 0 ? label : "");
-        fo_cmd_put_clean(out, fo_str_empty(certs->certs[i].subject) ? "(no subject)"
-                                                                    : certs->certs[i].subject);
+        fo_report_put_clean(out, fo_str_empty(certs->certs[i].subject) ? "(no subject)"
+                                                                       : certs->certs[i].subject);
         fprintf(out, "\n  %-22s  SHA-256 %s\n", "", sha256);
     }
     fo_cert_list_free(certs);
@@ -169,15 +169,15 @@ static void print_text(FILE *out, const fo_service *s, const fo_version_config *
                        const fo_origin_list *origins, const char *origins_error)
 {
     fputs("service   ", out);
-    fo_cmd_put_clean(out, s->id);
+    fo_report_put_clean(out, s->id);
     if (s->name) {
         fputs("  \"", out);
-        fo_cmd_put_clean(out, s->name);
+        fo_report_put_clean(out, s->name);
         fputc('"', out);
     }
     if (s->type) {
         fputs(" (", out);
-        fo_cmd_put_clean(out, s->type);
+        fo_report_put_clean(out, s->type);
         fputc(')', out);
     }
     fputc('\n', out);
@@ -196,25 +196,25 @@ static void print_text(FILE *out, const fo_service *s, const fo_version_config *
             version_state(&shown->version));
     if (shown->version.comment) {
         fputs(": ", out);
-        fo_cmd_put_clean(out, shown->version.comment);
+        fo_report_put_clean(out, shown->version.comment);
     }
     fputc('\n', out);
     fputs("domains   ", out);
     for (size_t i = 0; i < shown->domain_count; i++) {
         fputs(i ? ", " : "", out);
-        fo_cmd_put_clean(out, shown->domains[i]);
+        fo_report_put_clean(out, shown->domains[i]);
     }
     fputs(shown->domain_count ? "\n" : "(none)\n", out);
     if (shown->backend_count == 0)
         fputs("\nno backends\n", out);
     for (size_t i = 0; origins && i < origins->note_count; i++) {
         fputs("note      ", out);
-        fo_cmd_put_clean(out, origins->notes[i]);
+        fo_report_put_clean(out, origins->notes[i]);
         fputc('\n', out);
     }
     if (origins_error) {
         fputs("note      origins in custom VCL, snippets and pools cannot be read: ", out);
-        fo_cmd_put_clean(out, origins_error);
+        fo_report_put_clean(out, origins_error);
         fputc('\n', out);
     }
     for (size_t i = 0; i < shown->backend_count; i++)
@@ -223,11 +223,11 @@ static void print_text(FILE *out, const fo_service *s, const fo_version_config *
         const fo_origin_entry *o = &origins->items[i];
         if (o->problem) {
             fputs("\nbackend ", out);
-            fo_cmd_put_clean(out, o->backend->name);
+            fo_report_put_clean(out, o->backend->name);
             fputs(" in ", out);
-            fo_cmd_put_clean(out, fo_origin_source(&o->origin));
+            fo_report_put_clean(out, fo_origin_source(&o->origin));
             fputs("\n  not understood: ", out);
-            fo_cmd_put_clean(out, o->problem);
+            fo_report_put_clean(out, o->problem);
             fputc('\n', out);
             continue;
         }
@@ -238,10 +238,10 @@ static void print_text(FILE *out, const fo_service *s, const fo_version_config *
 static void print_backend_text(FILE *out, const fo_backend *b, const char *source)
 {
     fputs("\nbackend ", out);
-    fo_cmd_put_clean(out, b->name);
+    fo_report_put_clean(out, b->name);
     if (source) {
         fputs(" in ", out);
-        fo_cmd_put_clean(out, source);
+        fo_report_put_clean(out, source);
     }
     fputc('\n', out);
     size_t count;
@@ -271,8 +271,8 @@ static json_t *certs_json(const char *pem, const char *field)
         char sha256[3 * 32];
         fingerprint(sha256, &certs->certs[i]);
         json_array_append_new(arr, json_pack("{s:o, s:s}", "subject",
-                                             fo_cmd_json_string(certs->certs[i].subject), "sha256",
-                                             sha256));
+                                             fo_report_json_string(certs->certs[i].subject),
+                                             "sha256", sha256));
     }
     fo_cert_list_free(certs);
     return arr;
@@ -288,7 +288,7 @@ static json_t *backend_field_json(const fo_backend *b, const fo_backend_field *f
             return certs_json(text, f->name);
         if (f->kind == FO_FIELD_SECRET) /* a secret: only whether there is one */
             return json_string(text ? "set" : "unset");
-        return fo_cmd_json_string(text);
+        return fo_report_json_string(text);
     }
     case FO_SLOT_LONG:
         return int_or_null(fo_backend_long(b, f));
@@ -304,7 +304,7 @@ static json_t *backend_field_json(const fo_backend *b, const fo_backend_field *f
 static json_t *backend_json(const fo_backend *b, const char *source)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "name", fo_cmd_json_string(b->name));
+    json_object_set_new(o, "name", fo_report_json_string(b->name));
     json_object_set_new(o, "source", json_string(source ? source : "backend"));
     size_t count;
     const fo_backend_field *fields = fo_backend_fields(&count);
@@ -327,20 +327,20 @@ static int print_json(FILE *out, const fo_service *s, const fo_version_config *s
     for (size_t i = 0; origins && i < origins->count; i++) {
         const fo_origin_entry *e = &origins->items[i];
         json_t *o = backend_json(e->backend, fo_origin_source(&e->origin));
-        json_object_set_new(o, "not_understood", fo_cmd_json_string(e->problem));
+        json_object_set_new(o, "not_understood", fo_report_json_string(e->problem));
         json_array_append_new(backends, o);
     }
     for (size_t i = 0; origins && i < origins->note_count; i++)
-        json_array_append_new(notes, fo_cmd_json_string(origins->notes[i]));
+        json_array_append_new(notes, fo_report_json_string(origins->notes[i]));
     if (origins_error)
-        json_array_append_new(notes, fo_cmd_json_string(origins_error));
+        json_array_append_new(notes, fo_report_json_string(origins_error));
     for (size_t i = 0; i < shown->domain_count; i++)
         json_array_append_new(domains, json_string(shown->domains[i]));
     json_object_set_new(root, "schema", json_string(SHOW_SCHEMA));
     json_object_set_new(root, "service",
-                        json_pack("{s:o, s:o, s:o}", "id", fo_cmd_json_string(s->id), "name",
-                                  fo_cmd_json_string(s->name), "type",
-                                  fo_cmd_json_string(s->type)));
+                        json_pack("{s:o, s:o, s:o}", "id", fo_report_json_string(s->id), "name",
+                                  fo_report_json_string(s->name), "type",
+                                  fo_report_json_string(s->type)));
     json_object_set_new(root, "active_version",
                         s->active_version > 0 ? json_integer(s->active_version) : json_null());
     json_object_set_new(root, "latest_version", int_or_null(s->latest_version));
@@ -348,7 +348,7 @@ static int print_json(FILE *out, const fo_service *s, const fo_version_config *s
         root, "version",
         json_pack("{s:I, s:s, s:b, s:b, s:o}", "number", (json_int_t)shown->version.number, "state",
                   version_state(&shown->version), "active", shown->version.active, "locked",
-                  shown->version.locked, "comment", fo_cmd_json_string(shown->version.comment)));
+                  shown->version.locked, "comment", fo_report_json_string(shown->version.comment)));
     json_object_set_new(root, "domains", domains);
     json_object_set_new(root, "backends", backends);
     json_object_set_new(root, "notes", notes);
@@ -367,7 +367,7 @@ static int fail(const show_opts *opts, FILE *out, FILE *err, int exit_code, cons
     errorf(err, "%s", message);
     if (opts->json) {
         json_t *o = json_pack("{s:s, s:{s:o, s:i}}", "schema", SHOW_SCHEMA, "error", "message",
-                              fo_cmd_json_string(message), "exit_code", exit_code);
+                              fo_report_json_string(message), "exit_code", exit_code);
         if (o) {
             json_dumpf(o, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
             fputc('\n', out);

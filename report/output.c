@@ -7,7 +7,7 @@
 
 #include "fixorigin/report.h"
 
-bool fo_cmd_use_color(FILE *stream)
+bool fo_report_use_color(FILE *stream)
 {
     const char *no_color = getenv("NO_COLOR");
     if (no_color && no_color[0] != '\0')
@@ -36,7 +36,7 @@ static size_t printable_at(const unsigned char *s)
     return len;
 }
 
-void fo_cmd_put_clean(FILE *out, const char *s)
+void fo_report_put_clean(FILE *out, const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
     while (p && *p) {
@@ -51,7 +51,7 @@ void fo_cmd_put_clean(FILE *out, const char *s)
     }
 }
 
-void fo_cmd_errorf(const char *fmt, ...)
+void fo_report_errorf(const char *fmt, ...)
 {
     /* Messages carry text from the API, origins and files: cleaned like any such text. */
     char text[2048];
@@ -60,11 +60,11 @@ void fo_cmd_errorf(const char *fmt, ...)
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
     fputs("fixorigin: ", stderr);
-    fo_cmd_put_clean(stderr, text);
+    fo_report_put_clean(stderr, text);
     fputc('\n', stderr);
 }
 
-json_t *fo_cmd_json_string(const char *s)
+json_t *fo_report_json_string(const char *s)
 {
     if (!s)
         return json_null();

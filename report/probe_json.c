@@ -45,8 +45,8 @@ static json_t *settings_json(const fo_diagnosis *d, bool *ok)
         return NULL;
     put(o, "use_ssl", json_boolean(s->use_ssl), ok);
     put(o, "ssl_check_cert", json_boolean(s->check_cert), ok);
-    put(o, "ssl_sni_hostname", fo_cmd_json_string(s->sni_hostname), ok);
-    put(o, "ssl_cert_hostname", fo_cmd_json_string(s->cert_hostname), ok);
+    put(o, "ssl_sni_hostname", fo_report_json_string(s->sni_hostname), ok);
+    put(o, "ssl_cert_hostname", fo_report_json_string(s->cert_hostname), ok);
     if (d->ca_cert_count == 0) {
         put(o, "ssl_ca_cert", json_null(), ok);
     } else {
@@ -54,16 +54,16 @@ static json_t *settings_json(const fo_diagnosis *d, bool *ok)
         for (size_t i = 0; list && i < d->ca_cert_count; i++) {
             json_t *ca = json_object();
             if (ca) {
-                put(ca, "subject", fo_cmd_json_string(d->ca_certs[i].subject), ok);
+                put(ca, "subject", fo_report_json_string(d->ca_certs[i].subject), ok);
                 put(ca, "sha256", json_string(d->ca_certs[i].sha256), ok);
             }
             push(list, ca, ok);
         }
         put(o, "ssl_ca_cert", list, ok);
     }
-    put(o, "min_tls_version", fo_cmd_json_string(fo_tls_version_name(s->min_tls)), ok);
-    put(o, "max_tls_version", fo_cmd_json_string(fo_tls_version_name(s->max_tls)), ok);
-    put(o, "ssl_ciphers", fo_cmd_json_string(s->ciphers), ok);
+    put(o, "min_tls_version", fo_report_json_string(fo_tls_version_name(s->min_tls)), ok);
+    put(o, "max_tls_version", fo_report_json_string(fo_tls_version_name(s->max_tls)), ok);
+    put(o, "ssl_ciphers", fo_report_json_string(s->ciphers), ok);
     put(o, "connect_timeout", json_integer(s->connect_timeout_ms), ok);
     put(o, "prefer_ipv6", json_boolean(s->prefer_ipv6), ok);
     return o;
@@ -78,7 +78,7 @@ static json_t *target_json(const fo_diagnosis *d, bool *ok)
         json_decref(addresses);
         return NULL;
     }
-    put(o, "host", fo_cmd_json_string(d->target.host), ok);
+    put(o, "host", fo_report_json_string(d->target.host), ok);
     put(o, "port", json_integer(d->target.port), ok);
     for (size_t i = 0; i < d->facts.address_count; i++)
         push(addresses, json_string(d->facts.addresses[i]), ok);
@@ -96,26 +96,26 @@ static json_t *cert_json(const fo_cert_facts *c, bool *ok)
         json_decref(san);
         return NULL;
     }
-    put(o, "subject", fo_cmd_json_string(c->subject), ok);
-    put(o, "issuer", fo_cmd_json_string(c->issuer), ok);
+    put(o, "subject", fo_report_json_string(c->subject), ok);
+    put(o, "issuer", fo_report_json_string(c->issuer), ok);
     json_t *san_types = json_array();
     for (size_t i = 0; i < c->san_count; i++) {
-        push(san, fo_cmd_json_string(c->san[i]), ok);
+        push(san, fo_report_json_string(c->san[i]), ok);
         push(san_types, json_string(fo_cert_san_is_ip(c, i) ? "IP" : "DNS"), ok);
     }
     put(o, "san", san, ok);
     put(o, "san_types", san_types, ok);
-    put(o, "ext_key_usage", fo_cmd_json_string(c->ext_key_usage), ok);
-    put(o, "key_type", fo_cmd_json_string(c->key_type[0] ? c->key_type : NULL), ok);
+    put(o, "ext_key_usage", fo_report_json_string(c->ext_key_usage), ok);
+    put(o, "key_type", fo_report_json_string(c->key_type[0] ? c->key_type : NULL), ok);
     put(o, "key_bits", c->key_bits > 0 ? json_integer(c->key_bits) : json_null(), ok);
     put(o, "signature_digest",
-        fo_cmd_json_string(c->signature_digest[0] ? c->signature_digest : NULL), ok);
+        fo_report_json_string(c->signature_digest[0] ? c->signature_digest : NULL), ok);
     put(o, "not_before", time_text(c->not_before), ok);
     put(o, "not_after", time_text(c->not_after), ok);
     put(o, "sha256", json_string(c->sha256), ok);
     put(o, "self_signed", json_boolean(c->self_signed), ok);
     put(o, "is_ca", json_boolean(c->is_ca), ok);
-    put(o, "aia_issuer_url", fo_cmd_json_string(c->aia_issuer_url), ok);
+    put(o, "aia_issuer_url", fo_report_json_string(c->aia_issuer_url), ok);
     return o;
 }
 
@@ -131,14 +131,14 @@ static json_t *per_address_json(const fo_probe_facts *f, bool *ok)
             put(o, "probed", json_boolean(r->probed), ok);
             put(o, "class", r->probed ? json_string(fo_class_id(r->class)) : json_null(), ok);
             put(o, "fastly_error",
-                r->probed && r->class != FO_CLASS_OK ? fo_cmd_json_string(r->fastly_error)
+                r->probed && r->class != FO_CLASS_OK ? fo_report_json_string(r->fastly_error)
                                                      : json_null(),
                 ok);
             put(o, "connect_ms", ms(r->connect_ms), ok);
             put(o, "handshake_ms", ms(r->handshake_ms), ok);
             put(o, "leaf_sha256", r->leaf_sha256[0] ? json_string(r->leaf_sha256) : json_null(),
                 ok);
-            put(o, "problem", r->problem[0] ? fo_cmd_json_string(r->problem) : json_null(), ok);
+            put(o, "problem", r->problem[0] ? fo_report_json_string(r->problem) : json_null(), ok);
         }
         push(list, o, ok);
     }
@@ -158,13 +158,13 @@ static json_t *evidence_json(const fo_probe_facts *f, bool *ok)
         json_decref(protocols);
         return NULL;
     }
-    put(o, "address", fo_cmd_json_string(f->address), ok);
+    put(o, "address", fo_report_json_string(f->address), ok);
     put(o, "per_address", per_address_json(f, ok), ok);
     put(o, "connect_ms", ms(f->connect_ms), ok);
     put(o, "handshake_ms", ms(f->handshake_ms), ok);
     put(o, "late_answer_ms", ms(f->late_answer_ms), ok);
-    put(o, "protocol", fo_cmd_json_string(f->protocol), ok);
-    put(o, "cipher", fo_cmd_json_string(f->cipher), ok);
+    put(o, "protocol", fo_report_json_string(f->protocol), ok);
+    put(o, "cipher", fo_report_json_string(f->cipher), ok);
     if (f->alert < 0) {
         put(o, "alert", json_null(), ok);
     } else {
@@ -182,7 +182,7 @@ static json_t *evidence_json(const fo_probe_facts *f, bool *ok)
         if (e) {
             put(e, "depth", json_integer(f->verify_errors[i].depth), ok);
             put(e, "code", json_integer(f->verify_errors[i].code), ok);
-            put(e, "error", fo_cmd_json_string(f->verify_errors[i].error), ok);
+            put(e, "error", fo_report_json_string(f->verify_errors[i].error), ok);
         }
         push(errors, e, ok);
     }
@@ -190,7 +190,7 @@ static json_t *evidence_json(const fo_probe_facts *f, bool *ok)
     for (size_t i = 0; i < f->chain_count; i++)
         push(chain, cert_json(&f->chain[i], ok), ok);
     put(o, "chain", chain, ok);
-    put(o, "sni_sent", fo_cmd_json_string(f->sni_sent), ok);
+    put(o, "sni_sent", fo_report_json_string(f->sni_sent), ok);
     for (int v = 0; v < FO_TLS_VERSION_COUNT; v++)
         put(protocols, fo_tls_version_name((fo_tls_version)(FO_TLS_1_0 + v)),
             tristate(f->protocols[v]), ok);
@@ -201,7 +201,7 @@ static json_t *evidence_json(const fo_probe_facts *f, bool *ok)
     return o;
 }
 
-json_t *fo_cmd_diagnosis_json(const fo_diagnosis *d, long line)
+json_t *fo_report_diagnosis_json(const fo_diagnosis *d, long line)
 {
     bool ok = true;
     const fo_verdict *v = &d->verdict;
@@ -219,14 +219,14 @@ json_t *fo_cmd_diagnosis_json(const fo_diagnosis *d, long line)
         put(o, "line", json_integer(line), &ok);
     put(o, "target", target_json(d, &ok), &ok);
     put(o, "class", json_string(fo_class_id(v->class)), &ok);
-    put(o, "fastly_error", fo_cmd_json_string(fo_verdict_fastly_error(v)), &ok);
+    put(o, "fastly_error", fo_report_json_string(fo_verdict_fastly_error(v)), &ok);
     put(o, "ok", json_boolean(v->class == FO_CLASS_OK), &ok);
-    put(o, "detail", fo_cmd_json_string(v->detail), &ok);
+    put(o, "detail", fo_report_json_string(v->detail), &ok);
     for (size_t i = 0; i < v->also_count; i++)
         push(also, json_string(fo_class_id(v->also[i])), &ok);
     put(o, "also", also, &ok);
     for (size_t i = 0; i < v->warning_count; i++)
-        push(warnings, fo_cmd_json_string(v->warnings[i]), &ok);
+        push(warnings, fo_report_json_string(v->warnings[i]), &ok);
     put(o, "warnings", warnings, &ok);
     put(o, "evidence", evidence_json(&d->facts, &ok), &ok);
     if (!ok) {

@@ -30,7 +30,7 @@ static void draw(fo_progress *p)
     if (strlen(line) > room)
         line[room] = '\0';
     fputs("\r\033[K", p->out);
-    fo_cmd_put_clean(p->out, line);
+    fo_report_put_clean(p->out, line);
     fflush(p->out);
     p->drawn = true;
     p->drawn_ms = fo_now_ms();

@@ -28,7 +28,7 @@ static json_t *certs_json(const fo_ca_summary *certs, size_t count, bool *ok)
     for (size_t i = 0; list && i < count; i++) {
         json_t *cert = json_object();
         if (cert) {
-            put(cert, "subject", fo_cmd_json_string(certs[i].subject), ok);
+            put(cert, "subject", fo_report_json_string(certs[i].subject), ok);
             put(cert, "sha256", json_string(certs[i].sha256), ok);
         }
         push(list, cert, ok);
@@ -54,7 +54,7 @@ static json_t *value_json(const fo_change *c, const char *value, const fo_ca_sum
     case FO_FIELD_TEXT:
         break;
     }
-    return fo_cmd_json_string(value);
+    return fo_report_json_string(value);
 }
 
 static json_t *changes_json(const fo_fix *fix, bool *ok)
@@ -75,7 +75,7 @@ static json_t *changes_json(const fo_fix *fix, bool *ok)
 
 static json_t *probe_or_null(const fo_diagnosis *d)
 {
-    return d ? fo_cmd_diagnosis_json(d, 0) : json_null();
+    return d ? fo_report_diagnosis_json(d, 0) : json_null();
 }
 
 static json_t *backend_json(const fo_backend_plan *bp, const fo_diagnosis *verified, bool *ok)
@@ -88,28 +88,28 @@ static json_t *backend_json(const fo_backend_plan *bp, const fo_diagnosis *verif
         return NULL;
     }
     bool has_fix = bp->status == FO_BACKEND_FIX || bp->status == FO_BACKEND_BLOCKED;
-    put(o, "name", fo_cmd_json_string(bp->backend->name), ok);
+    put(o, "name", fo_report_json_string(bp->backend->name), ok);
     put(o, "source", json_string(fo_origin_source(&bp->origin)), ok);
-    put(o, "address", fo_cmd_json_string(bp->backend->address), ok);
+    put(o, "address", fo_report_json_string(bp->backend->address), ok);
     put(o, "port", bp->backend->port >= 0 ? json_integer(bp->backend->port) : json_null(), ok);
     put(o, "status", json_string(fo_backend_status_name(bp->status)), ok);
     put(o, "class",
         bp->diagnosis ? json_string(fo_class_id(bp->diagnosis->verdict.class)) : json_null(), ok);
-    put(o, "evidence", fo_cmd_json_string(bp->evidence), ok);
+    put(o, "evidence", fo_report_json_string(bp->evidence), ok);
     put(o, "probe", probe_or_null(bp->diagnosis), ok);
-    put(o, "summary", fo_cmd_json_string(has_fix ? bp->fix.summary : NULL), ok);
+    put(o, "summary", fo_report_json_string(has_fix ? bp->fix.summary : NULL), ok);
     put(o, "changes", has_fix ? changes_json(&bp->fix, ok) : json_array(), ok);
-    put(o, "text_diff", fo_cmd_json_string(has_fix ? bp->origin.text_diff : NULL), ok);
+    put(o, "text_diff", fo_report_json_string(has_fix ? bp->origin.text_diff : NULL), ok);
     put(o, "safety", has_fix ? json_string(fo_safety_name(bp->fix.safety)) : json_null(), ok);
-    put(o, "consent", fo_cmd_json_string(has_fix ? bp->fix.consent : NULL), ok);
+    put(o, "consent", fo_report_json_string(has_fix ? bp->fix.consent : NULL), ok);
     put(o, "allowed", json_boolean(bp->status == FO_BACKEND_FIX), ok);
-    put(o, "reason", fo_cmd_json_string(has_fix ? bp->fix.reason : NULL), ok);
-    put(o, "note", fo_cmd_json_string(has_fix ? bp->fix.note : NULL), ok);
+    put(o, "reason", fo_report_json_string(has_fix ? bp->fix.reason : NULL), ok);
+    put(o, "note", fo_report_json_string(has_fix ? bp->fix.note : NULL), ok);
     if (bp->proof) {
         json_t *proof = json_object();
         if (proof) {
             put(proof, "ok", json_boolean(bp->proof->verdict.class == FO_CLASS_OK), ok);
-            put(proof, "probe", fo_cmd_diagnosis_json(bp->proof, 0), ok);
+            put(proof, "probe", fo_report_diagnosis_json(bp->proof, 0), ok);
         }
         put(o, "proof", proof, ok);
     } else {
@@ -119,15 +119,16 @@ static json_t *backend_json(const fo_backend_plan *bp, const fo_diagnosis *verif
         const fo_attempt *a = &bp->attempts[i];
         json_t *attempt = json_object();
         if (attempt) {
-            put(attempt, "summary", fo_cmd_json_string(a->summary), ok);
+            put(attempt, "summary", fo_report_json_string(a->summary), ok);
             put(attempt, "class", json_string(fo_class_id(a->class)), ok);
-            put(attempt, "detail", fo_cmd_json_string(a->detail), ok);
+            put(attempt, "detail", fo_report_json_string(a->detail), ok);
         }
         push(attempts, attempt, ok);
     }
     put(o, "attempts", attempts, ok);
-    put(o, "advice", fo_cmd_json_string(bp->advice), ok);
-    put(o, "error", fo_cmd_json_string(bp->status == FO_BACKEND_ERROR ? bp->error.msg : NULL), ok);
+    put(o, "advice", fo_report_json_string(bp->advice), ok);
+    put(o, "error", fo_report_json_string(bp->status == FO_BACKEND_ERROR ? bp->error.msg : NULL),
+        ok);
     put(o, "verify", probe_or_null(verified), ok);
     return o;
 }
@@ -143,16 +144,16 @@ static json_t *apply_json(const fo_apply_result *r, bool *ok)
     }
     put(o, "outcome", json_string(fo_apply_outcome_name(r->outcome)), ok);
     put(o, "run_id", json_string(r->run_id), ok);
-    put(o, "error", r->error.code ? fo_cmd_json_string(r->error.msg) : json_null(), ok);
+    put(o, "error", r->error.code ? fo_report_json_string(r->error.msg) : json_null(), ok);
     for (size_t i = 0; i < r->step_count; i++) {
         const fo_step_record *s = &r->steps[i];
         json_t *step = json_object();
         if (step) {
             put(step, "step", json_string(fo_step_name(s->step)), ok);
-            put(step, "backend", fo_cmd_json_string(s->backend), ok);
+            put(step, "backend", fo_report_json_string(s->backend), ok);
             put(step, "ok", json_boolean(s->ok), ok);
-            put(step, "message", fo_cmd_json_string(s->message), ok);
-            put(step, "diff", fo_cmd_json_string(s->diff), ok);
+            put(step, "message", fo_report_json_string(s->message), ok);
+            put(step, "diff", fo_report_json_string(s->diff), ok);
         }
         push(steps, step, ok);
     }
@@ -164,11 +165,11 @@ static json_t *strings_json(char *const *items, size_t count, bool *ok)
 {
     json_t *list = json_array();
     for (size_t i = 0; list && i < count; i++)
-        push(list, fo_cmd_json_string(items[i]), ok);
+        push(list, fo_report_json_string(items[i]), ok);
     return list;
 }
 
-json_t *fo_cmd_report_json(const fo_cmd_report *report)
+json_t *fo_report_json(const fo_report *report)
 {
     bool ok = true;
     const fo_plan *plan = report->plan;
@@ -189,14 +190,14 @@ json_t *fo_cmd_report_json(const fo_cmd_report *report)
         return NULL;
     }
     put(o, "schema", json_string(FO_REPORT_SCHEMA), &ok);
-    put(service, "id", fo_cmd_json_string(report->service_id), &ok);
-    put(service, "name", fo_cmd_json_string(plan ? plan->service_name : NULL), &ok);
+    put(service, "id", fo_report_json_string(report->service_id), &ok);
+    put(service, "name", fo_report_json_string(plan ? plan->service_name : NULL), &ok);
     put(o, "service", service, &ok);
     put(o, "mode", json_string(report->apply_mode ? "apply" : "plan"), &ok);
     put(o, "result", json_string(fo_result_name(report->result)), &ok);
     put(o, "exit_code", json_integer(fo_exit_code(report->result)), &ok);
-    put(o, "error", fo_cmd_json_string(report->error), &ok);
-    put(o, "earlier_run", fo_cmd_json_string(report->earlier_run), &ok);
+    put(o, "error", fo_report_json_string(report->error), &ok);
+    put(o, "earlier_run", fo_report_json_string(report->earlier_run), &ok);
     put(o, "plan_id", plan ? json_string(plan->plan_id) : json_null(), &ok);
     long before = plan ? plan->active_version : 0;
     put(versions, "active_before", version_or_null(before), &ok);
@@ -207,7 +208,7 @@ json_t *fo_cmd_report_json(const fo_cmd_report *report)
         json_t *draft = json_object();
         if (draft) {
             put(draft, "number", json_integer(plan->leftovers[i].number), &ok);
-            put(draft, "comment", fo_cmd_json_string(plan->leftovers[i].comment), &ok);
+            put(draft, "comment", fo_report_json_string(plan->leftovers[i].comment), &ok);
         }
         push(leftovers, draft, &ok);
     }
@@ -216,7 +217,7 @@ json_t *fo_cmd_report_json(const fo_cmd_report *report)
     if (plan && plan->terraform) {
         json_t *tf = json_object();
         if (tf) {
-            put(tf, "reason", fo_cmd_json_string(plan->terraform), &ok);
+            put(tf, "reason", fo_report_json_string(plan->terraform), &ok);
             put(tf, "warning",
                 json_string("a fix applied through the API is reverted by the next terraform "
                             "apply: change the HCL (fixorigin --emit terraform prints it)"),

@@ -92,8 +92,8 @@ int fo_saved_plan_text(char **out, const fo_plan *plan, const fo_plan_options *o
     fo_format_time(created, sizeof(created), now);
     put(o, "schema", json_string(FO_SAVED_PLAN_SCHEMA), &ok);
     put(o, "plan_id", json_string(plan->plan_id), &ok);
-    put(service, "id", fo_cmd_json_string(plan->service_id), &ok);
-    put(service, "name", fo_cmd_json_string(plan->service_name), &ok);
+    put(service, "id", fo_report_json_string(plan->service_id), &ok);
+    put(service, "name", fo_report_json_string(plan->service_name), &ok);
     put(o, "service", service, &ok);
     put(o, "active_version", json_integer(plan->active_version), &ok);
     put(o, "created_at", json_string(created), &ok);
@@ -106,9 +106,9 @@ int fo_saved_plan_text(char **out, const fo_plan *plan, const fo_plan_options *o
         json_t *fix = json_object();
         json_t *changes = json_array();
         if (fix) {
-            put(fix, "backend", fo_cmd_json_string(bp->backend->name), &ok);
+            put(fix, "backend", fo_report_json_string(bp->backend->name), &ok);
             put(fix, "source", json_string(fo_origin_source(&bp->origin)), &ok);
-            put(fix, "summary", fo_cmd_json_string(bp->fix.summary), &ok);
+            put(fix, "summary", fo_report_json_string(bp->fix.summary), &ok);
         }
         for (size_t j = 0; changes && j < bp->fix.change_count; j++) {
             const fo_change *c = &bp->fix.changes[j];

@@ -13,7 +13,7 @@
 
 json_t *fo_scan_item_json(const fo_scan_options *opts, const fo_scan_item *item)
 {
-    fo_cmd_report report = {
+    fo_report report = {
         .service_id = item->service_id,
         .plan = item->plan,
         .applied = item->applied,
@@ -23,7 +23,7 @@ json_t *fo_scan_item_json(const fo_scan_options *opts, const fo_scan_item *item)
         .earlier_run = item->earlier_run[0] ? item->earlier_run : NULL,
         .stats = item->stats,
     };
-    return fo_cmd_report_json(&report);
+    return fo_report_json(&report);
 }
 
 static const char *result_color(fo_result result)
@@ -43,10 +43,10 @@ static void backend_line(FILE *out, const fo_backend_plan *bp)
 {
     fo_class class = bp->diagnosis ? bp->diagnosis->verdict.class : FO_CLASS_OK;
     fputs("  ", out);
-    fo_cmd_put_clean(out, bp->backend->name);
+    fo_report_put_clean(out, bp->backend->name);
     if (bp->origin.kind != FO_ORIGIN_BACKEND) { /* where it is defined, when not the API */
         fputs(" (", out);
-        fo_cmd_put_clean(out, fo_origin_source(&bp->origin));
+        fo_report_put_clean(out, fo_origin_source(&bp->origin));
         fputc(')', out);
     }
     fprintf(out, "  %s", bp->status == FO_BACKEND_ERROR ? "error" : fo_class_id(class));
@@ -55,21 +55,21 @@ static void backend_line(FILE *out, const fo_backend_plan *bp)
         break;
     case FO_BACKEND_FIX:
         fprintf(out, "  fix (%s): ", fo_safety_name(bp->fix.safety));
-        fo_cmd_put_clean(out, bp->fix.summary);
+        fo_report_put_clean(out, bp->fix.summary);
         break;
     case FO_BACKEND_BLOCKED:
         fputs("  not for scan (needs ", out);
-        fo_cmd_put_clean(out, bp->fix.consent ? bp->fix.consent : "consent");
+        fo_report_put_clean(out, bp->fix.consent ? bp->fix.consent : "consent");
         fputs("): ", out);
-        fo_cmd_put_clean(out, bp->fix.summary);
+        fo_report_put_clean(out, bp->fix.summary);
         break;
     case FO_BACKEND_HUMAN:
         fputs("  needs a person: ", out);
-        fo_cmd_put_clean(out, bp->advice);
+        fo_report_put_clean(out, bp->advice);
         break;
     case FO_BACKEND_ERROR:
         fputs(": ", out);
-        fo_cmd_put_clean(out, bp->error.msg);
+        fo_report_put_clean(out, bp->error.msg);
         break;
     }
     fputc('\n', out);
@@ -78,10 +78,10 @@ static void backend_line(FILE *out, const fo_backend_plan *bp)
 void fo_scan_item_text(FILE *out, const fo_scan_item *item, bool color)
 {
     const fo_plan *plan = item->plan;
-    fo_cmd_put_clean(out, item->service_id);
+    fo_report_put_clean(out, item->service_id);
     if (plan && plan->service_name) {
         fputs("  \"", out);
-        fo_cmd_put_clean(out, plan->service_name);
+        fo_report_put_clean(out, plan->service_name);
         fputc('"', out);
     }
     fprintf(out, "  %s%s%s (%d)", color ? result_color(item->result) : "",
@@ -98,7 +98,7 @@ void fo_scan_item_text(FILE *out, const fo_scan_item *item, bool color)
         backend_line(out, &plan->backends[i]);
     if (plan && plan->terraform) {
         fputs("  terraform: probably managed by Terraform (", out);
-        fo_cmd_put_clean(out, plan->terraform);
+        fo_report_put_clean(out, plan->terraform);
         fputs("): the next terraform apply reverts an API fix\n", out);
     }
     if (item->applied) {
@@ -111,12 +111,12 @@ void fo_scan_item_text(FILE *out, const fo_scan_item *item, bool color)
     }
     if (item->earlier_run[0]) {
         fputs("  earlier run: ", out);
-        fo_cmd_put_clean(out, item->earlier_run);
+        fo_report_put_clean(out, item->earlier_run);
         fputc('\n', out);
     }
     if (item->error.code != 0) {
         fputs("  ", out);
-        fo_cmd_put_clean(out, item->error.msg);
+        fo_report_put_clean(out, item->error.msg);
         fputc('\n', out);
     }
 }
@@ -165,9 +165,9 @@ static void ack_line(void *ctx, const char *backend, const char *class_id, const
     expiry_text(until, sizeof(until), ack->expires);
     fputs(expired ? "  acknowledgement expired " : "  acknowledged ", out);
     fprintf(out, "%s%s: ", expired ? "" : "until ", until);
-    fo_cmd_put_clean(out, backend ? backend : "(the service)");
+    fo_report_put_clean(out, backend ? backend : "(the service)");
     fprintf(out, " %s: ", class_id);
-    fo_cmd_put_clean(out, ack->reason);
+    fo_report_put_clean(out, ack->reason);
     fputs(expired ? " (counted again)\n" : "\n", out);
 }
 
@@ -186,8 +186,8 @@ static void ack_object(void *ctx, const char *backend, const char *class_id, con
         *list = json_array();
     json_array_append_new(
         *list, json_pack("{s:o, s:s, s:o, s:o, s:b}", "backend",
-                         backend ? fo_cmd_json_string(backend) : json_null(), "class", class_id,
-                         "reason", fo_cmd_json_string(ack->reason), "expires",
+                         backend ? fo_report_json_string(backend) : json_null(), "class", class_id,
+                         "reason", fo_report_json_string(ack->reason), "expires",
                          ack->expires ? json_string(until) : json_null(), "expired", expired));
 }
 
@@ -220,7 +220,7 @@ json_t *fo_scan_summary_json(const fo_scan_options *opts, const fo_scan_summary 
         json_object_set_new(o, "skipped_terraform",
                             json_integer((json_int_t)summary->skipped_terraform));
     if (o && summary->error)
-        json_object_set_new(o, "error", fo_cmd_json_string(summary->error));
+        json_object_set_new(o, "error", fo_report_json_string(summary->error));
     return o;
 }
 
@@ -240,7 +240,7 @@ void fo_scan_summary_text(FILE *out, const fo_scan_options *opts, const fo_scan_
     }
     if (summary->error) {
         fputs(" ", out);
-        fo_cmd_put_clean(out, summary->error);
+        fo_report_put_clean(out, summary->error);
     } else if (summary->services == 0) {
         fputs(" nothing to do", out);
     }

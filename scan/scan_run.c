@@ -294,7 +294,7 @@ static void finish(scan_state *st, size_t index, fo_scan_item *item)
         if (st->opts->format == FO_SCAN_JSON) {
             json_array_set(st->reports, index, report ? report : json_null());
         } else if (report) {
-            json_dumpf(report, stdout, FO_CMD_JSON_FLAGS | JSON_PRESERVE_ORDER);
+            json_dumpf(report, stdout, FO_REPORT_JSON_FLAGS | JSON_PRESERVE_ORDER);
             fputc('\n', stdout);
         }
         json_decref(report);
@@ -343,21 +343,21 @@ static void print_summary(const fo_scan_options *opts, fo_scan_summary *summary,
         if (line && summary->error)
             json_object_set_new(line, "error",
                                 json_pack("{s:s, s:o}", "stage", "listing", "message",
-                                          fo_cmd_json_string(summary->error)));
+                                          fo_report_json_string(summary->error)));
         if (line && opts->format == FO_SCAN_JSON)
             json_object_set_new(line, "services", reports ? json_incref(reports) : json_array());
         if (line)
             json_object_set(line, "summary", summary_json);
         if (line && summary_json)
             json_dumpf(line, stdout,
-                       (opts->format == FO_SCAN_JSON ? JSON_INDENT(2) : FO_CMD_JSON_FLAGS) |
+                       (opts->format == FO_SCAN_JSON ? JSON_INDENT(2) : FO_REPORT_JSON_FLAGS) |
                            JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
         fputc('\n', stdout);
         json_decref(line);
         json_decref(summary_json);
     }
     if (fflush(stdout) != 0) {
-        fo_cmd_errorf("cannot write the output");
+        fo_report_errorf("cannot write the output");
         summary->result = FO_RESULT_ERROR;
     }
 }
@@ -397,12 +397,12 @@ fo_result fo_scan_run(const fo_scan_options *given, const char *const *ids, size
     st.summary.result = FO_RESULT_OK;
     st.summary.requests = opts->listing.requests;
     st.summary.writes = opts->listing.writes;
-    st.color = opts->format == FO_SCAN_TEXT && fo_cmd_use_color(stdout);
+    st.color = opts->format == FO_SCAN_TEXT && fo_report_use_color(stdout);
     double began = fo_now_ms();
     pthread_mutex_init(&st.lock, NULL);
     pthread_cond_init(&st.budget, NULL);
     if (fo_prober_new(&st.prober, opts->trust_bundle, &err) != 0) {
-        fo_cmd_errorf("%s", err.msg);
+        fo_report_errorf("%s", err.msg);
         st.summary.result = FO_RESULT_ERROR;
         goto out;
     }
@@ -412,7 +412,7 @@ fo_result fo_scan_run(const fo_scan_options *given, const char *const *ids, size
             json_array_append_new(st.reports, json_null());
     }
     if (scan_pool_start(&st.pool, opts, st.prober, ids, count) != 0) {
-        fo_cmd_errorf("out of memory");
+        fo_report_errorf("out of memory");
         st.summary.result = FO_RESULT_ERROR;
         goto out;
     }

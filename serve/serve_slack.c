@@ -73,7 +73,7 @@ static void ephemeral(fo_serve_reply *out, const char *text)
     /* The text may echo what the user typed: any bytes, not only UTF-8. */
     fo_serve_reply_json(
         out, MHD_HTTP_OK,
-        json_pack("{s:s, s:o}", "response_type", "ephemeral", "text", fo_cmd_json_string(text)));
+        json_pack("{s:s, s:o}", "response_type", "ephemeral", "text", fo_report_json_string(text)));
 }
 
 static void job_free(slack_job *job)

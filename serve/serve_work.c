@@ -139,13 +139,13 @@ static json_t *diagnoses_json(const fo_plan *plan)
         const char *fastly =
             bp->diagnosis ? fo_verdict_fastly_error(&bp->diagnosis->verdict) : NULL;
         json_t *o = json_pack(
-            "{s:o, s:o, s:o, s:s, s:o, s:o, s:o}", "name", fo_cmd_json_string(bp->backend->name),
-            "address", fo_cmd_json_string(bp->backend->address), "port",
+            "{s:o, s:o, s:o, s:s, s:o, s:o, s:o}", "name", fo_report_json_string(bp->backend->name),
+            "address", fo_report_json_string(bp->backend->address), "port",
             bp->backend->port >= 0 ? json_integer(bp->backend->port) : json_null(), "status",
             fo_backend_status_name(bp->status), "class",
             bp->diagnosis ? json_string(fo_class_id(class)) : json_null(), "fastly_error",
             fastly ? json_string(fastly) : json_null(), "evidence",
-            fo_cmd_json_string(bp->status == FO_BACKEND_ERROR ? bp->error.msg : bp->evidence));
+            fo_report_json_string(bp->status == FO_BACKEND_ERROR ? bp->error.msg : bp->evidence));
         if (!o || json_array_append_new(list, o) != 0) {
             json_decref(list);
             return NULL;
@@ -165,7 +165,7 @@ void fo_serve_outcome_reply(fo_serve_reply *out, const fo_serve_outcome *outcome
         fo_serve_reply_error(out, status, id, "%s", outcome->error.msg);
         return;
     }
-    fo_cmd_report report = {
+    fo_report report = {
         .service_id = cmd->service_id,
         .plan = outcome->plan,
         .applied = outcome->applied,
@@ -185,7 +185,7 @@ void fo_serve_outcome_reply(fo_serve_reply *out, const fo_serve_outcome *outcome
         json_object_set_new(body, "backends", diagnoses_json(outcome->plan));
     } else {
         json_object_set_new(body, "plan_id", json_string(outcome->plan->plan_id));
-        json_object_set_new(body, "report", fo_cmd_report_json(&report));
+        json_object_set_new(body, "report", fo_report_json(&report));
     }
     if (outcome->stale) {
         json_object_set_new(body, "error", json_string("stale_plan"));

@@ -47,19 +47,19 @@ const fo_exit_status *fo_exit_statuses(size_t *count);
 /* ---- output.c ---------------------------------------------------------------------- */
 
 /* True when colour should be used on this stream (a terminal, and NO_COLOR unset). */
-bool fo_cmd_use_color(FILE *stream);
+bool fo_report_use_color(FILE *stream);
 
 /* Prints s (NULL prints nothing) with every control character (C0, DEL, C1 whether UTF-8
  * encoded or a lone byte) and every byte that is not UTF-8 as '?': text from an origin or
  * the API must not drive the terminal. Valid UTF-8 text is printed as it is. */
-void fo_cmd_put_clean(FILE *out, const char *s);
+void fo_report_put_clean(FILE *out, const char *s);
 
 /* Prints "fixorigin: <message>" to stderr. */
-void fo_cmd_errorf(const char *fmt, ...) FO_PRINTF(1, 2);
+void fo_report_errorf(const char *fmt, ...) FO_PRINTF(1, 2);
 
 /* A JSON string of s, or when s is not UTF-8 (certificate fields need not be) of s with every
  * byte above 0x7f as '?'; null for NULL. NULL when out of memory. */
-json_t *fo_cmd_json_string(const char *s);
+json_t *fo_report_json_string(const char *s);
 
 /* ---- wrap.c: text folded to the terminal's width --------------------------------------- */
 
@@ -79,7 +79,7 @@ void fo_report_wrap(FILE *out, const char *text, size_t len, int width);
 /* A text writer's buffer: fo_wrapped_begin returns the stream to print to (dest itself when
  * out of memory); fo_wrapped_flush writes what was printed so far, folded to dest's width,
  * and flushes dest (for output that comes in steps); fo_wrapped_end does the same and frees.
- * Decide colour on dest (fo_cmd_use_color), not on the buffer. */
+ * Decide colour on dest (fo_report_use_color), not on the buffer. */
 typedef struct fo_wrapped {
     FILE *dest;
     FILE *buf;
@@ -125,11 +125,11 @@ void fo_progress_end(fo_progress *p);
 #define FO_PROBE_SCHEMA "fixorigin.probe/v1"
 
 /* Compact, one line, times to the microsecond without float noise. */
-#define FO_CMD_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(12))
+#define FO_REPORT_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(12))
 
 /* A new "fixorigin.probe/v1" object for d (the caller owns the reference); line > 0 adds
  * "line" (the --targets input line). NULL when out of memory. */
-json_t *fo_cmd_diagnosis_json(const fo_diagnosis *d, long line);
+json_t *fo_report_diagnosis_json(const fo_diagnosis *d, long line);
 
 /* ---- report_json.c ----------------------------------------------------------------- */
 
@@ -137,7 +137,7 @@ json_t *fo_cmd_diagnosis_json(const fo_diagnosis *d, long line);
 
 /* What the report says about one run. plan is NULL when the run stopped before it had one
  * (then error says why); applied is NULL in plan mode or when apply never started. */
-typedef struct fo_cmd_report {
+typedef struct fo_report {
     const char *service_id;
     const fo_plan *plan;
     const fo_apply_result *applied;
@@ -146,10 +146,10 @@ typedef struct fo_cmd_report {
     const char *error;       /* the run's failure, or NULL */
     const char *earlier_run; /* what an earlier, killed run left and this one finished */
     fo_api_stats stats;
-} fo_cmd_report;
+} fo_report;
 
 /* A new report object (the caller owns the reference), or NULL when out of memory. */
-json_t *fo_cmd_report_json(const fo_cmd_report *report);
+json_t *fo_report_json(const fo_report *report);
 
 /* ---- saved_plan.c: `--plan-out FILE` and `fixorigin apply FILE` --------------------- */
 

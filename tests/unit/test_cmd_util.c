@@ -10,14 +10,14 @@
 
 Suite *cmd_util_suite(void);
 
-/* What fo_cmd_put_clean prints for s. */
+/* What fo_report_put_clean prints for s. */
 static char *clean(const char *s)
 {
     char *text = NULL;
     size_t size = 0;
     FILE *out = open_memstream(&text, &size);
     ck_assert_ptr_nonnull(out);
-    fo_cmd_put_clean(out, s);
+    fo_report_put_clean(out, s);
     fclose(out);
     return text;
 }
@@ -55,13 +55,13 @@ END_TEST
 
 START_TEST(json_strings_survive_text_that_is_not_utf8)
 {
-    json_t *v = fo_cmd_json_string("caf\xc3\xa9");
+    json_t *v = fo_report_json_string("caf\xc3\xa9");
     ck_assert_str_eq(json_string_value(v), "caf\xc3\xa9");
     json_decref(v);
-    v = fo_cmd_json_string("caf\xe9 \xff");
+    v = fo_report_json_string("caf\xe9 \xff");
     ck_assert_str_eq(json_string_value(v), "caf? ?");
     json_decref(v);
-    v = fo_cmd_json_string(NULL);
+    v = fo_report_json_string(NULL);
     ck_assert(json_is_null(v));
     json_decref(v);
 }
