@@ -160,6 +160,7 @@ static int parse_args(fix_args *a, int argc, char **argv)
     opterr = 0;
     optind = 1;
     int opt;
+    unsigned char sha256[FO_SHA256_LEN]; /* --trust-presented-ca=SHA256, checked */
     while ((opt = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
         switch (opt) {
         case 'h':
@@ -194,7 +195,7 @@ static int parse_args(fix_args *a, int argc, char **argv)
         case OPT_TRUST_PRESENTED_CA:
             a->trust_presented_ca = true;
             a->trust_presented_sha256 = optarg;
-            if (optarg && !fo_remediate_fingerprint_valid(optarg))
+            if (optarg && fo_sha256_parse(sha256, optarg, NULL) != 0)
                 return usage_error("--trust-presented-ca=SHA256 takes the certificate's SHA-256 "
                                    "fingerprint (64 hex digits), not '%s'",
                                    optarg);

@@ -2,6 +2,7 @@
 
 #include <limits.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,4 +239,19 @@ void fo_hex_encode(char *out, const unsigned char *bytes, size_t len)
         out[2 * i + 1] = hex[bytes[i] & 15];
     }
     out[2 * len] = '\0';
+}
+
+int fo_sha256_parse(unsigned char out[FO_SHA256_LEN], const char *text, fo_error *err)
+{
+    size_t len = 0;
+    /* OpenSSL reports a refusal on the thread's error queue: take it back off, so a later
+     * TLS failure is not explained by it. */
+    ERR_set_mark();
+    int ok = text && OPENSSL_hexstr2buf_ex(out, FO_SHA256_LEN, &len, text, ':') == 1;
+    ERR_pop_to_mark();
+    if (!ok || len != FO_SHA256_LEN)
+        return fo_error_set(err, FO_EINVAL,
+                            "not a SHA-256 fingerprint (64 hex digits, pairs optionally "
+                            "separated by ':')");
+    return FO_OK;
 }

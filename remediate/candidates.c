@@ -1,7 +1,6 @@
 /* The pure planner: which backend changes could make Fastly reach an origin, in the order to
  * prove them, with their safety (the table is in README.md, "fixorigin --service ID"). No
  * I/O: what it cannot know it asks the caller to gather (AIA fetches, extra probes). */
-#include <ctype.h>
 #include <arpa/inet.h>
 #include <math.h>
 #include <stdio.h>
@@ -520,28 +519,12 @@ static void plan_missing_issuer(builder *b)
     fo_cert_list_free(file);
 }
 
-/* A fingerprint as users write it (any case, ':' between pairs) against one of ours. */
+/* A fingerprint as users write it (fo_sha256_parse) against one of ours, by their bytes. */
 static bool same_fingerprint(const char *given, const char *sha256)
 {
-    for (; *given && *sha256; given++) {
-        if (*given == ':')
-            continue;
-        if (tolower((unsigned char)*given) != tolower((unsigned char)*sha256++))
-            return false;
-    }
-    return *given == '\0' && *sha256 == '\0';
-}
-
-bool fo_remediate_fingerprint_valid(const char *text)
-{
-    size_t digits = 0;
-    for (const char *p = text; p && *p; p++) {
-        if (isxdigit((unsigned char)*p))
-            digits++;
-        else if (*p != ':')
-            return false;
-    }
-    return digits == 64;
+    unsigned char a[FO_SHA256_LEN], b[FO_SHA256_LEN];
+    return fo_sha256_parse(a, given, NULL) == 0 && fo_sha256_parse(b, sha256, NULL) == 0 &&
+           memcmp(a, b, sizeof(a)) == 0;
 }
 
 /* self_signed_certificate, self_signed_certificate_in_chain,

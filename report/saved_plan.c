@@ -317,6 +317,7 @@ static int read_options(reader *r, fo_saved_plan *p, json_t *o)
                                        "activate",
                                        NULL};
     char *activate = NULL;
+    unsigned char sha256[FO_SHA256_LEN];
     if (!json_is_object(o))
         return fail(r, "\"options\" must be an object");
     if (only_keys(r, o, keys, "options") != 0 ||
@@ -332,7 +333,7 @@ static int read_options(reader *r, fo_saved_plan *p, json_t *o)
         get_bool(r, &p->terraform, o, "terraform", "options") != 0 ||
         get_string(r, &activate, o, "activate", 16, false, "options") != 0)
         goto out;
-    if (p->trust_presented_sha256 && !fo_remediate_fingerprint_valid(p->trust_presented_sha256))
+    if (p->trust_presented_sha256 && fo_sha256_parse(sha256, p->trust_presented_sha256, NULL) != 0)
         fail(r, "options \"trust_presented_sha256\" is not a SHA-256 fingerprint");
     else if (p->trust_presented_sha256 && !p->trust_presented_ca)
         fail(r, "options \"trust_presented_sha256\" without \"trust_presented_ca\"");

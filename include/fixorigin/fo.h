@@ -110,6 +110,16 @@ enum {
 int fo_percent_decode(char *out, const char *in, size_t len, unsigned flags,
                       size_t *bad_at) FO_WARN_UNUSED;
 
+/* A SHA-256 digest's length in bytes. */
+#define FO_SHA256_LEN 32
+/* Reads a SHA-256 fingerprint as users write it into its 32 bytes: 64 hex digits, any case,
+ * whole pairs optionally separated by ':' ("AB:CD:..." as openssl x509 -fingerprint prints
+ * it, or "abcd..." as fixorigin prints it). Returns 0, or FO_EINVAL (NULL, "", a digit too
+ * many or too few, any other character, a ':' inside a pair) and leaves out unspecified.
+ * Compare fingerprints by their bytes, not their text. */
+int fo_sha256_parse(unsigned char out[FO_SHA256_LEN], const char *text,
+                    fo_error *err) FO_WARN_UNUSED;
+
 /* IP addresses as raw bytes: family AF_INET (4 bytes) or AF_INET6 (16), network order
  * (common/ip.c). Loopback: 127.0.0.0/8 and ::1, also written as ::ffff:127.x.y.z. */
 bool fo_ip_is_loopback(int family, const unsigned char *ip);

@@ -82,15 +82,11 @@ char *fo_remediate_fix_diff(const fo_fix *fix);
 
 /* ---- Pure planning ------------------------------------------------------------------ */
 
-/* Whether text is a SHA-256 fingerprint as users write them: 64 hex digits, any case, pairs
- * optionally joined by ':'. */
-bool fo_remediate_fingerprint_valid(const char *text);
-
 /* The user's consent, given by flags. Strings are borrowed. */
 typedef struct fo_remediate_options {
     bool trust_presented_ca;                  /* --trust-presented-ca */
     const char *trust_presented_sha256;       /* --trust-presented-ca=SHA256: only that one
-                                                 (hex, any case, ':' allowed), or NULL */
+                                                 (fo_sha256_parse's form), or NULL */
     const char *ca_file_pem;                  /* --ca-file's PEM text, or NULL */
     const char *const *accept_cert_hostnames; /* --accept-cert-hostname NAME, repeatable */
     size_t accept_count;

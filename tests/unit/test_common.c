@@ -1,5 +1,9 @@
 #include <arpa/inet.h>
 #include <check.h>
+#include <ctype.h>
+#include <openssl/err.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +18,100 @@ START_TEST(hex_encode_is_lowercase_and_terminated)
     ck_assert_str_eq(out, "000fa5ff");
     fo_hex_encode(out, bytes, 0);
     ck_assert_str_eq(out, "");
+}
+END_TEST
+
+/* 32 bytes 0x00, 0x11, ... as hex: every digit value, both cases are told apart below. */
+static const char sha_lower[] = "00112233445566778899aabbccddeeff0123456789abcdeffedcba9876543210";
+
+static void expect_sha(const char *text, bool valid)
+{
+    unsigned char got[FO_SHA256_LEN], want[FO_SHA256_LEN];
+    fo_error err = {0};
+    int rc = fo_sha256_parse(got, text, &err);
+    ck_assert_msg((rc == 0) == valid, "'%s' %s", text ? text : "(null)",
+                  valid ? "refused" : "accepted");
+    if (!valid) {
+        ck_assert_int_eq(rc, FO_EINVAL);
+        ck_assert_int_eq(err.code, FO_EINVAL);
+        ck_assert_ptr_nonnull(strstr(err.msg, "SHA-256"));
+        return;
+    }
+    ck_assert_int_eq(fo_sha256_parse(want, sha_lower, NULL), 0);
+    ck_assert_msg(memcmp(got, want, sizeof(got)) == 0, "'%s' read as other bytes", text);
+}
+
+START_TEST(sha256_fingerprints_as_users_write_them)
+{
+    unsigned char bytes[FO_SHA256_LEN];
+    char back[2 * FO_SHA256_LEN + 1];
+    ck_assert_int_eq(fo_sha256_parse(bytes, sha_lower, NULL), 0);
+    ck_assert_uint_eq(bytes[0], 0x00);
+    ck_assert_uint_eq(bytes[1], 0x11);
+    ck_assert_uint_eq(bytes[31], 0x10);
+    fo_hex_encode(back, bytes, sizeof(bytes));
+    ck_assert_str_eq(back, sha_lower);
+
+    char upper[sizeof(sha_lower)], mixed[sizeof(sha_lower)], colons[3 * FO_SHA256_LEN];
+    char colons_lower[3 * FO_SHA256_LEN];
+    for (size_t i = 0; sha_lower[i]; i++) {
+        upper[i] = (char)toupper((unsigned char)sha_lower[i]);
+        mixed[i] = i % 3 ? upper[i] : sha_lower[i];
+    }
+    upper[64] = mixed[64] = '\0';
+    colons[0] = colons_lower[0] = '\0';
+    for (size_t i = 0; i < 64; i += 2) {
+        fo_str_appendf(colons, sizeof(colons), "%s%.2s", i ? ":" : "", upper + i);
+        fo_str_appendf(colons_lower, sizeof(colons_lower), "%s%.2s", i ? ":" : "", sha_lower + i);
+    }
+    expect_sha(upper, true);
+    expect_sha(mixed, true);
+    expect_sha(colons, true); /* as openssl x509 -fingerprint prints it */
+    expect_sha(colons_lower, true);
+
+    /* ':' between whole pairs only; any number of them, as before. */
+    char buf[200];
+    snprintf(buf, sizeof(buf), ":%s:", colons);
+    expect_sha(buf, true);
+    snprintf(buf, sizeof(buf), "%.4s::%s", sha_lower, sha_lower + 4);
+    expect_sha(buf, true);
+    snprintf(buf, sizeof(buf), "%.3s:%s", sha_lower, sha_lower + 3);
+    expect_sha(buf, false); /* inside a pair */
+
+    /* 63 and 65 digits, 62 and 66 (a byte short, a byte over), with and without ':' */
+    snprintf(buf, sizeof(buf), "%.63s", sha_lower);
+    expect_sha(buf, false);
+    snprintf(buf, sizeof(buf), "%s0", sha_lower);
+    expect_sha(buf, false);
+    snprintf(buf, sizeof(buf), "%.62s", sha_lower);
+    expect_sha(buf, false);
+    snprintf(buf, sizeof(buf), "%s00", sha_lower);
+    expect_sha(buf, false);
+    snprintf(buf, sizeof(buf), "%.92s", colons);
+    expect_sha(buf, false);
+    snprintf(buf, sizeof(buf), "%s:00", colons);
+    expect_sha(buf, false);
+
+    /* Other separators, spaces, prefixes and non-hex letters are refused. */
+    static const char *const seps[] = {"-", " ", ".", ";", "\t", "\n"};
+    for (size_t k = 0; k < sizeof(seps) / sizeof(seps[0]); k++) {
+        snprintf(buf, sizeof(buf), "%.2s%s%s", sha_lower, seps[k], sha_lower + 2);
+        expect_sha(buf, false);
+        snprintf(buf, sizeof(buf), "%s%s", sha_lower, seps[k]);
+        expect_sha(buf, false);
+    }
+    snprintf(buf, sizeof(buf), "0x%.62s", sha_lower);
+    expect_sha(buf, false);
+    snprintf(buf, sizeof(buf), "%.63sg", sha_lower);
+    expect_sha(buf, false);
+    expect_sha("", false);
+    expect_sha(":", false);
+    expect_sha("abc", false);
+    expect_sha(NULL, false);
+    ck_assert_int_eq(fo_sha256_parse(bytes, NULL, NULL), FO_EINVAL);
+    /* A refusal leaves nothing on OpenSSL's error queue for a later TLS error to be
+     * explained by. */
+    ck_assert_uint_eq(ERR_peek_error(), 0);
 }
 END_TEST
 
@@ -157,6 +255,7 @@ Suite *common_suite(void)
     tcase_add_test(tc, buf_grows_and_steals);
     tcase_add_test(tc, empty_means_null_or_blank);
     tcase_add_test(tc, hex_encode_is_lowercase_and_terminated);
+    tcase_add_test(tc, sha256_fingerprints_as_users_write_them);
     tcase_add_test(tc, format_time_is_utc_iso8601);
     tcase_add_test(tc, loopback_is_127_slash_8_and_colon_colon_1_in_any_spelling);
     tcase_add_test(tc, public_addresses_and_the_blocklist);

@@ -392,7 +392,8 @@ START_TEST(a_self_signed_origin_needs_consent)
     for (size_t i = 0; sha[i]; i += 2)
         fo_str_appendf(pinned, sizeof(pinned), "%s%c%c", i ? ":" : "",
                        toupper((unsigned char)sha[i]), toupper((unsigned char)sha[i + 1]));
-    ck_assert(fo_remediate_fingerprint_valid(pinned));
+    unsigned char bytes[FO_SHA256_LEN];
+    ck_assert_int_eq(fo_sha256_parse(bytes, pinned, NULL), 0);
     opt.trust_presented_sha256 = pinned;
     plan(b, d, &opt, NULL, NULL, 0);
     ck_assert(cands.fixes[0].allowed);
@@ -402,8 +403,16 @@ START_TEST(a_self_signed_origin_needs_consent)
     ck_assert_uint_eq(cands.count, 1);
     ck_assert(!cands.fixes[0].allowed);
     ck_assert_ptr_nonnull(strstr(cands.advice, "not the certificate --trust-presented-ca names"));
-    ck_assert(!fo_remediate_fingerprint_valid("abc"));
-    ck_assert(!fo_remediate_fingerprint_valid(NULL));
+    /* Pinned to the same one in fixorigin's own spelling, or with ':' only: allowed too. */
+    opt.trust_presented_sha256 = sha;
+    plan(b, d, &opt, NULL, NULL, 0);
+    ck_assert(cands.fixes[0].allowed);
+    /* A pin that is no fingerprint never matches (the CLI and saved plans refuse it first). */
+    char shorter[70];
+    snprintf(shorter, sizeof(shorter), "%.62s", sha);
+    opt.trust_presented_sha256 = shorter;
+    plan(b, d, &opt, NULL, NULL, 0);
+    ck_assert(!cands.fixes[0].allowed);
 
     /* --ca-file comes first, and allowed; the presented one still waits for its flag. */
     opt = (fo_remediate_options){.ca_file_pem = pki->root_pem};
