@@ -6,6 +6,7 @@
  * type no spelling covers makes the response malformed (FO_EPROTO). */
 #include <errno.h>
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,27 +135,59 @@ static int expect(const json_t *v, json_type type, const char *what, fo_error *e
 typedef int (*item_reader)(void *item, const json_t *obj, fo_error *err);
 typedef void (*item_clearer)(void *item);
 
-/* The objects of a JSON array (NULL or empty: none) into a new array of item_size-byte items,
- * the one way every list of the API is read. On failure nothing is left: the items are
- * cleared and freed. */
-static int read_array(void **out, size_t *out_count, size_t item_size, const json_t *arr,
-                      item_reader read, item_clearer clear, fo_error *err)
+/* One kind of item the API answers with (backend, version, VCL, snippet, pool, pool server):
+ * its size, how one is read and cleared, what messages call one and a list of them, and where
+ * its list type (fo_backend_list, ...) keeps the items and their count. Every kind is parsed
+ * and freed by the same functions below, the way backend_fields.c's slots serve every field. */
+typedef struct item_kind {
+    size_t size;
+    item_reader read;
+    item_clearer clear;
+    const char *one;  /* "backend" */
+    const char *list; /* "backend list" */
+    size_t list_size, items_at, count_at;
+} item_kind;
+
+/* The last three members of an item_kind: the list type's size and where it keeps what. */
+#define LIST_LAYOUT(type)                                                                          \
+    .list_size = sizeof(type), .items_at = offsetof(type, items), .count_at = offsetof(type, count)
+
+/* Clears count items of size bytes and frees their array: a list's items, or what a failed
+ * read leaves. */
+static void items_free(void *items, size_t count, size_t size, item_clearer clear)
+{
+    for (size_t i = 0; i < count; i++)
+        clear((char *)items + i * size);
+    free(items);
+}
+
+/* Clears one item of its own and frees it (the public fo_*_free); accepts NULL. */
+static void item_free(void *item, item_clearer clear)
+{
+    if (item)
+        clear(item);
+    free(item);
+}
+
+/* The objects of a JSON array (NULL or empty: none) into a new array of items, the one way
+ * every list of the API is read. On failure nothing is left: the items are cleared and
+ * freed. */
+static int read_array(void **out, size_t *out_count, const json_t *arr, const item_kind *kind,
+                      fo_error *err)
 {
     size_t n = json_array_size(arr);
     *out = NULL;
     *out_count = 0;
     if (n == 0)
         return 0;
-    char *items = calloc(n, item_size);
+    char *items = calloc(n, kind->size);
     if (!items)
         return fo_error_set(err, FO_ENOMEM, "out of memory");
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++)
-        rc = read(items + i * item_size, json_array_get(arr, i), err);
+        rc = kind->read(items + i * kind->size, json_array_get(arr, i), err);
     if (rc != 0) {
-        for (size_t i = 0; i < n; i++)
-            clear(items + i * item_size);
-        free(items);
+        items_free(items, n, kind->size, kind->clear);
         return rc;
     }
     *out = items;
@@ -162,19 +195,72 @@ static int read_array(void **out, size_t *out_count, size_t item_size, const jso
     return 0;
 }
 
-/* A response that is a JSON array of objects (what names it in messages), read as above. */
-static int parse_array(void **out, size_t *out_count, size_t item_size, const char *json,
-                       size_t len, const char *what, item_reader read, item_clearer clear,
-                       fo_error *err)
+/* A response that is a JSON array of objects (list) or one object into a new array of items
+ * (one for an object); on failure nothing is left. */
+static int parse_items(void **out, size_t *out_count, const char *json, size_t len, bool list,
+                       const item_kind *kind, fo_error *err)
 {
     json_t *root = NULL;
+    const char *what = list ? kind->list : kind->one;
+    *out = NULL;
+    *out_count = 0;
     int rc = load(&root, json, len, what, err);
-    if (rc == 0)
+    if (rc == 0 && list) {
         rc = expect(root, JSON_ARRAY, what, err);
-    if (rc == 0)
-        rc = read_array(out, out_count, item_size, root, read, clear, err);
+        if (rc == 0)
+            rc = read_array(out, out_count, root, kind, err);
+    } else if (rc == 0) {
+        void *one = calloc(1, kind->size);
+        rc = one ? kind->read(one, root, err) : fo_error_set(err, FO_ENOMEM, "out of memory");
+        if (rc == 0) {
+            *out = one;
+            *out_count = 1;
+        } else {
+            item_free(one, kind->clear);
+        }
+    }
     json_decref(root);
     return rc;
+}
+
+/* A response that is one object into a new item of its own (fo_api_parse_backend, ...). */
+static int parse_one(void **out, const char *json, size_t len, const item_kind *kind, fo_error *err)
+{
+    size_t count;
+    return parse_items(out, &count, json, len, false, kind, err);
+}
+
+/* A response that is an array (list) or one object into a new list of kind's list type. */
+static int parse_list(void **out, const char *json, size_t len, bool list, const item_kind *kind,
+                      fo_error *err)
+{
+    void *items = NULL;
+    size_t count = 0;
+    char *l = calloc(1, kind->list_size);
+    int rc = l ? parse_items(&items, &count, json, len, list, kind, err)
+               : fo_error_set(err, FO_ENOMEM, "out of memory");
+    if (rc != 0) {
+        free(l);
+        return rc;
+    }
+    memcpy(l + kind->items_at, &items, sizeof(items));
+    memcpy(l + kind->count_at, &count, sizeof(count));
+    *out = l;
+    return 0;
+}
+
+/* Frees a list of kind's list type (the public fo_*_list_free); accepts NULL. */
+static void list_free(void *list, const item_kind *kind)
+{
+    char *l = list;
+    void *items = NULL;
+    size_t count = 0;
+    if (!l)
+        return;
+    memcpy(&items, l + kind->items_at, sizeof(items));
+    memcpy(&count, l + kind->count_at, sizeof(count));
+    items_free(items, count, kind->size, kind->clear);
+    free(l);
 }
 
 /* ---- backends ---- */
@@ -198,10 +284,7 @@ static void backend_clear(void *item)
 
 void fo_backend_free(fo_backend *b)
 {
-    if (!b)
-        return;
-    backend_clear(b);
-    free(b);
+    item_free(b, backend_clear);
 }
 
 /* One field into b, by its slot (backend_fields.c): absent numbers read as -1, absent flags as
@@ -246,63 +329,36 @@ static int read_backend(void *item, const json_t *obj, fo_error *err)
     return reader_result(&r, err);
 }
 
+static const item_kind backend_kind = {
+    .size = sizeof(fo_backend),
+    .read = read_backend,
+    .clear = backend_clear,
+    .one = "backend",
+    .list = "backend list",
+    LIST_LAYOUT(fo_backend_list),
+};
+
 int fo_api_parse_backend(fo_backend **out, const char *json, size_t len, fo_error *err)
 {
-    json_t *root = NULL;
-    fo_backend *b = NULL;
-    int rc = load(&root, json, len, "backend", err);
-    if (rc != 0)
-        goto out;
-    b = calloc(1, sizeof(*b));
-    if (!b) {
-        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
-        goto out;
-    }
-    rc = read_backend(b, root, err);
-    if (rc != 0)
-        goto out;
-    *out = b;
-    b = NULL;
-out:
-    fo_backend_free(b);
-    json_decref(root);
-    return rc;
-}
-
-/* Reads a JSON array of backends into a new array. */
-static int read_backends(fo_backend **out, size_t *out_count, const json_t *arr, fo_error *err)
-{
-    void *items = NULL;
-    int rc =
-        read_array(&items, out_count, sizeof(fo_backend), arr, read_backend, backend_clear, err);
-    *out = items;
+    void *one = NULL;
+    int rc = parse_one(&one, json, len, &backend_kind, err);
+    if (rc == 0)
+        *out = one;
     return rc;
 }
 
 void fo_backend_list_free(fo_backend_list *l)
 {
-    if (!l)
-        return;
-    for (size_t i = 0; i < l->count; i++)
-        backend_clear(&l->items[i]);
-    free(l->items);
-    free(l);
+    list_free(l, &backend_kind);
 }
 
 int fo_api_parse_backend_list(fo_backend_list **out, const char *json, size_t len, fo_error *err)
 {
-    fo_backend_list *list = calloc(1, sizeof(*list));
-    void *items = NULL;
-    int rc = list ? parse_array(&items, &list->count, sizeof(fo_backend), json, len, "backend list",
-                                read_backend, backend_clear, err)
-                  : fo_error_set(err, FO_ENOMEM, "out of memory");
-    if (rc != 0) {
-        free(list);
-        return rc;
-    }
-    list->items = items;
-    *out = list;
-    return 0;
+    void *l = NULL;
+    int rc = parse_list(&l, json, len, true, &backend_kind, err);
+    if (rc == 0)
+        *out = l;
+    return rc;
 }
 
 /* ---- versions ---- */
@@ -320,10 +376,7 @@ static void version_clear(void *item)
 
 void fo_version_free(fo_version *v)
 {
-    if (!v)
-        return;
-    version_clear(v);
-    free(v);
+    item_free(v, version_clear);
 }
 
 static int read_version(void *item, const json_t *obj, fo_error *err)
@@ -349,56 +402,36 @@ static int read_version(void *item, const json_t *obj, fo_error *err)
     return reader_result(&r, err);
 }
 
+static const item_kind version_kind = {
+    .size = sizeof(fo_version),
+    .read = read_version,
+    .clear = version_clear,
+    .one = "version",
+    .list = "version list",
+    LIST_LAYOUT(fo_version_list),
+};
+
 int fo_api_parse_version(fo_version **out, const char *json, size_t len, fo_error *err)
 {
-    json_t *root = NULL;
-    fo_version *v = calloc(1, sizeof(*v));
-    int rc =
-        v ? load(&root, json, len, "version", err) : fo_error_set(err, FO_ENOMEM, "out of memory");
+    void *one = NULL;
+    int rc = parse_one(&one, json, len, &version_kind, err);
     if (rc == 0)
-        rc = read_version(v, root, err);
-    if (rc == 0) {
-        *out = v;
-        v = NULL;
-    }
-    fo_version_free(v);
-    json_decref(root);
-    return rc;
-}
-
-static int read_versions(fo_version **out, size_t *out_count, const json_t *arr, fo_error *err)
-{
-    void *items = NULL;
-    int rc =
-        read_array(&items, out_count, sizeof(fo_version), arr, read_version, version_clear, err);
-    *out = items;
+        *out = one;
     return rc;
 }
 
 void fo_version_list_free(fo_version_list *l)
 {
-    if (!l)
-        return;
-    for (size_t i = 0; i < l->count; i++)
-        version_clear(&l->items[i]);
-    free(l->items);
-    free(l);
+    list_free(l, &version_kind);
 }
 
 int fo_api_parse_version_list(fo_version_list **out, const char *json, size_t len, fo_error *err)
 {
-    fo_version_list *list = calloc(1, sizeof(*list));
-    void *items = NULL;
-    int rc = list ? parse_array(&items, &list->count, sizeof(fo_version), json, len, "version list",
-                                read_version, version_clear, err)
-                  : fo_error_set(err, FO_ENOMEM, "out of memory");
-    if (rc != 0) {
-        free(list);
-        return rc;
-    }
-    list->items = items;
-    *out = list;
-    return 0;
+    void *l = NULL;
+    int rc = parse_list(&l, json, len, true, &version_kind, err);
+    if (rc == 0)
+        *out = l;
+    return rc;
 }
 
 /* ---- services ---- */
@@ -585,9 +618,7 @@ void fo_version_config_free(fo_version_config *c)
     if (!c)
         return;
     version_clear(&c->version);
-    for (size_t i = 0; i < c->backend_count; i++)
-        backend_clear(&c->backends[i]);
-    free(c->backends);
+    items_free(c->backends, c->backend_count, sizeof(*c->backends), backend_clear);
     free_strings(c->domains, c->domain_count);
     sections_free(c->sections, c->section_count);
     free(c);
@@ -601,8 +632,11 @@ static int read_config(fo_version_config **out, const json_t *obj, fo_error *err
     const json_t *backends = json_object_get(obj, "backends");
     if (rc == 0 && backends && !json_is_null(backends))
         rc = expect(backends, JSON_ARRAY, "version's backends", err);
+    void *items = NULL;
     if (rc == 0)
-        rc = read_backends(&c->backends, &c->backend_count, backends, err);
+        rc = read_array(&items, &c->backend_count, backends, &backend_kind, err);
+    if (rc == 0)
+        c->backends = items;
     if (rc == 0)
         rc = read_strings(&c->domains, &c->domain_count, json_object_get(obj, "domains"),
                           "version's domains", err);
@@ -628,20 +662,20 @@ void fo_api_service_clear(fo_service *s)
     free(s->name);
     free(s->type);
     free(s->comment);
-    for (size_t i = 0; i < s->version_count; i++)
-        version_clear(&s->versions[i]);
-    free(s->versions);
+    items_free(s->versions, s->version_count, sizeof(*s->versions), version_clear);
     fo_version_config_free(s->version);
     fo_version_config_free(s->active);
     memset(s, 0, sizeof(*s));
 }
 
+static void service_clear(void *item)
+{
+    fo_api_service_clear(item);
+}
+
 void fo_service_free(fo_service *s)
 {
-    if (!s)
-        return;
-    fo_api_service_clear(s);
-    free(s);
+    item_free(s, service_clear);
 }
 
 static int read_service(fo_service *s, const json_t *obj, bool details, fo_error *err)
@@ -660,8 +694,10 @@ static int read_service(fo_service *s, const json_t *obj, bool details, fo_error
     const json_t *versions = json_object_get(obj, "versions");
     if (rc == 0 && versions && !json_is_null(versions))
         rc = expect(versions, JSON_ARRAY, "service's versions", err);
+    void *items = NULL;
     if (rc == 0)
-        rc = read_versions(&s->versions, &s->version_count, versions, err);
+        rc = read_array(&items, &s->version_count, versions, &version_kind, err);
+    s->versions = items;
     const json_t *version = json_object_get(obj, "version");
     const json_t *active = json_object_get(obj, "active_version");
     if (rc == 0 && details && json_is_object(version))
@@ -714,11 +750,8 @@ int fo_api_parse_service_details(fo_service **out, const char *json, size_t len,
 
 void fo_service_list_free(fo_service_list *l)
 {
-    if (!l)
-        return;
-    for (size_t i = 0; i < l->count; i++)
-        fo_api_service_clear(&l->items[i]);
-    free(l->items);
+    if (l)
+        items_free(l->items, l->count, sizeof(*l->items), service_clear);
     free(l);
 }
 
@@ -860,10 +893,7 @@ static void vcl_clear(void *item)
 
 void fo_vcl_free(fo_vcl *v)
 {
-    if (!v)
-        return;
-    vcl_clear(v);
-    free(v);
+    item_free(v, vcl_clear);
 }
 
 static int read_vcl(void *item, const json_t *obj, fo_error *err)
@@ -881,46 +911,36 @@ static int read_vcl(void *item, const json_t *obj, fo_error *err)
     return reader_result(&r, err);
 }
 
+static const item_kind vcl_kind = {
+    .size = sizeof(fo_vcl),
+    .read = read_vcl,
+    .clear = vcl_clear,
+    .one = "VCL",
+    .list = "VCL list",
+    LIST_LAYOUT(fo_vcl_list),
+};
+
 int fo_api_parse_vcl(fo_vcl **out, const char *json, size_t len, fo_error *err)
 {
-    json_t *root = NULL;
-    fo_vcl *v = calloc(1, sizeof(*v));
-    int rc = v ? load(&root, json, len, "VCL", err) : fo_error_set(err, FO_ENOMEM, "out of memory");
+    void *one = NULL;
+    int rc = parse_one(&one, json, len, &vcl_kind, err);
     if (rc == 0)
-        rc = read_vcl(v, root, err);
-    if (rc == 0) {
-        *out = v;
-        v = NULL;
-    }
-    fo_vcl_free(v);
-    json_decref(root);
+        *out = one;
     return rc;
 }
 
 void fo_vcl_list_free(fo_vcl_list *l)
 {
-    if (!l)
-        return;
-    for (size_t i = 0; i < l->count; i++)
-        vcl_clear(&l->items[i]);
-    free(l->items);
-    free(l);
+    list_free(l, &vcl_kind);
 }
 
 int fo_api_parse_vcl_list(fo_vcl_list **out, const char *json, size_t len, fo_error *err)
 {
-    fo_vcl_list *list = calloc(1, sizeof(*list));
-    void *items = NULL;
-    int rc = list ? parse_array(&items, &list->count, sizeof(fo_vcl), json, len, "VCL list",
-                                read_vcl, vcl_clear, err)
-                  : fo_error_set(err, FO_ENOMEM, "out of memory");
-    if (rc != 0) {
-        free(list);
-        return rc;
-    }
-    list->items = items;
-    *out = list;
-    return 0;
+    void *l = NULL;
+    int rc = parse_list(&l, json, len, true, &vcl_kind, err);
+    if (rc == 0)
+        *out = l;
+    return rc;
 }
 
 void fo_ip_list_free(fo_ip_list *l)
@@ -1106,20 +1126,7 @@ static void snippet_clear(void *item)
 
 void fo_snippet_free(fo_snippet *s)
 {
-    if (!s)
-        return;
-    snippet_clear(s);
-    free(s);
-}
-
-void fo_snippet_list_free(fo_snippet_list *l)
-{
-    if (!l)
-        return;
-    for (size_t i = 0; i < l->count; i++)
-        snippet_clear(&l->items[i]);
-    free(l->items);
-    free(l);
+    item_free(s, snippet_clear);
 }
 
 static int read_snippet(void *item, const json_t *obj, fo_error *err)
@@ -1166,20 +1173,7 @@ static void pool_clear(void *item)
 
 void fo_pool_free(fo_pool *p)
 {
-    if (!p)
-        return;
-    pool_clear(p);
-    free(p);
-}
-
-void fo_pool_list_free(fo_pool_list *l)
-{
-    if (!l)
-        return;
-    for (size_t i = 0; i < l->count; i++)
-        pool_clear(&l->items[i]);
-    free(l->items);
-    free(l);
+    item_free(p, pool_clear);
 }
 
 static int read_pool(void *item, const json_t *obj, fo_error *err)
@@ -1218,16 +1212,6 @@ static void pool_server_clear(void *item)
     memset(s, 0, sizeof(*s));
 }
 
-void fo_pool_server_list_free(fo_pool_server_list *l)
-{
-    if (!l)
-        return;
-    for (size_t i = 0; i < l->count; i++)
-        pool_server_clear(&l->items[i]);
-    free(l->items);
-    free(l);
-}
-
 static int read_pool_server(void *item, const json_t *obj, fo_error *err)
 {
     fo_pool_server *s = item;
@@ -1244,98 +1228,89 @@ static int read_pool_server(void *item, const json_t *obj, fo_error *err)
     return reader_result(&r, err);
 }
 
-/* One object, or a bare array of them (read_array), into items of item_size bytes. */
-static int parse_items(void **items, size_t *count, size_t item_size, const char *json, size_t len,
-                       const char *what, bool list, item_reader read, item_clearer clear,
-                       fo_error *err)
+static const item_kind snippet_kind = {
+    .size = sizeof(fo_snippet),
+    .read = read_snippet,
+    .clear = snippet_clear,
+    .one = "snippet",
+    .list = "snippet list",
+    LIST_LAYOUT(fo_snippet_list),
+};
+static const item_kind pool_kind = {
+    .size = sizeof(fo_pool),
+    .read = read_pool,
+    .clear = pool_clear,
+    .one = "pool",
+    .list = "pool list",
+    LIST_LAYOUT(fo_pool_list),
+};
+static const item_kind pool_server_kind = {
+    .size = sizeof(fo_pool_server),
+    .read = read_pool_server,
+    .clear = pool_server_clear,
+    .one = "pool server",
+    .list = "pool server list",
+    LIST_LAYOUT(fo_pool_server_list),
+};
+
+void fo_snippet_list_free(fo_snippet_list *l)
 {
-    if (list)
-        return parse_array(items, count, item_size, json, len, what, read, clear, err);
-    json_t *root = NULL;
-    *items = NULL;
-    *count = 0;
-    int rc = load(&root, json, len, what, err);
-    if (rc == 0 && !(*items = calloc(1, item_size)))
-        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
-    if (rc == 0) {
-        rc = read(*items, root, err);
-        *count = 1;
-    }
-    json_decref(root);
-    return rc;
+    list_free(l, &snippet_kind);
+}
+
+void fo_pool_list_free(fo_pool_list *l)
+{
+    list_free(l, &pool_kind);
+}
+
+void fo_pool_server_list_free(fo_pool_server_list *l)
+{
+    list_free(l, &pool_server_kind);
 }
 
 int fo_api_parse_snippets(fo_snippet_list **out, const char *json, size_t len, bool list,
                           fo_error *err)
 {
-    fo_snippet_list *l = calloc(1, sizeof(*l));
-    if (!l)
-        return fo_error_set(err, FO_ENOMEM, "out of memory");
-    int rc = parse_items((void **)&l->items, &l->count, sizeof(fo_snippet), json, len,
-                         list ? "snippet list" : "snippet", list, read_snippet, snippet_clear, err);
+    void *l = NULL;
+    int rc = parse_list(&l, json, len, list, &snippet_kind, err);
     if (rc == 0)
         *out = l;
-    else
-        fo_snippet_list_free(l);
     return rc;
 }
 
 int fo_api_parse_pools(fo_pool_list **out, const char *json, size_t len, bool list, fo_error *err)
 {
-    fo_pool_list *l = calloc(1, sizeof(*l));
-    if (!l)
-        return fo_error_set(err, FO_ENOMEM, "out of memory");
-    int rc = parse_items((void **)&l->items, &l->count, sizeof(fo_pool), json, len,
-                         list ? "pool list" : "pool", list, read_pool, pool_clear, err);
+    void *l = NULL;
+    int rc = parse_list(&l, json, len, list, &pool_kind, err);
     if (rc == 0)
         *out = l;
-    else
-        fo_pool_list_free(l);
     return rc;
 }
 
 int fo_api_parse_pool_servers(fo_pool_server_list **out, const char *json, size_t len,
                               fo_error *err)
 {
-    fo_pool_server_list *l = calloc(1, sizeof(*l));
-    if (!l)
-        return fo_error_set(err, FO_ENOMEM, "out of memory");
-    int rc = parse_items((void **)&l->items, &l->count, sizeof(fo_pool_server), json, len,
-                         "pool server list", true, read_pool_server, pool_server_clear, err);
+    void *l = NULL;
+    int rc = parse_list(&l, json, len, true, &pool_server_kind, err);
     if (rc == 0)
         *out = l;
-    else
-        fo_pool_server_list_free(l);
     return rc;
-}
-
-/* The first item of a one-object parse, moved out of its list. */
-static void *take_first(void **items, size_t *count, size_t item_size)
-{
-    void *one = malloc(item_size);
-    if (one) {
-        memcpy(one, *items, item_size);
-        *count = 0;
-    }
-    return one;
 }
 
 int fo_api_parse_snippet(fo_snippet **out, const char *json, size_t len, fo_error *err)
 {
-    fo_snippet_list *l = NULL;
-    int rc = fo_api_parse_snippets(&l, json, len, false, err);
-    if (rc == 0 && !(*out = take_first((void **)&l->items, &l->count, sizeof(fo_snippet))))
-        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
-    fo_snippet_list_free(l);
+    void *one = NULL;
+    int rc = parse_one(&one, json, len, &snippet_kind, err);
+    if (rc == 0)
+        *out = one;
     return rc;
 }
 
 int fo_api_parse_pool(fo_pool **out, const char *json, size_t len, fo_error *err)
 {
-    fo_pool_list *l = NULL;
-    int rc = fo_api_parse_pools(&l, json, len, false, err);
-    if (rc == 0 && !(*out = take_first((void **)&l->items, &l->count, sizeof(fo_pool))))
-        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
-    fo_pool_list_free(l);
+    void *one = NULL;
+    int rc = parse_one(&one, json, len, &pool_kind, err);
+    if (rc == 0)
+        *out = one;
     return rc;
 }
