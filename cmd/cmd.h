@@ -1,15 +1,44 @@
-/* cmd/cmd.h: what the fixorigin program's subcommands share: argument helpers (args.c),
- * signals. Private to cmd/; what the applications print with, and the exit codes
- * (FO_EXIT_*, fo_exit_code), are fixorigin/report.h's. */
+/* cmd/cmd.h: what the fixorigin program's subcommands share: the exit codes (exit.c),
+ * argument helpers (args.c), signals. Private to cmd/; what the applications print with is
+ * fixorigin/report.h's. */
 #ifndef FO_CMD_H
 #define FO_CMD_H
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "fixorigin/fo.h"
 #include "fixorigin/report.h"
+
+/* ---- exit.c: the exit codes, in one table ---- */
+
+/* The process's exit codes: stable, automation depends on them. README.md and the man page
+ * (EXIT STATUS) document them; a test holds both to this table. */
+typedef enum fo_exit {
+    FO_EXIT_OK = 0,
+    FO_EXIT_ERROR = 1,
+    FO_EXIT_PROBLEM = 2, /* probe: a problem was found; plan mode: fixes planned */
+    FO_EXIT_ROLLED_BACK = 3,
+    FO_EXIT_CONFLICT = 4,
+    FO_EXIT_NEEDS_HUMAN = 5,
+    FO_EXIT_USAGE = 64,
+} fo_exit;
+
+/* One exit code: its number, the run result that exits with it (-1: none) and what it means. */
+typedef struct fo_exit_status {
+    int code;
+    int result;
+    const char *meaning;
+} fo_exit_status;
+
+/* The exit code of a run that ended with result: what every command exits with, and the
+ * fo_exit_code_fn the libraries are given for every JSON object's "exit_code". */
+int fo_cmd_exit_code(fo_result result);
+
+/* The table of exit codes, in the documentation's order (count: its length). Borrowed. */
+const fo_exit_status *fo_cmd_exit_statuses(size_t *count);
 
 /* A subcommand: argv[0] is the subcommand's name. Returns an exit code. */
 typedef int (*fo_cmd_fn)(int argc, char **argv);
@@ -77,7 +106,7 @@ typedef struct fo_cmd_saved_args {
     const char *state_dir;
 } fo_cmd_saved_args;
 int fo_cmd_fix_saved(const fo_saved_plan *saved, const fo_cmd_saved_args *args);
-/* Prints a report as indented JSON on stdout (fix_cmd.c). */
+/* Prints a report as indented JSON on stdout, with its result's exit code (fix_cmd.c). */
 void fo_cmd_print_report(const fo_report *report);
 /* `fixorigin scan` over many services, `fixorigin serve` for chat bots (cmd/scan_cmd.c,
  * cmd/serve_cmd.c). */

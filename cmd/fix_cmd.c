@@ -559,7 +559,9 @@ static bool confirm(const fo_plan *plan)
 
 void fo_cmd_print_report(const fo_report *report)
 {
-    json_t *object = fo_report_json(report);
+    fo_report with_code = *report;
+    with_code.exit_code = fo_cmd_exit_code(report->result);
+    json_t *object = fo_report_json(&with_code);
     char *text = object ? json_dumps(object, JSON_INDENT(2) | JSON_REAL_PRECISION(12)) : NULL;
     if (text)
         puts(text);
@@ -678,7 +680,7 @@ static int run(const fix_args *args)
             fo_report_errorf("%s", e.msg);
             report.error = e.msg;
             report.result = e.code == FO_ECONFLICT ? FO_RESULT_CONFLICT : FO_RESULT_ERROR;
-            code = fo_exit_code(report.result);
+            code = fo_cmd_exit_code(report.result);
             goto report;
         }
         int recovered = fo_writer_recover(&w, api, prober, &e);
@@ -733,7 +735,7 @@ static int run(const fix_args *args)
         }
         fputs(hcl, stdout);
         free(hcl);
-        code = fo_exit_code(fo_remediate_result(plan, NULL));
+        code = fo_cmd_exit_code(fo_remediate_result(plan, NULL));
         goto report;
     }
     if (!a.json) {
@@ -787,7 +789,7 @@ static int run(const fix_args *args)
         report.applied = applied;
     }
     report.result = fo_remediate_result(plan, applied);
-    code = fo_exit_code(report.result);
+    code = fo_cmd_exit_code(report.result);
     if (applied && !a.json) {
         fo_api_stats stats;
         fo_api_get_stats(api, &stats);

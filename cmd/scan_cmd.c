@@ -128,6 +128,7 @@ static int parse_args(scan_args *a, fo_scan_list *cli_ids, int argc, char **argv
     fo_scan_options *o = &a->opts;
     o->format = FO_SCAN_TEXT;
     o->concurrency = DEFAULT_CONCURRENCY;
+    o->exit_code = fo_cmd_exit_code;
     o->max_apply = -1;
     opterr = 0;
     optind = 1;
@@ -295,7 +296,7 @@ int fo_cmd_scan(int argc, char **argv)
         char message[sizeof(err.msg) + 48];
         snprintf(message, sizeof(message), "the service listing (--all) failed: %s", err.msg);
         fo_report_errorf("--all: %s", err.msg);
-        code = fo_exit_code(fo_scan_fail(&a.opts, message, fo_now_ms() - began));
+        code = fo_cmd_exit_code(fo_scan_fail(&a.opts, message, fo_now_ms() - began));
         goto out;
     }
     a.opts.selected = ids.count;
@@ -307,7 +308,7 @@ int fo_cmd_scan(int argc, char **argv)
         fo_cmd_signals_state("an apply under way may leave a draft active and unverified: its "
                              "record in %s/intents names it, and the next scan finishes it",
                              a.opts.state_dir);
-    code = fo_exit_code(fo_scan_run(&a.opts, (const char *const *)ids.ids, ids.count));
+    code = fo_cmd_exit_code(fo_scan_run(&a.opts, (const char *const *)ids.ids, ids.count));
 out:
     fo_scan_acks_free(&acks);
     fo_scan_list_free(&ids);

@@ -138,6 +138,7 @@ static int parse_args(serve_args *a, int argc, char **argv)
     cfg->grace_ms = 60000;
     cfg->receive_ms = FO_SERVE_DEFAULT_RECEIVE_S * 1000L;
     cfg->max_receiving = FO_SERVE_DEFAULT_RECEIVING;
+    cfg->exit_code = fo_cmd_exit_code;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {

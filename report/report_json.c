@@ -195,7 +195,7 @@ json_t *fo_report_json(const fo_report *report)
     put(o, "service", service, &ok);
     put(o, "mode", json_string(report->apply_mode ? "apply" : "plan"), &ok);
     put(o, "result", json_string(fo_result_name(report->result)), &ok);
-    put(o, "exit_code", json_integer(fo_exit_code(report->result)), &ok);
+    put(o, "exit_code", json_integer(report->exit_code), &ok);
     put(o, "error", fo_report_json_string(report->error), &ok);
     put(o, "earlier_run", fo_report_json_string(report->earlier_run), &ok);
     put(o, "plan_id", plan ? json_string(plan->plan_id) : json_null(), &ok);

@@ -19,6 +19,7 @@ json_t *fo_scan_item_json(const fo_scan_options *opts, const fo_scan_item *item)
         .applied = item->applied,
         .apply_mode = opts->apply,
         .result = item->result,
+        .exit_code = opts->exit_code(item->result),
         .error = item->error.code != 0 ? item->error.msg : NULL,
         .earlier_run = item->earlier_run[0] ? item->earlier_run : NULL,
         .stats = item->stats,
@@ -211,7 +212,7 @@ json_t *fo_scan_summary_json(const fo_scan_options *opts, const fo_scan_summary 
                           "shard", opts->shard.count > 0 ? json_string(shard) : json_null(),
                           "results", results, "applied", (json_int_t)summary->applied, "warnings",
                           (json_int_t)summary->warnings, "result", fo_result_name(summary->result),
-                          "exit_code", fo_exit_code(summary->result), "api", "requests",
+                          "exit_code", opts->exit_code(summary->result), "api", "requests",
                           (json_int_t)summary->requests, "writes", (json_int_t)summary->writes,
                           "elapsed_ms", summary->elapsed_ms);
     if (o && opts->acks)
@@ -255,5 +256,5 @@ void fo_scan_summary_text(FILE *out, const fo_scan_options *opts, const fo_scan_
         fprintf(out, "; %zu warning%s", summary->warnings, summary->warnings == 1 ? "" : "s");
     fprintf(out, "; %u API request%s, %u write%s; exit %d\n", summary->requests,
             summary->requests == 1 ? "" : "s", summary->writes, summary->writes == 1 ? "" : "s",
-            fo_exit_code(summary->result));
+            opts->exit_code(summary->result));
 }

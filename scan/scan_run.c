@@ -362,9 +362,20 @@ static void print_summary(const fo_scan_options *opts, fo_scan_summary *summary,
     }
 }
 
+/* Whether opts can be printed: its "exit_code"s come from the caller's mapping, and a run
+ * that could not print its summary must not start. */
+static bool has_exit_codes(const fo_scan_options *opts)
+{
+    if (!opts->exit_code)
+        fo_report_errorf("scan: no exit-code mapping (fo_scan_options.exit_code): not run");
+    return opts->exit_code != NULL;
+}
+
 fo_result fo_scan_fail(const fo_scan_options *opts, const char *message, double elapsed_ms)
 {
     fo_scan_summary summary;
+    if (!has_exit_codes(opts))
+        return FO_RESULT_ERROR;
     memset(&summary, 0, sizeof(summary));
     summary.error = message;
     summary.result = FO_RESULT_ERROR;
@@ -381,6 +392,8 @@ fo_result fo_scan_run(const fo_scan_options *given, const char *const *ids, size
     fo_error err;
     pthread_t threads[64];
     int started = 0;
+    if (!has_exit_codes(given))
+        return FO_RESULT_ERROR;
     /* Every client of the run shares one answer to GET /tokens/self: read once per run. */
     fo_api_config api_cfg = *given->api;
     fo_scan_options run_opts = *given;

@@ -19,6 +19,11 @@ static void api_call(fo_serve *srv, fo_serve_action action, const fo_serve_reque
     fo_serve_command cmd;
     fo_serve_outcome outcome;
     fo_error err;
+    if (!srv->cfg.exit_code) { /* the answers' "exit_code"s are the front end's to give */
+        fo_serve_reply_error(out, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+                             "serve has no exit-code mapping (fo_serve_config.exit_code)");
+        return;
+    }
     if (!fo_serve_bearer_ok(srv->cfg.serve_token, fo_serve_header(req, "Authorization"))) {
         out->authenticate = "Bearer realm=\"fixorigin\"";
         fo_serve_reply_error(out, MHD_HTTP_UNAUTHORIZED, "unauthorized",
@@ -33,7 +38,7 @@ static void api_call(fo_serve *srv, fo_serve_action action, const fo_serve_reque
         return;
     }
     fo_serve_work(srv, &outcome, &cmd, NULL);
-    fo_serve_outcome_reply(out, &outcome, &cmd);
+    fo_serve_outcome_reply(out, srv->cfg.exit_code, &outcome, &cmd);
     fo_serve_outcome_clear(&outcome);
 }
 

@@ -154,8 +154,8 @@ static json_t *diagnoses_json(const fo_plan *plan)
     return list;
 }
 
-void fo_serve_outcome_reply(fo_serve_reply *out, const fo_serve_outcome *outcome,
-                            const fo_serve_command *cmd)
+void fo_serve_outcome_reply(fo_serve_reply *out, fo_exit_code_fn exit_code,
+                            const fo_serve_outcome *outcome, const fo_serve_command *cmd)
 {
     const char *id = NULL;
     if (!outcome->plan) {
@@ -177,10 +177,11 @@ void fo_serve_outcome_reply(fo_serve_reply *out, const fo_serve_outcome *outcome
         .earlier_run = outcome->earlier_run[0] ? outcome->earlier_run : NULL,
         .stats = outcome->stats,
     };
+    report.exit_code = exit_code(report.result);
     json_t *body = json_object();
     json_object_set_new(body, "service_id", json_string(cmd->service_id));
     json_object_set_new(body, "result", json_string(fo_result_name(outcome->result)));
-    json_object_set_new(body, "exit_code", json_integer(fo_exit_code(outcome->result)));
+    json_object_set_new(body, "exit_code", json_integer(exit_code(outcome->result)));
     if (cmd->action == FO_SERVE_DIAGNOSE) {
         json_object_set_new(body, "backends", diagnoses_json(outcome->plan));
     } else {

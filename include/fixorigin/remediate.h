@@ -577,7 +577,8 @@ void fo_diff_view_clear(fo_diff_view *view);
 /* ---- Results ------------------------------------------------------------------------------- */
 
 /* A run's result, in its own numbers (0..5, an index for counting them). The exit code a
- * result gives is the applications' business: fo_exit_code() in fixorigin/report.h. */
+ * result gives is the front end's business (fixorigin's table: cmd/exit.c; the libraries that
+ * print one are given it as an fo_exit_code_fn, fixorigin/report.h). */
 typedef enum fo_result {
     FO_RESULT_OK = 0,          /* nothing to fix, or applied and verified */
     FO_RESULT_ERROR = 1,       /* could not run, or stopped: nothing activated */

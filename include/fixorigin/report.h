@@ -16,34 +16,6 @@
 #include "fixorigin/probe.h"
 #include "fixorigin/remediate.h"
 
-/* ---- exit.c ------------------------------------------------------------------------ */
-
-/* The process's exit codes: stable, automation depends on them. README.md and the man page
- * (EXIT STATUS) document them; a test holds both to this table. */
-typedef enum fo_exit {
-    FO_EXIT_OK = 0,
-    FO_EXIT_ERROR = 1,
-    FO_EXIT_PROBLEM = 2, /* probe: a problem was found; plan mode: fixes planned */
-    FO_EXIT_ROLLED_BACK = 3,
-    FO_EXIT_CONFLICT = 4,
-    FO_EXIT_NEEDS_HUMAN = 5,
-    FO_EXIT_USAGE = 64,
-} fo_exit;
-
-/* One exit code: its number, the run result that exits with it (-1: none) and what it means. */
-typedef struct fo_exit_status {
-    int code;
-    int result;
-    const char *meaning;
-} fo_exit_status;
-
-/* The exit code of a run that ended with result, what every command exits with and every
- * JSON object's "exit_code". */
-int fo_exit_code(fo_result result);
-
-/* The table of exit codes, in the documentation's order (count: its length). Borrowed. */
-const fo_exit_status *fo_exit_statuses(size_t *count);
-
 /* ---- output.c ---------------------------------------------------------------------- */
 
 /* True when colour should be used on this stream (a terminal, and NO_COLOR unset). */
@@ -135,6 +107,12 @@ json_t *fo_report_diagnosis_json(const fo_diagnosis *d, long line);
 
 #define FO_REPORT_SCHEMA "fixorigin.report/v1"
 
+/* The front end's mapping of a run's result to the exit code the process exits with
+ * (fixorigin's: fo_cmd_exit_code, cmd/exit.c). No library holds exit codes: what prints one
+ * is given the number (fo_report.exit_code) or this mapping (fo_scan_options,
+ * fo_serve_config). */
+typedef int (*fo_exit_code_fn)(fo_result result);
+
 /* What the report says about one run. plan is NULL when the run stopped before it had one
  * (then error says why); applied is NULL in plan mode or when apply never started. */
 typedef struct fo_report {
@@ -143,6 +121,7 @@ typedef struct fo_report {
     const fo_apply_result *applied;
     bool apply_mode;
     fo_result result;
+    int exit_code;           /* what the caller exits with for result: "exit_code" */
     const char *error;       /* the run's failure, or NULL */
     const char *earlier_run; /* what an earlier, killed run left and this one finished */
     fo_api_stats stats;

@@ -193,15 +193,17 @@ typedef struct fo_scan_options {
     const char *trust_bundle;
     const fo_api_config *api; /* each worker makes its own client from it */
     fo_scan_shard shard;
-    size_t selected;          /* services before --shard */
-    fo_api_stats listing;     /* what --all spent */
-    const fo_scan_acks *acks; /* --ack: problems left out of the exit code; NULL: none */
-    long long now;            /* the time acknowledgements are judged at (epoch s) */
-    fo_apply_stop_fn stop;    /* a signal asked to stop: no new service, applies stop early */
+    size_t selected;           /* services before --shard */
+    fo_api_stats listing;      /* what --all spent */
+    const fo_scan_acks *acks;  /* --ack: problems left out of the exit code; NULL: none */
+    long long now;             /* the time acknowledgements are judged at (epoch s) */
+    fo_apply_stop_fn stop;     /* a signal asked to stop: no new service, applies stop early */
+    fo_exit_code_fn exit_code; /* required: the "exit_code" of a result (the front end's) */
 } fo_scan_options;
 
 /* Works on every service and prints as it goes; returns the most severe service's result
- * (FO_RESULT_OK for none). */
+ * (FO_RESULT_OK for none). Without opts->exit_code it does nothing but say so on stderr, and
+ * returns FO_RESULT_ERROR (so does fo_scan_fail). */
 fo_result fo_scan_run(const fo_scan_options *opts, const char *const *ids, size_t count);
 
 /* When the run cannot get to its services (the service listing failed): prints the summary

@@ -270,10 +270,12 @@ typedef struct fo_serve_config {
     size_t apply_user_count;
     char **url_allow; /* FIXORIGIN_RESPONSE_URL_ALLOW: reply-URL prefixes besides Slack's */
     size_t url_allow_count;
-    bool allow_http_reply;  /* --allow-http-response-url: plain-http prefixes may be allowed */
-    long receive_ms;        /* --receive-timeout: a request's headers and body arrive by then */
-    unsigned max_receiving; /* --max-receiving: connections sending a request at once */
-    bool include_terraform; /* --include-terraform: apply to Terraform-managed services too */
+    bool allow_http_reply;     /* --allow-http-response-url: plain-http prefixes may be allowed */
+    long receive_ms;           /* --receive-timeout: a request's headers and body arrive by then */
+    unsigned max_receiving;    /* --max-receiving: connections sending a request at once */
+    bool include_terraform;    /* --include-terraform: apply to Terraform-managed services too */
+    fo_exit_code_fn exit_code; /* required: the "exit_code" of a result (the front end's);
+                                * without it every /v1 call is a 500 and does nothing */
 } fo_serve_config;
 
 typedef struct fo_serve_slack fo_serve_slack;
@@ -322,9 +324,10 @@ typedef struct fo_serve_outcome {
 void fo_serve_work(fo_serve *srv, fo_serve_outcome *out, const fo_serve_command *cmd,
                    const char *requested_by);
 void fo_serve_outcome_clear(fo_serve_outcome *outcome);
-/* The JSON API's answer: the HTTP status and body for an outcome. */
-void fo_serve_outcome_reply(fo_serve_reply *out, const fo_serve_outcome *outcome,
-                            const fo_serve_command *cmd);
+/* The JSON API's answer: the HTTP status and body for an outcome, its "exit_code"s from
+ * exit_code (required). */
+void fo_serve_outcome_reply(fo_serve_reply *out, fo_exit_code_fn exit_code,
+                            const fo_serve_outcome *outcome, const fo_serve_command *cmd);
 
 /* ---- serve_slack.c: the slash command ------------------------------------------------ */
 

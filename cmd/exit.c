@@ -1,10 +1,11 @@
-/* report/exit.c: the exit codes, in one table. Every command exits with fo_exit_code() of
+/* cmd/exit.c: the exit codes, in one table. Every command exits with fo_cmd_exit_code() of
  * its result, and the JSON objects (the report, scan's summary, serve's answers) carry the
- * same number as "exit_code". README.md's and the man page's exit-code tables are checked
- * against this table (tests/unit/test_report_exit.c). */
+ * same number as "exit_code": the front end hands the libraries the number or this function
+ * (fo_exit_code_fn), so no library holds an exit code. README.md's and the man page's
+ * exit-code tables are checked against this table (tests/unit/test_cmd_exit.c). */
 #include <stddef.h>
 
-#include "fixorigin/report.h"
+#include "cmd.h"
 
 /* The order is the documentation's; several rows may not share a code. result is the run
  * result that exits with the code, or -1 when none does (a usage error stops before a run;
@@ -21,7 +22,7 @@ static const fo_exit_status exit_statuses[] = {
     {FO_EXIT_USAGE, -1, "usage error"},
 };
 
-int fo_exit_code(fo_result result)
+int fo_cmd_exit_code(fo_result result)
 {
     for (size_t i = 0; i < sizeof(exit_statuses) / sizeof(exit_statuses[0]); i++) {
         if (exit_statuses[i].result == (int)result)
@@ -30,7 +31,7 @@ int fo_exit_code(fo_result result)
     return FO_EXIT_ERROR;
 }
 
-const fo_exit_status *fo_exit_statuses(size_t *count)
+const fo_exit_status *fo_cmd_exit_statuses(size_t *count)
 {
     *count = sizeof(exit_statuses) / sizeof(exit_statuses[0]);
     return exit_statuses;

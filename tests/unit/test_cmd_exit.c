@@ -1,13 +1,13 @@
-/* report/exit.c: the exit codes are one table, and what README.md, the man page and
+/* cmd/exit.c: the exit codes are one table, and what README.md, the man page and
  * docs/json.md say about them is that table. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fixorigin/report.h"
+#include "cmd.h"
 
-Suite *report_exit_suite(void);
+Suite *cmd_exit_suite(void);
 
 static char *read_doc(const char *path)
 {
@@ -33,7 +33,7 @@ static char *section(const char *text, const char *heading, const char *next)
 static void assert_same_codes(const char *where, const int *codes, size_t n)
 {
     size_t count;
-    const fo_exit_status *table = fo_exit_statuses(&count);
+    const fo_exit_status *table = fo_cmd_exit_statuses(&count);
     unsigned char documented[128] = {0}, tabled[128] = {0};
     for (size_t i = 0; i < n; i++) {
         ck_assert_msg(codes[i] >= 0 && codes[i] < 128, "%s: exit code %d", where, codes[i]);
@@ -54,7 +54,7 @@ static void assert_same_codes(const char *where, const int *codes, size_t n)
 START_TEST(every_result_has_one_code)
 {
     size_t count;
-    const fo_exit_status *table = fo_exit_statuses(&count);
+    const fo_exit_status *table = fo_cmd_exit_statuses(&count);
     ck_assert_uint_ge(count, 7);
     for (size_t i = 0; i < count; i++) {
         ck_assert(table[i].meaning && *table[i].meaning);
@@ -68,9 +68,9 @@ START_TEST(every_result_has_one_code)
     } stable[] = {{FO_RESULT_OK, 0},          {FO_RESULT_ERROR, 1},    {FO_RESULT_PLANNED, 2},
                   {FO_RESULT_ROLLED_BACK, 3}, {FO_RESULT_CONFLICT, 4}, {FO_RESULT_NEEDS_HUMAN, 5}};
     for (size_t i = 0; i < sizeof(stable) / sizeof(stable[0]); i++)
-        ck_assert_int_eq(fo_exit_code(stable[i].result), stable[i].code);
+        ck_assert_int_eq(fo_cmd_exit_code(stable[i].result), stable[i].code);
     ck_assert_int_eq(FO_EXIT_USAGE, 64);
-    ck_assert_int_eq(FO_EXIT_PROBLEM, fo_exit_code(FO_RESULT_PLANNED));
+    ck_assert_int_eq(FO_EXIT_PROBLEM, fo_cmd_exit_code(FO_RESULT_PLANNED));
 }
 END_TEST
 
@@ -117,16 +117,16 @@ START_TEST(json_doc_pairs_results_with_their_codes)
     for (int r = FO_RESULT_OK; r <= FO_RESULT_NEEDS_HUMAN; r++) {
         char pair[64];
         snprintf(pair, sizeof(pair), "`%s` %d", fo_result_name((fo_result)r),
-                 fo_exit_code((fo_result)r));
+                 fo_cmd_exit_code((fo_result)r));
         ck_assert_msg(strstr(doc, pair), "docs/json.md does not say %s", pair);
     }
     free(doc);
 }
 END_TEST
 
-Suite *report_exit_suite(void)
+Suite *cmd_exit_suite(void)
 {
-    Suite *s = suite_create("report_exit");
+    Suite *s = suite_create("cmd_exit");
     TCase *tc = tcase_create("exit");
     tcase_add_test(tc, every_result_has_one_code);
     tcase_add_test(tc, readme_table_is_the_table);
