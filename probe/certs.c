@@ -11,6 +11,7 @@
 #include <openssl/x509v3.h>
 
 #include "probe_certs.h"
+#include "probe_net.h"
 
 /* A certificate with more names than this is still described, with the first ones. */
 #define MAX_SAN 100
@@ -265,6 +266,48 @@ int fo_certs_parse_pem(STACK_OF(X509) * *out, const char *pem, const char *what,
     certs = NULL;
 out:
     sk_X509_pop_free(certs, X509_free);
+    BIO_free(bio);
+    return rc;
+}
+
+int fo_probe_cert_covers(bool *out, char **matched, const fo_cert_facts *cert, const char *name,
+                         bool wildcards, fo_error *err)
+{
+    int rc = 0, found = 0;
+    char *peer = NULL; /* OpenSSL's copy of the entry that matched */
+    *out = false;
+    if (matched)
+        *matched = NULL;
+    if (!cert || fo_str_empty(cert->pem))
+        return fo_error_set(err, FO_EINVAL, "the certificate's facts hold no PEM");
+    if (fo_str_empty(name) || name[0] == '.')
+        return 0;
+    ERR_set_mark();
+    BIO *bio = BIO_new_mem_buf(cert->pem, -1);
+    X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+    if (!x) {
+        rc = bio ? fo_error_set(err, FO_EINVAL, "the certificate's PEM does not decode")
+                 : fo_error_set(err, FO_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (fo_net_is_address(name)) {
+        found = X509_check_ip_asc(x, name, 0);
+    } else {
+        unsigned int flags = X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
+        if (!wildcards)
+            flags |= X509_CHECK_FLAG_NO_WILDCARDS;
+        found = X509_check_host(x, name, strlen(name), flags, &peer);
+    }
+    /* -1 is an internal failure (memory); -2 a malformed name, which covers nothing. */
+    if (found == 1 && matched && !(*matched = fo_strdup(peer ? peer : name)))
+        found = -1;
+    OPENSSL_free(peer);
+    if (found == -1)
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+    *out = found == 1;
+out:
+    ERR_pop_to_mark();
+    X509_free(x);
     BIO_free(bio);
     return rc;
 }

@@ -4,8 +4,8 @@
 #include <ctype.h>
 #include <libpsl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "remediate_int.h"
 
@@ -79,79 +79,37 @@ static bool is_public_suffix(const char *lname)
     return suffix;
 }
 
-/* A certificate name pattern against a lower-cased DNS name: equal, or "*.rest" where the
- * star stands for exactly one whole label and rest is more than a public suffix. */
-static bool pattern_matches(const char *pattern, const char *lname)
+/* Whether a wildcard entry ("*.co.uk") stands over a public suffix alone: OpenSSL's check
+ * accepts it (it only wants two labels after the star), fixorigin never does. */
+static bool wildcard_over_suffix(const char *entry)
 {
-    char lpattern[MAX_NAME];
-    lower_name(lpattern, sizeof(lpattern), pattern);
-    if (!lpattern[0])
+    char rest[MAX_NAME];
+    if (strncmp(entry, "*.", 2) != 0)
         return false;
-    if (strcmp(lpattern, lname) == 0)
-        return true;
-    if (strncmp(lpattern, "*.", 2) != 0)
-        return false;
-    const char *rest = lpattern + 2;
-    const char *dot = strchr(lname, '.');
-    if (!dot || dot == lname || strcmp(dot + 1, rest) != 0)
-        return false;
-    return strchr(rest, '.') != NULL && !is_public_suffix(rest);
-}
-
-/* The subject's CN from its RFC 2253 text ("CN=www.origin.test,O=Example"), unescaped. */
-static bool subject_cn(char *out, size_t size, const char *subject)
-{
-    const char *p = subject;
-    while (p && *p) {
-        bool is_cn = strncasecmp(p, "CN=", 3) == 0;
-        if (is_cn)
-            p += 3;
-        size_t n = 0;
-        while (*p && *p != ',') {
-            if (*p == '\\' && p[1])
-                p++;
-            if (is_cn && n + 1 < size)
-                out[n++] = *p;
-            p++;
-        }
-        if (is_cn) {
-            out[n] = '\0';
-            return n > 0;
-        }
-        if (*p == ',')
-            p++;
-    }
-    return false;
+    lower_name(rest, sizeof(rest), entry + 2);
+    return !rest[0] || !strchr(rest, '.') || is_public_suffix(rest);
 }
 
 bool fo_remediate_cert_covers(const fo_cert_facts *cert, const char *name)
 {
-    unsigned char want[16], have[16];
-    int want_len = 0, have_len = 0;
+    unsigned char ip[16];
+    int ip_len;
     char lname[MAX_NAME];
+    char *matched = NULL;
+    bool covered = false;
     if (!cert || fo_str_empty(name))
         return false;
-    if (ip_bytes(name, want, &want_len)) {
-        /* Only IP entries match an address: a DNS entry spelling it does not. */
-        for (size_t i = 0; i < cert->san_count; i++) {
-            if (fo_cert_san_is_ip(cert, i) && ip_bytes(cert->san[i], have, &have_len) &&
-                have_len == want_len && memcmp(have, want, (size_t)want_len) == 0)
-                return true;
-        }
-        return false;
-    }
+    /* A rooted name ("www.origin.test.") is the same name; an address with a dot after it
+     * is no address, and no name either. */
     lower_name(lname, sizeof(lname), name);
-    if (!lname[0])
+    if (!lname[0] || (!ip_bytes(name, ip, &ip_len) && ip_bytes(lname, ip, &ip_len)))
         return false;
-    bool has_dns = false;
-    for (size_t i = 0; i < cert->san_count; i++) {
-        if (fo_cert_san_is_ip(cert, i))
-            continue;
-        has_dns = true;
-        if (pattern_matches(cert->san[i], lname))
-            return true;
-    }
-    /* As OpenSSL's name check does: the CN counts only without DNS subjectAltNames. */
-    char cn[MAX_NAME];
-    return !has_dns && subject_cn(cn, sizeof(cn), cert->subject) && pattern_matches(cn, lname);
+    if (fo_probe_cert_covers(&covered, &matched, cert, lname, true, NULL) != 0)
+        return false;
+    /* Matched only by a wildcard over a public suffix: an entry without '*' must cover it. */
+    if (covered && wildcard_over_suffix(matched) &&
+        fo_probe_cert_covers(&covered, NULL, cert, lname, false, NULL) != 0)
+        covered = false;
+    free(matched);
+    return covered;
 }

@@ -187,6 +187,19 @@ bool fo_cert_san_is_ip(const fo_cert_facts *cert, size_t i);
 /* "DNS:www.origin.test" or "IP:127.0.0.1" into buf. */
 void fo_cert_san_format(char *buf, size_t size, const fo_cert_facts *cert, size_t i);
 
+/* Whether the certificate (decoded from cert->pem) covers name as OpenSSL's client check
+ * does. An address literal ("127.0.0.1", "::1") by X509_check_ip_asc: IP subjectAltNames
+ * only. Any other name by X509_check_host with X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS: DNS
+ * subjectAltNames in any case, "*" only as a whole leftmost label standing for exactly one
+ * label, the subject's CN only when there is no DNS subjectAltName; wildcards false adds
+ * X509_CHECK_FLAG_NO_WILDCARDS (only entries without '*' count). A name starting with '.'
+ * covers nothing (OpenSSL would read it as "any name under"). Returns 0 and *out; when
+ * *out is true and matched is not NULL, *matched is a new string: the entry that matched
+ * ("*.example.com"). FO_EINVAL when cert has no pem or it does not decode (facts built by
+ * hand cover nothing), FO_ENOMEM. */
+int fo_probe_cert_covers(bool *out, char **matched, const fo_cert_facts *cert, const char *name,
+                         bool wildcards, fo_error *err) FO_WARN_UNUSED;
+
 /* Certificates read from PEM text or DER bytes, as facts. */
 typedef struct fo_cert_list {
     fo_cert_facts *certs;

@@ -137,9 +137,12 @@ int fo_remediate_candidates(fo_candidates *out, const fo_candidates_input *in,
                             fo_error *err) FO_WARN_UNUSED;
 void fo_candidates_clear(fo_candidates *c);
 
-/* Whether the certificate covers name: its DNS subjectAltNames (a leftmost "*" label
- * matches exactly one label, never a public suffix's child alone), IP subjectAltNames for an
- * IP address, and the subject CN when there is no DNS subjectAltName. Case-insensitive. */
+/* Whether the certificate covers name, as OpenSSL's client check does
+ * (fo_probe_cert_covers): its DNS subjectAltNames (a leftmost "*" label matches exactly
+ * one label), IP subjectAltNames for an IP address, and the subject CN when there is no
+ * DNS subjectAltName; any case; a trailing dot ignored. On top, fixorigin's rule: a
+ * wildcard over a public suffix ("*.co.uk") covers nothing. Facts without a PEM (built by
+ * hand) cover nothing: every certificate the probe reads carries one. */
 bool fo_remediate_cert_covers(const fo_cert_facts *cert, const char *name);
 
 /* The registrable domain of a DNS name by the public suffix list (libpsl's built-in list):

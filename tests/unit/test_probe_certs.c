@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -348,6 +349,68 @@ START_TEST(probe_context_decodes_every_key_type)
 }
 END_TEST
 
+/* The name check is OpenSSL's, on the certificate the facts carry as PEM. */
+START_TEST(cert_covers_checks_the_pem_with_openssl)
+{
+    static const int nids[] = {NID_basic_constraints, NID_subject_alt_name, 0};
+    static const char *const values[] = {"CA:FALSE",
+                                         "DNS:*.shop.test,DNS:www.origin.test,IP:192.0.2.7"};
+    X509 *cert = make_cert("cn.origin.test", NULL, leaf_key, ca, ca_key, nids, values);
+    fo_cert_facts f;
+    ck_assert_int_eq(fo_certs_facts(&f, cert), 0);
+    bool covered = false;
+    char *matched = NULL;
+    fo_error err = {0};
+
+    /* The entry that matched comes back: the wildcard for a name under it. */
+    ck_assert_int_eq(fo_probe_cert_covers(&covered, &matched, &f, "A.Shop.Test", true, &err), 0);
+    ck_assert(covered);
+    ck_assert_str_eq(matched, "*.shop.test");
+    free(matched);
+    ck_assert_int_eq(fo_probe_cert_covers(&covered, &matched, &f, "www.origin.test", true, &err),
+                     0);
+    ck_assert(covered);
+    ck_assert_str_eq(matched, "www.origin.test");
+    free(matched);
+    ck_assert_int_eq(fo_probe_cert_covers(&covered, &matched, &f, "192.0.2.7", true, &err), 0);
+    ck_assert(covered);
+    ck_assert_str_eq(matched, "192.0.2.7");
+    free(matched);
+    /* Without wildcards only the entries of their own count. */
+    ck_assert_int_eq(fo_probe_cert_covers(&covered, &matched, &f, "a.shop.test", false, &err), 0);
+    ck_assert(!covered);
+    ck_assert_ptr_null(matched);
+    ck_assert_int_eq(fo_probe_cert_covers(&covered, NULL, &f, "www.origin.test", false, &err), 0);
+    ck_assert(covered);
+    /* Not covered: the CN beside DNS names, an address as a name, a leading dot, nothing. */
+    static const char *const not_covered[] = {"cn.origin.test", "192.0.2.8",     ".shop.test",
+                                              ".origin.test",   "a.b.shop.test", ""};
+    for (size_t i = 0; i < sizeof(not_covered) / sizeof(not_covered[0]); i++) {
+        ck_assert_int_eq(fo_probe_cert_covers(&covered, &matched, &f, not_covered[i], true, &err),
+                         0);
+        ck_assert_msg(!covered, "%s covered", not_covered[i]);
+        ck_assert_ptr_null(matched);
+    }
+    /* Facts without a certificate (built by hand) are an error, and cover nothing. */
+    char *pem = f.pem;
+    f.pem = NULL;
+    ck_assert_int_eq(fo_probe_cert_covers(&covered, &matched, &f, "www.origin.test", true, &err),
+                     FO_EINVAL);
+    ck_assert(!covered);
+    ck_assert_ptr_null(matched);
+    ck_assert_ptr_nonnull(strstr(err.msg, "PEM"));
+    char broken[] = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+    f.pem = broken;
+    ck_assert_int_eq(fo_probe_cert_covers(&covered, NULL, &f, "www.origin.test", true, &err),
+                     FO_EINVAL);
+    ck_assert(!covered);
+    ck_assert_uint_eq(ERR_peek_error(), 0); /* nothing left for a later TLS error */
+    f.pem = pem;
+    fo_certs_facts_clear(&f);
+    X509_free(cert);
+}
+END_TEST
+
 Suite *probe_certs_suite(void)
 {
     Suite *s = suite_create("probe_certs");
@@ -358,6 +421,7 @@ Suite *probe_certs_suite(void)
     tcase_add_test(tc, version1_certificate_without_extensions);
     tcase_add_test(tc, utf8_names_stay_readable);
     tcase_add_test(tc, names_with_a_nul_inside_are_left_out);
+    tcase_add_test(tc, cert_covers_checks_the_pem_with_openssl);
     tcase_add_test(tc, pem_text_with_several_certificates);
     tcase_add_test(tc, pem_text_without_a_good_certificate);
     tcase_add_test(tc, certs_parse_reads_pem_and_der);
