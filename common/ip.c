@@ -39,14 +39,44 @@ bool fo_ip_text_is_loopback(const char *text)
     return text && inet_pton(AF_INET6, text, ip) == 1 && fo_ip_is_loopback(AF_INET6, ip);
 }
 
-/* Not this host, not a private or shared network, not link-local, not multicast or
- * reserved (RFC 6890's special-purpose registry, the parts a fetch must never reach). */
+/* IPv4 addresses a fetch must never reach: RFC 6890's special-purpose registry (with its
+ * updates), every block not marked globally reachable. */
+static const struct {
+    unsigned char net[4];
+    unsigned bits;
+} v4_special[] = {
+    {{0, 0, 0, 0}, 8},          /* "this network" (RFC 791) */
+    {{10, 0, 0, 0}, 8},         /* private (RFC 1918) */
+    {{100, 64, 0, 0}, 10},      /* shared address space, carrier-grade NAT (RFC 6598) */
+    {{127, 0, 0, 0}, 8},        /* loopback */
+    {{169, 254, 0, 0}, 16},     /* link-local (RFC 3927) */
+    {{172, 16, 0, 0}, 12},      /* private */
+    {{192, 0, 0, 0}, 24},       /* IETF protocol assignments (RFC 6890), DS-Lite, NAT64 */
+    {{192, 0, 2, 0}, 24},       /* TEST-NET-1, documentation (RFC 5737) */
+    {{192, 88, 99, 0}, 24},     /* 6to4 relay anycast (RFC 3068, deprecated by RFC 7526) */
+    {{192, 168, 0, 0}, 16},     /* private */
+    {{198, 18, 0, 0}, 15},      /* benchmarking (RFC 2544) */
+    {{198, 51, 100, 0}, 24},    /* TEST-NET-2 */
+    {{203, 0, 113, 0}, 24},     /* TEST-NET-3 */
+    {{224, 0, 0, 0}, 4},        /* multicast (RFC 5771) */
+    {{240, 0, 0, 0}, 4},        /* reserved (RFC 1112) */
+    {{255, 255, 255, 255}, 32}, /* limited broadcast (RFC 919), inside 240/4 */
+};
+
+static uint32_t v4_number(const unsigned char a[4])
+{
+    return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+}
+
 static bool ipv4_public(const unsigned char a[4])
 {
-    return !(a[0] == 0 || a[0] == 10 || a[0] == 127 || (a[0] == 100 && (a[1] & 0xc0) == 64) ||
-             (a[0] == 169 && a[1] == 254) || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
-             (a[0] == 192 && a[1] == 0 && a[2] == 0) || (a[0] == 192 && a[1] == 168) ||
-             (a[0] == 198 && (a[1] & 0xfe) == 18) || a[0] >= 224);
+    uint32_t ip = v4_number(a);
+    for (size_t i = 0; i < sizeof(v4_special) / sizeof(v4_special[0]); i++) {
+        uint32_t mask = 0xffffffffu << (32 - v4_special[i].bits);
+        if ((ip & mask) == v4_number(v4_special[i].net))
+            return false;
+    }
+    return true;
 }
 
 bool fo_ip_is_public(int family, const unsigned char *ip)
@@ -72,6 +102,14 @@ bool fo_ip_is_public(int family, const unsigned char *ip)
      * translator is set to, and Teredo 2001::/32 hides its IPv4 address: never public. */
     if (memcmp(ip, nat64_local, sizeof(nat64_local)) == 0 ||
         (ip[0] == 0x20 && ip[1] == 0x01 && ip[2] == 0 && ip[3] == 0))
+        return false;
+    /* Documentation 2001:db8::/32 (RFC 3849) and 3fff::/20 (RFC 9637), benchmarking
+     * 2001:2::/48 (RFC 5180), discard-only 100::/64 (RFC 6666): nothing to fetch there. */
+    static const unsigned char doc[4] = {0x20, 0x01, 0x0d, 0xb8};
+    static const unsigned char bench[6] = {0x20, 0x01, 0, 0x02, 0, 0};
+    static const unsigned char discard[8] = {0x01, 0};
+    if (memcmp(ip, doc, sizeof(doc)) == 0 || (ip[0] == 0x3f && ip[1] == 0xff && ip[2] < 0x10) ||
+        memcmp(ip, bench, sizeof(bench)) == 0 || memcmp(ip, discard, sizeof(discard)) == 0)
         return false;
     return (ip[0] & 0xfe) != 0xfc &&                     /* unique local fc00::/7 */
            !(ip[0] == 0xfe && (ip[1] & 0xc0) == 0x80) && /* link-local fe80::/10 */

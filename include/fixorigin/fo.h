@@ -125,9 +125,12 @@ int fo_sha256_parse(unsigned char out[FO_SHA256_LEN], const char *text,
 bool fo_ip_is_loopback(int family, const unsigned char *ip);
 /* The same for a numeric address as text ("127.0.0.2", "::1", "[::1]"); false for names. */
 bool fo_ip_text_is_loopback(const char *text);
-/* Whether anybody may reach it: not loopback, private, shared, link-local, multicast or
- * reserved; an address carrying an IPv4 one (mapped, NAT64 64:ff9b::/96, 6to4 2002::/16)
- * is judged by that IPv4 address; local-use NAT64 64:ff9b:1::/48 and Teredo never are. */
+/* Whether anybody may reach it: no block of RFC 6890's special-purpose registries that is
+ * not globally reachable (loopback, private, shared, link-local, documentation TEST-NETs,
+ * benchmarking, 6to4 relay anycast, multicast, reserved, broadcast; IPv6 unique local,
+ * link-local, multicast, documentation, benchmarking, discard); an address carrying an IPv4
+ * one (mapped, NAT64 64:ff9b::/96, 6to4 2002::/16) is judged by that IPv4 address;
+ * local-use NAT64 64:ff9b:1::/48 and Teredo 2001::/32 never are public. */
 bool fo_ip_is_public(int family, const unsigned char *ip);
 
 /* Reads a whole text file of at most max_bytes into a new NUL-terminated string the

@@ -183,6 +183,87 @@ START_TEST(public_addresses_and_the_blocklist)
 }
 END_TEST
 
+/* Every IPv4 block the AIA fetch refuses (RFC 6890's special-purpose registry, the blocks
+ * not globally reachable): its first and last address, and the addresses just outside it
+ * (NULL where another refused block or the end of the space is there). */
+static const struct {
+    const char *first, *last, *before, *after;
+} v4_blocks[] = {
+    {"0.0.0.0", "0.255.255.255", NULL, "1.0.0.0"},
+    {"10.0.0.0", "10.255.255.255", "9.255.255.255", "11.0.0.0"},
+    {"100.64.0.0", "100.127.255.255", "100.63.255.255", "100.128.0.0"},
+    {"127.0.0.0", "127.255.255.255", "126.255.255.255", "128.0.0.0"},
+    {"169.254.0.0", "169.254.255.255", "169.253.255.255", "169.255.0.0"},
+    {"172.16.0.0", "172.31.255.255", "172.15.255.255", "172.32.0.0"},
+    {"192.0.0.0", "192.0.0.255", "191.255.255.255", "192.0.1.0"},
+    {"192.0.2.0", "192.0.2.255", "192.0.1.255", "192.0.3.0"},          /* TEST-NET-1 */
+    {"192.88.99.0", "192.88.99.255", "192.88.98.255", "192.88.100.0"}, /* 6to4 relay */
+    {"192.168.0.0", "192.168.255.255", "192.167.255.255", "192.169.0.0"},
+    {"198.18.0.0", "198.19.255.255", "198.17.255.255", "198.20.0.0"},    /* benchmarking */
+    {"198.51.100.0", "198.51.100.255", "198.51.99.255", "198.51.101.0"}, /* TEST-NET-2 */
+    {"203.0.113.0", "203.0.113.255", "203.0.112.255", "203.0.114.0"},    /* TEST-NET-3 */
+    {"224.0.0.0", "239.255.255.255", "223.255.255.255", NULL},           /* multicast */
+    {"240.0.0.0", "255.255.255.255", NULL, NULL}, /* reserved, and the broadcast address */
+    {"255.255.255.255", "255.255.255.255", NULL, NULL},
+};
+
+/* text as an IPv4 address, then inside each IPv6 address that carries one: mapped, NAT64
+ * (RFC 6052) and 6to4 (RFC 3056); each judged as the IPv4 address is. */
+static void expect_v4_everywhere(const char *text, bool public)
+{
+    unsigned char v4[4];
+    char v6[INET6_ADDRSTRLEN + 16];
+    ck_assert_msg(inet_pton(AF_INET, text, v4) == 1, "%s is no IPv4 address", text);
+    ck_assert_msg(text_is_public(text) == public, "%s %s", text, public ? "refused" : "allowed");
+    const char *prefixes[] = {"::ffff:", "64:ff9b::", NULL};
+    for (size_t i = 0; prefixes[i]; i++) {
+        snprintf(v6, sizeof(v6), "%s%s", prefixes[i], text);
+        ck_assert_msg(text_is_public(v6) == public, "%s %s", v6, public ? "refused" : "allowed");
+    }
+    snprintf(v6, sizeof(v6), "2002:%02x%02x:%02x%02x::1", v4[0], v4[1], v4[2], v4[3]);
+    ck_assert_msg(text_is_public(v6) == public, "%s %s", v6, public ? "refused" : "allowed");
+    /* Teredo hides the address it reaches (the client's, obfuscated): never public. */
+    snprintf(v6, sizeof(v6), "2001:0:%02x%02x:%02x%02x::1", v4[0], v4[1], v4[2], v4[3]);
+    ck_assert_msg(!text_is_public(v6), "%s allowed", v6);
+}
+
+START_TEST(every_special_ipv4_block_at_its_edges)
+{
+    for (size_t i = 0; i < sizeof(v4_blocks) / sizeof(v4_blocks[0]); i++) {
+        expect_v4_everywhere(v4_blocks[i].first, false);
+        expect_v4_everywhere(v4_blocks[i].last, false);
+        if (v4_blocks[i].before)
+            expect_v4_everywhere(v4_blocks[i].before, true);
+        if (v4_blocks[i].after)
+            expect_v4_everywhere(v4_blocks[i].after, true);
+    }
+    /* The registry's globally reachable special blocks stay reachable: AS112 (RFC 7535),
+     * AMT (RFC 7450), direct delegation AS112 (RFC 7534). */
+    expect_v4_everywhere("192.31.196.1", true);
+    expect_v4_everywhere("192.52.193.1", true);
+    expect_v4_everywhere("192.175.48.1", true);
+}
+END_TEST
+
+START_TEST(ipv6_documentation_and_benchmarking_blocks)
+{
+    static const char *const blocked[] = {"2001:db8::", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff",
+                                          "3fff::",     "3fff:fff:ffff:ffff:ffff:ffff:ffff:ffff",
+                                          "2001:2::",   "2001:2:0:ffff:ffff:ffff:ffff:ffff",
+                                          "100::",      "100::ffff:ffff:ffff:ffff"};
+    static const char *const public[] = {"2001:db7:ffff:ffff:ffff:ffff:ffff:ffff",
+                                         "2001:db9::",
+                                         "3ffe:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+                                         "3fff:1000::",
+                                         "100:0:0:1::",
+                                         "ff::1"};
+    for (size_t i = 0; i < sizeof(blocked) / sizeof(blocked[0]); i++)
+        ck_assert_msg(!text_is_public(blocked[i]), "%s allowed", blocked[i]);
+    for (size_t i = 0; i < sizeof(public) / sizeof(public[0]); i++)
+        ck_assert_msg(text_is_public(public[i]), "%s refused", public[i]);
+}
+END_TEST
+
 Suite *common_suite(void);
 
 START_TEST(error_set_returns_code_and_formats)
@@ -259,6 +340,8 @@ Suite *common_suite(void)
     tcase_add_test(tc, format_time_is_utc_iso8601);
     tcase_add_test(tc, loopback_is_127_slash_8_and_colon_colon_1_in_any_spelling);
     tcase_add_test(tc, public_addresses_and_the_blocklist);
+    tcase_add_test(tc, every_special_ipv4_block_at_its_edges);
+    tcase_add_test(tc, ipv6_documentation_and_benchmarking_blocks);
     suite_add_tcase(s, tc);
     return s;
 }
