@@ -35,7 +35,7 @@ typedef struct pool_job {
     size_t service, backend;
 } pool_job;
 
-struct scan_pool {
+struct fo_scan_pool {
     const fo_scan_options *opts;
     fo_prober *prober;
     const char *const *ids;
@@ -59,7 +59,7 @@ struct scan_pool {
     bool probe_started;
 };
 
-static void make_ready(scan_pool *pool, size_t index)
+static void make_ready(fo_scan_pool *pool, size_t index)
 {
     pool->services[index].is_ready = true;
     pool->ready[pool->ready_tail++] = index;
@@ -67,7 +67,7 @@ static void make_ready(scan_pool *pool, size_t index)
 }
 
 /* Puts the backends of a service just read into the pool (under the lock). */
-static int enqueue(scan_pool *pool, size_t index)
+static int enqueue(fo_scan_pool *pool, size_t index)
 {
     pool_service *s = &pool->services[index];
     for (size_t b = 0; b < s->backend_count; b++) {
@@ -115,7 +115,7 @@ static int prepare(pool_service *s)
 
 static void *reader(void *arg)
 {
-    scan_pool *pool = arg;
+    fo_scan_pool *pool = arg;
     fo_api *api = NULL;
     fo_error api_err;
     int api_rc = fo_api_new_for_thread(&api, pool->opts->api, &api_err);
@@ -179,7 +179,7 @@ static void *reader(void *arg)
 
 static int next_target(void *ctx, const fo_probe_target **target, size_t *token)
 {
-    scan_pool *pool = ctx;
+    fo_scan_pool *pool = ctx;
     int got;
     pthread_mutex_lock(&pool->lock);
     if (pool->job_next < pool->job_count) {
@@ -196,7 +196,7 @@ static int next_target(void *ctx, const fo_probe_target **target, size_t *token)
 
 static void probed(void *ctx, size_t token, fo_diagnosis *d, const fo_error *err)
 {
-    scan_pool *pool = ctx;
+    fo_scan_pool *pool = ctx;
     pthread_mutex_lock(&pool->lock);
     pool_job job = pool->jobs[token];
     pool_service *s = &pool->services[job.service];
@@ -211,7 +211,7 @@ static void probed(void *ctx, size_t token, fo_diagnosis *d, const fo_error *err
 
 static void *probe_thread(void *arg)
 {
-    scan_pool *pool = arg;
+    fo_scan_pool *pool = arg;
     fo_error err;
     if (fo_probe_run_stream(pool->prober, next_target, pool->probe_concurrency, probed, pool,
                             &err) != 0) {
@@ -254,10 +254,10 @@ static int diagnosed(void *ctx, const fo_backend *backend, fo_diagnosis **out, f
     return 0;
 }
 
-int scan_pool_start(scan_pool **out, const fo_scan_options *opts, fo_prober *prober,
-                    const char *const *ids, size_t count)
+int fo_scan_pool_start(fo_scan_pool **out, const fo_scan_options *opts, fo_prober *prober,
+                       const char *const *ids, size_t count)
 {
-    scan_pool *pool = calloc(1, sizeof(*pool));
+    fo_scan_pool *pool = calloc(1, sizeof(*pool));
     if (!pool)
         return FO_ENOMEM;
     pool->opts = opts;
@@ -314,14 +314,14 @@ int scan_pool_start(scan_pool **out, const fo_scan_options *opts, fo_prober *pro
 
 /* With --apply, services are handed out in the order given, so --max-apply and the write
  * budget go to the first ones as they always did; without it, as their probes finish. */
-static bool next_in_order(const scan_pool *pool)
+static bool next_in_order(const fo_scan_pool *pool)
 {
     if (!pool->opts->apply)
         return pool->ready_head < pool->ready_tail;
     return pool->handed < pool->count && pool->services[pool->handed].is_ready;
 }
 
-bool scan_pool_next(scan_pool *pool, size_t *index)
+bool fo_scan_pool_next(fo_scan_pool *pool, size_t *index)
 {
     bool got = false;
     pthread_mutex_lock(&pool->lock);
@@ -336,7 +336,7 @@ bool scan_pool_next(scan_pool *pool, size_t *index)
     return got;
 }
 
-int scan_pool_take_lock(scan_pool *pool, size_t index, fo_scan_lock **lock, fo_error *err)
+int fo_scan_pool_take_lock(fo_scan_pool *pool, size_t index, fo_scan_lock **lock, fo_error *err)
 {
     pool_service *s = &pool->services[index];
     *lock = s->lock;
@@ -346,12 +346,13 @@ int scan_pool_take_lock(scan_pool *pool, size_t index, fo_scan_lock **lock, fo_e
     return s->lock_rc;
 }
 
-fo_api_stats scan_pool_read_stats(const scan_pool *pool, size_t index)
+fo_api_stats fo_scan_pool_read_stats(const fo_scan_pool *pool, size_t index)
 {
     return pool->services[index].read_stats;
 }
 
-int scan_pool_plan_options(scan_pool *pool, size_t index, fo_plan_options *popts, fo_error *err)
+int fo_scan_pool_plan_options(fo_scan_pool *pool, size_t index, fo_plan_options *popts,
+                              fo_error *err)
 {
     pool_service *s = &pool->services[index];
     if (s->read_rc != 0) {
@@ -366,7 +367,7 @@ int scan_pool_plan_options(scan_pool *pool, size_t index, fo_plan_options *popts
     return 0;
 }
 
-void scan_pool_done(scan_pool *pool, size_t index)
+void fo_scan_pool_done(fo_scan_pool *pool, size_t index)
 {
     pool_service *s = &pool->services[index];
     for (size_t b = 0; b < s->backend_count; b++)
@@ -384,7 +385,7 @@ void scan_pool_done(scan_pool *pool, size_t index)
     pthread_mutex_unlock(&pool->lock);
 }
 
-void scan_pool_stop(scan_pool *pool)
+void fo_scan_pool_stop(fo_scan_pool *pool)
 {
     if (!pool)
         return;
@@ -394,7 +395,7 @@ void scan_pool_stop(scan_pool *pool)
         pthread_join(pool->probe_thread, NULL);
     for (size_t i = 0; i < pool->count; i++) {
         if (pool->services[i].probed || pool->services[i].details)
-            scan_pool_done(pool, i);
+            fo_scan_pool_done(pool, i);
     }
     pthread_cond_destroy(&pool->changed);
     pthread_mutex_destroy(&pool->lock);

@@ -13,30 +13,31 @@
 #include "fixorigin/remediate.h"
 #include "fixorigin/scan.h"
 
-typedef struct scan_pool scan_pool;
+typedef struct fo_scan_pool fo_scan_pool;
 
 /* Starts reading and probing ids (count of them) with prober. Returns 0 or FO_ENOMEM (then
  * nothing runs). */
-int scan_pool_start(scan_pool **out, const fo_scan_options *opts, fo_prober *prober,
-                    const char *const *ids, size_t count) FO_WARN_UNUSED;
+int fo_scan_pool_start(fo_scan_pool **out, const fo_scan_options *opts, fo_prober *prober,
+                       const char *const *ids, size_t count) FO_WARN_UNUSED;
 
 /* Waits for a service whose backends are all probed (or whose read failed) and gives its
  * index; false when every service has been handed out. */
-bool scan_pool_next(scan_pool *pool, size_t *index);
+bool fo_scan_pool_next(fo_scan_pool *pool, size_t *index);
 
 /* The plan options of service index: details (taken over by the plan) and its diagnoses.
  * Returns 0, or the read's code with err filled when the details read failed. */
-int scan_pool_plan_options(scan_pool *pool, size_t index, fo_plan_options *popts, fo_error *err);
+int fo_scan_pool_plan_options(fo_scan_pool *pool, size_t index, fo_plan_options *popts,
+                              fo_error *err);
 /* --apply: hands over service index's lock, taken before its read (NULL when it could not
  * be: returns the code, err says why). Returns 0 otherwise. */
-int scan_pool_take_lock(scan_pool *pool, size_t index, fo_scan_lock **lock, fo_error *err);
+int fo_scan_pool_take_lock(fo_scan_pool *pool, size_t index, fo_scan_lock **lock, fo_error *err);
 /* What the details read of service index spent. */
-fo_api_stats scan_pool_read_stats(const scan_pool *pool, size_t index);
+fo_api_stats fo_scan_pool_read_stats(const fo_scan_pool *pool, size_t index);
 
 /* Frees what is left of service index (after its plan) and makes room for the next read. */
-void scan_pool_done(scan_pool *pool, size_t index);
+void fo_scan_pool_done(fo_scan_pool *pool, size_t index);
 
 /* Waits for the readers and the probe pool and frees pool (NULL is fine). */
-void scan_pool_stop(scan_pool *pool);
+void fo_scan_pool_stop(fo_scan_pool *pool);
 
 #endif

@@ -21,7 +21,7 @@ typedef struct scan_state {
     const char *const *ids;
     size_t count;
     fo_prober *prober;
-    scan_pool *pool;      /* reads and probes the fleet; workers plan what it hands out */
+    fo_scan_pool *pool;   /* reads and probes the fleet; workers plan what it hands out */
     pthread_mutex_t lock; /* everything below */
     size_t done;
     long applies_started;  /* toward --max-apply */
@@ -173,7 +173,7 @@ static void work(scan_state *st, fo_api *api, fo_scan_item *item, size_t index)
     const fo_scan_options *opts = st->opts;
     fo_scan_lock *lock = NULL;
     fo_writer guard;
-    fo_api_stats before, after, read = scan_pool_read_stats(st->pool, index);
+    fo_api_stats before, after, read = fo_scan_pool_read_stats(st->pool, index);
     long long reserved = 0;
     double started = fo_now_ms();
     fo_api_get_stats(api, &before);
@@ -181,7 +181,7 @@ static void work(scan_state *st, fo_api *api, fo_scan_item *item, size_t index)
     fo_error_clear(&item->error);
     memset(&guard, 0, sizeof(guard));
     if (opts->apply &&
-        (scan_pool_take_lock(st->pool, index, &lock, &item->error) != 0 ||
+        (fo_scan_pool_take_lock(st->pool, index, &lock, &item->error) != 0 ||
          fo_writer_adopt(&guard, opts->state_dir, item->service_id, lock, &item->error) != 0)) {
         item->result = item->error.code == FO_ECONFLICT ? FO_RESULT_CONFLICT : FO_RESULT_ERROR;
         goto out;
@@ -193,7 +193,7 @@ static void work(scan_state *st, fo_api *api, fo_scan_item *item, size_t index)
     if (recovered != 0)
         goto out;
     fo_plan_options popts = {0}, replan = {0};
-    if (scan_pool_plan_options(st->pool, index, &popts, &item->error) != 0 ||
+    if (fo_scan_pool_plan_options(st->pool, index, &popts, &item->error) != 0 ||
         fo_remediate_plan(&item->plan, api, st->prober, item->service_id, &popts, &item->error) !=
             0)
         goto out;
@@ -313,7 +313,7 @@ static void *worker(void *arg)
     fo_error err;
     int rc = fo_api_new_for_thread(&api, st->opts->api, &err);
     size_t index;
-    while (!(st->opts->stop && st->opts->stop(NULL)) && scan_pool_next(st->pool, &index)) {
+    while (!(st->opts->stop && st->opts->stop(NULL)) && fo_scan_pool_next(st->pool, &index)) {
         fo_scan_item item = {.service_id = st->ids[index]};
         if (rc != 0) {
             item.error = err;
@@ -321,7 +321,7 @@ static void *worker(void *arg)
         } else {
             work(st, api, &item, index);
         }
-        scan_pool_done(st->pool, index);
+        fo_scan_pool_done(st->pool, index);
         finish(st, index, &item);
         item_clear(&item);
     }
@@ -424,7 +424,7 @@ fo_result fo_scan_run(const fo_scan_options *given, const char *const *ids, size
         for (size_t i = 0; st.reports && i < count; i++)
             json_array_append_new(st.reports, json_null());
     }
-    if (scan_pool_start(&st.pool, opts, st.prober, ids, count) != 0) {
+    if (fo_scan_pool_start(&st.pool, opts, st.prober, ids, count) != 0) {
         fo_report_errorf("out of memory");
         st.summary.result = FO_RESULT_ERROR;
         goto out;
@@ -443,7 +443,7 @@ fo_result fo_scan_run(const fo_scan_options *given, const char *const *ids, size
         worker(&st); /* no thread could start: work on this one */
     for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
-    scan_pool_stop(st.pool);
+    fo_scan_pool_stop(st.pool);
     fo_progress_end(&st.progress);
     st.summary.elapsed_ms = fo_now_ms() - began;
     print_summary(opts, &st.summary, st.reports);
