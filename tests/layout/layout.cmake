@@ -32,3 +32,13 @@ add_test(NAME layout COMMAND ${CMAKE_COMMAND} -DBIN=${CMAKE_BINARY_DIR}
   -DSRC=${PROJECT_SOURCE_DIR} -DPUBLIC=${fo_layout_public_arg} -DINTERNAL=${fo_layout_internal_arg}
   -P ${CMAKE_CURRENT_LIST_DIR}/check_layout.cmake)
 set_tests_properties(layout PROPERTIES LABELS unit TIMEOUT 300)
+
+# 3. Every symbol a library exports carries one of its module's prefixes (docs/HACKING.md,
+#    "Prefixes"): nm on each library, checked against the table.
+set(fo_layout_library_args "")
+foreach(lib ${fo_layout_libraries})
+  list(APPEND fo_layout_library_args "${lib}=$<TARGET_FILE:${lib}>")
+endforeach()
+add_test(NAME symbol_prefixes COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/check_prefixes.py
+  ${CMAKE_NM} ${PROJECT_SOURCE_DIR}/docs/HACKING.md ${fo_layout_library_args})
+set_tests_properties(symbol_prefixes PROPERTIES LABELS unit TIMEOUT 60)
