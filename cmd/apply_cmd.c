@@ -30,20 +30,18 @@ static void usage(FILE *out)
                  "      plan (edited, damaged, or too large); 4 when the plan is stale\n");
 }
 
-enum { OPT_JSON = 256, OPT_TRUST_BUNDLE, OPT_TOKEN_FILE, OPT_STATE_DIR };
-
 static const struct option long_options[] = {
-    {"json", no_argument, NULL, OPT_JSON},
-    {"trust-bundle", required_argument, NULL, OPT_TRUST_BUNDLE},
-    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
-    {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+    {"json", no_argument, NULL, FO_OPT_JSON},
+    {"trust-bundle", required_argument, NULL, FO_OPT_TRUST_BUNDLE},
+    {"token-file", required_argument, NULL, FO_OPT_TOKEN_FILE},
+    {"state-dir", required_argument, NULL, FO_OPT_STATE_DIR},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
 /* Parses the arguments into a and *path. Returns FO_EXIT_OK to go on (*path still NULL after
  * printing --help), else the exit code of a usage error it has printed. */
-static int parse_args(fo_cmd_saved_args *a, const char **path, int argc, char **argv)
+static int parse_args(fo_cmd_common_args *a, const char **path, int argc, char **argv)
 {
     memset(a, 0, sizeof(*a));
     opterr = 0;
@@ -54,20 +52,9 @@ static int parse_args(fo_cmd_saved_args *a, const char **path, int argc, char **
         case 'h':
             usage(stdout);
             return FO_EXIT_OK;
-        case OPT_JSON:
-            a->json = true;
-            break;
-        case OPT_TRUST_BUNDLE:
-            a->trust_bundle = optarg;
-            break;
-        case OPT_TOKEN_FILE:
-            a->token_file = optarg;
-            break;
-        case OPT_STATE_DIR:
-            a->state_dir = optarg;
-            break;
         default:
-            return fo_cmd_option_error("apply", opt, argv);
+            if (!fo_cmd_common_option(a, opt, optarg))
+                return fo_cmd_option_error("apply", opt, argv);
         }
     }
     if (optind >= argc)
@@ -75,13 +62,12 @@ static int parse_args(fo_cmd_saved_args *a, const char **path, int argc, char **
     if (optind + 1 < argc)
         return fo_cmd_usage_error("apply", "unexpected argument '%s'", argv[optind + 1]);
     *path = argv[optind];
-    a->trust_bundle = fo_cmd_trust_bundle(a->trust_bundle);
     return FO_EXIT_OK;
 }
 
 int fo_cmd_apply(int argc, char **argv)
 {
-    fo_cmd_saved_args a;
+    fo_cmd_common_args a;
     const char *path = NULL;
     fo_error e;
     char *text = NULL;

@@ -20,6 +20,26 @@ bool fo_cmd_parse_int(const char *s, long min, long max, long *out)
     return true;
 }
 
+bool fo_cmd_common_option(fo_cmd_common_args *c, int opt, const char *arg)
+{
+    switch (opt) {
+    case FO_OPT_JSON:
+        c->json = true;
+        return true;
+    case FO_OPT_TRUST_BUNDLE:
+        c->trust_bundle = arg;
+        return true;
+    case FO_OPT_TOKEN_FILE:
+        c->token_file = arg;
+        return true;
+    case FO_OPT_STATE_DIR:
+        c->state_dir = arg;
+        return true;
+    default:
+        return false;
+    }
+}
+
 FO_PRINTF(2, 0) static void vusage_error(const char *sub, const char *fmt, va_list ap)
 {
     fputs("fixorigin: ", stderr);

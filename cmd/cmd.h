@@ -58,6 +58,19 @@ const char *fo_cmd_trust_bundle(const char *flag);
  * "FIXORIGIN_TRUST_BUNDLE". */
 const char *fo_cmd_trust_bundle_source(const char *flag);
 
+/* The options several commands take, with one meaning in each: their getopt ids (a command's
+ * own ids start at FO_OPT_OWN) and what they said (NULL or false: not given). A command lists
+ * in its getopt table those it takes. */
+enum { FO_OPT_JSON = 256, FO_OPT_TRUST_BUNDLE, FO_OPT_TOKEN_FILE, FO_OPT_STATE_DIR, FO_OPT_OWN };
+typedef struct fo_cmd_common_args {
+    bool json;                /* --json */
+    const char *trust_bundle; /* --trust-bundle FILE, as given (see fo_cmd_trust_bundle) */
+    const char *token_file;   /* --token-file FILE */
+    const char *state_dir;    /* --state-dir DIR */
+} fo_cmd_common_args;
+/* Keeps the value of opt, one of the FO_OPT_* above, in c; false when opt is not one. */
+bool fo_cmd_common_option(fo_cmd_common_args *c, int opt, const char *arg);
+
 /* Parses a whole decimal integer in [min, max]; false when s is not one. */
 bool fo_cmd_parse_int(const char *s, long min, long max, long *out);
 
@@ -99,13 +112,7 @@ int fo_cmd_fix(int argc, char **argv);
 /* `fixorigin apply FILE`: a plan saved with --plan-out, applied if still current
  * (cmd/apply_cmd.c), by fix's run with the saved plan's options (fo_cmd_fix_saved). */
 int fo_cmd_apply(int argc, char **argv);
-typedef struct fo_cmd_saved_args {
-    bool json;
-    const char *trust_bundle;
-    const char *token_file;
-    const char *state_dir;
-} fo_cmd_saved_args;
-int fo_cmd_fix_saved(const fo_saved_plan *saved, const fo_cmd_saved_args *args);
+int fo_cmd_fix_saved(const fo_saved_plan *saved, const fo_cmd_common_args *args);
 /* Prints a report as indented JSON on stdout, with its result's exit code (fix_cmd.c). */
 void fo_cmd_print_report(const fo_report *report);
 /* `fixorigin scan` over many services, `fixorigin serve` for chat bots (cmd/scan_cmd.c,

@@ -75,21 +75,17 @@ static void usage(FILE *out)
 }
 
 enum {
-    OPT_SERVICE = 256,
+    OPT_SERVICE = FO_OPT_OWN,
     OPT_SERVICE_NAME,
     OPT_BACKEND,
     OPT_APPLY,
     OPT_YES,
     OPT_ACTIVATE,
-    OPT_JSON,
     OPT_TRUST_PRESENTED_CA,
     OPT_CA_FILE,
     OPT_ACCEPT_CERT_HOSTNAME,
     OPT_ALLOW_DOWNGRADE,
     OPT_ALLOW_DYNAMIC_SNIPPET,
-    OPT_TRUST_BUNDLE,
-    OPT_TOKEN_FILE,
-    OPT_STATE_DIR,
     OPT_EMIT,
     OPT_TERRAFORM,
     OPT_PLAN_OUT,
@@ -102,15 +98,15 @@ static const struct option long_options[] = {
     {"apply", no_argument, NULL, OPT_APPLY},
     {"yes", no_argument, NULL, OPT_YES},
     {"activate", required_argument, NULL, OPT_ACTIVATE},
-    {"json", no_argument, NULL, OPT_JSON},
+    {"json", no_argument, NULL, FO_OPT_JSON},
     {"trust-presented-ca", optional_argument, NULL, OPT_TRUST_PRESENTED_CA},
     {"ca-file", required_argument, NULL, OPT_CA_FILE},
     {"accept-cert-hostname", required_argument, NULL, OPT_ACCEPT_CERT_HOSTNAME},
     {"allow-downgrade", no_argument, NULL, OPT_ALLOW_DOWNGRADE},
     {"allow-dynamic-snippet", no_argument, NULL, OPT_ALLOW_DYNAMIC_SNIPPET},
-    {"trust-bundle", required_argument, NULL, OPT_TRUST_BUNDLE},
-    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
-    {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+    {"trust-bundle", required_argument, NULL, FO_OPT_TRUST_BUNDLE},
+    {"token-file", required_argument, NULL, FO_OPT_TOKEN_FILE},
+    {"state-dir", required_argument, NULL, FO_OPT_STATE_DIR},
     {"emit", required_argument, NULL, OPT_EMIT},
     {"terraform", no_argument, NULL, OPT_TERRAFORM},
     {"managed-by-terraform", no_argument, NULL, OPT_TERRAFORM},
@@ -126,19 +122,17 @@ typedef struct fix_args {
     size_t backend_count;
     const char *accept[MAX_LIST];
     size_t accept_count;
-    bool apply, yes, json, trust_presented_ca, allow_downgrade, allow_dynamic_snippet;
+    bool apply, yes, trust_presented_ca, allow_downgrade, allow_dynamic_snippet;
     bool emit_terraform, terraform;
     const char *trust_presented_sha256;
     fo_activate_mode activate;
     const char *ca_file;
-    const char *trust_bundle;
+    fo_cmd_common_args common;       /* --json, --trust-bundle, --token-file, --state-dir */
     const char *trust_bundle_source; /* for messages: the flag or the variable */
-    const char *token_file;
-    const char *state_dir;
-    const char *plan_out;       /* --plan-out FILE */
-    const fo_saved_plan *saved; /* `fixorigin apply FILE`: the plan to apply */
-    const char *ca_pem;         /* the saved plan's --ca-file text */
-    bool help;                  /* --help was printed: nothing more to do */
+    const char *plan_out;            /* --plan-out FILE */
+    const fo_saved_plan *saved;      /* `fixorigin apply FILE`: the plan to apply */
+    const char *ca_pem;              /* the saved plan's --ca-file text */
+    bool help;                       /* --help was printed: nothing more to do */
 } fix_args;
 
 #define usage_error(...) fo_cmd_usage_error(NULL, __VA_ARGS__)
@@ -151,7 +145,6 @@ static bool add_name(const char **list, size_t *count, const char *name)
     return true;
 }
 
-/* Returns -1 when the arguments are good, else the exit code. */
 /* Parses the arguments into a. Returns FO_EXIT_OK to go on (or, with a->help, after printing
  * the help), else the exit code of a usage error it has printed. */
 static int parse_args(fix_args *a, int argc, char **argv)
@@ -189,9 +182,6 @@ static int parse_args(fix_args *a, int argc, char **argv)
             if (!fo_activate_mode_parse(optarg, &a->activate))
                 return usage_error("--activate takes auto or none, not '%s'", optarg);
             break;
-        case OPT_JSON:
-            a->json = true;
-            break;
         case OPT_TRUST_PRESENTED_CA:
             a->trust_presented_ca = true;
             a->trust_presented_sha256 = optarg;
@@ -213,15 +203,6 @@ static int parse_args(fix_args *a, int argc, char **argv)
         case OPT_ALLOW_DYNAMIC_SNIPPET:
             a->allow_dynamic_snippet = true;
             break;
-        case OPT_TRUST_BUNDLE:
-            a->trust_bundle = optarg;
-            break;
-        case OPT_TOKEN_FILE:
-            a->token_file = optarg;
-            break;
-        case OPT_STATE_DIR:
-            a->state_dir = optarg;
-            break;
         case OPT_EMIT:
             if (strcmp(optarg, "terraform") != 0)
                 return usage_error("--emit takes terraform, not '%s'", optarg);
@@ -236,7 +217,8 @@ static int parse_args(fix_args *a, int argc, char **argv)
             a->plan_out = optarg;
             break;
         default:
-            return fo_cmd_option_error(NULL, opt, argv);
+            if (!fo_cmd_common_option(&a->common, opt, optarg))
+                return fo_cmd_option_error(NULL, opt, argv);
         }
     }
     if (optind < argc)
@@ -250,7 +232,7 @@ static int parse_args(fix_args *a, int argc, char **argv)
     if (!a->service_id && !a->service_name)
         return usage_error("no service: pass --service ID, --service-name NAME or set "
                            "FASTLY_SERVICE_ID");
-    if (a->emit_terraform && (a->apply || a->json))
+    if (a->emit_terraform && (a->apply || a->common.json))
         return usage_error("--emit terraform prints HCL for you to apply with Terraform: it "
                            "takes neither --apply nor --json; nothing was written");
     if (a->emit_terraform && a->plan_out)
@@ -260,8 +242,8 @@ static int parse_args(fix_args *a, int argc, char **argv)
     if (a->apply && !a->yes && isatty(STDIN_FILENO) != 1)
         return usage_error("--apply needs --yes when stdin is not a terminal; nothing was "
                            "written");
-    a->trust_bundle_source = fo_cmd_trust_bundle_source(a->trust_bundle);
-    a->trust_bundle = fo_cmd_trust_bundle(a->trust_bundle);
+    a->trust_bundle_source = fo_cmd_trust_bundle_source(a->common.trust_bundle);
+    a->common.trust_bundle = fo_cmd_trust_bundle(a->common.trust_bundle);
     return FO_EXIT_OK;
 }
 
@@ -592,7 +574,7 @@ static int save_plan(FILE *out, const fix_args *a, const fo_plan *plan,
         fo_report_errorf("%s", e.msg);
         return rc;
     }
-    if (!a->json) {
+    if (!a->common.json) {
         fprintf(out, "Saved the plan to ");
         fo_report_put_clean(out, a->plan_out);
         fprintf(out, "; 'fixorigin apply ");
@@ -618,8 +600,10 @@ static int run(const fix_args *args)
     char named_id[FO_API_ID_MAX + 1];
     memset(&w, 0, sizeof(w));
     int code = FO_EXIT_ERROR;
-    out_ctx o = {.out = stdout, .color = !a.json && fo_report_use_color(stdout), .quiet = a.json};
-    if (!a.json)
+    out_ctx o = {.out = stdout,
+                 .color = !a.common.json && fo_report_use_color(stdout),
+                 .quiet = a.common.json};
+    if (!a.common.json)
         o.out = fo_wrapped_begin(&o.wrap, stdout);
     /* Only a run that may write needs them: a plan run stays an ordinary process. */
     if (a.apply && fo_cmd_signals_start() != 0) {
@@ -643,7 +627,7 @@ static int run(const fix_args *args)
     }
     const char *ca_text = a.saved ? a.ca_pem : ca_pem;
     fo_api_config_init(&cfg);
-    if (fo_api_config_from_env(&cfg, &token, a.token_file, &e) != 0) {
+    if (fo_api_config_from_env(&cfg, &token, a.common.token_file, &e) != 0) {
         fo_report_errorf("%s", e.msg);
         code = e.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR;
         goto out;
@@ -666,7 +650,7 @@ static int run(const fix_args *args)
         a.service_id = named_id;
         report.service_id = named_id;
     }
-    if (fo_prober_new(&prober, a.trust_bundle, &e) != 0) {
+    if (fo_prober_new(&prober, a.common.trust_bundle, &e) != 0) {
         fo_report_errorf("%s: %s", a.trust_bundle_source, e.msg);
         code = FO_EXIT_ERROR;
         goto out;
@@ -675,7 +659,7 @@ static int run(const fix_args *args)
         /* One writer per service on this machine (the lock), and what an earlier run here
          * left is finished first. */
         char dir[FO_SCAN_PATH_MAX];
-        if (fo_scan_state_dir(dir, sizeof(dir), a.state_dir, &e) != 0 ||
+        if (fo_scan_state_dir(dir, sizeof(dir), a.common.state_dir, &e) != 0 ||
             fo_writer_begin(&w, dir, a.service_id, &e) != 0) {
             fo_report_errorf("%s", e.msg);
             report.error = e.msg;
@@ -685,7 +669,7 @@ static int run(const fix_args *args)
         }
         int recovered = fo_writer_recover(&w, api, prober, &e);
         report.earlier_run = fo_writer_earlier(&w);
-        if (report.earlier_run && !a.json)
+        if (report.earlier_run && !a.common.json)
             print_earlier(&o, report.earlier_run);
         if (recovered != 0) {
             fo_report_errorf("%s; nothing was written", e.msg);
@@ -710,7 +694,7 @@ static int run(const fix_args *args)
     if (rc == 0 && a.apply) {
         /* A version another machine's run activated and never verified is finished first. */
         rc = fo_writer_check_active(&w, &plan, api, prober, &popts, &e);
-        if (!report.earlier_run && (report.earlier_run = fo_writer_earlier(&w)) && !a.json)
+        if (!report.earlier_run && (report.earlier_run = fo_writer_earlier(&w)) && !a.common.json)
             print_earlier(&o, report.earlier_run);
         if (rc == FO_EUNKNOWN) {
             fo_report_errorf("%s; nothing was written", e.msg);
@@ -738,7 +722,7 @@ static int run(const fix_args *args)
         code = fo_cmd_exit_code(fo_remediate_result(plan, NULL));
         goto report;
     }
-    if (!a.json) {
+    if (!a.common.json) {
         print_plan(&o, plan);
         print_plan_summary(&o, plan, a.apply);
         fo_wrapped_flush(&o.wrap);
@@ -777,7 +761,7 @@ static int run(const fix_args *args)
                                   .event_ctx = &o,
                                   .stop = fo_cmd_stop_requested};
         fo_writer_apply_options(&w, &aopts);
-        if (!a.json && n[FO_BACKEND_FIX] > 0)
+        if (!a.common.json && n[FO_BACKEND_FIX] > 0)
             fprintf(o.out, "\napply\n");
         rc = fo_remediate_apply(&applied, api, prober, plan, &aopts, &e);
         if (rc != 0) {
@@ -790,7 +774,7 @@ static int run(const fix_args *args)
     }
     report.result = fo_remediate_result(plan, applied);
     code = fo_cmd_exit_code(report.result);
-    if (applied && !a.json) {
+    if (applied && !a.common.json) {
         fo_api_stats stats;
         fo_api_get_stats(api, &stats);
         print_apply_summary(&o, applied, &stats);
@@ -801,7 +785,7 @@ report:
         fo_api_get_stats(api, &report.stats);
     if (code == FO_EXIT_USAGE)
         goto out;
-    if (a.json)
+    if (a.common.json)
         fo_cmd_print_report(&report);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         /* A reader that went away (SIGPIPE is ignored) does not change what was done: the
@@ -829,7 +813,7 @@ int fo_cmd_fix(int argc, char **argv)
     return code != FO_EXIT_OK || a.help ? code : run(&a);
 }
 
-int fo_cmd_fix_saved(const fo_saved_plan *saved, const fo_cmd_saved_args *args)
+int fo_cmd_fix_saved(const fo_saved_plan *saved, const fo_cmd_common_args *args)
 {
     fix_args a;
     memset(&a, 0, sizeof(a));
@@ -853,9 +837,8 @@ int fo_cmd_fix_saved(const fo_saved_plan *saved, const fo_cmd_saved_args *args)
     a.activate = saved->activate;
     a.terraform = saved->terraform;
     a.apply = a.yes = true; /* the plan was reviewed: apply does not ask */
-    a.json = args->json;
-    a.trust_bundle = args->trust_bundle;
-    a.token_file = args->token_file;
-    a.state_dir = args->state_dir;
+    a.common = *args;
+    a.trust_bundle_source = fo_cmd_trust_bundle_source(a.common.trust_bundle);
+    a.common.trust_bundle = fo_cmd_trust_bundle(a.common.trust_bundle);
     return run(&a);
 }

@@ -56,7 +56,7 @@ static void usage(FILE *out)
 }
 
 enum {
-    OPT_SNI = 256,
+    OPT_SNI = FO_OPT_OWN,
     OPT_CERT_HOSTNAME,
     OPT_CA_FILE,
     OPT_NO_CHECK_CERT,
@@ -67,9 +67,7 @@ enum {
     OPT_NO_TLS,
     OPT_PREFER_IPV6,
     OPT_AS_BACKEND,
-    OPT_TRUST_BUNDLE,
     OPT_HOSTS,
-    OPT_JSON,
     OPT_TARGETS,
     OPT_CONCURRENCY,
     OPT_EXPIRY_WARNING,
@@ -88,8 +86,8 @@ static const struct option long_options[] = {
     {"prefer-ipv6", no_argument, NULL, OPT_PREFER_IPV6},
     {"as-backend", no_argument, NULL, OPT_AS_BACKEND},
     {"hosts", required_argument, NULL, OPT_HOSTS},
-    {"trust-bundle", required_argument, NULL, OPT_TRUST_BUNDLE},
-    {"json", no_argument, NULL, OPT_JSON},
+    {"trust-bundle", required_argument, NULL, FO_OPT_TRUST_BUNDLE},
+    {"json", no_argument, NULL, FO_OPT_JSON},
     {"targets", required_argument, NULL, OPT_TARGETS},
     {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
     {"expiry-warning", required_argument, NULL, OPT_EXPIRY_WARNING},
@@ -100,12 +98,11 @@ static const struct option long_options[] = {
 struct probe_args {
     fo_probe_settings settings;
     const char *ca_file;
-    const char *trust_bundle;
+    fo_cmd_common_args common;       /* --json, --trust-bundle */
     const char *trust_bundle_source; /* "--trust-bundle" or "FIXORIGIN_TRUST_BUNDLE" */
     const char *hosts_file;
     const char *targets_file;
     const char *hostport;
-    bool json;
     bool as_backend;     /* the fields exactly as given: nothing taken from HOST */
     bool sni_given;      /* --sni, even "" (no SNI): HOST does not fill it */
     bool cert_given;     /* --cert-hostname, likewise */
@@ -177,12 +174,6 @@ static int parse_args(struct probe_args *a, int argc, char **argv)
         case OPT_HOSTS:
             a->hosts_file = optarg;
             break;
-        case OPT_TRUST_BUNDLE:
-            a->trust_bundle = optarg;
-            break;
-        case OPT_JSON:
-            a->json = true;
-            break;
         case OPT_TARGETS:
             a->targets_file = optarg;
             break;
@@ -198,7 +189,8 @@ static int parse_args(struct probe_args *a, int argc, char **argv)
             a->concurrency_given = true;
             break;
         default:
-            return fo_cmd_option_error("probe", opt, argv);
+            if (!fo_cmd_common_option(&a->common, opt, optarg))
+                return fo_cmd_option_error("probe", opt, argv);
         }
     }
     if (optind < argc)
@@ -214,8 +206,8 @@ static int parse_args(struct probe_args *a, int argc, char **argv)
     fo_error err = {0};
     if (fo_probe_settings_check(&a->settings, &err) != 0)
         return usage_error("%s", err.msg);
-    a->trust_bundle_source = fo_cmd_trust_bundle_source(a->trust_bundle);
-    a->trust_bundle = fo_cmd_trust_bundle(a->trust_bundle);
+    a->trust_bundle_source = fo_cmd_trust_bundle_source(a->common.trust_bundle);
+    a->common.trust_bundle = fo_cmd_trust_bundle(a->common.trust_bundle);
     return FO_EXIT_OK;
 }
 
@@ -347,7 +339,7 @@ static int probe_failed(const struct probe_args *a, const char *host, int port, 
     vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
     fo_report_errorf("%s", message);
-    if (a->json) {
+    if (a->common.json) {
         json_t *object = json_pack("{s:s}", "schema", FO_PROBE_SCHEMA);
         if (object && host)
             json_object_set_new(
@@ -432,7 +424,7 @@ static int probe_one(fo_prober *prober, struct probe_args *a)
             code = probe_failed(a, host, target.port, "cannot probe %s: %s", a->hostport, err.msg);
         goto out;
     }
-    if (a->json) {
+    if (a->common.json) {
         json_t *object = fo_report_diagnosis_json(d, 0);
         if (object && note[0])
             json_object_set_new(object, "note", json_string(note));
@@ -555,7 +547,7 @@ int fo_cmd_probe(int argc, char **argv)
     fo_prober *prober = NULL;
     fo_error err = {0};
     /* Each message names the option or variable the bad file came from. */
-    if (fo_prober_new(&prober, args.trust_bundle, &err) != 0) {
+    if (fo_prober_new(&prober, args.common.trust_bundle, &err) != 0) {
         fo_prober_free(prober);
         return probe_failed(&args, NULL, 0, "%s: %s", args.trust_bundle_source, err.msg);
     }

@@ -15,7 +15,7 @@
 
 enum {
     DEFAULT_CONCURRENCY = 4,
-    OPT_ALL = 256,
+    OPT_ALL = FO_OPT_OWN,
     OPT_SERVICE,
     OPT_SERVICES_FILE,
     OPT_SHARD,
@@ -27,9 +27,6 @@ enum {
     OPT_YES,
     OPT_MAX_APPLY,
     OPT_ACTIVATE,
-    OPT_STATE_DIR,
-    OPT_TRUST_BUNDLE,
-    OPT_TOKEN_FILE,
     OPT_ACK,
     OPT_INCLUDE_TERRAFORM,
 };
@@ -97,9 +94,9 @@ static const struct option long_options[] = {
     {"yes", no_argument, NULL, OPT_YES},
     {"max-apply", required_argument, NULL, OPT_MAX_APPLY},
     {"activate", required_argument, NULL, OPT_ACTIVATE},
-    {"state-dir", required_argument, NULL, OPT_STATE_DIR},
-    {"trust-bundle", required_argument, NULL, OPT_TRUST_BUNDLE},
-    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+    {"state-dir", required_argument, NULL, FO_OPT_STATE_DIR},
+    {"trust-bundle", required_argument, NULL, FO_OPT_TRUST_BUNDLE},
+    {"token-file", required_argument, NULL, FO_OPT_TOKEN_FILE},
     {"ack", required_argument, NULL, OPT_ACK},
     {"include-terraform", no_argument, NULL, OPT_INCLUDE_TERRAFORM},
     {"help", no_argument, NULL, 'h'},
@@ -113,8 +110,7 @@ typedef struct scan_args {
     bool all;
     const char *services_file;
     const char *shard_text;
-    const char *state_dir;
-    const char *token_file;
+    fo_cmd_common_args common; /* --state-dir, --trust-bundle, --token-file */
     const char *ack_file;
     bool help; /* --help was printed: nothing more to do */
 } scan_args;
@@ -192,15 +188,6 @@ static int parse_args(scan_args *a, fo_scan_list *cli_ids, int argc, char **argv
             if (!fo_activate_mode_parse(optarg, &o->activate))
                 return usage_error("--activate takes auto or none, not '%s'", optarg);
             break;
-        case OPT_STATE_DIR:
-            a->state_dir = optarg;
-            break;
-        case OPT_TRUST_BUNDLE:
-            o->trust_bundle = optarg;
-            break;
-        case OPT_TOKEN_FILE:
-            a->token_file = optarg;
-            break;
         case OPT_ACK:
             a->ack_file = optarg;
             break;
@@ -208,7 +195,8 @@ static int parse_args(scan_args *a, fo_scan_list *cli_ids, int argc, char **argv
             o->include_terraform = true;
             break;
         default:
-            return fo_cmd_option_error("scan", opt, argv);
+            if (!fo_cmd_common_option(&a->common, opt, optarg))
+                return fo_cmd_option_error("scan", opt, argv);
         }
     }
     if (optind < argc)
@@ -224,7 +212,7 @@ static int parse_args(scan_args *a, fo_scan_list *cli_ids, int argc, char **argv
     if (o->apply && !o->yes && isatty(STDIN_FILENO) != 1)
         return usage_error("--apply needs --yes when stdin is not a terminal; nothing was "
                            "written");
-    o->trust_bundle = fo_cmd_trust_bundle(o->trust_bundle);
+    o->trust_bundle = fo_cmd_trust_bundle(a->common.trust_bundle);
     return FO_EXIT_OK;
 }
 
@@ -275,10 +263,10 @@ int fo_cmd_scan(int argc, char **argv)
         goto out;
     }
     fo_api_config_init(&cfg);
-    if (fo_api_config_from_env(&cfg, &token, a.token_file, &err) != 0 ||
-        (a.opts.apply &&
-         (fo_scan_state_dir(a.opts.state_dir, sizeof(a.opts.state_dir), a.state_dir, &err) != 0 ||
-          fo_scan_state_dir_ready(a.opts.state_dir, &err) != 0))) {
+    if (fo_api_config_from_env(&cfg, &token, a.common.token_file, &err) != 0 ||
+        (a.opts.apply && (fo_scan_state_dir(a.opts.state_dir, sizeof(a.opts.state_dir),
+                                            a.common.state_dir, &err) != 0 ||
+                          fo_scan_state_dir_ready(a.opts.state_dir, &err) != 0))) {
         fo_report_errorf("%s", err.msg);
         code = err.code == FO_EINVAL ? FO_EXIT_USAGE : FO_EXIT_ERROR;
         goto out;

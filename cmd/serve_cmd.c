@@ -13,15 +13,12 @@
 #include "fixorigin/serve.h"
 
 enum {
-    OPT_LISTEN = 256,
+    OPT_LISTEN = FO_OPT_OWN,
     OPT_MAX_BODY,
     OPT_WORKERS,
     OPT_MAX_PER_IP,
     OPT_CONCURRENCY,
     OPT_GRACE,
-    OPT_TRUST_BUNDLE,
-    OPT_TOKEN_FILE,
-    OPT_STATE_DIR,
     OPT_ALLOW_HTTP_REPLY,
     OPT_INCLUDE_TERRAFORM,
     OPT_RECEIVE_TIMEOUT,
@@ -95,9 +92,9 @@ static const struct option long_options[] = {
     {"max-per-ip", required_argument, NULL, OPT_MAX_PER_IP},
     {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
     {"grace", required_argument, NULL, OPT_GRACE},
-    {"trust-bundle", required_argument, NULL, OPT_TRUST_BUNDLE},
-    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
-    {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+    {"trust-bundle", required_argument, NULL, FO_OPT_TRUST_BUNDLE},
+    {"token-file", required_argument, NULL, FO_OPT_TOKEN_FILE},
+    {"state-dir", required_argument, NULL, FO_OPT_STATE_DIR},
     {"allow-http-response-url", no_argument, NULL, OPT_ALLOW_HTTP_REPLY},
     {"include-terraform", no_argument, NULL, OPT_INCLUDE_TERRAFORM},
     {"receive-timeout", required_argument, NULL, OPT_RECEIVE_TIMEOUT},
@@ -118,8 +115,8 @@ static bool number_option(long *out, const char *name, long min, long max)
  * directory. */
 typedef struct serve_args {
     fo_serve_config *cfg;
-    const char *state_dir;
-    bool help; /* --help was printed: nothing more to do */
+    fo_cmd_common_args common; /* --trust-bundle, --token-file, --state-dir */
+    bool help;                 /* --help was printed: nothing more to do */
 } serve_args;
 
 /* Flags into a. Returns FO_EXIT_OK to go on (or, with a->help, after printing the help),
@@ -171,15 +168,6 @@ static int parse_args(serve_args *a, int argc, char **argv)
                 return FO_EXIT_USAGE;
             cfg->grace_ms = n * 1000;
             break;
-        case OPT_TRUST_BUNDLE:
-            cfg->trust_bundle = optarg;
-            break;
-        case OPT_TOKEN_FILE:
-            cfg->token_file = optarg;
-            break;
-        case OPT_STATE_DIR:
-            a->state_dir = optarg;
-            break;
         case OPT_ALLOW_HTTP_REPLY:
             cfg->allow_http_reply = true;
             break;
@@ -201,12 +189,14 @@ static int parse_args(serve_args *a, int argc, char **argv)
             a->help = true;
             return FO_EXIT_OK;
         default:
-            return fo_cmd_option_error("serve", c, argv);
+            if (!fo_cmd_common_option(&a->common, c, optarg))
+                return fo_cmd_option_error("serve", c, argv);
         }
     }
     if (optind < argc)
         return fo_cmd_usage_error("serve", "unexpected argument '%s'", argv[optind]);
-    cfg->trust_bundle = fo_cmd_trust_bundle(cfg->trust_bundle);
+    cfg->trust_bundle = fo_cmd_trust_bundle(a->common.trust_bundle);
+    cfg->token_file = a->common.token_file;
     return FO_EXIT_OK;
 }
 
@@ -284,7 +274,7 @@ int fo_cmd_serve(int argc, char **argv)
     if (exit_code != FO_EXIT_OK || args.help ||
         (exit_code = read_environment(&srv.cfg)) != FO_EXIT_OK)
         goto out;
-    state_dir = args.state_dir;
+    state_dir = args.common.state_dir;
     exit_code = FO_EXIT_USAGE;
     fo_api_config_init(&srv.api);
     if (fo_api_config_from_env(&srv.api, &srv.fastly_token, srv.cfg.token_file, &err) != 0 ||

@@ -171,6 +171,28 @@ END_TEST
 /* What main() does for every command: no core dump, not dumpable; the secrets still readable
  * until the command has read them, then gone. (That they leave the environment block the
  * process started with is seen from outside: hostile_api's no_command_keeps_secrets_...) */
+/* --json, --trust-bundle, --token-file and --state-dir mean one thing in every command that
+ * takes them: one function keeps them, and it leaves a command's own options to the command. */
+START_TEST(shared_options_are_kept_in_one_place)
+{
+    fo_cmd_common_args c;
+    memset(&c, 0, sizeof(c));
+    ck_assert(fo_cmd_common_option(&c, FO_OPT_JSON, NULL));
+    ck_assert(fo_cmd_common_option(&c, FO_OPT_TRUST_BUNDLE, "ca.pem"));
+    ck_assert(fo_cmd_common_option(&c, FO_OPT_TOKEN_FILE, "token"));
+    ck_assert(fo_cmd_common_option(&c, FO_OPT_STATE_DIR, "state"));
+    ck_assert(c.json);
+    ck_assert_str_eq(c.trust_bundle, "ca.pem");
+    ck_assert_str_eq(c.token_file, "token");
+    ck_assert_str_eq(c.state_dir, "state");
+    /* A command's own ids, getopt's '?' and ':' and -h are not shared options. */
+    const int others[] = {FO_OPT_OWN, FO_OPT_OWN + 5, '?', ':', 'h', 0};
+    for (size_t i = 0; i < sizeof(others) / sizeof(*others); i++)
+        ck_assert(!fo_cmd_common_option(&c, others[i], "x"));
+    ck_assert_str_eq(c.trust_bundle, "ca.pem");
+}
+END_TEST
+
 START_TEST(a_process_keeps_no_core_and_forgets_its_secrets)
 {
     setenv("FASTLY_API_TOKEN", "token-for-the-test", 1);
@@ -200,6 +222,7 @@ Suite *cmd_util_suite(void)
     tcase_add_test(tc, width_comes_from_the_terminal_or_columns);
     tcase_add_test(tc, wrapped_buffer_flushes_in_steps);
     tcase_add_test(tc, a_process_keeps_no_core_and_forgets_its_secrets);
+    tcase_add_test(tc, shared_options_are_kept_in_one_place);
     suite_add_tcase(s, tc);
     return s;
 }
