@@ -131,18 +131,20 @@ static int settle(fo_api *api, int write_rc, int happened, const fo_error *read_
     return FO_EUNKNOWN;
 }
 
-/* A write of one object (a VCL, a snippet, a pool): parse turns an answer, or what is read
- * back, into the caller's object (called a second time only after the first failed, which
- * sets nothing); holds says whether an object read back after an unknown
+/* A write of one object (a version, a backend, a VCL, a snippet, a pool): parse turns an
+ * answer, or what is read back, into the caller's object (called a second time only after the
+ * first failed, which sets nothing); holds says whether an object read back after an unknown
  * outcome holds the change: 1, 0, or -1 when it cannot be read (read_err says why). */
 typedef struct object_write {
     int (*parse)(void *ctx, const char *body, size_t len, fo_error *err);
     int (*holds)(void *ctx, const char *body, size_t len, fo_error *read_err);
     void *ctx;
+    const char *reread_path; /* where the object is read back; NULL: the path written */
+    bool absent_unchanged;   /* a 404 there means the write did not happen (a rename's new name) */
 } object_write;
 
 /* PUTs form to path (already escaped) once. When the outcome is unknown (no answer, or one
- * that cannot be read), GETs the same path and settles on what it holds. */
+ * that cannot be read), GETs the object and settles on what it holds. */
 static int write_object(fo_api *api, const char *service_id, const char *path, const char *form,
                         const object_write *w, fo_error *err)
 {
@@ -157,9 +159,13 @@ static int write_object(fo_api *api, const char *service_id, const char *path, c
         fo_api_response reread = {0};
         fo_error read_err;
         fo_error_clear(&read_err);
-        int happened = fo_api_call(api, FO_GET, path, NULL, &reread, NULL, &read_err) != 0
-                           ? -1
-                           : w->holds(w->ctx, reread.body.data, reread.body.len, &read_err);
+        int read_rc = fo_api_call(api, FO_GET, w->reread_path ? w->reread_path : path, NULL,
+                                  &reread, NULL, &read_err);
+        int happened = -1; /* the read failed: read_err says why */
+        if (read_rc == FO_ENOTFOUND && w->absent_unchanged)
+            happened = 0;
+        else if (read_rc == 0)
+            happened = w->holds(w->ctx, reread.body.data, reread.body.len, &read_err);
         rc = settle(api, rc, happened, &read_err, err);
         if (rc == 0)
             rc = w->parse(w->ctx, reread.body.data, reread.body.len, err);
@@ -169,35 +175,46 @@ static int write_object(fo_api *api, const char *service_id, const char *path, c
     return rc;
 }
 
-/* A version write: PUT the path; on an unknown outcome, GET the version and
- * ask check whether the change is there. */
+/* A version write: PUT the path; on an unknown outcome, GET the version and ask check
+ * whether the change is there. */
 typedef bool (*version_check_fn)(const fo_version *v, const void *want);
+
+typedef struct version_write_ctx {
+    fo_version **out;
+    version_check_fn check;
+    const void *want;
+} version_write_ctx;
+
+static int version_parse(void *ctx, const char *body, size_t len, fo_error *err)
+{
+    version_write_ctx *v = ctx;
+    return fo_api_parse_version(v->out, body, len, err);
+}
+
+static int version_holds(void *ctx, const char *body, size_t len, fo_error *read_err)
+{
+    const version_write_ctx *v = ctx;
+    fo_version *now = NULL;
+    if (fo_api_parse_version(&now, body, len, read_err) != 0)
+        return -1;
+    int holds = v->check(now, v->want) ? 1 : 0;
+    fo_version_free(now);
+    return holds;
+}
 
 static int version_write(fo_api *api, fo_version **out, const char *service_id, long version,
                          const char *path, const char *form, version_check_fn check,
                          const void *want, fo_error *err)
 {
-    fo_api_response resp = {0};
-    bool unknown = false;
-    int rc = send_write(api, service_id, path, form, &resp, &unknown, err);
-    if (rc == 0) {
-        rc = fo_api_parse_version(out, resp.body.data, resp.body.len, err);
-        unknown = rc == FO_EPROTO; /* made, but the answer is unreadable */
-    }
-    if (rc != 0 && unknown) {
-        fo_error read_err;
-        fo_error_clear(&read_err);
-        fo_version *now = NULL;
-        int read_rc = fo_api_version_get(api, &now, service_id, version, &read_err);
-        int happened = read_rc != 0 ? -1 : check(now, want) ? 1 : 0;
-        rc = settle(api, rc, happened, &read_err, err);
-        if (rc == 0) {
-            *out = now;
-            now = NULL;
-        }
-        fo_version_free(now);
-    }
-    fo_api_response_clear(&resp);
+    fo_buf version_path = {0};
+    version_write_ctx v = {out, check, want};
+    int rc = 0;
+    if (fo_api_path(&version_path, "/service/%s/version/%ld", service_id, version) != 0)
+        rc = fo_error_set(err, FO_ENOMEM, "out of memory");
+    const object_write w = {version_parse, version_holds, &v, version_path.data, false};
+    if (rc == 0)
+        rc = write_object(api, service_id, path, form, &w, err);
+    fo_buf_clear(&version_path);
     return rc;
 }
 
@@ -449,16 +466,36 @@ static int prepare_changes(fo_backend_change *fields, const fo_backend_change *c
     return 0;
 }
 
+/* A backend or pool write: its changed fields are the change. */
+typedef struct fields_write {
+    fo_backend **backend; /* one of the two */
+    fo_pool **pool;
+    const fo_backend_change *fields;
+    size_t count;
+} fields_write;
+
+static int fields_parse(void *ctx, const char *body, size_t len, fo_error *err)
+{
+    fields_write *f = ctx;
+    return f->backend ? fo_api_parse_backend(f->backend, body, len, err)
+                      : fo_api_parse_pool(f->pool, body, len, err);
+}
+
+static int fields_holds(void *ctx, const char *body, size_t len, fo_error *read_err)
+{
+    const fields_write *f = ctx;
+    (void)read_err;
+    return fo_api_backend_matches(body, len, f->fields, f->count) ? 1 : 0;
+}
+
 int fo_api_backend_update(fo_api *api, fo_backend **out, const char *service_id, long version,
                           const char *name, const fo_backend_change *changes, size_t change_count,
                           fo_error *err)
 {
-    fo_buf path = {0}, form = {0};
-    fo_api_response resp = {0}, reread = {0};
+    fo_buf path = {0}, form = {0}, reread_path = {0};
     fo_backend_change *fields = NULL;
     fo_form_field *form_fields = NULL;
     const char *new_name = NULL;
-    bool unknown = false;
     int rc = fo_api_check_args(service_id, version, name ? name : "", err);
     if (rc != 0)
         goto out;
@@ -473,39 +510,23 @@ int fo_api_backend_update(fo_api *api, fo_backend **out, const char *service_id,
         goto out;
     for (size_t i = 0; i < change_count; i++)
         form_fields[i] = (fo_form_field){fields[i].field, fields[i].value};
+    /* On an unknown outcome the backend is read back under its new name when renamed: not
+     * found there, it was not renamed, so not changed either. */
     if (fo_api_path(&path, "/service/%s/version/%ld/backend/%s", service_id, version, name) != 0 ||
+        fo_api_path(&reread_path, "/service/%s/version/%ld/backend/%s", service_id, version,
+                    new_name ? new_name : name) != 0 ||
         fo_api_form_encode(&form, form_fields, change_count) != 0) {
         rc = fo_error_set(err, FO_ENOMEM, "out of memory");
         goto out;
     }
-    rc = send_write(api, service_id, path.data, form.data, &resp, &unknown, err);
-    if (rc == 0) {
-        rc = fo_api_parse_backend(out, resp.body.data, resp.body.len, err);
-        unknown = rc == FO_EPROTO; /* made, but the answer is unreadable */
-    }
-    if (rc != 0 && unknown) {
-        /* Read the backend back (under its new name when renamed) and see
-         * whether every change is there. */
-        fo_error read_err;
-        fo_error_clear(&read_err);
-        int read_rc = fo_api_get(api, &reread, &read_err, "/service/%s/version/%ld/backend/%s",
-                                 service_id, version, new_name ? new_name : name);
-        int happened = -1;
-        if (read_rc == FO_ENOTFOUND && new_name)
-            happened = 0; /* not renamed, so not changed either */
-        else if (read_rc == 0)
-            happened =
-                fo_api_backend_matches(reread.body.data, reread.body.len, fields, change_count);
-        rc = settle(api, rc, happened, &read_err, err);
-        if (rc == 0)
-            rc = fo_api_parse_backend(out, reread.body.data, reread.body.len, err);
-    }
+    fields_write f = {.backend = out, .fields = fields, .count = change_count};
+    const object_write w = {fields_parse, fields_holds, &f, reread_path.data, new_name != NULL};
+    rc = write_object(api, service_id, path.data, form.data, &w, err);
 out:
     if (form.data)
         fo_secret_free(fo_buf_steal(&form)); /* it may carry ssl_client_key */
     fo_buf_clear(&path);
-    fo_api_response_clear(&resp);
-    fo_api_response_clear(&reread);
+    fo_buf_clear(&reread_path);
     free(fields);
     free(form_fields);
     return rc;
@@ -549,7 +570,7 @@ static int content_update(fo_api *api, content_write *c, const char *service_id,
     const fo_form_field field = {"content", c->content};
     if (rc == 0 && (!path->data || fo_api_form_encode(&form, &field, 1) != 0))
         rc = fo_error_set(err, FO_ENOMEM, "out of memory");
-    const object_write w = {content_parse, content_holds, c};
+    const object_write w = {content_parse, content_holds, c, NULL, false};
     if (rc == 0)
         rc = write_object(api, service_id, path->data, form.data, &w, err);
     fo_buf_clear(&form);
@@ -623,26 +644,6 @@ static const struct {
     {"use_tls", true},
 };
 
-/* A pool write: its changed fields are the change. */
-typedef struct pool_write {
-    fo_pool **out;
-    const fo_backend_change *fields;
-    size_t count;
-} pool_write;
-
-static int pool_parse(void *ctx, const char *body, size_t len, fo_error *err)
-{
-    pool_write *p = ctx;
-    return fo_api_parse_pool(p->out, body, len, err);
-}
-
-static int pool_holds(void *ctx, const char *body, size_t len, fo_error *read_err)
-{
-    const pool_write *p = ctx;
-    (void)read_err;
-    return fo_api_backend_matches(body, len, p->fields, p->count) ? 1 : 0;
-}
-
 int fo_api_pool_update(fo_api *api, fo_pool **out, const char *service_id, long version,
                        const char *name, const fo_backend_change *changes, size_t change_count,
                        fo_error *err)
@@ -685,8 +686,8 @@ int fo_api_pool_update(fo_api *api, fo_pool **out, const char *service_id, long 
         (fo_api_path(&path, "/service/%s/version/%ld/pool/%s", service_id, version, name) != 0 ||
          fo_api_form_encode(&form, form_fields, change_count) != 0))
         rc = fo_error_set(err, FO_ENOMEM, "out of memory");
-    pool_write p = {out, fields, change_count};
-    const object_write w = {pool_parse, pool_holds, &p};
+    fields_write p = {.pool = out, .fields = fields, .count = change_count};
+    const object_write w = {fields_parse, fields_holds, &p, NULL, false};
     if (rc == 0)
         rc = write_object(api, service_id, path.data, form.data, &w, err);
     if (form.data)
