@@ -28,6 +28,10 @@ DEMO_SERVICE=SVC0DEMO
 DEMO_TOKEN=demo-token-not-secret
 DEMO_DIFF_KEYS=${DEMO_DIFF_KEYS:-name-first}
 
+# wait_started, wait_serve and start_testbed, shared with the deploy tests; die is the demo's.
+# shellcheck source=scripts/deploy-lib.sh
+. "$(dirname "$0")/deploy-lib.sh"
+
 die() {
     echo "demo: $*" >&2
     exit 1
@@ -50,21 +54,10 @@ cleanup() {
 }
 
 # Starts testbed-origins in a fresh directory; sets TESTBED and MANIFEST.
-start_testbed() {
+start_origins() {
     WORK=$(mktemp -d /tmp/fixorigin-demo.XXXXXX)
     TESTBED="$WORK/testbed"
-    "$BIN/testbed-origins" --dir "$TESTBED" >"$WORK/testbed.out" 2>"$WORK/testbed.err" &
-    TESTBED_PID=$!
-    tries=0
-    until grep -q '^ready ' "$WORK/testbed.out" 2>/dev/null; do
-        tries=$((tries + 1))
-        if [ "$tries" -gt 300 ] || ! kill -0 "$TESTBED_PID" 2>/dev/null; then
-            cat "$WORK/testbed.err" >&2
-            die "testbed-origins did not start"
-        fi
-        sleep 0.1
-    done
-    MANIFEST=$(sed -n 's/^ready //p' "$WORK/testbed.out")
+    start_testbed "$WORK"
     echo "== testbed: $(jq '.cases | length' "$MANIFEST") cases on loopback, PKI in $TESTBED"
 }
 
@@ -161,15 +154,7 @@ start_stand_in() {
         --write-state "$WORK/state-out.json" --diff-keys "$DEMO_DIFF_KEYS" \
         >"$WORK/mock.out" 2>&1 &
     MOCK_PID=$!
-    tries=0
-    until [ -s "$WORK/mock.port" ]; do
-        tries=$((tries + 1))
-        if [ "$tries" -gt 100 ] || ! kill -0 "$MOCK_PID" 2>/dev/null; then
-            cat "$WORK/mock.out" >&2
-            die "fastly-mock did not start"
-        fi
-        sleep 0.1
-    done
+    wait_started "$MOCK_PID" fastly-mock "$WORK/mock.out" test -s "$WORK/mock.port"
     FASTLY_API_TOKEN=$DEMO_TOKEN
     FASTLY_API_ENDPOINT="http://127.0.0.1:$(cat "$WORK/mock.port")"
     export FASTLY_API_TOKEN FASTLY_API_ENDPOINT
@@ -225,18 +210,6 @@ plan_and_apply() {
     echo "   stand-in's log: $(requests_since "$before")"
 }
 
-# Waits for a file to be non-empty while pid runs; $3 names the program.
-wait_for_file() {
-    tries=0
-    until [ -s "$1" ]; do
-        tries=$((tries + 1))
-        if [ "$tries" -gt 300 ] || ! kill -0 "$2" 2>/dev/null; then
-            die "$3 did not start"
-        fi
-        sleep 0.1
-    done
-}
-
 # A second stand-in holding a small fleet: services whose backends fail in ways
 # fixorigin fixes safely, one that needs consent and one that needs a person.
 start_fleet() {
@@ -264,7 +237,7 @@ start_fleet() {
         --port-file "$WORK/fleet.port" --token "$DEMO_TOKEN" --log "$WORK/fleet.jsonl" \
         --diff-keys "$DEMO_DIFF_KEYS" >"$WORK/fleet.out" 2>&1 &
     FLEET_PID=$!
-    wait_for_file "$WORK/fleet.port" "$FLEET_PID" "fastly-mock (fleet)"
+    wait_started "$FLEET_PID" "fastly-mock (fleet)" "$WORK/fleet.out" test -s "$WORK/fleet.port"
     FASTLY_API_ENDPOINT="http://127.0.0.1:$(cat "$WORK/fleet.port")"
     FIXORIGIN_TRUST_BUNDLE=$(jq -r .trust_bundle "$MANIFEST")
     export FASTLY_API_ENDPOINT FIXORIGIN_TRUST_BUNDLE
@@ -288,8 +261,8 @@ serve_demo() {
     FIXORIGIN_SERVE_TOKEN=$serve_token "$BIN/fixorigin" serve \
         --listen 127.0.0.1:0 --state-dir "$WORK/state" >"$WORK/serve.out" 2>"$WORK/serve.err" &
     SERVE_PID=$!
-    wait_for_file "$WORK/serve.out" "$SERVE_PID" "fixorigin serve"
-    url=$(sed -n 's/.*listening on //p' "$WORK/serve.out")
+    wait_serve "$SERVE_PID" "$WORK/serve.out" "$WORK/serve.err" "fixorigin serve"
+    url=$SERVE_URL
     echo
     echo "== fixorigin serve on $url; a bot (examples/bot.sh) plans SVC0API, a person says y"
     curl -sS --noproxy '*' -H "Authorization: Bearer $serve_token" \
@@ -347,7 +320,7 @@ main() {
     trap cleanup EXIT
     trap 'exit 130' INT TERM HUP
     trap 'exit 141' PIPE # the reader went away (make demo | head): stop and clean up
-    start_testbed
+    start_origins
     probe_all
     print_table
     [ -z "$SAMPLES" ] || mkdir -p "$SAMPLES"

@@ -140,6 +140,23 @@ static int load_pool(json_t *list, const json_t *given, const char *at, fo_error
     return 0;
 }
 
+/* Each object of given (an array or NULL) through load into list; where.key[i] names it. */
+static int load_all(json_t *list, const json_t *given, const char *where, const char *key,
+                    int (*load)(json_t *, const json_t *, const char *, fo_error *), fo_error *err)
+{
+    size_t i;
+    json_t *item;
+    json_array_foreach(given, i, item)
+    {
+        char at[200];
+        snprintf(at, sizeof(at), "%s.%s[%zu]", where, key, i);
+        int rc = load(list, item, at, err);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
 int fo_mock_origins_load_version(fo_mock_version *v, const json_t *obj, const char *where,
                                  fo_error *err)
 {
@@ -151,25 +168,8 @@ int fo_mock_origins_load_version(fo_mock_version *v, const json_t *obj, const ch
     const json_t *pools = json_object_get(obj, "pools");
     if ((snippets && !json_is_array(snippets)) || (pools && !json_is_array(pools)))
         return fo_error_set(err, FO_EINVAL, "%s: snippets and pools are arrays", where);
-    size_t i;
-    json_t *item;
-    json_array_foreach(snippets, i, item)
-    {
-        char at[200];
-        snprintf(at, sizeof(at), "%s.snippets[%zu]", where, i);
-        int rc = load_snippet(v->snippets, item, at, err);
-        if (rc != 0)
-            return rc;
-    }
-    json_array_foreach(pools, i, item)
-    {
-        char at[200];
-        snprintf(at, sizeof(at), "%s.pools[%zu]", where, i);
-        int rc = load_pool(v->pools, item, at, err);
-        if (rc != 0)
-            return rc;
-    }
-    return 0;
+    int rc = load_all(v->snippets, snippets, where, "snippets", load_snippet, err);
+    return rc != 0 ? rc : load_all(v->pools, pools, where, "pools", load_pool, err);
 }
 
 int fo_mock_origins_load_service(fo_mock_service *s, const json_t *obj, const char *where,
