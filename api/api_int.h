@@ -73,8 +73,9 @@ int fo_api_parse_service_page(fo_service_list *list, const char *json, size_t le
 int fo_api_parse_validation(fo_validation **out, const char *json, size_t len,
                             fo_error *err) FO_WARN_UNUSED;
 int fo_api_parse_diff(fo_diff **out, const char *json, size_t len, fo_error *err) FO_WARN_UNUSED;
-int fo_api_parse_vcl(fo_vcl **out, const char *json, size_t len, fo_error *err) FO_WARN_UNUSED;
-int fo_api_parse_vcl_list(fo_vcl_list **out, const char *json, size_t len,
+int fo_api_parse_vcl(fo_custom_vcl **out, const char *json, size_t len,
+                     fo_error *err) FO_WARN_UNUSED;
+int fo_api_parse_vcl_list(fo_custom_vcl_list **out, const char *json, size_t len,
                           fo_error *err) FO_WARN_UNUSED;
 /* Snippets and pools: one object (list false) or a bare array of them. */
 int fo_api_parse_snippets(fo_snippet_list **out, const char *json, size_t len, bool list,

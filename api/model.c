@@ -885,20 +885,20 @@ out:
 
 static void vcl_clear(void *item)
 {
-    fo_vcl *v = item;
+    fo_custom_vcl *v = item;
     free(v->name);
     free(v->content);
     memset(v, 0, sizeof(*v));
 }
 
-void fo_vcl_free(fo_vcl *v)
+void fo_custom_vcl_free(fo_custom_vcl *v)
 {
     item_free(v, vcl_clear);
 }
 
 static int read_vcl(void *item, const json_t *obj, fo_error *err)
 {
-    fo_vcl *v = item;
+    fo_custom_vcl *v = item;
     reader r = {.what = "VCL"};
     int rc = expect(obj, JSON_OBJECT, "VCL", err);
     if (rc != 0)
@@ -912,15 +912,15 @@ static int read_vcl(void *item, const json_t *obj, fo_error *err)
 }
 
 static const item_kind vcl_kind = {
-    .size = sizeof(fo_vcl),
+    .size = sizeof(fo_custom_vcl),
     .read = read_vcl,
     .clear = vcl_clear,
     .one = "VCL",
     .list = "VCL list",
-    LIST_LAYOUT(fo_vcl_list),
+    LIST_LAYOUT(fo_custom_vcl_list),
 };
 
-int fo_api_parse_vcl(fo_vcl **out, const char *json, size_t len, fo_error *err)
+int fo_api_parse_vcl(fo_custom_vcl **out, const char *json, size_t len, fo_error *err)
 {
     void *one = NULL;
     int rc = parse_one(&one, json, len, &vcl_kind, err);
@@ -929,12 +929,12 @@ int fo_api_parse_vcl(fo_vcl **out, const char *json, size_t len, fo_error *err)
     return rc;
 }
 
-void fo_vcl_list_free(fo_vcl_list *l)
+void fo_custom_vcl_list_free(fo_custom_vcl_list *l)
 {
     list_free(l, &vcl_kind);
 }
 
-int fo_api_parse_vcl_list(fo_vcl_list **out, const char *json, size_t len, fo_error *err)
+int fo_api_parse_vcl_list(fo_custom_vcl_list **out, const char *json, size_t len, fo_error *err)
 {
     void *l = NULL;
     int rc = parse_list(&l, json, len, true, &vcl_kind, err);

@@ -418,7 +418,7 @@ int fo_api_diff(fo_api *api, fo_diff **out, const char *service_id, long from, l
     return rc;
 }
 
-int fo_api_vcl_list(fo_api *api, fo_vcl_list **out, const char *service_id, long version,
+int fo_api_vcl_list(fo_api *api, fo_custom_vcl_list **out, const char *service_id, long version,
                     fo_error *err)
 {
     fo_api_response resp = {0};
@@ -431,7 +431,7 @@ int fo_api_vcl_list(fo_api *api, fo_vcl_list **out, const char *service_id, long
     return rc;
 }
 
-int fo_api_vcl_get(fo_api *api, fo_vcl **out, const char *service_id, long version,
+int fo_api_vcl_get(fo_api *api, fo_custom_vcl **out, const char *service_id, long version,
                    const char *name, fo_error *err)
 {
     fo_api_response resp = {0};
@@ -445,7 +445,7 @@ int fo_api_vcl_get(fo_api *api, fo_vcl **out, const char *service_id, long versi
     return rc;
 }
 
-int fo_api_generated_vcl(fo_api *api, fo_vcl **out, const char *service_id, long version,
+int fo_api_generated_vcl(fo_api *api, fo_custom_vcl **out, const char *service_id, long version,
                          fo_error *err)
 {
     fo_api_response resp = {0};

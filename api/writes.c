@@ -535,7 +535,7 @@ out:
 /* A VCL or snippet write: the object's content is the change. */
 typedef struct content_write {
     const char *content;
-    fo_vcl **vcl; /* one of the two */
+    fo_custom_vcl **vcl; /* one of the two */
     fo_snippet **snippet;
 } content_write;
 
@@ -549,7 +549,7 @@ static int content_parse(void *ctx, const char *body, size_t len, fo_error *err)
 static int content_holds(void *ctx, const char *body, size_t len, fo_error *read_err)
 {
     const content_write *c = ctx;
-    fo_vcl *vcl = NULL;
+    fo_custom_vcl *vcl = NULL;
     fo_snippet *snippet = NULL;
     const char *now = NULL;
     if (c->vcl ? fo_api_parse_vcl(&vcl, body, len, read_err) != 0
@@ -557,7 +557,7 @@ static int content_holds(void *ctx, const char *body, size_t len, fo_error *read
         return -1;
     now = vcl ? vcl->content : snippet->content;
     int holds = now && strcmp(now, c->content) == 0;
-    fo_vcl_free(vcl);
+    fo_custom_vcl_free(vcl);
     fo_snippet_free(snippet);
     return holds;
 }
@@ -577,7 +577,7 @@ static int content_update(fo_api *api, content_write *c, const char *service_id,
     return rc;
 }
 
-int fo_api_vcl_update(fo_api *api, fo_vcl **out, const char *service_id, long version,
+int fo_api_vcl_update(fo_api *api, fo_custom_vcl **out, const char *service_id, long version,
                       const char *name, const char *content, fo_error *err)
 {
     fo_buf path = {0};

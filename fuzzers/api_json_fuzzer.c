@@ -102,8 +102,8 @@ static void vcl_snippets_pools(const char *json, size_t len)
 {
     fo_error err;
     int rc;
-    fo_vcl *vcl = NULL;
-    fo_vcl_list *vcls = NULL;
+    fo_custom_vcl *vcl = NULL;
+    fo_custom_vcl_list *vcls = NULL;
     fo_snippet *snippet = NULL;
     fo_snippet_list *snippets = NULL, *snippet_list = NULL;
     fo_pool *pool = NULL;
@@ -127,8 +127,8 @@ static void vcl_snippets_pools(const char *json, size_t len)
     outcome(rc, pool_list);
     rc = fo_api_parse_pool_servers(&servers, json, len, &err);
     outcome(rc, servers);
-    fo_vcl_free(vcl);
-    fo_vcl_list_free(vcls);
+    fo_custom_vcl_free(vcl);
+    fo_custom_vcl_list_free(vcls);
     fo_snippet_free(snippet);
     fo_snippet_list_free(snippets);
     fo_snippet_list_free(snippet_list);

@@ -356,7 +356,7 @@ int fo_rem_origins_discover_in(fo_plan *plan, fo_api *api, const char *type,
                                const fo_version_config *config, const fo_plan_options *opts,
                                fo_error *err)
 {
-    fo_vcl_list *vcls = NULL;
+    fo_custom_vcl_list *vcls = NULL;
     fo_snippet_list *snippets = NULL;
     fo_pool_list *pools = NULL;
     long version = config ? config->version.number : 0;
@@ -409,7 +409,7 @@ int fo_rem_origins_discover_in(fo_plan *plan, fo_api *api, const char *type,
         rc = add_pools(plan, api, opts, pools, err);
     if (rc == FO_ENOMEM)
         fo_error_set(err, rc, "out of memory");
-    fo_vcl_list_free(vcls);
+    fo_custom_vcl_list_free(vcls);
     fo_snippet_list_free(snippets);
     fo_pool_list_free(pools);
     return rc;
@@ -853,11 +853,11 @@ static int write_text(fo_rem_steps *steps, fo_api *api, const fo_plan *plan, lon
     if (rc == 0) {
         fo_rem_step_start(steps, FO_STEP_UPDATE, who);
         if (bp->origin.kind == FO_ORIGIN_VCL) {
-            fo_vcl *v = NULL;
+            fo_custom_vcl *v = NULL;
             rc = fo_api_vcl_update(api, &v, plan->service_id, draft, bp->origin.container, text, e);
             if (rc == 0 && !(got = fo_strdup(v->content ? v->content : "")))
                 rc = fo_error_set(e, FO_ENOMEM, "out of memory");
-            fo_vcl_free(v);
+            fo_custom_vcl_free(v);
         } else {
             fo_snippet *s = NULL;
             rc = fo_api_snippet_update(api, &s, plan->service_id, draft, bp->origin.container, text,
@@ -893,7 +893,7 @@ static int write_text(fo_rem_steps *steps, fo_api *api, const fo_plan *plan, lon
 static int check_structure(fo_rem_steps *steps, fo_api *api, const fo_plan *plan, long draft,
                            char **texts, fo_error *e)
 {
-    fo_vcl_list *vcls = NULL;
+    fo_custom_vcl_list *vcls = NULL;
     fo_snippet_list *snippets = NULL;
     char why[300] = "";
     bool any_vcl = false, any_snippet = false;
@@ -933,7 +933,7 @@ static int check_structure(fo_rem_steps *steps, fo_api *api, const fo_plan *plan
                          "draft %ld: the written VCL holds the planned text, changed only inside "
                          "the fixed backend declarations",
                          draft);
-    fo_vcl_list_free(vcls);
+    fo_custom_vcl_list_free(vcls);
     fo_snippet_list_free(snippets);
     return rc;
 }

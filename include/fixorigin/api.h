@@ -341,20 +341,21 @@ typedef struct fo_diff {
 
 void fo_diff_free(fo_diff *d);
 
-typedef struct fo_vcl {
+/* A custom VCL file of a version, as the API gives it (fixorigin/vcl.h reads its text). */
+typedef struct fo_custom_vcl {
     char *name;
     char *content;
     bool main;
-} fo_vcl;
+} fo_custom_vcl;
 
-void fo_vcl_free(fo_vcl *v);
+void fo_custom_vcl_free(fo_custom_vcl *v);
 
-typedef struct fo_vcl_list {
-    fo_vcl *items;
+typedef struct fo_custom_vcl_list {
+    fo_custom_vcl *items;
     size_t count;
-} fo_vcl_list;
+} fo_custom_vcl_list;
 
-void fo_vcl_list_free(fo_vcl_list *l);
+void fo_custom_vcl_list_free(fo_custom_vcl_list *l);
 
 /* A VCL snippet. Versioned ones belong to a version; dynamic ones (dynamic true) are
  * versionless: the versioned listing shows them with content NULL, and their content is
@@ -483,12 +484,12 @@ int fo_api_backend_list(fo_api *api, fo_backend_list **out, const char *service_
 /* GET /service/{id}/diff/from/{a}/to/{b}?format=text, ssl_client_key redacted. */
 int fo_api_diff(fo_api *api, fo_diff **out, const char *service_id, long from, long to,
                 fo_error *err) FO_WARN_UNUSED;
-int fo_api_vcl_list(fo_api *api, fo_vcl_list **out, const char *service_id, long version,
+int fo_api_vcl_list(fo_api *api, fo_custom_vcl_list **out, const char *service_id, long version,
                     fo_error *err) FO_WARN_UNUSED;
-int fo_api_vcl_get(fo_api *api, fo_vcl **out, const char *service_id, long version,
+int fo_api_vcl_get(fo_api *api, fo_custom_vcl **out, const char *service_id, long version,
                    const char *name, fo_error *err) FO_WARN_UNUSED;
 /* The VCL the edge really runs; *out->name is NULL. */
-int fo_api_generated_vcl(fo_api *api, fo_vcl **out, const char *service_id, long version,
+int fo_api_generated_vcl(fo_api *api, fo_custom_vcl **out, const char *service_id, long version,
                          fo_error *err) FO_WARN_UNUSED;
 /* GET .../version/{n}/snippet: versioned and dynamic snippets alike (a dynamic one's
  * content is NULL here). */
@@ -561,7 +562,7 @@ int fo_api_backend_update(fo_api *api, fo_backend **out, const char *service_id,
                           const char *name, const fo_backend_change *changes, size_t change_count,
                           fo_error *err) FO_WARN_UNUSED;
 /* PUT .../vcl/{name} content=... */
-int fo_api_vcl_update(fo_api *api, fo_vcl **out, const char *service_id, long version,
+int fo_api_vcl_update(fo_api *api, fo_custom_vcl **out, const char *service_id, long version,
                       const char *name, const char *content, fo_error *err) FO_WARN_UNUSED;
 
 /* PUT .../version/{n}/snippet/{name} content=... (a versioned snippet). */

@@ -249,8 +249,8 @@ START_TEST(every_endpoint)
     fo_backend_list *backends = NULL;
     fo_validation *valid = NULL;
     fo_diff *diff = NULL;
-    fo_vcl_list *vcls = NULL;
-    fo_vcl *vcl = NULL;
+    fo_custom_vcl_list *vcls = NULL;
+    fo_custom_vcl *vcl = NULL;
     fo_api_stats stats;
     start_mock(NULL);
     api = client_with(TOKEN, 10000);
@@ -343,16 +343,16 @@ START_TEST(every_endpoint)
     ck_assert_int_eq(fo_api_vcl_list(api, &vcls, "SVC1", 2, &err), 0);
     ck_assert_uint_eq(vcls->count, 1);
     ck_assert(vcls->items[0].main);
-    fo_vcl_list_free(vcls);
+    fo_custom_vcl_list_free(vcls);
     ck_assert_int_eq(
         fo_api_vcl_update(api, &vcl, "SVC1", 2, "main", "sub vcl_recv { # fixed\n}", &err), 0);
-    fo_vcl_free(vcl);
+    fo_custom_vcl_free(vcl);
     ck_assert_int_eq(fo_api_vcl_get(api, &vcl, "SVC1", 2, "main", &err), 0);
     ck_assert_str_eq(vcl->content, "sub vcl_recv { # fixed\n}");
-    fo_vcl_free(vcl);
+    fo_custom_vcl_free(vcl);
     ck_assert_int_eq(fo_api_generated_vcl(api, &vcl, "SVC1", 2, &err), 0);
     ck_assert_ptr_nonnull(strstr(vcl->content, "www.shop.test"));
-    fo_vcl_free(vcl);
+    fo_custom_vcl_free(vcl);
 
     ck_assert_int_eq(fo_api_version_activate(api, &v, "SVC1", 2, &err), 0);
     ck_assert(v->active && v->locked);
@@ -611,7 +611,7 @@ START_TEST(lost_writes_are_read_back)
     const fo_backend_change changes[] = {{"ssl_cert_hostname", "www.shop.test"}};
     fo_version *v = NULL;
     fo_backend *b = NULL;
-    fo_vcl *vcl = NULL;
+    fo_custom_vcl *vcl = NULL;
     start_mock("--fail", "PUT:/service/*/version/*/backend/*:1:drop", "--fail",
                "PUT:/service/*/version/*/activate:1:503-after", "--fail",
                "PUT:/service/*/version/*/vcl/*:1:malformed", "--fail",
@@ -625,7 +625,7 @@ START_TEST(lost_writes_are_read_back)
     ck_assert_int_eq(fo_api_vcl_update(api, &vcl, "SVC1", 2, "main", "sub vcl_recv { }\n", &err),
                      0);
     ck_assert_str_eq(vcl->content, "sub vcl_recv { }\n");
-    fo_vcl_free(vcl);
+    fo_custom_vcl_free(vcl);
     ck_assert_int_eq(fo_api_version_activate(api, &v, "SVC1", 2, &err), 0);
     ck_assert(v->active);
     fo_version_free(v);

@@ -397,8 +397,8 @@ END_TEST
 
 START_TEST(vcl_list_get_generated)
 {
-    fo_vcl_list *l = NULL;
-    fo_vcl *v = NULL;
+    fo_custom_vcl_list *l = NULL;
+    fo_custom_vcl *v = NULL;
     replay_add(r, "GET", "/service/S/version/2/vcl", 200,
                "[{\"name\":\"main\",\"content\":\"sub vcl_recv {}\",\"main\":true},"
                "{\"name\":\"extra\",\"content\":\"\",\"main\":\"0\"}]");
@@ -413,12 +413,12 @@ START_TEST(vcl_list_get_generated)
     ck_assert_int_eq(fo_api_vcl_get(api, &v, "S", 2, "my vcl", &err), 0);
     ck_assert_str_eq(v->name, "my vcl");
     ck_assert_str_eq(v->content, "backend F_a {}");
-    fo_vcl_free(v);
+    fo_custom_vcl_free(v);
     ck_assert_int_eq(fo_api_generated_vcl(api, &v, "S", 2, &err), 0);
     ck_assert_ptr_null(v->name);
     ck_assert_str_eq(v->content, "# generated\n");
-    fo_vcl_free(v);
-    fo_vcl_list_free(l);
+    fo_custom_vcl_free(v);
+    fo_custom_vcl_list_free(l);
 }
 END_TEST
 

@@ -164,7 +164,7 @@ END_TEST
 
 START_TEST(vcl_update_sends_content)
 {
-    fo_vcl *v = NULL;
+    fo_custom_vcl *v = NULL;
     replay_allow_writes(r);
     replay_add(r, "PUT", "/service/S/version/3/vcl/main%20vcl", 200,
                "{\"name\":\"main vcl\",\"content\":\"backend a {}\\n\",\"main\":true}");
@@ -172,7 +172,7 @@ START_TEST(vcl_update_sends_content)
     ck_assert_str_eq(replay_last(r, "PUT")->body, "content=backend+a+%7B%7D%0A");
     ck_assert_str_eq(replay_last(r, "PUT")->content_type, "application/x-www-form-urlencoded");
     ck_assert_str_eq(v->content, "backend a {}\n");
-    fo_vcl_free(v);
+    fo_custom_vcl_free(v);
 }
 END_TEST
 
@@ -182,7 +182,7 @@ START_TEST(dot_names_write_to_their_own_record)
 {
     const fo_backend_change changes[] = {{"ssl_cert_hostname", "origin.example.com"}};
     fo_backend *b = NULL;
-    fo_vcl *v = NULL;
+    fo_custom_vcl *v = NULL;
     replay_allow_writes(r);
     replay_add(r, "PUT", "/service/%2E%2E/version/2/backend/%2E%2E", 200,
                "{\"name\":\"..\",\"ssl_cert_hostname\":\"origin.example.com\"}");
@@ -203,7 +203,7 @@ START_TEST(dot_names_write_to_their_own_record)
     for (size_t i = 0; i < replay_sent_count(r); i++)
         ck_assert_int_ge(replay_sent_at(r, i)->answer, 0);
     fo_backend_free(b);
-    fo_vcl_free(v);
+    fo_custom_vcl_free(v);
 }
 END_TEST
 
@@ -519,7 +519,7 @@ END_TEST
 START_TEST(lost_comment_and_vcl_read_back)
 {
     fo_version *v = NULL;
-    fo_vcl *vcl = NULL;
+    fo_custom_vcl *vcl = NULL;
     replay_allow_writes(r);
     replay_add_failure(r, "PUT", "/service/S/version/3", FO_ECONNECT, true);
     replay_add(r, "GET", "/service/S/version/3", 200, "{\"number\":3,\"comment\":\"fixorigin\"}");
