@@ -298,8 +298,8 @@ int fo_cmd_scan(int argc, char **argv)
                              a.opts.state_dir);
     code = fo_cmd_exit_code(fo_scan_run(&a.opts, (const char *const *)ids.ids, ids.count));
 out:
-    fo_scan_acks_free(&acks);
-    fo_scan_list_free(&ids);
+    fo_scan_acks_clear(&acks);
+    fo_scan_list_clear(&ids);
     fo_secret_free(token);
     return code;
 }

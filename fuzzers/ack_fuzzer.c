@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (!found || expired)
                 abort(); /* at time 0 nothing has expired */
         }
-        fo_scan_acks_free(&acks);
+        fo_scan_acks_clear(&acks);
     }
     fclose(f);
     return 0;

@@ -62,15 +62,15 @@ static int effective_code(const fo_verify_error *e)
     return e->code;
 }
 
-int fo_probe_primary_verify_error(const fo_probe_facts *facts, int *code_out)
+int fo_probe_primary_verify_error(const fo_probe_facts *facts, int *out)
 {
     if (facts->verify_error_count == 0) {
-        if (code_out)
-            *code_out = 0;
+        if (out)
+            *out = 0;
         return -1;
     }
-    if (code_out)
-        *code_out = effective_code(&facts->verify_errors[0]);
+    if (out)
+        *out = effective_code(&facts->verify_errors[0]);
     return 0;
 }
 

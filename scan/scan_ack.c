@@ -28,7 +28,7 @@ static void ack_clear(fo_scan_ack *a)
     memset(a, 0, sizeof(*a));
 }
 
-void fo_scan_acks_free(fo_scan_acks *acks)
+void fo_scan_acks_clear(fo_scan_acks *acks)
 {
     for (size_t i = 0; i < acks->count; i++)
         ack_clear(&acks->items[i]);
@@ -219,7 +219,7 @@ int fo_scan_acks_read(fo_scan_acks *out, FILE *f, const char *path, fo_error *er
     if (rc == 0 && ferror(f))
         rc = fo_error_set(err, FO_EIO, "cannot read the acknowledgements %s", path);
     if (rc != 0)
-        fo_scan_acks_free(out);
+        fo_scan_acks_clear(out);
     return rc;
 }
 

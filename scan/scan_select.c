@@ -12,7 +12,7 @@
 
 enum { SERVICES_FILE_MAX = 16 * 1024 * 1024 };
 
-void fo_scan_list_free(fo_scan_list *list)
+void fo_scan_list_clear(fo_scan_list *list)
 {
     for (size_t i = 0; i < list->count; i++)
         free(list->ids[i]);

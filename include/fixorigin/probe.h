@@ -307,10 +307,11 @@ typedef struct fo_verdict {
  * NULL for ok. */
 const char *fo_verdict_fastly_error(const fo_verdict *v);
 
-/* The verify error that decides the class, as an index into facts->verify_errors, or -1.
- * Pure. It is the first error in OpenSSL's order, except that a leaf sent alone whose
- * issuer is unknown (error 20 at depth 0) is reported as 21, the way Fastly reports it. */
-int fo_probe_primary_verify_error(const fo_probe_facts *facts, int *code_out);
+/* The verify error that decides the class, as an index into facts->verify_errors (the first,
+ * in OpenSSL's order), or -1 for none; *out (NULL: not wanted) gets its code, 0 for none.
+ * Pure. A leaf sent alone whose issuer is unknown (error 20 at depth 0) is reported as 21,
+ * the way Fastly reports it. */
+int fo_probe_primary_verify_error(const fo_probe_facts *facts, int *out);
 
 /* OpenSSL's text for facts->verify_code ("hostname mismatch"); "ok" when it is 0. */
 const char *fo_probe_verify_text(const fo_probe_facts *facts);

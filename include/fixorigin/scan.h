@@ -22,13 +22,13 @@
 /* ---- scan_select.c ---------------------------------------------------------------- */
 
 /* Service ids, each once, in the order first added. Zero-initialise; free with
- * fo_scan_list_free. */
+ * fo_scan_list_clear. */
 typedef struct fo_scan_list {
     char **ids;
     size_t count;
 } fo_scan_list;
 
-void fo_scan_list_free(fo_scan_list *list);
+void fo_scan_list_clear(fo_scan_list *list);
 /* Adds id (id_len bytes) unless it is there already. 0 or FO_ENOMEM. */
 int fo_scan_list_add(fo_scan_list *list, const char *id, size_t id_len) FO_WARN_UNUSED;
 /* Adds the ids of a services file's text: one a line, '#' starts a comment, white space
@@ -89,12 +89,12 @@ typedef struct fo_scan_acks {
 
 /* Reads an acknowledgement file (format in scan_ack.c and docs/unattended.md). Expired ones
  * are kept: they are reported as expired. 0, FO_EINVAL naming the file and line, FO_EIO,
- * FO_ENOMEM. fo_scan_acks_free it. */
+ * FO_ENOMEM. fo_scan_acks_clear it. */
 int fo_scan_acks_load(fo_scan_acks *out, const char *path, fo_error *err) FO_WARN_UNUSED;
 /* The same from an open stream (path names it in messages); the file's reader and the fuzz
  * target (fuzzers/ack_fuzzer.c) share it. */
 int fo_scan_acks_read(fo_scan_acks *out, FILE *in, const char *path, fo_error *err) FO_WARN_UNUSED;
-void fo_scan_acks_free(fo_scan_acks *acks);
+void fo_scan_acks_clear(fo_scan_acks *acks);
 /* The acknowledgement of a backend's problem (backend NULL: the service as a whole), live
  * ones first; *out_expired when the only match has expired. NULL when none. */
 const fo_scan_ack *fo_scan_acks_find(const fo_scan_acks *acks, const char *service_id,

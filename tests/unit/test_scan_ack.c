@@ -65,7 +65,7 @@ START_TEST(fields_quotes_and_expiry)
     ck_assert(!expired);
     ck_assert_ptr_null(
         fo_scan_acks_find(&acks, "SVC2", "b0", "hostname_mismatch", after, &expired));
-    fo_scan_acks_free(&acks);
+    fo_scan_acks_clear(&acks);
 }
 END_TEST
 
@@ -154,7 +154,7 @@ START_TEST(nul_bytes_and_long_lines_are_refused)
     read_bytes(&acks, max, sizeof(max), 0, NULL);
     ck_assert_uint_eq(acks.count, 1);
     ck_assert_uint_eq(strlen(acks.items[0].reason), 4095 - 11);
-    fo_scan_acks_free(&acks);
+    fo_scan_acks_clear(&acks);
     max[4095] = 'r';
     max[4096] = 'r';
     read_bytes(&acks, max, sizeof(max), FO_EINVAL, "acks:1: line too long");

@@ -24,7 +24,7 @@ START_TEST(services_file_read)
     ck_assert_str_eq(list.ids[0], "SVC1");
     ck_assert_str_eq(list.ids[1], "SVC2");
     ck_assert_str_eq(list.ids[2], "svc_3-x");
-    fo_scan_list_free(&list);
+    fo_scan_list_clear(&list);
     ck_assert_ptr_null(list.ids);
 }
 END_TEST
@@ -36,18 +36,18 @@ START_TEST(services_file_refused)
     ck_assert_int_eq(fo_scan_list_read(&list, "SVC1\nSVC 2\n", "fleet.txt", &err), FO_EINVAL);
     ck_assert_str_eq(err.msg,
                      "fleet.txt:2: 'SVC 2' is not a service id (letters, digits, _ and -)");
-    fo_scan_list_free(&list);
+    fo_scan_list_clear(&list);
     ck_assert_int_eq(fo_scan_list_read(&list, "ok\n../x\n", "f", &err), FO_EINVAL);
-    fo_scan_list_free(&list);
+    fo_scan_list_clear(&list);
     char long_id[100];
     memset(long_id, 'A', 70);
     long_id[70] = '\0';
     ck_assert_int_eq(fo_scan_list_read(&list, long_id, "f", &err), FO_EINVAL);
     ck_assert_str_eq(err.msg, "f:1: a service id is at most 64 characters");
-    fo_scan_list_free(&list);
+    fo_scan_list_clear(&list);
     ck_assert_int_eq(fo_scan_list_load(&list, "/nonexistent/fleet.txt", &err), FO_EIO);
     ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/fleet.txt"));
-    fo_scan_list_free(&list);
+    fo_scan_list_clear(&list);
 }
 END_TEST
 
@@ -106,8 +106,8 @@ START_TEST(shards_split_the_fleet_stably)
         ck_assert_uint_gt(forward.count, SERVICES / SHARDS / 2);
         ck_assert_uint_lt(forward.count, SERVICES / SHARDS * 2);
         seen += forward.count;
-        fo_scan_list_free(&forward);
-        fo_scan_list_free(&backward);
+        fo_scan_list_clear(&forward);
+        fo_scan_list_clear(&backward);
     }
     ck_assert_uint_eq(seen, SERVICES);
 }
