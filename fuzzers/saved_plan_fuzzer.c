@@ -71,6 +71,9 @@ static bool read_change(fo_change *c, json_t *o)
     if (!copy_string(&field, o, "field", false) || !copy_string(&c->from, o, "from", true) ||
         !copy_string(&c->to, o, "to", true)) {
         free(field);
+        free(c->from);
+        free(c->to);
+        c->from = c->to = NULL;
         return false;
     }
     c->field = field;

@@ -400,6 +400,20 @@ out:
     return r->rc;
 }
 
+/* A plan fixes each backend once. A second fix of one (the same backend where it is defined)
+ * is no plan fixorigin wrote, and fo_saved_plan_check would hold it against the first. */
+static int fixed_before(reader *r, const fo_saved_plan *p, size_t i)
+{
+    const fo_saved_fix *f = &p->fixes[i];
+    for (size_t k = 0; k < i; k++) {
+        if (strcmp(p->fixes[k].backend, f->backend) == 0 &&
+            strcmp(p->fixes[k].source, f->source) == 0)
+            return fail(r, "fixes[%zu] fixes backend '%.100s' (%.100s) again, after fixes[%zu]", i,
+                        f->backend, f->source, k);
+    }
+    return 0;
+}
+
 /* The plan id of what was read, by fo_remediate_plan_id itself: a plan of the service and
  * version whose fixed backends are the file's fixes. */
 static int recompute_id(char out[65], const fo_saved_plan *p)
@@ -517,7 +531,8 @@ int fo_saved_plan_parse(fo_saved_plan **out, const char *text, size_t len, fo_er
     }
     for (size_t i = 0; i < n; i++) {
         p->fix_count++;
-        if (read_fix(&r, &p->fixes[i], json_array_get(fixes, i), i) != 0)
+        if (read_fix(&r, &p->fixes[i], json_array_get(fixes, i), i) != 0 ||
+            fixed_before(&r, p, i) != 0)
             goto out;
     }
     char id[65];

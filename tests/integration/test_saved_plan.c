@@ -235,6 +235,14 @@ START_TEST(an_edited_or_foreign_file_is_refused_before_any_request)
          "a saved plan never holds a secret"},
         {{"fixes", "0", "changes"}, "[]", "\"changes\" must be an array of 1 to 32 changes"},
         {{"fixes"}, "{}", "\"fixes\" must be an array"},
+        {{"fixes"},
+         ("[{\"backend\":\"a\",\"source\":\"backend\",\"summary\":null,\"changes\":"
+          "[{\"field\":\"ssl_cert_hostname\",\"from\":null,\"to\":\"x.test\"}]},"
+          "{\"backend\":\"a\",\"source\":\"vcl:main\",\"summary\":null,\"changes\":"
+          "[{\"field\":\"ssl_sni_hostname\",\"from\":null,\"to\":\"x.test\"}]},"
+          "{\"backend\":\"a\",\"source\":\"backend\",\"summary\":null,\"changes\":"
+          "[{\"field\":\"ssl_sni_hostname\",\"from\":null,\"to\":\"x.test\"}]}]"),
+         "fixes[2] fixes backend 'a' (backend) again, after fixes[0]"},
     };
     for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
         json_t *plan = json_deep_copy(good);
