@@ -67,6 +67,36 @@ static void *member_at(fo_backend *b, size_t offset)
     return (char *)b + offset;
 }
 
+/* A property that is one of two words (true or false, always or never): *out 1 for yes, 0
+ * for no, left as it was when the property is not set. FO_EINVAL with why for another value. */
+static int word_flag(int *out, const fo_vcl_decl *d, const char *prop, const char *yes,
+                     const char *no, char *why, size_t size)
+{
+    const fo_vcl_prop *p = fo_vcl_decl_prop(d, prop);
+    if (!p)
+        return 0;
+    if (p->kind != FO_VCL_WORD || (strcmp(p->value, yes) != 0 && strcmp(p->value, no) != 0)) {
+        snprintf(why, size, ".%s is neither %s nor %s", prop, yes, no);
+        return FO_EINVAL;
+    }
+    *out = strcmp(p->value, yes) == 0;
+    return 0;
+}
+
+/* .ssl, .prefer_ipv6 and .ssl_check_cert into b. */
+static int decl_flags(fo_backend *b, const fo_vcl_decl *d, char *why, size_t size)
+{
+    int use_ssl = b->use_ssl, check_cert = b->ssl_check_cert;
+    int rc = word_flag(&use_ssl, d, "ssl", "true", "false", why, size);
+    if (rc == 0)
+        rc = word_flag(&b->prefer_ipv6, d, "prefer_ipv6", "true", "false", why, size);
+    if (rc == 0)
+        rc = word_flag(&check_cert, d, "ssl_check_cert", "always", "never", why, size);
+    b->use_ssl = use_ssl != 0;
+    b->ssl_check_cert = check_cert != 0;
+    return rc;
+}
+
 static int decl_backend(fo_backend **out, const fo_vcl_decl *d, char *why, size_t size)
 {
     fo_backend *b = calloc(1, sizeof(*b));
@@ -114,30 +144,8 @@ static int decl_backend(fo_backend **out, const fo_vcl_decl *d, char *why, size_
             b->port = port;
         }
     }
-    if (rc == 0 && (p = fo_vcl_decl_prop(d, "ssl"))) {
-        if (p->kind != FO_VCL_WORD ||
-            (strcmp(p->value, "true") != 0 && strcmp(p->value, "false") != 0)) {
-            snprintf(why, size, ".ssl is neither true nor false");
-            rc = FO_EINVAL;
-        }
-        b->use_ssl = rc == 0 && strcmp(p->value, "true") == 0;
-    }
-    if (rc == 0 && (p = fo_vcl_decl_prop(d, "prefer_ipv6"))) {
-        if (p->kind != FO_VCL_WORD ||
-            (strcmp(p->value, "true") != 0 && strcmp(p->value, "false") != 0)) {
-            snprintf(why, size, ".prefer_ipv6 is neither true nor false");
-            rc = FO_EINVAL;
-        }
-        b->prefer_ipv6 = rc == 0 && strcmp(p->value, "true") == 0;
-    }
-    if (rc == 0 && (p = fo_vcl_decl_prop(d, "ssl_check_cert"))) {
-        if (p->kind != FO_VCL_WORD ||
-            (strcmp(p->value, "always") != 0 && strcmp(p->value, "never") != 0)) {
-            snprintf(why, size, ".ssl_check_cert is neither always nor never");
-            rc = FO_EINVAL;
-        }
-        b->ssl_check_cert = rc == 0 && strcmp(p->value, "always") == 0;
-    }
+    if (rc == 0)
+        rc = decl_flags(b, d, why, size);
     static const struct {
         const char *prop;
         size_t offset;
@@ -472,52 +480,17 @@ int fo_rem_vcl_edit_fix(char **out, const char *content, const char *backend, co
                        err);
 }
 
-/* The lines of text: starts and lengths (without the line end). */
-typedef struct lines {
-    const char **start;
-    size_t *len;
-    size_t count;
-} lines;
-
-static int split_lines(lines *out, const char *text)
-{
-    size_t n = 1;
-    for (const char *p = text; *p; p++)
-        n += *p == '\n';
-    out->start = calloc(n, sizeof(*out->start));
-    out->len = calloc(n, sizeof(*out->len));
-    out->count = 0;
-    if (!out->start || !out->len)
-        return FO_ENOMEM;
-    for (const char *p = text; *p;) {
-        size_t len = strcspn(p, "\n");
-        out->start[out->count] = p;
-        out->len[out->count++] = len;
-        p += len + (p[len] == '\n');
-    }
-    return 0;
-}
-
-static bool same_line(const lines *a, size_t i, const lines *b, size_t j)
-{
-    return a->len[i] == b->len[j] && memcmp(a->start[i], b->start[j], a->len[i]) == 0;
-}
-
 /* A unified diff of two texts that differ in one region (the editor's edits are inside one
  * declaration): the common lines around it are context, three each side. */
 char *fo_rem_unified_diff(const char *label, const char *from, const char *to)
 {
     fo_buf b = {0};
-    lines x = {0}, y = {0};
+    fo_lines x = {0}, y = {0};
     char *result = NULL;
-    if (split_lines(&x, from) != 0 || split_lines(&y, to) != 0)
+    if (fo_lines_split(&x, from) != 0 || fo_lines_split(&y, to) != 0)
         goto out;
     size_t head = 0, tail = 0;
-    while (head < x.count && head < y.count && same_line(&x, head, &y, head))
-        head++;
-    while (tail < x.count - head && tail < y.count - head &&
-           same_line(&x, x.count - 1 - tail, &y, y.count - 1 - tail))
-        tail++;
+    fo_lines_common_ends(&head, &tail, &x, &y);
     if (head == x.count && head == y.count) {
         result = fo_strdup("");
         goto out;
@@ -550,10 +523,8 @@ char *fo_rem_unified_diff(const char *label, const char *from, const char *to)
     result = fo_buf_steal(&b);
 out:
     fo_buf_clear(&b);
-    free(x.start);
-    free(x.len);
-    free(y.start);
-    free(y.len);
+    fo_lines_clear(&x);
+    fo_lines_clear(&y);
     return result;
 }
 

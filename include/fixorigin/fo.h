@@ -120,6 +120,24 @@ int fo_percent_decode(char *out, const char *in, size_t len, unsigned flags,
 int fo_sha256_parse(unsigned char out[FO_SHA256_LEN], const char *text,
                     fo_error *err) FO_WARN_UNUSED;
 
+/* A text as lines (common/lines.c): where each starts in the text and its length without
+ * the line end ("a\nb" and "a\nb\n" are both two lines; "" is none). The text must outlive
+ * it. */
+typedef struct fo_lines {
+    const char **start;
+    size_t *len;
+    size_t count;
+} fo_lines;
+/* Splits text into out; 0 or FO_ENOMEM (then out holds nothing). */
+int fo_lines_split(fo_lines *out, const char *text) FO_WARN_UNUSED;
+/* Frees what fo_lines_split allocated; l is empty after. */
+void fo_lines_clear(fo_lines *l);
+/* Whether line i of a and line j of b are the same bytes. */
+bool fo_lines_same(const fo_lines *a, size_t i, const fo_lines *b, size_t j);
+/* How many lines a and b share at their start (*head) and, of the rest, at their end
+ * (*tail): what lies between differs, the region a diff shows. */
+void fo_lines_common_ends(size_t *head, size_t *tail, const fo_lines *a, const fo_lines *b);
+
 /* IP addresses as raw bytes: family AF_INET (4 bytes) or AF_INET6 (16), network order
  * (common/ip.c). Loopback: 127.0.0.0/8 and ::1, also written as ::ffff:127.x.y.z. */
 bool fo_ip_is_loopback(int family, const unsigned char *ip);

@@ -246,40 +246,9 @@ char *fo_mock_version_dump(const fo_mock_service *service, const fo_mock_version
     return fo_buf_steal(&out);
 }
 
-/* ---- line diff ---- */
+/* ---- line diff (the lines: common/lines.c) ---- */
 
-typedef struct lines {
-    const char **start;
-    size_t *len;
-    size_t n;
-} lines;
-
-static int split_lines(lines *out, const char *text)
-{
-    size_t n = 0;
-    for (const char *p = text; *p; p++)
-        n += *p == '\n';
-    n += text[0] && text[strlen(text) - 1] != '\n';
-    out->start = calloc(n + 1, sizeof(*out->start));
-    out->len = calloc(n + 1, sizeof(*out->len));
-    out->n = 0;
-    if (!out->start || !out->len)
-        return FO_ENOMEM;
-    for (const char *p = text; *p;) {
-        size_t len = strcspn(p, "\n");
-        out->start[out->n] = p;
-        out->len[out->n++] = len;
-        p += len + (p[len] == '\n');
-    }
-    return 0;
-}
-
-static bool same_line(const lines *a, size_t i, const lines *b, size_t j)
-{
-    return a->len[i] == b->len[j] && memcmp(a->start[i], b->start[j], a->len[i]) == 0;
-}
-
-static int emit(fo_buf *out, char mark, const lines *l, size_t i)
+static int emit(fo_buf *out, char mark, const fo_lines *l, size_t i)
 {
     return fo_buf_printf(out, "%c%.*s\n", mark, (int)l->len[i], l->start[i]);
 }
@@ -288,8 +257,8 @@ static int emit(fo_buf *out, char mark, const lines *l, size_t i)
  * all removed then all added, which is still a correct diff, only a longer one. */
 #define DIFF_MAX_CELLS ((size_t)4 * 1000 * 1000)
 
-static int diff_middle(fo_buf *out, const lines *a, size_t a0, size_t a1, const lines *b, size_t b0,
-                       size_t b1)
+static int diff_middle(fo_buf *out, const fo_lines *a, size_t a0, size_t a1, const fo_lines *b,
+                       size_t b0, size_t b1)
 {
     size_t n = a1 - a0, m = b1 - b0;
     int rc = 0;
@@ -307,7 +276,7 @@ static int diff_middle(fo_buf *out, const lines *a, size_t a0, size_t a1, const 
 #define L(i, j) lcs[(i) * (m + 1) + (j)]
     for (size_t i = n; i-- > 0;) {
         for (size_t j = m; j-- > 0;) {
-            if (same_line(a, a0 + i, b, b0 + j))
+            if (fo_lines_same(a, a0 + i, b, b0 + j))
                 L(i, j) = L(i + 1, j + 1) + 1;
             else
                 L(i, j) = L(i + 1, j) >= L(i, j + 1) ? L(i + 1, j) : L(i, j + 1);
@@ -315,7 +284,7 @@ static int diff_middle(fo_buf *out, const lines *a, size_t a0, size_t a1, const 
     }
     size_t i = 0, j = 0;
     while (rc == 0 && (i < n || j < m)) {
-        if (i < n && j < m && same_line(a, a0 + i, b, b0 + j)) {
+        if (i < n && j < m && fo_lines_same(a, a0 + i, b, b0 + j)) {
             rc = emit(out, ' ', a, a0 + i);
             i++;
             j++;
@@ -332,31 +301,24 @@ static int diff_middle(fo_buf *out, const lines *a, size_t a0, size_t a1, const 
 
 char *fo_mock_diff(const char *from, const char *to)
 {
-    lines a = {0}, b = {0};
+    fo_lines a = {0}, b = {0};
     fo_buf out = {0};
-    int rc = split_lines(&a, from);
+    int rc = fo_lines_split(&a, from);
     if (rc == 0)
-        rc = split_lines(&b, to);
+        rc = fo_lines_split(&b, to);
     if (rc != 0)
         goto out;
-    size_t head = 0;
-    while (head < a.n && head < b.n && same_line(&a, head, &b, head))
-        head++;
-    size_t tail = 0;
-    while (tail < a.n - head && tail < b.n - head &&
-           same_line(&a, a.n - 1 - tail, &b, b.n - 1 - tail))
-        tail++;
+    size_t head = 0, tail = 0;
+    fo_lines_common_ends(&head, &tail, &a, &b);
     for (size_t i = 0; rc == 0 && i < head; i++)
         rc = emit(&out, ' ', &a, i);
     if (rc == 0)
-        rc = diff_middle(&out, &a, head, a.n - tail, &b, head, b.n - tail);
-    for (size_t i = a.n - tail; rc == 0 && i < a.n; i++)
+        rc = diff_middle(&out, &a, head, a.count - tail, &b, head, b.count - tail);
+    for (size_t i = a.count - tail; rc == 0 && i < a.count; i++)
         rc = emit(&out, ' ', &a, i);
 out:
-    free(a.start);
-    free(a.len);
-    free(b.start);
-    free(b.len);
+    fo_lines_clear(&a);
+    fo_lines_clear(&b);
     if (rc != 0) {
         fo_buf_clear(&out);
         return NULL;
