@@ -493,7 +493,7 @@ static int update_origins(apply_ctx *a)
     fo_step failed = FO_STEP_UPDATE;
     const char *who = NULL;
     fo_error_clear(&e);
-    int rc = fo_rem_origins_write(&a->steps, a->api, a->plan, a->draft, &e, &failed, &who);
+    int rc = fo_rem_origins_write(&a->steps, a->api, a->plan, a->draft, &failed, &who, &e);
     return rc == 0 ? 0 : draft_failed(a, failed, who, rc, &e, NULL);
 }
 

@@ -773,7 +773,7 @@ static const char *pool_value(const fo_pool *p, const char *field)
 }
 
 static int write_pool(fo_rem_steps *steps, fo_api *api, const fo_plan *plan, long draft,
-                      const fo_backend_plan *bp, fo_error *e, fo_step *failed)
+                      const fo_backend_plan *bp, fo_step *failed, fo_error *e)
 {
     fo_backend_change changes[16];
     fo_pool *after = NULL;
@@ -812,7 +812,7 @@ static int write_pool(fo_rem_steps *steps, fo_api *api, const fo_plan *plan, lon
 }
 
 static int write_text(fo_rem_steps *steps, fo_api *api, const fo_plan *plan, long draft,
-                      size_t first, char **out_text, fo_error *e, fo_step *failed)
+                      size_t first, char **out_text, fo_step *failed, fo_error *e)
 {
     const fo_backend_plan *bp = &plan->backends[first];
     const char *who = bp->origin.source;
@@ -910,7 +910,7 @@ static int check_structure(fo_rem_steps *steps, fo_api *api, const fo_plan *plan
 }
 
 int fo_rem_origins_write(fo_rem_steps *steps, fo_api *api, const fo_plan *plan, long draft,
-                         fo_error *e, fo_step *failed, const char **who)
+                         fo_step *failed, const char **who, fo_error *e)
 {
     int rc = 0;
     bool any_text = false;
@@ -925,9 +925,9 @@ int fo_rem_origins_write(fo_rem_steps *steps, fo_api *api, const fo_plan *plan, 
             continue;
         *who = bp->origin.kind == FO_ORIGIN_POOL ? bp->origin.container : bp->origin.source;
         if (bp->origin.kind == FO_ORIGIN_POOL) {
-            rc = write_pool(steps, api, plan, draft, bp, e, failed);
+            rc = write_pool(steps, api, plan, draft, bp, failed, e);
         } else {
-            rc = write_text(steps, api, plan, draft, i, &texts[i], e, failed);
+            rc = write_text(steps, api, plan, draft, i, &texts[i], failed, e);
             any_text = true;
         }
     }

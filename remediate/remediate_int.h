@@ -100,10 +100,10 @@ char *fo_rem_unified_diff(const char *label, const char *from, const char *to);
 const char *fo_rem_pool_field(const char *backend_field);
 /* Writes the plan's fixes of VCL files, versioned snippets and pools into draft, reads each
  * back, and checks the written VCL: the planned text, changed only inside the fixed
- * declarations. Records steps. On failure returns the code with e filled, *failed the
+ * declarations. Records steps. On failure returns the code with err filled, *failed the
  * step and *who (borrowed from plan) what it concerns. */
 int fo_rem_origins_write(fo_rem_steps *steps, fo_api *api, const fo_plan *plan, long draft,
-                         fo_error *e, fo_step *failed, const char **who) FO_WARN_UNUSED;
+                         fo_step *failed, const char **who, fo_error *err) FO_WARN_UNUSED;
 /* Per plan backend (plan->backend_count entries): the origin as version now holds it, for
  * the fixed origins not defined as API backends (NULL elsewhere, or when gone). The caller
  * frees with fo_rem_origins_live_free. svc: a details read of the service. */

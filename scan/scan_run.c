@@ -57,35 +57,34 @@ static size_t fixes(const fo_plan *plan)
 }
 
 /* Whether this service may be changed now: --max-apply and the write budget, less what the
- * applies in flight may still spend. Reserves a place under --max-apply and the writes in
- * *reserved when it may. Until the budget is known (it comes with the answers to writes),
- * one apply runs at a time. */
-static bool may_apply(scan_state *st, const fo_plan *plan, long long *reserved, fo_error *why)
+ * applies in flight may still spend. Returns 0 and reserves a place under --max-apply and
+ * the writes (*out: how many) when it may, else FO_ESTATE or FO_ERATELIMIT saying why not.
+ * Until the budget is known (it comes with the answers to writes), one apply runs at a time. */
+static int may_apply(scan_state *st, long long *out, const fo_plan *plan, fo_error *err)
 {
     long long needed = APPLY_FIXED_WRITES + (long long)fixes(plan);
-    bool ok = false;
+    int rc = 0;
     pthread_mutex_lock(&st->lock);
     while (st->writes_left < 0 && st->writes_reserved > 0)
         pthread_cond_wait(&st->budget, &st->lock);
     if (st->opts->max_apply >= 0 && st->applies_started >= st->opts->max_apply) {
-        fo_error_set(why, FO_ESTATE,
-                     "not applied: --max-apply %ld reached (services changed in this run)",
-                     st->opts->max_apply);
+        rc = fo_error_set(err, FO_ESTATE,
+                          "not applied: --max-apply %ld reached (services changed in this run)",
+                          st->opts->max_apply);
     } else if (st->writes_left >= 0 && st->writes_left - st->writes_reserved < needed) {
         char reset[32] = "?";
         fo_format_time(reset, sizeof(reset), st->writes_reset);
-        fo_error_set(why, FO_ERATELIMIT,
-                     "not applied: the API write budget has %lld writes left until %s (%lld "
-                     "of them held by applies in flight); this fix may need %lld",
-                     st->writes_left, reset, st->writes_reserved, needed);
+        rc = fo_error_set(err, FO_ERATELIMIT,
+                          "not applied: the API write budget has %lld writes left until %s (%lld "
+                          "of them held by applies in flight); this fix may need %lld",
+                          st->writes_left, reset, st->writes_reserved, needed);
     } else {
         st->applies_started++;
         st->writes_reserved += needed;
-        *reserved = needed;
-        ok = true;
+        *out = needed;
     }
     pthread_mutex_unlock(&st->lock);
-    return ok;
+    return rc;
 }
 
 /* Gives back the place under --max-apply that may_apply reserved (a declined apply). */
@@ -220,7 +219,7 @@ static void work(scan_state *st, fo_api *api, fo_scan_item *item, size_t index)
                      "%s --emit terraform prints it) or scan with --include-terraform",
                      item->plan->terraform, item->service_id);
     if (opts->apply && fixes(item->plan) > 0 && !terraform_skip &&
-        may_apply(st, item->plan, &reserved, &item->error)) {
+        may_apply(st, &reserved, item->plan, &item->error) == 0) {
         /* After a question the plan may be old: the active version is read again first. (The
          * details were read before the lock was taken; apply checks again that the version
          * planned against is still active before it activates.) */
