@@ -124,9 +124,10 @@ int fo_api_check_args(const char *service_id, long version, const char *name,
 /* Redacts the token wherever it appears in err's message. */
 void fo_api_scrub_error(const fo_api *api, fo_error *err);
 
-/* True when the backend JSON already holds every change (tolerant
- * comparison: 1 == true == "1", 443 == "443", null == "" == a clear). */
-bool fo_api_backend_matches(const char *json, size_t len, const fo_backend_change *changes,
-                            size_t count);
+/* Whether the backend (or pool) JSON already holds every change (tolerant comparison:
+ * 1 == true == "1", 443 == "443", null == "" == a clear): 1 or 0, or -1 when json is not a
+ * JSON object, which says nothing either way. */
+int fo_api_backend_matches(const char *json, size_t len, const fo_backend_change *changes,
+                           size_t count);
 
 #endif

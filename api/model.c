@@ -1055,16 +1055,20 @@ static bool value_matches(const json_t *v, const char *want)
     return false;
 }
 
-bool fo_api_backend_matches(const char *json, size_t len, const fo_backend_change *changes,
-                            size_t count)
+int fo_api_backend_matches(const char *json, size_t len, const fo_backend_change *changes,
+                           size_t count)
 {
     json_error_t jerr;
     json_t *root = json_loadb(json, len, 0, &jerr);
-    bool match = json_is_object(root);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return -1;
+    }
+    bool match = true;
     for (size_t i = 0; match && i < count; i++)
         match = value_matches(json_object_get(root, changes[i].field), changes[i].value);
     json_decref(root);
-    return match;
+    return match ? 1 : 0;
 }
 
 /* ---- error bodies ---- */

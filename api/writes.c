@@ -484,8 +484,10 @@ static int fields_parse(void *ctx, const char *body, size_t len, fo_error *err)
 static int fields_holds(void *ctx, const char *body, size_t len, fo_error *read_err)
 {
     const fields_write *f = ctx;
-    (void)read_err;
-    return fo_api_backend_matches(body, len, f->fields, f->count) ? 1 : 0;
+    int holds = fo_api_backend_matches(body, len, f->fields, f->count);
+    if (holds < 0) /* unreadable: "unknown", never "nothing changed" */
+        fo_error_set(read_err, FO_EPROTO, "what was read back is not a JSON object");
+    return holds;
 }
 
 int fo_api_backend_update(fo_api *api, fo_backend **out, const char *service_id, long version,

@@ -479,6 +479,23 @@ START_TEST(lost_backend_update_read_back)
 }
 END_TEST
 
+/* A read-back that cannot be read says nothing either way: the outcome is unknown, never
+ * "nothing changed". */
+START_TEST(lost_backend_update_unreadable_read_back_is_unknown)
+{
+    const fo_backend_change changes[] = {{"ssl_cert_hostname", "origin.example.com"}};
+    fo_backend *b = NULL;
+    replay_allow_writes(r);
+    replay_add_failure(r, "PUT", "/service/S/version/2/backend/a", FO_ETIMEOUT, true);
+    replay_add(r, "GET", "/service/S/version/2/backend/a", 200, "<html>maintenance</html>");
+    ck_assert_int_eq(fo_api_backend_update(api, &b, "S", 2, "a", changes, 1, &err), FO_EUNKNOWN);
+    ck_assert_ptr_nonnull(strstr(err.msg, "whether it was made is unknown: reading back failed: "
+                                          "what was read back is not a JSON object"));
+    ck_assert_ptr_null(b);
+    ck_assert_uint_eq(count_sent("PUT"), 1);
+}
+END_TEST
+
 START_TEST(lost_rename_read_back_under_the_new_name)
 {
     const fo_backend_change changes[] = {{"name", "b"}};
@@ -644,6 +661,7 @@ Suite *api_writes_suite(void)
     tcase_add_test(tc, lost_clone_with_known_versions_finds_the_draft);
     tcase_add_test(tc, write_that_never_left_is_sent_again);
     tcase_add_test(tc, lost_backend_update_read_back);
+    tcase_add_test(tc, lost_backend_update_unreadable_read_back_is_unknown);
     tcase_add_test(tc, lost_rename_read_back_under_the_new_name);
     tcase_add_test(tc, lost_activate_read_back);
     tcase_add_test(tc, lost_comment_and_vcl_read_back);
