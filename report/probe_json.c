@@ -4,19 +4,7 @@
 #include <string.h>
 
 #include "fixorigin/report.h"
-
-/* Adds value under key; a NULL value (out of memory) or a failed add clears *ok. */
-static void put(json_t *obj, const char *key, json_t *value, bool *ok)
-{
-    if (!value || json_object_set_new(obj, key, value) != 0)
-        *ok = false;
-}
-
-static void push(json_t *array, json_t *value, bool *ok)
-{
-    if (!value || json_array_append_new(array, value) != 0)
-        *ok = false;
-}
+#include "report_int.h"
 
 static json_t *ms(double value)
 {

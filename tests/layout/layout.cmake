@@ -17,7 +17,7 @@ endforeach()
 #    header, built only by the layout test, in a file that links every library.
 set(fo_layout_public fixorigin/fo.h fixorigin/probe.h fixorigin/api.h fixorigin/remediate.h
   fixorigin/report.h fixorigin/scan.h fixorigin/serve.h fixorigin/vcl.h fixorigin/version.h)
-set(fo_layout_internal api_int.h remediate_int.h probe_tls.h probe_certs.h probe_net.h
+set(fo_layout_internal api_int.h remediate_int.h report_int.h probe_tls.h probe_certs.h probe_net.h
   probe_hello.h probe_explain.h cmd.h)
 foreach(header ${fo_layout_public} ${fo_layout_internal})
   string(MAKE_C_IDENTIFIER ${header} id)
