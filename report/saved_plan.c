@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fixorigin/report.h"
+#include "report_int.h"
 
 /* Bounds: far above any real plan (a service has at most a few hundred backends, a change
  * at most a CA bundle of --ca-file's 1 MiB), far below what would hurt. */
@@ -20,23 +21,6 @@
 #define MAX_NAMES 64
 #define MAX_NAME_LEN 1024
 #define MAX_VALUE_LEN (1u << 20)
-
-static void put(json_t *obj, const char *key, json_t *value, bool *ok)
-{
-    if (!value || json_object_set_new(obj, key, value) != 0)
-        *ok = false;
-}
-
-static void push(json_t *array, json_t *value, bool *ok)
-{
-    if (!value || json_array_append_new(array, value) != 0)
-        *ok = false;
-}
-
-static json_t *string_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
 
 static json_t *names_json(const char *const *names, size_t count, bool *ok)
 {
@@ -54,8 +38,8 @@ static json_t *options_json(const fo_plan_options *opts, fo_activate_mode activa
         return NULL;
     put(o, "backends", names_json(opts->backends, opts->backend_count, ok), ok);
     put(o, "trust_presented_ca", json_boolean(c->trust_presented_ca), ok);
-    put(o, "trust_presented_sha256", string_or_null(c->trust_presented_sha256), ok);
-    put(o, "ca_file_pem", string_or_null(c->ca_file_pem), ok);
+    put(o, "trust_presented_sha256", fo_report_json_string(c->trust_presented_sha256), ok);
+    put(o, "ca_file_pem", fo_report_json_string(c->ca_file_pem), ok);
     put(o, "accept_cert_hostnames", names_json(c->accept_cert_hostnames, c->accept_count, ok), ok);
     put(o, "allow_downgrade", json_boolean(c->allow_downgrade), ok);
     put(o, "allow_dynamic_snippet", json_boolean(c->allow_dynamic_snippet), ok);
@@ -115,8 +99,8 @@ int fo_saved_plan_text(char **out, const fo_plan *plan, const fo_plan_options *o
             json_t *change = json_object();
             if (change) {
                 put(change, "field", json_string(c->field), &ok);
-                put(change, "from", string_or_null(c->from), &ok);
-                put(change, "to", string_or_null(c->to), &ok);
+                put(change, "from", fo_report_json_string(c->from), &ok);
+                put(change, "to", fo_report_json_string(c->to), &ok);
             }
             push(changes, change, &ok);
         }
