@@ -47,12 +47,6 @@ int main(int argc, char **argv)
         return FO_EXIT_USAGE;
     }
     const char *name = argv[1];
-    /* Every command may hold the Fastly token: no core dump, and not in /proc/PID/environ. */
-    int code = fo_cmd_protect_process();
-    if (code != FO_EXIT_OK)
-        return code;
-    /* Every command may wait on many origins at once: one descriptor each. */
-    (void)fo_fd_limit_raise();
     /* `fixorigin help scan` is `fixorigin scan --help`. */
     if (strcmp(name, "help") == 0 && argc == 3) {
         char help[] = "--help";
@@ -72,6 +66,13 @@ int main(int argc, char **argv)
         printf("fixorigin %s\n", FO_VERSION);
         return FO_EXIT_OK;
     }
+    /* Every command may hold the Fastly token: no core dump, and not in /proc/PID/environ.
+     * After --help and --version, which hold nothing and must answer in any sandbox. */
+    int code = fo_cmd_protect_process();
+    if (code != FO_EXIT_OK)
+        return code;
+    /* Every command may wait on many origins at once: one descriptor each. */
+    (void)fo_fd_limit_raise();
     for (const struct subcommand *c = subcommands; c->name; c++) {
         if (strcmp(name, c->name) == 0)
             return c->run(argc - 1, argv + 1);
