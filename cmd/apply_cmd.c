@@ -75,10 +75,14 @@ int fo_cmd_apply(int argc, char **argv)
     int code = parse_args(&a, &path, argc, argv);
     if (code != FO_EXIT_OK || !path)
         return code;
-    if (fo_read_file(&text, path, FO_SAVED_PLAN_MAX_BYTES, &e) != 0 ||
-        fo_saved_plan_parse(&saved, text, strlen(text), &e) != 0) {
+    bool read = fo_read_file(&text, path, FO_SAVED_PLAN_MAX_BYTES, &e) == 0;
+    if (!read || fo_saved_plan_parse(&saved, text, strlen(text), &e) != 0) {
+        /* fo_read_file's messages name the file already; the parser's do not. */
         char msg[sizeof(e.msg) + 200];
-        snprintf(msg, sizeof(msg), "%.190s: %s", path, e.msg);
+        if (read)
+            snprintf(msg, sizeof(msg), "%.190s: %s", fo_input_name(path), e.msg);
+        else
+            snprintf(msg, sizeof(msg), "%s", e.msg);
         fo_report_errorf("%s; nothing was written", msg);
         if (a.json) { /* the report says why, with no service */
             fo_report report = {.result = FO_RESULT_ERROR, .error = msg, .apply_mode = true};

@@ -300,6 +300,9 @@ START_TEST(an_edited_or_foreign_file_is_refused_before_any_request)
     const char *missing[] = {"apply", "/nonexistent/plan.json", NULL};
     run(&r, 1, missing);
     ck_assert_ptr_nonnull(strstr(r.err, "/nonexistent/plan.json"));
+    /* Named once: fo_read_file's message names the file already. */
+    ck_assert_ptr_null(
+        strstr(strstr(r.err, "/nonexistent/plan.json") + 1, "/nonexistent/plan.json"));
     tb_run_free(&r);
     ck_assert_uint_eq(fix_log_lines(&env), before); /* not one request */
 }
