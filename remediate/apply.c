@@ -206,11 +206,16 @@ static bool known_dead(const apply_ctx *a, const fo_version *v)
     if (!a->opts->orphan_draft || a->opts->orphan_draft != v->number)
         return false;
     const char *comment = v->comment ? v->comment : "";
-    char marker[32];
-    snprintf(marker, sizeof(marker), "(run %.16s,",
-             a->opts->orphan_run_id ? a->opts->orphan_run_id : "");
     return (a->opts->orphan_comment && strcmp(comment, a->opts->orphan_comment) == 0) ||
-           (a->opts->orphan_run_id && strstr(comment, marker));
+           (a->opts->orphan_run_id &&
+            fo_remediate_comment_names_run(comment, a->opts->orphan_run_id));
+}
+
+bool fo_remediate_comment_names_run(const char *comment, const char *run_id)
+{
+    char marker[32]; /* as version_comment writes it: " (run ID, N -> D...)" */
+    snprintf(marker, sizeof(marker), "(run %.16s,", run_id ? run_id : "");
+    return comment && run_id && *run_id && strstr(comment, marker) != NULL;
 }
 
 /* The first draft in list that may be an earlier writer's ticket ahead of ours: numbered

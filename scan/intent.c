@@ -200,13 +200,6 @@ static int journal(void *ctx, fo_journal_phase phase, const fo_plan *plan,
     return fo_intent_write(w->state_dir, plan, result, phase, err);
 }
 
-static bool has_run_id(const char *comment, const char *run_id)
-{
-    char needle[32];
-    snprintf(needle, sizeof(needle), "(run %s", run_id);
-    return comment && strstr(comment, needle);
-}
-
 /* An earlier run killed while cloning: its draft, if the clone happened, is numbered above
  * the highest version it knew, unlocked, and carries the source version's comment (never
  * commented) or its own run id. So may another machine's draft made at the same moment, in
@@ -237,7 +230,8 @@ static int find_cloned(fo_writer *w, fo_api *api, fo_error *err)
         const fo_version *v = &list->items[i];
         const char *comment = v->comment ? v->comment : "";
         if (v->number <= in->highest_before || v->locked || v->active ||
-            !((source && strcmp(comment, source) == 0) || has_run_id(comment, in->run_id)))
+            !((source && strcmp(comment, source) == 0) ||
+              fo_remediate_comment_names_run(comment, in->run_id)))
             continue;
         candidates++;
         w->orphan_draft = v->number;

@@ -429,6 +429,10 @@ typedef struct fo_apply_options {
     const char *orphan_run_id;
 } fo_apply_options;
 
+/* Whether a version comment carries run_id's marker, "(run ID, N -> D)" as fixorigin's runs
+ * write it: how a run's draft is known by its id alone (a run killed while cloning). */
+bool fo_remediate_comment_names_run(const char *comment, const char *run_id);
+
 typedef enum fo_apply_outcome {
     FO_APPLY_NOTHING,     /* no allowed fix: nothing written */
     FO_APPLY_VERIFIED,    /* activated and verified */
