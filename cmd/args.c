@@ -68,15 +68,13 @@ int fo_cmd_option_error(const char *sub, int c, char **argv)
     return fo_cmd_usage_error(sub, "unknown option '%s'", shown);
 }
 
-const char *fo_cmd_trust_bundle_source(const char *flag)
+const char *fo_cmd_trust_bundle(const char *flag, const char **source)
 {
-    return flag ? "--trust-bundle" : "FIXORIGIN_TRUST_BUNDLE";
-}
-
-const char *fo_cmd_trust_bundle(const char *flag)
-{
-    if (flag)
-        return flag;
     const char *env = getenv("FIXORIGIN_TRUST_BUNDLE");
-    return fo_str_empty(env) ? NULL : env;
+    const char *bundle = flag ? flag : fo_str_empty(env) ? NULL : env;
+    if (source)
+        *source = flag     ? "--trust-bundle"
+                  : bundle ? "FIXORIGIN_TRUST_BUNDLE"
+                           : "the system's trust store";
+    return bundle;
 }

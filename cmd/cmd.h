@@ -52,11 +52,9 @@ int fo_cmd_usage_error(const char *sub, const char *fmt, ...) FO_PRINTF(2, 3);
 int fo_cmd_option_error(const char *sub, int c, char **argv);
 
 /* The trust bundle: the --trust-bundle flag, else $FIXORIGIN_TRUST_BUNDLE, else NULL (the
- * system's). */
-const char *fo_cmd_trust_bundle(const char *flag);
-/* Where the trust bundle came from, for messages: "--trust-bundle" when flag is set, else
- * "FIXORIGIN_TRUST_BUNDLE". */
-const char *fo_cmd_trust_bundle_source(const char *flag);
+ * system's). source, when not NULL, says where it came from, for messages:
+ * "--trust-bundle", "FIXORIGIN_TRUST_BUNDLE" or "the system's trust store". */
+const char *fo_cmd_trust_bundle(const char *flag, const char **source);
 
 /* The options several commands take, with one meaning in each: their getopt ids (a command's
  * own ids start at FO_OPT_OWN) and what they said (NULL or false: not given). A command lists

@@ -128,7 +128,7 @@ typedef struct fix_args {
     fo_activate_mode activate;
     const char *ca_file;
     fo_cmd_common_args common;       /* --json, --trust-bundle, --token-file, --state-dir */
-    const char *trust_bundle_source; /* for messages: the flag or the variable */
+    const char *trust_bundle_source; /* for messages (fo_cmd_trust_bundle) */
     const char *plan_out;            /* --plan-out FILE */
     const fo_saved_plan *saved;      /* `fixorigin apply FILE`: the plan to apply */
     const char *ca_pem;              /* the saved plan's --ca-file text */
@@ -242,8 +242,7 @@ static int parse_args(fix_args *a, int argc, char **argv)
     if (a->apply && !a->yes && isatty(STDIN_FILENO) != 1)
         return usage_error("--apply needs --yes when stdin is not a terminal; nothing was "
                            "written");
-    a->trust_bundle_source = fo_cmd_trust_bundle_source(a->common.trust_bundle);
-    a->common.trust_bundle = fo_cmd_trust_bundle(a->common.trust_bundle);
+    a->common.trust_bundle = fo_cmd_trust_bundle(a->common.trust_bundle, &a->trust_bundle_source);
     return FO_EXIT_OK;
 }
 
@@ -838,7 +837,6 @@ int fo_cmd_fix_saved(const fo_saved_plan *saved, const fo_cmd_common_args *args)
     a.terraform = saved->terraform;
     a.apply = a.yes = true; /* the plan was reviewed: apply does not ask */
     a.common = *args;
-    a.trust_bundle_source = fo_cmd_trust_bundle_source(a.common.trust_bundle);
-    a.common.trust_bundle = fo_cmd_trust_bundle(a.common.trust_bundle);
+    a.common.trust_bundle = fo_cmd_trust_bundle(a.common.trust_bundle, &a.trust_bundle_source);
     return run(&a);
 }

@@ -99,7 +99,7 @@ struct probe_args {
     fo_probe_settings settings;
     const char *ca_file;
     fo_cmd_common_args common;       /* --json, --trust-bundle */
-    const char *trust_bundle_source; /* "--trust-bundle" or "FIXORIGIN_TRUST_BUNDLE" */
+    const char *trust_bundle_source; /* for messages (fo_cmd_trust_bundle) */
     const char *hosts_file;
     const char *targets_file;
     const char *hostport;
@@ -206,8 +206,7 @@ static int parse_args(struct probe_args *a, int argc, char **argv)
     fo_error err = {0};
     if (fo_probe_settings_check(&a->settings, &err) != 0)
         return usage_error("%s", err.msg);
-    a->trust_bundle_source = fo_cmd_trust_bundle_source(a->common.trust_bundle);
-    a->common.trust_bundle = fo_cmd_trust_bundle(a->common.trust_bundle);
+    a->common.trust_bundle = fo_cmd_trust_bundle(a->common.trust_bundle, &a->trust_bundle_source);
     return FO_EXIT_OK;
 }
 

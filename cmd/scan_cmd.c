@@ -212,7 +212,7 @@ static int parse_args(scan_args *a, fo_scan_list *cli_ids, int argc, char **argv
     if (o->apply && !o->yes && isatty(STDIN_FILENO) != 1)
         return usage_error("--apply needs --yes when stdin is not a terminal; nothing was "
                            "written");
-    o->trust_bundle = fo_cmd_trust_bundle(a->common.trust_bundle);
+    o->trust_bundle = fo_cmd_trust_bundle(a->common.trust_bundle, NULL);
     return FO_EXIT_OK;
 }
 

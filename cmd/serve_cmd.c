@@ -195,7 +195,7 @@ static int parse_args(serve_args *a, int argc, char **argv)
     }
     if (optind < argc)
         return fo_cmd_usage_error("serve", "unexpected argument '%s'", argv[optind]);
-    cfg->trust_bundle = fo_cmd_trust_bundle(a->common.trust_bundle);
+    cfg->trust_bundle = fo_cmd_trust_bundle(a->common.trust_bundle, NULL);
     cfg->token_file = a->common.token_file;
     return FO_EXIT_OK;
 }

@@ -193,6 +193,27 @@ START_TEST(shared_options_are_kept_in_one_place)
 }
 END_TEST
 
+/* The flag, else the variable, else the system's store: and a message names the one used,
+ * never the variable when it is not set. */
+START_TEST(trust_bundle_names_its_source)
+{
+    const char *source = NULL;
+    unsetenv("FIXORIGIN_TRUST_BUNDLE");
+    ck_assert_ptr_null(fo_cmd_trust_bundle(NULL, &source));
+    ck_assert_str_eq(source, "the system's trust store");
+    setenv("FIXORIGIN_TRUST_BUNDLE", "", 1);
+    ck_assert_ptr_null(fo_cmd_trust_bundle(NULL, &source));
+    ck_assert_str_eq(source, "the system's trust store");
+    setenv("FIXORIGIN_TRUST_BUNDLE", "/env/ca.pem", 1);
+    ck_assert_str_eq(fo_cmd_trust_bundle(NULL, &source), "/env/ca.pem");
+    ck_assert_str_eq(source, "FIXORIGIN_TRUST_BUNDLE");
+    ck_assert_str_eq(fo_cmd_trust_bundle("/flag/ca.pem", &source), "/flag/ca.pem");
+    ck_assert_str_eq(source, "--trust-bundle");
+    ck_assert_str_eq(fo_cmd_trust_bundle("/flag/ca.pem", NULL), "/flag/ca.pem");
+    unsetenv("FIXORIGIN_TRUST_BUNDLE");
+}
+END_TEST
+
 START_TEST(a_process_keeps_no_core_and_forgets_its_secrets)
 {
     setenv("FASTLY_API_TOKEN", "token-for-the-test", 1);
@@ -217,6 +238,7 @@ Suite *cmd_util_suite(void)
     Suite *s = suite_create("cmd_util");
     TCase *tc = tcase_create("util");
     tcase_add_test(tc, clean_text_keeps_utf8_and_hides_controls);
+    tcase_add_test(tc, trust_bundle_names_its_source);
     tcase_add_test(tc, json_strings_survive_text_that_is_not_utf8);
     tcase_add_test(tc, wrapping_keeps_the_layout);
     tcase_add_test(tc, width_comes_from_the_terminal_or_columns);
