@@ -561,16 +561,15 @@ static void log_api(void *ctx, fo_log_level level, const char *msg)
 
 /* Saves the plan to --plan-out's file and says so on out, or says why it could not. */
 static int save_plan(FILE *out, const fix_args *a, const fo_plan *plan,
-                     const fo_plan_options *popts)
+                     const fo_plan_options *popts, fo_error *e)
 {
-    fo_error e;
     char *text = NULL;
-    int rc = fo_saved_plan_text(&text, plan, popts, a->activate, (int64_t)time(NULL), &e);
+    int rc = fo_saved_plan_text(&text, plan, popts, a->activate, (int64_t)time(NULL), e);
     if (rc == 0)
-        rc = fo_saved_plan_write(a->plan_out, text, &e);
+        rc = fo_saved_plan_write(a->plan_out, text, e);
     free(text);
     if (rc != 0) {
-        fo_report_errorf("%s", e.msg);
+        fo_report_errorf("%s", e->msg);
         return rc;
     }
     if (!a->common.json) {
@@ -738,8 +737,8 @@ static int run(const fix_args *args)
         code = FO_EXIT_CONFLICT;
         goto report;
     }
-    if (a.plan_out && save_plan(o.out, &a, plan, &popts) != 0) {
-        report.error = "the plan could not be saved";
+    if (a.plan_out && save_plan(o.out, &a, plan, &popts, &e) != 0) {
+        report.error = e.msg; /* the JSON report says why, as stderr did */
         report.result = FO_RESULT_ERROR;
         code = FO_EXIT_ERROR;
         goto report;

@@ -308,6 +308,25 @@ START_TEST(an_edited_or_foreign_file_is_refused_before_any_request)
 }
 END_TEST
 
+/* A plan that cannot be saved: the JSON report says why, as stderr does. */
+START_TEST(an_unsaved_plan_says_why_in_the_report)
+{
+    start("hostname_mismatch", NULL);
+    const char *args[] = {
+        "--service", FIX_SERVICE, "--json", "--plan-out", "/nonexistent/dir/plan.json", NULL};
+    tb_run r;
+    json_t *report = NULL;
+    fix_run(&r, &report, &env, args);
+    ck_assert_msg(r.exit_code == 1, "exit %d\n%s", r.exit_code, r.err);
+    ck_assert_ptr_nonnull(report);
+    const char *error = json_string_value(json_object_get(report, "error"));
+    ck_assert_msg(error && strstr(error, "--plan-out: cannot create") && strstr(r.err, error),
+                  "report error: %s\nstderr: %s", error ? error : "(none)", r.err);
+    json_decref(report);
+    tb_run_free(&r);
+}
+END_TEST
+
 START_TEST(usage_errors)
 {
     start("hostname_mismatch", NULL);
@@ -342,6 +361,7 @@ Suite *saved_plan_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, a_saved_plan_is_applied_as_reviewed);
+    tcase_add_test(tc, an_unsaved_plan_says_why_in_the_report);
     tcase_add_test(tc, a_stale_plan_is_not_applied_and_the_new_plan_is_shown);
     tcase_add_test(tc, the_consent_given_is_saved_with_the_plan);
     tcase_add_test(tc, an_edited_or_foreign_file_is_refused_before_any_request);
