@@ -1,11 +1,14 @@
 /* common/file.c: reading a whole text file with a size limit, for every input fixorigin
- * takes from a file (CA bundles, targets, services lists, tokens); "-" is stdin. */
+ * takes from a file (CA bundles, targets, services lists, tokens); "-" is stdin. And
+ * replacing a file atomically, for what it writes (saved plans, intent records). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fixorigin/fo.h"
 
@@ -81,5 +84,37 @@ int fo_read_file(char **out, const char *path, size_t max_bytes, fo_error *err)
 out:
     fo_buf_clear(&buf);
     fo_input_close(f);
+    return rc;
+}
+
+int fo_write_file(const char *path, const void *data, size_t len, unsigned mode, fo_error *err)
+{
+    char tmp[4200];
+    int n = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+    if (n < 0 || (size_t)n >= sizeof(tmp))
+        return fo_error_set(err, FO_EIO, "cannot write %.150s: the path is too long", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
+    if (fd < 0)
+        return fo_error_set(err, FO_EIO, "cannot create %.150s: %s", tmp, strerror(errno));
+    const char *p = data;
+    size_t done = 0;
+    int rc = 0;
+    while (done < len && rc == 0) {
+        ssize_t w = write(fd, p + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            rc = fo_error_set(err, FO_EIO, "cannot write %.150s: %s", tmp, strerror(errno));
+        else
+            done += (size_t)w;
+    }
+    if (rc == 0 && fsync(fd) != 0)
+        rc = fo_error_set(err, FO_EIO, "cannot write %.150s: %s", tmp, strerror(errno));
+    if (close(fd) != 0 && rc == 0)
+        rc = fo_error_set(err, FO_EIO, "cannot write %.150s: %s", tmp, strerror(errno));
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = fo_error_set(err, FO_EIO, "cannot write %.150s: %s", path, strerror(errno));
+    if (rc != 0)
+        (void)unlink(tmp);
     return rc;
 }

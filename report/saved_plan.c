@@ -4,12 +4,9 @@
  * types and out-of-range values are refused, each with its own message), and it recomputes
  * the plan id from the changes it read, so an edited change never passes for the plan that
  * was reviewed. What apply writes is always a fresh plan whose id equals the file's. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "fixorigin/report.h"
 #include "report_int.h"
@@ -132,36 +129,15 @@ int fo_saved_plan_text(char **out, const fo_plan *plan, const fo_plan_options *o
 
 int fo_saved_plan_write(const char *path, const char *text, fo_error *err)
 {
-    char tmp[4200];
-    int n = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-    if (n < 0 || (size_t)n >= sizeof(tmp))
-        return fo_error_set(err, FO_EINVAL, "--plan-out: the path is too long");
     /* Written beside and renamed over: a reader never sees half a plan. */
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return fo_error_set(err, FO_EIO, "--plan-out: cannot create %.150s: %s", tmp,
-                            strerror(errno));
-    size_t len = strlen(text), done = 0;
-    int rc = 0;
-    while (done < len && rc == 0) {
-        ssize_t w = write(fd, text + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            rc = fo_error_set(err, FO_EIO, "--plan-out: cannot write %.150s: %s", tmp,
-                              strerror(errno));
-        else
-            done += (size_t)w;
-    }
-    if (rc == 0 && (write(fd, "\n", 1) != 1 || fsync(fd) != 0))
-        rc = fo_error_set(err, FO_EIO, "--plan-out: cannot write %.150s: %s", tmp, strerror(errno));
-    if (close(fd) != 0 && rc == 0)
-        rc = fo_error_set(err, FO_EIO, "--plan-out: cannot write %.150s: %s", tmp, strerror(errno));
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc =
-            fo_error_set(err, FO_EIO, "--plan-out: cannot write %.150s: %s", path, strerror(errno));
+    fo_buf file = {0};
+    fo_error werr;
+    int rc = fo_buf_printf(&file, "%s\n", text) != 0 ? FO_ENOMEM : 0;
     if (rc != 0)
-        (void)unlink(tmp);
+        fo_error_set(err, rc, "out of memory writing the plan");
+    else if ((rc = fo_write_file(path, file.data, file.len, 0644, &werr)) != 0)
+        fo_error_set(err, rc, "--plan-out: %s", werr.msg);
+    fo_buf_clear(&file);
     return rc;
 }
 

@@ -104,35 +104,6 @@ out:
     return rc;
 }
 
-/* Writes text to path through a temporary file, fsync and rename. */
-static int replace_file(const char *path, const char *text, fo_error *err)
-{
-    char tmp[FO_SCAN_PATH_MAX + 16];
-    int n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    if (n < 0 || (size_t)n >= sizeof(tmp))
-        return fo_error_set(err, FO_EINVAL, "state directory path too long");
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        return fo_error_set(err, FO_EIO, "cannot write %s: %s", tmp, strerror(errno));
-    size_t len = strlen(text), done = 0;
-    while (done < len) {
-        ssize_t w = write(fd, text + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break;
-        done += (size_t)w;
-    }
-    bool ok = done == len && fsync(fd) == 0;
-    ok = close(fd) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        int saved = errno;
-        unlink(tmp);
-        return fo_error_set(err, FO_EIO, "cannot write %s: %s", path, strerror(saved));
-    }
-    return 0;
-}
-
 int fo_intent_write(const char *state_dir, const fo_plan *plan, const fo_apply_result *result,
                     fo_journal_phase phase, fo_error *err)
 {
@@ -174,7 +145,7 @@ int fo_intent_write(const char *state_dir, const fo_plan *plan, const fo_apply_r
     if (!text)
         rc = fo_error_set(err, FO_ENOMEM, "out of memory");
     else
-        rc = replace_file(path, text, err);
+        rc = fo_write_file(path, text, strlen(text), 0600, err);
     free(text);
     json_decref(root);
     return rc;

@@ -156,6 +156,12 @@ bool fo_ip_is_public(int family, const unsigned char *ip);
  * and the reason, FO_EINVAL naming the line of a NUL byte (the text would silently end there),
  * FO_ENOMEM. */
 int fo_read_file(char **out, const char *path, size_t max_bytes, fo_error *err) FO_WARN_UNUSED;
+/* Replaces path with len bytes of data, atomically: written to "PATH.PID.tmp" (created new,
+ * never through a link) with mode, synced, and renamed over path, so a reader sees the old
+ * file or the new one, never half of one. Returns 0 or FO_EIO naming the file and the
+ * reason; the temporary file is gone either way (unless the process is killed meanwhile). */
+int fo_write_file(const char *path, const void *data, size_t len, unsigned mode,
+                  fo_error *err) FO_WARN_UNUSED;
 
 /* Every file fixorigin reads may be "-": standard input, as in most command-line tools. It can
  * hold one file only: a second "-" in one run is FO_EINVAL. fo_input_open opens path (stdin

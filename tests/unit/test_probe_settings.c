@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fixorigin/probe.h"
@@ -383,6 +384,13 @@ START_TEST(an_empty_ca_file_is_no_ca)
 }
 END_TEST
 
+static mode_t current_umask(void)
+{
+    mode_t mask = umask(0);
+    umask(mask);
+    return mask;
+}
+
 START_TEST(reading_files_is_bounded)
 {
     char path[256];
@@ -443,6 +451,33 @@ START_TEST(nul_byte_is_an_error_naming_its_line)
 }
 END_TEST
 
+/* fo_write_file replaces a file whole, with the mode asked for, leaves no temporary file,
+ * and refuses to write through a link at its temporary name. */
+START_TEST(writing_files_replaces_them_whole)
+{
+    char path[256], tmp[300], *text = NULL;
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/written.json", tmp_dir);
+    write_file(path, "old and longer than the new text");
+    ck_assert_int_eq(fo_write_file(path, "new\n", 4, 0600, &err), 0);
+    ck_assert_int_eq(fo_read_file(&text, path, 100, &err), 0);
+    ck_assert_str_eq(text, "new\n");
+    free(text);
+    snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+    ck_assert_int_eq(access(tmp, F_OK), -1);
+    unlink(path);
+    ck_assert_int_eq(fo_write_file(path, "x", 1, 0640, &err), 0);
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0640 & ~current_umask());
+    ck_assert_int_eq(symlink(path, tmp), 0);
+    ck_assert_int_eq(fo_write_file(path, "y", 1, 0600, &err), FO_EIO);
+    assert_error_has("cannot create");
+    unlink(tmp);
+    ck_assert_int_eq(fo_write_file("/nonexistent/dir/f", "y", 1, 0600, &err), FO_EIO);
+    assert_error_has("cannot create /nonexistent/dir/f.");
+}
+END_TEST
+
 START_TEST(a_ca_file_is_read_once_for_every_line_naming_it)
 {
     char ca[256], other[256], text[1024];
@@ -487,6 +522,7 @@ Suite *probe_settings_suite(void)
     tcase_add_test(files, an_empty_ca_file_is_no_ca);
     tcase_add_test(files, bad_targets_name_the_line);
     tcase_add_test(files, reading_files_is_bounded);
+    tcase_add_test(files, writing_files_replaces_them_whole);
     tcase_add_test(files, nul_byte_is_an_error_naming_its_line);
     tcase_add_test(files, a_ca_file_is_read_once_for_every_line_naming_it);
     suite_add_tcase(s, files);
