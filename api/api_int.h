@@ -121,6 +121,10 @@ int fo_api_get(fo_api *api, fo_api_response *out, fo_error *err, const char *fmt
 int fo_api_check_args(const char *service_id, long version, const char *name,
                       fo_error *err) FO_WARN_UNUSED;
 
+/* text without the white space around it (' ', tab, CR, LF): the start, with the end cut in
+ * place. How a token file and the Fastly CLI's output are read. */
+char *fo_api_token_trim(char *text);
+
 /* Redacts the token wherever it appears in err's message. */
 void fo_api_scrub_error(const fo_api *api, fo_error *err);
 

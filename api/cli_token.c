@@ -155,10 +155,7 @@ static void stderr_line(char *out, size_t size, const cli_run *r)
             strncmp(l, "Run `", 5) != 0 && strncmp(l, "If you believe", 14) != 0)
             line = l;
     }
-    size_t n = 0;
-    for (; line[n] && n + 1 < size; n++)
-        out[n] = ((unsigned char)line[n] < 0x20 || line[n] == 0x7f) ? '?' : line[n];
-    out[n] = '\0';
+    fo_str_clean_copy(out, size, line);
     /* The token, were it there, is what stdout holds between white space. */
     char token[OUT_MAX + 1];
     size_t skip = strspn(r->out, " \t\r\n"), len = strcspn(r->out + skip, " \t\r\n");
@@ -209,10 +206,7 @@ int fo_api_token_from_cli(char **out, fo_error *err)
         goto out;
     }
     /* The token alone, perhaps with a newline. */
-    char *start = r->out + strspn(r->out, " \t\r\n");
-    char *end = start + strlen(start);
-    while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
-        *--end = '\0';
+    char *start = fo_api_token_trim(r->out);
     if (*start == '\0' || r->out_len >= OUT_MAX) {
         rc = fo_error_set(err, FO_EINVAL, "the Fastly CLI printed %s instead of a token",
                           *start ? "too much" : "nothing");

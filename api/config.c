@@ -40,6 +40,16 @@ bool fo_api_token_is_clean(const char *token)
     return true;
 }
 
+char *fo_api_token_trim(char *text)
+{
+    static const char space[] = " \t\r\n";
+    text += strspn(text, space);
+    char *end = text + strlen(text);
+    while (end > text && strchr(space, end[-1]))
+        *--end = '\0';
+    return text;
+}
+
 static int read_token_file(char **out, const char *path, fo_error *err)
 {
     int rc = 0;
@@ -81,12 +91,7 @@ static int read_token_file(char **out, const char *path, fo_error *err)
     }
     buf[len] = '\0';
     /* Editors add a newline; tolerate surrounding white space only. */
-    char *start = buf;
-    while (*start == ' ' || *start == '\t' || *start == '\n' || *start == '\r')
-        start++;
-    char *end = start + strlen(start);
-    while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
-        *--end = '\0';
+    char *start = fo_api_token_trim(buf);
     if (*start == '\0') {
         rc = fo_error_set(err, FO_EINVAL, "token file '%s' is empty", path);
         goto out;
@@ -174,6 +179,22 @@ int fo_api_config_from_env(fo_api_config *cfg, char **out_token, const char *tok
     rc = bounds_from_env(cfg, err);
     if (rc != 0)
         goto out;
+    /* Before the token: a bad endpoint is found without asking the Fastly CLI (up to 5 s). */
+    const char *base = first_env("FASTLY_API_ENDPOINT", "FASTLY_API_URL", &name);
+    if (base) {
+        /* Name the variable the bad value came from: the user may not know it is set. */
+        fo_error why;
+        fo_error_clear(&why);
+        char shown[81]; /* the value as it can be shown: no control character */
+        fo_str_clean_copy(shown, sizeof(shown), base);
+        if (strncmp(base, "https://", 8) != 0 && strncmp(base, "http://", 7) != 0)
+            rc = fo_error_set(err, FO_EINVAL, "%s=%s: not an http(s) URL", name, shown);
+        else if (fo_api_check_base_url(base, &why) != 0)
+            rc = fo_error_set(err, FO_EINVAL, "%s=%s: %s", name, shown, why.msg);
+        if (rc != 0)
+            goto out;
+        cfg->base_url = base;
+    }
     const char *value = token_file ? NULL : first_env("FASTLY_API_TOKEN", "FASTLY_API_KEY", &name);
     if (token_file) {
         rc = read_token_file(&token, token_file, err);
@@ -200,23 +221,6 @@ int fo_api_config_from_env(fo_api_config *cfg, char **out_token, const char *tok
                               "('fastly auth login')");
         if (rc != 0)
             goto out;
-    }
-    const char *base = first_env("FASTLY_API_ENDPOINT", "FASTLY_API_URL", &name);
-    if (base) {
-        /* Name the variable the bad value came from: the user may not know it is set. */
-        fo_error why;
-        fo_error_clear(&why);
-        char shown[81]; /* the value as it can be shown: no control character */
-        snprintf(shown, sizeof(shown), "%s", base);
-        for (char *c = shown; *c; c++)
-            *c = (unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c;
-        if (strncmp(base, "https://", 8) != 0 && strncmp(base, "http://", 7) != 0)
-            rc = fo_error_set(err, FO_EINVAL, "%s=%s: not an http(s) URL", name, shown);
-        else if (fo_api_check_base_url(base, &why) != 0)
-            rc = fo_error_set(err, FO_EINVAL, "%s=%s: %s", name, shown, why.msg);
-        if (rc != 0)
-            goto out;
-        cfg->base_url = base;
     }
     cfg->token = token;
     *out_token = token;

@@ -178,26 +178,17 @@ out:
     return rc;
 }
 
-/* name as a message may show it: control characters as '?', at most 60 bytes. */
-static void shown_name(char out[64], const char *name)
-{
-    size_t n = 0;
-    for (; name && name[n] && n < 60; n++)
-        out[n] = (unsigned char)name[n] < 0x20 || name[n] == 0x7f ? '?' : name[n];
-    out[n] = '\0';
-}
-
 int fo_api_service_by_name(fo_api *api, char out[FO_API_ID_MAX + 1], const char *name,
                            fo_error *err)
 {
     fo_service_list *list = NULL;
-    char shown[64];
+    char shown[61]; /* the name as a message shows it: at most 60 bytes */
     const fo_service *match = NULL, *other = NULL, *folded = NULL;
     size_t matches = 0;
     out[0] = '\0';
     if (fo_str_empty(name))
         return fo_error_set(err, FO_EINVAL, "--service-name takes a service's name");
-    shown_name(shown, name);
+    fo_str_clean_copy(shown, sizeof(shown), name);
     int rc = fo_api_service_list(api, &list, err);
     if (rc != 0)
         return rc;
@@ -223,14 +214,14 @@ int fo_api_service_by_name(fo_api *api, char out[FO_API_ID_MAX + 1], const char 
         snprintf(out, FO_API_ID_MAX + 1, "%s", match->id);
     } else if (matches > 1) {
         char a[FO_API_ID_MAX + 1], b[FO_API_ID_MAX + 1];
-        shown_name(a, match->id);
-        shown_name(b, other->id);
+        fo_str_clean_copy(a, sizeof(a), match->id);
+        fo_str_clean_copy(b, sizeof(b), other->id);
         rc = fo_error_set(err, FO_EINVAL,
                           "%zu services are named '%s' (%s, %s%s): pass --service ID", matches,
                           shown, a, b, matches > 2 ? ", ..." : "");
     } else if (folded) {
-        char f[64];
-        shown_name(f, folded->name);
+        char f[61]; /* at most 60 bytes, as shown above */
+        fo_str_clean_copy(f, sizeof(f), folded->name);
         rc = fo_error_set(err, FO_EINVAL,
                           "no service is named '%s' among the %zu the token can see; did you "
                           "mean '%s'? (names are compared exactly)",

@@ -255,3 +255,11 @@ int fo_sha256_parse(unsigned char out[FO_SHA256_LEN], const char *text, fo_error
                             "separated by ':')");
     return FO_OK;
 }
+
+void fo_str_clean_copy(char *out, size_t size, const char *s)
+{
+    size_t n = 0;
+    for (; s && s[n] && n + 1 < size; n++)
+        out[n] = ((unsigned char)s[n] < 0x20 || s[n] == 0x7f) ? '?' : s[n];
+    out[n] = '\0';
+}

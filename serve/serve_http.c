@@ -211,14 +211,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 }
 
 /* A copy of s fit for a log line: control characters as '?', at most size - 1 bytes. */
-static void clean_copy(char *out, size_t size, const char *s)
-{
-    size_t n = 0;
-    for (; s && s[n] && n + 1 < size; n++)
-        out[n] = ((unsigned char)s[n] < 0x20 || s[n] == 0x7f) ? '?' : s[n];
-    out[n] = '\0';
-}
-
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                          enum MHD_RequestTerminationCode code)
 {
@@ -230,8 +222,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         return;
     /* Method, path (no query: it is not ours to log), status and time, in one write so
      * lines of concurrent requests do not interleave. */
-    clean_copy(method, sizeof(method), req->method);
-    clean_copy(path, sizeof(path), req->path);
+    fo_str_clean_copy(method, sizeof(method), req->method);
+    fo_str_clean_copy(path, sizeof(path), req->path);
     if (req->status)
         fprintf(stderr, "fixorigin serve: %s %s %u %.0f ms\n", method, path, req->status,
                 fo_now_ms() - req->started_ms);

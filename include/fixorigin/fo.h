@@ -85,6 +85,9 @@ size_t fo_str_appendf(char *buf, size_t size, const char *fmt, ...) FO_PRINTF(3,
 char *fo_strdup(const char *s);
 /* True when s is NULL or "". Fastly treats null and "" alike: unset. */
 bool fo_str_empty(const char *s);
+/* Copies s into out (size bytes, NUL-terminated, cut to fit) as a message may show text
+ * from outside: each control character as '?'. s NULL: "". */
+void fo_str_clean_copy(char *out, size_t size, const char *s);
 /* Wipes a secret string (OPENSSL_cleanse) and frees it; accepts NULL. */
 void fo_secret_free(char *s);
 /* Monotonic clock in milliseconds. */
